@@ -1,0 +1,1 @@
+"""Cadenza: MEF LSO Reference Architecture."""

@@ -1,0 +1,183 @@
+"""The MEF error model and the one handler that renders it.
+
+Every MEF LSO spec describes errors as an `Error` body (`code`, `reason`, `message`,
+`referenceError`, and for 422 a `propertyPath`). Service code raises these exceptions; only
+the handler turns them into HTTP responses::
+
+    MefError
+    ├── BadRequest          400  invalidBody | invalidQuery | missingQueryParameter | missingQueryValue
+    ├── Unauthorized        401  missingCredentials | invalidCredentials
+    ├── Forbidden           403  accessDenied | forbiddenRequester
+    ├── NotFound            404  notFound
+    ├── MethodNotAllowed    405  notAllowed
+    ├── Conflict            409  conflict
+    ├── Unprocessable       422  missingProperty | invalidValue | invalidFormat | referenceNotFound
+    │                            | unexpectedProperty | tooManyRecords | otherIssue
+    ├── ServiceUnavailable  503  serviceUnavailable
+    └── InternalError       500  internalError
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+__all__ = [
+    "MefError",
+    "BadRequest",
+    "Unauthorized",
+    "Forbidden",
+    "NotFound",
+    "MethodNotAllowed",
+    "Conflict",
+    "Unprocessable",
+    "ServiceUnavailable",
+    "InternalError",
+    "install_error_handlers",
+    "error_body",
+]
+
+log = logging.getLogger(__name__)
+
+
+class MefError(Exception):
+    status = 500
+    default_code = "internalError"
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        code: str | None = None,
+        message: str | None = None,
+        property_path: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(reason)
+        # The spec caps reason at 255 characters; the whole story goes into message.
+        self.reason = reason[:255]
+        self.code = code or self.default_code
+        self.message = message if message is not None else (reason if len(reason) > 255 else None)
+        self.property_path = property_path
+        self.headers = headers
+
+    def body(self) -> dict[str, Any]:
+        return error_body(self.code, self.reason, message=self.message, property_path=self.property_path)
+
+
+class BadRequest(MefError):
+    status = 400
+    default_code = "invalidBody"
+
+
+class Unauthorized(MefError):
+    status = 401
+    default_code = "invalidCredentials"
+
+
+class Forbidden(MefError):
+    status = 403
+    default_code = "accessDenied"
+
+
+class NotFound(MefError):
+    status = 404
+    default_code = "notFound"
+
+
+class MethodNotAllowed(MefError):
+    status = 405
+    default_code = "notAllowed"
+
+
+class Conflict(MefError):
+    status = 409
+    default_code = "conflict"
+
+
+class Unprocessable(MefError):
+    status = 422
+    default_code = "invalidValue"
+
+
+class ServiceUnavailable(MefError):
+    status = 503
+    default_code = "serviceUnavailable"
+
+
+class InternalError(MefError):
+    status = 500
+    default_code = "internalError"
+
+
+def error_body(code: str, reason: str, *, message: str | None = None, property_path: str | None = None) -> dict:
+    body: dict[str, Any] = {"code": code, "reason": reason[:255]}
+    if message:
+        body["message"] = message
+    if property_path is not None:
+        body["propertyPath"] = property_path
+    return body
+
+
+def _json_pointer(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _validation_response(exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request", "type": "value_error"}
+    loc = tuple(first.get("loc", ()))
+    where = loc[0] if loc else "body"
+    pointer = _json_pointer(loc)
+    detail = "; ".join(f"{_json_pointer(tuple(e.get('loc', ())))}: {e.get('msg')}" for e in errors[:10])
+    if where == "body":
+        if first.get("type") in ("json_invalid", "model_attributes_type") or pointer == "/":
+            body = error_body("invalidBody", f"The request body is not valid: {first.get('msg')}", message=detail)
+            return JSONResponse(body, status_code=400)
+        code = "missingProperty" if first.get("type") == "missing" else "invalidValue"
+        if first.get("type") == "extra_forbidden":
+            code = "unexpectedProperty"
+        reason = f"{pointer}: {first.get('msg')}"
+        return JSONResponse(error_body(code, reason, message=detail, property_path=pointer), status_code=422)
+    code = "missingQueryParameter" if first.get("type") == "missing" else "invalidQuery"
+    reason = f"{where} parameter {pointer.lstrip('/')}: {first.get('msg')}"
+    return JSONResponse(error_body(code, reason, message=detail), status_code=400)
+
+
+_STARLETTE_CODES = {400: "invalidBody", 401: "missingCredentials", 403: "accessDenied", 404: "notFound",
+                    405: "notAllowed", 406: "notAcceptable", 409: "conflict", 415: "unsupportedMediaType",
+                    422: "invalidValue", 429: "tooManyRequests", 503: "serviceUnavailable"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every failure, expected or not, through the MEF Error body."""
+
+    @app.exception_handler(MefError)
+    async def _mef(_request: Request, exc: MefError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STARLETTE_CODES.get(exc.status_code, "otherIssue")
+        reason = str(exc.detail) if exc.detail else "request failed"
+        if exc.status_code == 404:
+            reason = f"No resource at {request.url.path}"
+        elif exc.status_code == 405:
+            reason = f"{request.method} is not allowed on {request.url.path}"
+        return JSONResponse(error_body(code, reason), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("internalError", f"Unexpected server error: {type(exc).__name__}"),
+                            status_code=500)
