@@ -1,0 +1,146 @@
+"""ADAGIO: the contract between an ICM and the ECM that manages its network elements.
+
+MEF 55 leaves ADAGIO's payloads to the element vendor. Cadenza defines it as the
+configuration of *forwarding constructs* on elements, following the Cadenza element YANG
+module shipped in `cadenza/ecm/yang/cadenza-network-element.yang`, carried over NETCONF
+(or, in scale mode, an in-process driver with the same semantics). See `docs/adagio.md`.
+
+A forwarding construct is one connectivity service's cross-connect on one element: frames
+arriving on one end point (port + VLAN) leave on the other, policed by a bandwidth profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = [
+    "BandwidthProfile",
+    "FcEndPoint",
+    "ForwardingConstruct",
+    "ElementState",
+    "LinkState",
+    "Measurement",
+    "PmCounters",
+    "AdagioError",
+    "ElementRefused",
+    "ElementUnreachable",
+    "AdagioClient",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class BandwidthProfile:
+    """MEF 10.4 token bucket parameters: rates in kbit/s, bursts in kbytes."""
+
+    cir_kbps: int
+    cbs_kbytes: int = 16
+    eir_kbps: int = 0
+    ebs_kbytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FcEndPoint:
+    """Where a forwarding construct attaches: a port and, unless the port is dedicated to the
+    service (port-based, e.g. an EPL UNI), the VLAN id that selects its frames."""
+
+    port: str
+    vlan_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardingConstruct:
+    fc_id: str
+    end_points: tuple[FcEndPoint, FcEndPoint]
+    bandwidth: BandwidthProfile
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ElementState:
+    name: str
+    up: bool
+    forwarding_constructs: tuple[str, ...] = ()
+    commits: int = 0  # configuration changes that took effect: repeated edits do not count
+
+
+@dataclass(frozen=True, slots=True)
+class LinkState:
+    a: str
+    a_port: str
+    b: str
+    b_port: str
+    capacity_mbps: int
+    delay_ms: float
+    loss_ratio: float
+    up: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """What an activation test (MEF 48 style) measured across a forwarding path."""
+
+    reachable: bool
+    delay_ms: float
+    loss_ratio: float
+    throughput_mbps: float
+    path: tuple[str, ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PmCounters:
+    fc_id: str
+    tx_frames: int
+    rx_frames: int
+    tx_octets: int
+    rx_octets: int
+    delay_ms: float
+    loss_ratio: float
+    collected_at: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class AdagioError(Exception):
+    """Base of everything ECM reports back to an ICM."""
+
+    def __init__(self, element: str, reason: str) -> None:
+        super().__init__(f"{element}: {reason}")
+        self.element = element
+        self.reason = reason
+
+
+class ElementRefused(AdagioError):
+    """The element answered with an rpc-error: the change is invalid or not allowed there."""
+
+
+class ElementUnreachable(AdagioError):
+    """No session to the element (element down, SSH failure, timeout)."""
+
+
+class AdagioClient(Protocol):
+    """What an ICM may ask of its ECM. All calls are idempotent and blocking (run them in a
+    worker thread from async code)."""
+
+    def apply(self, element: str, fc: ForwardingConstruct) -> bool:
+        """Make `fc` present on `element` exactly as given; True when the element changed."""
+        ...
+
+    def remove(self, element: str, fc_id: str) -> bool:
+        """Make sure `fc_id` is absent from `element`; True when the element changed."""
+        ...
+
+    def read(self, element: str) -> list[ForwardingConstruct]:
+        """The forwarding constructs in the element's running configuration, read back."""
+        ...
+
+    def elements(self) -> list[ElementState]: ...
+
+    def links(self) -> list[LinkState]: ...
+
+    def measure(self, fc_id: str, ingress: str, ingress_port: str) -> Measurement:
+        """Send test traffic into `fc_id` at (ingress, ingress_port) and follow it through the
+        configured forwarding constructs to its far end."""
+        ...
+
+    def counters(self, fc_id: str, ingress: str, ingress_port: str) -> PmCounters: ...

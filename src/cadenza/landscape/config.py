@@ -1,0 +1,136 @@
+"""The YAML description of one provider domain.
+
+A provider domain is one organisation (the Service Provider or a Partner): its party, its API
+port, and its network domains, each managed by one ICM, with elements, links and edge points
+(UNIs towards customers, ENNIs towards partners, INNIs between its own network domains).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "PortConfig",
+    "ElementConfig",
+    "LinkConfig",
+    "EdgePointConfig",
+    "NetworkDomainConfig",
+    "TwinConfig",
+    "PartyConfig",
+    "DomainConfig",
+    "load_domain_config",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PortConfig(_Strict):
+    name: str
+    speed_mbps: int = Field(10_000, gt=0)
+
+
+class ElementConfig(_Strict):
+    name: str
+    role: Literal["pe", "agg", "core", "border"] = "pe"
+    ports: list[PortConfig]
+    site: str | None = None
+    commit_delay_ms: int = Field(0, ge=0, description="simulated time a commit takes on the device")
+
+
+class LinkConfig(_Strict):
+    """A link between two element ports written as 'element:port'."""
+
+    a: str
+    b: str
+    capacity_mbps: int = Field(10_000, gt=0)
+    delay_ms: float = Field(0.5, ge=0)
+    loss_ratio: float = Field(0.0, ge=0, le=1)
+
+    @property
+    def a_element(self) -> str:
+        return self.a.split(":", 1)[0]
+
+    @property
+    def a_port(self) -> str:
+        return self.a.split(":", 1)[1]
+
+    @property
+    def b_element(self) -> str:
+        return self.b.split(":", 1)[0]
+
+    @property
+    def b_port(self) -> str:
+        return self.b.split(":", 1)[1]
+
+
+class EdgePointConfig(_Strict):
+    """A service interface point: where a connectivity service may start or end."""
+
+    id: str
+    kind: Literal["uni", "enni", "inni"]
+    element: str
+    port: str
+    site: str | None = None
+    partner: str | None = None  # for an ENNI: the party on the other side
+    name: str | None = None
+
+
+class NetworkDomainConfig(_Strict):
+    name: str
+    elements: list[ElementConfig]
+    links: list[LinkConfig] = []
+    edge_points: list[EdgePointConfig] = []
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> NetworkDomainConfig:
+        ports = {(e.name, p.name) for e in self.elements for p in e.ports}
+        for link in self.links:
+            for end in (link.a, link.b):
+                element, _, port = end.partition(":")
+                if (element, port) not in ports:
+                    raise ValueError(f"link end {end!r} is not a port of an element in {self.name}")
+        for edge in self.edge_points:
+            if (edge.element, edge.port) not in ports:
+                raise ValueError(f"edge point {edge.id!r}: {edge.element}:{edge.port} is not a known port")
+        return self
+
+
+class TwinConfig(_Strict):
+    driver: Literal["netconf", "scale"] = "netconf"
+    netconf_base_port: int = Field(18300, gt=1024, lt=65000)
+    persist: bool = True
+
+
+class PartyConfig(_Strict):
+    id: str
+    name: str
+
+
+class DomainConfig(_Strict):
+    name: str
+    party: PartyConfig
+    host: str = "127.0.0.1"
+    port: int = 8080
+    twin: TwinConfig = TwinConfig()
+    network_domains: list[NetworkDomainConfig]
+
+    @model_validator(mode="after")
+    def _names_unique(self) -> DomainConfig:
+        seen: set[str] = set()
+        for nd in self.network_domains:
+            for element in nd.elements:
+                if element.name in seen:
+                    raise ValueError(f"element {element.name!r} is declared twice")
+                seen.add(element.name)
+        return self
+
+
+def load_domain_config(path: str | Path) -> DomainConfig:
+    with open(path, encoding="utf-8") as fh:
+        return DomainConfig.model_validate(yaml.safe_load(fh))
