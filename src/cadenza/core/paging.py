@@ -1,0 +1,49 @@
+"""Paging and filtering as the MEF specs define them.
+
+List operations take `offset` and `limit` query parameters and answer with the
+`X-Total-Count` (all matches) and `X-Result-Count` (returned now) headers. Attribute filters
+are plain query parameters compared for equality.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fastapi import Query, Response
+
+__all__ = ["Page", "page_params", "paginate", "set_count_headers", "matches"]
+
+T = TypeVar("T")
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    offset: int
+    limit: int
+
+
+def page_params(
+    offset: int = Query(0, ge=0, description="Requested index for start of item to be provided in response"),
+    limit: int = Query(100, ge=1, le=MAX_LIMIT, description="Requested number of items to be provided in response"),
+) -> Page:
+    return Page(offset=offset, limit=limit)
+
+
+def set_count_headers(response: Response, *, total: int, returned: int) -> None:
+    response.headers["X-Total-Count"] = str(total)
+    response.headers["X-Result-Count"] = str(returned)
+
+
+def paginate(items: Sequence[T], page: Page, response: Response) -> list[T]:
+    window = list(items[page.offset : page.offset + page.limit])
+    set_count_headers(response, total=len(items), returned=len(window))
+    return window
+
+
+def matches(items: Iterable[T], filters: dict[str, Any], get: Callable[[T, str], Any]) -> list[T]:
+    """Keep the items whose attribute equals every given (non-None) filter value."""
+    wanted = {k: v for k, v in filters.items() if v is not None}
+    return [item for item in items if all(str(get(item, k)) == str(v) for k, v in wanted.items())]

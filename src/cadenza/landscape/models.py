@@ -1,0 +1,12 @@
+"""Every table of a domain database, gathered for Alembic.
+
+Importing the entity row modules here (and only here) registers their tables on the shared
+metadata; `core` itself knows no entity.
+"""
+
+from __future__ import annotations
+
+from cadenza.core import audit_rows, auth_rows  # noqa: F401
+from cadenza.core.db import Base
+
+metadata = Base.metadata

@@ -1,0 +1,69 @@
+"""Fixtures shared by every suite: a migrated database on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from cadenza.core.db import Database
+from cadenza.landscape.database import migrate
+
+PG_SERVER = os.environ.get("CADENZA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+
+
+def _postgres_answers() -> str | None:
+    """None when the server answers, else why not."""
+    try:
+        engine = create_engine(f"{PG_SERVER}/postgres", connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means: no server to test against
+        return f"no PostgreSQL server answers at {PG_SERVER}: {type(exc).__name__}: {exc}"
+
+
+_PG_PROBLEM = _postgres_answers()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database of its own, dropped afterwards."""
+    if _PG_PROBLEM:
+        pytest.skip(_PG_PROBLEM)
+    name = f"cadenza_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'domain.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on the embedded default and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'domain.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    db = Database(database_url)
+    migrate(db)
+    yield db
+    db.dispose()
