@@ -1,0 +1,124 @@
+"""Apply edit-config operations (RFC 6241 §7.2) to a datastore's content.
+
+Returns new immutable content and never touches the input, so a request that fails half-way
+leaves the datastore exactly as it was: that is what makes each request atomic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cadenza.ecm.errors import RpcError
+from cadenza.ecm.model import Edit, ElementData, fc_from_raw, fc_to_raw
+from cadenza.ecm.schema import yang_check
+from cadenza.ecm.validator import check_end_points
+from cadenza.interfaces.adagio.contract import ForwardingConstruct
+
+__all__ = ["apply_edits", "validate", "changed_ids"]
+
+
+@dataclass
+class _Work:
+    ports: dict[str, Any]
+    fcs: dict[str, ForwardingConstruct]
+    raws: dict[str, dict[str, Any]]  # constructs written by this request, raw form
+    ports_changed: bool = False
+
+    def fc_raw(self, key: str) -> dict[str, Any] | None:
+        if key in self.raws:
+            return self.raws[key]
+        return fc_to_raw(self.fcs[key]) if key in self.fcs else None
+
+    def drop(self, key: str) -> None:
+        self.raws.pop(key, None)
+        self.fcs.pop(key, None)
+
+
+def apply_edits(data: ElementData, edits: Iterable[Edit]) -> ElementData:
+    """`data` with `edits` applied and validated; raises RpcError and changes nothing if any fails."""
+    work = _Work(dict(data.ports), dict(data.fcs), {})
+    for edit in edits:
+        if edit.kind == "forwarding-constructs":
+            _container(work, edit)
+        elif edit.kind == "forwarding-construct":
+            _construct(work, edit)
+        else:
+            _port(work, edit)
+    if work.ports_changed:  # a port change can invalidate any construct: check them all
+        work.raws = {key: work.fc_raw(key) or {} for key in set(work.fcs) | set(work.raws)}
+    yang_check(work.ports, work.raws.values())
+    fcs = dict(work.fcs)
+    fcs.update((key, fc_from_raw(raw)) for key, raw in work.raws.items())
+    result = ElementData(ports={n: int(s) for n, s in work.ports.items()}, fcs=fcs)
+    check_end_points(result, work.raws)
+    return result
+
+
+def validate(data: ElementData, changed: Iterable[str]) -> None:
+    """Re-check constructs in `changed` (e.g. before a commit) without editing."""
+    keys = [key for key in changed if key in data.fcs]
+    yang_check(data.ports, (fc_to_raw(data.fcs[key]) for key in keys))
+    check_end_points(data, keys)
+
+
+def changed_ids(before: ElementData, after: ElementData) -> set[str]:
+    """Constructs that differ between two contents (added, removed or modified)."""
+    changed = {key for key, fc in after.fcs.items() if before.fcs.get(key) is not fc and before.fcs.get(key) != fc}
+    return changed | (set(before.fcs) - set(after.fcs))
+
+
+def _container(work: _Work, edit: Edit) -> None:
+    for key in list(work.fcs) + list(work.raws):
+        work.drop(key)
+    if edit.operation == "replace":
+        for raw in (edit.raw or {}).get("forwarding-construct", []):
+            work.raws[str(raw.get("id"))] = dict(raw)
+
+
+def _construct(work: _Work, edit: Edit) -> None:
+    current = work.fc_raw(edit.key)
+    where = f'forwarding-construct[id="{edit.key}"]'
+    op, raw = edit.operation, dict(edit.raw or {})
+    if op == "create" and current is not None:
+        raise RpcError("data-exists", f"{where} already exists")
+    if op in ("delete", "none") and current is None:
+        raise RpcError("data-missing", f"{where} does not exist")
+    if op in ("delete", "remove"):
+        work.drop(edit.key)
+    elif op in ("merge", "none"):
+        work.raws[edit.key] = _merge(current or {}, raw)
+    else:
+        work.raws[edit.key] = raw
+
+
+def _port(work: _Work, edit: Edit) -> None:
+    work.ports_changed = True
+    if edit.kind == "ports":
+        entries = (edit.raw or {}).get("port", []) if edit.operation == "replace" else []
+        work.ports = {p.get("name"): p.get("speed-mbps") for p in entries}
+        return
+    if edit.operation in ("delete", "remove"):
+        if edit.operation == "delete" and edit.key not in work.ports:
+            raise RpcError("data-missing", f'port[name="{edit.key}"] does not exist')
+        work.ports.pop(edit.key, None)
+    elif edit.operation == "create" and edit.key in work.ports:
+        raise RpcError("data-exists", f'port[name="{edit.key}"] already exists')
+    else:
+        work.ports[edit.key] = (edit.raw or {}).get("speed-mbps", work.ports.get(edit.key))
+
+
+def _merge(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(old)
+    for key, value in new.items():
+        if isinstance(value, list) and isinstance(out.get(key), list):
+            entries = {entry.get("name"): entry for entry in out[key]}  # end-point, keyed by name
+            for entry in value:
+                entries[entry.get("name")] = _merge(entries.get(entry.get("name"), {}), entry)
+            out[key] = list(entries.values())
+        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,74 @@
+"""The content of an element's configuration datastore, as plain immutable values.
+
+The datastore keeps these rather than XML or yangson trees: comparing two configurations
+(is this edit a no-op?) is then a dict comparison, and both the NETCONF server and the scale
+driver share them. `to_raw`/`from_raw` translate to the YANG JSON encoding (RFC 7951) used
+for validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cadenza.interfaces.adagio.contract import BandwidthProfile, FcEndPoint, ForwardingConstruct
+
+__all__ = ["MODULE", "NAMESPACE", "ElementData", "Edit", "fc_to_raw", "fc_from_raw", "END_POINT_NAMES"]
+
+MODULE = "cadenza-network-element"
+NAMESPACE = "urn:cadenza:yang:cadenza-network-element"
+END_POINT_NAMES = ("a", "z")
+
+
+@dataclass(frozen=True, slots=True)
+class ElementData:
+    """One datastore's content: port name -> speed in Mbit/s, fc id -> construct."""
+
+    ports: Mapping[str, int] = field(default_factory=dict)
+    fcs: Mapping[str, ForwardingConstruct] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One edit-config operation on a forwarding construct or a port (RFC 6241 §7.2).
+
+    `raw` is the RFC 7951 content given in the request (may be partial for `merge`)."""
+
+    operation: str  # merge | replace | create | delete | remove
+    kind: str  # forwarding-construct | port
+    key: str
+    raw: Mapping[str, Any] | None = None
+
+
+def fc_to_raw(fc: ForwardingConstruct) -> dict[str, Any]:
+    end_points = []
+    for name, ep in zip(END_POINT_NAMES, fc.end_points, strict=True):
+        raw_ep: dict[str, Any] = {"name": name, "port": ep.port}
+        if ep.vlan_id is not None:
+            raw_ep["vlan-id"] = ep.vlan_id
+        end_points.append(raw_ep)
+    bw = fc.bandwidth
+    raw: dict[str, Any] = {
+        "id": fc.fc_id,
+        "end-point": end_points,
+        "bandwidth-profile": {"cir-kbps": bw.cir_kbps, "cbs-kbytes": bw.cbs_kbytes,
+                              "eir-kbps": bw.eir_kbps, "ebs-kbytes": bw.ebs_kbytes},
+    }
+    if fc.description:
+        raw["description"] = fc.description
+    return raw
+
+
+def fc_from_raw(raw: Mapping[str, Any]) -> ForwardingConstruct:
+    """Build a construct from raw content the YANG check has already accepted."""
+    a, z = (FcEndPoint(ep["port"], ep.get("vlan-id"))
+            for ep in sorted(raw["end-point"], key=lambda ep: END_POINT_NAMES.index(ep["name"])))
+    bw = raw.get("bandwidth-profile", {})
+    return ForwardingConstruct(
+        fc_id=raw["id"],
+        end_points=(a, z),
+        bandwidth=BandwidthProfile(cir_kbps=bw["cir-kbps"], cbs_kbytes=bw.get("cbs-kbytes", 16),
+                                   eir_kbps=bw.get("eir-kbps", 0), ebs_kbytes=bw.get("ebs-kbytes", 0)),
+        description=raw.get("description", ""),
+    )
