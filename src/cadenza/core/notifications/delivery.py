@@ -1,0 +1,169 @@
+"""The dispatcher: an asyncio task that drains the outbox over HTTP.
+
+It claims due rows, POSTs them concurrently with aiohttp, and records each outcome: a 2xx
+answer marks the row delivered, anything else schedules a retry with exponential backoff
+until `max_attempts`, after which the row is marked dead and logged. All state is in the
+database, so a restarted process (or a second dispatcher on the same PostgreSQL) continues
+the work; database calls run in a worker thread so the event loop never blocks on them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+import aiohttp
+
+from cadenza.core import clock
+from cadenza.core.db import Database
+from cadenza.core.notifications.backoff import Backoff
+from cadenza.core.notifications.claims import Claimed, Outcome, claim_due, record_outcomes
+
+__all__ = ["AuthHeaderFor", "DispatcherStats", "OutboxDispatcher"]
+
+log = logging.getLogger(__name__)
+
+AuthHeaderFor = Callable[[str], Mapping[str, str] | Awaitable[Mapping[str, str]]]
+HEADERS = {"Content-Type": "application/json;charset=utf-8"}
+
+
+@dataclass(slots=True)
+class DispatcherStats:
+    delivered: int = 0
+    failed_attempts: int = 0
+    dead: int = 0
+
+
+def _default_session(timeout_s: float) -> Callable[[], aiohttp.ClientSession]:
+    return lambda: aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s))
+
+
+class OutboxDispatcher:
+    """Delivers outbox events at least once; start it in the app's lifespan."""
+
+    def __init__(self, database: Database, *, http: Callable[[], aiohttp.ClientSession] | None = None,
+                 batch: int = 100, max_attempts: int = 20, backoff: Backoff | None = None,
+                 poll_interval_s: float = 0.5, request_timeout_s: float = 10.0, lease_s: float | None = None,
+                 auth_header_for: AuthHeaderFor | None = None, apis: Collection[str] | None = None) -> None:
+        self._db = database
+        self._new_session = http or _default_session(request_timeout_s)
+        self.batch = batch
+        self.max_attempts = max_attempts
+        self.backoff = backoff or Backoff()
+        self.poll_interval_s = poll_interval_s
+        # The lease must outlive one delivery round, or a slow round is retried by a peer.
+        self.lease_s = lease_s if lease_s is not None else request_timeout_s * 2 + 5
+        self._auth_header_for = auth_header_for
+        self._apis = apis
+        self.stats = DispatcherStats()
+        self._http: aiohttp.ClientSession | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._nudged: asyncio.Event | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        if self._task is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._nudged = asyncio.Event()
+        self._http = self._new_session()
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+
+    async def stop(self) -> None:
+        """Finish the round in flight, then stop; unfinished claims expire with their lease."""
+        self._stopping = True
+        self.wake()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    def wake(self) -> None:
+        """Look for due events now rather than at the next poll; callable from any thread."""
+        loop, nudged = self._loop, self._nudged
+        if loop is None or nudged is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            nudged.set()
+        else:
+            loop.call_soon_threadsafe(nudged.set)
+
+    async def run_once(self) -> int:
+        """Claim and deliver one batch; the number of rows handled."""
+        claimed = await asyncio.to_thread(claim_due, self._db, batch=self.batch, lease_s=self.lease_s,
+                                          apis=self._apis)
+        if not claimed:
+            return 0
+        outcomes = await asyncio.gather(*(self._deliver(row) for row in claimed))
+        await asyncio.to_thread(record_outcomes, self._db, list(outcomes))
+        return len(claimed)
+
+    async def _run(self) -> None:
+        nudged = self._nudged
+        if nudged is None:
+            raise RuntimeError("run the dispatcher with start()")
+        while not self._stopping:
+            nudged.clear()
+            try:
+                handled = await self.run_once()
+            except Exception:  # the database may be briefly away; the loop must survive it
+                log.exception("outbox dispatch round failed; retrying after the poll interval")
+                handled = 0
+            if handled >= self.batch:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(nudged.wait(), self.poll_interval_s)
+
+    async def _headers(self, url: str) -> dict[str, str]:
+        headers = dict(HEADERS)
+        if self._auth_header_for is not None:
+            extra = self._auth_header_for(url)
+            if inspect.isawaitable(extra):
+                extra = await extra
+            headers.update(extra)
+        return headers
+
+    async def _deliver(self, row: Claimed) -> Outcome:
+        if self._http is None:
+            raise RuntimeError("the dispatcher is not started")
+        try:
+            headers = await self._headers(row.target_url)
+        except Exception as exc:  # a failing token source is one failed attempt, not a lost round
+            return self._failed(row, f"no credentials for {row.target_url}: {type(exc).__name__}: {exc}")
+        try:
+            async with self._http.post(row.target_url, json=row.body, headers=headers,
+                                       allow_redirects=False) as response:
+                if 200 <= response.status < 300:
+                    self.stats.delivered += 1
+                    return Outcome(row=row, delivered=True)
+                text = (await response.text(errors="replace"))[:300]
+                error = f"HTTP {response.status} from {row.target_url}: {text}"
+        except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+            error = f"{type(exc).__name__} posting to {row.target_url}: {exc}"
+        return self._failed(row, error)
+
+    def _failed(self, row: Claimed, error: str) -> Outcome:
+        self.stats.failed_attempts += 1
+        attempt = row.attempts + 1
+        if attempt >= self.max_attempts:
+            self.stats.dead += 1
+            log.error("event %s to %s is dead after %d attempts: %s", row.event_id, row.target_url, attempt, error)
+            return Outcome(row=row, delivered=False, error=error, dead=True)
+        retry_at = clock.now() + timedelta(seconds=self.backoff.delay(attempt))
+        log.warning("event %s to %s failed (attempt %d/%d), retrying at %s: %s", row.event_id, row.target_url,
+                    attempt, self.max_attempts, clock.iso(retry_at), error)
+        return Outcome(row=row, delivered=False, error=error, retry_at=retry_at)

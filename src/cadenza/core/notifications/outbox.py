@@ -1,0 +1,64 @@
+"""Publishing an event: outbox rows written inside the caller's own transaction.
+
+Because the rows share the session of the state change, a rolled-back change announces
+nothing and a committed one is never lost: the dispatcher finds the rows whenever it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from cadenza.core import clock
+from cadenza.core.ids import new_id
+from cadenza.core.notifications.callback import listener_url
+from cadenza.core.notifications.rows import EventSubscriptionRow, OutboxEventRow
+
+__all__ = ["PublishedEvent", "event_body", "publish"]
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedEvent:
+    event_id: str
+    deliveries: int
+
+
+def event_body(*, event_id: str, event_type: str, resource: Mapping[str, Any], event_time: str) -> dict[str, Any]:
+    """The spec's Event: `eventId`, `eventTime`, `eventType` and the `event` payload."""
+    return {"eventId": event_id, "eventTime": event_time, "eventType": event_type, "event": dict(resource)}
+
+
+def publish(session: Session, *, api: str, event_type: str, resource: Mapping[str, Any],
+            listener_base_path: str, party: str | None,
+            wake: Callable[[], None] | None = None) -> PublishedEvent:
+    """Queue `event_type` about `resource` for every matching subscriber of `api`.
+
+    `resource` is the spec's event payload (at least `id`, usually `href` and more).
+    `party` restricts delivery to that party's subscriptions, so a buyer hears only about its
+    own resources; None broadcasts to every subscriber (e.g. a catalog change). `wake` is
+    called once the transaction commits, typically `OutboxDispatcher.wake`.
+    """
+    if "id" not in resource:
+        raise ValueError(f"the payload of a {event_type} must carry the resource 'id'")
+    stmt = select(EventSubscriptionRow).where(EventSubscriptionRow.api == api)
+    if party is not None:
+        stmt = stmt.where(EventSubscriptionRow.party == party)
+    moment = clock.now()
+    event_id = new_id()
+    body = event_body(event_id=event_id, event_type=event_type, resource=resource, event_time=clock.iso(moment))
+    deliveries = 0
+    for subscription in session.scalars(stmt):
+        if subscription.event_types and event_type not in subscription.event_types:
+            continue
+        session.add(OutboxEventRow(
+            id=new_id(), event_id=event_id, api=api, subscription_id=subscription.id, event_type=event_type,
+            target_url=listener_url(subscription.callback, listener_base_path, event_type), body=body,
+            created_at=moment, attempts=0, next_attempt_at=moment, dead=False))
+        deliveries += 1
+    if deliveries and wake is not None:
+        event.listen(session, "after_commit", lambda _session: wake(), once=True)
+    return PublishedEvent(event_id=event_id, deliveries=deliveries)

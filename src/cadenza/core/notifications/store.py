@@ -1,0 +1,78 @@
+"""The hub store: a party's subscriptions on the hub of one API.
+
+Every operation takes the caller's party, so one party can never see or remove another
+party's subscription: to a stranger it simply does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+
+from cadenza.core import clock
+from cadenza.core.db import Database
+from cadenza.core.ids import new_id
+from cadenza.core.notifications.rows import EventSubscriptionRow, OutboxEventRow
+
+__all__ = ["Subscription", "HubStore"]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: str
+    api: str
+    party: str
+    callback: str
+    query: str | None
+    event_types: tuple[str, ...]
+
+    def wants(self, event_type: str) -> bool:
+        return not self.event_types or event_type in self.event_types
+
+
+def _subscription(row: EventSubscriptionRow) -> Subscription:
+    return Subscription(id=row.id, api=row.api, party=row.party, callback=row.callback, query=row.query,
+                        event_types=tuple(row.event_types or ()))
+
+
+class HubStore:
+    """Subscriptions kept in the domain database."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def subscribe(self, *, api: str, party: str, callback: str, query: str | None,
+                  event_types: list[str]) -> Subscription:
+        row = EventSubscriptionRow(id=new_id(), api=api, party=party, callback=callback, query=query,
+                                   event_types=sorted(event_types), created_at=clock.now())
+        with self._db.transaction() as session:
+            session.add(row)
+        return _subscription(row)
+
+    def get(self, *, api: str, party: str, subscription_id: str) -> Subscription | None:
+        with self._db.transaction() as session:
+            row = session.get(EventSubscriptionRow, subscription_id)
+            if row is None or row.api != api or row.party != party:
+                return None
+            return _subscription(row)
+
+    def unsubscribe(self, *, api: str, party: str, subscription_id: str) -> bool:
+        """Remove the subscription and the events still waiting for it; False if unknown."""
+        with self._db.transaction() as session:
+            row = session.get(EventSubscriptionRow, subscription_id)
+            if row is None or row.api != api or row.party != party:
+                return False
+            session.delete(row)
+            # Undelivered events go with it: the subscriber said it no longer wants them.
+            session.execute(delete(OutboxEventRow).where(OutboxEventRow.subscription_id == subscription_id,
+                                                         OutboxEventRow.delivered_at.is_(None)))
+            return True
+
+    def subscriptions(self, *, api: str, party: str | None = None) -> list[Subscription]:
+        """The subscriptions on one API's hub, of one party or of all."""
+        stmt = select(EventSubscriptionRow).where(EventSubscriptionRow.api == api)
+        if party is not None:
+            stmt = stmt.where(EventSubscriptionRow.party == party)
+        with self._db.transaction() as session:
+            return [_subscription(row) for row in session.scalars(stmt.order_by(EventSubscriptionRow.created_at))]
