@@ -1,0 +1,62 @@
+"""Durable workflows with DBOS: one DBOS instance per process, its system database next to
+the domain database.
+
+Workflows are registered at import time by the entities (`@DBOS.workflow()`); a domain
+process calls `launch_workflows` once its entities are wired, and DBOS then resumes every
+workflow a crash interrupted. The resource id is always the workflow id, so resubmitting
+the same work runs nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from dbos import DBOS, DBOSConfig, SetWorkflowID, WorkflowHandle
+from sqlalchemy import create_engine, event
+
+from cadenza.core.db import _sqlite_pragmas
+
+__all__ = ["launch_workflows", "shutdown_workflows", "start_once", "system_database_url"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+APPLICATION_VERSION = "cadenza-0.1"
+
+
+def system_database_url(app_url: str) -> str:
+    """SQLite: a sibling file, so workflow checkpoints never wait on entity writes.
+    PostgreSQL: the same database (DBOS keeps to its own `dbos` schema)."""
+    if app_url.startswith("sqlite:///"):
+        path = Path(app_url.removeprefix("sqlite:///"))
+        return f"sqlite:///{path.with_name(path.stem + '.dbos.db')}"
+    return app_url
+
+
+def launch_workflows(name: str, app_url: str, *, log_level: str = "WARNING") -> None:
+    url = system_database_url(app_url)
+    config: DBOSConfig = {
+        "name": name,
+        "system_database_url": url,
+        "log_level": log_level,
+        # A fixed version lets a restarted process recover the workflows of its predecessor.
+        "application_version": APPLICATION_VERSION,
+        "executor_id": name,
+    }
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        config["system_database_engine"] = engine
+    DBOS(config=config)
+    DBOS.launch()
+
+
+def shutdown_workflows() -> None:
+    DBOS.destroy(destroy_registry=False)
+
+
+def start_once(workflow: Callable[P, R], workflow_id: str, *args: Any) -> WorkflowHandle[R]:
+    """Start `workflow` under `workflow_id`; if it already ran or runs, get that one back."""
+    with SetWorkflowID(workflow_id):
+        return DBOS.start_workflow(workflow, *args)

@@ -1,0 +1,176 @@
+"""Durable configuration of connectivity services on the network elements.
+
+Each change is a DBOS workflow whose id is derived from the service uuid, with idempotent
+steps: applying a forwarding construct an element already holds changes nothing, so a step
+that re-runs after a crash never configures an element twice. When any element refuses, the
+compensation is written out: remove what was configured, give the resources back, record why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from dbos import DBOS
+
+from cadenza.core.workflows import start_once
+from cadenza.icm import connectivity_service as cs
+from cadenza.icm.design import Hop, bandwidth_profile, hops_from_json, hops_to_json
+from cadenza.icm.rows import ConnectivityServiceRow
+from cadenza.icm.service import Icm
+from cadenza.interfaces.adagio.contract import AdagioError, ForwardingConstruct
+
+__all__ = ["Job", "register", "registered", "submit_activation", "submit_change", "submit_removal", "resume_all"]
+
+_ICMS: dict[str, Icm] = {}
+_POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="adagio")
+
+
+def register(icm: Icm) -> None:
+    """Make an ICM reachable from its workflows (which carry only its name, to stay replayable)."""
+    _ICMS[icm.name] = icm
+
+
+def registered(name: str) -> Icm:
+    return _ICMS[name]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    network_domain: str
+    service: str
+    generation: int = 0
+
+
+# -- element work, in parallel over the path -------------------------------------------------
+def _on_every_element(hops: Sequence[Hop], action: Callable[[Hop], bool]) -> list[str]:
+    """Run `action` on every hop at once; the reasons of those that failed, element first."""
+    futures = [(hop, _POOL.submit(action, hop)) for hop in hops]
+    problems = []
+    for hop, future in futures:
+        try:
+            future.result()
+        except AdagioError as exc:
+            problems.append(f"{exc.element} refused: {exc.reason}")
+        except Exception as exc:  # an element must never take the workflow down with it
+            problems.append(f"{hop.element}: {type(exc).__name__}: {exc}")
+    return problems
+
+
+def _hops(row: ConnectivityServiceRow) -> list[Hop]:
+    return hops_from_json(row.uuid, row.plan["hops"])
+
+
+def _with_bandwidth(hops: Sequence[Hop], mbps: int) -> list[Hop]:
+    profile = bandwidth_profile(mbps)
+    return [Hop(h.element, ForwardingConstruct(h.fc.fc_id, h.fc.end_points, profile, h.fc.description))
+            for h in hops]
+
+
+def _load(job: Job) -> tuple[Icm, ConnectivityServiceRow]:
+    icm = _ICMS[job.network_domain]
+    with icm.database.transaction() as session:
+        return icm, icm.get(session, job.service, None)
+
+
+# -- steps -----------------------------------------------------------------------------------
+@DBOS.step()
+def configure_elements(job: Job, mbps: int | None = None) -> list[str]:
+    icm, row = _load(job)
+    hops = _hops(row) if mbps is None else _with_bandwidth(_hops(row), mbps)
+    return _on_every_element(hops, lambda hop: icm.adagio.apply(hop.element, hop.fc))
+
+
+@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0, backoff_rate=2.0)
+def unconfigure_elements(job: Job) -> None:
+    icm, row = _load(job)
+    problems = _on_every_element(_hops(row), lambda hop: icm.adagio.remove(hop.element, row.uuid))
+    if problems:
+        # Raising makes DBOS retry: a construct left on an element is never acceptable.
+        raise RuntimeError("; ".join(problems))
+
+
+@DBOS.step()
+def record_outcome(job: Job, target: str, reason: str | None, release: bool) -> None:
+    icm = _ICMS[job.network_domain]
+    with icm.database.transaction() as session:
+        row = icm.get(session, job.service, None)
+        if row.state == target:
+            return  # this step already ran before a crash
+        if release:
+            icm.inventory.release(session, row.uuid)
+        cs.transition_to(row, target, reason=reason)
+
+
+@DBOS.step()
+def settle_change(job: Job, kept_mbps: int, reason: str | None) -> None:
+    """End a bandwidth change at `kept_mbps`: the new figure, or the old one when refused."""
+    icm = _ICMS[job.network_domain]
+    with icm.database.transaction() as session:
+        row = icm.get(session, job.service, None)
+        if row.state != cs.MODIFYING or row.generation != job.generation:
+            return  # this step already ran before a crash
+        icm.inventory.change_bandwidth(session, row.uuid, kept_mbps)
+        row.bandwidth_mbps = kept_mbps
+        row.plan = {**row.plan, "hops": hops_to_json(_with_bandwidth(_hops(row), kept_mbps))}
+        row.pending = None
+        cs.transition_to(row, cs.INSTALLED, reason=reason)
+
+
+# -- workflows -------------------------------------------------------------------------------
+@DBOS.workflow()
+def activate(job: Job) -> str:
+    problems = configure_elements(job)
+    if not problems:
+        record_outcome(job, cs.INSTALLED, None, False)
+        return cs.INSTALLED
+    unconfigure_elements(job)
+    record_outcome(job, cs.FAILED, "Activation failed and was rolled back: " + "; ".join(problems), True)
+    return cs.FAILED
+
+
+@DBOS.workflow()
+def change_bandwidth(job: Job, from_mbps: int, to_mbps: int) -> str:
+    problems = configure_elements(job, to_mbps)
+    if not problems:
+        settle_change(job, to_mbps, None)
+        return cs.INSTALLED
+    configure_elements(job, from_mbps)  # put back what the elements held before
+    reason = f"Bandwidth change to {to_mbps} Mbit/s refused, kept {from_mbps}: " + "; ".join(problems)
+    settle_change(job, from_mbps, reason)
+    return "refused"
+
+
+@DBOS.workflow()
+def remove(job: Job) -> str:
+    unconfigure_elements(job)
+    record_outcome(job, cs.REMOVED, None, True)
+    return cs.REMOVED
+
+
+# -- submission ------------------------------------------------------------------------------
+def submit_activation(icm: Icm, row: ConnectivityServiceRow) -> None:
+    start_once(activate, f"presto-activate-{row.uuid}", Job(icm.name, row.uuid))
+
+
+def submit_change(icm: Icm, row: ConnectivityServiceRow) -> None:
+    pending = row.pending or {}
+    start_once(change_bandwidth, f"presto-modify-{row.uuid}-{row.generation}", Job(icm.name, row.uuid,
+               row.generation), pending["from_mbps"], pending["to_mbps"])
+
+
+def submit_removal(icm: Icm, row: ConnectivityServiceRow) -> None:
+    start_once(remove, f"presto-remove-{row.uuid}", Job(icm.name, row.uuid))
+
+
+def resume_all(icm: Icm) -> int:
+    """Start (or find already running) the workflow of every service caught mid-change, e.g.
+    when the process died between committing a request and starting its workflow."""
+    count = 0
+    with icm.database.transaction() as session:
+        rows = [r for r in icm.list(session, None) if r.state in (cs.PLANNED, cs.MODIFYING, cs.REMOVING)]
+    for row in rows:
+        {cs.PLANNED: submit_activation, cs.MODIFYING: submit_change, cs.REMOVING: submit_removal}[row.state](icm, row)
+        count += 1
+    return count

@@ -1,0 +1,155 @@
+"""PRESTO: the ICM's RESTCONF operations and data tree (presto-nrp.yaml subset, see
+docs/presto-profile.md). Thin: parse, authorise, call the ICM, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from cadenza.core.auth import Principal, require
+from cadenza.core.errors import NotFound, Unprocessable
+from cadenza.icm import activation
+from cadenza.icm.api.presto_views import counters_view, service_view, sip_view, test_view, topology_view
+from cadenza.icm.commands import ChangeBandwidth, CreateConnectivityService, DeleteConnectivityService, EndPointRequest
+from cadenza.icm.oam import read_counters, run_activation_test
+from cadenza.icm.rows import PortUsageRow
+from cadenza.icm.service import Icm
+from cadenza.icm.topology import link_id_for
+from cadenza.interfaces.presto.models import (
+    CreateConnectivityServiceInput,
+    ServiceIdOrNameInput,
+    SipIdOrNameInput,
+    TopologyIdOrNameInput,
+    UpdateConnectivityServiceInput,
+    capacity_mbps,
+)
+from cadenza.interfaces.presto.paths import DATA_CONTEXT, OPERATIONS, icm_base
+
+__all__ = ["presto_router"]
+
+SCOPE = "presto"
+
+
+def _owner(principal: Principal) -> str | None:
+    """Operators see every service of the domain; any other client only its own."""
+    return None if principal.is_operator else principal.party
+
+
+def presto_router(icm: Icm) -> APIRouter:
+    router = APIRouter(prefix=icm_base(icm.name), tags=[f"PRESTO {icm.name}"])
+    caller = Depends(require(SCOPE))
+
+    def service_details(name: str, principal: Principal) -> dict[str, Any]:
+        with icm.database.transaction() as session:
+            return service_view(icm.get(session, name, _owner(principal)))
+
+    @router.post(f"{OPERATIONS}/create-connectivity-service/")
+    def create_connectivity_service(body: CreateConnectivityServiceInput, principal: Principal = caller) -> dict:
+        request = body.input
+        constraint = request.conn_constraint
+        mbps = capacity_mbps(constraint.requested_capacity if constraint else None) or capacity_mbps(
+            request.end_point[0].capacity)
+        if mbps is None:
+            raise Unprocessable("Give the bandwidth in conn-constraint/requested-capacity/total-size",
+                                code="missingProperty", property_path="/input/conn-constraint/requested-capacity")
+        a, z = (EndPointRequest(ep.service_interface_point.service_interface_point_id, ep.vlan_id)
+                for ep in request.end_point)
+        row, new = icm.create(CreateConnectivityService(
+            owner=principal.party, a=a, z=z, mbps=mbps, max_delay_ms=constraint.max_delay_ms if constraint else None,
+            name=request.service_name, uuid=request.uuid))
+        if new:
+            activation.submit_activation(icm, row)
+        return {"output": {"service": service_view(row)}}
+
+    @router.post(f"{OPERATIONS}/update-connectivity-service/")
+    def update_connectivity_service(body: UpdateConnectivityServiceInput, principal: Principal = caller) -> dict:
+        mbps = capacity_mbps(body.input.conn_constraint.requested_capacity if body.input.conn_constraint else None)
+        if mbps is None:
+            raise Unprocessable("Only the bandwidth can be changed: give conn-constraint/requested-capacity",
+                                code="missingProperty", property_path="/input/conn-constraint/requested-capacity")
+        row = icm.change_bandwidth(ChangeBandwidth(_owner(principal), body.input.service_id_or_name, mbps))
+        if row.pending:
+            activation.submit_change(icm, row)
+        return {"output": {"service": service_view(row)}}
+
+    @router.post(f"{OPERATIONS}/delete-connectivity-service/")
+    def delete_connectivity_service(body: ServiceIdOrNameInput, principal: Principal = caller) -> dict:
+        row = icm.delete(DeleteConnectivityService(_owner(principal), body.input.service_id_or_name))
+        activation.submit_removal(icm, row)
+        return {"output": {"service": service_view(row)}}
+
+    @router.post(f"{OPERATIONS}/get-connectivity-service-details/")
+    def get_connectivity_service_details(body: ServiceIdOrNameInput, principal: Principal = caller) -> dict:
+        return {"output": {"service": service_details(body.input.service_id_or_name, principal)}}
+
+    @router.post(f"{OPERATIONS}/get-connectivity-service-list/")
+    def get_connectivity_service_list(principal: Principal = caller) -> dict:
+        with icm.database.transaction() as session:
+            return {"output": {"service": [service_view(r) for r in icm.list(session, _owner(principal))]}}
+
+    @router.get(DATA_CONTEXT + "/connectivity-service={uuid}/")
+    def connectivity_service(uuid: str, principal: Principal = caller) -> dict:
+        return service_details(uuid, principal)
+
+    @router.post(f"{OPERATIONS}/cadenza-run-activation-test/")
+    def run_test(body: ServiceIdOrNameInput, principal: Principal = caller) -> dict:
+        with icm.database.transaction() as session:
+            row = icm.get(session, body.input.service_id_or_name, _owner(principal))
+        return {"output": {"test": test_view(row, run_activation_test(icm.adagio, row))}}
+
+    @router.post(f"{OPERATIONS}/cadenza-get-pm-counters/")
+    def pm_counters(body: ServiceIdOrNameInput, principal: Principal = caller) -> dict:
+        with icm.database.transaction() as session:
+            row = icm.get(session, body.input.service_id_or_name, _owner(principal))
+        return {"output": {"counters": counters_view(row, read_counters(icm.adagio, row))}}
+
+    def sips() -> list[dict[str, Any]]:
+        with icm.database.transaction() as session:
+            usage = {(u.element, u.port): u for u in session.query(PortUsageRow)
+                     .filter(PortUsageRow.network_domain == icm.name)}
+        return [sip_view(e, usage.get((e.element, e.port))) for e in icm.topology.edge_points.values()]
+
+    def sip(name: str) -> dict[str, Any]:
+        found = [s for s in sips() if s["uuid"] == name]
+        if not found:
+            raise NotFound(f"No service interface point '{name}' in network domain {icm.name}")
+        return found[0]
+
+    @router.post(f"{OPERATIONS}/get-service-interface-point-list/")
+    def get_sip_list(_principal: Principal = caller) -> dict:
+        return {"output": {"sip": sips()}}
+
+    @router.post(f"{OPERATIONS}/get-service-interface-point-details/")
+    def get_sip_details(body: SipIdOrNameInput, _principal: Principal = caller) -> dict:
+        return {"output": {"sip": sip(body.input.sip_id_or_name)}}
+
+    @router.get(DATA_CONTEXT + "/service-interface-point={uuid}/")
+    def get_sip(uuid: str, _principal: Principal = caller) -> dict:
+        return sip(uuid)
+
+    def topology() -> dict[str, Any]:
+        live = {link_id_for(f"{s.a}:{s.a_port}", f"{s.b}:{s.b_port}"): s for s in icm.adagio.links()}
+        with icm.database.transaction() as session:
+            free = icm.inventory.available_mbps(session)
+        return topology_view(icm.topology, live, free)
+
+    def named_topology(name: str) -> dict[str, Any]:
+        if name != icm.name:
+            raise NotFound(f"No topology '{name}': this ICM manages '{icm.name}'")
+        return topology()
+
+    @router.post(f"{OPERATIONS}/get-topology-list/")
+    def get_topology_list(_principal: Principal = caller) -> dict:
+        return {"output": {"topology": [topology()]}}
+
+    @router.post(f"{OPERATIONS}/get-topology-details/")
+    def get_topology_details(body: TopologyIdOrNameInput, _principal: Principal = caller) -> dict:
+        return {"output": {"topology": named_topology(body.input.topology_id_or_name)}}
+
+    @router.get(DATA_CONTEXT + "/topology={uuid}/")
+    def get_topology(uuid: str, _principal: Principal = caller) -> dict:
+        return named_topology(uuid)
+
+    return router
+

@@ -1,0 +1,125 @@
+"""Rendering ICM objects in the PRESTO (TAPI/NRP) shapes of presto-nrp.yaml."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cadenza.core.clock import iso
+from cadenza.icm.connectivity_service import tapi_states
+from cadenza.icm.oam import ActivationTestResult
+from cadenza.icm.rows import ConnectivityServiceRow, PortUsageRow
+from cadenza.icm.topology import EdgePoint, Topology
+from cadenza.interfaces.adagio.contract import LinkState, PmCounters
+
+__all__ = ["service_view", "sip_view", "topology_view", "test_view", "counters_view"]
+
+
+def _capacity(mbps: float) -> dict[str, Any]:
+    return {"total-size": {"value": int(mbps), "unit": "MBPS"}}
+
+
+def _end_point(local_id: str, end: dict[str, Any]) -> dict[str, Any]:
+    mapping: dict[str, Any] = ({"vlan-id-mapping-type": "ALL", "untagged-and-prio-tagged-included": True}
+                               if end["vlan_id"] is None else
+                               {"vlan-id-mapping-type": "LIST", "vlan-id": [{"vlan-id": end["vlan_id"]}]})
+    return {
+        "local-id": local_id,
+        "service-interface-point": {"service-interface-point-id": end["sip"]},
+        "layer-protocol-name": "ETH",
+        "direction": "BIDIRECTIONAL",
+        "role": "SYMMETRIC",
+        "nrp-carrier-eth-connectivity-end-point-resource": {"ce-vlan-id-list-and-untag": mapping},
+    }
+
+
+def service_view(row: ConnectivityServiceRow) -> dict[str, Any]:
+    states = tapi_states(row.state)
+    names = [{"value-name": "name", "value": row.name}] if row.name else []
+    view: dict[str, Any] = {
+        "uuid": row.uuid,
+        "name": names,
+        "lifecycle-state": states.lifecycle,
+        "operational-state": states.operational,
+        "administrative-state": states.administrative,
+        "layer-protocol-name": "ETH",
+        "direction": "BIDIRECTIONAL",
+        "service-type": "POINT_TO_POINT_CONNECTIVITY",
+        "requested-capacity": _capacity(row.bandwidth_mbps),
+        "is-exclusive": row.request["a"]["vlan_id"] is None and row.request["z"]["vlan_id"] is None,
+        "end-point": [_end_point("a", row.request["a"]), _end_point("z", row.request["z"])],
+        "connection": [f"{row.uuid}:{hop['element']}" for hop in row.plan.get("hops", [])],
+        "nrp-carrier-eth-connectivity-resource": {"max-frame-size": 9216},
+        "cadenza-activation": {
+            "state": row.state,
+            "reason": row.reason,
+            "network-domain": row.network_domain,
+            "route": row.plan.get("elements", []),
+            "route-delay-ms": row.plan.get("delay_ms"),
+            "s-vlans": row.plan.get("s_vlans", {}),
+            "created": iso(row.created_at),
+            "updated": iso(row.updated_at),
+        },
+    }
+    if row.max_delay_ms is not None:
+        view["latency-characteristic"] = [{"traffic-property-name": "one-way-delay-ms",
+                                           "fixed-latency-characteristic": str(row.max_delay_ms)}]
+    return view
+
+
+def sip_view(edge: EdgePoint, usage: PortUsageRow | None) -> dict[str, Any]:
+    speed = usage.speed_mbps if usage else 0
+    free = (speed - usage.reserved_mbps) if usage and usage.mode != "port" else 0
+    resource = {"uni": "nrp-carrier-eth-uni-n-resource", "enni": "nrp-carrier-eth-enni-n-resource",
+                "inni": "nrp-carrier-eth-inni-n-resource"}[edge.kind]
+    return {
+        "uuid": edge.id,
+        "name": [{"value-name": "element", "value": edge.element}, {"value-name": "port", "value": edge.port},
+                 {"value-name": "kind", "value": edge.kind.upper()}],
+        "layer-protocol-name": ["ETH"],
+        "administrative-state": "UNLOCKED",
+        "operational-state": "ENABLED",
+        "lifecycle-state": "INSTALLED",
+        "total-potential-capacity": _capacity(speed),
+        "available-capacity": _capacity(free),
+        resource: {"max-frame-size": 9216},
+    }
+
+
+def topology_view(topology: Topology, links: dict[str, LinkState], free: dict[str, float]) -> dict[str, Any]:
+    nodes = [{"uuid": name, "name": [{"value-name": "role", "value": e.role}], "layer-protocol-name": ["ETH"],
+              "lifecycle-state": "INSTALLED", "operational-state": "ENABLED", "administrative-state": "UNLOCKED"}
+             for name, e in topology.elements.items()]
+    link_views = []
+    for link in topology.links.values():
+        live = links.get(link.id)
+        up = live.up if live else True
+        link_views.append({
+            "uuid": link.id,
+            "name": [{"value-name": "a", "value": str(link.a)}, {"value-name": "b", "value": str(link.b)}],
+            "layer-protocol-name": ["ETH"],
+            "node-edge-point": [],
+            "operational-state": "ENABLED" if up else "DISABLED",
+            "administrative-state": "UNLOCKED",
+            "lifecycle-state": "INSTALLED",
+            "total-potential-capacity": _capacity(link.capacity_mbps),
+            "available-capacity": _capacity(free.get(link.id, link.capacity_mbps)),
+            "latency-characteristic": [{"traffic-property-name": "one-way-delay-ms",
+                                        "fixed-latency-characteristic": str(live.delay_ms if live else link.delay_ms)}],
+        })
+    return {"uuid": topology.domain, "name": [{"value-name": "network-domain", "value": topology.domain}],
+            "layer-protocol-name": ["ETH"], "node": nodes, "link": link_views}
+
+
+def test_view(row: ConnectivityServiceRow, result: ActivationTestResult) -> dict[str, Any]:
+    m = result.measurement
+    return {"service-id": row.uuid, "result": "PASS" if result.passed else "FAIL",
+            "failures": list(result.failures), "reachable": m.reachable, "frame-delay-ms": round(m.delay_ms, 4),
+            "frame-loss-ratio": m.loss_ratio, "information-rate-mbps": round(m.throughput_mbps, 3),
+            "cir-mbps": row.bandwidth_mbps, "route": list(m.path), "detail": m.detail, "tested-at": iso()}
+
+
+def counters_view(row: ConnectivityServiceRow, counters: PmCounters) -> dict[str, Any]:
+    return {"service-id": row.uuid, "tx-frames": counters.tx_frames, "rx-frames": counters.rx_frames,
+            "tx-octets": counters.tx_octets, "rx-octets": counters.rx_octets,
+            "frame-delay-ms": counters.delay_ms, "frame-loss-ratio": counters.loss_ratio,
+            "collected-at": counters.collected_at or iso(), **{k: v for k, v in counters.extra.items()}}

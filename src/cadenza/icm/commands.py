@@ -1,0 +1,37 @@
+"""What a caller may ask of an ICM, as plain frozen dataclasses (parsed from PRESTO by the router)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["EndPointRequest", "CreateConnectivityService", "ChangeBandwidth", "DeleteConnectivityService"]
+
+
+@dataclass(frozen=True, slots=True)
+class EndPointRequest:
+    sip: str  # service interface point uuid (an edge point id)
+    vlan_id: int | None = None  # None: the whole port (port-based)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateConnectivityService:
+    owner: str
+    a: EndPointRequest
+    z: EndPointRequest
+    mbps: int
+    max_delay_ms: float | None = None
+    name: str | None = None
+    uuid: str | None = None  # a caller-chosen uuid makes a retried create harmless
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeBandwidth:
+    owner: str | None  # None: an operator acting on any party's service
+    service: str
+    mbps: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteConnectivityService:
+    owner: str | None
+    service: str

@@ -1,0 +1,140 @@
+"""The ICM service layer: what PRESTO operations do to the network domain.
+
+Requests are decided synchronously (path, resources, VLANs: a caller learns at once whether
+the network can carry the service); element configuration then runs as a durable workflow
+(`cadenza.icm.activation`) whose id is the service uuid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cadenza.core.clock import now
+from cadenza.core.db import Database
+from cadenza.core.errors import Forbidden, NotFound, Unprocessable
+from cadenza.core.ids import new_id
+from cadenza.icm import connectivity_service as cs
+from cadenza.icm.commands import ChangeBandwidth, CreateConnectivityService, DeleteConnectivityService
+from cadenza.icm.design import ServiceEnd, design_hops, hops_to_json
+from cadenza.icm.pathing import NoPathError, PathRequest, compute_path
+from cadenza.icm.resources import ResourceInventory
+from cadenza.icm.rows import ConnectivityServiceRow
+from cadenza.icm.topology import Topology, link_id_for
+from cadenza.interfaces.adagio.contract import AdagioClient
+
+__all__ = ["Icm"]
+
+
+class Icm:
+    """One Infrastructure Control and Management: one network domain, its inventory and ECM."""
+
+    def __init__(self, *, topology: Topology, database: Database, adagio: AdagioClient,
+                 port_speeds: Mapping[tuple[str, str], int]) -> None:
+        self.name = topology.domain
+        self.topology = topology
+        self.database = database
+        self.adagio = adagio
+        self.inventory = ResourceInventory(topology, port_speeds)
+        with database.transaction() as session:
+            self.inventory.seed(session)
+
+    # -- reads ----------------------------------------------------------------------------
+    def get(self, session: Session, service: str, owner: str | None) -> ConnectivityServiceRow:
+        row = session.get(ConnectivityServiceRow, service)
+        if row is None:
+            row = session.scalars(select(ConnectivityServiceRow).where(
+                ConnectivityServiceRow.network_domain == self.name, ConnectivityServiceRow.name == service)).first()
+        if row is None or row.network_domain != self.name or (owner is not None and row.owner != owner):
+            raise NotFound(f"No connectivity service '{service}' in network domain {self.name}")
+        return row
+
+    def list(self, session: Session, owner: str | None) -> list[ConnectivityServiceRow]:
+        query = select(ConnectivityServiceRow).where(ConnectivityServiceRow.network_domain == self.name)
+        if owner is not None:
+            query = query.where(ConnectivityServiceRow.owner == owner)
+        return list(session.scalars(query.order_by(ConnectivityServiceRow.created_at)))
+
+    # -- writes ---------------------------------------------------------------------------
+    def create(self, command: CreateConnectivityService) -> tuple[ConnectivityServiceRow, bool]:
+        """Plan and reserve; returns the row and whether it is new (False: a retried create)."""
+        a, z = self._end(command.a, "/input/end-point/0"), self._end(command.z, "/input/end-point/1")
+        if (a.element, a.port) == (z.element, z.port):
+            raise Unprocessable("The two end points are the same port", property_path="/input/end-point")
+        uuid = command.uuid or new_id()
+        with self.database.transaction() as session:
+            existing = session.get(ConnectivityServiceRow, uuid)
+            if existing is not None:
+                if existing.owner != command.owner:
+                    raise Forbidden(f"Connectivity service {uuid} belongs to another party")
+                return existing, False
+            path = self._path(session, a, z, command.mbps, command.max_delay_ms)
+            s_vlans = self.inventory.reserve(session, uuid, links=path.link_ids, ends=(a, z), mbps=command.mbps)
+            hops = design_hops(self.topology, service_uuid=uuid, elements=path.elements, links=path.link_ids,
+                               s_vlans=s_vlans, a=a, z=z, mbps=command.mbps)
+            moment = now()
+            row = ConnectivityServiceRow(
+                uuid=uuid, network_domain=self.name, owner=command.owner, name=command.name, state=cs.PLANNED,
+                bandwidth_mbps=command.mbps, max_delay_ms=command.max_delay_ms,
+                request={"a": _end_json(a), "z": _end_json(z)},
+                plan={"elements": list(path.elements), "links": list(path.link_ids), "delay_ms": path.delay_ms,
+                      "s_vlans": s_vlans, "hops": hops_to_json(hops)},
+                pending=None, generation=0, created_at=moment, updated_at=moment)
+            session.add(row)
+        return row, True
+
+    def change_bandwidth(self, command: ChangeBandwidth) -> ConnectivityServiceRow:
+        with self.database.transaction() as session:
+            row = self.get(session, command.service, command.owner)
+            if row.bandwidth_mbps == command.mbps and row.state == cs.INSTALLED:
+                return row
+            cs.transition_to(row, cs.MODIFYING)
+            self.inventory.change_bandwidth(session, row.uuid, command.mbps)
+            row.pending = {"from_mbps": row.bandwidth_mbps, "to_mbps": command.mbps}
+            row.generation += 1
+        return row
+
+    def delete(self, command: DeleteConnectivityService) -> ConnectivityServiceRow:
+        with self.database.transaction() as session:
+            row = self.get(session, command.service, command.owner)
+            if row.state in (cs.REMOVING, cs.REMOVED, cs.FAILED):
+                return row
+            cs.transition_to(row, cs.REMOVING)
+        return row
+
+    # -- internals ------------------------------------------------------------------------
+    def _end(self, request, pointer: str) -> ServiceEnd:  # noqa: ANN001 - EndPointRequest
+        edge = self.topology.edge_points.get(request.sip)
+        if edge is None:
+            raise Unprocessable(f"Unknown service interface point '{request.sip}' in network domain {self.name}",
+                                code="referenceNotFound", property_path=f"{pointer}/service-interface-point")
+        if request.vlan_id is not None and not 1 <= request.vlan_id <= 4094:
+            raise Unprocessable(f"VLAN id {request.vlan_id} is outside 1..4094", property_path=pointer)
+        return ServiceEnd(edge.id, edge.element, edge.port, request.vlan_id)
+
+    def _path(self, session: Session, a: ServiceEnd, z: ServiceEnd, mbps: int, max_delay_ms: float | None):  # noqa: ANN202
+        down_links = set()
+        down_elements = set()
+        for link in self.adagio.links():
+            if not link.up:
+                down_links.add(link_id_for(f"{link.a}:{link.a_port}", f"{link.b}:{link.b_port}"))
+        for element in self.adagio.elements():
+            if not element.up and element.name in self.topology.elements:
+                down_elements.add(element.name)
+        for end in (a, z):
+            if end.element in down_elements:
+                raise Unprocessable(f"Element {end.element} of edge point {end.edge_point} is down",
+                                    property_path="/input/end-point")
+        request = PathRequest(a.element, z.element, float(mbps), max_delay_ms,
+                              exclude_elements=frozenset(down_elements))
+        try:
+            return compute_path(self.topology, request, available_mbps=self.inventory.available_mbps(session),
+                                down_links=down_links)
+        except NoPathError as exc:
+            raise Unprocessable(exc.reason, property_path="/input/conn-constraint") from exc
+
+
+def _end_json(end: ServiceEnd) -> dict:
+    return {"sip": end.edge_point, "element": end.element, "port": end.port, "vlan_id": end.vlan_id}

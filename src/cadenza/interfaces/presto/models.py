@@ -1,0 +1,162 @@
+"""PRESTO payloads: the TAPI/NRP subset Cadenza serves, with the spec's kebab-case names.
+
+Inputs are pydantic models (unknown TAPI attributes are accepted and ignored, as the spec
+allows a server to support a subset); outputs are built as plain dicts in the spec's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "CapacityValue",
+    "Capacity",
+    "VlanId",
+    "VlanIdListAndUntag",
+    "EndPointResource",
+    "SipRef",
+    "EndPointInput",
+    "LatencyCharacteristic",
+    "ConnConstraint",
+    "CreateInput",
+    "CreateConnectivityServiceInput",
+    "UpdateInput",
+    "UpdateConnectivityServiceInput",
+    "ServiceIdInput",
+    "ServiceIdOrNameInput",
+    "SipIdInput",
+    "SipIdOrNameInput",
+    "TopologyIdInput",
+    "TopologyIdOrNameInput",
+    "capacity_mbps",
+    "UNIT_TO_MBPS",
+]
+
+
+class _Tapi(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+
+UNIT_TO_MBPS = {"TBPS": 1_000_000, "GBPS": 1_000, "MBPS": 1, "KBPS": 0.001,
+                "TB": 1_000_000, "GB": 1_000, "MB": 1, "KB": 0.001}
+
+
+class CapacityValue(_Tapi):
+    value: int = Field(ge=1, le=2_000_000_000)
+    unit: str = Field("MBPS", pattern="^(TB|TBPS|GB|GBPS|MB|MBPS|KB|KBPS)$")
+
+
+class Capacity(_Tapi):
+    total_size: CapacityValue | None = Field(None, alias="total-size")
+
+
+def capacity_mbps(capacity: Capacity | None) -> int | None:
+    if capacity is None or capacity.total_size is None:
+        return None
+    return max(1, round(capacity.total_size.value * UNIT_TO_MBPS[capacity.total_size.unit]))
+
+
+class VlanId(_Tapi):
+    vlan_id: int = Field(alias="vlan-id", ge=1, le=4094)
+
+
+class VlanIdListAndUntag(_Tapi):
+    vlan_id: list[VlanId] = Field(default_factory=list, alias="vlan-id", max_length=1)
+    vlan_id_mapping_type: str = Field("LIST", alias="vlan-id-mapping-type", pattern="^(ALL|EXCEPT|LIST)$")
+
+
+class EndPointResource(_Tapi):
+    ce_vlan_id_list_and_untag: VlanIdListAndUntag | None = Field(None, alias="ce-vlan-id-list-and-untag")
+
+
+class SipRef(_Tapi):
+    service_interface_point_id: str = Field(alias="service-interface-point-id", min_length=1, max_length=200)
+
+
+class EndPointInput(_Tapi):
+    local_id: str | None = Field(None, alias="local-id")
+    service_interface_point: SipRef = Field(alias="service-interface-point")
+    layer_protocol_name: str = Field("ETH", alias="layer-protocol-name")
+    capacity: Capacity | None = None
+    resource: EndPointResource | None = Field(None, alias="nrp-carrier-eth-connectivity-end-point-resource")
+
+    @property
+    def vlan_id(self) -> int | None:
+        mapping = self.resource.ce_vlan_id_list_and_untag if self.resource else None
+        if mapping is None or mapping.vlan_id_mapping_type == "ALL" or not mapping.vlan_id:
+            return None
+        return mapping.vlan_id[0].vlan_id
+
+
+class LatencyCharacteristic(_Tapi):
+    traffic_property_name: str | None = Field(None, alias="traffic-property-name")
+    fixed_latency_characteristic: str | None = Field(None, alias="fixed-latency-characteristic",
+                                                     pattern=r"^\d+(\.\d+)?$")
+
+
+class ConnConstraint(_Tapi):
+    requested_capacity: Capacity | None = Field(None, alias="requested-capacity")
+    service_type: str = Field("POINT_TO_POINT_CONNECTIVITY", alias="service-type")
+    service_level: str | None = Field(None, alias="service-level")
+    latency_characteristic: list[LatencyCharacteristic] = Field(default_factory=list, alias="latency-characteristic")
+
+    @property
+    def max_delay_ms(self) -> float | None:
+        bounds = [float(lc.fixed_latency_characteristic) for lc in self.latency_characteristic
+                  if lc.fixed_latency_characteristic is not None]
+        return min(bounds) if bounds else None
+
+
+class CreateInput(_Tapi):
+    end_point: list[EndPointInput] = Field(alias="end-point", min_length=2, max_length=2)
+    conn_constraint: ConnConstraint | None = Field(None, alias="conn-constraint")
+    state: str | None = None
+    # Cadenza profile: a caller-chosen uuid and name make a retried create harmless.
+    uuid: str | None = Field(None, pattern=r"^[0-9a-fA-F-]{8,64}$")
+    name: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def service_name(self) -> str | None:
+        for item in self.name:
+            if isinstance(item, dict) and item.get("value-name") in ("name", "service-name"):
+                return str(item.get("value"))
+        return None
+
+
+class CreateConnectivityServiceInput(_Tapi):
+    input: CreateInput
+
+
+class UpdateInput(_Tapi):
+    service_id_or_name: str = Field(alias="service-id-or-name", min_length=1)
+    conn_constraint: ConnConstraint | None = Field(None, alias="conn-constraint")
+
+
+class UpdateConnectivityServiceInput(_Tapi):
+    input: UpdateInput
+
+
+class ServiceIdInput(_Tapi):
+    service_id_or_name: str = Field(alias="service-id-or-name", min_length=1)
+
+
+class ServiceIdOrNameInput(_Tapi):
+    input: ServiceIdInput
+
+
+class SipIdInput(_Tapi):
+    sip_id_or_name: str = Field(alias="sip-id-or-name", min_length=1)
+
+
+class SipIdOrNameInput(_Tapi):
+    input: SipIdInput
+
+
+class TopologyIdInput(_Tapi):
+    topology_id_or_name: str = Field(alias="topology-id-or-name", min_length=1)
+
+
+class TopologyIdOrNameInput(_Tapi):
+    input: TopologyIdInput
