@@ -100,7 +100,7 @@ def record_outcome(job: Job, target: str, reason: str | None, release: bool) -> 
             return  # this step already ran before a crash
         if release:
             icm.inventory.release(session, row.uuid)
-        cs.transition_to(row, target, reason=reason)
+        cs.transition_to(session, row, target, reason=reason, wake=icm.wake)
 
 
 @DBOS.step()
@@ -115,7 +115,7 @@ def settle_change(job: Job, kept_mbps: int, reason: str | None) -> None:
         row.bandwidth_mbps = kept_mbps
         row.plan = {**row.plan, "hops": hops_to_json(_with_bandwidth(_hops(row), kept_mbps))}
         row.pending = None
-        cs.transition_to(row, cs.INSTALLED, reason=reason)
+        cs.transition_to(session, row, cs.INSTALLED, reason=reason, wake=icm.wake)
 
 
 # -- workflows -------------------------------------------------------------------------------

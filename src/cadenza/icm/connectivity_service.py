@@ -8,11 +8,16 @@ construct; it never leaves a state except by a transition declared here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from cadenza.core.clock import now
+from sqlalchemy.orm import Session
+
+from cadenza.core.clock import iso, now
 from cadenza.core.errors import Conflict
+from cadenza.core.notifications.outbox import publish
 from cadenza.icm.rows import ConnectivityServiceRow
+from cadenza.interfaces.presto.paths import LISTENER_BASE, STATE_CHANGE_EVENT, events_api, icm_base
 
 __all__ = [
     "PLANNED",
@@ -26,6 +31,7 @@ __all__ = [
     "tapi_states",
     "transition_to",
     "IllegalTransition",
+    "announce",
 ]
 
 PLANNED = "planned"  # path computed, resources held, elements being configured
@@ -71,7 +77,10 @@ class IllegalTransition(Conflict):
     pass
 
 
-def transition_to(row: ConnectivityServiceRow, target: str, *, reason: str | None = None) -> None:
+def transition_to(session: Session, row: ConnectivityServiceRow, target: str, *, reason: str | None = None,
+                  wake: Callable[[], None] | None = None) -> None:
+    """Move `row` to `target` and queue the state change event for the owner's listeners, in
+    the same transaction as the change itself."""
     if target not in TRANSITIONS[row.state]:
         raise IllegalTransition(
             f"Connectivity service {row.uuid} is {row.state}; it cannot become {target}",
@@ -81,3 +90,14 @@ def transition_to(row: ConnectivityServiceRow, target: str, *, reason: str | Non
     row.updated_at = now()
     if target == INSTALLED and row.activated_at is None:
         row.activated_at = row.updated_at
+    announce(session, row, wake=wake)
+
+
+def announce(session: Session, row: ConnectivityServiceRow, *, wake: Callable[[], None] | None = None) -> None:
+    states = tapi_states(row.state)
+    publish(session, api=events_api(row.network_domain), event_type=STATE_CHANGE_EVENT, party=row.owner,
+            listener_base_path=LISTENER_BASE, wake=wake, resource={
+                "id": row.uuid,
+                "href": f"{icm_base(row.network_domain)}/restconf/data/context/connectivity-service={row.uuid}/",
+                "state": row.state, "lifecycle-state": states.lifecycle,
+                "operational-state": states.operational, "reason": row.reason, "at": iso(row.updated_at)})

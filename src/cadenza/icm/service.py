@@ -7,7 +7,7 @@ the network can carry the service); element configuration then runs as a durable
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,11 +32,12 @@ class Icm:
     """One Infrastructure Control and Management: one network domain, its inventory and ECM."""
 
     def __init__(self, *, topology: Topology, database: Database, adagio: AdagioClient,
-                 port_speeds: Mapping[tuple[str, str], int]) -> None:
+                 port_speeds: Mapping[tuple[str, str], int], wake: Callable[[], None] | None = None) -> None:
         self.name = topology.domain
         self.topology = topology
         self.database = database
         self.adagio = adagio
+        self.wake = wake  # nudges the outbox dispatcher once a state change is committed
         self.inventory = ResourceInventory(topology, port_speeds)
         with database.transaction() as session:
             self.inventory.seed(session)
@@ -83,6 +84,7 @@ class Icm:
                       "s_vlans": s_vlans, "hops": hops_to_json(hops)},
                 pending=None, generation=0, created_at=moment, updated_at=moment)
             session.add(row)
+            cs.announce(session, row, wake=self.wake)
         return row, True
 
     def change_bandwidth(self, command: ChangeBandwidth) -> ConnectivityServiceRow:
@@ -90,7 +92,7 @@ class Icm:
             row = self.get(session, command.service, command.owner)
             if row.bandwidth_mbps == command.mbps and row.state == cs.INSTALLED:
                 return row
-            cs.transition_to(row, cs.MODIFYING)
+            cs.transition_to(session, row, cs.MODIFYING, wake=self.wake)
             self.inventory.change_bandwidth(session, row.uuid, command.mbps)
             row.pending = {"from_mbps": row.bandwidth_mbps, "to_mbps": command.mbps}
             row.generation += 1
@@ -101,7 +103,7 @@ class Icm:
             row = self.get(session, command.service, command.owner)
             if row.state in (cs.REMOVING, cs.REMOVED, cs.FAILED):
                 return row
-            cs.transition_to(row, cs.REMOVING)
+            cs.transition_to(session, row, cs.REMOVING, wake=self.wake)
         return row
 
     # -- internals ------------------------------------------------------------------------

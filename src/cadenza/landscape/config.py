@@ -21,6 +21,7 @@ __all__ = [
     "NetworkDomainConfig",
     "TwinConfig",
     "PartyConfig",
+    "ClientConfig",
     "DomainConfig",
     "load_domain_config",
 ]
@@ -107,6 +108,16 @@ class TwinConfig(_Strict):
     persist: bool = True
 
 
+class ClientConfig(_Strict):
+    """An API client the domain registers at start (OAuth2 client credentials)."""
+
+    client_id: str
+    client_secret: str = Field(min_length=8)
+    party: str
+    role: Literal["operator", "customer", "buyer", "internal"]
+    scopes: list[str]
+
+
 class PartyConfig(_Strict):
     id: str
     name: str
@@ -119,6 +130,7 @@ class DomainConfig(_Strict):
     port: int = 8080
     twin: TwinConfig = TwinConfig()
     network_domains: list[NetworkDomainConfig]
+    clients: list[ClientConfig] = []
 
     @model_validator(mode="after")
     def _names_unique(self) -> DomainConfig:

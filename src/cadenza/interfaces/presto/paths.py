@@ -6,7 +6,7 @@ Cadenza mounts each ICM's RESTCONF tree under `/presto/{network-domain}` (docs/p
 
 from __future__ import annotations
 
-__all__ = ["icm_base", "OPERATIONS", "DATA_CONTEXT", "SPEC_FILE"]
+__all__ = ["icm_base", "events_api", "OPERATIONS", "DATA_CONTEXT", "SPEC_FILE", "LISTENER_BASE", "STATE_CHANGE_EVENT"]
 
 SPEC_FILE = "presto/api/swagger/presto-nrp.yaml"
 
@@ -16,3 +16,13 @@ DATA_CONTEXT = "/restconf/data/context"
 
 def icm_base(network_domain: str) -> str:
     return f"/presto/{network_domain}"
+
+
+# Cadenza profile: TAPI notifications as MEF-style hub events (docs/presto-profile.md).
+LISTENER_BASE = "/cadenza/presto/notification/v1"
+STATE_CHANGE_EVENT = "connectivityServiceStateChangeEvent"
+
+
+def events_api(network_domain: str) -> str:
+    """The hub name under which an ICM's connectivity service events are subscribed."""
+    return f"presto.{network_domain}"

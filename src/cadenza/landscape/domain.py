@@ -1,0 +1,115 @@
+"""The composition root of one provider domain: database, twin and ECM, ICMs, workflows and
+the HTTP application serving its reference points. The only place concrete parts meet."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from cadenza.core.audit import install_audit
+from cadenza.core.auth import Authenticator, ClientRegistry, TokenIssuer, token_router
+from cadenza.core.config import settings
+from cadenza.core.db import Database
+from cadenza.core.errors import install_error_handlers
+from cadenza.core.notifications.delivery import OutboxDispatcher
+from cadenza.core.notifications.hub import hub_router
+from cadenza.core.notifications.store import HubStore
+from cadenza.core.workflows import launch_workflows, shutdown_workflows
+from cadenza.ecm.api.twin import twin_router
+from cadenza.ecm.runtime import TwinRuntime, start_twin
+from cadenza.icm import activation
+from cadenza.icm.api.presto import presto_router
+from cadenza.icm.service import Icm
+from cadenza.icm.topology import Topology
+from cadenza.interfaces.presto.paths import STATE_CHANGE_EVENT, events_api, icm_base
+from cadenza.landscape.config import DomainConfig
+from cadenza.landscape.database import migrate
+
+__all__ = ["ProviderDomain"]
+
+log = logging.getLogger(__name__)
+
+
+class ProviderDomain:
+    """Everything one organisation runs, built from its YAML description."""
+
+    def __init__(self, config: DomainConfig, *, database_url: str | None = None, var_dir: Path | None = None,
+                 driver: str | None = None, netconf_base_port: int | None = None) -> None:
+        env = settings()
+        self.config = config
+        self.var_dir = (var_dir or env.var_dir / config.name).resolve()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.database_url = database_url or env.database_url or f"sqlite:///{self.var_dir / 'domain.db'}"
+        self.jwt_secret = env.jwt_secret
+        self._driver = driver
+        self._netconf_base_port = netconf_base_port
+        self.database: Database | None = None
+        self.twin: TwinRuntime | None = None
+        self.icms: dict[str, Icm] = {}
+        self.dispatcher: OutboxDispatcher | None = None
+
+    def start(self) -> FastAPI:
+        self.database = Database(self.database_url)
+        migrate(self.database)
+        self.dispatcher = OutboxDispatcher(self.database)
+        self.twin = start_twin(self.config, var_dir=self.var_dir / "twin", driver=self._driver,  # type: ignore[arg-type]
+                               base_port=self._netconf_base_port)
+        for nd in self.config.network_domains:
+            speeds = {(e.name, p.name): p.speed_mbps for e in nd.elements for p in e.ports}
+            icm = Icm(topology=Topology.from_config(nd), database=self.database, adagio=self.twin.manager,
+                      port_speeds=speeds, wake=self.dispatcher.wake)
+            self.icms[nd.name] = icm
+            activation.register(icm)
+        registry = ClientRegistry(self.database)
+        for client in self.config.clients:
+            registry.register(client.client_id, client.client_secret, party=client.party, role=client.role,
+                              scopes=client.scopes)
+        launch_workflows(f"cadenza-{self.config.name}", self.database_url)
+        for icm in self.icms.values():
+            resumed = activation.resume_all(icm)
+            if resumed:
+                log.info("%s: resumed %d connectivity services caught mid-change", icm.name, resumed)
+        return self._app(registry)
+
+    def _app(self, registry: ClientRegistry) -> FastAPI:
+        assert self.database is not None and self.twin is not None and self.dispatcher is not None
+        dispatcher = self.dispatcher
+
+        @asynccontextmanager
+        async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+            await dispatcher.start()
+            try:
+                yield
+            finally:
+                await dispatcher.stop()
+
+        app = FastAPI(title=f"Cadenza: {self.config.party.name}", version="0.1.0", lifespan=lifespan)
+        app.state.auth = Authenticator(registry, TokenIssuer(self.jwt_secret, issuer=self.config.party.id))
+        app.state.domain = self
+        install_error_handlers(app)
+        install_audit(app, self.database)
+        app.include_router(token_router())
+        app.include_router(twin_router(self.twin.twin))
+        hubs = HubStore(self.database)
+        for name, icm in self.icms.items():
+            app.include_router(presto_router(icm))
+            app.include_router(hub_router(api=events_api(name), base_path=icm_base(name), scope="presto",
+                                          event_types={STATE_CHANGE_EVENT}, hub_store=hubs))
+
+        @app.get("/health", tags=["operations"])
+        def health() -> dict:
+            return {"domain": self.config.name, "party": self.config.party.id, "status": "up",
+                    "network_domains": sorted(self.icms)}
+
+        return app
+
+    def stop(self) -> None:
+        shutdown_workflows()
+        if self.twin is not None:
+            self.twin.close()
+        if self.database is not None:
+            self.database.dispose()
