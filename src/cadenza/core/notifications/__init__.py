@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from cadenza.core.notifications.backoff import Backoff
 from cadenza.core.notifications.callback import CallbackError, check_callback, listener_url
-from cadenza.core.notifications.delivery import AuthHeaderFor, DispatcherStats, OutboxDispatcher
+from cadenza.core.notifications.delivery import DispatcherStats, OutboxDispatcher
 from cadenza.core.notifications.hub import EventSubscription, EventSubscriptionInput, hub_router
 from cadenza.core.notifications.listener import Deduplicator, EventHandler, MemoryDeduplicator, listener_router
 from cadenza.core.notifications.outbox import PublishedEvent, event_body, publish
 from cadenza.core.notifications.query import QueryError, parse_event_types
+from cadenza.core.notifications.sender import AuthHeaderFor, post_event
 from cadenza.core.notifications.store import HubStore, Subscription
 
 __all__ = [
@@ -37,5 +38,6 @@ __all__ = [
     "listener_router",
     "listener_url",
     "parse_event_types",
+    "post_event",
     "publish",
 ]

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,13 +22,11 @@ from cadenza.core import clock
 from cadenza.core.db import Database
 from cadenza.core.notifications.backoff import Backoff
 from cadenza.core.notifications.claims import Claimed, Outcome, claim_due, record_outcomes
+from cadenza.core.notifications.sender import AuthHeaderFor, post_event
 
-__all__ = ["AuthHeaderFor", "DispatcherStats", "OutboxDispatcher"]
+__all__ = ["DispatcherStats", "OutboxDispatcher"]
 
 log = logging.getLogger(__name__)
-
-AuthHeaderFor = Callable[[str], Mapping[str, str] | Awaitable[Mapping[str, str]]]
-HEADERS = {"Content-Type": "application/json;charset=utf-8"}
 
 
 @dataclass(slots=True)
@@ -128,32 +125,13 @@ class OutboxDispatcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(nudged.wait(), self.poll_interval_s)
 
-    async def _headers(self, url: str) -> dict[str, str]:
-        headers = dict(HEADERS)
-        if self._auth_header_for is not None:
-            extra = self._auth_header_for(url)
-            if inspect.isawaitable(extra):
-                extra = await extra
-            headers.update(extra)
-        return headers
-
     async def _deliver(self, row: Claimed) -> Outcome:
         if self._http is None:
             raise RuntimeError("the dispatcher is not started")
-        try:
-            headers = await self._headers(row.target_url)
-        except Exception as exc:  # a failing token source is one failed attempt, not a lost round
-            return self._failed(row, f"no credentials for {row.target_url}: {type(exc).__name__}: {exc}")
-        try:
-            async with self._http.post(row.target_url, json=row.body, headers=headers,
-                                       allow_redirects=False) as response:
-                if 200 <= response.status < 300:
-                    self.stats.delivered += 1
-                    return Outcome(row=row, delivered=True)
-                text = (await response.text(errors="replace"))[:300]
-                error = f"HTTP {response.status} from {row.target_url}: {text}"
-        except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
-            error = f"{type(exc).__name__} posting to {row.target_url}: {exc}"
+        error = await post_event(self._http, row.target_url, row.body, auth_header_for=self._auth_header_for)
+        if error is None:
+            self.stats.delivered += 1
+            return Outcome(row=row, delivered=True)
         return self._failed(row, error)
 
     def _failed(self, row: Claimed, error: str) -> Outcome:

@@ -44,10 +44,11 @@ class OutboxEventRow(Base):
     __tablename__ = "outbox_event"
     __table_args__ = (
         UniqueConstraint("event_id", "subscription_id", name="uq_outbox_event_event_id_subscription"),
-        # Only undelivered, live rows are ever scanned; the partial index stays small.
+        # Only undelivered, live rows are ever scanned; the partial index stays small. Each dialect
+        # gets the predicate as SQLAlchemy renders it in the claim query, so the planner can use it.
         Index("ix_outbox_event_due", "next_attempt_at",
               postgresql_where=text("delivered_at IS NULL AND NOT dead"),
-              sqlite_where=text("delivered_at IS NULL AND NOT dead")),
+              sqlite_where=text("delivered_at IS NULL AND dead = 0")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -17,7 +17,8 @@ branch_labels = None
 depends_on = None
 
 JSON_DOCUMENT = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
-DUE = "delivered_at IS NULL AND NOT dead"
+DUE_PG = "delivered_at IS NULL AND NOT dead"
+DUE_SQLITE = "delivered_at IS NULL AND dead = 0"
 
 
 def upgrade() -> None:
@@ -56,7 +57,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox_event", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_event_due", ["next_attempt_at"], unique=False,
-                              postgresql_where=sa.text(DUE), sqlite_where=sa.text(DUE))
+                              postgresql_where=sa.text(DUE_PG), sqlite_where=sa.text(DUE_SQLITE))
         batch_op.create_index(batch_op.f("ix_outbox_event_subscription_id"), ["subscription_id"], unique=False)
 
 

@@ -1,0 +1,46 @@
+"""One HTTP POST of one event to one listener, reduced to: accepted, or what went wrong.
+
+Kept apart from the dispatcher loop so the rules of a successful delivery (a 2xx answer, no
+redirects followed, credentials from the domain's hook) read in one place.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import aiohttp
+
+__all__ = ["AuthHeaderFor", "post_event"]
+
+AuthHeaderFor = Callable[[str], Mapping[str, str] | Awaitable[Mapping[str, str]]]
+HEADERS = {"Content-Type": "application/json;charset=utf-8"}
+
+
+async def _headers(url: str, auth_header_for: AuthHeaderFor | None) -> dict[str, str]:
+    headers = dict(HEADERS)
+    if auth_header_for is not None:
+        extra = auth_header_for(url)
+        if inspect.isawaitable(extra):
+            extra = await extra
+        headers.update(extra)
+    return headers
+
+
+async def post_event(http: aiohttp.ClientSession, url: str, body: dict[str, Any], *,
+                     auth_header_for: AuthHeaderFor | None = None) -> str | None:
+    """None when the listener accepted the event (2xx), else the reason it did not."""
+    try:
+        headers = await _headers(url, auth_header_for)
+    except Exception as exc:  # a failing token source is one failed attempt, not a lost round
+        return f"no credentials for {url}: {type(exc).__name__}: {exc}"
+    try:
+        # A redirect is not an acceptance: the event would be re-posted somewhere unvetted.
+        async with http.post(url, json=body, headers=headers, allow_redirects=False) as response:
+            if 200 <= response.status < 300:
+                return None
+            text = (await response.text(errors="replace"))[:300]
+            return f"HTTP {response.status} from {url}: {text}"
+    except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+        return f"{type(exc).__name__} posting to {url}: {exc}"
