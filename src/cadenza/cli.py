@@ -1,0 +1,143 @@
+"""The `cadenza` command: start domains, look at and disturb the network twin, run benchmarks."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from cadenza.landscape.config import load_domain_config
+from cadenza.landscape.registry import DomainAddress, find_address, publish_address
+
+app = typer.Typer(help="Cadenza: MEF LSO reference architecture, running.", no_args_is_help=True)
+domain_app = typer.Typer(help="Start and inspect provider domains.", no_args_is_help=True)
+twin_app = typer.Typer(help="The simulated network: status and fault injection.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks: figures and ratios, printed.", no_args_is_help=True)
+app.add_typer(domain_app, name="domain")
+app.add_typer(twin_app, name="twin")
+app.add_typer(bench_app, name="bench")
+console = Console()
+
+DomainOption = Annotated[str | None, typer.Option("--domain", "-d", help="name of a running domain")]
+
+
+@domain_app.command("up")
+def domain_up(
+    config: Annotated[Path, typer.Argument(help="the domain's YAML file", exists=True, dir_okay=False)],
+    database_url: Annotated[str | None, typer.Option("--db", help="database URL (default: SQLite under var/)")] = None,
+    driver: Annotated[str | None, typer.Option(help="netconf or scale (default: as configured)")] = None,
+    port: Annotated[int | None, typer.Option(help="HTTP port (default: as configured)")] = None,
+    log_level: Annotated[str, typer.Option(help="log level")] = "info",
+) -> None:
+    """Start one provider domain: its network twin, ICMs and APIs."""
+    from cadenza.landscape.domain import ProviderDomain
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cfg = load_domain_config(config)
+    domain = ProviderDomain(cfg, database_url=database_url, driver=driver)
+    with console.status(f"starting {cfg.name}: {sum(len(n.elements) for n in cfg.network_domains)} elements"):
+        api = domain.start()
+    url = f"http://{cfg.host}:{port or cfg.port}"
+    publish_address(cfg, url=url, pid=os.getpid())
+    console.print(f"[bold green]{cfg.party.name}[/] is up at {url} (network domains: {', '.join(domain.icms)})")
+    try:
+        uvicorn.run(api, host=cfg.host, port=port or cfg.port, log_level=log_level.lower())
+    finally:
+        domain.stop()
+
+
+def _client(address: DomainAddress) -> httpx.Client:
+    reply = httpx.post(address.token_url, data={"grant_type": "client_credentials", "client_id": address.client_id,
+                                                "client_secret": address.client_secret}, timeout=10)
+    reply.raise_for_status()
+    return httpx.Client(base_url=address.url, timeout=30,
+                        headers={"Authorization": f"Bearer {reply.json()['access_token']}"})
+
+
+def _call(domain: str | None, method: str, path: str, body: dict | None = None) -> dict:
+    try:
+        address = find_address(domain)
+        with _client(address) as http:
+            reply = http.request(method, path, json=body)
+    except (LookupError, httpx.HTTPError) as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    if reply.status_code >= 400:
+        problem = reply.json() if reply.headers.get("content-type", "").startswith("application/json") else {}
+        console.print(f"[red]{reply.status_code} {problem.get('code', '')}: {problem.get('reason', reply.text)}[/]")
+        raise typer.Exit(1)
+    return reply.json() if reply.content else {}
+
+
+@twin_app.command("status")
+def twin_status(domain: DomainOption = None,
+                as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False) -> None:
+    """Elements, links and the forwarding constructs configured on each element."""
+    status = _call(domain, "GET", "/cadenza/twin/v1/status")
+    if as_json:
+        print(json.dumps(status, indent=2))
+        return
+    elements = Table(title="Elements")
+    for column in ("element", "state", "forwarding constructs", "commits"):
+        elements.add_column(column)
+    for e in status["elements"]:
+        fcs = e.get("forwarding_constructs", [])
+        elements.add_row(e["name"], "[green]up[/]" if e["up"] else "[red]down[/]",
+                         ", ".join(str(f)[:8] for f in fcs) or "-", str(e.get("commits", 0)))
+    links = Table(title="Links")
+    for column in ("a", "b", "state", "capacity Mbit/s", "delay ms", "loss"):
+        links.add_column(column)
+    for link in status["links"]:
+        links.add_row(f"{link['a']}:{link['a_port']}", f"{link['b']}:{link['b_port']}",
+                      "[green]up[/]" if link["up"] else "[red]down[/]", str(link["capacity_mbps"]),
+                      f"{link['delay_ms']:.2f}", f"{link['loss_ratio']:.4f}")
+    console.print(elements, links)
+
+
+@twin_app.command("fail-link")
+def fail_link(a: str, b: str, domain: DomainOption = None) -> None:
+    """Take the link between elements A and B down."""
+    _call(domain, "POST", "/cadenza/twin/v1/links/fail", {"a": a, "b": b})
+    console.print(f"link {a} - {b} is [red]down[/]")
+
+
+@twin_app.command("restore-link")
+def restore_link(a: str, b: str, domain: DomainOption = None) -> None:
+    """Bring the link between elements A and B back up."""
+    _call(domain, "POST", "/cadenza/twin/v1/links/restore", {"a": a, "b": b})
+    console.print(f"link {a} - {b} is [green]up[/]")
+
+
+@twin_app.command("degrade-link")
+def degrade_link(a: str, b: str, delay_ms: Annotated[float | None, typer.Option()] = None,
+                 loss_ratio: Annotated[float | None, typer.Option()] = None, domain: DomainOption = None) -> None:
+    """Add delay or loss on the link between elements A and B."""
+    _call(domain, "POST", "/cadenza/twin/v1/links/degrade",
+          {"a": a, "b": b, "delay_ms": delay_ms, "loss_ratio": loss_ratio})
+    console.print(f"link {a} - {b} degraded")
+
+
+@twin_app.command("fail-element")
+def fail_element(name: str, domain: DomainOption = None) -> None:
+    """Take an element down (it stops answering NETCONF and forwarding)."""
+    _call(domain, "POST", f"/cadenza/twin/v1/elements/{name}/fail")
+    console.print(f"element {name} is [red]down[/]")
+
+
+@twin_app.command("restore-element")
+def restore_element(name: str, domain: DomainOption = None) -> None:
+    """Bring an element back."""
+    _call(domain, "POST", f"/cadenza/twin/v1/elements/{name}/restore")
+    console.print(f"element {name} is [green]up[/]")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,126 @@
+"""PRESTO over HTTP against a domain of NETCONF elements: create, verify on the devices,
+test, change, delete, and the failure that must leave nothing behind."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from cadenza.icm.rows import PortUsageRow, ReservationRow, VlanAllocationRow
+from tests.integration.icm.conftest import Landscape
+
+
+def eline(a: str, a_vlan: int | None, z: str, z_vlan: int | None, mbps: int, **extra: object) -> dict:
+    def end(sip: str, vlan: int | None) -> dict:
+        mapping = ({"vlan-id-mapping-type": "ALL"} if vlan is None
+                   else {"vlan-id-mapping-type": "LIST", "vlan-id": [{"vlan-id": vlan}]})
+        return {"service-interface-point": {"service-interface-point-id": sip}, "layer-protocol-name": "ETH",
+                "nrp-carrier-eth-connectivity-end-point-resource": {"ce-vlan-id-list-and-untag": mapping}}
+
+    return {"input": {"end-point": [end(a, a_vlan), end(z, z_vlan)],
+                      "conn-constraint": {"requested-capacity": {"total-size": {"value": mbps, "unit": "MBPS"}},
+                                          "service-type": "POINT_TO_POINT_CONNECTIVITY"}, **extra}}
+
+
+def assert_network_clean(landscape: Landscape) -> None:
+    for element in landscape.domain.icms["metro"].topology.elements:
+        assert landscape.running_config(element) == {}, f"{element} still holds configuration"
+    icm = landscape.domain.icms["metro"]
+    with icm.database.transaction() as session:
+        free = icm.inventory.available_mbps(session)
+        assert all(free[link.id] == link.capacity_mbps for link in icm.topology.links.values())
+        assert session.scalar(select(func.count()).select_from(ReservationRow)) == 0
+        assert session.scalar(select(func.count()).select_from(VlanAllocationRow)) == 0
+        busy = session.scalars(select(PortUsageRow).where(PortUsageRow.mode != "free")).all()
+        assert busy == [] and all(p.reserved_mbps == 0 for p in session.scalars(select(PortUsageRow)))
+
+
+def test_eline_across_metro_areas_is_configured_on_every_element_and_removed_cleanly(landscape: Landscape) -> None:
+    created = landscape.op("create-connectivity-service", eline("uni-east-1-1", 100, "uni-west-3-1", 200, 500))
+    assert created.status_code == 200, created.text
+    uuid = created.json()["output"]["service"]["uuid"]
+
+    service = landscape.wait_for_state(uuid, "installed")
+    assert service["lifecycle-state"] == "INSTALLED" and service["operational-state"] == "ENABLED"
+    route = service["cadenza-activation"]["route"]
+    assert len(route) >= 3 and route[0] == "pe-e1" and route[-1] == "pe-w3"
+
+    for index, element in enumerate(route):
+        running = landscape.running_config(element)
+        assert uuid in running, f"{element} does not hold {uuid}"
+        fc = running[uuid]
+        assert fc.bandwidth.cir_kbps == 500_000
+        vlans = {ep.vlan_id for ep in fc.end_points}
+        if index == 0:
+            assert 100 in vlans
+        if index == len(route) - 1:
+            assert 200 in vlans
+    s_vlans = service["cadenza-activation"]["s-vlans"]
+    assert len(s_vlans) == len(route) - 1
+
+    test = landscape.op("cadenza-run-activation-test", {"input": {"service-id-or-name": uuid}})
+    assert test.status_code == 200, test.text
+    result = test.json()["output"]["test"]
+    assert result["result"] == "PASS", result
+    assert result["route"][0] == "pe-e1" and result["information-rate-mbps"] >= 475
+
+    deleted = landscape.op("delete-connectivity-service", {"input": {"service-id-or-name": uuid}})
+    assert deleted.status_code == 200, deleted.text
+    landscape.wait_for_state(uuid, "removed")
+    assert_network_clean(landscape)
+
+
+def test_bandwidth_change_reaches_every_element(landscape: Landscape) -> None:
+    uuid = landscape.op("create-connectivity-service",
+                        eline("uni-east-2-1", 10, "uni-west-2-1", 10, 100)).json()["output"]["service"]["uuid"]
+    route = landscape.wait_for_state(uuid, "installed")["cadenza-activation"]["route"]
+    changed = landscape.op("update-connectivity-service", {"input": {
+        "service-id-or-name": uuid, "conn-constraint": {"requested-capacity": {"total-size": {"value": 1,
+                                                                                               "unit": "GBPS"}}}}})
+    assert changed.status_code == 200, changed.text
+    service = landscape.wait_for_state(uuid, "installed")
+    service = landscape.wait_for_state(uuid, "installed") if service["requested-capacity"]["total-size"][
+        "value"] != 1000 else service
+    assert service["requested-capacity"]["total-size"] == {"value": 1000, "unit": "MBPS"}
+    for element in route:
+        assert landscape.running_config(element)[uuid].bandwidth.cir_kbps == 1_000_000
+
+
+def test_an_element_that_refuses_the_edit_fails_the_service_and_leaves_nothing_behind(landscape: Landscape) -> None:
+    twin = landscape.domain.twin.twin
+    for element in ("agg-e1", "agg-e2"):  # every route out of the east area crosses one of them
+        twin.element(element).refuse_edits("maintenance window: configuration frozen")
+    created = landscape.op("create-connectivity-service", eline("uni-east-1-2", 300, "uni-west-1-2", 300, 200))
+    assert created.status_code == 200, created.text
+    uuid = created.json()["output"]["service"]["uuid"]
+
+    service = landscape.wait_for_state(uuid, "failed")
+    reason = service["cadenza-activation"]["reason"]
+    assert "agg-e" in reason and "configuration frozen" in reason and "rolled back" in reason
+    assert service["lifecycle-state"] == "POTENTIAL_AVAILABLE"
+    assert_network_clean(landscape)
+
+
+def test_invalid_requests_get_mef_error_bodies(landscape: Landscape) -> None:
+    unknown = landscape.op("create-connectivity-service", eline("uni-nowhere", 5, "uni-west-1-1", 5, 10))
+    assert unknown.status_code == 422
+    assert unknown.json()["code"] == "referenceNotFound" and "uni-nowhere" in unknown.json()["reason"]
+    assert unknown.json()["propertyPath"].startswith("/input/end-point/0")
+
+    no_bandwidth = eline("uni-east-1-1", 5, "uni-west-1-1", 5, 10)
+    del no_bandwidth["input"]["conn-constraint"]
+    missing = landscape.op("create-connectivity-service", no_bandwidth)
+    assert missing.status_code == 422 and missing.json()["code"] == "missingProperty"
+
+    too_big = landscape.op("create-connectivity-service", eline("uni-east-1-1", 5, "uni-west-1-1", 5, 5000))
+    assert too_big.status_code == 422 and "Mbit/s" in too_big.json()["reason"]
+
+    garbage = landscape.http.post("/presto/metro/restconf/operations/create-connectivity-service/",
+                                  content=b"{not json", headers={"Content-Type": "application/json"})
+    assert garbage.status_code == 400 and garbage.json()["code"] == "invalidBody"
+
+    not_found = landscape.op("get-connectivity-service-details", {"input": {"service-id-or-name": "nope"}})
+    assert not_found.status_code == 404 and not_found.json()["code"] == "notFound"
+
+    anonymous = landscape.http.post("/presto/metro/restconf/operations/get-connectivity-service-list/",
+                                    headers={"Authorization": ""})
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "missingCredentials"
