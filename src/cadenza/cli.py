@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -20,9 +21,11 @@ from cadenza.landscape.registry import DomainAddress, find_address, publish_addr
 app = typer.Typer(help="Cadenza: MEF LSO reference architecture, running.", no_args_is_help=True)
 domain_app = typer.Typer(help="Start and inspect provider domains.", no_args_is_help=True)
 twin_app = typer.Typer(help="The simulated network: status and fault injection.", no_args_is_help=True)
+landscape_app = typer.Typer(help="The demo landscape.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks: figures and ratios, printed.", no_args_is_help=True)
 app.add_typer(domain_app, name="domain")
 app.add_typer(twin_app, name="twin")
+app.add_typer(landscape_app, name="landscape")
 app.add_typer(bench_app, name="bench")
 console = Console()
 
@@ -35,6 +38,7 @@ def domain_up(
     database_url: Annotated[str | None, typer.Option("--db", help="database URL (default: SQLite under var/)")] = None,
     driver: Annotated[str | None, typer.Option(help="netconf or scale (default: as configured)")] = None,
     port: Annotated[int | None, typer.Option(help="HTTP port (default: as configured)")] = None,
+    netconf_base_port: Annotated[int | None, typer.Option(help="first NETCONF port; 0 picks free ports")] = None,
     log_level: Annotated[str, typer.Option(help="log level")] = "info",
 ) -> None:
     """Start one provider domain: its network twin, ICMs and APIs."""
@@ -42,7 +46,7 @@ def domain_up(
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cfg = load_domain_config(config)
-    domain = ProviderDomain(cfg, database_url=database_url, driver=driver)
+    domain = ProviderDomain(cfg, database_url=database_url, driver=driver, netconf_base_port=netconf_base_port)
     with console.status(f"starting {cfg.name}: {sum(len(n.elements) for n in cfg.network_domains)} elements"):
         api = domain.start()
     url = f"http://{cfg.host}:{port or cfg.port}"
@@ -52,6 +56,34 @@ def domain_up(
         uvicorn.run(api, host=cfg.host, port=port or cfg.port, log_level=log_level.lower())
     finally:
         domain.stop()
+
+
+@landscape_app.command("up")
+def landscape_up() -> None:
+    """Start every demo domain, print where they are and the demo credentials, run until Ctrl-C."""
+    from cadenza.landscape.demo import start_demo, stop_demo, write_credentials
+
+    with console.status("starting the demo landscape (networks, ICMs, APIs)"):
+        running = start_demo()
+    credentials = write_credentials(running)
+    table = Table(title="Cadenza demo landscape")
+    for column in ("domain", "party", "API", "client id", "client secret", "role"):
+        table.add_column(column)
+    for domain in running:
+        for client in domain.config.clients:
+            table.add_row(domain.config.name, client.party, domain.url, client.client_id, client.client_secret,
+                          client.role)
+    console.print(table)
+    console.print(f"credentials written to {credentials}; logs in {running[0].log.parent}")
+    console.print("try: [bold]cadenza twin status[/] -d sp    (Ctrl-C stops the landscape)")
+    try:
+        while all(d.process.poll() is None for d in running):
+            time.sleep(0.5)
+        console.print("[red]a domain stopped; see its log[/]")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_demo(running)
 
 
 def _client(address: DomainAddress) -> httpx.Client:

@@ -1,0 +1,132 @@
+"""SIGKILL in the middle of a multi-element activation: after a restart the activation
+completes, and no element was configured twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from tests.helpers.servers import free_port, wait_until
+
+pytestmark = pytest.mark.slow
+
+DEMO = Path(__file__).parents[3] / "src/cadenza/landscape/demo/sp.yaml"
+SLOW_ELEMENTS = {"agg-e1", "agg-e2", "agg-w1", "agg-w2"}
+
+
+def slow_config(tmp_path: Path, slow_ms: int) -> Path:
+    """The demo domain where aggregation routers take `slow_ms` to commit, PEs commit at once."""
+    config = yaml.safe_load(DEMO.read_text())
+    for nd in config["network_domains"]:
+        for element in nd["elements"]:
+            element["commit_delay_ms"] = slow_ms if element["name"] in SLOW_ELEMENTS else 0
+    path = tmp_path / f"sp-{slow_ms}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+class DomainProcess:
+    def __init__(self, tmp_path: Path, database_url: str) -> None:
+        self.tmp_path = tmp_path
+        self.database_url = database_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, config: Path) -> None:
+        env = {**os.environ, "CADENZA_VAR": str(self.tmp_path / "var")}
+        log = open(self.tmp_path / "domain.log", "ab")  # noqa: SIM115 - handed to the child process
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "cadenza.cli", "domain", "up", str(config), "--db", self.database_url,
+             "--port", str(self.port), "--netconf-base-port", "0", "--log-level", "warning"],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+        wait_until(self._healthy, timeout=60, what="the domain to answer /health")
+
+    def _healthy(self) -> bool:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"domain exited: {(self.tmp_path / 'domain.log').read_text()[-3000:]}")
+        try:
+            return httpx.get(f"{self.url}/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def client(self) -> httpx.Client:
+        reply = httpx.post(f"{self.url}/oauth2/token", data={"grant_type": "client_credentials",
+                                                            "client_id": "sp-operator",
+                                                            "client_secret": "operator-demo-secret"})
+        reply.raise_for_status()
+        return httpx.Client(base_url=self.url, timeout=30,
+                            headers={"Authorization": f"Bearer {reply.json()['access_token']}"})
+
+
+@pytest.fixture
+def domain_process(database_url: str, tmp_path: Path) -> Iterator[DomainProcess]:
+    process = DomainProcess(tmp_path, database_url)
+    yield process
+    process.stop()
+
+
+def commits_by_element(http: httpx.Client) -> dict[str, int]:
+    return {e["name"]: e["commits"] for e in http.get("/cadenza/twin/v1/status").json()["elements"]}
+
+
+def holding(http: httpx.Client, uuid: str) -> set[str]:
+    return {e["name"] for e in http.get("/cadenza/twin/v1/status").json()["elements"]
+            if uuid in e["forwarding_constructs"]}
+
+
+def test_activation_killed_midway_completes_after_restart_without_configuring_twice(
+        domain_process: DomainProcess, tmp_path: Path) -> None:
+    domain_process.start(slow_config(tmp_path, 6000))
+    ops = "/presto/metro/restconf/operations"
+    with domain_process.client() as http:
+        created = http.post(f"{ops}/create-connectivity-service/", json={"input": {
+            "end-point": [{"service-interface-point": {"service-interface-point-id": "uni-east-1-1"}},
+                          {"service-interface-point": {"service-interface-point-id": "uni-west-3-1"}}],
+            "conn-constraint": {"requested-capacity": {"total-size": {"value": 100, "unit": "MBPS"}}}}})
+        assert created.status_code == 200, created.text
+        uuid = created.json()["output"]["service"]["uuid"]
+        route = set(created.json()["output"]["service"]["cadenza-activation"]["route"])
+        assert route & SLOW_ELEMENTS and route - SLOW_ELEMENTS
+        # the fast PEs are configured while the aggregation routers are still committing
+        wait_until(lambda: route - SLOW_ELEMENTS <= holding(http, uuid), timeout=30, what="PEs configured")
+        assert not (route & SLOW_ELEMENTS) & holding(http, uuid)
+
+    domain_process.kill()
+    domain_process.start(slow_config(tmp_path, 0))
+
+    with domain_process.client() as http:
+        def installed() -> dict | None:
+            reply = http.post(f"{ops}/get-connectivity-service-details/",
+                              json={"input": {"service-id-or-name": uuid}})
+            service = reply.json()["output"]["service"]
+            return service if service["cadenza-activation"]["state"] != "planned" else None
+
+        service = wait_until(installed, timeout=60, what="the activation to resume")
+        assert service["cadenza-activation"]["state"] == "installed", service["cadenza-activation"]
+        assert holding(http, uuid) == route
+        commits = commits_by_element(http)
+        assert {element: commits[element] for element in route} == dict.fromkeys(route, 1)
+        assert all(commits[e] == 0 for e in commits if e not in route)
