@@ -44,9 +44,13 @@ class Contracted:
     chains: tuple[Chain, ...]
     adj: tuple[tuple[tuple[int, int], ...], ...]  # per kept node: (kept neighbour, chain index)
     where: dict[int, tuple[int, int]]  # interior node -> (chain index, position in chain)
+    link_chain: tuple[int, ...]  # per link: the chain it belongs to
+    min_capacity: tuple[float, ...]  # per chain: its narrowest link
 
     @classmethod
-    def build(cls, adj: Sequence[Sequence[tuple[int, int]]], delay: Sequence[float]) -> Contracted:
+    def build(
+        cls, adj: Sequence[Sequence[tuple[int, int]]], delay: Sequence[float], capacity: Sequence[float]
+    ) -> Contracted:
         kept = [len(nbrs) != 2 or any(v == u for v, _ in nbrs) for u, nbrs in enumerate(adj)]
         chains: list[Chain] = []
         seen_links: set[int] = set()
@@ -86,4 +90,9 @@ class Contracted:
             kadj[a].append((b, ci))
             if a != b:
                 kadj[b].append((a, ci))
-        return cls(tuple(kept), tuple(chains), tuple(tuple(n) for n in kadj), where)
+        link_chain = [0] * len(delay)
+        for ci, chain in enumerate(chains):
+            for li in chain.links:
+                link_chain[li] = ci
+        min_capacity = tuple(min(capacity[li] for li in chain.links) for chain in chains)
+        return cls(tuple(kept), tuple(chains), tuple(tuple(n) for n in kadj), where, tuple(link_chain), min_capacity)

@@ -38,11 +38,11 @@ def diagnose(
     src, dst = request.source_element, request.target_element
     s, t = graph.index[src], graph.index[dst]
     excluded = {graph.link_index[lid] for lid in request.exclude_links if lid in graph.link_index}
-    loose = shortest(graph, s, t, lambda li: li not in excluded, banned)
+    loose = shortest(graph, s, t, lambda li: li not in excluded, banned, excluded)
     if loose is None:
         leaving_out = " once the excluded links and elements are left out" if excluded or banned else ""
         return f"{src} and {dst} are not connected in network domain {topology.domain}{leaving_out}"
-    up = shortest(graph, s, t, lambda li: li not in excluded and li not in down, banned)
+    up = shortest(graph, s, t, lambda li: li not in excluded and li not in down, banned, excluded | set(down))
     if up is None:
         cut = [graph.link_ids[li] for li in loose[2] if li in down]
         return f"no path from {src} to {dst}: every route crosses a link that is down (the shortest needs {_list(cut)})"

@@ -71,7 +71,8 @@ def disjoint_pair(
     """Two disjoint routes, or why not: "" when there is no route at all, else the bottleneck."""
     if source == target:
         return ([source], []), ([source], [])
-    cg, usable = graph.contracted, Usable(link_ok, banned)
+    cg = graph.contracted
+    usable = Usable(cg, link_ok, banned)
     n = len(graph.names)
     big_s, big_t = 2 * n, 2 * n + 1  # element k is 2k (in) and 2k + 1 (out)
     net = _Net()
@@ -88,10 +89,10 @@ def disjoint_pair(
     barred = {cg.where[e][0] for e in (source, target) if e in cg.where}
     for ci, chain in enumerate(cg.chains):
         a, b = chain.nodes[0], chain.nodes[-1]
-        if a != b and ci not in barred and a not in usable.banned and b not in usable.banned:
-            if usable.chain(ci, chain):
-                net.arc(2 * a + 1, 2 * b, 1, chain.delay, ("chain", ci, a, None))
-                net.arc(2 * b + 1, 2 * a, 1, chain.delay, ("chain", ci, b, None))
+        ends_usable = a != b and a not in usable.banned and b not in usable.banned
+        if ends_usable and ci not in barred and usable.chain(ci, chain):
+            net.arc(2 * a + 1, 2 * b, 1, chain.delay, ("chain", ci, a, None))
+            net.arc(2 * b + 1, 2 * a, 1, chain.delay, ("chain", ci, b, None))
     pot: dict[int, float] = {}
     for unit in range(2):
         dist, prev = net.dijkstra(big_s, pot)
@@ -148,5 +149,6 @@ def _bottleneck(graph: IndexedGraph, net: _Net, reached: dict[int, float]) -> st
             if kind == "node":
                 return f"every route passes through element {graph.names[ci]}"
             ids = graph.contracted.chains[ci].links if kind == "chain" else (segment[1] if segment else ())
-            return f"every route crosses link {', '.join(graph.link_ids[li] for li in ids)}"
+            names = [graph.link_ids[li] for li in ids]
+            return f"every route crosses link{'s' if len(names) > 1 else ''} {', '.join(names)}"
     return "only one route exists"

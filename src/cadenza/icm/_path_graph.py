@@ -42,6 +42,7 @@ class IndexedGraph:
             if a != b:
                 adj[b].append((a, li))
         delays = tuple(link.delay_ms for link in links)
+        capacities = tuple(link.capacity_mbps for link in links)
         return cls(
             names=tuple(names),
             index=index,
@@ -49,9 +50,9 @@ class IndexedGraph:
             link_ids=tuple(link.id for link in links),
             link_index={link.id: li for li, link in enumerate(links)},
             delay=delays,
-            capacity=tuple(link.capacity_mbps for link in links),
+            capacity=capacities,
             ends=tuple(ends),
-            contracted=Contracted.build(adj, delays),
+            contracted=Contracted.build(adj, delays, capacities),
         )
 
     def ports(self, li: int, from_node: int) -> tuple[str, str]:

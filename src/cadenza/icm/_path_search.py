@@ -26,13 +26,31 @@ _INF = float("inf")
 
 
 class Usable:
-    """Per-request verdicts on links and chains, each decided at most once."""
+    """Per-request verdicts on links and chains, each decided at most once.
 
-    def __init__(self, link_ok: Callable[[int], bool], banned_nodes: Collection[int]) -> None:
+    `suspects`, when given, holds every link that may fail for a reason other than its
+    capacity (down, excluded, or with less free than asked); a chain whose narrowest link is
+    wide enough and that holds no suspect is then usable without looking at its links.
+    """
+
+    def __init__(
+        self,
+        cg: Contracted,
+        link_ok: Callable[[int], bool],
+        banned_nodes: Collection[int],
+        suspects: Collection[int] | None = None,
+        bandwidth: float = 0.0,
+    ) -> None:
         self._link_ok = link_ok
         self.banned = banned_nodes
         self._links: dict[int, bool] = {}
         self._chains: dict[int, bool] = {}
+        self._suspects = suspects is not None
+        self._bad = {cg.link_chain[li] for li in suspects or ()} | {
+            cg.where[n][0] for n in banned_nodes if n in cg.where
+        }
+        self._wide = cg.min_capacity
+        self._bandwidth = bandwidth
 
     def link(self, li: int) -> bool:
         ok = self._links.get(li)
@@ -50,7 +68,11 @@ class Usable:
     def chain(self, ci: int, chain: Chain) -> bool:
         ok = self._chains.get(ci)
         if ok is None:
-            ok = self._chains[ci] = self.segment(chain, 0, len(chain.nodes) - 1)
+            if self._suspects and ci not in self._bad and self._wide[ci] >= self._bandwidth:
+                ok = True
+            else:
+                ok = self.segment(chain, 0, len(chain.nodes) - 1)
+            self._chains[ci] = ok
         return ok
 
 
@@ -60,12 +82,17 @@ def shortest(
     target: int,
     link_ok: Callable[[int], bool],
     banned_nodes: Collection[int] = (),
+    suspects: Collection[int] | None = None,
+    bandwidth: float = 0.0,
 ) -> Found | None:
-    """The least-delay path from source to target over links link_ok accepts, or None."""
+    """The least-delay path from source to target over links link_ok accepts, or None.
+
+    `suspects` and `bandwidth` are an optional shortcut, see Usable; results are the same.
+    """
     if source == target:
         return 0.0, [source], []
     cg = graph.contracted
-    usable = Usable(link_ok, banned_nodes)
+    usable = Usable(cg, link_ok, banned_nodes, suspects, bandwidth)
     fwd = _best_seeds(seeds(cg, usable, source, target, outward=True))
     bwd = _best_seeds(seeds(cg, usable, target, source, outward=False))
     best, direct = same_chain(cg, usable, source, target)

@@ -81,7 +81,7 @@ def compute_path(
     graph = topology.graph
     source, target, banned = _endpoints(topology, request)
     link_ok = _link_filter(graph, request, available_mbps, down_links)
-    found = shortest(graph, source, target, link_ok, banned)
+    found = shortest(graph, source, target, link_ok, banned, link_ok.suspects, link_ok.bandwidth)
     if found is None:
         raise NoPathError(diagnose(topology, request, link_ok.down, link_ok.free, banned))
     path = _to_path(graph, found[1], found[2])
@@ -139,6 +139,7 @@ class _Filter:
     down: frozenset[int]
     free: Callable[[int], float]
     bandwidth: float
+    suspects: frozenset[int] | None  # see _path_search.Usable; None when availability is a callable
 
     def __call__(self, li: int) -> bool:
         return li not in self.unusable and self.free(li) >= self.bandwidth
@@ -150,16 +151,21 @@ def _link_filter(
     where, capacity, ids = graph.link_index, graph.capacity, graph.link_ids
     down = frozenset(where[lid] for lid in down_links if lid in where)
     excluded = frozenset(where[lid] for lid in request.exclude_links if lid in where)
+    bw = request.bandwidth_mbps
     free: Callable[[int], float]
+    suspects: frozenset[int] | None = down | excluded
     if available is None:
         free = capacity.__getitem__
     elif isinstance(available, Mapping):
         get = available.get
         free = lambda li: get(ids[li], capacity[li])  # noqa: E731
+        short = frozenset(where[lid] for lid, mbps in available.items() if mbps < bw and lid in where)
+        suspects = down | excluded | short
     else:
         ask = available
         free = lambda li: ask(ids[li])  # noqa: E731
-    return _Filter(down | excluded, down, free, request.bandwidth_mbps)
+        suspects = None
+    return _Filter(down | excluded, down, free, bw, suspects)
 
 
 def _to_path(graph: IndexedGraph, nodes: list[int], links: list[int]) -> Path:
