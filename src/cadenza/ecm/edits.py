@@ -6,6 +6,8 @@ leaves the datastore exactly as it was: that is what makes each request atomic.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,14 +55,33 @@ def apply_edits(data: ElementData, edits: Iterable[Edit]) -> ElementData:
     fcs.update((key, fc_from_raw(raw)) for key, raw in work.raws.items())
     result = ElementData(ports={n: int(s) for n, s in work.ports.items()}, fcs=fcs)
     check_end_points(result, work.raws)
+    _remember(tuple(sorted(result.ports.items())), (fcs[key] for key in work.raws))
     return result
 
 
 def validate(data: ElementData, changed: Iterable[str]) -> None:
     """Re-check constructs in `changed` (e.g. before a commit) without editing."""
     keys = [key for key in changed if key in data.fcs]
-    yang_check(data.ports, (fc_to_raw(data.fcs[key]) for key in keys))
+    ports = tuple(sorted(data.ports.items()))
+    fresh = [key for key in keys if (ports, data.fcs[key]) not in _passed]
+    if fresh:
+        yang_check(data.ports, (fc_to_raw(data.fcs[key]) for key in fresh))
+    _remember(ports, (data.fcs[key] for key in fresh))
     check_end_points(data, keys)
+
+
+# Constructs that passed the YANG check against given ports. The check depends on nothing
+# else, so a commit need not repeat what the edit just proved; yangson is the costly part.
+_passed: OrderedDict[tuple[tuple[tuple[str, int], ...], ForwardingConstruct], None] = OrderedDict()
+_passed_lock = threading.Lock()
+
+
+def _remember(ports: tuple[tuple[str, int], ...], fcs: Iterable[ForwardingConstruct]) -> None:
+    with _passed_lock:
+        for fc in fcs:
+            _passed[(ports, fc)] = None
+        while len(_passed) > 20_000:
+            _passed.popitem(last=False)
 
 
 def changed_ids(before: ElementData, after: ElementData) -> set[str]:

@@ -22,7 +22,8 @@ __all__ = ["NC_NS", "config_to_xml", "fcs_to_xml", "edits_to_xml", "parse_edits"
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 _Q = f"{{{NAMESPACE}}}"
 _OP = f"{{{NC_NS}}}operation"
-_LISTS = {"end-point", "forwarding-construct", "port"}
+# (parent, child) pairs that are list entries; "port" is also a leaf inside an end point.
+_LISTS = {("forwarding-construct", "end-point"), ("forwarding-constructs", "forwarding-construct"), ("ports", "port")}
 _INTEGERS = {"vlan-id", "cir-kbps", "cbs-kbytes", "eir-kbps", "ebs-kbytes", "speed-mbps"}
 _OPERATIONS = {"merge", "replace", "create", "delete", "remove"}
 
@@ -34,6 +35,7 @@ def _local(tag: Any) -> str:
 def element_raw(elm: etree._Element) -> dict[str, Any]:
     """Children of `elm` as RFC 7951 raw content (lists by the module's list names)."""
     raw: dict[str, Any] = {}
+    parent = _local(elm.tag)
     for child in elm:
         name = _local(child.tag)
         if not name:
@@ -43,7 +45,7 @@ def element_raw(elm: etree._Element) -> dict[str, Any]:
         else:
             text = (child.text or "").strip()
             value = int(text) if name in _INTEGERS and text.lstrip("-").isdigit() else text
-        if name in _LISTS:
+        if (parent, name) in _LISTS:
             raw.setdefault(name, []).append(value)
         else:
             raw[name] = value

@@ -1,0 +1,69 @@
+"""The twin's operator API: look at the simulated network and break it on purpose.
+
+Not a MEF reference point: this is the test bench's own control, used by the CLI and the
+console to inject faults (link down, element down, degradation) and to show what is
+configured where.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from cadenza.ecm.twin import NetworkTwin
+
+__all__ = ["twin_router", "LinkRef", "LinkDegradation"]
+
+
+class LinkRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    a: str = Field(description="element name, or 'element:port' to pick one of parallel links")
+    b: str
+
+
+class LinkDegradation(LinkRef):
+    delay_ms: float | None = Field(None, ge=0)
+    loss_ratio: float | None = Field(None, ge=0, le=1)
+
+
+def _link(state: Any) -> dict[str, Any]:
+    return {"a": f"{state.a}:{state.a_port}", "b": f"{state.b}:{state.b_port}", "capacityMbps": state.capacity_mbps,
+            "delayMs": state.delay_ms, "lossRatio": state.loss_ratio, "up": state.up}
+
+
+def _element(state: Any) -> dict[str, Any]:
+    return {"name": state.name, "up": state.up, "forwardingConstructs": list(state.forwarding_constructs),
+            "commits": state.commits}
+
+
+def twin_router(twin: NetworkTwin) -> APIRouter:
+    router = APIRouter(prefix="/cadenza/twin/v1", tags=["network twin"])
+
+    # Plain `def`: fault changes take the datastores' locks, so they run in the thread pool.
+    @router.get("/status")
+    def status() -> dict[str, Any]:
+        return twin.status()
+
+    @router.post("/links/fail")
+    def fail_link(body: LinkRef) -> dict[str, Any]:
+        return _link(twin.fail_link(body.a, body.b))
+
+    @router.post("/links/restore")
+    def restore_link(body: LinkRef) -> dict[str, Any]:
+        return _link(twin.restore_link(body.a, body.b))
+
+    @router.post("/links/degrade")
+    def degrade_link(body: LinkDegradation) -> dict[str, Any]:
+        return _link(twin.degrade_link(body.a, body.b, delay_ms=body.delay_ms, loss_ratio=body.loss_ratio))
+
+    @router.post("/elements/{name}/fail")
+    def fail_element(name: str) -> dict[str, Any]:
+        return _element(twin.fail_element(name))
+
+    @router.post("/elements/{name}/restore")
+    def restore_element(name: str) -> dict[str, Any]:
+        return _element(twin.restore_element(name))
+
+    return router

@@ -1,0 +1,45 @@
+"""The port between the element manager and the elements: one exclusive session at a time
+per element, offering the NETCONF operations the manager composes into a transaction.
+
+Two adapters implement it with the same semantics: `netconf_driver.NetconfDriver` (ncclient
+over SSH) and `scale_driver.ScaleDriver` (the same datastores, called in-process). Both raise
+the ADAGIO errors: `ElementRefused` for an rpc-error, `ElementUnreachable` for no answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from cadenza.interfaces.adagio.contract import ForwardingConstruct
+
+__all__ = ["ElementSession", "Driver"]
+
+
+class ElementSession(Protocol):
+    def lock(self) -> None:
+        """Lock the candidate datastore."""
+        ...
+
+    def unlock(self) -> None: ...
+
+    def get(self, fc_id: str | None = None) -> dict[str, ForwardingConstruct]:
+        """Constructs in the running datastore: all, or only `fc_id` (subtree filter)."""
+        ...
+
+    def edit(self, fcs: Sequence[ForwardingConstruct] = (), removed: Sequence[str] = ()) -> None:
+        """edit-config on the candidate: replace each construct in `fcs`, remove each id in `removed`."""
+        ...
+
+    def commit(self) -> None: ...
+
+    def discard(self) -> None: ...
+
+
+class Driver(Protocol):
+    def session(self, element: str) -> AbstractContextManager[ElementSession]:
+        """A session to `element`, held exclusively until the context exits."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,143 @@
+"""The network twin: the simulated elements of a domain and the links between them.
+
+Elements are `ElementDatastore`s (what the NETCONF servers or the scale driver serve); links
+carry capacity, delay, loss and an up/down state. Faults are injected here on purpose, and
+everything measured (`measure.py`) is derived from this state and the elements' running
+configuration, never invented.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cadenza.core.errors import NotFound, Unprocessable
+from cadenza.ecm.datastore import ElementDatastore
+from cadenza.ecm.model import fc_to_raw
+from cadenza.interfaces.adagio.contract import ElementState, LinkState
+from cadenza.landscape.config import DomainConfig
+
+__all__ = ["Link", "NetworkTwin"]
+
+
+@dataclass
+class Link:
+    a: str
+    a_port: str
+    b: str
+    b_port: str
+    capacity_mbps: int
+    delay_ms: float
+    loss_ratio: float
+    up: bool = True
+
+    def state(self) -> LinkState:
+        return LinkState(self.a, self.a_port, self.b, self.b_port, self.capacity_mbps, self.delay_ms,
+                         self.loss_ratio, self.up)
+
+    def far_end(self, element: str, port: str) -> tuple[str, str]:
+        return (self.b, self.b_port) if (element, port) == (self.a, self.a_port) else (self.a, self.a_port)
+
+
+class NetworkTwin:
+    def __init__(self, config: DomainConfig, *, var_dir: Path | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        persist_dir = var_dir / "twin" if var_dir is not None and config.twin.persist else None
+        self.clock = clock
+        self.elements: dict[str, ElementDatastore] = {}
+        self.links: list[Link] = []
+        self._by_port: dict[tuple[str, str], Link] = {}
+        self.listeners: list[Callable[[], None]] = []  # told before any state change (PM settles)
+        for nd in config.network_domains:
+            for element in nd.elements:
+                path = persist_dir / f"{element.name}.xml" if persist_dir else None
+                self.elements[element.name] = ElementDatastore(
+                    element.name, {p.name: p.speed_mbps for p in element.ports},
+                    commit_delay_ms=element.commit_delay_ms, persist_path=path, clock=clock)
+            for lc in nd.links:
+                link = Link(lc.a_element, lc.a_port, lc.b_element, lc.b_port, lc.capacity_mbps, lc.delay_ms,
+                            lc.loss_ratio)
+                self.links.append(link)
+                self._by_port[(link.a, link.a_port)] = self._by_port[(link.b, link.b_port)] = link
+
+    # -- lookups ----------------------------------------------------------------------------
+    def element(self, name: str) -> ElementDatastore:
+        if name not in self.elements:
+            raise NotFound(f"No network element named {name!r} in this twin")
+        return self.elements[name]
+
+    def link_at(self, element: str, port: str) -> Link | None:
+        return self._by_port.get((element, port))
+
+    def link(self, a: str, b: str) -> Link:
+        """The link between elements `a` and `b` (either order; 'element:port' picks one of several)."""
+        for end in (a, b):
+            self.element(end.split(":", 1)[0])
+        for link in self.links:
+            ends = {f"{link.a}:{link.a_port}", f"{link.b}:{link.b_port}", link.a, link.b}
+            if a in ends and b in ends and {a.split(":")[0], b.split(":")[0]} == {link.a, link.b}:
+                return link
+        raise NotFound(f"No link between {a!r} and {b!r}")
+
+    # -- faults -----------------------------------------------------------------------------
+    def fail_link(self, a: str, b: str) -> LinkState:
+        return self._change_link(a, b, up=False)
+
+    def restore_link(self, a: str, b: str) -> LinkState:
+        return self._change_link(a, b, up=True)
+
+    def degrade_link(self, a: str, b: str, *, delay_ms: float | None = None,
+                     loss_ratio: float | None = None) -> LinkState:
+        if delay_ms is not None and delay_ms < 0:
+            raise Unprocessable("delay_ms must not be negative", property_path="/delay_ms")
+        if loss_ratio is not None and not 0 <= loss_ratio <= 1:
+            raise Unprocessable("loss_ratio must be between 0 and 1", property_path="/loss_ratio")
+        return self._change_link(a, b, delay_ms=delay_ms, loss_ratio=loss_ratio)
+
+    def fail_element(self, name: str) -> ElementState:
+        return self._change_element(name, up=False)
+
+    def restore_element(self, name: str) -> ElementState:
+        return self._change_element(name, up=True)
+
+    def _change_link(self, a: str, b: str, **changes: Any) -> LinkState:
+        link = self.link(a, b)
+        self._notify()
+        for key, value in changes.items():
+            if value is not None:
+                setattr(link, key, value)
+        return link.state()
+
+    def _change_element(self, name: str, *, up: bool) -> ElementState:
+        element = self.element(name)
+        self._notify()
+        element.up = up
+        return self.element_state(name)
+
+    def _notify(self) -> None:
+        for listener in self.listeners:
+            listener()
+
+    # -- state ------------------------------------------------------------------------------
+    def element_state(self, name: str) -> ElementState:
+        ds = self.element(name)
+        return ElementState(name, ds.up, tuple(sorted(ds.running.fcs)), ds.commits)
+
+    def element_states(self) -> list[ElementState]:
+        return [self.element_state(name) for name in self.elements]
+
+    def link_states(self) -> list[LinkState]:
+        return [link.state() for link in self.links]
+
+    def status(self) -> dict[str, Any]:
+        """Everything an operator wants to see, as JSON-able data."""
+        elements = []
+        for name, ds in self.elements.items():
+            elements.append({"name": name, "up": ds.up, "commits": ds.commits, "ports": dict(ds.running.ports),
+                             "forwardingConstructs": [fc_to_raw(fc) for fc in ds.running.fcs.values()]})
+        links = [{"a": f"{lk.a}:{lk.a_port}", "b": f"{lk.b}:{lk.b_port}", "capacityMbps": lk.capacity_mbps,
+                  "delayMs": lk.delay_ms, "lossRatio": lk.loss_ratio, "up": lk.up} for lk in self.links]
+        return {"elements": elements, "links": links}
