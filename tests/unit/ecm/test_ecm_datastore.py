@@ -1,0 +1,156 @@
+"""The element datastore: YANG and cross-construct validation, atomic commits, locks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ecm_chain import fc
+
+from cadenza.ecm.datastore import ElementDatastore
+from cadenza.ecm.errors import ElementDown, RpcError
+from cadenza.ecm.model import Edit, fc_to_raw
+from cadenza.interfaces.adagio.contract import ForwardingConstruct
+
+
+def replace(*fcs: ForwardingConstruct) -> list[Edit]:
+    return [Edit("replace", "forwarding-construct", f.fc_id, fc_to_raw(f)) for f in fcs]
+
+
+def commit(ds: ElementDatastore, *fcs: ForwardingConstruct) -> bool:
+    ds.lock("candidate", "s1")
+    try:
+        ds.edit(replace(*fcs), "s1")
+        return ds.commit("s1")
+    finally:
+        ds.unlock("candidate", "s1")
+
+
+def test_a_committed_construct_is_running_and_counted(datastore: ElementDatastore) -> None:
+    assert commit(datastore, fc()) is True
+    assert datastore.running.fcs["svc-1"] == fc()
+    assert datastore.commits == 1
+
+
+def test_committing_the_same_construct_again_changes_nothing(datastore: ElementDatastore) -> None:
+    commit(datastore, fc())
+    assert commit(datastore, fc()) is False
+    assert datastore.commits == 1
+
+
+@pytest.mark.parametrize(("bad", "words"), [
+    (fc(a=("uni9", 100)), ['svc-1', 'port']),
+    (fc(a=("uni1", 4095)), ["svc-1", "vlan-id", "not in range"]),
+    (fc(a=("uni1", 0)), ["svc-1", "vlan-id"]),
+    (fc(cir_kbps=2_000_000), ["svc-1", "cir-kbps exceeds"]),
+])
+def test_an_invalid_construct_is_refused_naming_it(datastore: ElementDatastore, bad: ForwardingConstruct,
+                                                   words: list[str]) -> None:
+    with pytest.raises(RpcError) as refused:
+        commit(datastore, bad)
+    for word in words:
+        assert word in refused.value.message
+    assert datastore.running.fcs == {}
+    assert datastore.commits == 0
+
+
+def test_two_constructs_may_not_share_a_port_and_vlan(datastore: ElementDatastore) -> None:
+    commit(datastore, fc("svc-1"))
+    with pytest.raises(RpcError, match="vlan 100 is already used by 'svc-1'") as refused:
+        commit(datastore, fc("svc-2", z=("nni", 200)))
+    assert 'id="svc-2"' in refused.value.message
+
+
+def test_a_port_based_end_point_owns_its_port(datastore: ElementDatastore) -> None:
+    commit(datastore, fc("svc-1"))
+    with pytest.raises(RpcError, match="port-based"):
+        commit(datastore, fc("epl", a=("uni1", None), z=("nni", 300)))
+    commit(datastore, fc("epl", a=("uni2", None), z=("nni", 300)))
+    with pytest.raises(RpcError, match="used port-based by 'epl'"):
+        commit(datastore, fc("svc-3", a=("uni2", 7), z=("nni", 301)))
+
+
+def test_one_request_is_all_or_nothing(datastore: ElementDatastore) -> None:
+    with pytest.raises(RpcError):
+        commit(datastore, fc("good"), fc("bad", a=("nowhere", 1), z=("nni", 2)))
+    assert datastore.running.fcs == {}
+    assert datastore.get_config("candidate").fcs == {}
+
+
+def test_a_locked_candidate_refuses_other_sessions(datastore: ElementDatastore) -> None:
+    datastore.lock("candidate", "s1")
+    with pytest.raises(RpcError) as denied:
+        datastore.lock("candidate", "s2")
+    assert denied.value.tag == "lock-denied"
+    with pytest.raises(RpcError) as in_use:
+        datastore.edit(replace(fc()), "s2")
+    assert in_use.value.tag == "in-use"
+
+
+def test_a_session_that_ends_loses_its_lock_and_uncommitted_changes(datastore: ElementDatastore) -> None:
+    datastore.lock("candidate", "s1")
+    datastore.edit(replace(fc()), "s1")
+    datastore.release("s1")
+    assert datastore.get_config("candidate").fcs == {}
+    datastore.lock("candidate", "s2")
+
+
+def test_delete_and_remove_follow_rfc6241(datastore: ElementDatastore) -> None:
+    commit(datastore, fc())
+    datastore.lock("candidate", "s1")
+    with pytest.raises(RpcError) as missing:
+        datastore.edit([Edit("delete", "forwarding-construct", "other")], "s1")
+    assert missing.value.tag == "data-missing"
+    datastore.edit([Edit("remove", "forwarding-construct", "other"), Edit("delete", "forwarding-construct", "svc-1")],
+                   "s1")
+    assert datastore.commit("s1") is True
+    assert datastore.running.fcs == {}
+
+
+def test_merge_changes_only_the_given_leaves(datastore: ElementDatastore) -> None:
+    commit(datastore, fc())
+    datastore.lock("candidate", "s1")
+    datastore.edit([Edit("merge", "forwarding-construct", "svc-1",
+                         {"id": "svc-1", "bandwidth-profile": {"cir-kbps": 70_000}})], "s1")
+    datastore.commit("s1")
+    assert datastore.running.fcs["svc-1"].bandwidth.cir_kbps == 70_000
+    assert datastore.running.fcs["svc-1"].end_points == fc().end_points
+
+
+def test_a_port_still_in_use_cannot_be_deleted(datastore: ElementDatastore) -> None:
+    commit(datastore, fc())
+    datastore.lock("candidate", "s1")
+    with pytest.raises(RpcError, match="port"):
+        datastore.edit([Edit("delete", "port", "uni1")], "s1")
+
+
+def test_a_refusing_element_answers_every_edit_with_its_reason(datastore: ElementDatastore) -> None:
+    datastore.refuse_edits("maintenance window")
+    with pytest.raises(RpcError, match="maintenance window"):
+        commit(datastore, fc())
+    datastore.refuse_edits(None)
+    assert commit(datastore, fc()) is True
+
+
+def test_a_down_element_does_not_answer(datastore: ElementDatastore) -> None:
+    datastore.up = False
+    with pytest.raises(ElementDown):
+        datastore.get_config()
+
+
+def test_running_configuration_survives_a_restart(datastore: ElementDatastore, tmp_path: Path) -> None:
+    commit(datastore, fc("svc-1"), fc("svc-2", ("uni2", None), ("nni", 200)))
+    reborn = ElementDatastore("pe1", {"uni1": 1000, "uni2": 1000, "nni": 10000}, persist_path=tmp_path / "pe1.xml")
+    assert reborn.running.fcs == datastore.running.fcs
+    assert reborn.commits == 1
+    assert reborn.configured_at == datastore.configured_at
+    assert commit(reborn, fc("svc-1"), fc("svc-2", ("uni2", None), ("nni", 200))) is False
+
+
+def test_a_commit_takes_the_configured_delay(tmp_path: Path) -> None:
+    import time
+
+    slow = ElementDatastore("pe1", {"uni1": 1000, "nni": 10000}, commit_delay_ms=50)
+    started = time.perf_counter()
+    commit(slow, fc())
+    assert time.perf_counter() - started >= 0.05

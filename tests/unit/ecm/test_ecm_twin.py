@@ -1,0 +1,110 @@
+"""Measurements and PM counters come from the configured constructs and the links' state."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import FakeClock
+from ecm_chain import fc, path_fcs
+
+from cadenza.core.errors import NotFound
+from cadenza.ecm.manager import ElementManager
+from cadenza.ecm.measure import HOP_DELAY_MS
+from cadenza.ecm.twin import NetworkTwin
+
+
+def test_a_configured_path_is_measured_hop_by_hop(manager: ElementManager) -> None:
+    manager.apply_many(path_fcs(cir_kbps=50_000))
+    result = manager.measure("svc-1", "pe1", "uni1")
+    assert result.reachable
+    assert result.path == ("pe1:uni1>nni", "p1:west>east", "pe2:nni>uni1")
+    assert result.delay_ms == pytest.approx(1.0 + 2.0 + 3 * HOP_DELAY_MS)
+    assert result.loss_ratio == pytest.approx(0.01)
+    assert result.throughput_mbps == pytest.approx(50 * 0.99)
+
+
+def test_the_far_end_measures_the_same_path_backwards(manager: ElementManager) -> None:
+    manager.apply_many(path_fcs())
+    assert manager.measure("svc-1", "pe2", "uni1").path == ("pe2:uni1>nni", "p1:east>west", "pe1:nni>uni1")
+
+
+def test_throughput_is_capped_by_the_narrowest_link(manager: ElementManager) -> None:
+    manager.apply_many(path_fcs(cir_kbps=900_000))
+    assert manager.measure("svc-1", "pe1", "uni1").throughput_mbps == pytest.approx(400 * 0.99)
+
+
+def test_a_missing_construct_breaks_the_path(manager: ElementManager) -> None:
+    manager.apply_many(path_fcs()[:2])
+    result = manager.measure("svc-1", "pe1", "uni1")
+    assert not result.reachable
+    assert "pe2 has no forwarding construct 'svc-1'" in result.detail
+
+
+def test_a_construct_on_the_wrong_vlan_port_breaks_the_path(manager: ElementManager) -> None:
+    items = path_fcs()
+    items[1] = ("p1", fc("svc-1", ("east", 100), ("west", 100)))  # wired backwards is fine
+    manager.apply_many(items)
+    assert manager.measure("svc-1", "pe1", "uni1").reachable
+    manager.apply("p1", fc("svc-1", ("west", 100), ("west", 200)))
+    assert not manager.measure("svc-1", "pe1", "uni1").reachable
+
+
+def test_link_and_element_faults_make_the_path_unreachable_until_restored(manager: ElementManager,
+                                                                            twin: NetworkTwin) -> None:
+    manager.apply_many(path_fcs())
+    twin.fail_link("p1", "pe2")
+    assert "link p1:east-pe2:nni is down" in manager.measure("svc-1", "pe1", "uni1").detail
+    twin.restore_link("pe2", "p1")
+    twin.fail_element("p1")
+    assert "element p1 is down" in manager.measure("svc-1", "pe1", "uni1").detail
+    twin.restore_element("p1")
+    assert manager.measure("svc-1", "pe1", "uni1").reachable
+
+
+def test_degradation_adds_delay_and_loss(manager: ElementManager, twin: NetworkTwin) -> None:
+    manager.apply_many(path_fcs())
+    twin.degrade_link("p1:east", "pe2:nni", delay_ms=20.0, loss_ratio=0.5)
+    result = manager.measure("svc-1", "pe1", "uni1")
+    assert result.delay_ms == pytest.approx(1.0 + 20.0 + 3 * HOP_DELAY_MS)
+    assert result.loss_ratio == pytest.approx(1 - 0.99 * 0.5)
+
+
+def test_unknown_elements_and_links_are_not_found(twin: NetworkTwin) -> None:
+    with pytest.raises(NotFound):
+        twin.fail_link("pe1", "pe2")
+    with pytest.raises(NotFound):
+        twin.fail_element("nowhere")
+
+
+def test_counters_grow_at_the_cir_and_stop_arriving_during_an_outage(manager: ElementManager, twin: NetworkTwin,
+                                                                     clock: FakeClock) -> None:
+    manager.apply_many(path_fcs(cir_kbps=8_000))  # 1 000 000 octets/s
+    clock.now += 10
+    first = manager.counters("svc-1", "pe1", "uni1")
+    assert first.tx_octets == 10_000_000
+    assert first.rx_octets == pytest.approx(9_900_000, rel=1e-6)
+    assert first.tx_frames == 10_000
+    twin.fail_link("pe1", "p1")
+    clock.now += 10
+    twin.restore_link("pe1", "p1")
+    second = manager.counters("svc-1", "pe1", "uni1")
+    assert second.tx_octets == 20_000_000
+    assert second.rx_octets == first.rx_octets
+
+
+def test_status_lists_elements_links_and_constructs_as_json(manager: ElementManager, twin: NetworkTwin) -> None:
+    manager.apply_many(path_fcs())
+    status = json.loads(json.dumps(twin.status()))
+    pe1 = next(e for e in status["elements"] if e["name"] == "pe1")
+    assert pe1["forwardingConstructs"][0]["id"] == "svc-1"
+    assert pe1["commits"] == 1
+    assert {"a": "pe1:nni", "b": "p1:west"}.items() <= status["links"][0].items()
+
+
+def test_a_port_based_end_point_takes_any_vlan(manager: ElementManager) -> None:
+    items = path_fcs()
+    items[2] = ("pe2", fc("svc-1", ("nni", None), ("uni1", None)))
+    manager.apply_many(items)
+    assert manager.measure("svc-1", "pe1", "uni1").reachable
+    assert manager.measure("svc-1", "pe2", "uni1").reachable
