@@ -43,7 +43,7 @@ class ResourceInventory:
                 session.add(LinkCapacityRow(network_domain=self.domain, link_id=link.id,
                                             capacity_mbps=int(link.capacity_mbps), reserved_mbps=0))
         known_ports = set(session.execute(select(PortUsageRow.element, PortUsageRow.port)
-                                          .where(PortUsageRow.network_domain == self.domain)).tuples())
+                                          .where(PortUsageRow.network_domain == self.domain)))
         for edge in self.topology.edge_points.values():
             key = (edge.element, edge.port)
             if key not in known_ports:

@@ -61,7 +61,7 @@ def test_eline_across_metro_areas_is_configured_on_every_element_and_removed_cle
     assert test.status_code == 200, test.text
     result = test.json()["output"]["test"]
     assert result["result"] == "PASS", result
-    assert result["route"][0] == "pe-e1" and result["information-rate-mbps"] >= 475
+    assert result["route"][0].startswith("pe-e1:ge-0/0/1") and result["information-rate-mbps"] >= 475
 
     deleted = landscape.op("delete-connectivity-service", {"input": {"service-id-or-name": uuid}})
     assert deleted.status_code == 200, deleted.text
