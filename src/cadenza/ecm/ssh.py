@@ -97,6 +97,17 @@ class _ServerSocket(SSHServerSocket):
         self.thread = threading.Thread(target=self._accept_chan_thread, daemon=True, name="netconf-channels")
         self.thread.start()
 
+    def close(self) -> None:
+        # The channel thread waits in `accept(timeout=1)`, which closing the transport does not
+        # interrupt; waking it first makes shutdown take milliseconds instead of a second.
+        with self.lock:
+            self.running = False
+        transport = self.ssh
+        if transport is not None:
+            with transport.lock:
+                transport.server_accept_cv.notify_all()
+        super().close()
+
 
 class LoopbackNetconfServer(NetconfSSHServer):
     """NetconfSSHServer bound to 127.0.0.1 (port 0: any free port, read `.port` after)."""

@@ -6,20 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ecm_chain import chain
+from ecm_chain import FakeClock, chain
 
 from cadenza.ecm.datastore import ElementDatastore
 from cadenza.ecm.manager import ElementManager
 from cadenza.ecm.scale_driver import ScaleDriver
 from cadenza.ecm.twin import NetworkTwin
-
-
-class FakeClock:
-    def __init__(self, start: float = 1_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

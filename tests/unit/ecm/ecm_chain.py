@@ -36,3 +36,9 @@ def path_fcs(fc_id: str = "svc-1", vlan: int = 100, cir_kbps: int = 50_000) -> l
             ("pe2", fc(fc_id, ("nni", vlan), ("uni1", vlan), cir_kbps))]
 
 
+class FakeClock:
+    def __init__(self, start: float = 1_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import FakeClock
-from ecm_chain import fc, path_fcs
+from ecm_chain import FakeClock, fc, path_fcs
 
 from cadenza.core.errors import NotFound
 from cadenza.ecm.manager import ElementManager
