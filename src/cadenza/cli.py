@@ -118,20 +118,23 @@ def twin_status(domain: DomainOption = None,
         print(json.dumps(status, indent=2))
         return
     elements = Table(title="Elements")
-    for column in ("element", "state", "forwarding constructs", "commits"):
+    for column in ("element", "state", "forwarding constructs (service: port.vlan <-> port.vlan @ CIR)", "commits"):
         elements.add_column(column)
     for e in status["elements"]:
-        fcs = e.get("forwarding_constructs", [])
-        elements.add_row(e["name"], "[green]up[/]" if e["up"] else "[red]down[/]",
-                         ", ".join(str(f)[:8] for f in fcs) or "-", str(e.get("commits", 0)))
+        constructs = "\n".join(_construct(fc) for fc in e.get("forwardingConstructs", [])) or "-"
+        elements.add_row(e["name"], "[green]up[/]" if e["up"] else "[red]down[/]", constructs, str(e["commits"]))
     links = Table(title="Links")
     for column in ("a", "b", "state", "capacity Mbit/s", "delay ms", "loss"):
         links.add_column(column)
     for link in status["links"]:
-        links.add_row(f"{link['a']}:{link['a_port']}", f"{link['b']}:{link['b_port']}",
-                      "[green]up[/]" if link["up"] else "[red]down[/]", str(link["capacity_mbps"]),
-                      f"{link['delay_ms']:.2f}", f"{link['loss_ratio']:.4f}")
+        links.add_row(link["a"], link["b"], "[green]up[/]" if link["up"] else "[red]down[/]",
+                      str(link["capacityMbps"]), f"{link['delayMs']:.2f}", f"{link['lossRatio']:.4f}")
     console.print(elements, links)
+
+
+def _construct(fc: dict) -> str:
+    ends = " <-> ".join(f"{ep['port']}.{ep.get('vlan-id', '*')}" for ep in fc["end-point"])
+    return f"{fc['id'][:8]}: {ends} @ {fc['bandwidth-profile']['cir-kbps'] // 1000} Mbit/s"
 
 
 @twin_app.command("fail-link")

@@ -3,6 +3,8 @@ test, change, delete, and the failure that must leave nothing behind."""
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import func, select
 
 from cadenza.icm.rows import PortUsageRow, ReservationRow, VlanAllocationRow
@@ -124,3 +126,42 @@ def test_invalid_requests_get_mef_error_bodies(landscape: Landscape) -> None:
     anonymous = landscape.http.post("/presto/metro/restconf/operations/get-connectivity-service-list/",
                                     headers={"Authorization": ""})
     assert anonymous.status_code == 401 and anonymous.json()["code"] == "missingCredentials"
+
+
+def test_faults_injected_in_the_twin_show_in_activation_tests_and_new_paths(landscape: Landscape) -> None:
+    uuid = landscape.op("create-connectivity-service",
+                        eline("uni-east-3-1", 77, "uni-west-1-1", 77, 50)).json()["output"]["service"]["uuid"]
+    route = landscape.wait_for_state(uuid, "installed")["cadenza-activation"]["route"]
+    crossing = next(pair for pair in zip(route, route[1:], strict=False) if pair[0].startswith("agg-e"))
+
+    failed = landscape.http.post("/cadenza/twin/v1/links/fail", json={"a": crossing[0], "b": crossing[1]})
+    assert failed.status_code == 200, failed.text
+    test = landscape.op("cadenza-run-activation-test", {"input": {"service-id-or-name": uuid}}).json()
+    assert test["output"]["test"]["result"] == "FAIL" and not test["output"]["test"]["reachable"]
+
+    # a new service between the same areas is routed around the failed link
+    other = landscape.op("create-connectivity-service", eline("uni-east-3-2", 78, "uni-west-1-2", 78, 50))
+    new_route = other.json()["output"]["service"]["cadenza-activation"]["route"]
+    assert list(crossing) not in [new_route[i:i + 2] for i in range(len(new_route))]
+
+    landscape.http.post("/cadenza/twin/v1/links/restore", json={"a": crossing[0], "b": crossing[1]})
+    degraded = landscape.http.post("/cadenza/twin/v1/links/degrade",
+                                   json={"a": crossing[0], "b": crossing[1], "loss_ratio": 0.05})
+    assert degraded.status_code == 200, degraded.text
+    test = landscape.op("cadenza-run-activation-test", {"input": {"service-id-or-name": uuid}}).json()
+    assert test["output"]["test"]["result"] == "FAIL"
+    assert any("frame loss" in failure for failure in test["output"]["test"]["failures"])
+
+    unknown = landscape.http.post("/cadenza/twin/v1/links/fail", json={"a": "pe-e1", "b": "p6"})
+    assert unknown.status_code == 404 and unknown.json()["code"] == "notFound"
+
+
+def test_pm_counters_grow_with_time(landscape: Landscape) -> None:
+    uuid = landscape.op("create-connectivity-service",
+                        eline("uni-east-4-1", 90, "uni-east-2-2", 90, 200)).json()["output"]["service"]["uuid"]
+    landscape.wait_for_state(uuid, "installed")
+    first = landscape.op("cadenza-get-pm-counters", {"input": {"service-id-or-name": uuid}}).json()
+    time.sleep(0.3)
+    second = landscape.op("cadenza-get-pm-counters", {"input": {"service-id-or-name": uuid}}).json()
+    assert second["output"]["counters"]["tx-octets"] > first["output"]["counters"]["tx-octets"] > 0
+    assert second["output"]["counters"]["rx-frames"] <= second["output"]["counters"]["tx-frames"]

@@ -94,7 +94,7 @@ def commits_by_element(http: httpx.Client) -> dict[str, int]:
 
 def holding(http: httpx.Client, uuid: str) -> set[str]:
     return {e["name"] for e in http.get("/cadenza/twin/v1/status").json()["elements"]
-            if uuid in e["forwarding_constructs"]}
+            if uuid in {fc["id"] for fc in e["forwardingConstructs"]}}
 
 
 def test_activation_killed_midway_completes_after_restart_without_configuring_twice(
