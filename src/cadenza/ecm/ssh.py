@@ -66,6 +66,7 @@ class PasswordGate(paramiko.ServerInterface):
 # byte by byte in Python, the largest single cost of a round trip. SSH clients choose the
 # cipher, so offering only these is what makes them use one.
 _CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+_TRANSPORT_LOG = "cadenza.ecm.ssh.transport"
 
 
 class _ServerSocket(SSHServerSocket):
@@ -84,6 +85,7 @@ class _ServerSocket(SSHServerSocket):
         self.server_ctl = server_ctl
         self.sessions = []
         self.ssh = paramiko.Transport(newsocket)
+        self.ssh.set_log_channel(_TRANSPORT_LOG)
         self.ssh.get_security_options().ciphers = _CIPHERS
         self.ssh.add_server_key(server.host_key)
         try:
@@ -148,11 +150,12 @@ class LoopbackNetconfServer(NetconfSSHServer):
 class _RoutineNoise(logging.Filter):
     """netconf 2.1.0 logs every lock and unlock at ERROR level; those are routine here."""
 
-    _ROUTINE = ("Lock Target", "Unlock Target", "Deleting ")
+    _ROUTINE = ("Lock Target", "Unlock Target", "Deleting ", "Connection reset by peer")
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not any(word in str(record.msg) for word in self._ROUTINE)
 
 
-for _name in ("netconf.server", "sshutil.server"):
+# A client closing its socket shows on the element's own transport as a reset: routine too.
+for _name in ("netconf.server", "sshutil.server", _TRANSPORT_LOG):
     logging.getLogger(_name).addFilter(_RoutineNoise())
