@@ -26,6 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 __all__ = [
     "MefError",
@@ -155,6 +156,21 @@ _STARLETTE_CODES = {400: "invalidBody", 401: "missingCredentials", 403: "accessD
                     422: "invalidValue", 429: "tooManyRequests", 503: "serviceUnavailable"}
 
 
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method the app offers on this path (Starlette reports only the first route's),
+    read from the OpenAPI document so included routers are covered too."""
+    table = getattr(app.state, "allowed_methods", None)
+    if table is None:
+        table = [(compile_path(path)[0], {m.upper() for m in ops})
+                 for path, ops in app.openapi().get("paths", {}).items()]
+        app.state.allowed_methods = table
+    methods: set[str] = set()
+    for pattern, offered in table:
+        if pattern.match(request.url.path):
+            methods |= offered
+    return sorted(methods) or ["GET"]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every failure, expected or not, through the MEF Error body."""
 
@@ -172,9 +188,12 @@ def install_error_handlers(app: FastAPI) -> None:
         reason = str(exc.detail) if exc.detail else "request failed"
         if exc.status_code == 404:
             reason = f"No resource at {request.url.path}"
-        elif exc.status_code == 405:
-            reason = f"{request.method} is not allowed on {request.url.path}"
-        return JSONResponse(error_body(code, reason), status_code=exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            allowed = _allowed_methods(app, request)
+            reason = f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}"
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+        return JSONResponse(error_body(code, reason), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -7,12 +7,13 @@ parameters, so `core` stays ignorant of product orders, tickets or alarms.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, Depends, Response
+from pydantic import BaseModel, Field, ValidationError
 
 from cadenza.core.auth import Principal, require
-from cadenza.core.errors import NotFound, Unprocessable
+from cadenza.core.errors import BadRequest, NotFound
 from cadenza.core.notifications.callback import CallbackError, check_callback
 from cadenza.core.notifications.query import QueryError, parse_event_types
 from cadenza.core.notifications.store import HubStore, Subscription
@@ -36,6 +37,10 @@ class EventSubscription(BaseModel):
     query: str | None = None
 
 
+_EXAMPLES = {"listener": {"summary": "all events of this API",
+                          "value": {"callback": "https://buyer.example/listenerEndpoint"}}}
+
+
 def _view(subscription: Subscription) -> EventSubscription:
     return EventSubscription(id=subscription.id, callback=subscription.callback, query=subscription.query)
 
@@ -51,16 +56,25 @@ def hub_router(*, api: str, base_path: str, scope: str, event_types: Collection[
 
     @router.post("/hub", status_code=201, response_model=EventSubscription, response_model_exclude_none=True,
                  operation_id=f"{api}.registerListener", summary="Register a listener")
-    def register_listener(data: EventSubscriptionInput,
+    def register_listener(payload: Any = Body(..., openapi_examples=_EXAMPLES),
                           principal: Principal = Depends(require(scope))) -> EventSubscription:
+        # The hub specs document 400 (not 422) for a bad registration, so every problem with
+        # the body is an invalidBody whose reason names the field.
+        try:
+            data = EventSubscriptionInput.model_validate(payload)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = "/" + "/".join(str(p) for p in first["loc"])
+            raise BadRequest(f"{where}: {first['msg']}", code="invalidBody",
+                             message="Send {\"callback\": \"https://...\", \"query\": \"eventType=...\"}") from exc
         try:
             callback = check_callback(data.callback)
         except CallbackError as exc:
-            raise Unprocessable(str(exc), code="invalidValue", property_path="/callback") from exc
+            raise BadRequest(f"/callback: {exc}", code="invalidBody") from exc
         try:
             types = parse_event_types(data.query, known)
         except QueryError as exc:
-            raise Unprocessable(str(exc), code="invalidValue", property_path="/query") from exc
+            raise BadRequest(f"/query: {exc}", code="invalidBody") from exc
         subscription = hub_store.subscribe(api=api, party=principal.party, callback=callback,
                                            query=data.query, event_types=types)
         return _view(subscription)
