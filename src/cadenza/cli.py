@@ -174,5 +174,48 @@ def restore_element(name: str, domain: DomainOption = None) -> None:
     console.print(f"element {name} is [green]up[/]")
 
 
+@bench_app.command("presto")
+def bench_presto(
+    services_scale: Annotated[int, typer.Option(help="services to create with the scale driver")] = 2000,
+    services_netconf: Annotated[int, typer.Option(help="services to create over NETCONF")] = 200,
+    scale_elements: Annotated[int, typer.Option(help="elements of the scale-mode domain")] = 1000,
+    path_elements: Annotated[int, typer.Option(help="elements of the path computation topology")] = 10_000,
+    concurrency: Annotated[int, typer.Option(help="requests in flight at once")] = 16,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Connectivity services per second (scale and NETCONF), path computation p50/p99, memory."""
+    from cadenza.bench.presto import run_all
+
+    with console.status("benchmarking PRESTO: path computation, then scale and NETCONF activation runs"):
+        result = run_all(services_scale=services_scale, services_netconf=services_netconf,
+                         scale_elements=scale_elements, path_elements=path_elements, concurrency=concurrency)
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    path, scale, netconf = result["path"], result["scale"], result["netconf"]
+    table = Table(title="cadenza bench presto")
+    for column in ("figure", "measured", "target", "ratio to target"):
+        table.add_column(column)
+
+    def row(name: str, value: float, target: float, unit: str, higher_is_better: bool) -> None:
+        ratio = value / target if higher_is_better else target / value if value else float("inf")
+        mark = "[green]" if ratio >= 1 else "[red]"
+        table.add_row(name, f"{value:,.2f} {unit}", f"{'>=' if higher_is_better else '<='} {target:,} {unit}",
+                      f"{mark}{ratio:.2f}x[/]")
+
+    row(f"path computation p50 ({path['n_elements']:,} elements)", path["p50_ms"], 5, "ms", False)
+    row(f"path computation p99 ({path['n_elements']:,} elements)", path["p99_ms"], 5, "ms", False)
+    row(f"services/s, scale driver ({scale['elements']} elements)", scale["services_per_s"], 500, "/s", True)
+    row(f"services/s, NETCONF ({netconf['elements']} elements)", netconf["services_per_s"], 25, "/s", True)
+    row(f"resident memory, {scale['elements']}-element scale domain", scale["rss_after_start_mib"], 1024, "MiB",
+        False)
+    console.print(table)
+    for run in (scale, netconf):
+        console.print(f"{run['driver']}: {run['installed']} installed, {run['failed']} failed; "
+                      f"{run['element_edits_per_s']} element edits/s over {run['mean_hops']} hops; requests accepted "
+                      f"at {run['accept_per_s']}/s (p50 {run['accept_p50_ms']} ms, p99 {run['accept_p99_ms']} ms); "
+                      f"peak RSS {run['peak_rss_mib']} MiB")
+
+
 if __name__ == "__main__":
     app()

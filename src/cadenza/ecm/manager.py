@@ -22,6 +22,7 @@ from cadenza.interfaces.adagio.contract import (
     ElementRefused,
     ElementState,
     ElementUnreachable,
+    Faults,
     ForwardingConstruct,
     LinkState,
     Measurement,
@@ -83,6 +84,9 @@ class ElementManager:
 
     def links(self) -> list[LinkState]:
         return self.twin.link_states()
+
+    def faults(self) -> Faults:
+        return self.twin.faults()
 
     def measure(self, fc_id: str, ingress: str, ingress_port: str) -> Measurement:
         return measure(self.twin, fc_id, ingress, ingress_port)

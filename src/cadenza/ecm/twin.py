@@ -17,7 +17,7 @@ from typing import Any
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.ecm.datastore import ElementDatastore
 from cadenza.ecm.model import fc_to_raw
-from cadenza.interfaces.adagio.contract import ElementState, LinkState
+from cadenza.interfaces.adagio.contract import ElementState, Faults, LinkState
 from cadenza.landscape.config import DomainConfig
 
 __all__ = ["Link", "NetworkTwin"]
@@ -128,6 +128,10 @@ class NetworkTwin:
 
     def element_states(self) -> list[ElementState]:
         return [self.element_state(name) for name in self.elements]
+
+    def faults(self) -> Faults:
+        return Faults(frozenset(name for name, ds in self.elements.items() if not ds.up),
+                      tuple(link.state() for link in self.links if not link.up))
 
     def link_states(self) -> list[LinkState]:
         return [link.state() for link in self.links]

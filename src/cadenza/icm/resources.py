@@ -7,9 +7,11 @@ oversubscribe under concurrency.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,7 @@ from cadenza.icm.design import ServiceEnd
 from cadenza.icm.rows import LinkCapacityRow, PortUsageRow, ReservationRow, VlanAllocationRow
 from cadenza.icm.topology import Topology
 
-__all__ = ["ResourceUnavailable", "ResourceInventory"]
+__all__ = ["ResourceUnavailable", "LinkLoad", "ResourceInventory"]
 
 VLAN_RANGE = range(2, 4095)
 
@@ -26,12 +28,65 @@ VLAN_RANGE = range(2, 4095)
 class ResourceUnavailable(Unprocessable):
     """The network cannot give what the request needs (bandwidth, a VLAN, a port)."""
 
+    def __init__(self, reason: str, *, link: str | None = None, **kwargs: object) -> None:
+        super().__init__(reason, **kwargs)  # type: ignore[arg-type]
+        self.link = link
+
+
+class LinkLoad:
+    """Free bandwidth per link, mirrored in memory for path computation.
+
+    Reading every link row before each path computation costs more than the search itself.
+    The mirror follows this process's committed reservations and is re-read from the database
+    now and then and whenever a reservation finds it stale (another process took capacity):
+    the conditional UPDATE in the database stays the only authority."""
+
+    MAX_AGE_S = 5.0
+
+    def __init__(self) -> None:
+        self._free: dict[str, float] = {}
+        self._loaded_at = 0.0
+        self._lock = threading.Lock()
+
+    def snapshot(self, session: Session, domain: str) -> dict[str, float]:
+        if time.monotonic() - self._loaded_at > self.MAX_AGE_S:
+            self.reload(session, domain)
+        with self._lock:
+            return dict(self._free)
+
+    def reload(self, session: Session, domain: str) -> None:
+        rows = session.execute(select(LinkCapacityRow.link_id, LinkCapacityRow.capacity_mbps,
+                                      LinkCapacityRow.reserved_mbps)
+                               .where(LinkCapacityRow.network_domain == domain))
+        free = {link_id: float(cap - used) for link_id, cap, used in rows}
+        with self._lock:
+            self._free = free
+            self._loaded_at = time.monotonic()
+
+    def on_commit(self, session: Session, link_id: str, delta_mbps: int) -> None:
+        """Take `delta_mbps` off the link's free figure once (and only if) `session` commits."""
+        pending: dict[str, int] | None = session.info.get("link_load")
+        if pending is None:
+            pending = session.info["link_load"] = {}
+
+            def apply(_session: Session) -> None:
+                with self._lock:
+                    for link, delta in pending.items():
+                        if link in self._free:
+                            self._free[link] -= delta
+                session.info.pop("link_load", None)
+
+            event.listen(session, "after_commit", apply, once=True)
+            event.listen(session, "after_rollback", lambda _s: session.info.pop("link_load", None), once=True)
+        pending[link_id] = pending.get(link_id, 0) + delta_mbps
+
 
 class ResourceInventory:
     def __init__(self, topology: Topology, port_speeds: Mapping[tuple[str, str], int]) -> None:
         self.topology = topology
         self.domain = topology.domain
         self._port_speeds = dict(port_speeds)
+        self.load = LinkLoad()
 
     # -- set-up ---------------------------------------------------------------------------
     def seed(self, session: Session) -> None:
@@ -54,10 +109,12 @@ class ResourceInventory:
 
     # -- queries --------------------------------------------------------------------------
     def available_mbps(self, session: Session) -> dict[str, float]:
-        rows = session.execute(select(LinkCapacityRow.link_id, LinkCapacityRow.capacity_mbps,
-                                      LinkCapacityRow.reserved_mbps)
-                               .where(LinkCapacityRow.network_domain == self.domain))
-        return {link_id: float(cap - used) for link_id, cap, used in rows}
+        """Free bandwidth per link as this process last knew it (see LinkLoad)."""
+        return self.load.snapshot(session, self.domain)
+
+    def exact_available_mbps(self, session: Session) -> dict[str, float]:
+        self.load.reload(session, self.domain)
+        return self.load.snapshot(session, self.domain)
 
     def held_by(self, session: Session, service_uuid: str) -> list[ReservationRow]:
         return list(session.scalars(select(ReservationRow).where(ReservationRow.service_uuid == service_uuid)))
@@ -72,11 +129,10 @@ class ResourceInventory:
         """Take bandwidth on every link and edge port, the edge VLANs and one S-VLAN per link.
         Returns the S-VLAN chosen for each link. Raises ResourceUnavailable, leaving the
         caller to roll the transaction back."""
-        for link_id in links:
-            self._take_link(session, service_uuid, link_id, mbps)
+        self._take_links(session, service_uuid, links, mbps)
         for end in ends:
             self._take_port(session, service_uuid, end, mbps)
-        return {link_id: self._take_link_vlan(session, service_uuid, link_id) for link_id in links}
+        return self._take_link_vlans(session, service_uuid, links)
 
     def change_bandwidth(self, session: Session, service_uuid: str, mbps: int) -> None:
         """Move every reservation of the service to `mbps`, all or nothing."""
@@ -105,18 +161,27 @@ class ResourceInventory:
         session.execute(delete(VlanAllocationRow).where(VlanAllocationRow.service_uuid == service_uuid))
 
     # -- internals ------------------------------------------------------------------------
-    def _take_link(self, session: Session, service_uuid: str, link_id: str, mbps: int) -> None:
+    def _take_links(self, session: Session, service_uuid: str, links: Sequence[str], mbps: int) -> None:
+        """All links of the path in one conditional UPDATE: either each has room, or we fail."""
+        if not links:
+            return
         taken = session.execute(
             update(LinkCapacityRow)
-            .where(LinkCapacityRow.network_domain == self.domain, LinkCapacityRow.link_id == link_id,
+            .where(LinkCapacityRow.network_domain == self.domain, LinkCapacityRow.link_id.in_(links),
                    LinkCapacityRow.reserved_mbps + mbps <= LinkCapacityRow.capacity_mbps)
             .values(reserved_mbps=LinkCapacityRow.reserved_mbps + mbps)
         ).rowcount
-        if not taken:
-            raise ResourceUnavailable(f"Link {link_id} has less than {mbps} Mbit/s free",
+        if taken != len(links):
+            full = session.scalars(select(LinkCapacityRow.link_id).where(
+                LinkCapacityRow.network_domain == self.domain, LinkCapacityRow.link_id.in_(links),
+                LinkCapacityRow.reserved_mbps + mbps > LinkCapacityRow.capacity_mbps)).first() or links[0]
+            raise ResourceUnavailable(f"Link {full} has less than {mbps} Mbit/s free", link=full,
                                       property_path="/input/conn-constraint/requested-capacity")
-        session.add(ReservationRow(service_uuid=service_uuid, network_domain=self.domain, kind="link",
-                                   resource=link_id, mbps=mbps))
+        session.execute(insert(ReservationRow), [
+            {"service_uuid": service_uuid, "network_domain": self.domain, "kind": "link", "resource": link_id,
+             "mbps": mbps} for link_id in links])
+        for link_id in links:
+            self.load.on_commit(session, link_id, mbps)
 
     def _take_port(self, session: Session, service_uuid: str, end: ServiceEnd, mbps: int) -> None:
         wanted_mode = "port" if end.vlan_id is None else "vlan"
@@ -147,23 +212,34 @@ class ResourceInventory:
             self._claim_vlans(session, service_uuid, [(end.element, end.port)], end.vlan_id,
                               why=f"CE-VLAN {end.vlan_id} is already in use on edge point {end.edge_point}")
 
-    def _take_link_vlan(self, session: Session, service_uuid: str, link_id: str) -> int:
-        link = self.topology.links[link_id]
-        ports = [(link.a.element, link.a.port), (link.b.element, link.b.port)]
-        for _attempt in range(5):
-            used = set(session.scalars(select(VlanAllocationRow.vlan_id).where(
-                VlanAllocationRow.network_domain == self.domain,
-                ((VlanAllocationRow.element == ports[0][0]) & (VlanAllocationRow.port == ports[0][1]))
-                | ((VlanAllocationRow.element == ports[1][0]) & (VlanAllocationRow.port == ports[1][1])))))
-            vlan = next((v for v in VLAN_RANGE if v not in used), None)
+    def _take_link_vlans(self, session: Session, service_uuid: str, links: Sequence[str]) -> dict[str, int]:
+        """The lowest S-VLAN free on both ends of each link, claimed in one statement. A race
+        with another reservation surfaces as a unique violation: the caller plans again."""
+        ends = {link_id: [(lk.a.element, lk.a.port), (lk.b.element, lk.b.port)]
+                for link_id in links for lk in (self.topology.links[link_id],)}
+        ports = [port for pair in ends.values() for port in pair]
+        used: dict[tuple[str, str], set[int]] = {port: set() for port in ports}
+        if ports:
+            rows = session.execute(select(VlanAllocationRow.element, VlanAllocationRow.port, VlanAllocationRow.vlan_id)
+                                   .where(VlanAllocationRow.network_domain == self.domain,
+                                          tuple_(VlanAllocationRow.element, VlanAllocationRow.port).in_(ports)))
+            for element, port, vlan in rows:
+                used[(element, port)].add(vlan)
+        chosen: dict[str, int] = {}
+        claims = []
+        for link_id, (a, b) in ends.items():
+            vlan = next((v for v in VLAN_RANGE if v not in used[a] and v not in used[b]), None)
             if vlan is None:
                 raise ResourceUnavailable(f"No S-VLAN id is free on both ends of link {link_id}")
+            chosen[link_id] = vlan
+            claims += [{"network_domain": self.domain, "element": element, "port": port, "vlan_id": vlan,
+                        "service_uuid": service_uuid} for element, port in (a, b)]
+        if claims:
             try:
-                self._claim_vlans(session, service_uuid, ports, vlan, why="")
-                return vlan
-            except ResourceUnavailable:
-                continue  # another reservation took it between our read and write: pick again
-        raise ResourceUnavailable(f"Could not claim an S-VLAN on link {link_id}: too much contention, retry")
+                session.execute(insert(VlanAllocationRow), claims)
+            except IntegrityError as exc:
+                raise ResourceUnavailable("An S-VLAN was taken by a concurrent request", link=links[0]) from exc
+        return chosen
 
     def _claim_vlans(self, session: Session, service_uuid: str, ports: Sequence[tuple[str, str]], vlan: int,
                      *, why: str) -> None:
@@ -197,14 +273,16 @@ class ResourceInventory:
                    LinkCapacityRow.reserved_mbps + delta <= LinkCapacityRow.capacity_mbps)
             .values(reserved_mbps=LinkCapacityRow.reserved_mbps + delta)).rowcount
         if not grown:
-            raise ResourceUnavailable(f"Link {link_id} has less than {delta} Mbit/s more to give",
+            raise ResourceUnavailable(f"Link {link_id} has less than {delta} Mbit/s more to give", link=link_id,
                                       property_path="/input/conn-constraint/requested-capacity")
+        self.load.on_commit(session, link_id, delta)
 
     def _shrink(self, session: Session, kind: str, resource: str, mbps: int) -> None:
         if kind == "link":
             session.execute(update(LinkCapacityRow)
                             .where(LinkCapacityRow.network_domain == self.domain, LinkCapacityRow.link_id == resource)
                             .values(reserved_mbps=LinkCapacityRow.reserved_mbps - mbps))
+            self.load.on_commit(session, resource, -mbps)
             return
         element, port = resource.split(":", 1)
         session.execute(update(PortUsageRow)

@@ -20,7 +20,7 @@ from cadenza.icm import connectivity_service as cs
 from cadenza.icm.commands import ChangeBandwidth, CreateConnectivityService, DeleteConnectivityService
 from cadenza.icm.design import ServiceEnd, design_hops, hops_to_json
 from cadenza.icm.pathing import NoPathError, PathRequest, compute_path
-from cadenza.icm.resources import ResourceInventory
+from cadenza.icm.resources import ResourceInventory, ResourceUnavailable
 from cadenza.icm.rows import ConnectivityServiceRow
 from cadenza.icm.topology import Topology, link_id_for
 from cadenza.interfaces.adagio.contract import AdagioClient
@@ -65,6 +65,18 @@ class Icm:
         if (a.element, a.port) == (z.element, z.port):
             raise Unprocessable("The two end points are the same port", property_path="/input/end-point")
         uuid = command.uuid or new_id()
+        try:
+            return self._plan(command, uuid, a, z)
+        except ResourceUnavailable as exc:
+            if exc.link is None:
+                raise
+            # Our picture of the links was stale (another worker reserved): look again, once.
+            with self.database.transaction() as session:
+                self.inventory.load.reload(session, self.name)
+            return self._plan(command, uuid, a, z)
+
+    def _plan(self, command: CreateConnectivityService, uuid: str, a: ServiceEnd,
+              z: ServiceEnd) -> tuple[ConnectivityServiceRow, bool]:
         with self.database.transaction() as session:
             existing = session.get(ConnectivityServiceRow, uuid)
             if existing is not None:
@@ -117,14 +129,9 @@ class Icm:
         return ServiceEnd(edge.id, edge.element, edge.port, request.vlan_id)
 
     def _path(self, session: Session, a: ServiceEnd, z: ServiceEnd, mbps: int, max_delay_ms: float | None):  # noqa: ANN202
-        down_links = set()
-        down_elements = set()
-        for link in self.adagio.links():
-            if not link.up:
-                down_links.add(link_id_for(f"{link.a}:{link.a_port}", f"{link.b}:{link.b_port}"))
-        for element in self.adagio.elements():
-            if not element.up and element.name in self.topology.elements:
-                down_elements.add(element.name)
+        faults = self.adagio.faults()
+        down_links = {link_id_for(f"{link.a}:{link.a_port}", f"{link.b}:{link.b_port}") for link in faults.down_links}
+        down_elements = {name for name in faults.down_elements if name in self.topology.elements}
         for end in (a, z):
             if end.element in down_elements:
                 raise Unprocessable(f"Element {end.element} of edge point {end.edge_point} is down",

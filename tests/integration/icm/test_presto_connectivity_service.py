@@ -28,8 +28,9 @@ def assert_network_clean(landscape: Landscape) -> None:
         assert landscape.running_config(element) == {}, f"{element} still holds configuration"
     icm = landscape.domain.icms["metro"]
     with icm.database.transaction() as session:
-        free = icm.inventory.available_mbps(session)
-        assert all(free[link.id] == link.capacity_mbps for link in icm.topology.links.values())
+        mirrored = icm.inventory.available_mbps(session)
+        stored = icm.inventory.exact_available_mbps(session)
+        assert all(mirrored[link.id] == stored[link.id] == link.capacity_mbps for link in icm.topology.links.values())
         assert session.scalar(select(func.count()).select_from(ReservationRow)) == 0
         assert session.scalar(select(func.count()).select_from(VlanAllocationRow)) == 0
         busy = session.scalars(select(PortUsageRow).where(PortUsageRow.mode != "free")).all()

@@ -20,6 +20,7 @@ __all__ = [
     "ForwardingConstruct",
     "ElementState",
     "LinkState",
+    "Faults",
     "Measurement",
     "PmCounters",
     "AdagioError",
@@ -74,6 +75,12 @@ class LinkState:
     delay_ms: float
     loss_ratio: float
     up: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Faults:
+    down_elements: frozenset[str]
+    down_links: tuple[LinkState, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +142,10 @@ class AdagioClient(Protocol):
         ...
 
     def elements(self) -> list[ElementState]: ...
+
+    def faults(self) -> Faults:
+        """Only what is down: cheap enough to ask before every path computation."""
+        ...
 
     def links(self) -> list[LinkState]: ...
 
