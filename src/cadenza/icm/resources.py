@@ -206,11 +206,11 @@ class ResourceInventory:
             raise ResourceUnavailable(
                 f"Edge point {end.edge_point} has {row.speed_mbps - row.reserved_mbps} Mbit/s free, "
                 f"{mbps} requested", property_path="/input/conn-constraint/requested-capacity")
-        session.add(ReservationRow(service_uuid=service_uuid, network_domain=self.domain, kind="port",
-                                   resource=f"{end.element}:{end.port}", mbps=mbps))
+        session.execute(insert(ReservationRow), [{"service_uuid": service_uuid, "network_domain": self.domain,
+                                                  "kind": "port", "resource": f"{end.element}:{end.port}",
+                                                  "mbps": mbps}])
         if end.vlan_id is not None:
-            self._claim_vlans(session, service_uuid, [(end.element, end.port)], end.vlan_id,
-                              why=f"CE-VLAN {end.vlan_id} is already in use on edge point {end.edge_point}")
+            self._claim_ce_vlan(session, service_uuid, end)
 
     def _take_link_vlans(self, session: Session, service_uuid: str, links: Sequence[str]) -> dict[str, int]:
         """The lowest S-VLAN free on both ends of each link, claimed in one statement. A race
@@ -241,16 +241,20 @@ class ResourceInventory:
                 raise ResourceUnavailable("An S-VLAN was taken by a concurrent request", link=links[0]) from exc
         return chosen
 
-    def _claim_vlans(self, session: Session, service_uuid: str, ports: Sequence[tuple[str, str]], vlan: int,
-                     *, why: str) -> None:
+    def _claim_ce_vlan(self, session: Session, service_uuid: str, end: ServiceEnd) -> None:
+        taken = session.scalar(select(VlanAllocationRow.service_uuid).where(
+            VlanAllocationRow.network_domain == self.domain, VlanAllocationRow.element == end.element,
+            VlanAllocationRow.port == end.port, VlanAllocationRow.vlan_id == end.vlan_id))
+        if taken is not None:
+            raise ResourceUnavailable(f"CE-VLAN {end.vlan_id} is already in use on edge point {end.edge_point}",
+                                      property_path="/input/end-point")
         try:
-            with session.begin_nested():
-                for element, port in ports:
-                    session.add(VlanAllocationRow(network_domain=self.domain, element=element, port=port,
-                                                  vlan_id=vlan, service_uuid=service_uuid))
-                session.flush()
-        except IntegrityError as exc:
-            raise ResourceUnavailable(why or f"VLAN {vlan} taken", property_path="/input/end-point") from exc
+            session.execute(insert(VlanAllocationRow), [{"network_domain": self.domain, "element": end.element,
+                                                         "port": end.port, "vlan_id": end.vlan_id,
+                                                         "service_uuid": service_uuid}])
+        except IntegrityError as exc:  # claimed by a concurrent request since our look
+            raise ResourceUnavailable(f"CE-VLAN {end.vlan_id} was just taken on edge point {end.edge_point}",
+                                      property_path="/input/end-point") from exc
 
     def _grow(self, session: Session, held: ReservationRow, delta: int) -> None:
         if held.kind == "link":
