@@ -1,0 +1,61 @@
+"""A provider domain in a process of its own, started with the real CLI, as operators do."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.helpers.servers import free_port, wait_until
+
+
+class DomainProcess:
+    def __init__(self, tmp_path: Path, database_url: str) -> None:
+        self.tmp_path = tmp_path
+        self.database_url = database_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, config: Path) -> None:
+        env = {**os.environ, "CADENZA_VAR": str(self.tmp_path / "var")}
+        log = open(self.tmp_path / "domain.log", "ab")  # noqa: SIM115 - handed to the child process
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "cadenza.cli", "domain", "up", str(config), "--db", self.database_url,
+             "--port", str(self.port), "--netconf-base-port", "0", "--log-level", "warning"],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+        wait_until(self._healthy, timeout=60, what="the domain to answer /health")
+
+    def _healthy(self) -> bool:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"domain exited: {(self.tmp_path / 'domain.log').read_text()[-3000:]}")
+        try:
+            return httpx.get(f"{self.url}/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def client(self) -> httpx.Client:
+        reply = httpx.post(f"{self.url}/oauth2/token", data={"grant_type": "client_credentials",
+                                                            "client_id": "sp-operator",
+                                                            "client_secret": "operator-demo-secret"})
+        reply.raise_for_status()
+        return httpx.Client(base_url=self.url, timeout=30,
+                            headers={"Authorization": f"Bearer {reply.json()['access_token']}"})

@@ -1,0 +1,59 @@
+"""The operator's CLI against a running domain: twin status and fault injection."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.domains import DomainProcess
+
+DEMO = Path(__file__).parents[3] / "src/cadenza/landscape/demo/sp.yaml"
+
+
+@pytest.fixture
+def running(tmp_path: Path, sqlite_url: str) -> Iterator[DomainProcess]:
+    process = DomainProcess(tmp_path, sqlite_url)
+    process.start(DEMO)
+    yield process
+    process.stop()
+
+
+def cadenza(process: DomainProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CADENZA_VAR": str(process.tmp_path / "var")}
+    return subprocess.run([sys.executable, "-m", "cadenza.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+def link_state(process: DomainProcess, a: str, b: str) -> bool:
+    status = json.loads(cadenza(process, "twin", "status", "--json").stdout)
+    return next(link["up"] for link in status["links"]
+                if {link["a"].split(":")[0], link["b"].split(":")[0]} == {a, b})
+
+
+def test_operator_fails_and_restores_a_link_from_the_cli(running: DomainProcess) -> None:
+    status = cadenza(running, "twin", "status", "--json")
+    assert status.returncode == 0, status.stderr
+    document = json.loads(status.stdout)
+    assert len(document["elements"]) == 20 and all(e["up"] for e in document["elements"])
+
+    failed = cadenza(running, "twin", "fail-link", "agg-e1", "agg-w1")
+    assert failed.returncode == 0, failed.stdout + failed.stderr
+    assert link_state(running, "agg-e1", "agg-w1") is False
+
+    assert cadenza(running, "twin", "restore-link", "agg-e1", "agg-w1").returncode == 0
+    assert link_state(running, "agg-e1", "agg-w1") is True
+
+    table = cadenza(running, "twin", "status")
+    assert table.returncode == 0 and "agg-e1" in table.stdout and "Links" in table.stdout
+
+
+def test_unknown_link_is_reported_plainly(running: DomainProcess) -> None:
+    answer = cadenza(running, "twin", "fail-link", "pe-e1", "nowhere")
+    assert answer.returncode == 1
+    assert "404" in answer.stdout and "nowhere" in answer.stdout
