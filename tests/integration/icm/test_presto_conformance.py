@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.mef import MEF_LSO
 from tests.integration.icm.conftest import Landscape
 
-MEF = Path(__file__).parents[4] / "shared/mef-lso"
-PRESTO_SPEC = MEF / "presto/api/swagger/presto-nrp.yaml"
-HUB_SPEC = MEF / "sonata/productApi/order/productOrderManagement.api.yaml"
+PRESTO_SPEC = MEF_LSO / "presto/api/swagger/presto-nrp.yaml"
+HUB_SPEC = MEF_LSO / "sonata/productApi/order/productOrderManagement.api.yaml"
 
 
 @pytest.fixture
