@@ -22,6 +22,9 @@ __all__ = [
     "TwinConfig",
     "PartyConfig",
     "ClientConfig",
+    "AddressConfig",
+    "SiteConfig",
+    "PartnerConfig",
     "DomainConfig",
     "load_domain_config",
 ]
@@ -118,6 +121,44 @@ class ClientConfig(_Strict):
     scopes: list[str]
 
 
+class AddressConfig(_Strict):
+    """A fielded address (MEF GeographicAddress `FieldedAddress`)."""
+
+    street_nr: str
+    street_name: str
+    street_type: str | None = None
+    city: str
+    postcode: str
+    state_or_province: str | None = None
+    country: str
+
+
+class SiteConfig(_Strict):
+    """A customer site the domain serves on its own network: at an edge point (UNI), or
+    waiting for one at a network element with a free access port."""
+
+    id: str
+    name: str
+    address_id: str
+    address: AddressConfig
+    edge_point: str | None = None
+    customer: str | None = None  # the party whose site it is; None: any customer may use it
+
+
+class PartnerConfig(_Strict):
+    """Another provider this domain buys access from (SONATA buyer side)."""
+
+    party: str
+    name: str
+    url: str  # the partner's API root; SONATA and INTERLUDE paths are the specs' own below it
+    client_id: str
+    client_secret: str
+    enni: str  # our ENNI edge point facing this partner
+    partner_enni: str  # the partner's ENNI edge point facing us
+    ordering: Literal["interlude", "sonata"] = "sonata"  # MEF 55.0.1 step 9b option
+    cities: list[str] = []  # where the partner has footprint, as advertised in its agreement
+
+
 class PartyConfig(_Strict):
     id: str
     name: str
@@ -131,6 +172,8 @@ class DomainConfig(_Strict):
     twin: TwinConfig = TwinConfig()
     network_domains: list[NetworkDomainConfig]
     clients: list[ClientConfig] = []
+    sites: list[SiteConfig] = []
+    partners: list[PartnerConfig] = []
 
     @model_validator(mode="after")
     def _names_unique(self) -> DomainConfig:
