@@ -174,6 +174,7 @@ class DomainConfig(_Strict):
     clients: list[ClientConfig] = []
     sites: list[SiteConfig] = []
     partners: list[PartnerConfig] = []
+    price_factor: float = Field(1.0, gt=0, description="scales every catalog price of this domain")
 
     @model_validator(mode="after")
     def _names_unique(self) -> DomainConfig:

@@ -19,7 +19,7 @@ from cadenza.landscape.config import DomainConfig, load_domain_config
 __all__ = ["DEMO_CONFIGS", "RunningDomain", "start_demo", "write_credentials"]
 
 DEMO_DIR = Path(__file__).parent / "demo"
-DEMO_CONFIGS = [DEMO_DIR / "sp.yaml"]
+DEMO_CONFIGS = [DEMO_DIR / "sp.yaml", DEMO_DIR / "partner-a.yaml", DEMO_DIR / "partner-b.yaml"]
 
 
 @dataclass
