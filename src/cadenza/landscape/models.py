@@ -10,5 +10,6 @@ from cadenza.core import audit_rows, auth_rows  # noqa: F401
 from cadenza.core.db import Base
 from cadenza.core.notifications import rows as notification_rows  # noqa: F401
 from cadenza.icm import rows as icm_rows  # noqa: F401
+from cadenza.sof import rows as sof_rows  # noqa: F401
 
 metadata = Base.metadata

@@ -1,0 +1,98 @@
+"""Builders of the LEGATO payloads Cadenza's SOF accepts: what a BUS (or a test) sends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cadenza.interfaces.legato.paths import EVC_TYPE, OVC_TYPE
+from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT, EVC_PLACEMENT
+
+__all__ = ["on_net", "off_net", "evc_configuration", "ovc_access_configuration", "add_evc_item",
+           "modify_bandwidth_item", "delete_item", "service_order"]
+
+# The attributes carrierEthernetCommon.yaml#/definitions/CarrierEthernetService requires.
+_CARRIER_ETHERNET_SERVICE = {
+    "adminState": {"state": "UNLOCKED"},
+    "administrativeState": {"state": "UNLOCKED"},
+    "operationalState": {"state": "ENABLED"},
+    "cTagPcpPreservation": "ENABLED",
+    "cTagDeiPreservation": "ENABLED",
+    "connectionType": "POINT_TO_POINT",
+    "frameDisposition": {"unicast": "UNCONDITIONALLY", "multicast": "UNCONDITIONALLY",
+                         "broadcast": "UNCONDITIONALLY"},
+    "listOfCosNames": ["H"],
+    "maximumFrameSize": 9216,
+}
+
+
+def on_net(uni: str, ce_vlan: int | None = None) -> dict[str, Any]:
+    return {"uni": uni, "ceVlan": ce_vlan}
+
+
+def off_net(partner: str, *, site_id: str | None = None, address: dict[str, str] | None = None,
+            ce_vlan: int | None = None) -> dict[str, Any]:
+    site: dict[str, Any] = {**(address or {})}
+    if site_id is not None:
+        site["id"] = site_id
+    return {"partner": partner, "site": site, "ceVlan": ce_vlan}
+
+
+def evc_configuration(a: dict[str, Any], z: dict[str, Any], *, bandwidth_mbps: int,
+                      max_delay_ms: float | None = None, identifier: str | None = None) -> dict[str, Any]:
+    placement: dict[str, Any] = {"endPoints": [a, z], "bandwidthMbps": bandwidth_mbps}
+    if max_delay_ms is not None:
+        placement["maxDelayMs"] = max_delay_ms
+    config: dict[str, Any] = {"@type": EVC_TYPE, **_CARRIER_ETHERNET_SERVICE, EVC_PLACEMENT: placement}
+    if identifier:
+        config["identifier"] = identifier[:45]
+    return config
+
+
+def ovc_access_configuration(*, site: dict[str, Any], ce_vlan: int | None, enni: str, s_vlan: int,
+                             bandwidth_mbps: int, max_delay_ms: float | None = None,
+                             identifier: str | None = None) -> dict[str, Any]:
+    """An Access E-Line OVC from a UNI at `site` to the seller's `enni`, on S-VLAN `s_vlan`."""
+    placement: dict[str, Any] = {"site": site, "ceVlan": ce_vlan, "enni": enni, "sVlan": s_vlan,
+                                 "bandwidthMbps": bandwidth_mbps}
+    if max_delay_ms is not None:
+        placement["maxDelayMs"] = max_delay_ms
+    return {"@type": OVC_TYPE, **_CARRIER_ETHERNET_SERVICE, "identifier": (identifier or f"ovc-{enni}-{s_vlan}")[:45],
+            "ovcType": "POINT_TO_POINT", "maximumNumberOfUniOvcEndPoints": 1, "maximumNumberOfEnniOvcEndPoints": 1,
+            "ceVlanIdPreservation": "PRESERVE", "svlanPcpPreservation": "ENABLED", "svlanDeiPreservation": "ENABLED",
+            "l2cpAddressSet": {"bridgedAddresses": "CTA" if ce_vlan is not None else "CTB"},
+            ACCESS_PLACEMENT: placement}
+
+
+def add_evc_item(item_id: str, configuration: dict[str, Any], *, name: str | None = None) -> dict[str, Any]:
+    service: dict[str, Any] = {"serviceType": "EVC" if configuration["@type"] == EVC_TYPE else "OVC",
+                               "serviceConfiguration": configuration}
+    if name:
+        service["name"] = name
+    return {"id": item_id, "action": "add", "service": service}
+
+
+def modify_bandwidth_item(item_id: str, service_id: str, bandwidth_mbps: int, *,
+                          service_type: str = EVC_TYPE) -> dict[str, Any]:
+    """Only the bandwidth of an existing service changes; its placement stays as designed."""
+    key = EVC_PLACEMENT if service_type == EVC_TYPE else ACCESS_PLACEMENT
+    return {"id": item_id, "action": "modify", "service": {
+        "id": service_id, "serviceConfiguration": {"@type": service_type, key: {"bandwidthMbps": bandwidth_mbps}}}}
+
+
+def delete_item(item_id: str, service_id: str) -> dict[str, Any]:
+    return {"id": item_id, "action": "delete", "service": {"id": service_id}}
+
+
+def service_order(*items: dict[str, Any], external_id: str | None = None, description: str | None = None,
+                  start: datetime | None = None) -> dict[str, Any]:
+    begin = start or datetime.now(UTC)
+    order: dict[str, Any] = {
+        "requestedStartDate": begin.isoformat().replace("+00:00", "Z"),
+        "requestedCompletionDate": (begin + timedelta(days=1)).isoformat().replace("+00:00", "Z"),
+        "serviceOrderItem": list(items)}
+    if external_id:
+        order["externalId"] = external_id
+    if description:
+        order["description"] = description
+    return order

@@ -1,0 +1,96 @@
+"""A typed, synchronous client for the service ordering and inventory APIs of a SOF: LEGATO
+for the BUS, and (with other base paths) INTERLUDE for a peer SOF.
+
+    LegatoError               any answer that is not 2xx, or no answer at all
+    ├── LegatoRejected   4xx  the body is the MEF Error (or for 422 the list of them)
+    └── LegatoUnavailable     5xx, timeout, broken connection
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
+
+__all__ = ["LegatoError", "LegatoRejected", "LegatoUnavailable", "ServiceOrderingClient", "LegatoClient"]
+
+
+class LegatoError(Exception):
+    def __init__(self, reason: str, *, status: int | None = None, body: Any = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.body = body
+
+
+class LegatoRejected(LegatoError):
+    pass
+
+
+class LegatoUnavailable(LegatoError):
+    pass
+
+
+def _reason(body: Any) -> str:
+    first = body[0] if isinstance(body, list) and body else body
+    return str(first.get("reason", "")) if isinstance(first, dict) else str(body)[:255]
+
+
+class ServiceOrderingClient:
+    """Service orders and services of one SOF, below `ordering_base` and `inventory_base`."""
+
+    def __init__(self, base_url: str, token: Callable[[], str], *, ordering_base: str = ORDERING_BASE,
+                 inventory_base: str = INVENTORY_BASE, transport: httpx.BaseTransport | None = None,
+                 timeout_s: float = 30.0) -> None:
+        self._http = httpx.Client(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout_s)
+        self._token = token
+        self.ordering_base = ordering_base
+        self.inventory_base = inventory_base
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            reply = self._http.request(method, path, headers={"Authorization": f"Bearer {self._token()}"}, **kwargs)
+        except httpx.HTTPError as exc:
+            raise LegatoUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+        body = reply.json() if reply.content else None
+        if reply.is_success:
+            return body
+        kind = LegatoRejected if reply.status_code < 500 else LegatoUnavailable
+        raise kind(f"{method} {path} answered {reply.status_code}: {_reason(body)}", status=reply.status_code,
+                   body=body)
+
+    def create_service_order(self, order: dict[str, Any]) -> dict[str, Any]:
+        return self._send("POST", f"{self.ordering_base}/serviceOrder", json=order)
+
+    def get_service_order(self, order_id: str) -> dict[str, Any]:
+        return self._send("GET", f"{self.ordering_base}/serviceOrder/{order_id}")
+
+    def list_service_orders(self, **filters: Any) -> list[dict[str, Any]]:
+        return self._send("GET", f"{self.ordering_base}/serviceOrder", params=filters)
+
+    def get_service(self, service_id: str) -> dict[str, Any]:
+        return self._send("GET", f"{self.inventory_base}/service/{service_id}")
+
+    def list_services(self, **filters: Any) -> list[dict[str, Any]]:
+        return self._send("GET", f"{self.inventory_base}/service", params=filters)
+
+    def register_order_listener(self, callback: str, query: str | None = None) -> dict[str, Any]:
+        body = {"callback": callback, **({"query": query} if query else {})}
+        return self._send("POST", f"{self.ordering_base}/hub", json=body)
+
+    def register_service_listener(self, callback: str, query: str | None = None) -> dict[str, Any]:
+        body = {"callback": callback, **({"query": query} if query else {})}
+        return self._send("POST", f"{self.inventory_base}/hub", json=body)
+
+    def unregister_order_listener(self, subscription_id: str) -> None:
+        self._send("DELETE", f"{self.ordering_base}/hub/{subscription_id}")
+
+
+class LegatoClient(ServiceOrderingClient):
+    """The BUS side of LEGATO: the spec's base paths."""

@@ -1,0 +1,75 @@
+"""Cadenza's placement hints inside a LEGATO `serviceConfiguration` (docs/legato-profile.md).
+
+The MEF EVC/OVC schemas describe what a service is, not where its ends are in the provider's
+network, so the SOF reads these documented extra properties beside the MEF attributes:
+
+- `cadenzaEvcPlacement` on an EVC: two end points, each on-net (`{"uni": edge point id,
+  "ceVlan": 100 | null}`) or off-net at a partner (`{"partner": party, "site": {...},
+  "ceVlan": ...}`), the bandwidth in Mbit/s and an optional one-way delay bound.
+- `cadenzaAccessPlacement` on an OVC ordered over INTERLUDE: the partner's site, the CE-VLAN
+  there, the partner's ENNI and the S-VLAN the buyer chose on it, and the bandwidth.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["PartnerSite", "EvcEnd", "EvcPlacement", "AccessPlacement", "EVC_PLACEMENT", "ACCESS_PLACEMENT"]
+
+EVC_PLACEMENT = "cadenzaEvcPlacement"
+ACCESS_PLACEMENT = "cadenzaAccessPlacement"
+
+
+class _Hint(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartnerSite(_Hint):
+    """Where an off-net end is: the partner's site id, or its address (city and street)."""
+
+    id: str | None = None
+    streetNr: str | None = None
+    streetName: str | None = None
+    city: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+
+    @model_validator(mode="after")
+    def _identified(self) -> PartnerSite:
+        if self.id is None and (self.city is None or self.streetName is None):
+            raise ValueError("a site needs its partner site 'id', or an address with at least 'city' and 'streetName'")
+        return self
+
+
+class EvcEnd(_Hint):
+    uni: str | None = Field(None, description="an on-net UNI edge point of this domain")
+    partner: str | None = Field(None, description="the party serving this end off-net")
+    site: PartnerSite | None = None
+    ceVlan: int | None = Field(None, ge=1, le=4094, description="None: port-based (the whole UNI)")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> EvcEnd:
+        if (self.uni is None) == (self.partner is None):
+            raise ValueError("an end point is either on-net ('uni') or off-net ('partner' with 'site')")
+        if self.partner is not None and self.site is None:
+            raise ValueError("an off-net end point needs the 'site' where the partner serves it")
+        return self
+
+    @property
+    def on_net(self) -> bool:
+        return self.uni is not None
+
+
+class EvcPlacement(_Hint):
+    endPoints: list[EvcEnd] = Field(min_length=2, max_length=2)
+    bandwidthMbps: int = Field(ge=1, le=100_000)
+    maxDelayMs: float | None = Field(None, gt=0)
+
+
+class AccessPlacement(_Hint):
+    site: PartnerSite
+    ceVlan: int | None = Field(None, ge=1, le=4094)
+    enni: str = Field(min_length=1, description="the seller's ENNI edge point facing the buyer")
+    sVlan: int = Field(ge=1, le=4094, description="the S-VLAN the buyer chose on the ENNI")
+    bandwidthMbps: int = Field(ge=1, le=100_000)
+    maxDelayMs: float | None = Field(None, gt=0)

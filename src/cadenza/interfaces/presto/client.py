@@ -1,0 +1,203 @@
+"""A typed, synchronous PRESTO client for a SOF (docs/presto-profile.md).
+
+One client reaches every ICM of a provider domain: each call names the network domain, whose
+RESTCONF tree is at `{base_url}/presto/{network-domain}`. Failures carry the MEF error body::
+
+    PrestoError                  any answer that is not 2xx, or no answer at all
+    ├── PrestoRefused       4xx  the ICM understood and said no (422 no path, 409 wrong state ...)
+    │   └── PrestoNotFound  404  unknown service or edge point
+    └── PrestoUnavailable        5xx, a timeout or a broken connection: worth retrying
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from cadenza.interfaces.presto.paths import OPERATIONS, icm_base
+
+__all__ = [
+    "PrestoError",
+    "PrestoRefused",
+    "PrestoNotFound",
+    "PrestoUnavailable",
+    "SegmentRequest",
+    "ConnectivityService",
+    "ActivationTest",
+    "PrestoClient",
+    "ClientCredentialsToken",
+    "TokenProvider",
+]
+
+TokenProvider = Callable[[], str]
+
+
+class PrestoError(Exception):
+    def __init__(self, reason: str, *, status: int | None = None, body: dict[str, Any] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.body = body or {}
+
+
+class PrestoRefused(PrestoError):
+    pass
+
+
+class PrestoNotFound(PrestoRefused):
+    pass
+
+
+class PrestoUnavailable(PrestoError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRequest:
+    """One point-to-point connectivity service inside one network domain."""
+
+    uuid: str  # chosen by the caller, so a retried create returns the first service
+    a_sip: str
+    a_vlan: int | None
+    z_sip: str
+    z_vlan: int | None
+    mbps: int
+    max_delay_ms: float | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectivityService:
+    uuid: str
+    state: str  # cadenza-activation/state: planned, installed, modifying, removing, removed, failed
+    reason: str | None
+    bandwidth_mbps: int
+    route: tuple[str, ...]
+    route_delay_ms: float | None
+    raw: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ActivationTest:
+    passed: bool
+    failures: tuple[str, ...]
+    delay_ms: float
+    loss_ratio: float
+    rate_mbps: float
+    raw: dict[str, Any]
+
+
+def _end(sip: str, vlan: int | None) -> dict[str, Any]:
+    mapping: dict[str, Any] = ({"vlan-id-mapping-type": "ALL"} if vlan is None
+                               else {"vlan-id-mapping-type": "LIST", "vlan-id": [{"vlan-id": vlan}]})
+    return {"service-interface-point": {"service-interface-point-id": sip}, "layer-protocol-name": "ETH",
+            "nrp-carrier-eth-connectivity-end-point-resource": {"ce-vlan-id-list-and-untag": mapping}}
+
+
+def _capacity(mbps: int) -> dict[str, Any]:
+    return {"requested-capacity": {"total-size": {"value": mbps, "unit": "MBPS"}}}
+
+
+def _service(view: dict[str, Any]) -> ConnectivityService:
+    activation = view.get("cadenza-activation", {})
+    return ConnectivityService(
+        uuid=view["uuid"], state=activation.get("state", ""), reason=activation.get("reason"),
+        bandwidth_mbps=int(view.get("requested-capacity", {}).get("total-size", {}).get("value", 0)),
+        route=tuple(activation.get("route", [])), route_delay_ms=activation.get("route-delay-ms"), raw=view)
+
+
+class ClientCredentialsToken:
+    """A token provider: the OAuth2 client credentials grant at `{base_url}/oauth2/token`,
+    cached until a minute before it expires."""
+
+    def __init__(self, base_url: str, client_id: str, client_secret: str, *,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self._url = base_url.rstrip("/") + "/oauth2/token"
+        self._form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
+        self._transport = transport
+        self._token: tuple[str, float] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str:
+        with self._lock:
+            if self._token is None or self._token[1] < time.monotonic():
+                with httpx.Client(transport=self._transport, timeout=30) as http:
+                    reply = http.post(self._url, data=self._form)
+                if reply.status_code != 200:
+                    raise PrestoUnavailable(f"token request to {self._url} answered {reply.status_code}: "
+                                            f"{reply.text[:200]}", status=reply.status_code)
+                body = reply.json()
+                self._token = (body["access_token"], time.monotonic() + max(60, body.get("expires_in", 3600)) - 60)
+            return self._token[0]
+
+
+class PrestoClient:
+    def __init__(self, base_url: str, token: TokenProvider, *, transport: httpx.BaseTransport | None = None,
+                 timeout_s: float = 30.0) -> None:
+        self._http = httpx.Client(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout_s)
+        self._token = token
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, network_domain: str, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+        url = f"{icm_base(network_domain)}{OPERATIONS}/{operation}/"
+        try:
+            reply = self._http.post(url, json=payload, headers={"Authorization": f"Bearer {self._token()}"})
+        except httpx.HTTPError as exc:
+            raise PrestoUnavailable(f"PRESTO {network_domain} {operation}: {type(exc).__name__}: {exc}") from exc
+        if reply.is_success:
+            return reply.json().get("output", {})
+        try:
+            body = reply.json()
+        except ValueError:
+            body = {"reason": reply.text[:255]}
+        reason = f"PRESTO {network_domain} {operation} answered {reply.status_code}: {body.get('reason', '')}"
+        kind = PrestoNotFound if reply.status_code == 404 else PrestoRefused if reply.status_code < 500 \
+            else PrestoUnavailable
+        raise kind(reason, status=reply.status_code, body=body)
+
+    def create_connectivity_service(self, network_domain: str, request: SegmentRequest) -> ConnectivityService:
+        constraint: dict[str, Any] = {**_capacity(request.mbps), "service-type": "POINT_TO_POINT_CONNECTIVITY"}
+        if request.max_delay_ms is not None:
+            constraint["latency-characteristic"] = [{"traffic-property-name": "one-way-delay-ms",
+                                                     "fixed-latency-characteristic": str(request.max_delay_ms)}]
+        body: dict[str, Any] = {"end-point": [_end(request.a_sip, request.a_vlan), _end(request.z_sip, request.z_vlan)],
+                                "conn-constraint": constraint, "uuid": request.uuid}
+        if request.name:
+            body["name"] = [{"value-name": "name", "value": request.name}]
+        return _service(self._call(network_domain, "create-connectivity-service", {"input": body})["service"])
+
+    def update_connectivity_service(self, network_domain: str, uuid: str, mbps: int) -> ConnectivityService:
+        output = self._call(network_domain, "update-connectivity-service", {
+            "input": {"service-id-or-name": uuid, "conn-constraint": _capacity(mbps)}})
+        return _service(output["service"])
+
+    def delete_connectivity_service(self, network_domain: str, uuid: str) -> ConnectivityService:
+        output = self._call(network_domain, "delete-connectivity-service", {"input": {"service-id-or-name": uuid}})
+        return _service(output["service"])
+
+    def get_connectivity_service(self, network_domain: str, uuid: str) -> ConnectivityService:
+        output = self._call(network_domain, "get-connectivity-service-details",
+                            {"input": {"service-id-or-name": uuid}})
+        return _service(output["service"])
+
+    def run_activation_test(self, network_domain: str, uuid: str) -> ActivationTest:
+        test = self._call(network_domain, "cadenza-run-activation-test",
+                          {"input": {"service-id-or-name": uuid}})["test"]
+        return ActivationTest(passed=test["result"] == "PASS", failures=tuple(test.get("failures", [])),
+                              delay_ms=float(test.get("frame-delay-ms", 0.0)),
+                              loss_ratio=float(test.get("frame-loss-ratio", 0.0)),
+                              rate_mbps=float(test.get("information-rate-mbps", 0.0)), raw=test)
+
+    def get_pm_counters(self, network_domain: str, uuid: str) -> dict[str, Any]:
+        return self._call(network_domain, "cadenza-get-pm-counters", {"input": {"service-id-or-name": uuid}})[
+            "counters"]
+
+    def list_service_interface_points(self, network_domain: str) -> list[dict[str, Any]]:
+        return self._call(network_domain, "get-service-interface-point-list", {})["sip"]
