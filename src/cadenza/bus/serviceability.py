@@ -1,0 +1,135 @@
+"""MEF 55.0.1 §10.2 steps 3a-3d: can this domain serve a product at a place, and how.
+
+A place is on-net when it is one of the domain's sites with an edge point (a UNI in its own
+network); off-net when its city lies in a partner's advertised footprint and a partner,
+asked over SONATA (POQ and quote for its Access E-Line), says yes; otherwise it is not
+serviceable, and the reason says what the customer can do about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from cadenza.bus.partner_policy import PartnerChoice, PartnerOffer, choose_partner
+from cadenza.landscape.config import AddressConfig, PartnerConfig, SiteConfig
+
+__all__ = ["Location", "PlaceVerdict", "PlaceError", "PartnerProbe", "Serviceability", "fielded_address"]
+
+Kind = Literal["onNet", "offNet", "notServiceable"]
+_SUPPORTED = "GeographicSiteRef (a site id), GeographicAddressRef (an address id) or FieldedAddress"
+
+
+class PlaceError(ValueError):
+    """The place cannot be read at all (unknown reference, unsupported form): the Buyer's to fix."""
+
+    def __init__(self, reason: str, *, code: str, pointer: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+        self.pointer = pointer
+
+
+class PartnerProbe(Protocol):
+    """The SONATA side (bus.partners.PartnerDirectory), as serviceability needs it."""
+
+    def partners_for(self, city: str) -> list[PartnerConfig]: ...
+
+    def qualify_and_quote(self, partner: PartnerConfig, place: dict[str, Any], mbps: int) -> PartnerOffer: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    site: SiteConfig | None  # one of this domain's sites, when the place names or matches one
+    address: dict[str, Any]  # the place as a FieldedAddress, the form partners are asked about
+    city: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceVerdict:
+    kind: Kind
+    reason: str
+    location: Location
+    choice: PartnerChoice | None = None
+
+    @property
+    def offer(self) -> PartnerOffer | None:
+        return self.choice.chosen if self.choice else None
+
+
+def fielded_address(address: AddressConfig, *, role: str = "INSTALL_LOCATION") -> dict[str, Any]:
+    doc = {"@type": "FieldedAddress", "role": role, "streetNr": address.street_nr,
+           "streetName": address.street_name, "streetType": address.street_type, "city": address.city,
+           "postcode": address.postcode, "stateOrProvince": address.state_or_province, "country": address.country}
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+def _norm(value: Any) -> str:
+    return " ".join(str(value or "").split()).casefold()
+
+
+class Serviceability:
+    def __init__(self, sites: list[SiteConfig], partners: PartnerProbe | None, *, currency: str) -> None:
+        self._sites = {s.id: s for s in sites}
+        self._partners = partners
+        self.currency = currency
+
+    def locate(self, place: dict[str, Any], *, party: str | None, pointer: str) -> Location:
+        """Read one `RelatedPlaceRefOrValue`; `party` None means the domain itself (sees all sites)."""
+        kind = place.get("@type")
+        role = str(place.get("role") or "INSTALL_LOCATION")
+        if kind == "GeographicSiteRef":
+            site = self._sites.get(str(place.get("id")))
+            if site is None or not self._visible(site, party):
+                raise PlaceError(f"No site with id '{place.get('id')}': use the id of one of your sites from the "
+                                 "Geographic Site API, or give the address", code="referenceNotFound",
+                                 pointer=f"{pointer}/id")
+            return Location(site, fielded_address(site.address, role=role), site.address.city)
+        if kind == "GeographicAddressRef":
+            site = next((s for s in self._sites.values() if s.address_id == place.get("id")), None)
+            if site is None:
+                raise PlaceError(f"No address with id '{place.get('id')}': validate the address with the Geographic "
+                                 "Address API first, or give it as a FieldedAddress", code="referenceNotFound",
+                                 pointer=f"{pointer}/id")
+            on_site = site if self._visible(site, party) else None
+            return Location(on_site, fielded_address(site.address, role=role), site.address.city)
+        if kind in ("FieldedAddress", "FormattedAddress"):
+            if not place.get("city"):
+                raise PlaceError("The address has no city", code="missingProperty", pointer=f"{pointer}/city")
+            return Location(self._site_at(place, party), dict(place), str(place["city"]))
+        raise PlaceError(f"Places of type '{kind}' are not served here; give a {_SUPPORTED}",
+                         code="invalidValue", pointer=f"{pointer}/@type")
+
+    def assess(self, location: Location, *, mbps: int | None) -> PlaceVerdict:
+        site = location.site
+        if site is not None and site.edge_point:
+            return PlaceVerdict("onNet", f"On-net: site {site.id} is served at {site.edge_point}", location)
+        candidates = self._partners.partners_for(location.city) if self._partners else []
+        if not candidates:
+            return PlaceVerdict("notServiceable", f"{location.city} is outside our network and every partner's "
+                                "footprint: choose a site in a city we serve, or ask us to extend coverage", location)
+        if mbps is None:
+            names = ", ".join(p.party for p in candidates)
+            return PlaceVerdict("offNet", f"Off-net: {location.city} is in the footprint of {names}; "
+                                "give a bandwidth (cir) for a firm answer", location)
+        assert self._partners is not None
+        offers = [self._partners.qualify_and_quote(p, location.address, mbps) for p in candidates]
+        choice = choose_partner(offers, currency=self.currency)
+        if choice.chosen is None:
+            return PlaceVerdict("notServiceable", choice.reason, location, choice)
+        return PlaceVerdict("offNet", f"Off-net via {choice.chosen.partner}: {choice.reason}", location, choice)
+
+    @staticmethod
+    def _visible(site: SiteConfig, party: str | None) -> bool:
+        return party is None or site.customer is None or site.customer == party
+
+    def _site_at(self, place: dict[str, Any], party: str | None) -> SiteConfig | None:
+        """The visible site at this street address, if any (street number, street, city, postcode)."""
+        for site in self._sites.values():
+            a = site.address
+            if (_norm(a.city) == _norm(place.get("city")) and _norm(a.street_name) == _norm(place.get("streetName"))
+                    and _norm(a.street_nr) == _norm(place.get("streetNr"))
+                    and (not place.get("postcode") or _norm(a.postcode) == _norm(place.get("postcode")))
+                    and self._visible(site, party)):
+                return site
+        return None
