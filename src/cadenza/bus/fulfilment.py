@@ -1,0 +1,278 @@
+"""Delivering a product order (MEF 55.0.1 §10.2 steps 5-7 and 13-14) as a durable workflow.
+
+The workflow id is the order id. Each step is idempotent: a service order is found by its
+externalId before one is created, state changes check where they already are, so a process
+killed anywhere resumes without ordering anything twice. The order is atomic: if any item
+fails, or the customer cancels, every service already delivered for it is taken down again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from dbos import DBOS
+
+from cadenza.bus.ordering import order_plan, plans
+from cadenza.bus.product_inventory import new_product, product_transition, products
+from cadenza.bus.product_order import family, item_transition, order_transition, orders
+from cadenza.bus.runtime import Bus, bus_of
+from cadenza.core.trace import record
+from cadenza.core.workflows import start_once
+from cadenza.interfaces.legato import builders
+from cadenza.interfaces.legato.client import LegatoError
+
+__all__ = ["submit_order", "cancel_requested", "service_order_event", "workflow_id", "TOPIC"]
+
+log = logging.getLogger(__name__)
+TOPIC = "order"
+FINAL = {"completed", "failed", "rejected", "partial"}
+
+
+def workflow_id(order_id: str) -> str:
+    return f"bus-order-{order_id}"
+
+
+def submit_order(bus: Bus, order_id: str) -> None:
+    start_once(fulfil, workflow_id(order_id), bus.name, order_id)
+
+
+def cancel_requested(order_id: str) -> None:
+    DBOS.send(workflow_id(order_id), {"kind": "cancel"}, TOPIC)
+
+
+def service_order_event(order_id: str, service_order_id: str) -> None:
+    """A LEGATO notification arrived: wake the order's workflow (it re-reads the state itself)."""
+    DBOS.send(workflow_id(order_id), {"kind": "legato", "serviceOrder": service_order_id}, TOPIC)
+
+
+def _trace(bus: Bus, session: Any, order_id: str, step: str, rp: str, source: str, target: str, op: str,
+           detail: str | None = None) -> None:
+    record(session, order_id=order_id, step=step, reference_point=rp, source=source, target=target, operation=op,
+           detail=detail)
+
+
+# -- steps ----------------------------------------------------------------------------------
+@DBOS.step()
+def begin(domain: str, order_id: str) -> dict[str, Any]:
+    bus = bus_of(domain)
+    with bus.database.transaction() as session:
+        row = orders.get(session, order_id, None)
+        plan = order_plan(session, order_id)
+        if row.state == "acknowledged":
+            fam = family(row.family)
+            order_transition(session, row, "inProgress", wake=bus.wake)
+            for item in row.document["productOrderItem"]:
+                item_transition(session, row, item["id"], "inProgress", wake=bus.wake)
+                work = plan["work"][item["id"]]
+                if item["action"] == "add" and "product_id" not in work:
+                    product = new_product(session, family=row.family, owner=row.owner, base=fam.inventory_base,
+                                          order_id=order_id, item=item)
+                    work["product_id"] = product.id
+            _store_plan(session, order_id, plan)
+            _trace(bus, session, order_id, "5", "internal", "BUS", "BUS",
+                   f"product to service mapping of {len(plan['work'])} item(s)")
+        return plan
+
+
+def _store_plan(session: Any, order_id: str, plan: dict[str, Any]) -> None:
+    row = plans.get(session, f"plan-{order_id}", None)
+    plans.save(row, plan)
+
+
+@DBOS.step()
+def choose_partners(domain: str, order_id: str, item_id: str) -> dict[str, Any]:
+    """Steps 3d/6: an off-net end is served by the partner the policy picks among those
+    that qualify and quote for its address over SONATA."""
+    bus = bus_of(domain)
+    with bus.database.transaction() as session:
+        plan = order_plan(session, order_id)
+    work = plan["work"][item_id]
+    for end in work.get("ends", []):
+        if end["edge_point"] is None and not end.get("partner"):
+            choice = bus.partners.choose_for(end["address"], work["mbps"])
+            with bus.database.transaction() as session:
+                _trace(bus, session, order_id, "6", "SONATA", "BUS-sp", "BUS-partners",
+                       f"qualify and quote access at {end['city']}", choice.explanation)
+            if choice.partner is None:
+                return {"error": f"No partner can serve {end['city']}: {choice.explanation}"}
+            end["partner"] = choice.partner
+    with bus.database.transaction() as session:
+        _store_plan(session, order_id, plan)
+    return work
+
+
+def _service_order_payload(order_id: str, work: dict[str, Any]) -> dict[str, Any]:
+    external = f"{order_id}/{work['item']}"
+    if work["action"] == "delete":
+        item = builders.delete_item("1", work["service_id"])
+    elif work["action"] == "modify":
+        item = builders.modify_bandwidth_item("1", work["service_id"], work["mbps"])
+    elif work["kind"] == "access":
+        access = work["access"]
+        config = builders.ovc_access_configuration(
+            site={"id": access["end"]["site"]} if access["end"]["site"] else access["end"]["address"],
+            ce_vlan=access["end"]["ce_vlan"], enni=access["enni"], s_vlan=access["s_vlan"],
+            bandwidth_mbps=work["mbps"], identifier=external)
+        item = builders.add_evc_item("1", config, name=external)
+    else:
+        ends = [builders.on_net(e["edge_point"], e["ce_vlan"]) if e["edge_point"]
+                else builders.off_net(e["partner"], address=e["address"], ce_vlan=e["ce_vlan"])
+                for e in work["ends"]]
+        item = builders.add_evc_item("1", builders.evc_configuration(*ends, bandwidth_mbps=work["mbps"],
+                                                                      identifier=external), name=external)
+    return builders.service_order(item, external_id=external, description=f"product order {order_id}")
+
+
+@DBOS.step(retries_allowed=True, max_attempts=8, interval_seconds=1.0, backoff_rate=2.0)
+def request_service(domain: str, order_id: str, work: dict[str, Any]) -> str:
+    """Step 7 (BUS -> LEGATO -> SOF). The externalId makes a retried step find its order."""
+    bus = bus_of(domain)
+    payload = _service_order_payload(order_id, work)
+    existing = bus.legato.list_service_orders(externalId=payload["externalId"])
+    created = existing[0] if existing else bus.legato.create_service_order(payload)
+    bus.services[created["id"]] = order_id
+    with bus.database.transaction() as session:
+        _trace(bus, session, order_id, "7", "LEGATO", "BUS-sp", "SOF-sp",
+               f"POST serviceOrder ({work['action']} {work.get('kind', '')}) -> {created['id']}")
+    return created["id"]
+
+
+@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0)
+def service_order_state(domain: str, service_order_id: str) -> dict[str, Any]:
+    bus = bus_of(domain)
+    order = bus.legato.get_service_order(service_order_id)
+    item = order["serviceOrderItem"][0]
+    service_id = (item.get("service") or {}).get("id")
+    reasons = [e.get("value") or e.get("code") for e in item.get("terminationError", []) or []]
+    reasons += [n.get("text") for n in order.get("note", []) or [] if n.get("text")]
+    return {"state": order["state"], "service": service_id, "reason": "; ".join(r for r in reasons if r)}
+
+
+@DBOS.step()
+def item_done(domain: str, order_id: str, work: dict[str, Any], outcome: dict[str, Any]) -> None:
+    bus = bus_of(domain)
+    with bus.database.transaction() as session:
+        row = orders.get(session, order_id, None)
+        plan = order_plan(session, order_id)
+        plan["work"][work["item"]]["outcome"] = outcome
+        _store_plan(session, order_id, plan)
+        if outcome["state"] == "completed":
+            _trace(bus, session, order_id, "13", "LEGATO", "SOF-sp", "BUS-sp",
+                   f"serviceOrder {outcome.get('serviceOrder')} completed: service {outcome['service']} active")
+            if work["action"] == "add":
+                products.get(session, plan["work"][work["item"]]["product_id"], None).external_key = outcome["service"]
+        else:
+            _trace(bus, session, order_id, "13", "LEGATO", "SOF-sp", "BUS-sp",
+                   f"serviceOrder {outcome.get('serviceOrder')} {outcome['state']}", outcome.get("reason"))
+            item_transition(session, row, work["item"], "failed", reason=outcome.get("reason"), wake=bus.wake,
+                            error={"code": "otherIssue", "value": (outcome.get("reason") or "")[:255]})
+
+
+@DBOS.step()
+def finish(domain: str, order_id: str, target: str, reason: str | None) -> None:
+    """Step 14: the order's end state and its products, all in one transaction."""
+    bus = bus_of(domain)
+    with bus.database.transaction() as session:
+        row = orders.get(session, order_id, None)
+        if row.state in FINAL | {"cancelled"}:
+            return
+        if row.state in ("assessingCancellation", "pendingCancellation"):
+            # the customer asked to cancel: whatever else happened, everything was released
+            target, reason = "cancelled", "Cancelled at the customer's request; everything was released"
+        plan = order_plan(session, order_id)
+        for item in row.document["productOrderItem"]:
+            work = plan["work"][item["id"]]
+            product = products.get(session, work["product_id"], None) if work.get("product_id") else None
+            if target == "completed":
+                item_transition(session, row, item["id"], "completed", wake=bus.wake)
+                if product is not None:
+                    _settle_product(product, work)
+            else:
+                if item["state"] not in ("failed", "completed", "cancelled"):
+                    item_transition(session, row, item["id"], "cancelled" if target == "cancelled" else "failed",
+                                    reason=reason, wake=bus.wake)
+                if product is not None and work["action"] == "add":
+                    product_transition(product, "cancelled", reason=reason)
+        if target == "cancelled" and row.state == "assessingCancellation":
+            order_transition(session, row, "pendingCancellation", wake=bus.wake)
+        order_transition(session, row, target, reason=reason, wake=bus.wake)
+        _trace(bus, session, order_id, "14", row.family.upper(), "BUS-sp", "Customer" if row.family == "cantata"
+               else "Buyer", f"productOrder {target}", reason)
+
+
+def _settle_product(product: Any, work: dict[str, Any]) -> None:
+    if work["action"] == "add":
+        product_transition(product, "active")
+    elif work["action"] == "modify":
+        product_transition(product, "active.pendingChange")
+        document = dict(product.document)
+        document["productConfiguration"] = work["configuration"]
+        products.save(product, document)
+        product_transition(product, "active")
+    elif work["action"] == "delete":
+        product_transition(product, "pendingTerminate")
+        product_transition(product, "terminated")
+
+
+# -- the workflow -------------------------------------------------------------------------------
+def _await_service_order(domain: str, order_id: str, service_order_id: str) -> tuple[dict[str, Any], bool]:
+    """Follow the service order by its notifications (polling only as a safety net); returns its
+    final state and whether the customer asked to cancel meanwhile."""
+    cancel = False
+    while True:
+        state = service_order_state(domain, service_order_id)
+        if state["state"] in FINAL:
+            return {**state, "serviceOrder": service_order_id}, cancel
+        message = DBOS.recv(TOPIC, timeout_seconds=5)
+        if message and message.get("kind") == "cancel":
+            cancel = True
+
+
+def _rollback(domain: str, order_id: str, delivered: list[dict[str, Any]]) -> None:
+    """Take down every service this order brought up, newest first."""
+    for work in reversed(delivered):
+        if work["action"] != "add" or not work.get("service_id"):
+            continue
+        undo = {**work, "action": "delete", "item": f"{work['item']}-rollback"}
+        service_order_id = request_service(domain, order_id, undo)
+        _await_service_order(domain, order_id, service_order_id)
+
+
+@DBOS.workflow()
+def fulfil(domain: str, order_id: str) -> str:
+    plan = begin(domain, order_id)
+    delivered: list[dict[str, Any]] = []
+    failure: str | None = None
+    cancelled = False
+    for item_id in plan["sequence"]:
+        message = DBOS.recv(TOPIC, timeout_seconds=0)
+        if message and message.get("kind") == "cancel":
+            cancelled = True
+        if cancelled:
+            break
+        work = plan["work"][item_id]
+        if work["action"] == "add" and work.get("kind") == "evc":
+            work = choose_partners(domain, order_id, item_id)
+            if "error" in work:
+                failure = work["error"]
+                break
+        try:
+            service_order_id = request_service(domain, order_id, work)
+        except LegatoError as exc:
+            failure = f"Service orchestration refused item {item_id}: {exc}"
+            break
+        outcome, cancel_seen = _await_service_order(domain, order_id, service_order_id)
+        cancelled = cancelled or cancel_seen
+        item_done(domain, order_id, work, outcome)
+        if outcome["state"] != "completed":
+            failure = f"Item {item_id} could not be delivered: {outcome.get('reason') or outcome['state']}"
+            break
+        delivered.append({**work, "service_id": outcome["service"]})
+    if failure or cancelled:
+        _rollback(domain, order_id, delivered)
+        target = "cancelled" if cancelled and not failure else "failed"
+        finish(domain, order_id, target, failure or "Cancelled at the customer's request; everything was released")
+        return target
+    finish(domain, order_id, "completed", None)
+    return "completed"

@@ -1,0 +1,177 @@
+"""Taking a product order: check every item, build the order the spec describes, plan the work.
+
+Everything a person can get wrong is refused here, before anything is accepted, with a 422
+whose propertyPath points at the field; what is accepted is then delivered by the durable
+workflow in `cadenza.bus.fulfilment`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cadenza.bus import mapping
+from cadenza.bus.places import End, resolve_place
+from cadenza.bus.product_inventory import products, serving_service
+from cadenza.bus.product_order import Family, orders
+from cadenza.bus.rows import BusResourceRow
+from cadenza.bus.store import ResourceStore
+from cadenza.core.clock import iso
+from cadenza.core.errors import Unprocessable
+from cadenza.core.ids import new_id
+from cadenza.landscape.config import DomainConfig
+
+__all__ = ["OfferingRules", "plans", "accept_order", "order_plan"]
+
+plans = ResourceStore("orderPlan", label="order plan")
+
+
+@dataclass(frozen=True, slots=True)
+class OfferingRules:
+    """What ordering needs from the catalog: which offerings a family may order, what each
+    is (an EVC between two places, or an Access E-Line to our ENNI), and the schema check."""
+
+    kind_of: Callable[[str, str], str | None]  # (offering id, family) -> "evc" | "access" | None
+    validate: Callable[[dict[str, Any], str], None]  # (productConfiguration, pointer)
+
+
+def _fail(reason: str, pointer: str, code: str = "invalidValue") -> Unprocessable:
+    return Unprocessable(reason, code=code, property_path=pointer)
+
+
+def _item_order(items: list[dict[str, Any]]) -> list[str]:
+    """Items in the order they can be delivered: an item after those it relies on."""
+    ids = [i["id"] for i in items]
+    after = {i["id"]: [r["id"] for r in i.get("productOrderItemRelationship", [])] for i in items}
+    done: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(item_id: str) -> None:
+        if item_id in done:
+            return
+        if item_id in visiting:
+            raise _fail(f"Order items {sorted(visiting)} rely on each other in a circle",
+                        "/productOrderItem", "invalidValue")
+        visiting.add(item_id)
+        for other in after[item_id]:
+            visit(other)
+        visiting.discard(item_id)
+        done.append(item_id)
+
+    for item_id in ids:
+        visit(item_id)
+    return done
+
+
+def _plan_add(config: DomainConfig, rules: OfferingRules, fam: Family, party: str, item: dict[str, Any],
+              pointer: str) -> dict[str, Any]:
+    product = item.get("product") or {}
+    offering = (product.get("productOffering") or {}).get("id")
+    if not offering:
+        raise _fail("Say what to order: product/productOffering/id", f"{pointer}/product/productOffering",
+                    "missingProperty")
+    kind = rules.kind_of(offering, fam.name)
+    if kind is None:
+        raise _fail(f"Product offering '{offering}' cannot be ordered here; see the product catalog",
+                    f"{pointer}/product/productOffering/id", "referenceNotFound")
+    configuration = product.get("productConfiguration")
+    if not isinstance(configuration, dict):
+        raise _fail("An 'add' item needs product/productConfiguration", f"{pointer}/product/productConfiguration",
+                    "missingProperty")
+    rules.validate(configuration, f"{pointer}/product/productConfiguration")
+    mbps = mapping.bandwidth_mbps(configuration, pointer=f"{pointer}/product")
+    places = product.get("place") or []
+    if kind == "evc":
+        if len(places) != 2:
+            raise _fail("An EVC product needs two places (its two UNI sites) in product/place",
+                        f"{pointer}/product/place", "missingProperty")
+        ends = [resolve_place(config, place, party=party, pointer=f"{pointer}/product/place/{n}")
+                for n, place in enumerate(places)]
+        vlans = mapping.evc_vlans(configuration)
+        return {"kind": "evc", "offering": offering, "mbps": mbps,
+                "ends": [_end(end, vlan) for end, vlan in zip(ends, vlans, strict=True)]}
+    if len(places) != 1:
+        raise _fail("An Access E-Line needs exactly one place: the UNI site", f"{pointer}/product/place",
+                    "missingProperty")
+    end = resolve_place(config, places[0], party=party, pointer=f"{pointer}/product/place/0")
+    if not end.on_net:
+        raise _fail(f"No UNI can be provided at {end.city or 'this address'}: it is outside our footprint",
+                    f"{pointer}/product/place/0", "invalidValue")
+    ce_vlan, s_vlan = mapping.access_vlans(configuration, pointer=f"{pointer}/product")
+    enni = next((e.id for nd in config.network_domains for e in nd.edge_points
+                 if e.kind == "enni" and e.partner == party), None)
+    if enni is None:
+        raise _fail(f"There is no ENNI between us and {party}: an interconnect agreement comes first",
+                    f"{pointer}/product/productConfiguration/enniEp", "invalidValue")
+    return {"kind": "access", "offering": offering, "mbps": mbps,
+            "access": {"end": _end(end, ce_vlan), "enni": enni, "s_vlan": s_vlan}}
+
+
+def _end(end: End, vlan: int | None) -> dict[str, Any]:
+    return {"edge_point": end.edge_point, "ce_vlan": vlan, "address": end.address, "city": end.city,
+            "site": end.site.id if end.site else None}
+
+
+def _plan_existing(session: Session, party: str, item: dict[str, Any], pointer: str) -> dict[str, Any]:
+    product_id = (item.get("product") or {}).get("id")
+    if not product_id:
+        raise _fail(f"A '{item['action']}' item names the product to change: product/id", f"{pointer}/product/id",
+                    "missingProperty")
+    row = products.get(session, product_id, party)
+    if row.state not in ("active",):
+        raise _fail(f"Product {product_id} is {row.state}; only an active product can be changed",
+                    f"{pointer}/product/id")
+    plan: dict[str, Any] = {"kind": "existing", "product_id": product_id, "service_id": serving_service(row)}
+    if item["action"] == "modify":
+        configuration = (item.get("product") or {}).get("productConfiguration")
+        if not isinstance(configuration, dict):
+            raise _fail("A 'modify' item carries the new product/productConfiguration",
+                        f"{pointer}/product/productConfiguration", "missingProperty")
+        plan["mbps"] = mapping.bandwidth_mbps(configuration, pointer=f"{pointer}/product")
+        plan["configuration"] = configuration
+    return plan
+
+
+def accept_order(session: Session, *, config: DomainConfig, rules: OfferingRules, fam: Family, party: str,
+                 payload: dict[str, Any]) -> BusResourceRow:
+    """Validate and store a new product order (state `acknowledged`) and its delivery plan."""
+    items = payload.get("productOrderItem") or []
+    seen: set[str] = set()
+    for n, item in enumerate(items):
+        if item["id"] in seen:
+            raise _fail(f"Order item id '{item['id']}' is used twice", f"/productOrderItem/{n}/id")
+        seen.add(item["id"])
+    for n, item in enumerate(items):
+        for m, relation in enumerate(item.get("productOrderItemRelationship", [])):
+            if relation.get("id") not in seen or relation.get("id") == item["id"]:
+                raise _fail(f"Item {item['id']} relates to '{relation.get('id')}', which is not another item of "
+                            "this order", f"/productOrderItem/{n}/productOrderItemRelationship/{m}/id",
+                            "referenceNotFound")
+    work: dict[str, Any] = {}
+    for n, item in enumerate(items):
+        pointer = f"/productOrderItem/{n}"
+        step = (_plan_add(config, rules, fam, party, item, pointer) if item["action"] == "add"
+                else _plan_existing(session, party, item, pointer))
+        work[item["id"]] = {"item": item["id"], "action": item["action"], **step}
+    sequence = _item_order(items)
+    order_id = new_id()
+    now = iso()
+    document: dict[str, Any] = {
+        **{k: payload[k] for k in ("externalId", "projectId", "note", "relatedContactInformation") if k in payload},
+        "id": order_id, "href": f"{fam.order_base}/productOrder/{order_id}", "orderDate": now,
+        "state": "acknowledged", "stateChange": [{"state": "acknowledged", "changeDate": now}],
+        "productOrderItem": [{**item, "state": "acknowledged",
+                              "stateChange": [{"state": "acknowledged", "changeDate": now}]} for item in items],
+    }
+    row = orders.add(session, family=fam.name, owner=party, state="acknowledged", document=document,
+                     resource_id=order_id, external_key=None)
+    plans.add(session, family=fam.name, owner=party, state="planned", resource_id=f"plan-{order_id}",
+              document={"order": order_id, "sequence": sequence, "work": work})
+    return row
+
+
+def order_plan(session: Session, order_id: str) -> dict[str, Any]:
+    return plans.get(session, f"plan-{order_id}", None).document

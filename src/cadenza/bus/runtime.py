@@ -1,0 +1,45 @@
+"""The Business Applications of one provider domain, as the workflows and routers see them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cadenza.bus.ordering import OfferingRules
+from cadenza.core.db import Database
+from cadenza.interfaces.legato.client import LegatoClient
+from cadenza.landscape.config import DomainConfig
+
+__all__ = ["Bus", "register", "bus_of"]
+
+
+@dataclass
+class Bus:
+    config: DomainConfig
+    database: Database
+    legato: LegatoClient  # to this domain's own SOF
+    rules: OfferingRules
+    wake: Callable[[], None]
+    partners: Any  # cadenza.bus.partners.PartnerDirectory: SONATA clients and footprints
+    price: Callable[[str, int, bool], dict[str, Any]]  # (offering, mbps, off_net) -> charges for billing
+    services: dict[str, str] = field(default_factory=dict)  # service order id -> product order id, learned
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def party(self) -> str:
+        return self.config.party.id
+
+
+_BUSES: dict[str, Bus] = {}
+
+
+def register(bus: Bus) -> None:
+    _BUSES[bus.name] = bus
+
+
+def bus_of(name: str) -> Bus:
+    return _BUSES[name]
