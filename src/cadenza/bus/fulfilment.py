@@ -13,6 +13,7 @@ from typing import Any
 
 from dbos import DBOS
 
+from cadenza.bus.billing import stop_billing
 from cadenza.bus.ordering import order_plan, plans
 from cadenza.bus.product_inventory import new_product, product_transition, products
 from cadenza.bus.product_order import family, item_transition, order_transition, orders
@@ -188,6 +189,8 @@ def finish(domain: str, order_id: str, target: str, reason: str | None) -> None:
                 item_transition(session, row, item["id"], "completed", wake=bus.wake)
                 if product is not None:
                     _settle_product(product, work)
+                    if work["action"] == "delete":
+                        stop_billing(session, product.id)
             else:
                 if item["state"] not in ("failed", "completed", "cancelled"):
                     item_transition(session, row, item["id"], "cancelled" if target == "cancelled" else "failed",

@@ -14,7 +14,8 @@ from typing import Any, Literal, Protocol
 from cadenza.bus.partner_policy import PartnerChoice, PartnerOffer, choose_partner
 from cadenza.landscape.config import AddressConfig, PartnerConfig, SiteConfig
 
-__all__ = ["Location", "PlaceVerdict", "PlaceError", "PartnerProbe", "Serviceability", "fielded_address"]
+__all__ = ["Location", "PlaceVerdict", "PlaceError", "PartnerProbe", "PriceBook", "Priced", "Serviceability",
+           "fielded_address"]
 
 Kind = Literal["onNet", "offNet", "notServiceable"]
 _SUPPORTED = "GeographicSiteRef (a site id), GeographicAddressRef (an address id) or FieldedAddress"
@@ -36,6 +37,23 @@ class PartnerProbe(Protocol):
     def partners_for(self, city: str) -> list[PartnerConfig]: ...
 
     def qualify_and_quote(self, partner: PartnerConfig, place: dict[str, Any], mbps: int) -> PartnerOffer: ...
+
+
+class Priced(Protocol):
+    nrc: float
+    mrc: float
+    currency: str
+
+
+class PriceBook(Protocol):
+    """What POQ and quote need of the product catalog (bus.catalog)."""
+
+    def sells(self, offering_id: str, family: str) -> bool:
+        """Whether `offering_id` is offered to this API family (customers or buying providers)."""
+
+    def price(self, offering_id: str, mbps: int) -> Priced: ...
+
+    def lead_time_days(self, offering_id: str, off_net: bool) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)

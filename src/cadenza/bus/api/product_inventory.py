@@ -1,0 +1,49 @@
+"""Product Inventory (Cantata v1 / Sonata v7), and Cadenza's acceptance extension (step 15)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from cadenza.bus.billing import accept_product
+from cadenza.bus.product_inventory import STATUS_TRANSITIONS, products
+from cadenza.bus.product_order import Family
+from cadenza.bus.runtime import Bus
+from cadenza.core.auth import Principal, require
+from cadenza.core.paging import Page, page_params, set_count_headers
+
+__all__ = ["product_inventory_router"]
+
+
+def product_inventory_router(bus: Bus, fam: Family) -> APIRouter:
+    router = APIRouter(prefix=fam.inventory_base, tags=[f"{fam.name} product inventory"])
+    caller = Depends(require(fam.scope))
+
+    def owner(principal: Principal) -> str | None:
+        return None if principal.is_operator else principal.party
+
+    @router.get("/product")
+    def list_products(response: Response, status: str | None = Query(None, enum=list(STATUS_TRANSITIONS)),
+                      productOrderId: str | None = None, page: Page = Depends(page_params),  # noqa: N803
+                      principal: Principal = caller) -> list[dict]:
+        with bus.database.transaction() as session:
+            rows, total = products.list(session, owner(principal), state=status, offset=page.offset,
+                                        limit=page.limit, family=fam.name)
+            documents = [r.document for r in rows]
+        if productOrderId is not None:
+            documents = [d for d in documents
+                         if any(i.get("productOrderId") == productOrderId for i in d.get("productOrderItem", []))]
+        set_count_headers(response, total=total, returned=len(documents))
+        return documents
+
+    @router.get("/product/{id}")
+    def retrieve_product(id: str, principal: Principal = caller) -> dict:  # noqa: A002
+        with bus.database.transaction() as session:
+            return products.get(session, id, owner(principal)).document
+
+    @router.post("/product/{id}/acceptance", status_code=201, tags=["Cadenza extension"])
+    def accept(id: str, principal: Principal = caller) -> dict:  # noqa: A002
+        """MEF 55.0.1 step 15: the customer has tested the product and accepts it; billing starts."""
+        with bus.database.transaction() as session:
+            return accept_product(session, bus, id, principal.party)
+
+    return router

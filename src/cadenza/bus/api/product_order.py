@@ -1,0 +1,119 @@
+"""Product Ordering Management (Cantata v5 / Sonata v10): thin routers over cadenza.bus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Query, Response
+
+from cadenza.bus import fulfilment
+from cadenza.bus.cancellation import request_cancellation
+from cadenza.bus.ordering import accept_order
+from cadenza.bus.product_order import Family, cancellations, orders
+from cadenza.bus.runtime import Bus
+from cadenza.core.auth import Principal, require
+from cadenza.core.errors import BadRequest, Unprocessable
+from cadenza.core.notifications.hub import hub_router
+from cadenza.core.notifications.store import HubStore
+from cadenza.core.paging import Page, page_params, set_count_headers
+
+__all__ = ["product_order_router", "ORDER_EVENT_TYPES"]
+
+ORDER_EVENT_TYPES = ("productOrderStateChangeEvent", "productOrderItemStateChangeEvent",
+                     "productOrderItemExpectedCompletionDateSet", "productSpecificProductOrderItemMilestoneEvent",
+                     "cancelProductOrderStateChangeEvent")
+ORDER_STATES = ("acknowledged", "assessingCancellation", "cancelled", "completed", "failed", "held.assessingCharge",
+                "inProgress", "partial", "pending.assessingModification", "pendingCancellation", "rejected")
+
+
+def _check_create(payload: Any) -> dict[str, Any]:
+    """The spec's required structure, refused with the field named (the rest is business validation)."""
+    if not isinstance(payload, dict):
+        raise BadRequest("The body must be a ProductOrder_Create object")
+    items = payload.get("productOrderItem")
+    if not isinstance(items, list) or not items:
+        raise Unprocessable("An order needs at least one productOrderItem", code="missingProperty",
+                            property_path="/productOrderItem")
+    if not isinstance(payload.get("relatedContactInformation"), list) or not payload["relatedContactInformation"]:
+        raise Unprocessable("Name who to contact about the order in relatedContactInformation", code="missingProperty",
+                            property_path="/relatedContactInformation")
+    for n, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise Unprocessable("Each productOrderItem is an object", property_path=f"/productOrderItem/{n}")
+        if not isinstance(item.get("id"), str) or not item["id"]:
+            raise Unprocessable("Each item needs its 'id' (unique within the order)", code="missingProperty",
+                                property_path=f"/productOrderItem/{n}/id")
+        if item.get("action") not in ("add", "modify", "delete"):
+            raise Unprocessable("action is one of add, modify, delete", code="invalidValue",
+                                property_path=f"/productOrderItem/{n}/action")
+    return payload
+
+
+def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
+    router = APIRouter(prefix=fam.order_base, tags=[f"{fam.name} product ordering"])
+    caller = Depends(require(fam.scope))
+
+    def owner(principal: Principal) -> str | None:
+        return None if principal.is_operator else principal.party
+
+    @router.post("/productOrder", status_code=201)
+    def create_product_order(response: Response, payload: Any = Body(...), principal: Principal = caller) -> dict:
+        body = _check_create(payload)
+        with bus.database.transaction() as session:
+            row = accept_order(session, config=bus.config, rules=bus.rules, fam=fam, party=principal.party,
+                               payload=body)
+            document = row.document
+        fulfilment.submit_order(bus, row.id)
+        response.headers["Location"] = document["href"]
+        return document
+
+    @router.get("/productOrder")
+    def list_product_orders(response: Response, state: str | None = Query(None, enum=list(ORDER_STATES)),
+                            externalId: str | None = None, page: Page = Depends(page_params),  # noqa: N803
+                            principal: Principal = caller) -> list[dict]:
+        with bus.database.transaction() as session:
+            rows, total = orders.list(session, owner(principal), state=state, offset=page.offset,
+                                      limit=page.limit, family=fam.name)
+            documents = [r.document for r in rows]
+        if externalId is not None:
+            documents = [d for d in documents if d.get("externalId") == externalId]
+        set_count_headers(response, total=total, returned=len(documents))
+        return documents
+
+    @router.get("/productOrder/{id}")
+    def retrieve_product_order(id: str, principal: Principal = caller) -> dict:  # noqa: A002
+        with bus.database.transaction() as session:
+            return orders.get(session, id, owner(principal)).document
+
+    @router.post("/cancelProductOrder", status_code=201)
+    def create_cancel_product_order(response: Response, payload: Any = Body(...),
+                                    principal: Principal = caller) -> dict:
+        if not isinstance(payload, dict) or not (payload.get("productOrder") or {}).get("productOrderId"):
+            raise Unprocessable("Name the order to cancel: productOrder/productOrderId", code="missingProperty",
+                                property_path="/productOrder/productOrderId")
+        with bus.database.transaction() as session:
+            request, _order = request_cancellation(session, fam=fam, party=principal.party, payload=payload,
+                                                   wake=bus.wake)
+            document = request.document
+        fulfilment.cancel_requested(payload["productOrder"]["productOrderId"])
+        response.headers["Location"] = document["href"]
+        return document
+
+    @router.get("/cancelProductOrder")
+    def list_cancel_product_orders(response: Response, page: Page = Depends(page_params),
+                                   principal: Principal = caller) -> list[dict]:
+        with bus.database.transaction() as session:
+            rows, total = cancellations.list(session, owner(principal), offset=page.offset, limit=page.limit,
+                                             family=fam.name)
+            documents = [r.document for r in rows]
+        set_count_headers(response, total=total, returned=len(documents))
+        return documents
+
+    @router.get("/cancelProductOrder/{id}")
+    def retrieve_cancel_product_order(id: str, principal: Principal = caller) -> dict:  # noqa: A002
+        with bus.database.transaction() as session:
+            return cancellations.get(session, id, owner(principal)).document
+
+    router.include_router(hub_router(api=fam.events_api, base_path="", scope=fam.scope,
+                                     event_types=set(ORDER_EVENT_TYPES), hub_store=hubs))
+    return router

@@ -1,0 +1,48 @@
+"""Billing starts when the customer accepts a product (MEF 55.0.1 step 15a)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cadenza.bus.mapping import bandwidth_mbps
+from cadenza.bus.product_inventory import products
+from cadenza.bus.rows import BillingRecordRow
+from cadenza.bus.runtime import Bus
+from cadenza.core.clock import iso, now
+from cadenza.core.errors import Conflict
+from cadenza.core.ids import new_id
+
+__all__ = ["accept_product", "billing_record_view", "stop_billing"]
+
+
+def billing_record_view(row: BillingRecordRow) -> dict[str, Any]:
+    return {"id": row.id, "productId": row.product_id, "party": row.party, "offering": row.offering,
+            "currency": row.currency, "monthlyCharge": row.monthly, "oneTimeCharge": row.one_time,
+            "startDate": iso(row.start_date), "endDate": iso(row.end_date) if row.end_date else None}
+
+
+def accept_product(session: Session, bus: Bus, product_id: str, party: str) -> dict[str, Any]:
+    product = products.get(session, product_id, party)
+    if product.state != "active":
+        raise Conflict(f"Product {product_id} is {product.state}; only an active product can be accepted")
+    existing = session.scalars(select(BillingRecordRow).where(BillingRecordRow.product_id == product_id,
+                                                              BillingRecordRow.end_date.is_(None))).first()
+    if existing is not None:
+        return billing_record_view(existing)  # accepting twice starts billing once
+    offering = (product.document.get("productOffering") or {}).get("id", "unknown")
+    mbps = bandwidth_mbps(product.document.get("productConfiguration") or {}, pointer="/productConfiguration")
+    charges = bus.price(offering, mbps, False)
+    record = BillingRecordRow(id=new_id(), product_id=product_id, party=party, offering=offering,
+                              currency=charges.get("currency", "USD"), monthly=charges.get("mrc", 0.0),
+                              one_time=charges.get("nrc", 0.0), start_date=now(), end_date=None)
+    session.add(record)
+    return billing_record_view(record)
+
+
+def stop_billing(session: Session, product_id: str) -> None:
+    for record in session.scalars(select(BillingRecordRow).where(BillingRecordRow.product_id == product_id,
+                                                                 BillingRecordRow.end_date.is_(None))):
+        record.end_date = now()
