@@ -44,7 +44,10 @@ def cancel_requested(order_id: str) -> None:
 
 def service_order_event(order_id: str, service_order_id: str) -> None:
     """A LEGATO notification arrived: wake the order's workflow (it re-reads the state itself)."""
-    DBOS.send(workflow_id(order_id), {"kind": "legato", "serviceOrder": service_order_id}, TOPIC)
+    try:
+        DBOS.send(workflow_id(order_id), {"kind": "legato", "serviceOrder": service_order_id}, TOPIC)
+    except Exception:  # no such workflow (e.g. an order of another domain): nothing to wake
+        log.info("no workflow waits for service order %s of order %s", service_order_id, order_id)
 
 
 def _trace(bus: Bus, session: Any, order_id: str, step: str, rp: str, source: str, target: str, op: str,
