@@ -174,6 +174,20 @@ def restore_element(name: str, domain: DomainOption = None) -> None:
     console.print(f"element {name} is [green]up[/]")
 
 
+@app.command("trace")
+def trace(order_id: str, domain: DomainOption = None) -> None:
+    """An order's interactions over the reference points, in the form of the §10.2 sequence diagram."""
+    result = _call(domain, "GET", f"/cadenza/trace/v1/order/{order_id}")
+    table = Table(title=f"MEF 55.0.1 §10.2 sequence of order {order_id}")
+    for column in ("time", "step", "from", "", "to", "operation"):
+        table.add_column(column)
+    for event in result["interactions"]:
+        arrow = f"--{event['referencePoint']}-->"
+        operation = event["operation"] + (f"\n[dim]{event['detail']}[/]" if event.get("detail") else "")
+        table.add_row(event["at"][11:23], event.get("step") or "", event["from"], arrow, event["to"], operation)
+    console.print(table)
+
+
 @bench_app.command("presto")
 def bench_presto(
     services_scale: Annotated[int, typer.Option(help="services to create with the scale driver")] = 2000,
