@@ -22,6 +22,7 @@ from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso
 from cadenza.core.errors import Unprocessable
 from cadenza.core.ids import new_id
+from cadenza.core.trace import record
 from cadenza.landscape.config import DomainConfig
 
 __all__ = ["OfferingRules", "plans", "accept_order", "order_plan"]
@@ -170,6 +171,9 @@ def accept_order(session: Session, *, config: DomainConfig, rules: OfferingRules
                      resource_id=order_id, external_key=None)
     plans.add(session, family=fam.name, owner=party, state="planned", resource_id=f"plan-{order_id}",
               document={"order": order_id, "sequence": sequence, "work": work})
+    record(session, order_id=order_id, step="4", reference_point=fam.name.upper(),
+           source="Customer" if fam.name == "cantata" else f"Buyer {party}", target=f"BUS-{config.name}",
+           operation=f"POST productOrder ({len(items)} item(s))")
     return row
 
 
