@@ -1,0 +1,326 @@
+"""Quote (MEF 80, CANTATA and SONATA): states, transitions, and the service pricing each item.
+
+An item's price is this domain's catalog price for the offering and bandwidth (scaled by the
+domain's `price_factor`), plus, for every off-net place, the price the chosen partner quoted
+over SONATA; its installation interval is the longest of ours and the partners'. A firm
+request whose items are all qualified becomes `approved.orderable`, valid for 30 days; a
+budgetary one becomes `answered`. Instant quotes are created in their final state (only
+`quoteStateChangeEvent` for the creation); deferred ones pass through `inProgress`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cadenza.bus.partner_policy import PartnerOffer, Price
+from cadenza.bus.poq import INTERNAL, ItemAssessment, assess_product, check_product, public
+from cadenza.bus.rows import BusResourceRow
+from cadenza.bus.serviceability import PriceBook, Serviceability
+from cadenza.bus.store import ResourceStore
+from cadenza.core.clock import iso, now
+from cadenza.core.db import Database
+from cadenza.core.errors import Conflict, Unprocessable
+from cadenza.core.notifications.outbox import publish
+from cadenza.interfaces.sonata.paths import Family, quote_base, quote_listener_base
+
+__all__ = ["QUOTE_TRANSITIONS", "FINAL", "VALIDITY", "quotes", "quote_transition", "Quotes"]
+
+# MEFQuoteStateType, verbatim. inProgress.draft and approved.orderableAlternate exist for
+# human-negotiated quotes and alternates, which Cadenza never proposes; they are reachable
+# only as the spec draws them.
+QUOTE_TRANSITIONS: dict[str, frozenset[str]] = {
+    "acknowledged": frozenset({"inProgress", "approved.orderable", "answered", "unableToProvide", "rejected",
+                               "cancelled"}),
+    "inProgress": frozenset({"approved.orderable", "approved.orderableAlternate", "answered", "unableToProvide",
+                             "cancelled"}),
+    "inProgress.draft": frozenset({"inProgress", "cancelled"}),
+    "answered": frozenset({"declined", "expired"}),
+    "approved.orderable": frozenset({"accepted", "declined", "expired"}),
+    "approved.orderableAlternate": frozenset({"accepted", "declined", "expired"}),
+    "accepted": frozenset(),
+    "cancelled": frozenset(),
+    "declined": frozenset(),
+    "expired": frozenset(),
+    "rejected": frozenset(),
+    "unableToProvide": frozenset(),
+}
+FINAL = frozenset(s for s, nexts in QUOTE_TRANSITIONS.items() if not nexts)
+COMPLETE = frozenset({"answered", "approved.orderable", "approved.orderableAlternate", *FINAL})
+VALIDITY = timedelta(days=30)
+TERM_MONTHS = 12
+
+quotes = ResourceStore("quote", label="quote")
+
+
+def _href(row: BusResourceRow) -> str:
+    return f"{quote_base(row.family)}/quote/{row.id}"  # type: ignore[arg-type]
+
+
+def _publish(session: Session, row: BusResourceRow, event_type: str, wake: Callable[[], None] | None,
+             **extra: str) -> None:
+    publish(session, api=f"{row.family}.quote", event_type=event_type,
+            resource={"id": row.id, "href": _href(row), **extra},
+            listener_base_path=quote_listener_base(row.family), party=row.owner, wake=wake)  # type: ignore[arg-type]
+
+
+def _change(state: str, reason: str | None = None) -> dict[str, Any]:
+    change: dict[str, Any] = {"state": state, "changeDate": iso()}
+    if reason:
+        change["changeReason"] = reason[:1000]
+    return change
+
+
+def quote_transition(session: Session, row: BusResourceRow, document: dict[str, Any], target: str, *,
+                     reason: str | None = None, wake: Callable[[], None] | None = None) -> None:
+    """Move the quote to `target`, log it in `stateChange`, publish quoteStateChangeEvent."""
+    if target not in QUOTE_TRANSITIONS[row.state]:
+        raise Conflict(f"Quote {row.id} is {row.state}; it cannot become {target}")
+    document["state"] = target
+    document["stateChange"] = [*document.get("stateChange", []), _change(target, reason)]
+    if target in COMPLETE and "effectiveQuoteCompletionDate" not in document:
+        document["effectiveQuoteCompletionDate"] = iso()
+        document.pop("expectedQuoteCompletionDate", None)
+    quotes.save(row, document, state=target)
+    _publish(session, row, "quoteStateChangeEvent", wake)
+
+
+def _money(value: float, currency: str) -> dict[str, Any]:
+    return {"dutyFreeAmount": {"unit": currency, "value": round(value, 2)}}
+
+
+def _price_lines(name: str, price: Price) -> list[dict[str, Any]]:
+    return [{"name": name, "priceType": "nonRecurring", "price": _money(price.nrc, price.currency)},
+            {"name": name, "priceType": "recurring", "recurringChargePeriod": "month",
+             "price": _money(price.mrc, price.currency)}]
+
+
+def _offer_record(offer: PartnerOffer) -> dict[str, Any]:
+    price = offer.price
+    return {"partner": offer.partner, "poq": offer.poq_id, "quote": offer.quote_id, "place": offer.place,
+            "leadTimeDays": offer.lead_time_days,
+            "price": {"nrc": price.nrc, "mrc": price.mrc, "currency": price.currency} if price else None}
+
+
+class Quotes:
+    """The quote service of one domain, for one API family."""
+
+    def __init__(self, database: Database, service: Serviceability, prices: PriceBook, *, family: Family,
+                 price_factor: float = 1.0, wake: Callable[[], None] | None = None,
+                 defer: Callable[[Callable[[], None]], None] | None = None) -> None:
+        self._db = database
+        self._service = service
+        self._prices = prices
+        self.family: Family = family
+        self.price_factor = price_factor
+        self._wake = wake
+        self._defer = defer
+
+    def create(self, body: dict[str, Any], *, party: str) -> dict[str, Any]:
+        items = _items(body)
+        checked = [self._check(item, i) for i, item in enumerate(items)]
+        document = {**body, "quoteItem": [{**item, "state": "acknowledged"} for item in items],
+                    "state": "acknowledged", "stateChange": [_change("acknowledged")], "quoteDate": iso(),
+                    INTERNAL: {"checked": checked}}
+        if body["instantSyncQuote"]:
+            self._settle(document, [self._assess(c, party) for c in checked])
+            with self._db.transaction() as session:
+                row = quotes.add(session, family=self.family, owner=party, state=document["state"], document={},
+                                 external_key=None)
+                quotes.save(row, {**document, "id": row.id, "href": _href(row)})
+                _publish(session, row, "quoteStateChangeEvent", self._wake)
+                return public(row.document)
+        document["expectedQuoteCompletionDate"] = iso(now() + timedelta(minutes=1))
+        with self._db.transaction() as session:
+            row = quotes.add(session, family=self.family, owner=party, state="acknowledged", document={})
+            quotes.save(row, {**document, "id": row.id, "href": _href(row)})
+            _publish(session, row, "quoteStateChangeEvent", self._wake)
+            result = public(row.document)
+        self._later(row.id)
+        return result
+
+    def get(self, quote_id: str, *, party: str | None) -> dict[str, Any]:
+        with self._db.transaction() as session:
+            row = quotes.get(session, quote_id, party, for_update=True)
+            self._expire(session, row)
+            return public(row.document)
+
+    def list(self, *, party: str | None, state: str | None, offset: int, limit: int,
+             filters: dict[str, str | None]) -> tuple[list[dict[str, Any]], int]:
+        with self._db.transaction() as session:
+            rows, _ = quotes.list(session, party, state=state, offset=0, limit=10_000, family=self.family)
+            found = [_find(r.document) for r in rows
+                     if all(v is None or r.document.get(k) == v for k, v in filters.items())]
+        return found[offset:offset + limit], len(found)
+
+    def cancel(self, quote_id: str, *, party: str, reason: str | None) -> None:
+        """The Buyer withdraws a quote still being worked on (cancelQuote)."""
+        self._close(quote_id, party, "cancelled", reason, allowed=("acknowledged", "inProgress", "inProgress.draft"))
+
+    def decline(self, quote_id: str, *, party: str, reason: str | None) -> None:
+        """The Buyer turns down an answered quote (rejectQuote)."""
+        self._close(quote_id, party, "declined", reason,
+                    allowed=("answered", "approved.orderable", "approved.orderableAlternate"))
+
+    def accept(self, session: Session, quote_id: str, *, party: str) -> dict[str, Any]:
+        """Ordering calls this in the order's transaction: the quote is used up by the order."""
+        row = quotes.get(session, quote_id, party, for_update=True)
+        self._expire(session, row)
+        document = dict(row.document)
+        quote_transition(session, row, document, "accepted", reason="ordered", wake=self._wake)
+        return document
+
+    def partner_offers(self, quote_id: str, *, party: str | None) -> dict[str, list[dict[str, Any]]]:
+        """Per quote item id, the partner offers chosen for its off-net places (partner, its POQ and
+        quote ids, the place as the partner qualified it, price, lead time): what ordering needs."""
+        with self._db.transaction() as session:
+            document = quotes.get(session, quote_id, party).document
+        items = document.get(INTERNAL, {}).get("items", [])
+        return {i["id"]: [p for p in i.get("partners", []) if p] for i in items}
+
+    def process(self, quote_id: str) -> None:
+        """Finish a deferred quote: inProgress, price the items, final state. Safe to call twice."""
+        with self._db.transaction() as session:
+            row = quotes.get(session, quote_id, None, for_update=True)
+            if row.state != "acknowledged" and row.state != "inProgress":
+                return
+            document = dict(row.document)
+            if row.state == "acknowledged":
+                quote_transition(session, row, document, "inProgress", wake=self._wake)
+            owner, checked = row.owner, document[INTERNAL]["checked"]
+        results = [self._assess(c, owner) for c in checked]
+        with self._db.transaction() as session:
+            row = quotes.get(session, quote_id, None, for_update=True)
+            if row.state != "inProgress":
+                return
+            document = dict(row.document)
+            target = self._settle(document, results, log=False)
+            for item in document["quoteItem"]:
+                _publish(session, row, "quoteItemStateChangeEvent", self._wake, quoteItemId=item["id"])
+            quote_transition(session, row, document, target, wake=self._wake)
+
+    def resume(self) -> int:
+        with self._db.transaction() as session:
+            pending = [r.id for state in ("acknowledged", "inProgress")
+                       for r in quotes.list(session, None, state=state, limit=10_000, family=self.family)[0]]
+        for quote_id in pending:
+            self._later(quote_id)
+        return len(pending)
+
+    # --- internals ------------------------------------------------------------------------
+    def _check(self, item: dict[str, Any], index: int) -> dict[str, Any]:
+        pointer = f"/quoteItem/{index}/product"
+        if item.get("action") != "add":
+            raise Unprocessable(f"/quoteItem/{index}/action: only new products (action 'add') are quoted; change "
+                                "or disconnect a product with a product order",
+                                property_path=f"/quoteItem/{index}/action")
+        offering, mbps, places = check_product(item.get("product"), family=self.family, prices=self._prices,
+                                               pointer=pointer, need_bandwidth=True)
+        return {"offering": offering, "mbps": mbps, "places": places, "pointer": pointer}
+
+    def _assess(self, checked: dict[str, Any], party: str) -> ItemAssessment:
+        found = assess_product(self._service, self._prices, checked["offering"], checked["mbps"], checked["places"],
+                               party=party if self.family == "cantata" else None, pointer=checked["pointer"])
+        if found.error is not None:  # the places were readable at create time; a site vanished since
+            raise Unprocessable(found.error.reason, code=found.error.code, property_path=found.error.pointer)
+        return found
+
+    def _settle(self, document: dict[str, Any], results: list[ItemAssessment], *, log: bool = True) -> str:
+        firm = document.get("buyerRequestedQuoteLevel") == "firm"
+        internal_items = []
+        for item, found in zip(document["quoteItem"], results, strict=True):
+            internal_items.append({"id": item["id"], "partners": [
+                _offer_record(v.offer) for v in found.verdicts if v.offer is not None]})
+            if not found.serviceable:
+                item["state"] = "unableToProvide"
+                item["terminationError"] = [{"code": "otherIssue", "propertyPath": "/product/place",
+                                             "value": found.reason[:1000]}]
+                continue
+            item["state"] = "approved.orderable" if firm else "answered"
+            item["quoteItemPrice"] = self._prices_of(found)
+            item["quoteItemInstallationInterval"] = {"amount": found.lead_time_days, "units": "calendarDays"}
+            item["quoteItemTerm"] = [{"name": f"{TERM_MONTHS} months", "endOfTermAction": "roll",
+                                      "duration": {"amount": TERM_MONTHS, "units": "calendarMonths"},
+                                      "rollInterval": {"amount": 1, "units": "calendarMonths"}}]
+            if firm:
+                item["subjectToFeasibilityCheck"] = False
+        document[INTERNAL] = {**document[INTERNAL], "items": internal_items}
+        states = {i["state"] for i in document["quoteItem"]}
+        if "unableToProvide" in states:
+            for item in document["quoteItem"]:
+                if item["state"] != "unableToProvide":
+                    item["state"] = "abandoned"
+                    item.pop("quoteItemPrice", None)
+            target = "unableToProvide"
+        else:
+            target = "approved.orderable" if firm else "answered"
+            document["quoteLevel"] = "firm" if firm else "budgetary"
+            document["validFor"] = {"startDateTime": iso(), "endDateTime": iso(now() + VALIDITY)}
+        if log:
+            document["state"] = target
+            document["stateChange"] = [*document["stateChange"], _change(target)]
+            document["effectiveQuoteCompletionDate"] = iso()
+        return target
+
+    def _prices_of(self, found: ItemAssessment) -> list[dict[str, Any]]:
+        assert found.offering is not None and found.mbps is not None
+        own = self._prices.price(found.offering, found.mbps)
+        scaled = Price(own.nrc * self.price_factor, own.mrc * self.price_factor, own.currency)
+        lines = _price_lines(f"{found.offering} {found.mbps} Mbit/s", scaled)
+        for verdict in found.verdicts:
+            offer = verdict.offer
+            if offer is not None and offer.price is not None:
+                lines += _price_lines(f"off-net access at {verdict.location.city}", offer.price)
+        return lines
+
+    def _expire(self, session: Session, row: BusResourceRow) -> None:
+        """A quote past its validity is expired the first time anyone looks at it."""
+        end = (row.document.get("validFor") or {}).get("endDateTime")
+        if end and row.state in ("answered", "approved.orderable", "approved.orderableAlternate") and end < iso():
+            quote_transition(session, row, dict(row.document), "expired", reason="validity ended", wake=self._wake)
+
+    def _close(self, quote_id: str, party: str, target: str, reason: str | None, *, allowed: tuple[str, ...]) -> None:
+        with self._db.transaction() as session:
+            row = quotes.get(session, quote_id, party, for_update=True)
+            self._expire(session, row)
+            if row.state not in allowed:
+                raise Unprocessable(f"/quoteId: quote {quote_id} is {row.state}; only a quote that is "
+                                    f"{' or '.join(allowed)} can become {target}", property_path="/quoteId")
+            quote_transition(session, row, dict(row.document), target, reason=reason, wake=self._wake)
+
+    def _later(self, quote_id: str) -> None:
+        if self._defer is None:
+            self.process(quote_id)
+        else:
+            self._defer(lambda: self.process(quote_id))
+
+
+def _items(body: dict[str, Any]) -> list[dict[str, Any]]:
+    for name in ("instantSyncQuote", "buyerRequestedQuoteLevel"):
+        if name not in body:
+            raise Unprocessable(f"/{name}: required", code="missingProperty", property_path=f"/{name}")
+    if body["buyerRequestedQuoteLevel"] not in ("budgetary", "firm"):
+        raise Unprocessable("/buyerRequestedQuoteLevel: one of budgetary, firm",
+                            property_path="/buyerRequestedQuoteLevel")
+    items = body.get("quoteItem")
+    if not isinstance(items, list) or not items:
+        raise Unprocessable("/quoteItem: give at least one item", code="missingProperty", property_path="/quoteItem")
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not item.get("id") or not item.get("action"):
+            raise Unprocessable(f"/quoteItem/{index}: each item needs an 'id' and an 'action'",
+                                code="missingProperty", property_path=f"/quoteItem/{index}")
+        if item["id"] in seen:
+            raise Unprocessable(f"/quoteItem/{index}/id: '{item['id']}' is used twice",
+                                property_path=f"/quoteItem/{index}/id")
+        seen.add(item["id"])
+    return items
+
+
+def _find(document: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "externalId", "state", "projectId", "quoteDate", "quoteLevel", "requestedQuoteCompletionDate",
+            "expectedQuoteCompletionDate", "effectiveQuoteCompletionDate")
+    return {k: document[k] for k in keys if document.get(k) is not None}
