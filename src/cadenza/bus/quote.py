@@ -1,11 +1,11 @@
 """Quote (MEF 80, CANTATA and SONATA): states, transitions, and the service pricing each item.
 
-An item's price is this domain's catalog price for the offering and bandwidth (scaled by the
-domain's `price_factor`), plus, for every off-net place, the price the chosen partner quoted
-over SONATA; its installation interval is the longest of ours and the partners'. A firm
-request whose items are all qualified becomes `approved.orderable`, valid for 30 days; a
-budgetary one becomes `answered`. Instant quotes are created in their final state (only
-`quoteStateChangeEvent` for the creation); deferred ones pass through `inProgress`.
+An item's price is this domain's catalog price for the offering and bandwidth, plus, for
+every off-net place, the price the chosen partner quoted over SONATA; its installation
+interval is the longest of ours and the partners'. A firm request whose items are all
+qualified becomes `approved.orderable`, valid for 30 days; a budgetary one becomes
+`answered`. Instant quotes are created in their final state (only `quoteStateChangeEvent`
+for the creation); deferred ones pass through `inProgress`.
 """
 
 from __future__ import annotations
@@ -109,13 +109,12 @@ class Quotes:
     """The quote service of one domain, for one API family."""
 
     def __init__(self, database: Database, service: Serviceability, prices: PriceBook, *, family: Family,
-                 price_factor: float = 1.0, wake: Callable[[], None] | None = None,
+                 wake: Callable[[], None] | None = None,
                  defer: Callable[[Callable[[], None]], None] | None = None) -> None:
         self._db = database
         self._service = service
         self._prices = prices
         self.family: Family = family
-        self.price_factor = price_factor
         self._wake = wake
         self._defer = defer
 
@@ -267,9 +266,8 @@ class Quotes:
 
     def _prices_of(self, found: ItemAssessment) -> list[dict[str, Any]]:
         assert found.offering is not None and found.mbps is not None
-        own = self._prices.price(found.offering, found.mbps)
-        scaled = Price(own.nrc * self.price_factor, own.mrc * self.price_factor, own.currency)
-        lines = _price_lines(f"{found.offering} {found.mbps} Mbit/s", scaled)
+        own = self._prices.price(found.offering, found.mbps)  # the catalog applies the domain's price factor
+        lines = _price_lines(f"{found.offering} {found.mbps} Mbit/s", Price(own.nrc, own.mrc, own.currency))
         for verdict in found.verdicts:
             offer = verdict.offer
             if offer is not None and offer.price is not None:
