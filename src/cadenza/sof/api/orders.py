@@ -1,0 +1,102 @@
+"""The service ordering and inventory routes, shared by LEGATO and the INTERLUDE profile
+(the same Legato payloads at each reference point's base paths). Thin: parse, authorise,
+call the SOF, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Query, Response
+from pydantic import ValidationError
+
+from cadenza.core.auth import Principal, require
+from cadenza.core.errors import Unprocessable
+from cadenza.core.notifications.hub import hub_router
+from cadenza.core.notifications.store import HubStore
+from cadenza.core.paging import Page, page_params, paginate
+from cadenza.interfaces.legato.models import ServiceOrderCreate
+from cadenza.interfaces.legato.paths import ORDER_EVENT_TYPES, SERVICE_EVENT_TYPES
+from cadenza.sof import fulfilment
+from cadenza.sof.channels import ORDERS, SERVICES
+from cadenza.sof.service import Sof
+from cadenza.sof.views import order_view, service_view
+
+__all__ = ["ordering_router"]
+
+JSON = "application/json;charset=utf-8"
+
+
+def _party(principal: Principal) -> str | None:
+    """Operators see every order of the domain; any other client only its own."""
+    return None if principal.is_operator else principal.party
+
+
+def _parse(payload: Any) -> ServiceOrderCreate:
+    try:
+        return ServiceOrderCreate.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "/" + "/".join(str(p) for p in first["loc"])
+        raise Unprocessable(f"{where}: {first['msg']}", property_path=where,
+                            code="missingProperty" if first["type"] == "missing" else "invalidValue") from exc
+
+
+def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str) -> APIRouter:
+    orders_base, services_base = ORDERS[interface].base_path, SERVICES[interface].base_path
+    router = APIRouter(tags=[tag])
+    caller = Depends(require(scope))
+
+    def render(order_id: str, party: str | None) -> dict[str, Any]:
+        with sof.database.transaction() as session:
+            order = sof.order(session, order_id, party, interface)
+            items = sof.items(session, order.id)
+            services = {i.service_id: sof.service(session, i.service_id, None) for i in items}
+            return order_view(order, items, services)
+
+    @router.post(f"{orders_base}/serviceOrder", status_code=201, operation_id=f"{interface}.createServiceOrder")
+    def create_service_order(payload: Any = Body(..., media_type=JSON), principal: Principal = caller) -> dict:
+        order = sof.accept(interface, principal.party, _parse(payload))
+        fulfilment.submit(sof, order.id)
+        return render(order.id, None)
+
+    @router.get(f"{orders_base}/serviceOrder", operation_id=f"{interface}.listServiceOrder")
+    def list_service_order(response: Response, page: Page = Depends(page_params), state: str | None = None,
+                           external_id: str | None = Query(None, alias="externalId"),
+                           principal: Principal = caller) -> list[dict]:
+        with sof.database.transaction() as session:
+            rows = sof.orders(session, _party(principal), interface, {"state": state, "externalId": external_id})
+            ids = [row.id for row in paginate(rows, page, response)]
+        return [render(order_id, None) for order_id in ids]
+
+    @router.get(f"{orders_base}/serviceOrder/{{id}}", operation_id=f"{interface}.retrieveServiceOrder")
+    def retrieve_service_order(id: str, principal: Principal = caller) -> dict:
+        return render(id, _party(principal))
+
+    @router.post(f"{orders_base}/serviceOrder/{{id}}/cancel", operation_id=f"{interface}.cadenzaCancelServiceOrder",
+                 summary="Cadenza profile: cancel an order still in progress")
+    def cancel_service_order(id: str, principal: Principal = caller) -> dict:
+        sof.cancel(id, _party(principal), interface)
+        return render(id, None)
+
+    @router.get(f"{services_base}/service", operation_id=f"{interface}.listService")
+    def list_service(response: Response, page: Page = Depends(page_params), state: str | None = None,
+                     service_type: str | None = Query(None, alias="serviceType"),
+                     external_id: str | None = Query(None, alias="externalId"),
+                     order_id: str | None = Query(None, alias="serviceOrder.id"),
+                     principal: Principal = caller) -> list[dict]:
+        with sof.database.transaction() as session:
+            rows = sof.services(session, _party(principal), interface, {
+                "state": state, "serviceType": service_type, "externalId": external_id, "serviceOrder.id": order_id})
+            return [service_view(row) for row in paginate(rows, page, response)]
+
+    @router.get(f"{services_base}/service/{{id}}", operation_id=f"{interface}.retrieveService")
+    def retrieve_service(id: str, principal: Principal = caller) -> dict:
+        with sof.database.transaction() as session:
+            return service_view(sof.service(session, id, _party(principal), interface))
+
+    hubs = HubStore(sof.database)
+    router.include_router(hub_router(api=ORDERS[interface].api, base_path=orders_base, scope=scope,
+                                     event_types=ORDER_EVENT_TYPES, hub_store=hubs))
+    router.include_router(hub_router(api=SERVICES[interface].api, base_path=services_base, scope=scope,
+                                     event_types=SERVICE_EVENT_TYPES, hub_store=hubs))
+    return router

@@ -1,0 +1,34 @@
+"""Where SOF's resources are served and where their events go, per reference point: the
+BUS hears about its orders over LEGATO, a buyer SOF about its orders over INTERLUDE."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cadenza.interfaces.interlude import paths as interlude
+from cadenza.interfaces.legato import paths as legato
+
+__all__ = ["Channel", "ORDERS", "SERVICES", "LEGATO", "INTERLUDE"]
+
+LEGATO = "legato"
+INTERLUDE = "interlude"
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    api: str  # the hub name subscriptions are stored under
+    base_path: str  # where the resource is served (its href)
+    listener_base: str  # the Notification API base path appended to a callback
+
+    def href(self, collection: str, resource_id: str) -> str:
+        return f"{self.base_path}/{collection}/{resource_id}"
+
+
+ORDERS = {
+    LEGATO: Channel("legato.serviceOrder", legato.ORDERING_BASE, legato.ORDER_LISTENER_BASE),
+    INTERLUDE: Channel("interlude.serviceOrder", interlude.ORDERING_BASE, interlude.ORDER_LISTENER_BASE),
+}
+SERVICES = {
+    LEGATO: Channel("legato.service", legato.INVENTORY_BASE, legato.INVENTORY_LISTENER_BASE),
+    INTERLUDE: Channel("interlude.service", interlude.INVENTORY_BASE, interlude.INVENTORY_LISTENER_BASE),
+}

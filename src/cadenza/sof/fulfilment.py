@@ -1,0 +1,176 @@
+"""Fulfilment of a service order (MEF 55.0.1 steps 8-13) as a DBOS workflow whose id is the
+order id: a resubmitted or recovered order runs nothing twice.
+
+Per item: `add` reserves S-VLANs, creates every on-net segment over PRESTO and the partner
+segment through `PartnerAccess`, tests end to end, starts proactive PM and activates the
+service; `modify` changes the bandwidth on every segment and at the partner; `delete`
+removes everything. Any failure (and a cancellation) is compensated step by step, so the
+network and the partner hold nothing for a failed item, whose termination error says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dbos import DBOS
+from sqlalchemy import select
+
+from cadenza.core.workflows import start_once
+from cadenza.sof import service_inventory as inventory
+from cadenza.sof import service_order as orders
+from cadenza.sof import steps
+from cadenza.sof.rows import ServiceOrderRow
+from cadenza.sof.service import Sof
+
+__all__ = ["Failed", "fulfil", "submit", "resume_all"]
+
+CANCELLED = "cancelled at the requester's demand before it completed; everything done so far was undone"
+
+
+class Failed(Exception):
+    """An item cannot be fulfilled; `reason` is what a person needs to act on it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    sof: str
+    order_id: str
+    item_id: str
+    service_id: str
+
+    def check_cancel(self) -> None:
+        if steps.cancel_requested(self.sof, self.order_id):
+            raise Failed(CANCELLED)
+
+
+def _as_failed(exc: Exception) -> Failed:
+    return exc if isinstance(exc, Failed) else Failed(f"{type(exc).__name__}: {exc}")
+
+
+def _ok(problem: str | None) -> None:
+    if problem:
+        raise Failed(problem)
+
+
+# -- add --------------------------------------------------------------------------------------
+def _add(item: Item) -> None:
+    design = steps.reserve_resources(item.sof, item.service_id)
+    if "problem" in design:
+        steps.settle_service(item.sof, item.service_id, inventory.TERMINATED, design["problem"])
+        raise Failed(design["problem"])
+    done: list[dict[str, Any]] = []
+    partner_ref: str | None = None
+    try:
+        for segment in design["segments"]:  # step 9a
+            item.check_cancel()
+            problem = steps.create_segment(item.sof, item.service_id, segment, design["mbps"], design["maxDelayMs"])
+            _ok(problem)
+            done.append(segment)
+        for segment in done:
+            _ok(steps.await_segment(item.sof, segment))
+        partner_status = None
+        if design["partner"]:  # step 9b
+            item.check_cancel()
+            ordered = steps.order_partner(item.sof, item.service_id, design["partner"], design["mbps"],
+                                          design["maxDelayMs"])
+            _ok(ordered.get("problem"))
+            partner_ref = ordered["reference"]
+            partner_status = steps.await_partner(item.sof, design["partner"]["party"], partner_ref, "active")
+            if partner_status["state"] != "active":
+                raise Failed(f"partner {design['partner']['party']} could not deliver the access segment: "
+                             f"{partner_status.get('reason') or partner_status['state']}")
+        item.check_cancel()
+        test = steps.test_service(item.sof, item.service_id, partner_status)  # step 11
+        if test["result"] != "PASS":
+            raise Failed("the end-to-end activation test failed: " + "; ".join(test["failures"]))
+        steps.start_pm(item.sof, item.service_id)  # step 12
+        steps.settle_service(item.sof, item.service_id, inventory.ACTIVE, None)  # step 13
+    except Exception as exc:  # a step out of retries (an ICM or partner unreachable) fails the item too
+        failure = _as_failed(exc)
+        _undo(item, done, design, partner_ref)
+        steps.settle_service(item.sof, item.service_id, inventory.TERMINATED, failure.reason)
+        raise failure from None
+
+
+def _undo(item: Item, segments: list[dict[str, Any]], design: dict[str, Any], partner_ref: str | None) -> None:
+    for segment in reversed(segments):
+        steps.remove_segment(item.sof, segment)
+    if partner_ref is not None:
+        steps.remove_partner(item.sof, design["partner"]["party"], partner_ref, f"{item.service_id}-remove")
+
+
+# -- modify and delete ------------------------------------------------------------------------
+def _modify(item: Item, mbps: int) -> None:
+    current = steps.load_service(item.sof, item.service_id)
+    design, before = current["design"], current["mbps"]
+    changed: list[dict[str, Any]] = []
+    try:
+        for segment in design["segments"]:
+            changed.append(segment)
+            _ok(steps.change_segment(item.sof, segment, mbps))
+        partner = design.get("partner")
+        if partner:
+            key = f"{item.service_id}-{item.order_id}-modify"
+            _ok(steps.modify_partner(item.sof, partner["party"], partner["reference"], mbps, key))
+            status = steps.await_partner(item.sof, partner["party"], partner["reference"], "active")
+            if status["state"] != "active" or status.get("bandwidth_mbps") not in (None, mbps):
+                raise Failed(f"partner {partner['party']} could not change the bandwidth: {status.get('reason')}")
+    except Exception as exc:
+        for segment in changed:  # put back what the network carried before
+            steps.change_segment(item.sof, segment, before)
+        raise _as_failed(exc) from None
+    steps.settle_bandwidth(item.sof, item.service_id, mbps)
+
+
+def _delete(item: Item) -> None:
+    design = steps.load_service(item.sof, item.service_id)["design"]
+    partner = design.get("partner")
+    _undo(item, design["segments"], design, partner.get("reference") if partner else None)
+    steps.settle_service(item.sof, item.service_id, inventory.TERMINATED, "disconnected by a delete order")
+
+
+# -- the workflow -----------------------------------------------------------------------------
+@DBOS.workflow()
+def fulfil(sof_name: str, order_id: str) -> str:
+    for entry in steps.start_order(sof_name, order_id):
+        if entry["state"] in orders.FINAL:
+            continue  # this item was finished before a restart
+        item = Item(sof_name, order_id, entry["item"], entry["service"])
+        if steps.cancel_requested(sof_name, order_id):
+            if entry["action"] == "add":
+                steps.settle_service(sof_name, item.service_id, inventory.TERMINATED, CANCELLED)
+            steps.item_to(sof_name, order_id, item.item_id, orders.FAILED, CANCELLED)
+            continue
+        steps.item_to(sof_name, order_id, item.item_id, orders.IN_PROGRESS, None)
+        try:
+            if entry["action"] == "add":
+                _add(item)
+            elif entry["action"] == "modify":
+                _modify(item, steps.ordered_bandwidth(sof_name, order_id, item.item_id))
+            else:
+                _delete(item)
+        except Exception as exc:
+            steps.item_to(sof_name, order_id, item.item_id, orders.FAILED, _as_failed(exc).reason)
+            continue
+        steps.item_to(sof_name, order_id, item.item_id, orders.COMPLETED, None)
+    return steps.finish_order(sof_name, order_id)
+
+
+def submit(sof: Sof, order_id: str) -> None:
+    start_once(fulfil, order_id, sof.name, order_id)
+
+
+def resume_all(sof: Sof) -> int:
+    """Start (or find running) the workflow of every order not finished, e.g. one committed
+    just before the process died and never handed to its workflow."""
+    with sof.database.transaction() as session:
+        ids = list(session.scalars(select(ServiceOrderRow.id).where(
+            ServiceOrderRow.state.in_([orders.ACKNOWLEDGED, orders.IN_PROGRESS]))))
+    for order_id in ids:
+        submit(sof, order_id)
+    return len(ids)

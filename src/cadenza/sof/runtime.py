@@ -1,0 +1,48 @@
+"""Building a SOF for the composition root (`cadenza.landscape.domain`): its PRESTO client,
+its partner adapters and the registration its durable workflows need."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import httpx
+
+from cadenza.interfaces.interlude.client import InterludeClient
+from cadenza.interfaces.presto.client import ClientCredentialsToken, PrestoClient, TokenProvider
+from cadenza.landscape.config import DomainConfig
+from cadenza.sof import fulfilment, steps
+from cadenza.sof.interlude_access import InterludeAccess
+from cadenza.sof.partner_access import PartnerAccess
+from cadenza.sof.service import Sof
+
+__all__ = ["build_sof", "interlude_partners", "resume_sof"]
+
+
+def build_sof(*, config: DomainConfig, database, presto_base_url: str, token_provider: TokenProvider,  # noqa: ANN001
+              dispatcher_wake: Callable[[], None] | None, partner_access: Mapping[str, PartnerAccess],
+              presto_transport: httpx.BaseTransport | None = None, **options: float) -> Sof:
+    """The domain's SOF. `database` is the domain's `Database`; `token_provider` gives a
+    bearer token with the `presto` scope; `partner_access` maps a partner's party id to the
+    adapter that orders from it (see `interlude_partners`). Call before DBOS is launched."""
+    presto = PrestoClient(presto_base_url, token_provider, transport=presto_transport)
+    sof = Sof(name=config.name, config=config, database=database, presto=presto, partner_access=partner_access,
+              wake=dispatcher_wake, **options)
+    steps.register(sof)
+    return sof
+
+
+def interlude_partners(config: DomainConfig, *,
+                       transport: httpx.BaseTransport | None = None) -> dict[str, PartnerAccess]:
+    """An INTERLUDE adapter for every partner whose agreement says `ordering: interlude`."""
+    adapters: dict[str, PartnerAccess] = {}
+    for partner in config.partners:
+        if partner.ordering == "interlude":
+            token = ClientCredentialsToken(partner.url, partner.client_id, partner.client_secret, transport=transport)
+            adapters[partner.party] = InterludeAccess(InterludeClient(partner.url, token, transport=transport),
+                                                      party=partner.party)
+    return adapters
+
+
+def resume_sof(sof: Sof) -> int:
+    """After DBOS is launched: hand every unfinished order to its workflow."""
+    return fulfilment.resume_all(sof)

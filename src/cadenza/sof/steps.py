@@ -1,0 +1,316 @@
+"""The durable steps of service fulfilment: each one database change or one call to an ICM or
+a partner, safe to run again after a crash (PRESTO creates carry our uuid, removals accept
+what is already gone, state changes check where the row already is)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import Any
+
+from dbos import DBOS
+
+from cadenza.core.clock import now
+from cadenza.core.errors import Conflict
+from cadenza.interfaces.presto.client import PrestoNotFound, PrestoRefused, SegmentRequest
+from cadenza.sof import service_inventory as inventory
+from cadenza.sof import service_order as orders
+from cadenza.sof.design import reserve
+from cadenza.sof.partner_access import AccessRequest, PartnerAccessError
+from cadenza.sof.rows import PmJobRow
+from cadenza.sof.service import Sof
+from cadenza.sof.testing import SegmentResult, combine
+
+__all__ = ["register", "registered"]
+
+_SOFS: dict[str, Sof] = {}
+_RETRY = {"retries_allowed": True, "max_attempts": 6, "interval_seconds": 0.5, "backoff_rate": 2.0}
+
+
+def register(sof: Sof) -> None:
+    """Make a SOF reachable from its workflows, which carry only its name to stay replayable."""
+    _SOFS[sof.name] = sof
+
+
+def registered(name: str) -> Sof:
+    return _SOFS[name]
+
+
+def _poll(sof: Sof, read, done, what: str):  # noqa: ANN001, ANN202 - small local helper
+    """Read until `done(value)`, backing off from the SOF's poll interval up to 2 s."""
+    deadline, pause = time.monotonic() + sof.activation_timeout_s, sof.poll_interval_s
+    while True:
+        value = read()
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not settle within {sof.activation_timeout_s:.0f} s")
+        time.sleep(pause)
+        pause = min(pause * 1.5, 2.0)
+
+
+# -- the order ------------------------------------------------------------------------------
+@DBOS.step()
+def start_order(sof_name: str, order_id: str) -> list[dict[str, str]]:
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
+        order = sof.order(session, order_id, None)
+        if order.state == orders.ACKNOWLEDGED:
+            orders.transition_to(session, order, orders.IN_PROGRESS, wake=sof.wake)
+        return [{"item": i.item_id, "action": i.action, "service": i.service_id, "state": i.state}
+                for i in sof.items(session, order_id)]
+
+
+@DBOS.step()
+def cancel_requested(sof_name: str, order_id: str) -> bool:
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
+        return sof.order(session, order_id, None).cancel_requested
+
+
+@DBOS.step()
+def item_to(sof_name: str, order_id: str, item_id: str, target: str, reason: str | None) -> None:
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
+        order = sof.order(session, order_id, None)
+        item = next(i for i in sof.items(session, order_id) if i.item_id == item_id)
+        if item.state == target:
+            return
+        error = {"code": "otherIssue", "value": reason} if reason else None
+        orders.item_transition_to(session, order, item, target, error=error, wake=sof.wake)
+
+
+@DBOS.step()
+def finish_order(sof_name: str, order_id: str) -> str:
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
+        order = sof.order(session, order_id, None)
+        if order.state not in orders.FINAL:
+            target = orders.outcome([i.state for i in sof.items(session, order_id)])
+            orders.transition_to(session, order, target, wake=sof.wake)
+        return order.state
+
+
+# -- the service ----------------------------------------------------------------------------
+@DBOS.step()
+def load_service(sof_name: str, service_id: str) -> dict[str, Any]:
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
+        row = sof.service(session, service_id, None)
+        return {"state": row.state, "design": row.design, "mbps": row.bandwidth_mbps}
+
+
+@DBOS.step()
+def reserve_resources(sof_name: str, service_id: str) -> dict[str, Any]:
+    """Choose the S-VLANs and lay out the segments; `{"problem": ...}` when none is free."""
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
+        row = sof.service(session, service_id, None)
+        if row.state != inventory.DESIGNED:
+            return row.design
+        design = row.design
+    try:
+        design = reserve(design, service_id, sof.network, lambda eps, wanted: sof.choose_vlan(service_id, eps, wanted))
+    except Conflict as exc:
+        return {"problem": exc.reason}
+    with sof.database.transaction() as session:
+        row = sof.service(session, service_id, None)
+        row.design = design
+        inventory.transition_to(session, row, inventory.RESERVED, wake=sof.wake)
+    return design
+
+
+@DBOS.step()
+def settle_service(sof_name: str, service_id: str, target: str, reason: str | None) -> None:
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
+        row = sof.service(session, service_id, None)
+        if row.state == target:
+            return
+        if target == inventory.TERMINATED:
+            sof.release_vlans(session, service_id)
+            job = session.get(PmJobRow, service_id)
+            if job is not None and job.state == "running":
+                job.state, job.stopped_at = "stopped", now()
+        inventory.transition_to(session, row, target, reason=reason, wake=sof.wake)
+
+
+@DBOS.step()
+def settle_bandwidth(sof_name: str, service_id: str, mbps: int) -> None:
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
+        row = sof.service(session, service_id, None)
+        if row.bandwidth_mbps == mbps:
+            return
+        row.bandwidth_mbps = mbps
+        design = dict(row.design)
+        design["mbps"] = mbps
+        row.design = design
+        inventory.announce_changed(session, row, wake=sof.wake)
+
+
+# -- PRESTO segments (step 9a) ------------------------------------------------------------------
+@DBOS.step(**_RETRY)
+def create_segment(sof_name: str, service_id: str, segment: dict[str, Any], mbps: int,
+                   max_delay_ms: float | None) -> str | None:
+    """Ask the ICM for the segment; the reason when it refuses (a PRESTO outage is retried)."""
+    sof = _SOFS[sof_name]
+    request = SegmentRequest(uuid=segment["uuid"], a_sip=segment["a"]["edgePoint"], a_vlan=segment["a"]["vlan"],
+                             z_sip=segment["z"]["edgePoint"], z_vlan=segment["z"]["vlan"], mbps=mbps,
+                             max_delay_ms=max_delay_ms, name=f"{service_id}/{segment['index']}")
+    try:
+        sof.presto.create_connectivity_service(segment["networkDomain"], request)
+    except PrestoRefused as exc:
+        nd = segment["networkDomain"]
+        return f"the {nd} network refused segment {segment['index']}: {exc.body.get('reason', exc)}"
+    return None
+
+
+@DBOS.step(**_RETRY)
+def await_segment(sof_name: str, segment: dict[str, Any]) -> str | None:
+    """Wait until the ICM has configured the segment; the reason when it failed."""
+    sof = _SOFS[sof_name]
+    nd, uuid = segment["networkDomain"], segment["uuid"]
+    service = _poll(sof, lambda: sof.presto.get_connectivity_service(nd, uuid),
+                    lambda s: s.state in ("installed", "failed", "removed"), f"segment {uuid} in {nd}")
+    if service.state == "installed":
+        return None
+    return f"the {nd} network could not activate segment {segment['index']}: {service.reason or service.state}"
+
+
+@DBOS.step(**_RETRY)
+def remove_segment(sof_name: str, segment: dict[str, Any]) -> None:
+    """Take the segment off the network, whatever state it is in; nothing there is fine."""
+    sof = _SOFS[sof_name]
+    nd, uuid = segment["networkDomain"], segment["uuid"]
+
+    def read():  # noqa: ANN202
+        try:
+            return sof.presto.get_connectivity_service(nd, uuid).state
+        except PrestoNotFound:
+            return "absent"
+
+    state = _poll(sof, read, lambda s: s not in ("planned", "modifying"), f"segment {uuid} in {nd}")
+    if state == "installed":
+        sof.presto.delete_connectivity_service(nd, uuid)
+    if state in ("installed", "removing"):
+        _poll(sof, read, lambda s: s in ("removed", "absent"), f"removal of segment {uuid} in {nd}")
+
+
+@DBOS.step(**_RETRY)
+def change_segment(sof_name: str, segment: dict[str, Any], mbps: int) -> str | None:
+    sof = _SOFS[sof_name]
+    nd, uuid = segment["networkDomain"], segment["uuid"]
+    try:
+        sof.presto.update_connectivity_service(nd, uuid, mbps)
+    except PrestoRefused as exc:
+        return f"the {nd} network refused {mbps} Mbit/s on segment {segment['index']}: {exc.body.get('reason', exc)}"
+    service = _poll(sof, lambda: sof.presto.get_connectivity_service(nd, uuid),
+                    lambda s: s.state != "modifying", f"bandwidth change of {uuid} in {nd}")
+    if service.bandwidth_mbps != mbps:
+        return f"the {nd} network kept segment {segment['index']} at {service.bandwidth_mbps} Mbit/s: {service.reason}"
+    return None
+
+
+# -- the partner segment (step 9b) --------------------------------------------------------------
+@DBOS.step(**_RETRY)
+def order_partner(sof_name: str, service_id: str, partner: dict[str, Any], mbps: int,
+                  max_delay_ms: float | None) -> dict[str, Any]:
+    sof = _SOFS[sof_name]
+    access = sof.partner_access.get(partner["party"])
+    if access is None:
+        return {"problem": f"no way to order from partner {partner['party']} is configured in this domain"}
+    request = AccessRequest(idempotency_key=f"{service_id}-access", partner=partner["party"], site=partner["site"],
+                            ce_vlan=partner["ceVlan"], enni=partner["partnerEnni"], s_vlan=partner["sVlan"],
+                            bandwidth_mbps=mbps, max_delay_ms=max_delay_ms)
+    try:
+        reference = access.order(request)
+    except PartnerAccessError as exc:
+        if not exc.refused:
+            raise
+        return {"problem": f"partner {partner['party']} refused the access segment: {exc.reason}"}
+    with sof.database.transaction() as session:
+        row = sof.service(session, service_id, None)
+        row.design = {**row.design, "partner": {**row.design["partner"], "reference": reference}}
+    return {"reference": reference}
+
+
+@DBOS.step(**_RETRY)
+def await_partner(sof_name: str, party: str, reference: str, wanted: str) -> dict[str, Any]:
+    sof = _SOFS[sof_name]
+    access = sof.partner_access[party]
+    status = _poll(sof, lambda: access.status(reference), lambda s: s.state != "inProgress",
+                   f"partner {party} segment {reference}")
+    return asdict(status)
+
+
+@DBOS.step(**_RETRY)
+def modify_partner(sof_name: str, party: str, reference: str, mbps: int, key: str) -> str | None:
+    try:
+        _SOFS[sof_name].partner_access[party].modify(reference, mbps, key)
+    except PartnerAccessError as exc:
+        if not exc.refused:
+            raise
+        return f"partner {party} refused {mbps} Mbit/s: {exc.reason}"
+    return None
+
+
+@DBOS.step(**_RETRY)
+def remove_partner(sof_name: str, party: str, reference: str, key: str) -> None:
+    access = _SOFS[sof_name].partner_access[party]
+    access.remove(reference, key)
+    _poll(_SOFS[sof_name], lambda: access.status(reference), lambda s: s.state in ("removed", "failed"),
+          f"removal of partner {party} segment {reference}")
+
+
+# -- testing and monitoring (steps 11 and 12) ---------------------------------------------------
+@DBOS.step(**_RETRY)
+def test_service(sof_name: str, service_id: str, partner_status: dict[str, Any] | None) -> dict[str, Any]:
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
+        row = sof.service(session, service_id, None)
+        design, mbps = row.design, row.bandwidth_mbps
+    results = []
+    for segment in design["segments"]:
+        test = sof.presto.run_activation_test(segment["networkDomain"], segment["uuid"])
+        results.append(SegmentResult(f"{segment['networkDomain']}/{segment['uuid']}", test.passed, test.delay_ms,
+                                     test.loss_ratio, test.rate_mbps, test.failures))
+    if partner_status is not None:
+        test = partner_status.get("test")
+        name = f"partner/{design['partner']['party']}"
+        results.append(SegmentResult(name, bool(test and test["passed"]), test["delay_ms"], test["loss_ratio"],
+                                     test["rate_mbps"], tuple(test["failures"])) if test else
+                       SegmentResult(name, False, 0.0, 1.0, 0.0, ("the partner reported no test result",)))
+    outcome = combine(results, cir_mbps=mbps, max_delay_ms=design.get("maxDelayMs"))
+    with sof.database.transaction() as session:
+        sof.service(session, service_id, None).test = outcome
+    return outcome
+
+
+@DBOS.step(**_RETRY)
+def start_pm(sof_name: str, service_id: str) -> None:
+    """Proactive PM: record what is monitored and how often, and take the first reading."""
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
+        row = sof.service(session, service_id, None)
+        segments = [{"networkDomain": s["networkDomain"], "uuid": s["uuid"]} for s in row.design["segments"]]
+        partner = (row.design.get("partner") or {}).get("party")
+    counters = {f"{s['networkDomain']}/{s['uuid']}": sof.presto.get_pm_counters(s["networkDomain"], s["uuid"])
+                for s in segments}
+    with sof.database.transaction() as session:
+        job = session.get(PmJobRow, service_id)
+        if job is None:
+            job = PmJobRow(service_id=service_id, started_at=now())
+            session.add(job)
+        job.state, job.interval_s, job.stopped_at = "running", sof.pm_interval_s, None
+        job.monitored = {"metrics": ["frameDelay", "frameLossRatio", "txFrames", "rxFrames", "txOctets", "rxOctets"],
+                         "segments": segments, "partner": partner}
+        job.last_counters, job.last_collected_at = counters, now()
+
+
+@DBOS.step()
+def ordered_bandwidth(sof_name: str, order_id: str, item_id: str) -> int:
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
+        item = next(i for i in sof.items(session, order_id) if i.item_id == item_id)
+    return Sof.new_bandwidth(item.service.get("serviceConfiguration", {}), "")

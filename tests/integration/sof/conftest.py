@@ -1,0 +1,113 @@
+"""A Service Provider domain (demo network) with its SOF served over real HTTP.
+
+The SOF reaches the domain's ICMs over PRESTO on the same port, as it would in production.
+For INTERLUDE the domain is also its own "partner": partner-a's agreement points back at
+this domain, so an off-net end is ordered over real INTERLUDE HTTP from a second SOF order
+in the same process (one DBOS per process forbids two domains here).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from cadenza.interfaces.legato.client import LegatoClient
+from cadenza.interfaces.presto.client import ClientCredentialsToken
+from cadenza.landscape.config import (
+    AddressConfig,
+    ClientConfig,
+    DomainConfig,
+    PartnerConfig,
+    SiteConfig,
+    load_domain_config,
+)
+from cadenza.landscape.domain import ProviderDomain
+from cadenza.sof import Sof, build_sof, interlude_partners, interlude_router, legato_router, resume_sof
+from tests.helpers.servers import free_port, wait_until
+
+DEMO = Path(__file__).parents[3] / "src/cadenza/landscape/demo/sp.yaml"
+PARTNER_SITE = SiteConfig(id="site-pa-7", name="Partner A customer site", address_id="addr-pa-7",
+                          address=AddressConfig(street_nr="7", street_name="Harbour", street_type="Road",
+                                                city="Westport", postcode="9001", country="IE"),
+                          edge_point="uni-west-2-1")
+
+
+def sof_config(base_url: str) -> DomainConfig:
+    config = load_domain_config(DEMO)
+    clients = [*config.clients,
+               ClientConfig(client_id="sp-bus", client_secret="bus-demo-secret", party="cadenza-sp-bus",
+                            role="internal", scopes=["legato"]),
+               ClientConfig(client_id="sp-bus-2", client_secret="bus-demo-secret-2", party="someone-else",
+                            role="internal", scopes=["legato"]),
+               ClientConfig(client_id="peer-sof", client_secret="peer-demo-secret", party="cadenza-sp-peer",
+                            role="internal", scopes=["interlude"])]
+    partners = [PartnerConfig(party="partner-a", name="Partner A (this domain, looped back)", url=base_url,
+                              client_id="peer-sof", client_secret="peer-demo-secret", enni="enni-partner-1",
+                              partner_enni="enni-partner-2", ordering="interlude", cities=["Westport"])]
+    return config.model_copy(update={"clients": clients, "partners": partners, "sites": [PARTNER_SITE]})
+
+
+@dataclass
+class SofLandscape:
+    domain: ProviderDomain
+    sof: Sof
+    base_url: str
+    legato: LegatoClient
+
+    def presto(self, network_domain: str, uuid: str) -> dict[str, Any]:
+        return self.sof.presto.get_connectivity_service(network_domain, uuid).raw
+
+    def wait_for_order(self, order_id: str, *states: str, timeout: float = 120) -> dict[str, Any]:
+        return wait_until(lambda: (o := self.legato.get_service_order(order_id))["state"] in states and o,
+                          timeout=timeout, interval=0.2, what=f"order {order_id} to become {states}")
+
+    def client(self, client_id: str, secret: str) -> httpx.Client:
+        token = ClientCredentialsToken(self.base_url, client_id, secret)()
+        return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def _serve(app: FastAPI, port: int) -> tuple[uvicorn.Server, threading.Thread]:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    return server, thread
+
+
+@pytest.fixture
+def sof_landscape(database_url: str, tmp_path: Path) -> Iterator[SofLandscape]:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    config = sof_config(base_url)
+    domain = ProviderDomain(config, database_url=database_url, var_dir=tmp_path / "sp", netconf_base_port=0)
+    app = domain.start()
+    assert domain.database is not None and domain.dispatcher is not None
+    sof = build_sof(config=config, database=domain.database, presto_base_url=base_url,
+                    token_provider=ClientCredentialsToken(base_url, "sp-sof", "sof-demo-secret-sp"),
+                    dispatcher_wake=domain.dispatcher.wake, partner_access=interlude_partners(config),
+                    poll_interval_s=0.1)
+    app.include_router(legato_router(sof))
+    app.include_router(interlude_router(sof))
+    resume_sof(sof)
+    server, thread = _serve(app, port)
+    legato = LegatoClient(base_url, ClientCredentialsToken(base_url, "sp-bus", "bus-demo-secret"))
+    try:
+        yield SofLandscape(domain, sof, base_url, legato)
+    finally:
+        legato.close()
+        server.should_exit = True
+        thread.join(timeout=10)
+        domain.stop()
