@@ -1,0 +1,35 @@
+"""BUS routers. Each serves one MEF API to both families, CANTATA (customers, scope "cantata")
+and SONATA (buying providers, scope "sonata"), from one implementation; the family decides
+the base path, the scope, and what the caller may see."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from cadenza.bus.catalog import Family
+from cadenza.core.auth import Principal
+from cadenza.core.errors import Unprocessable
+
+__all__ = ["CATALOG_BASE", "ADDRESS_BASE", "SITE_BASE", "viewer", "href", "unprocessable_list"]
+
+CATALOG_BASE: dict[Family, str] = {"cantata": "/mefApi/cantata/productCatalog/v2",
+                                   "sonata": "/mefApi/sonata/productCatalog/v2"}
+ADDRESS_BASE: dict[Family, str] = {"cantata": "/mefApi/cantata/geographicAddressManagement/v1",
+                                   "sonata": "/mefApi/sonata/geographicAddressManagement/v7"}
+SITE_BASE: dict[Family, str] = {"cantata": "/mefApi/cantata/geographicSiteManagement/v1",
+                                "sonata": "/mefApi/sonata/geographicSiteManagement/v7"}
+
+
+def viewer(principal: Principal) -> str | None:
+    """The party whose view the caller gets; None for the domain's own operators, who see all."""
+    return None if principal.is_operator else principal.party
+
+
+def href(request: Request, path: str) -> str:
+    return str(request.base_url).rstrip("/") + path
+
+
+def unprocessable_list(exc: Unprocessable) -> JSONResponse:
+    """Geographic Address/Site Management answer 422 with a list of Error422, not one Error."""
+    return JSONResponse([exc.body()], status_code=exc.status, headers=exc.headers)
