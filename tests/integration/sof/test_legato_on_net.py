@@ -26,7 +26,7 @@ def assert_nothing_left(landscape: SofLandscape) -> None:
         assert session.scalar(select(func.count()).select_from(VlanAllocationRow)) == 0
         assert session.scalar(select(func.count()).select_from(VlanChoiceRow)) == 0
     for name, element in landscape.domain.twin.twin.elements.items():
-        assert dict(element.running().fcs) == {}, f"{name} still holds configuration"
+        assert dict(element.running.fcs) == {}, f"{name} still holds configuration"
 
 
 def test_an_on_net_evc_becomes_active_with_its_connectivity_service_on_the_network(
