@@ -103,3 +103,17 @@ def test_bad_orders_are_answered_with_mef_errors(sof_landscape: SofLandscape) ->
     with sof_landscape.client("peer-sof", "peer-demo-secret") as peer:
         forbidden = peer.get("/mefApi/legato/serviceOrderingManagement/v5/serviceOrder")
         assert forbidden.status_code == 403
+
+
+def test_an_order_cancelled_in_progress_is_rolled_back(sof_landscape: SofLandscape) -> None:
+    for element in ("pe-e4", "pe-w4"):  # slow commits keep the order in progress long enough
+        sof_landscape.domain.twin.twin.element(element).commit_delay_ms = 1500
+    created = sof_landscape.legato.create_service_order(evc_order("uni-east-4-1", 12, "uni-west-4-1", 12, 50))
+    with sof_landscape.client("sp-bus", "bus-demo-secret") as http:
+        cancel = http.post(f"/mefApi/legato/serviceOrderingManagement/v5/serviceOrder/{created['id']}/cancel")
+    assert cancel.status_code == 200, cancel.text
+    done = sof_landscape.wait_for_order(created["id"], "completed", "failed")
+    assert done["state"] == "failed"
+    assert "cancelled" in done["serviceOrderItem"][0]["terminationError"][0]["value"]
+    assert sof_landscape.legato.get_service(done["serviceOrderItem"][0]["service"]["id"])["state"] == "terminated"
+    assert_nothing_left(sof_landscape)
