@@ -121,31 +121,3 @@ def sp_domain(database: Database, *, sites: list[SiteConfig], partners: list[Dom
 def tmp_sqlite(tmp_path: Path, name: str) -> str:
     return f"sqlite:///{tmp_path / (name + '.db')}"
 
-
-def _local_assert_conforms(spec_path: str, path_template: str, method: str, status: int, body: object) -> None:
-    """Validate `body` against the response schema of the official spec (used until the shared
-    tests/helpers/openapi.py lands; same signature)."""
-    import functools
-
-    import jsonschema
-    import yaml
-
-    from tests.helpers.mef import MEF_LSO
-
-    @functools.cache
-    def load(path: str) -> dict:
-        return yaml.safe_load((MEF_LSO / path).read_text())
-
-    spec = load(spec_path)
-    content = spec["paths"][path_template][method]["responses"][str(status)]["content"]
-    schema = next(iter(content.values()))["schema"]
-    validator = jsonschema.Draft4Validator({**schema, "components": spec["components"]})
-    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
-    assert not errors, f"{method.upper()} {path_template} {status} does not conform: " + "; ".join(
-        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5])
-
-
-try:
-    from tests.helpers.openapi import assert_conforms
-except ImportError:  # the shared helper is not there yet
-    assert_conforms = _local_assert_conforms

@@ -16,16 +16,8 @@ from cadenza.bus.quote import quotes as quote_store
 from cadenza.core.db import Database
 from cadenza.core.notifications.rows import OutboxEventRow
 from cadenza.interfaces.sonata.paths import poq_base, poq_spec, quote_base, quote_spec
-from tests.integration.bus.conftest_poq import (
-    SP,
-    Domain,
-    address,
-    assert_conforms,
-    partner_domain,
-    site,
-    sp_domain,
-    tmp_sqlite,
-)
+from tests.helpers.openapi import assert_conforms
+from tests.integration.bus.conftest_poq import SP, Domain, address, partner_domain, site, sp_domain, tmp_sqlite
 
 POQ = poq_base("cantata") + "/productOfferingQualification"
 QUOTE = quote_base("cantata") + "/quote"
