@@ -15,9 +15,19 @@ from cadenza.bus.product_schemas import EPL_EVC, example_configuration
 from cadenza.bus.quote import quotes as quote_store
 from cadenza.core.db import Database
 from cadenza.core.notifications.rows import OutboxEventRow
+from cadenza.interfaces.sonata import SonataClient, SonataHttpError
 from cadenza.interfaces.sonata.paths import poq_base, poq_spec, quote_base, quote_spec
 from tests.helpers.openapi import assert_conforms
-from tests.integration.bus.conftest_poq import SP, Domain, address, partner_domain, site, sp_domain, tmp_sqlite
+from tests.integration.bus.conftest_poq import (
+    BUYER_SECRET,
+    SP,
+    Domain,
+    address,
+    partner_domain,
+    site,
+    sp_domain,
+    tmp_sqlite,
+)
 
 POQ = poq_base("cantata") + "/productOfferingQualification"
 QUOTE = quote_base("cantata") + "/quote"
@@ -231,3 +241,29 @@ def test_quotes_can_be_declined_once_answered_and_not_cancelled_then(one_partner
         declined = acme.post(f"{base}/rejectQuote", json={"quoteId": quote["id"], "reason": "too dear"})
         assert declined.status_code == 200 and declined.json() == {"quoteId": quote["id"], "reason": "too dear"}
         assert acme.get(f"{QUOTE}/{quote['id']}").json()["state"] == "declined"
+
+
+def test_the_sonata_client_maps_seller_errors_and_reuses_its_token(one_partner: tuple[Domain, Domain]) -> None:
+    _, alpha = one_partner
+    with SonataClient(alpha.url, client_id=SP, client_secret=BUYER_SECRET) as sonata:
+        poq = sonata.create_poq({"instantSyncQualification": True, "relatedContactInformation": CONTACT,
+                                 "productOfferingQualificationItem": [{"id": "1", "action": "add", "product": {
+                                     "productOffering": {"id": "access-eline"}, "place": [OFF_NET]}}]})
+        assert poq["productOfferingQualificationItem"][0]["serviceabilityConfidence"] == "green"
+        token = sonata._credentials.token()
+        assert sonata.get_poq(poq["id"]) == poq
+        listing = sonata.list_poqs(state="done.ready")
+        assert [p["id"] for p in listing.items] == [poq["id"]] and listing.total == 1
+        assert sonata._credentials.token() == token  # one token for the whole conversation
+        with pytest.raises(SonataHttpError) as missing:
+            sonata.get_quote("no-such-quote")
+        assert (missing.value.status, missing.value.code) == (404, "notFound")
+        with pytest.raises(SonataHttpError) as refused:
+            sonata.create_quote({"instantSyncQuote": True, "buyerRequestedQuoteLevel": "firm",
+                                 "quoteItem": [{"id": "1", "action": "add", "product": {
+                                     "productOffering": {"id": "epl"}, "place": [OFF_NET]}}]})
+        assert refused.value.status == 422 and refused.value.property_path == "/quoteItem/0/product/productOffering/id"
+    with SonataClient(alpha.url, client_id=SP, client_secret="not-the-secret") as stranger, \
+            pytest.raises(SonataHttpError) as denied:
+        stranger.get_poq(poq["id"])
+    assert denied.value.status == 401
