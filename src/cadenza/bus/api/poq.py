@@ -7,9 +7,9 @@ A customer (CANTATA) or buying provider (SONATA) sees only its own POQs; an oper
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Response, params
+from fastapi import APIRouter, Body, Depends, Response, params
 from fastapi.responses import JSONResponse
 
 from cadenza.bus.poq import Qualifications
@@ -23,7 +23,7 @@ from cadenza.interfaces.sonata.paths import POQ_EVENTS, Family, poq_base, poq_li
 
 __all__ = ["poq_router", "poq_listener"]
 
-POQ_STATES = ("acknowledged", "terminatedWithError", "inProgress", "done.unableToProvide", "done.ready")
+PoqState = Literal["acknowledged", "terminatedWithError", "inProgress", "done.unableToProvide", "done.ready"]
 
 
 def _object(payload: Any) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def poq_router(qualifications: Qualifications, hub_store: HubStore) -> APIRouter
 
     @router.get(f"{base}/productOfferingQualification", operation_id=f"{family}.listProductOfferingQualification")
     def list_poq(response: Response, page: Page = Depends(page_params),
-                 state: str | None = Query(None, enum=list(POQ_STATES)),  # type: ignore[call-overload]
+                 state: PoqState | None = None,
                  externalId: str | None = None, projectId: str | None = None,  # noqa: N803 - spec names
                  principal: Principal = Depends(caller)) -> list[dict[str, Any]]:
         items, total = qualifications.list(party=owner(principal), state=state, offset=page.offset,

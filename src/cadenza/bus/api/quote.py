@@ -7,12 +7,12 @@ A customer (CANTATA) or buying provider (SONATA) sees only its own quotes; an op
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Response, params
+from fastapi import APIRouter, Body, Depends, Response, params
 from fastapi.responses import JSONResponse
 
-from cadenza.bus.quote import QUOTE_TRANSITIONS, Quotes
+from cadenza.bus.quote import Quotes
 from cadenza.core.auth import Principal, require
 from cadenza.core.errors import BadRequest, Unprocessable
 from cadenza.core.notifications.hub import hub_router
@@ -22,6 +22,10 @@ from cadenza.core.paging import Page, page_params, set_count_headers
 from cadenza.interfaces.sonata.paths import QUOTE_EVENTS, Family, quote_base, quote_listener_base
 
 __all__ = ["quote_router", "quote_listener"]
+
+QuoteState = Literal["accepted", "acknowledged", "answered", "approved.orderable", "approved.orderableAlternate",
+                     "cancelled", "unableToProvide", "declined", "expired", "inProgress", "inProgress.draft",
+                     "rejected"]
 
 
 def _object(payload: Any, what: str) -> dict[str, Any]:
@@ -52,9 +56,9 @@ def quote_router(quotes: Quotes, hub_store: HubStore) -> APIRouter:
 
     @router.get(f"{base}/quote", operation_id=f"{family}.listQuote")
     def list_quote(response: Response, page: Page = Depends(page_params),
-                   state: str | None = Query(None, enum=sorted(QUOTE_TRANSITIONS)),  # type: ignore[call-overload]
+                   state: QuoteState | None = None,
                    externalId: str | None = None, projectId: str | None = None,  # noqa: N803 - spec names
-                   quoteLevel: str | None = None,  # noqa: N803
+                   quoteLevel: Literal["budgetary", "firmSubjectToFeasibilityCheck", "firm"] | None = None,  # noqa: N803
                    principal: Principal = Depends(caller)) -> list[dict[str, Any]]:
         items, total = quotes.list(party=owner(principal), state=state, offset=page.offset, limit=page.limit,
                                    filters={"externalId": externalId, "projectId": projectId,
