@@ -60,7 +60,11 @@ class Fields:
         return self.key() == other.key() and country == other_country and postcodes_agree
 
     def likeness(self, other: Fields) -> float:
-        return SequenceMatcher(None, self.key(), other.key()).ratio()
+        """0..1, led by the street: a neighbour on the same street is alike, the next street is not."""
+        street = SequenceMatcher(None, normalize(f"{self.street_name} {self.street_type or ''}"),
+                                 normalize(f"{other.street_name} {other.street_type or ''}")).ratio()
+        city = SequenceMatcher(None, normalize(self.city), normalize(other.city)).ratio()
+        return 0.6 * street + 0.3 * city + 0.1 * (normalize(self.street_nr) == normalize(other.street_nr))
 
 
 @dataclass(frozen=True, slots=True)
