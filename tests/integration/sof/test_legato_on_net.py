@@ -92,14 +92,15 @@ def test_bad_orders_are_answered_with_mef_errors(sof_landscape: SofLandscape) ->
     with sof_landscape.client("sp-bus", "bus-demo-secret") as http:
         unknown = http.post("/mefApi/legato/serviceOrderingManagement/v5/serviceOrder",
                             json=evc_order("uni-nowhere", 5, "uni-west-1-1", 5, 10))
-        assert unknown.status_code == 422 and unknown.json()["code"] == "referenceNotFound"
-        assert unknown.json()["propertyPath"].endswith("/endPoints/0/uni")
+        assert unknown.status_code == 422 and unknown.json()[0]["code"] == "referenceNotFound"
+        assert unknown.json()[0]["propertyPath"].endswith("/endPoints/0/uni")
+        assert_valid(ORDER_SPEC_FILE, "Error422", unknown.json(), many=True)
         missing = http.post("/mefApi/legato/serviceOrderingManagement/v5/serviceOrder",
                             json={"serviceOrderItem": []})
         assert missing.status_code == 422
         not_active = http.post("/mefApi/legato/serviceOrderingManagement/v5/serviceOrder",
                                json=service_order(delete_item("1", "no-such-service")))
-        assert not_active.status_code == 422 and not_active.json()["code"] == "referenceNotFound"
+        assert not_active.status_code == 422 and not_active.json()[0]["code"] == "referenceNotFound"
     with sof_landscape.client("peer-sof", "peer-demo-secret") as peer:
         forbidden = peer.get("/mefApi/legato/serviceOrderingManagement/v5/serviceOrder")
         assert forbidden.status_code == 403

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from cadenza.core.auth import Principal, require
@@ -53,9 +54,15 @@ def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str) -> APIRou
             services = {i.service_id: sof.service(session, i.service_id, None) for i in items}
             return order_view(order, items, services)
 
-    @router.post(f"{orders_base}/serviceOrder", status_code=201, operation_id=f"{interface}.createServiceOrder")
-    def create_service_order(payload: Any = Body(..., media_type=JSON), principal: Principal = caller) -> dict:
-        order = sof.accept(interface, principal.party, _parse(payload))
+    @router.post(f"{orders_base}/serviceOrder", status_code=201, response_model=None,
+                 operation_id=f"{interface}.createServiceOrder")
+    def create_service_order(payload: Any = Body(..., media_type=JSON),
+                             principal: Principal = caller) -> dict | JSONResponse:
+        try:
+            order = sof.accept(interface, principal.party, _parse(payload))
+        except Unprocessable as exc:
+            # createServiceOrder is the one Legato operation whose 422 body is a list of errors
+            return JSONResponse([exc.body()], status_code=422)
         fulfilment.submit(sof, order.id)
         return render(order.id, None)
 
