@@ -17,7 +17,6 @@ from cadenza.bus.catalog import Catalog
 from cadenza.bus.partners import PartnerDirectory
 from cadenza.bus.poq import Qualifications
 from cadenza.bus.quote import Quotes
-from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.serviceability import Serviceability
 from cadenza.core.auth import Authenticator, ClientRegistry, TokenIssuer, token_router
 from cadenza.core.db import Database
@@ -59,19 +58,12 @@ class Domain:
 def open_database(url: str) -> Database:
     database = Database(url)
     migrate(database)
-    ensure_bus_table(database)
     return database
-
-
-def ensure_bus_table(database: Database) -> None:
-    # The BUS table until its migration lands; checkfirst keeps this harmless afterwards.
-    BusResourceRow.__table__.create(database.engine, checkfirst=True)  # type: ignore[attr-defined]
 
 
 def build_app(database: Database, *, party: str, sites: list[SiteConfig], partners: list[PartnerConfig],
               clients: list[tuple[str, str, str, str, list[str]]], price_factor: float = 1.0
               ) -> tuple[FastAPI, dict[str, Quotes], PartnerDirectory]:
-    ensure_bus_table(database)
     registry = ClientRegistry(database)
     for client_id, secret, client_party, role, scopes in clients:
         registry.register(client_id, secret, party=client_party, role=role, scopes=scopes)
