@@ -18,6 +18,8 @@ from cadenza.bus.ordering import order_plan, plans
 from cadenza.bus.product_inventory import new_product, product_transition, products
 from cadenza.bus.product_order import family, item_transition, order_transition, orders
 from cadenza.bus.runtime import Bus, bus_of
+from cadenza.bus.sonata_access import TEST_MILESTONE
+from cadenza.core.clock import iso
 from cadenza.core.trace import record
 from cadenza.core.workflows import start_once
 from cadenza.interfaces.legato import builders
@@ -166,11 +168,32 @@ def item_done(domain: str, order_id: str, work: dict[str, Any], outcome: dict[st
                    f"serviceOrder {outcome.get('serviceOrder')} completed: service {outcome['service']} active")
             if work["action"] == "add":
                 products.get(session, plan["work"][work["item"]]["product_id"], None).external_key = outcome["service"]
+            if work.get("kind") == "access" and work["action"] == "add":
+                _report_test(session, bus, row, work["item"], outcome["service"])
         else:
             _trace(bus, session, order_id, "13", "LEGATO", "SOF-sp", "BUS-sp",
                    f"serviceOrder {outcome.get('serviceOrder')} {outcome['state']}", outcome.get("reason"))
             item_transition(session, row, work["item"], "failed", reason=outcome.get("reason"), wake=bus.wake,
                             error={"code": "otherIssue", "value": (outcome.get("reason") or "")[:255]})
+
+
+def _report_test(session: Any, bus: Bus, row: Any, item_id: str, service_id: str) -> None:
+    """Tell the buyer how the segment tested (as a milestone of its order item), so its SOF can
+    include it in the end-to-end result (step 11)."""
+    test = (bus.legato.get_service(service_id).get("serviceConfiguration") or {}).get("cadenzaActivationTest")
+    if not test:
+        return
+    document = dict(row.document)
+    items = [dict(i) for i in document["productOrderItem"]]
+    for item in items:
+        if item["id"] == item_id:
+            item["milestone"] = [*item.get("milestone", []), {
+                "name": TEST_MILESTONE, "date": iso(),
+                "note": (f"result={test['result']} frameDelayMs={test['frameDelayMs']} "
+                                f"frameLossRatio={test['frameLossRatio']} "
+                                f"informationRateMbps={test['informationRateMbps']}")}]
+    document["productOrderItem"] = items
+    orders.save(row, document)
 
 
 @DBOS.step()
