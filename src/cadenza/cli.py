@@ -46,7 +46,8 @@ def domain_up(
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cfg = load_domain_config(config)
-    domain = ProviderDomain(cfg, database_url=database_url, driver=driver, netconf_base_port=netconf_base_port)
+    domain = ProviderDomain(cfg, database_url=database_url, driver=driver, netconf_base_port=netconf_base_port,
+                            public_url=f"http://{cfg.host}:{port or cfg.port}")
     with console.status(f"starting {cfg.name}: {sum(len(n.elements) for n in cfg.network_domains)} elements"):
         api = domain.start()
     url = f"http://{cfg.host}:{port or cfg.port}"

@@ -37,7 +37,7 @@ def workflow_id(order_id: str) -> str:
 
 
 def submit_order(bus: Bus, order_id: str) -> None:
-    start_once(fulfil, workflow_id(order_id), bus.name, order_id)
+    start_once(fulfil_product_order, workflow_id(order_id), bus.name, order_id)
 
 
 def cancel_requested(order_id: str) -> None:
@@ -60,7 +60,7 @@ def _trace(bus: Bus, session: Any, order_id: str, step: str, rp: str, source: st
 
 # -- steps ----------------------------------------------------------------------------------
 @DBOS.step()
-def begin(domain: str, order_id: str) -> dict[str, Any]:
+def begin_order(domain: str, order_id: str) -> dict[str, Any]:
     bus = bus_of(domain)
     with bus.database.transaction() as session:
         row = orders.get(session, order_id, None)
@@ -197,7 +197,7 @@ def _report_test(session: Any, bus: Bus, row: Any, item_id: str, service_id: str
 
 
 @DBOS.step()
-def finish(domain: str, order_id: str, target: str, reason: str | None) -> None:
+def finish_order(domain: str, order_id: str, target: str, reason: str | None) -> None:
     """Step 14: the order's end state and its products, all in one transaction."""
     bus = bus_of(domain)
     with bus.database.transaction() as session:
@@ -269,8 +269,8 @@ def _rollback(domain: str, order_id: str, delivered: list[dict[str, Any]]) -> No
 
 
 @DBOS.workflow()
-def fulfil(domain: str, order_id: str) -> str:
-    plan = begin(domain, order_id)
+def fulfil_product_order(domain: str, order_id: str) -> str:
+    plan = begin_order(domain, order_id)
     delivered: list[dict[str, Any]] = []
     failure: str | None = None
     cancelled = False
@@ -301,7 +301,8 @@ def fulfil(domain: str, order_id: str) -> str:
     if failure or cancelled:
         _rollback(domain, order_id, delivered)
         target = "cancelled" if cancelled and not failure else "failed"
-        finish(domain, order_id, target, failure or "Cancelled at the customer's request; everything was released")
+        reason = failure or "Cancelled at the customer's request; everything was released"
+        finish_order(domain, order_id, target, reason)
         return target
-    finish(domain, order_id, "completed", None)
+    finish_order(domain, order_id, "completed", None)
     return "completed"

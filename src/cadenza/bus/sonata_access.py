@@ -19,7 +19,8 @@ from typing import Any
 from cadenza.bus.product_schemas import ACCESS_ELINE_OVC, example_configuration
 from cadenza.bus.store import ResourceStore
 from cadenza.core.db import Database
-from cadenza.interfaces.sonata.client import SonataClient, SonataError, SonataHttpError
+from cadenza.interfaces.sonata.client import SonataClient
+from cadenza.interfaces.sonata.errors import SonataError, SonataHttpError
 from cadenza.sof.partner_access import AccessRequest, AccessStatus, PartnerAccessError, SegmentTestResult
 
 __all__ = ["SonataAccess", "partner_orders", "access_eline_item", "TEST_MILESTONE"]

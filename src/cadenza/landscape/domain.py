@@ -4,6 +4,7 @@ the HTTP application serving its reference points. The only place concrete parts
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,8 +27,10 @@ from cadenza.icm.api.presto import presto_router
 from cadenza.icm.service import Icm
 from cadenza.icm.topology import Topology
 from cadenza.interfaces.presto.paths import STATE_CHANGE_EVENT, events_api, icm_base
+from cadenza.landscape.business import Business, build_business
 from cadenza.landscape.config import DomainConfig
 from cadenza.landscape.database import migrate
+from cadenza.landscape.trace_api import trace_router
 
 __all__ = ["ProviderDomain"]
 
@@ -38,7 +41,8 @@ class ProviderDomain:
     """Everything one organisation runs, built from its YAML description."""
 
     def __init__(self, config: DomainConfig, *, database_url: str | None = None, var_dir: Path | None = None,
-                 driver: str | None = None, netconf_base_port: int | None = None) -> None:
+                 driver: str | None = None, netconf_base_port: int | None = None,
+                 public_url: str | None = None) -> None:
         env = settings()
         self.config = config
         self.var_dir = (var_dir or env.var_dir / config.name).resolve()
@@ -51,6 +55,10 @@ class ProviderDomain:
         self.twin: TwinRuntime | None = None
         self.icms: dict[str, Icm] = {}
         self.dispatcher: OutboxDispatcher | None = None
+        # Where this domain answers: its entities reach each other over their reference points here.
+        self.public_url = public_url or f"http://{config.host}:{config.port}"
+        self.business: Business | None = None
+        self._stopping = threading.Event()
 
     def start(self) -> FastAPI:
         self.database = Database(self.database_url)
@@ -68,7 +76,11 @@ class ProviderDomain:
         for client in self.config.clients:
             registry.register(client.client_id, client.client_secret, party=client.party, role=client.role,
                               scopes=client.scopes)
+        self.hubs = HubStore(self.database)
+        self.business = build_business(self.config, self.database, public_url=self.public_url, hubs=self.hubs,
+                                       wake=self.dispatcher.wake)
         launch_workflows(f"cadenza-{self.config.name}", self.database_url)
+        self.business.after_launch()
         for icm in self.icms.values():
             resumed = activation.resume_all(icm)
             if resumed:
@@ -79,12 +91,19 @@ class ProviderDomain:
         assert self.database is not None and self.twin is not None and self.dispatcher is not None
         dispatcher = self.dispatcher
 
+        business = self.business
+        assert business is not None
+
         @asynccontextmanager
         async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
             await dispatcher.start()
+            partners = threading.Thread(target=business.subscribe_to_partners, args=(self._stopping,), daemon=True,
+                                        name="partner-hubs")
+            partners.start()
             try:
                 yield
             finally:
+                self._stopping.set()
                 await dispatcher.stop()
 
         app = FastAPI(title=f"Cadenza: {self.config.party.name}", version="0.1.0", lifespan=lifespan)
@@ -94,7 +113,10 @@ class ProviderDomain:
         install_audit(app, self.database)
         app.include_router(token_router())
         app.include_router(twin_router(self.twin.twin))
-        hubs = HubStore(self.database)
+        hubs = self.hubs
+        for router in business.routers:
+            app.include_router(router)
+        app.include_router(trace_router(self.database))
         for name, icm in self.icms.items():
             app.include_router(presto_router(icm))
             app.include_router(hub_router(api=events_api(name), base_path=icm_base(name), scope="presto",
@@ -108,6 +130,7 @@ class ProviderDomain:
         return app
 
     def stop(self) -> None:
+        self._stopping.set()
         shutdown_workflows()
         if self.twin is not None:
             self.twin.close()

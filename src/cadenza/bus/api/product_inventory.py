@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Response
 
 from cadenza.bus.billing import accept_product
-from cadenza.bus.product_inventory import STATUS_TRANSITIONS, products
+from cadenza.bus.product_inventory import products
 from cadenza.bus.product_order import Family
 from cadenza.bus.runtime import Bus
 from cadenza.core.auth import Principal, require
 from cadenza.core.paging import Page, page_params, set_count_headers
 
 __all__ = ["product_inventory_router"]
+
+ProductStatus = Literal["active", "active.pendingChange", "cancelled", "pendingActive", "pendingTerminate",
+                        "suspended", "suspendedPendingTerminate", "terminated"]
 
 
 def product_inventory_router(bus: Bus, fam: Family) -> APIRouter:
@@ -22,7 +27,7 @@ def product_inventory_router(bus: Bus, fam: Family) -> APIRouter:
         return None if principal.is_operator else principal.party
 
     @router.get("/product")
-    def list_products(response: Response, status: str | None = Query(None, enum=list(STATUS_TRANSITIONS)),
+    def list_products(response: Response, status: ProductStatus | None = None,
                       productOrderId: str | None = None, page: Page = Depends(page_params),  # noqa: N803
                       principal: Principal = caller) -> list[dict]:
         with bus.database.transaction() as session:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Response
 
 from cadenza.bus import fulfilment
 from cadenza.bus.cancellation import request_cancellation
@@ -22,8 +22,9 @@ __all__ = ["product_order_router", "ORDER_EVENT_TYPES"]
 ORDER_EVENT_TYPES = ("productOrderStateChangeEvent", "productOrderItemStateChangeEvent",
                      "productOrderItemExpectedCompletionDateSet", "productSpecificProductOrderItemMilestoneEvent",
                      "cancelProductOrderStateChangeEvent")
-ORDER_STATES = ("acknowledged", "assessingCancellation", "cancelled", "completed", "failed", "held.assessingCharge",
-                "inProgress", "partial", "pending.assessingModification", "pendingCancellation", "rejected")
+OrderState = Literal["acknowledged", "assessingCancellation", "cancelled", "completed", "failed",
+                     "held.assessingCharge", "inProgress", "partial", "pending.assessingModification",
+                     "pendingCancellation", "rejected"]
 
 
 def _check_create(payload: Any) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
         return document
 
     @router.get("/productOrder")
-    def list_product_orders(response: Response, state: str | None = Query(None, enum=list(ORDER_STATES)),
+    def list_product_orders(response: Response, state: OrderState | None = None,
                             externalId: str | None = None, page: Page = Depends(page_params),  # noqa: N803
                             principal: Principal = caller) -> list[dict]:
         with bus.database.transaction() as session:

@@ -1,0 +1,156 @@
+"""Wiring the Business Applications and Service Orchestration of a provider domain: their
+clients to each other (LEGATO, PRESTO over this domain's own HTTP address), to partners
+(SONATA, INTERLUDE), their routers and their standing subscriptions."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from cadenza.bus import fulfilment
+from cadenza.bus.address import AddressBook
+from cadenza.bus.api.address import address_router
+from cadenza.bus.api.catalog import catalog_router
+from cadenza.bus.api.legato_listener import LISTENER_PREFIX, legato_listener_router
+from cadenza.bus.api.poq import poq_router
+from cadenza.bus.api.product_inventory import product_inventory_router
+from cadenza.bus.api.product_order import product_order_router
+from cadenza.bus.api.quote import quote_router
+from cadenza.bus.api.site import site_router
+from cadenza.bus.catalog import Catalog
+from cadenza.bus.ordering import OfferingRules
+from cadenza.bus.partner_choice import PartnerChooser
+from cadenza.bus.partners import PartnerDirectory
+from cadenza.bus.poq import Qualifications
+from cadenza.bus.product_order import CANTATA, SONATA, orders
+from cadenza.bus.product_schemas import validate_product_configuration
+from cadenza.bus.quote import Quotes
+from cadenza.bus.runtime import Bus, register
+from cadenza.bus.serviceability import Serviceability
+from cadenza.bus.site import SiteDirectory
+from cadenza.bus.sonata_access import SonataAccess
+from cadenza.core.db import Database
+from cadenza.core.notifications.listener import listener_router
+from cadenza.core.notifications.store import HubStore
+from cadenza.interfaces.legato.client import LegatoClient
+from cadenza.interfaces.presto.client import ClientCredentialsToken
+from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
+from cadenza.landscape.config import DomainConfig
+from cadenza.sof.api.interlude import interlude_router
+from cadenza.sof.api.legato import legato_router
+from cadenza.sof.runtime import build_sof, interlude_partners, resume_sof
+from cadenza.sof.service import Sof
+
+__all__ = ["Business", "build_business"]
+
+log = logging.getLogger(__name__)
+PARTNER_LISTENER_PREFIX = "/cadenza/bus/sonata"
+
+
+@dataclass
+class Business:
+    bus: Bus
+    sof: Sof
+    routers: list[APIRouter]
+    qualifications: list[Qualifications]
+    quotes: list[Quotes]
+    sonata_access: dict[str, SonataAccess]
+    directory: PartnerDirectory
+    public_url: str
+
+    def after_launch(self) -> None:
+        """Once DBOS runs: resume what a crash interrupted."""
+        resumed = resume_sof(self.sof)
+        with self.bus.database.transaction() as session:
+            waiting, _ = orders.list(session, None, state="acknowledged", limit=10_000)
+            waiting_ids = [row.id for row in waiting]
+        for order_id in waiting_ids:
+            fulfilment.submit_order(self.bus, order_id)
+        for store in (*self.qualifications, *self.quotes):
+            store.resume()
+        log.info("%s: resumed %d service orders and %d product orders", self.bus.name, resumed, len(waiting_ids))
+
+    def subscribe_to_partners(self, stop: threading.Event) -> None:
+        """Register at every SONATA partner's hub (they may start after us: keep trying)."""
+        pending = dict(self.sonata_access)
+        while pending and not stop.is_set():
+            for party in list(pending):
+                callback = f"{self.public_url}{PARTNER_LISTENER_PREFIX}/{party}"
+                try:
+                    client = self.directory.client(party)
+                    client.register_listener("productOrder", callback)
+                    pending.pop(party)
+                    log.info("subscribed to %s product order events", party)
+                except Exception as exc:  # the partner is not up yet
+                    log.debug("partner %s hub not reachable yet: %s", party, exc)
+            stop.wait(2.0)
+
+
+def _internal_client(config: DomainConfig) -> tuple[str, str]:
+    client = next((c for c in config.clients if c.role == "internal"), None)
+    if client is None:
+        raise ValueError(f"domain {config.name} declares no internal client (role: internal) for its SOF and BUS")
+    return client.client_id, client.client_secret
+
+
+def _partner_listener(access: SonataAccess, directory: PartnerDirectory) -> APIRouter:
+    async def on_event(_event_type: str, event: dict[str, Any]) -> None:
+        order_id = (event.get("event") or {}).get("id")
+        if order_id:
+            # the event says what changed; what it changed to is read from the partner itself
+            order = await run_in_threadpool(directory.client(access.party).get_product_order, order_id)
+            await run_in_threadpool(access.remember, order)
+
+    return listener_router(f"{PARTNER_LISTENER_PREFIX}/{access.party}{PRODUCT_ORDER_LISTENER_BASE}", on_event)
+
+
+def build_business(config: DomainConfig, database: Database, *, public_url: str, hubs: HubStore,
+                   wake: Callable[[], None]) -> Business:
+    client_id, secret = _internal_client(config)
+    token = ClientCredentialsToken(public_url, client_id, secret)
+    catalog = Catalog(price_factor=config.price_factor)
+    directory = PartnerDirectory.from_config(config)
+    contact = {"role": "buyerContactInformation", "name": f"{config.party.name} order desk",
+               "emailAddress": f"orders@{config.party.id}.example", "number": "+1-555-0100"}
+    sonata_access = {p.party: SonataAccess(party=p.party, client=directory.client(p.party), database=database,
+                                           contact=contact) for p in config.partners if p.ordering == "sonata"}
+    sof = build_sof(config=config, database=database, presto_base_url=public_url, token_provider=token,
+                    dispatcher_wake=wake, partner_access={**interlude_partners(config), **sonata_access})
+    serviceability = Serviceability(list(config.sites), directory, currency=catalog.currency)
+    rules = OfferingRules(kind_of=catalog.kind_of,
+                          validate=lambda c, p: validate_product_configuration(c, pointer=p))
+
+    def price(offering: str, mbps: int, off_net: bool) -> dict[str, Any]:
+        charge = catalog.price(offering, mbps)
+        return {"nrc": charge.nrc, "mrc": charge.mrc, "currency": charge.currency}
+
+    bus = Bus(config=config, database=database, legato=LegatoClient(public_url, token), rules=rules, wake=wake,
+              partners=PartnerChooser(serviceability), price=price)
+    register(bus)
+    if not hubs.subscriptions(api="legato.serviceOrder", party=config.party.id):
+        hubs.subscribe(api="legato.serviceOrder", party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",
+                       query=None, event_types=[])
+    book = AddressBook(config)
+    sites = SiteDirectory(config, book)
+    deferred = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bus-deferred")
+    routers: list[APIRouter] = [legato_router(sof), interlude_router(sof), legato_listener_router(bus)]
+    qualifications, quotes = [], []
+    for fam in (CANTATA, SONATA):
+        poq = Qualifications(database, serviceability, catalog, family=fam.name, wake=wake, defer=deferred.submit)
+        quote = Quotes(database, serviceability, catalog, family=fam.name, wake=wake, defer=deferred.submit)
+        qualifications.append(poq)
+        quotes.append(quote)
+        routers += [catalog_router(catalog, api_family=fam.name, hub_store=hubs),
+                    address_router(book, api_family=fam.name), site_router(sites, api_family=fam.name),
+                    poq_router(poq, hubs), quote_router(quote, hubs), product_order_router(bus, fam, hubs),
+                    product_inventory_router(bus, fam)]
+    routers += [_partner_listener(access, directory) for access in sonata_access.values()]
+    return Business(bus, sof, routers, qualifications, quotes, sonata_access, directory, public_url)
+
