@@ -23,7 +23,7 @@ from cadenza.core.clock import iso
 from cadenza.core.trace import record
 from cadenza.core.workflows import start_once
 from cadenza.interfaces.legato import builders
-from cadenza.interfaces.legato.client import LegatoError
+from cadenza.interfaces.legato.client import LegatoRejected
 
 __all__ = ["submit_order", "cancel_requested", "service_order_event", "workflow_id", "TOPIC"]
 
@@ -108,6 +108,11 @@ def choose_partners(domain: str, order_id: str, item_id: str) -> dict[str, Any]:
     return work
 
 
+def _partner_site(address: dict[str, Any]) -> dict[str, str]:
+    """The address fields the SOF's placement hint takes (docs/legato-profile.md)."""
+    return {k: v for k, v in address.items() if k in ("streetNr", "streetName", "city", "postcode", "country")}
+
+
 def _service_order_payload(order_id: str, work: dict[str, Any]) -> dict[str, Any]:
     external = f"{order_id}/{work['item']}"
     if work["action"] == "delete":
@@ -123,7 +128,7 @@ def _service_order_payload(order_id: str, work: dict[str, Any]) -> dict[str, Any
         item = builders.add_evc_item("1", config, name=external)
     else:
         ends = [builders.on_net(e["edge_point"], e["ce_vlan"]) if e["edge_point"]
-                else builders.off_net(e["partner"], address=e["address"], ce_vlan=e["ce_vlan"])
+                else builders.off_net(e["partner"], address=_partner_site(e["address"]), ce_vlan=e["ce_vlan"])
                 for e in work["ends"]]
         item = builders.add_evc_item("1", builders.evc_configuration(*ends, bandwidth_mbps=work["mbps"],
                                                                       identifier=external), name=external)
@@ -131,17 +136,23 @@ def _service_order_payload(order_id: str, work: dict[str, Any]) -> dict[str, Any
 
 
 @DBOS.step(retries_allowed=True, max_attempts=8, interval_seconds=1.0, backoff_rate=2.0)
-def request_service(domain: str, order_id: str, work: dict[str, Any]) -> str:
-    """Step 7 (BUS -> LEGATO -> SOF). The externalId makes a retried step find its order."""
+def request_service(domain: str, order_id: str, work: dict[str, Any]) -> dict[str, str]:
+    """Step 7 (BUS -> LEGATO -> SOF). The externalId makes a retried step find its order; a
+    refusal is an answer (returned), an outage is retried."""
     bus = bus_of(domain)
     payload = _service_order_payload(order_id, work)
     existing = bus.legato.list_service_orders(externalId=payload["externalId"])
-    created = existing[0] if existing else bus.legato.create_service_order(payload)
+    try:
+        created = existing[0] if existing else bus.legato.create_service_order(payload)
+    except LegatoRejected as exc:
+        with bus.database.transaction() as session:
+            _trace(bus, session, order_id, "7", "LEGATO", "BUS-sp", "SOF-sp", "POST serviceOrder refused", exc.reason)
+        return {"error": f"service orchestration refused item {work['item']}: {exc.reason}"}
     bus.services[created["id"]] = order_id
     with bus.database.transaction() as session:
         _trace(bus, session, order_id, "7", "LEGATO", "BUS-sp", "SOF-sp",
                f"POST serviceOrder ({work['action']} {work.get('kind', '')}) -> {created['id']}")
-    return created["id"]
+    return {"id": created["id"]}
 
 
 @DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0)
@@ -264,8 +275,9 @@ def _rollback(domain: str, order_id: str, delivered: list[dict[str, Any]]) -> No
         if work["action"] != "add" or not work.get("service_id"):
             continue
         undo = {**work, "action": "delete", "item": f"{work['item']}-rollback"}
-        service_order_id = request_service(domain, order_id, undo)
-        _await_service_order(domain, order_id, service_order_id)
+        requested = request_service(domain, order_id, undo)
+        if "id" in requested:
+            _await_service_order(domain, order_id, requested["id"])
 
 
 @DBOS.workflow()
@@ -286,12 +298,11 @@ def fulfil_product_order(domain: str, order_id: str) -> str:
             if "error" in work:
                 failure = work["error"]
                 break
-        try:
-            service_order_id = request_service(domain, order_id, work)
-        except LegatoError as exc:
-            failure = f"Service orchestration refused item {item_id}: {exc}"
+        requested = request_service(domain, order_id, work)
+        if "error" in requested:
+            failure = requested["error"]
             break
-        outcome, cancel_seen = _await_service_order(domain, order_id, service_order_id)
+        outcome, cancel_seen = _await_service_order(domain, order_id, requested["id"])
         cancelled = cancelled or cancel_seen
         item_done(domain, order_id, work, outcome)
         if outcome["state"] != "completed":
