@@ -169,6 +169,11 @@ def service_order_state(domain: str, service_order_id: str) -> dict[str, Any]:
 @DBOS.step()
 def item_done(domain: str, order_id: str, work: dict[str, Any], outcome: dict[str, Any]) -> None:
     bus = bus_of(domain)
+    test = None
+    if outcome["state"] == "completed" and work.get("kind") == "access" and work["action"] == "add":
+        # read before the transaction: no call to another entity while holding the database
+        service = bus.legato.get_service(outcome["service"])
+        test = (service.get("serviceConfiguration") or {}).get("cadenzaActivationTest")
     with bus.database.transaction() as session:
         row = orders.get(session, order_id, None)
         plan = order_plan(session, order_id)
@@ -179,8 +184,8 @@ def item_done(domain: str, order_id: str, work: dict[str, Any], outcome: dict[st
                    f"serviceOrder {outcome.get('serviceOrder')} completed: service {outcome['service']} active")
             if work["action"] == "add":
                 products.get(session, plan["work"][work["item"]]["product_id"], None).external_key = outcome["service"]
-            if work.get("kind") == "access" and work["action"] == "add":
-                _report_test(session, bus, row, work["item"], outcome["service"])
+            if test:
+                _report_test(row, work["item"], test)
         else:
             _trace(bus, session, order_id, "13", "LEGATO", "SOF-sp", "BUS-sp",
                    f"serviceOrder {outcome.get('serviceOrder')} {outcome['state']}", outcome.get("reason"))
@@ -188,12 +193,9 @@ def item_done(domain: str, order_id: str, work: dict[str, Any], outcome: dict[st
                             error={"code": "otherIssue", "value": (outcome.get("reason") or "")[:255]})
 
 
-def _report_test(session: Any, bus: Bus, row: Any, item_id: str, service_id: str) -> None:
+def _report_test(row: Any, item_id: str, test: dict[str, Any]) -> None:
     """Tell the buyer how the segment tested (as a milestone of its order item), so its SOF can
     include it in the end-to-end result (step 11)."""
-    test = (bus.legato.get_service(service_id).get("serviceConfiguration") or {}).get("cadenzaActivationTest")
-    if not test:
-        return
     document = dict(row.document)
     items = [dict(i) for i in document["productOrderItem"]]
     for item in items:

@@ -27,7 +27,7 @@ from cadenza.interfaces.presto.client import PrestoClient
 from cadenza.landscape.config import DomainConfig
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
-from cadenza.sof.channels import INTERLUDE, LEGATO
+from cadenza.sof.channels import LEGATO
 from cadenza.sof.decomposition import NetworkMap
 from cadenza.sof.design import access_design, evc_design
 from cadenza.sof.partner_access import PartnerAccess
@@ -181,15 +181,20 @@ class Sof:
         return row.id
 
     def _design(self, interface: str, config: dict[str, Any], pointer: str) -> tuple[dict[str, Any], int]:
-        wanted_type, key = (EVC_TYPE, EVC_PLACEMENT) if interface == LEGATO else (OVC_TYPE, ACCESS_PLACEMENT)
-        if config.get("@type") != wanted_type:
-            raise Unprocessable(f"This SOF fulfils '{wanted_type}' services here, not '{config.get('@type')}'",
+        # Over LEGATO the BUS orders EVCs for its customers and, when it sells an Access E-Line
+        # over SONATA, the OVC behind it; over INTERLUDE a buying provider only gets OVCs.
+        accepted = {EVC_TYPE: EVC_PLACEMENT, OVC_TYPE: ACCESS_PLACEMENT} if interface == LEGATO \
+            else {OVC_TYPE: ACCESS_PLACEMENT}
+        wanted_type = config.get("@type")
+        if wanted_type not in accepted:
+            raise Unprocessable(f"This SOF fulfils {' or '.join(sorted(accepted))} services here, not '{wanted_type}'",
                                 property_path=f"{pointer}/@type")
+        key = accepted[wanted_type]
         if key not in config:
             raise Unprocessable(f"Give the placement of the service in '{key}' (docs/{interface}-profile.md)",
                                 code="missingProperty", property_path=f"{pointer}/{key}")
         try:
-            if interface == INTERLUDE:
+            if wanted_type == OVC_TYPE:
                 access = AccessPlacement.model_validate(config[key])
                 return access_design(self.config, self.network, access, f"{pointer}/{key}"), access.bandwidthMbps
             evc = EvcPlacement.model_validate(config[key])
