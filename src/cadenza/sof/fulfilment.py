@@ -11,6 +11,7 @@ network and the partner hold nothing for a failed item, whose termination error 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from dbos import DBOS
@@ -43,6 +44,9 @@ class Item:
     item_id: str
     service_id: str
 
+    def sof_option(self, party: str | None) -> str | None:
+        return steps.partner_option(self.sof, party)
+
     def check_cancel(self) -> None:
         if steps.cancel_requested(self.sof, self.order_id):
             raise Failed(CANCELLED)
@@ -65,19 +69,33 @@ def _add(item: Item) -> None:
         raise Failed(design["problem"])
     done: list[dict[str, Any]] = []
     partner_ref: str | None = None
+    note = partial(steps.note, item.sof, item.order_id)
+    partner_party = (design.get("partner") or {}).get("party")
+    note("8", "internal", f"SOF-{item.sof}", f"designed {len(design['segments'])} on-net segment(s)"
+         + (f" and a partner segment at {partner_party}" if partner_party else ""))
     try:
         for segment in design["segments"]:  # step 9a
             item.check_cancel()
             problem = steps.create_segment(item.sof, item.service_id, segment, design["mbps"], design["maxDelayMs"])
+            note("9a", "PRESTO", f"ICM-{segment['networkDomain']}",
+                 f"create-connectivity-service {segment['uuid'][:8]}", problem)
             _ok(problem)
             done.append(segment)
         for segment in done:
-            _ok(steps.await_segment(item.sof, segment))
+            problem = steps.await_segment(item.sof, segment)
+            note("10", "ADAGIO", f"ECM-{segment['networkDomain']}",
+                 f"forwarding constructs configured for {segment['uuid'][:8]}", problem,
+                 f"ICM-{segment['networkDomain']}")
+            _ok(problem)
         partner_status = None
         if design["partner"]:  # step 9b
             item.check_cancel()
             ordered = steps.order_partner(item.sof, item.service_id, design["partner"], design["mbps"],
                                           design["maxDelayMs"])
+            option = "INTERLUDE" if item.sof_option(partner_party) == "interlude" else "SONATA"
+            note("9b", option, f"{'SOF' if option == 'INTERLUDE' else 'BUS'}-{partner_party}",
+                 "order the access segment" + (" (via BUS-sp)" if option == "SONATA" else ""),
+                 ordered.get("problem"))
             _ok(ordered.get("problem"))
             partner_ref = ordered["reference"]
             partner_status = steps.await_partner(item.sof, design["partner"]["party"], partner_ref, "active")
@@ -86,9 +104,12 @@ def _add(item: Item) -> None:
                              f"{partner_status.get('reason') or partner_status['state']}")
         item.check_cancel()
         test = steps.test_service(item.sof, item.service_id, partner_status)  # step 11
+        note("11", "PRESTO", "ICMs" + (f" + {partner_party}" if partner_party else ""),
+             f"service activation test: {test['result']}", "; ".join(test.get("failures", [])) or None)
         if test["result"] != "PASS":
             raise Failed("the end-to-end activation test failed: " + "; ".join(test["failures"]))
         steps.start_pm(item.sof, item.service_id)  # step 12
+        note("12", "PRESTO", "ICMs", "proactive performance monitoring started")
         steps.settle_service(item.sof, item.service_id, inventory.ACTIVE, None)  # step 13
     except Exception as exc:  # a step out of retries (an ICM or partner unreachable) fails the item too
         failure = _as_failed(exc)

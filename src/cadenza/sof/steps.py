@@ -12,12 +12,13 @@ from dbos import DBOS
 
 from cadenza.core.clock import now
 from cadenza.core.errors import Conflict
+from cadenza.core.trace import record
 from cadenza.interfaces.presto.client import PrestoNotFound, PrestoRefused, SegmentRequest
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
 from cadenza.sof.design import reserve
 from cadenza.sof.partner_access import AccessRequest, PartnerAccessError
-from cadenza.sof.rows import PmJobRow
+from cadenza.sof.rows import PmJobRow, ServiceOrderRow
 from cadenza.sof.service import Sof
 from cadenza.sof.testing import SegmentResult, combine
 
@@ -314,3 +315,23 @@ def ordered_bandwidth(sof_name: str, order_id: str, item_id: str) -> int:
     with sof.database.transaction() as session:
         item = next(i for i in sof.items(session, order_id) if i.item_id == item_id)
     return Sof.new_bandwidth(item.service.get("serviceConfiguration", {}), "")
+
+
+# -- the interaction trace (cadenza trace ORDER_ID) ---------------------------------------------
+@DBOS.step()
+def note(sof_name: str, order_id: str, step: str, reference_point: str, target: str, operation: str,
+         detail: str | None = None, source: str | None = None) -> None:
+    """File an interaction under the product order this service order serves (its externalId
+    is `productOrderId/itemId`), or under the service order itself when it has none."""
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
+        row = session.get(ServiceOrderRow, order_id)
+        external = (row.external_id or "") if row is not None else ""
+        record(session, order_id=external.split("/", 1)[0] or order_id, step=step, reference_point=reference_point,
+               source=source or f"SOF-{sof.name}", target=target, operation=operation, detail=detail)
+
+
+def partner_option(sof_name: str, party: str | None) -> str | None:
+    """How the partner is reached (MEF 55.0.1 step 9b option): 'interlude' or 'sonata'."""
+    partner = next((p for p in _SOFS[sof_name].config.partners if p.party == party), None)
+    return partner.ordering if partner else None
