@@ -18,7 +18,7 @@ CANCELLABLE = frozenset({"acknowledged", "inProgress"})
 
 
 def request_cancellation(session: Session, *, fam: Family, party: str, payload: dict[str, Any],
-                         wake: Any) -> tuple[BusResourceRow, BusResourceRow]:
+                         wake: Any, base_url: str = "") -> tuple[BusResourceRow, BusResourceRow]:
     """Store the request; the order goes to assessingCancellation and its workflow rolls back."""
     order_id = (payload.get("productOrder") or {}).get("productOrderId")
     order = orders.get(session, order_id, party, for_update=True)
@@ -29,8 +29,8 @@ def request_cancellation(session: Session, *, fam: Family, party: str, payload: 
     request.document = {
         **{k: payload[k] for k in ("cancellationReason", "cancellationReasonType", "relatedContactInformation")
            if k in payload},
-        "id": request.id, "href": f"{fam.order_base}/cancelProductOrder/{request.id}",
-        "productOrder": {"productOrderId": order_id, "productOrderHref": f"{fam.order_base}/productOrder/{order_id}"},
+        "id": request.id, "href": f"{base_url}{fam.order_base}/cancelProductOrder/{request.id}",
+        "productOrder": {"productOrderId": order_id, "productOrderHref": f"{base_url}{fam.order_base}/productOrder/{order_id}"},
         "state": "acknowledged",
     }
     document = dict(order.document)

@@ -72,7 +72,7 @@ def begin_order(domain: str, order_id: str) -> dict[str, Any]:
                 item_transition(session, row, item["id"], "inProgress", wake=bus.wake)
                 work = plan["work"][item["id"]]
                 if item["action"] == "add" and "product_id" not in work:
-                    product = new_product(session, family=row.family, owner=row.owner, base=fam.inventory_base,
+                    product = new_product(session, family=row.family, owner=row.owner, base=bus.public_url + fam.inventory_base,
                                           order_id=order_id, item=item)
                     work["product_id"] = product.id
             _store_plan(session, order_id, plan)

@@ -137,7 +137,7 @@ def _plan_existing(session: Session, party: str, item: dict[str, Any], pointer: 
 
 
 def accept_order(session: Session, *, config: DomainConfig, rules: OfferingRules, fam: Family, party: str,
-                 payload: dict[str, Any]) -> BusResourceRow:
+                 payload: dict[str, Any], base_url: str = "") -> BusResourceRow:
     """Validate and store a new product order (state `acknowledged`) and its delivery plan."""
     items = payload.get("productOrderItem") or []
     seen: set[str] = set()
@@ -162,7 +162,7 @@ def accept_order(session: Session, *, config: DomainConfig, rules: OfferingRules
     now = iso()
     document: dict[str, Any] = {
         **{k: payload[k] for k in ("externalId", "projectId", "note", "relatedContactInformation") if k in payload},
-        "id": order_id, "href": f"{fam.order_base}/productOrder/{order_id}", "orderDate": now,
+        "id": order_id, "href": f"{base_url}{fam.order_base}/productOrder/{order_id}", "orderDate": now,
         "state": "acknowledged", "stateChange": [{"state": "acknowledged", "changeDate": now}],
         "productOrderItem": [{**item, "state": "acknowledged",
                               "stateChange": [{"state": "acknowledged", "changeDate": now}]} for item in items],

@@ -23,6 +23,7 @@ class Bus:
     wake: Callable[[], None]
     partners: Any  # cadenza.bus.partners.PartnerDirectory: SONATA clients and footprints
     price: Callable[[str, int, bool], dict[str, Any]]  # (offering, mbps, off_net) -> charges for billing
+    public_url: str = ""  # where this domain answers: hrefs are absolute URIs, as the specs want
     services: dict[str, str] = field(default_factory=dict)  # service order id -> product order id, learned
 
     @property

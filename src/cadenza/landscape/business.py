@@ -132,7 +132,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
         return {"nrc": charge.nrc, "mrc": charge.mrc, "currency": charge.currency}
 
     bus = Bus(config=config, database=database, legato=LegatoClient(public_url, token), rules=rules, wake=wake,
-              partners=PartnerChooser(serviceability), price=price)
+              partners=PartnerChooser(serviceability), price=price, public_url=public_url)
     register(bus)
     if not hubs.subscriptions(api="legato.serviceOrder", party=config.party.id):
         hubs.subscribe(api="legato.serviceOrder", party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",

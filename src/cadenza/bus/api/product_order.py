@@ -62,7 +62,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
         body = _check_create(payload)
         with bus.database.transaction() as session:
             row = accept_order(session, config=bus.config, rules=bus.rules, fam=fam, party=principal.party,
-                               payload=body)
+                               payload=body, base_url=bus.public_url)
             document = row.document
         fulfilment.submit_order(bus, row.id)
         response.headers["Location"] = document["href"]
@@ -94,7 +94,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
                                 property_path="/productOrder/productOrderId")
         with bus.database.transaction() as session:
             request, _order = request_cancellation(session, fam=fam, party=principal.party, payload=payload,
-                                                   wake=bus.wake)
+                                                   wake=bus.wake, base_url=bus.public_url)
             document = request.document
         fulfilment.cancel_requested(payload["productOrder"]["productOrderId"])
         response.headers["Location"] = document["href"]
