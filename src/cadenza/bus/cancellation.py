@@ -30,7 +30,8 @@ def request_cancellation(session: Session, *, fam: Family, party: str, payload: 
         **{k: payload[k] for k in ("cancellationReason", "cancellationReasonType", "relatedContactInformation")
            if k in payload},
         "id": request.id, "href": f"{base_url}{fam.order_base}/cancelProductOrder/{request.id}",
-        "productOrder": {"productOrderId": order_id, "productOrderHref": f"{base_url}{fam.order_base}/productOrder/{order_id}"},
+        "productOrder": {"productOrderId": order_id,
+                         "productOrderHref": f"{base_url}{fam.order_base}/productOrder/{order_id}"},
         "state": "acknowledged",
     }
     document = dict(order.document)

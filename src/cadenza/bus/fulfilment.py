@@ -72,8 +72,8 @@ def begin_order(domain: str, order_id: str) -> dict[str, Any]:
                 item_transition(session, row, item["id"], "inProgress", wake=bus.wake)
                 work = plan["work"][item["id"]]
                 if item["action"] == "add" and "product_id" not in work:
-                    product = new_product(session, family=row.family, owner=row.owner, base=bus.public_url + fam.inventory_base,
-                                          order_id=order_id, item=item)
+                    product = new_product(session, family=row.family, owner=row.owner, order_id=order_id,
+                                          base=bus.public_url + fam.inventory_base, item=item)
                     work["product_id"] = product.id
             _store_plan(session, order_id, plan)
             _trace(bus, session, order_id, "5", "internal", "BUS", "BUS",
