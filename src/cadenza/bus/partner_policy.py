@@ -75,6 +75,10 @@ def choose_partner(offers: Iterable[PartnerOffer], *, currency: str) -> PartnerC
     if len(ranked) > 1 and ranked[1].total == best.total:
         reason += "; tie on price broken by " + ("lead time" if ranked[1].lead_time_days != best.lead_time_days
                                                   else "partner id")
+    others = [f"{o.partner} {o.total:.2f} {currency}, {o.lead_time_days} days" for o in ranked[1:]]
+    others += [f"{o.partner}: {_why_not(o, currency)}" for o in unusable]
+    if others:
+        reason += "; also offered: " + "; ".join(others)
     return PartnerChoice(best, (*ranked[1:], *unusable), reason)
 
 

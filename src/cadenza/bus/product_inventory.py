@@ -40,8 +40,7 @@ def new_product(session: Session, *, family: str, owner: str, base: str, order_i
         "productOffering": product.get("productOffering"),
         "productConfiguration": product.get("productConfiguration"),
         "productRelationship": product.get("productRelationship", []),
-        "productOrderItem": [{"productOrderId": order_id, "orderItemId": item["id"],
-                              "orderItemAction": item["action"], "role": "placed by"}],
+        "productOrderItem": [{"productOrderId": order_id, "productOrderItemId": item["id"]}],
         "statusChange": [{"status": "pendingActive", "changeDate": iso()}],
     }
     places = [p for p in product.get("place", []) if p.get("@type") == "GeographicSiteRef"]

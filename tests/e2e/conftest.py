@@ -1,0 +1,118 @@
+"""The demo landscape (Service Provider, Alpha Access, Beta Fibre), each domain a process of
+its own on free ports, driven over HTTP as a customer, a buyer and an operator would."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cadenza.bus.product_schemas import EPL_EVC, EVPL_EVC, example_configuration
+from tests.helpers.landscape import Landscape, landscape
+from tests.helpers.servers import wait_until
+
+ORDERS = "/mefApi/cantata/productOrderingManagement/v5"
+INVENTORY = "/mefApi/cantata/productInventory/v1"
+FINAL = ("completed", "failed", "cancelled", "partial", "rejected")
+CONTACT = [{"role": "buyerContactInformation", "name": "Ann Smith", "emailAddress": "ann@acme.example",
+            "number": "+1-555-0101"}]
+SPRINGFIELD = {"@type": "FieldedAddress", "role": "INSTALL_LOCATION", "streetNr": "11", "streetName": "Evergreen",
+               "streetType": "Terrace", "city": "Springfield", "postcode": "50001", "country": "US"}
+
+
+def site(site_id: str) -> dict[str, Any]:
+    return {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": site_id}
+
+
+def address(nr: str, street: str, city: str, postcode: str) -> dict[str, Any]:
+    return {**SPRINGFIELD, "streetNr": nr, "streetName": street, "city": city, "postcode": postcode}
+
+
+def evpl(vlan_a: int, vlan_z: int, mbps: int = 100) -> dict[str, Any]:
+    config = copy.deepcopy(example_configuration(EVPL_EVC))
+    config["evcEndPointA"]["evcEndPointMap"]["vlanId"] = [vlan_a]
+    config["evcEndPointZ"]["evcEndPointMap"]["vlanId"] = [vlan_z]
+    for end in ("evcEndPointA", "evcEndPointZ"):
+        for flow in config[end]["ingressBandwidthProfilePerClassofServiceName"]:
+            flow["bwpFlow"]["cir"] = {"irValue": mbps, "irUnits": "MBPS"}
+    return config
+
+
+def epl(mbps: int = 100) -> dict[str, Any]:
+    config = copy.deepcopy(example_configuration(EPL_EVC))
+    for end in ("evcEndPointA", "evcEndPointZ"):
+        for flow in (config.get(end) or {}).get("ingressBandwidthProfilePerClassofServiceName", []):
+            flow["bwpFlow"]["cir"] = {"irValue": mbps, "irUnits": "MBPS"}
+    return config
+
+
+def item(item_id: str, offering: str, configuration: dict[str, Any], *places: dict[str, Any]) -> dict[str, Any]:
+    return {"id": item_id, "action": "add", "product": {"productOffering": {"id": offering},
+                                                        "productConfiguration": configuration, "place": list(places)}}
+
+
+@dataclass
+class Parties:
+    landscape: Landscape
+    acme: httpx.Client
+    globex: httpx.Client
+    sp: httpx.Client  # the SP operator
+    partner_a: httpx.Client  # the operators of the partners
+    partner_b: httpx.Client
+    sp_at_partner_a: httpx.Client  # the SP as a buyer at Alpha Access (SONATA)
+    clients: list[httpx.Client] = field(default_factory=list)
+
+    def order(self, *items: dict[str, Any], customer: httpx.Client | None = None) -> dict[str, Any]:
+        reply = (customer or self.acme).post(f"{ORDERS}/productOrder", json={
+            "relatedContactInformation": CONTACT, "productOrderItem": list(items)})
+        assert reply.status_code == 201, reply.text
+        return reply.json()
+
+    def wait(self, order_id: str, *, customer: httpx.Client | None = None, timeout: float = 90) -> dict[str, Any]:
+        http = customer or self.acme
+
+        def final() -> dict[str, Any] | None:
+            order = http.get(f"{ORDERS}/productOrder/{order_id}").json()
+            return order if order["state"] in FINAL else None
+
+        return wait_until(final, timeout=timeout, interval=0.3, what=f"order {order_id} to finish")
+
+    def constructs(self, operator: httpx.Client) -> dict[str, set[str]]:
+        status = operator.get("/cadenza/twin/v1/status").json()
+        return {e["name"]: {fc["id"] for fc in e["forwardingConstructs"]} for e in status["elements"]}
+
+    def trace(self, order_id: str) -> list[dict[str, Any]]:
+        return self.sp.get(f"/cadenza/trace/v1/order/{order_id}").json()["interactions"]
+
+
+@pytest.fixture(scope="module")
+def parties(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parties]:
+    tmp: Path = tmp_path_factory.mktemp("landscape")
+    urls = {name: f"sqlite:///{tmp / name}.db" for name in ("partner-a", "partner-b", "sp")}
+    with landscape(tmp, urls) as running:
+        clients = {
+            "acme": running.client("sp", "acme", "acme-demo-secret"),
+            "globex": running.client("sp", "globex", "globex-demo-secret"),
+            "sp": running.client("sp", "sp-operator", "operator-demo-secret"),
+            "partner_a": running.client("partner-a", "partner-a-operator", "operator-demo-secret"),
+            "partner_b": running.client("partner-b", "partner-b-operator", "operator-demo-secret"),
+            "sp_at_partner_a": running.client("partner-a", "cadenza-sp", "sp-at-partner-a-secret"),
+        }
+        yield Parties(running, **clients, clients=list(clients.values()))
+        for client in clients.values():
+            client.close()
+
+
+_VLANS = itertools.count(200, 7)
+
+
+@pytest.fixture
+def vlan() -> int:
+    """A CE-VLAN no other test of the session uses."""
+    return next(_VLANS)
