@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import time
 from pathlib import Path
 from typing import Annotated
@@ -46,6 +47,14 @@ def domain_up(
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cfg = load_domain_config(config)
+    # Hold the API port from the start: the twin's NETCONF servers must not take it meanwhile.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((cfg.host, port or cfg.port))
+    except OSError as exc:
+        console.print(f"[red]cannot listen on {cfg.host}:{port or cfg.port}: {exc}[/]")
+        raise typer.Exit(2) from exc
     domain = ProviderDomain(cfg, database_url=database_url, driver=driver, netconf_base_port=netconf_base_port,
                             public_url=f"http://{cfg.host}:{port or cfg.port}")
     with console.status(f"starting {cfg.name}: {sum(len(n.elements) for n in cfg.network_domains)} elements"):
@@ -54,7 +63,7 @@ def domain_up(
     publish_address(cfg, url=url, pid=os.getpid())
     console.print(f"[bold green]{cfg.party.name}[/] is up at {url} (network domains: {', '.join(domain.icms)})")
     try:
-        uvicorn.run(api, host=cfg.host, port=port or cfg.port, log_level=log_level.lower())
+        uvicorn.run(api, fd=listener.fileno(), log_level=log_level.lower())
     finally:
         domain.stop()
 
