@@ -76,6 +76,7 @@ def landscape_up() -> None:
     with console.status("starting the demo landscape (networks, ICMs, APIs)"):
         running = start_demo()
     credentials = write_credentials(running)
+    _seed_demo_orders(running[0].url)
     table = Table(title="Cadenza demo landscape")
     for column in ("domain", "party", "API", "client id", "client secret", "role"):
         table.add_column(column)
@@ -94,6 +95,25 @@ def landscape_up() -> None:
         pass
     finally:
         stop_demo(running)
+
+
+def _seed_demo_orders(url: str) -> None:
+    """Give each demo customer some products, as a customer would order them, unless it has some."""
+    from rich.progress import Progress
+
+    from cadenza.landscape.demo_orders import DEMO_ORDERS, ORDERS, Customer, evpl_order, place_and_wait, token
+
+    customers = {"acme": Customer("acme", "acme", "acme-demo-secret"),
+                 "globex": Customer("globex", "globex", "globex-demo-secret")}
+    if any(httpx.get(f"{url}{ORDERS}", headers=token(url, c), timeout=10).json() for c in customers.values()):
+        return
+    with Progress(console=console) as progress:
+        task = progress.add_task("placing the demo customers' orders", total=len(DEMO_ORDERS))
+        for name, a, z, vlan, mbps in DEMO_ORDERS:
+            order = place_and_wait(url, customers[name], evpl_order(name, a, z, vlan=vlan, mbps=mbps))
+            progress.console.print(f"  {name}: EVPL {mbps} Mbit/s {a.get('id') or a.get('city')} - "
+                                   f"{z.get('id') or z.get('city')}: {order['state']}")
+            progress.advance(task)
 
 
 def _client(address: DomainAddress) -> httpx.Client:
@@ -182,6 +202,71 @@ def restore_element(name: str, domain: DomainOption = None) -> None:
     """Bring an element back."""
     _call(domain, "POST", f"/cadenza/twin/v1/elements/{name}/restore")
     console.print(f"element {name} is [green]up[/]")
+
+
+demo_app = typer.Typer(help="Drive the demo landscape as a customer would.", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.command("order")
+def demo_order(customer: Annotated[str, typer.Option(help="demo customer: acme or globex")] = "acme",
+               city: Annotated[str, typer.Option(help="off-net end: Springfield (Alpha Access, SONATA) or "
+                                                      "Ogdenville (Beta Fibre, INTERLUDE)")] = "Springfield") -> None:
+    """Order an off-net EVPL over CANTATA and print each MEF 55.0.1 §10.2 step as it happens."""
+    import random
+
+    from cadenza.core.config import settings
+    from cadenza.landscape.demo_orders import Customer, evpl_order, follow_order, token
+
+    path = settings().var_dir / "demo-credentials.json"
+    if not path.exists():
+        console.print("[red]no demo landscape: start it with 'make run'[/]")
+        raise typer.Exit(2)
+    creds = json.loads(path.read_text())
+    sp = creds["domains"][0]
+    client = next((c for c in sp["clients"] if c["client_id"] == customer and c["role"] == "customer"), None)
+    operator = next(c for c in sp["clients"] if c["role"] == "operator")
+    if client is None:
+        console.print(f"[red]{customer} is not a demo customer[/]")
+        raise typer.Exit(2)
+    far = {"Springfield": ("12", "Evergreen", "50002"), "Ogdenville": ("22", "Elm", "60002")}.get(city)
+    if far is None:
+        console.print("[red]choose --city Springfield or Ogdenville[/]")
+        raise typer.Exit(2)
+    near = random.choice([f"site-{area}-{n}-{p}" for area in ("east", "west") for n in (2, 4) for p in (1, 2)])
+    order = evpl_order(customer, {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": near},
+                       {"@type": "FieldedAddress", "role": "INSTALL_LOCATION", "streetNr": far[0],
+                        "streetName": far[1], "streetType": "Terrace", "city": city, "postcode": far[2],
+                        "country": "US"}, vlan=random.randint(1000, 3999), mbps=100)
+    headers = token(sp["url"], Customer(customer, client["client_id"], client["client_secret"]))
+    created = httpx.post(f"{sp['url']}/mefApi/cantata/productOrderingManagement/v5/productOrder", json=order,
+                         headers=headers, timeout=30)
+    if created.status_code != 201:
+        console.print(f"[red]order refused: {created.status_code} {created.text}[/]")
+        raise typer.Exit(1)
+    order_id = created.json()["id"]
+    console.print(f"order [bold]{order_id}[/]: EVPL 100 Mbit/s from {near} to {city}")
+    ops = httpx.Client(base_url=sp["url"], timeout=30, headers={"Authorization": "Bearer " + httpx.post(
+        sp["token_url"], data={"grant_type": "client_credentials", "client_id": operator["client_id"],
+                               "client_secret": operator["client_secret"]}).json()["access_token"]})
+    shown = 0
+
+    def show(_order: dict) -> None:
+        nonlocal shown
+        events = ops.get(f"/cadenza/trace/v1/order/{order_id}").json()["interactions"]
+        for event in events[shown:]:
+            console.print(f"  step {event['step'] or '-':>3}  {event['from']} --{event['referencePoint']}--> "
+                          f"{event['to']}: {event['operation']}")
+        shown = len(events)
+
+    final = follow_order(sp["url"], headers, order_id, on_change=show)
+    show(final)
+    colour = "green" if final["state"] == "completed" else "red"
+    console.print(f"order {order_id} is [{colour}]{final['state']}[/]")
+    if final["state"] != "completed":
+        reasons = [c.get("changeReason") for c in final.get("stateChange", []) if c.get("changeReason")]
+        console.print(f"[red]{reasons[-1] if reasons else ''}[/]")
+        raise typer.Exit(1)
 
 
 @app.command("trace")

@@ -1,0 +1,83 @@
+"""Customers at work on the demo landscape: the orders `make run` puts in place, and the one
+`cadenza demo order` drives step by step — over CANTATA, exactly as a customer would."""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from cadenza.bus.product_schemas import EVPL_EVC, example_configuration
+
+__all__ = ["Customer", "evpl_order", "place_and_wait", "follow_order", "DEMO_ORDERS", "ORDERS"]
+
+ORDERS = "/mefApi/cantata/productOrderingManagement/v5/productOrder"
+FINAL = ("completed", "failed", "cancelled", "partial", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    name: str
+    client_id: str
+    secret: str
+
+
+def _site(site_id: str) -> dict[str, Any]:
+    return {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": site_id}
+
+
+def _address(nr: str, street: str, city: str, postcode: str) -> dict[str, Any]:
+    return {"@type": "FieldedAddress", "role": "INSTALL_LOCATION", "streetNr": nr, "streetName": street,
+            "streetType": "Terrace", "city": city, "postcode": postcode, "country": "US"}
+
+
+def evpl_order(customer: str, a: dict[str, Any], z: dict[str, Any], *, vlan: int, mbps: int) -> dict[str, Any]:
+    config = copy.deepcopy(example_configuration(EVPL_EVC))
+    for end in ("evcEndPointA", "evcEndPointZ"):
+        config[end]["evcEndPointMap"]["vlanId"] = [vlan]
+        for flow in config[end]["ingressBandwidthProfilePerClassofServiceName"]:
+            flow["bwpFlow"]["cir"] = {"irValue": mbps, "irUnits": "MBPS"}
+    return {"relatedContactInformation": [{"role": "buyerContactInformation", "name": f"{customer} network team",
+                                           "emailAddress": f"noc@{customer}.example", "number": "+1-555-0199"}],
+            "productOrderItem": [{"id": "1", "action": "add", "product": {
+                "productOffering": {"id": "evpl"}, "productConfiguration": config, "place": [a, z]}}]}
+
+
+# Orders `make run` puts in place so that each demo customer already has products.
+DEMO_ORDERS: list[tuple[str, dict[str, Any], dict[str, Any], int, int]] = [
+    ("acme", _site("site-east-1-1"), _site("site-west-1-1"), 100, 200),
+    ("acme", _site("site-east-1-2"), _address("11", "Evergreen", "Springfield", "50001"), 110, 100),
+    ("globex", _site("site-east-3-1"), _site("site-west-3-1"), 300, 500),
+    ("globex", _site("site-west-2-2"), _address("21", "Elm", "Ogdenville", "60001"), 310, 50),
+]
+
+
+def token(url: str, customer: Customer) -> dict[str, str]:
+    reply = httpx.post(f"{url}/oauth2/token", data={"grant_type": "client_credentials",
+                                                   "client_id": customer.client_id, "client_secret": customer.secret},
+                       timeout=10)
+    reply.raise_for_status()
+    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+
+def place_and_wait(url: str, customer: Customer, order: dict[str, Any], *, timeout_s: float = 120) -> dict[str, Any]:
+    headers = token(url, customer)
+    created = httpx.post(f"{url}{ORDERS}", json=order, headers=headers, timeout=30)
+    created.raise_for_status()
+    return follow_order(url, headers, created.json()["id"], timeout_s=timeout_s)
+
+
+def follow_order(url: str, headers: dict[str, str], order_id: str, *, timeout_s: float = 120,
+                 on_change: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        order = httpx.get(f"{url}{ORDERS}/{order_id}", headers=headers, timeout=30).json()
+        if on_change is not None:
+            on_change(order)
+        if order["state"] in FINAL or time.monotonic() > deadline:
+            return order
+        time.sleep(0.25)
