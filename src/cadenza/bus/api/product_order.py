@@ -7,12 +7,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Body, Depends, Response
 
 from cadenza.bus import fulfilment
+from cadenza.bus.api import unprocessable_list
+from cadenza.bus.api.delivery_date import delivery_date_router
 from cadenza.bus.cancellation import request_cancellation
 from cadenza.bus.ordering import accept_order
-from cadenza.bus.product_order import Family, cancellations, orders
+from cadenza.bus.product_order import TERMINAL, Family, cancellations, orders
 from cadenza.bus.runtime import Bus
 from cadenza.core.auth import Principal, require
-from cadenza.core.errors import BadRequest, Unprocessable
+from cadenza.core.errors import BadRequest, Conflict, NotFound, Unprocessable
 from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.store import HubStore
 from cadenza.core.paging import Page, page_params, set_count_headers
@@ -25,6 +27,9 @@ ORDER_EVENT_TYPES = ("productOrderStateChangeEvent", "productOrderItemStateChang
 OrderState = Literal["acknowledged", "assessingCancellation", "cancelled", "completed", "failed",
                      "held.assessingCharge", "inProgress", "partial", "pending.assessingModification",
                      "pendingCancellation", "rejected"]
+
+
+UPDATABLE = ("externalId", "note", "projectId", "relatedContactInformation")
 
 
 def _check_create(payload: Any) -> dict[str, Any]:
@@ -58,15 +63,32 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
         return None if principal.is_operator else principal.party
 
     @router.post("/productOrder", status_code=201)
-    def create_product_order(response: Response, payload: Any = Body(...), principal: Principal = caller) -> dict:
-        body = _check_create(payload)
-        with bus.database.transaction() as session:
-            row = accept_order(session, config=bus.config, rules=bus.rules, fam=fam, party=principal.party,
-                               payload=body, base_url=bus.public_url)
-            document = row.document
+    def create_product_order(response: Response, payload: Any = Body(...), principal: Principal = caller) -> Any:
+        try:
+            body = _check_create(payload)
+            with bus.database.transaction() as session:
+                row = accept_order(session, config=bus.config, rules=bus.rules, fam=fam, party=principal.party,
+                                   payload=body, base_url=bus.public_url)
+                document = row.document
+        except Unprocessable as exc:  # the spec's 422 is a list of Error422
+            return unprocessable_list(exc)
         fulfilment.submit_order(bus, row.id)
         response.headers["Location"] = document["href"]
         return document
+
+    @router.patch("/productOrder/{id}")
+    def patch_product_order(id: str, payload: Any = Body(...), principal: Principal = caller) -> dict:  # noqa: A002
+        if not isinstance(payload, dict):
+            raise BadRequest("The body must be a ProductOrder_Update object")
+        if "productOrderItem" in payload:
+            raise Conflict("Order items cannot change once the order is accepted: place a modify order instead")
+        with bus.database.transaction() as session:
+            row = orders.get(session, id, owner(principal))
+            if row.state in TERMINAL:
+                raise Conflict(f"Product order {id} is {row.state}; a finished order cannot be updated")
+            document = {**row.document, **{k: payload[k] for k in UPDATABLE if k in payload}}
+            orders.save(row, document)
+            return document
 
     @router.get("/productOrder")
     def list_product_orders(response: Response, state: OrderState | None = None,
@@ -88,14 +110,20 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
 
     @router.post("/cancelProductOrder", status_code=201)
     def create_cancel_product_order(response: Response, payload: Any = Body(...),
-                                    principal: Principal = caller) -> dict:
-        if not isinstance(payload, dict) or not (payload.get("productOrder") or {}).get("productOrderId"):
-            raise Unprocessable("Name the order to cancel: productOrder/productOrderId", code="missingProperty",
-                                property_path="/productOrder/productOrderId")
-        with bus.database.transaction() as session:
-            request, _order = request_cancellation(session, fam=fam, party=principal.party, payload=payload,
-                                                   wake=bus.wake, base_url=bus.public_url)
-            document = request.document
+                                    principal: Principal = caller) -> Any:
+        try:
+            if not isinstance(payload, dict) or not (payload.get("productOrder") or {}).get("productOrderId"):
+                raise Unprocessable("Name the order to cancel: productOrder/productOrderId", code="missingProperty",
+                                    property_path="/productOrder/productOrderId")
+            with bus.database.transaction() as session:
+                request, _order = request_cancellation(session, fam=fam, party=principal.party, payload=payload,
+                                                       wake=bus.wake, base_url=bus.public_url)
+                document = request.document
+        except NotFound as exc:
+            return unprocessable_list(Unprocessable(exc.reason, code="referenceNotFound",
+                                                    property_path="/productOrder/productOrderId"))
+        except Unprocessable as exc:
+            return unprocessable_list(exc)
         fulfilment.cancel_requested(payload["productOrder"]["productOrderId"])
         response.headers["Location"] = document["href"]
         return document
@@ -115,6 +143,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
         with bus.database.transaction() as session:
             return cancellations.get(session, id, owner(principal)).document
 
+    router.include_router(delivery_date_router(bus, fam, caller))
     router.include_router(hub_router(api=fam.events_api, base_path="", scope=fam.scope,
                                      event_types=set(ORDER_EVENT_TYPES), hub_store=hubs))
     return router
