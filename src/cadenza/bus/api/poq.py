@@ -12,6 +12,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Body, Depends, Response, params
 from fastapi.responses import JSONResponse
 
+from cadenza.bus.api import answer
 from cadenza.bus.poq import Qualifications
 from cadenza.core.auth import Principal, require
 from cadenza.core.errors import BadRequest
@@ -44,7 +45,7 @@ def poq_router(qualifications: Qualifications, hub_store: HubStore) -> APIRouter
     @router.post(f"{base}/productOfferingQualification", status_code=201,
                  operation_id=f"{family}.createProductOfferingQualification")
     def create_poq(payload: Any = Body(...), principal: Principal = Depends(caller)) -> JSONResponse:
-        return JSONResponse(qualifications.create(_object(payload), party=principal.party), status_code=201)
+        return answer(lambda: qualifications.create(_object(payload), party=principal.party), status=201)
 
     @router.get(f"{base}/productOfferingQualification", operation_id=f"{family}.listProductOfferingQualification")
     def list_poq(response: Response, page: Page = Depends(page_params),

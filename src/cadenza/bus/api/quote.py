@@ -12,6 +12,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Body, Depends, Response, params
 from fastapi.responses import JSONResponse
 
+from cadenza.bus.api import answer
 from cadenza.bus.quote import Quotes
 from cadenza.core.auth import Principal, require
 from cadenza.core.errors import BadRequest, Unprocessable
@@ -52,7 +53,7 @@ def quote_router(quotes: Quotes, hub_store: HubStore) -> APIRouter:
 
     @router.post(f"{base}/quote", status_code=201, operation_id=f"{family}.createQuote")
     def create_quote(payload: Any = Body(...), principal: Principal = Depends(caller)) -> JSONResponse:
-        return JSONResponse(quotes.create(_object(payload, "Quote_Create"), party=principal.party), status_code=201)
+        return answer(lambda: quotes.create(_object(payload, "Quote_Create"), party=principal.party), status=201)
 
     @router.get(f"{base}/quote", operation_id=f"{family}.listQuote")
     def list_quote(response: Response, page: Page = Depends(page_params),
@@ -71,16 +72,22 @@ def quote_router(quotes: Quotes, hub_store: HubStore) -> APIRouter:
         return quotes.get(id, party=owner(principal))
 
     @router.post(f"{base}/cancelQuote", operation_id=f"{family}.cancelQuote", tags=["quote operations"])
-    def cancel_quote(payload: Any = Body(...), principal: Principal = Depends(caller)) -> dict[str, Any]:
-        quote_id, reason = _operation(payload)
-        quotes.cancel(quote_id, party=principal.party, reason=reason)
-        return {"quoteId": quote_id, **({"reason": reason} if reason else {})}
+    def cancel_quote(payload: Any = Body(...), principal: Principal = Depends(caller)) -> Any:
+        def cancel() -> dict[str, Any]:
+            quote_id, reason = _operation(payload)
+            quotes.cancel(quote_id, party=principal.party, reason=reason)
+            return {"quoteId": quote_id, **({"reason": reason} if reason else {})}
+
+        return answer(cancel, reference="/quoteId")
 
     @router.post(f"{base}/rejectQuote", operation_id=f"{family}.rejectQuote", tags=["quote operations"])
-    def reject_quote(payload: Any = Body(...), principal: Principal = Depends(caller)) -> dict[str, Any]:
-        quote_id, reason = _operation(payload)
-        quotes.decline(quote_id, party=principal.party, reason=reason)
-        return {"quoteId": quote_id, **({"reason": reason} if reason else {})}
+    def reject_quote(payload: Any = Body(...), principal: Principal = Depends(caller)) -> Any:
+        def reject() -> dict[str, Any]:
+            quote_id, reason = _operation(payload)
+            quotes.decline(quote_id, party=principal.party, reason=reason)
+            return {"quoteId": quote_id, **({"reason": reason} if reason else {})}
+
+        return answer(reject, reference="/quoteId")
 
     router.include_router(hub_router(api=f"{family}.quote", base_path=base, scope=family, event_types=QUOTE_EVENTS,
                                      hub_store=hub_store))
