@@ -283,6 +283,33 @@ def trace(order_id: str, domain: DomainOption = None) -> None:
     console.print(table)
 
 
+@bench_app.command("order")
+def bench_order(orders: Annotated[int, typer.Option(help="orders to place")] = 60,
+                customers: Annotated[int, typer.Option(help="customers ordering at once")] = 8,
+                as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Orders per second, order-to-completed latency (on-net, partner), the no-op floor, memory."""
+    from cadenza.bench.order import run_order_bench
+
+    with console.status(f"benchmarking orders: {orders} orders from {customers} concurrent customers"):
+        result = run_order_bench(orders=orders, customers=customers)
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    table = Table(title="cadenza bench order (scale driver, embedded SQLite)")
+    for column in ("figure", "measured", "target"):
+        table.add_column(column)
+    table.add_row("orders completed / s", str(result["orders_per_s"]), ">= 200")
+    table.add_row("on-net p50 / p99 ms", f"{result['on_net_p50_ms']} / {result['on_net_p99_ms']}", "p50 <= 250")
+    table.add_row("partner p50 / p99 ms", f"{result['partner_p50_ms']} / {result['partner_p99_ms']}", "p50 <= 500")
+    table.add_row(f"no-op floor ({result['noop_hops']} hops) ms", str(result["noop_floor_ms"]), "")
+    table.add_row("on-net p50 / floor", f"{result['on_net_p50_over_floor']}x", "<= 3x")
+    table.add_row("SP peak RSS MiB", str(result["sp_peak_rss_mib"]), "< 1024")
+    console.print(table)
+    console.print("where the time goes (mean ms between consecutive §10.2 steps):")
+    for gap, ms in result["where_time_goes_ms"].items():
+        console.print(f"  {gap:>10}  {ms} ms")
+
+
 @bench_app.command("presto")
 def bench_presto(
     services_scale: Annotated[int, typer.Option(help="services to create with the scale driver")] = 2000,

@@ -25,7 +25,7 @@ from cadenza.core.workflows import start_once
 from cadenza.interfaces.legato import builders
 from cadenza.interfaces.legato.client import LegatoRejected
 
-__all__ = ["submit_order", "cancel_requested", "service_order_event", "workflow_id", "TOPIC"]
+__all__ = ["submit_order", "request_cancel", "service_order_event", "workflow_id", "TOPIC"]
 
 log = logging.getLogger(__name__)
 TOPIC = "order"
@@ -40,7 +40,7 @@ def submit_order(bus: Bus, order_id: str) -> None:
     start_once(fulfil_product_order, workflow_id(order_id), bus.name, order_id)
 
 
-def cancel_requested(order_id: str) -> None:
+def request_cancel(order_id: str) -> None:
     DBOS.send(workflow_id(order_id), {"kind": "cancel"}, TOPIC)
 
 
@@ -210,7 +210,7 @@ def _report_test(row: Any, item_id: str, test: dict[str, Any]) -> None:
 
 
 @DBOS.step()
-def finish_order(domain: str, order_id: str, target: str, reason: str | None) -> None:
+def finish_product_order(domain: str, order_id: str, target: str, reason: str | None) -> None:
     """Step 14: the order's end state and its products, all in one transaction."""
     bus = bus_of(domain)
     with bus.database.transaction() as session:
@@ -315,7 +315,7 @@ def fulfil_product_order(domain: str, order_id: str) -> str:
         _rollback(domain, order_id, delivered)
         target = "cancelled" if cancelled and not failure else "failed"
         reason = failure or "Cancelled at the customer's request; everything was released"
-        finish_order(domain, order_id, target, reason)
+        finish_product_order(domain, order_id, target, reason)
         return target
-    finish_order(domain, order_id, "completed", None)
+    finish_product_order(domain, order_id, "completed", None)
     return "completed"

@@ -124,7 +124,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
                                                     property_path="/productOrder/productOrderId"))
         except Unprocessable as exc:
             return unprocessable_list(exc)
-        fulfilment.cancel_requested(payload["productOrder"]["productOrderId"])
+        fulfilment.request_cancel(payload["productOrder"]["productOrderId"])
         response.headers["Location"] = document["href"]
         return document
 

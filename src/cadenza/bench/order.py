@@ -1,0 +1,185 @@
+"""`cadenza bench order`: orders per second and order-to-completed latency through the whole
+landscape (CANTATA -> BUS -> LEGATO -> SOF -> PRESTO -> ICM -> ADAGIO, and SONATA to a
+partner), against the same number of HTTP hops through no-op handlers as a floor.
+
+Figures, never assertions. The Service Provider and one partner run as processes of their
+own with the scale driver and the embedded database; where the time goes is read from each
+order's interaction trace (the time between consecutive MEF 55.0.1 steps).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import uvicorn
+import yaml
+from fastapi import FastAPI
+
+from cadenza.landscape.demo_orders import ORDERS, evpl_order
+
+__all__ = ["run_order_bench"]
+
+DEMO = Path(__file__).parents[1] / "landscape/demo"
+SP_SITES = [f"site-{area}-{n}-{p}" for area in ("east", "west") for n in range(1, 5) for p in (1, 2)]
+PARTNER_SITE = {"@type": "FieldedAddress", "role": "INSTALL_LOCATION", "streetNr": "11", "streetName": "Evergreen",
+                "streetType": "Terrace", "city": "Springfield", "postcode": "50001", "country": "US"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start(workdir: Path) -> tuple[dict[str, subprocess.Popen[bytes]], dict[str, str]]:
+    ports = {"partner-a": _free_port(), "sp": _free_port()}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    procs = {}
+    for name in ("partner-a", "sp"):
+        config = yaml.safe_load((DEMO / f"{name}.yaml").read_text())
+        config["partners"] = [{**p, "url": urls["partner-a"]} for p in config.get("partners", [])
+                              if p["party"] == "partner-a"]
+        path = workdir / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(config))
+        procs[name] = subprocess.Popen(
+            [sys.executable, "-m", "cadenza.cli", "domain", "up", str(path), "--driver", "scale",
+             "--port", str(ports[name]), "--db", f"sqlite:///{workdir / name}.db", "--log-level", "warning"],
+            stdout=(workdir / f"{name}.log").open("ab"), stderr=subprocess.STDOUT,
+            env={**__import__("os").environ, "CADENZA_VAR": str(workdir / "var")})
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{urls[name]}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or procs[name].poll() is not None:
+                raise RuntimeError(f"{name} did not start; see {workdir / name}.log")
+            time.sleep(0.2)
+    return procs, urls
+
+
+def _token(url: str, client_id: str, secret: str) -> dict[str, str]:
+    reply = httpx.post(f"{url}/oauth2/token", data={"grant_type": "client_credentials", "client_id": client_id,
+                                                   "client_secret": secret}, timeout=10)
+    return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+
+def _noop_floor(hops: int, samples: int = 30) -> float:
+    """Seconds for `hops` sequential loopback HTTP requests through no-op FastAPI handlers."""
+    app = FastAPI()
+
+    @app.post("/hop")
+    def hop() -> dict:
+        return {}
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    timings = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+        for _ in range(samples):
+            start = time.perf_counter()
+            for _ in range(hops):
+                http.post("/hop", json={})
+            timings.append(time.perf_counter() - start)
+    server.should_exit = True
+    thread.join(timeout=5)
+    return statistics.median(timings)
+
+
+def run_order_bench(*, orders: int = 60, customers: int = 8, partner_share: float = 0.25) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="cadenza-bench-order-"))
+    procs, urls = _start(workdir)
+    sp = urls["sp"]
+    headers = {"acme": _token(sp, "acme", "acme-demo-secret"), "globex": _token(sp, "globex", "globex-demo-secret")}
+    operator = _token(sp, "sp-operator", "operator-demo-secret")
+    peak_rss = [0]
+    stop = threading.Event()
+
+    def watch_memory() -> None:
+        process = psutil.Process(procs["sp"].pid)
+        while not stop.is_set():
+            peak_rss[0] = max(peak_rss[0], process.memory_info().rss)
+            time.sleep(0.2)
+
+    threading.Thread(target=watch_memory, daemon=True).start()
+    results: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    def one(n: int) -> None:
+        customer = "acme" if n % 2 else "globex"
+        off_net = (n % round(1 / partner_share)) == 0 if partner_share else False
+        a = {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": SP_SITES[n % len(SP_SITES)]}
+        z = PARTNER_SITE if off_net else {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION",
+                                           "id": SP_SITES[(n + 7) % len(SP_SITES)]}
+        body = evpl_order(customer, a, z, vlan=100 + n, mbps=1)
+        start = time.perf_counter()
+        with httpx.Client(base_url=sp, headers=headers[customer], timeout=60) as http:
+            order_id = http.post(ORDERS, json=body).json()["id"]
+            while True:
+                state = http.get(f"{ORDERS}/{order_id}").json()["state"]
+                if state in ("completed", "failed", "cancelled"):
+                    break
+                time.sleep(0.05)
+        with lock:
+            results.append({"id": order_id, "state": state, "off_net": off_net,
+                            "seconds": time.perf_counter() - start})
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(customers) as pool:
+        list(pool.map(one, range(orders)))
+    elapsed = time.perf_counter() - started
+    stop.set()
+
+    gaps: dict[str, list[float]] = defaultdict(list)
+    with httpx.Client(base_url=sp, headers=operator, timeout=30) as http:
+        for result in results[:20]:
+            events = http.get(f"/cadenza/trace/v1/order/{result['id']}").json()["interactions"]
+            stamps = [(e["step"], time.mktime(time.strptime(e["at"][:19], "%Y-%m-%dT%H:%M:%S"))
+                       + float("0." + e["at"][20:23])) for e in events]
+            for (step, at), (next_step, next_at) in zip(stamps, stamps[1:], strict=False):
+                gaps[f"{step}->{next_step}"].append(next_at - at)
+    for proc in procs.values():
+        proc.terminate()
+    for proc in procs.values():
+        proc.wait(timeout=20)
+
+    def pct(values: list[float], q: float) -> float:
+        return round(sorted(values)[max(0, int(len(values) * q) - 1)] * 1000, 1) if values else 0.0
+
+    on_net = [r["seconds"] for r in results if not r["off_net"] and r["state"] == "completed"]
+    partner = [r["seconds"] for r in results if r["off_net"] and r["state"] == "completed"]
+    hops = 30  # HTTP requests one on-net order makes across the entities (create, LEGATO, PRESTO, polls)
+    floor = _noop_floor(hops)
+    return {
+        "orders": orders, "customers": customers, "completed": sum(r["state"] == "completed" for r in results),
+        "orders_per_s": round(orders / elapsed, 2),
+        "on_net_p50_ms": pct(on_net, 0.5), "on_net_p99_ms": pct(on_net, 0.99),
+        "partner_p50_ms": pct(partner, 0.5), "partner_p99_ms": pct(partner, 0.99),
+        "noop_floor_ms": round(floor * 1000, 1), "noop_hops": hops,
+        "on_net_p50_over_floor": round(pct(on_net, 0.5) / (floor * 1000), 1) if floor else None,
+        "sp_peak_rss_mib": round(peak_rss[0] / 2**20, 1),
+        "where_time_goes_ms": {k: round(statistics.mean(v) * 1000, 1) for k, v in
+                               sorted(gaps.items(), key=lambda kv: -statistics.mean(kv[1]))[:8]},
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run_order_bench()))
