@@ -10,11 +10,16 @@ state, so `resume()` at start finishes whatever a stopped process left.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import relevance
 from sqlalchemy.orm import Session
 
 from cadenza.bus.mapping import bandwidth_mbps
@@ -29,7 +34,7 @@ from cadenza.core.notifications.outbox import publish
 from cadenza.interfaces.sonata.paths import Family, poq_base, poq_listener_base
 
 __all__ = ["POQ_TRANSITIONS", "ITEM_TRANSITIONS", "FINAL", "poqs", "ItemAssessment", "assess_product",
-           "poq_transition", "public", "Qualifications", "INTERNAL"]
+           "poq_transition", "public", "Qualifications", "INTERNAL", "check_create_shape"]
 
 # MEFPOQTaskStateType, verbatim. An instant POQ skips inProgress; a deferred one passes it.
 POQ_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -52,6 +57,8 @@ GUARANTEE = timedelta(days=30)  # how long a qualification result holds
 INTERNAL = "_cadenza"  # what the domain keeps beside the spec payload; never shown to the caller
 
 poqs = ResourceStore("poq", label="product offering qualification")
+# The spec's ProductOfferingQualification_Create and what it references, copied from the MEF API.
+_CREATE_SCHEMA = Path(__file__).parent / "schemas" / "api" / "productOfferingQualification_Create.json"
 
 
 def public(document: dict[str, Any]) -> dict[str, Any]:
@@ -220,6 +227,7 @@ class Qualifications:
 
     def create(self, body: dict[str, Any], *, party: str) -> dict[str, Any]:
         items = _items(body)
+        check_create_shape(body)
         instant = bool(body.get("instantSyncQualification", False))
         if not instant and not body.get("requestedPOQCompletionDate"):
             raise Unprocessable("/requestedPOQCompletionDate: required when instantSyncQualification is false",
@@ -342,6 +350,30 @@ class Qualifications:
             self.process(poq_id)
         else:
             self._defer(lambda: self.process(poq_id))
+
+
+@cache
+def _create_validator() -> Draft7Validator:
+    return Draft7Validator(json.loads(_CREATE_SCHEMA.read_text(encoding="utf-8")))
+
+
+def check_create_shape(body: dict[str, Any]) -> None:
+    """Refuse a body that is not a ProductOfferingQualification_Create. The POQ is stored and
+    answered with what the Buyer sent, so a body the spec does not allow (a contact without a
+    role, a number that is null) would come back in a 201 and every GET that the spec does not
+    allow either."""
+    error = max(_create_validator().iter_errors(body), key=relevance, default=None)
+    if error is None:
+        return
+    where = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in error.absolute_path)
+    if error.validator == "required":
+        missing = next(p for p in error.validator_value if p not in error.instance)
+        raise Unprocessable(f"{where}/{missing}: the required property '{missing}' is missing",
+                            code="missingProperty", property_path=f"{where}/{missing}")
+    # The message quotes the offending value; a long one would hide what is wrong.
+    text = error.message if len(repr(error.instance)) <= 40 else error.message.replace(repr(error.instance),
+                                                                                         "the value")
+    raise Unprocessable(f"{where or '/'}: {text}", property_path=where or "/")
 
 
 def _items(body: dict[str, Any]) -> list[dict[str, Any]]:
