@@ -20,7 +20,7 @@ from cadenza.bus.product_order import Family, orders
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso
-from cadenza.core.errors import Unprocessable
+from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.ids import new_id
 from cadenza.core.trace import record
 from cadenza.landscape.config import DomainConfig
@@ -121,7 +121,10 @@ def _plan_existing(session: Session, party: str, item: dict[str, Any], pointer: 
     if not product_id:
         raise _fail(f"A '{item['action']}' item names the product to change: product/id", f"{pointer}/product/id",
                     "missingProperty")
-    row = products.get(session, product_id, party)
+    try:
+        row = products.get(session, product_id, party)
+    except NotFound as exc:
+        raise _fail(exc.reason, f"{pointer}/product/id", "referenceNotFound") from exc
     if row.state not in ("active",):
         raise _fail(f"Product {product_id} is {row.state}; only an active product can be changed",
                     f"{pointer}/product/id")
