@@ -4,8 +4,12 @@ partner's; the customer accepts and billing starts."""
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
+from cadenza.core.notifications.listener import listener_router
 from tests.e2e.conftest import INVENTORY, ORDERS, SPRINGFIELD, Parties, address, epl, evpl, item, site
 from tests.helpers.openapi import assert_conforms
+from tests.helpers.servers import serve, wait_until
 
 CANTATA_ORDER_SPEC = "cantata/productApi/order/productOrderManagement.api.yaml"
 CANTATA_INVENTORY_SPEC = "cantata/productApi/inventory/productInventoryManagement.api.yaml"
@@ -211,3 +215,40 @@ def test_bad_orders_get_422_naming_the_field(parties: Parties) -> None:
         "relatedContactInformation": [{"role": "r", "name": "n", "emailAddress": "e", "number": "1"}],
         "productOrderItem": [item("1", "evpl", evpl(5, 5), site("site-nowhere"), site("site-west-1-2"))]})
     assert unknown.status_code == 422 and unknown.json()[0]["code"] == "referenceNotFound"
+
+
+def test_related_items_are_delivered_in_order_and_a_dangling_relation_is_refused(parties: Parties,
+                                                                                vlan: int) -> None:
+    first = item("access", "evpl", evpl(vlan, vlan), site("site-east-1-2"), site("site-west-1-2"))
+    second = {**item("trunk", "evpl", evpl(vlan + 1, vlan + 1), site("site-east-1-2"), site("site-west-1-2")),
+              "productOrderItemRelationship": [{"id": "access", "relationshipType": "RELIES_ON"}]}
+    done = parties.wait(parties.order(second, first)["id"])
+    assert done["state"] == "completed", done
+    requests = [e for e in parties.trace(done["id"]) if e["step"] == "7"]
+    assert len(requests) == 2
+    dangling = {**second, "productOrderItemRelationship": [{"id": "nope", "relationshipType": "RELIES_ON"}]}
+    reply = parties.acme.post(f"{ORDERS}/productOrder", json={
+        "relatedContactInformation": [{"role": "r", "name": "n", "emailAddress": "e", "number": "1"}],
+        "productOrderItem": [dangling]})
+    assert reply.status_code == 422 and reply.json()[0]["code"] == "referenceNotFound"
+    assert reply.json()[0]["propertyPath"] == "/productOrderItem/0/productOrderItemRelationship/0/id"
+
+
+def test_the_customer_hears_of_its_order_at_its_registered_listener(parties: Parties, vlan: int) -> None:
+    events: list[dict] = []
+    listener = FastAPI()
+    listener.include_router(listener_router("/acme/mefApi/cantata/productOrderingNotification/v5",
+                                            lambda _type, event: events.append(event)))
+    with serve(listener) as url:
+        hub = parties.acme.post(f"{ORDERS}/hub", json={"callback": f"{url}/acme"})
+        assert hub.status_code == 201, hub.text
+        try:
+            order = parties.order(item("1", "evpl", evpl(vlan, vlan), site("site-east-3-2"), site("site-west-3-2")))
+            assert parties.wait(order["id"])["state"] == "completed"
+            wait_until(lambda: any(e["eventType"] == "productOrderStateChangeEvent"
+                                   and e["event"]["id"] == order["id"] for e in events),
+                       timeout=20, what="the order's state change events")
+        finally:
+            parties.acme.delete(f"{ORDERS}/hub/{hub.json()['id']}")
+    assert {e["eventType"] for e in events} >= {"productOrderStateChangeEvent", "productOrderItemStateChangeEvent"}
+    assert all(e["event"]["id"] == order["id"] for e in events)  # only its own orders
