@@ -78,6 +78,11 @@ def _plan_add(config: DomainConfig, rules: OfferingRules, fam: Family, party: st
     if kind is None:
         raise _fail(f"Product offering '{offering}' cannot be ordered here; see the product catalog",
                     f"{pointer}/product/productOffering/id", "referenceNotFound")
+    if kind not in ("evc", "access"):
+        # Basic Internet Access is in the catalog and qualifies, but this domain has no Internet
+        # gateway in its network design yet, so it cannot be delivered: say so before accepting.
+        raise _fail(f"Product offering '{offering}' can be quoted but not yet ordered here: this network has no "
+                    "Internet gateway to deliver it from", f"{pointer}/product/productOffering/id")
     configuration = product.get("productConfiguration")
     if not isinstance(configuration, dict):
         raise _fail("An 'add' item needs product/productConfiguration", f"{pointer}/product/productConfiguration",
