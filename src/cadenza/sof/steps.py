@@ -38,7 +38,8 @@ def registered(name: str) -> Sof:
 
 
 def _poll(sof: Sof, read, done, what: str):  # noqa: ANN001, ANN202 - small local helper
-    """Read until `done(value)`, backing off from the SOF's poll interval up to 2 s."""
+    """Read until `done(value)`, backing off from the SOF's poll interval up to 0.5 s: activations
+    take a second or two, and a longer back-off would add most of a second to each."""
     deadline, pause = time.monotonic() + sof.activation_timeout_s, sof.poll_interval_s
     while True:
         value = read()
@@ -47,7 +48,7 @@ def _poll(sof: Sof, read, done, what: str):  # noqa: ANN001, ANN202 - small loca
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} did not settle within {sof.activation_timeout_s:.0f} s")
         time.sleep(pause)
-        pause = min(pause * 1.5, 2.0)
+        pause = min(pause * 1.5, 0.5)
 
 
 # -- the order ------------------------------------------------------------------------------
