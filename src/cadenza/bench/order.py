@@ -44,10 +44,41 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start(workdir: Path) -> tuple[dict[str, subprocess.Popen[bytes]], dict[str, str]]:
+def _store_orders(url: str, count: int) -> None:
+    """`count` finished orders already in the SP's database, as after months of business."""
+    from sqlalchemy import insert
+
+    from cadenza.bus.rows import BusResourceRow
+    from cadenza.core.clock import now
+    from cadenza.core.db import Database
+    from cadenza.core.ids import new_id
+    from cadenza.landscape.database import migrate
+
+    database = Database(url)
+    migrate(database)
+    template = evpl_order("acme", {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": SP_SITES[0]},
+                          {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": SP_SITES[9]},
+                          vlan=100, mbps=10)
+    moment = now()
+    with database.engine.begin() as connection:
+        for start in range(0, count, 5_000):
+            rows = []
+            for _ in range(min(5_000, count - start)):
+                order_id = new_id()
+                rows.append({"id": order_id, "kind": "productOrder", "family": "cantata", "owner": "acme",
+                             "state": "completed", "external_key": None, "created_at": moment, "updated_at": moment,
+                             "version": 1, "document": {**template, "id": order_id, "state": "completed",
+                                                        "orderDate": moment.isoformat()}})
+            connection.execute(insert(BusResourceRow), rows)
+    database.dispose()
+
+
+def _start(workdir: Path, stored: int = 0) -> tuple[dict[str, subprocess.Popen[bytes]], dict[str, str]]:
     ports = {"partner-a": _free_port(), "sp": _free_port()}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     procs = {}
+    if stored:
+        _store_orders(f"sqlite:///{workdir / 'sp'}.db", stored)
     for name in ("partner-a", "sp"):
         config = yaml.safe_load((DEMO / f"{name}.yaml").read_text())
         config["partners"] = [{**p, "url": urls["partner-a"]} for p in config.get("partners", [])
@@ -104,9 +135,10 @@ def _noop_floor(hops: int, samples: int = 30) -> float:
     return statistics.median(timings)
 
 
-def run_order_bench(*, orders: int = 60, customers: int = 8, partner_share: float = 0.25) -> dict[str, Any]:
+def run_order_bench(*, orders: int = 60, customers: int = 8, partner_share: float = 0.25,
+                    stored: int = 0) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="cadenza-bench-order-"))
-    procs, urls = _start(workdir)
+    procs, urls = _start(workdir, stored)
     sp = urls["sp"]
     headers = {"acme": _token(sp, "acme", "acme-demo-secret"), "globex": _token(sp, "globex", "globex-demo-secret")}
     operator = _token(sp, "sp-operator", "operator-demo-secret")
@@ -175,7 +207,7 @@ def run_order_bench(*, orders: int = 60, customers: int = 8, partner_share: floa
         "partner_p50_ms": pct(partner, 0.5), "partner_p99_ms": pct(partner, 0.99),
         "noop_floor_ms": round(floor * 1000, 1), "noop_hops": hops,
         "on_net_p50_over_floor": round(pct(on_net, 0.5) / (floor * 1000), 1) if floor else None,
-        "sp_peak_rss_mib": round(peak_rss[0] / 2**20, 1),
+        "sp_peak_rss_mib": round(peak_rss[0] / 2**20, 1), "orders_stored_before": stored,
         "where_time_goes_ms": {k: round(statistics.mean(v) * 1000, 1) for k, v in
                                sorted(gaps.items(), key=lambda kv: -statistics.mean(kv[1]))[:8]},
     }
