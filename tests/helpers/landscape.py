@@ -32,33 +32,33 @@ class Landscape:
                             headers={"Authorization": f"Bearer {reply.json()['access_token']}"})
 
 
-def _rewrite(tmp: Path, processes: dict[str, DomainProcess], overrides: dict[str, dict]) -> dict[str, Path]:
-    paths = {}
-    for name, process in processes.items():
-        config = yaml.safe_load((DEMO / f"{name}.yaml").read_text())
-        config["port"] = process.port
-        for partner in config.get("partners", []):
-            if partner["party"] in processes:
-                partner["url"] = processes[partner["party"]].url
-        for key, value in overrides.get(name, {}).items():
-            config[key] = value
-        path = tmp / f"{name}.yaml"
-        path.write_text(yaml.safe_dump(config))
-        paths[name] = path
-    return paths
+def _write(tmp: Path, name: str, process: DomainProcess, running: dict[str, DomainProcess],
+           overrides: dict[str, dict]) -> Path:
+    config = yaml.safe_load((DEMO / f"{name}.yaml").read_text())
+    config["port"] = process.port
+    for partner in config.get("partners", []):
+        if partner["party"] in running:
+            partner["url"] = running[partner["party"]].url
+    config.update(overrides.get(name, {}))
+    path = tmp / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
 
 
 @contextmanager
 def landscape(tmp: Path, database_urls: dict[str, str], *, overrides: dict[str, dict] | None = None
               ) -> Iterator[Landscape]:
-    """Start the named domains (partners first, so the SP finds them), yield, stop them all."""
-    processes = {name: DomainProcess(tmp / name, url) for name, url in database_urls.items()}
-    for process in processes.values():
-        process.tmp_path.mkdir(parents=True, exist_ok=True)
-    paths = _rewrite(tmp, processes, overrides or {})
+    """Start the named domains (partners first, so the SP finds them), yield, stop them all.
+
+    Each domain's port is picked only when it starts: a port picked earlier could be taken
+    meanwhile by the NETCONF servers of a domain starting before it."""
+    processes: dict[str, DomainProcess] = {}
     try:
-        for name in sorted(processes, key=lambda n: n == "sp"):
-            processes[name].start(paths[name])
+        for name in sorted(database_urls, key=lambda n: n == "sp"):
+            process = DomainProcess(tmp / name, database_urls[name])
+            process.tmp_path.mkdir(parents=True, exist_ok=True)
+            processes[name] = process
+            process.start(_write(tmp, name, process, processes, overrides or {}))
         yield Landscape(processes)
     finally:
         for process in processes.values():

@@ -14,7 +14,7 @@ from cadenza.ecm.xmlcodec import parse_data
 from cadenza.interfaces.adagio.contract import ForwardingConstruct
 from cadenza.landscape.config import load_domain_config
 from cadenza.landscape.domain import ProviderDomain
-from tests.helpers.servers import free_port, serve, wait_until
+from tests.helpers.servers import reserve, serve, wait_until
 
 DEMO = Path(__file__).parents[3] / "src/cadenza/landscape/demo/sp.yaml"
 OPERATIONS = "/presto/metro/restconf/operations"
@@ -56,12 +56,12 @@ def token(base_url: str, client_id: str, secret: str) -> str:
 @pytest.fixture
 def landscape(database_url: str, tmp_path: Path) -> Iterator[Landscape]:
     config = load_domain_config(DEMO)
-    port = free_port()
+    sock = reserve()
     domain = ProviderDomain(config, database_url=database_url, var_dir=tmp_path / "sp", netconf_base_port=0,
-                            public_url=f"http://127.0.0.1:{port}")
+                            public_url=f"http://127.0.0.1:{sock.getsockname()[1]}")
     app = domain.start()
     try:
-        with serve(app, port) as base_url:
+        with serve(app, sock) as base_url:
             bearer = token(base_url, "sp-operator", "operator-demo-secret")
             with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {bearer}"},
                               timeout=30) as http:

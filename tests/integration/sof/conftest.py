@@ -8,8 +8,6 @@ in the same process (one DBOS per process forbids two domains here).
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from cadenza.interfaces.legato.client import LegatoClient
 from cadenza.interfaces.presto.client import ClientCredentialsToken
@@ -32,7 +28,7 @@ from cadenza.landscape.config import (
 )
 from cadenza.landscape.domain import ProviderDomain
 from cadenza.sof import Sof, build_sof, interlude_partners, interlude_router, legato_router, resume_sof
-from tests.helpers.servers import free_port, wait_until
+from tests.helpers.servers import reserve, start_server, wait_until
 
 DEMO = Path(__file__).parents[3] / "src/cadenza/landscape/demo/sp.yaml"
 PARTNER_SITE = SiteConfig(id="site-pa-7", name="Partner A customer site", address_id="addr-pa-7",
@@ -75,22 +71,10 @@ class SofLandscape:
         return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
-def _serve(app: FastAPI, port: int) -> tuple[uvicorn.Server, threading.Thread]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    return server, thread
-
-
 @pytest.fixture
 def sof_landscape(database_url: str, tmp_path: Path) -> Iterator[SofLandscape]:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
+    sock = reserve()
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     config = sof_config(base_url)
     domain = ProviderDomain(config, database_url=database_url, var_dir=tmp_path / "sp", netconf_base_port=0)
     app = domain.start()
@@ -102,7 +86,7 @@ def sof_landscape(database_url: str, tmp_path: Path) -> Iterator[SofLandscape]:
     app.include_router(legato_router(sof))
     app.include_router(interlude_router(sof))
     resume_sof(sof)
-    server, thread = _serve(app, port)
+    server, thread = start_server(app, sock)
     legato = LegatoClient(base_url, ClientCredentialsToken(base_url, "sp-bus", "bus-demo-secret"))
     try:
         yield SofLandscape(domain, sof, base_url, legato)
