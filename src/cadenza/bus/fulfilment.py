@@ -52,7 +52,7 @@ def service_order_event(order_id: str, service_order_id: str) -> None:
         log.info("no workflow waits for service order %s of order %s", service_order_id, order_id)
 
 
-def _trace(bus: Bus, session: Any, order_id: str, step: str, rp: str, source: str, target: str, op: str,
+def _trace(session: Any, order_id: str, step: str, rp: str, source: str, target: str, op: str,
            detail: str | None = None) -> None:
     record(session, order_id=order_id, step=step, reference_point=rp, source=source, target=target, operation=op,
            detail=detail)
@@ -76,7 +76,7 @@ def begin_order(domain: str, order_id: str) -> dict[str, Any]:
                                           base=bus.public_url + fam.inventory_base, item=item)
                     work["product_id"] = product.id
             _store_plan(session, order_id, plan)
-            _trace(bus, session, order_id, "5", "internal", "BUS", "BUS",
+            _trace(session, order_id, "5", "internal", "BUS", "BUS",
                    f"product to service mapping of {len(plan['work'])} item(s)")
         return plan
 
@@ -98,7 +98,7 @@ def choose_partners(domain: str, order_id: str, item_id: str) -> dict[str, Any]:
         if end["edge_point"] is None and not end.get("partner"):
             choice = bus.partners.choose_for(end["address"], work["mbps"])
             with bus.database.transaction() as session:
-                _trace(bus, session, order_id, "6", "SONATA", "BUS-sp", "BUS-partners",
+                _trace(session, order_id, "6", "SONATA", "BUS-sp", "BUS-partners",
                        f"qualify and quote access at {end['city']}", choice.explanation)
             if choice.partner is None:
                 return {"error": f"No partner can serve {end['city']}: {choice.explanation}"}
@@ -146,11 +146,11 @@ def request_service(domain: str, order_id: str, work: dict[str, Any]) -> dict[st
         created = existing[0] if existing else bus.legato.create_service_order(payload)
     except LegatoRejected as exc:
         with bus.database.transaction() as session:
-            _trace(bus, session, order_id, "7", "LEGATO", "BUS-sp", "SOF-sp", "POST serviceOrder refused", exc.reason)
+            _trace(session, order_id, "7", "LEGATO", "BUS-sp", "SOF-sp", "POST serviceOrder refused", exc.reason)
         return {"error": f"service orchestration refused item {work['item']}: {exc.reason}"}
     bus.services[created["id"]] = order_id
     with bus.database.transaction() as session:
-        _trace(bus, session, order_id, "7", "LEGATO", "BUS-sp", "SOF-sp",
+        _trace(session, order_id, "7", "LEGATO", "BUS-sp", "SOF-sp",
                f"POST serviceOrder ({work['action']} {work.get('kind', '')}) -> {created['id']}")
     return {"id": created["id"]}
 
@@ -180,14 +180,14 @@ def item_done(domain: str, order_id: str, work: dict[str, Any], outcome: dict[st
         plan["work"][work["item"]]["outcome"] = outcome
         _store_plan(session, order_id, plan)
         if outcome["state"] == "completed":
-            _trace(bus, session, order_id, "13", "LEGATO", "SOF-sp", "BUS-sp",
+            _trace(session, order_id, "13", "LEGATO", "SOF-sp", "BUS-sp",
                    f"serviceOrder {outcome.get('serviceOrder')} completed: service {outcome['service']} active")
             if work["action"] == "add":
                 products.get(session, plan["work"][work["item"]]["product_id"], None).external_key = outcome["service"]
             if test:
                 _report_test(row, work["item"], test)
         else:
-            _trace(bus, session, order_id, "13", "LEGATO", "SOF-sp", "BUS-sp",
+            _trace(session, order_id, "13", "LEGATO", "SOF-sp", "BUS-sp",
                    f"serviceOrder {outcome.get('serviceOrder')} {outcome['state']}", outcome.get("reason"))
             item_transition(session, row, work["item"], "failed", reason=outcome.get("reason"), wake=bus.wake,
                             error={"code": "otherIssue", "value": (outcome.get("reason") or "")[:255]})
@@ -239,7 +239,7 @@ def finish_product_order(domain: str, order_id: str, target: str, reason: str | 
         if target == "cancelled" and row.state == "assessingCancellation":
             order_transition(session, row, "pendingCancellation", wake=bus.wake)
         order_transition(session, row, target, reason=reason, wake=bus.wake)
-        _trace(bus, session, order_id, "14", row.family.upper(), "BUS-sp", "Customer" if row.family == "cantata"
+        _trace(session, order_id, "14", row.family.upper(), "BUS-sp", "Customer" if row.family == "cantata"
                else "Buyer", f"productOrder {target}", reason)
 
 

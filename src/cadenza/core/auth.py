@@ -39,6 +39,11 @@ class Principal:
     def is_operator(self) -> bool:
         return self.role == "operator"
 
+    @property
+    def owner_filter(self) -> str | None:
+        """The party whose resources the caller may see: its own, or all (None) for an operator."""
+        return None if self.is_operator else self.party
+
 
 class ClientRegistry:
     """The API clients a domain knows, with argon2-hashed secrets."""

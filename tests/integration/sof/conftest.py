@@ -27,7 +27,7 @@ from cadenza.landscape.config import (
     load_domain_config,
 )
 from cadenza.landscape.domain import ProviderDomain
-from cadenza.sof import Sof, build_sof, interlude_partners, interlude_router, legato_router, resume_sof
+from cadenza.sof import Sof
 from tests.helpers.servers import reserve, start_server, wait_until
 
 DEMO = Path(__file__).parents[3] / "src/cadenza/landscape/demo/sp.yaml"
@@ -76,16 +76,12 @@ def sof_landscape(database_url: str, tmp_path: Path) -> Iterator[SofLandscape]:
     sock = reserve()
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     config = sof_config(base_url)
-    domain = ProviderDomain(config, database_url=database_url, var_dir=tmp_path / "sp", netconf_base_port=0)
+    domain = ProviderDomain(config, database_url=database_url, var_dir=tmp_path / "sp", netconf_base_port=0,
+                            public_url=base_url)
     app = domain.start()
-    assert domain.database is not None and domain.dispatcher is not None
-    sof = build_sof(config=config, database=domain.database, presto_base_url=base_url,
-                    token_provider=ClientCredentialsToken(base_url, "sp-sof", "sof-demo-secret-sp"),
-                    dispatcher_wake=domain.dispatcher.wake, partner_access=interlude_partners(config),
-                    poll_interval_s=0.1)
-    app.include_router(legato_router(sof))
-    app.include_router(interlude_router(sof))
-    resume_sof(sof)
+    assert domain.business is not None
+    sof = domain.business.sof  # the SOF the domain itself composed, with its routers and partners
+    sof.poll_interval_s = 0.1
     server, thread = start_server(app, sock)
     legato = LegatoClient(base_url, ClientCredentialsToken(base_url, "sp-bus", "bus-demo-secret"))
     try:

@@ -11,10 +11,9 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from cadenza.bus.catalog import Family
-from cadenza.core.auth import Principal
 from cadenza.core.errors import NotFound, Unprocessable
 
-__all__ = ["CATALOG_BASE", "ADDRESS_BASE", "SITE_BASE", "viewer", "href", "unprocessable_list", "answer"]
+__all__ = ["CATALOG_BASE", "ADDRESS_BASE", "SITE_BASE", "href", "unprocessable_list", "answer"]
 
 CATALOG_BASE: dict[Family, str] = {"cantata": "/mefApi/cantata/productCatalog/v2",
                                    "sonata": "/mefApi/sonata/productCatalog/v2"}
@@ -23,10 +22,6 @@ ADDRESS_BASE: dict[Family, str] = {"cantata": "/mefApi/cantata/geographicAddress
 SITE_BASE: dict[Family, str] = {"cantata": "/mefApi/cantata/geographicSiteManagement/v1",
                                 "sonata": "/mefApi/sonata/geographicSiteManagement/v7"}
 
-
-def viewer(principal: Principal) -> str | None:
-    """The party whose view the caller gets; None for the domain's own operators, who see all."""
-    return None if principal.is_operator else principal.party
 
 
 def href(request: Request, path: str) -> str:

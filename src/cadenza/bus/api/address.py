@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
 
 from cadenza.bus.address import Address, AddressBook, Fields, Validation
-from cadenza.bus.api import ADDRESS_BASE, href, unprocessable_list, viewer
+from cadenza.bus.api import ADDRESS_BASE, href, unprocessable_list
 from cadenza.bus.catalog import Family
 from cadenza.core.auth import Principal, require
 from cadenza.core.errors import BadRequest, Unprocessable
@@ -98,7 +98,7 @@ def address_router(book: AddressBook, *, api_family: Family) -> APIRouter:
                 outcome = Validation("fail", None, [])
             else:
                 # Only customers are offered addresses a partner serves: a buying provider buys our own access.
-                outcome = book.validate(fields_of(submitted), party=viewer(principal),
+                outcome = book.validate(fields_of(submitted), party=principal.owner_filter,
                                         off_net=api_family == "cantata")
         except Unprocessable as exc:
             return unprocessable_list(exc)
@@ -111,6 +111,6 @@ def address_router(book: AddressBook, *, api_family: Family) -> APIRouter:
 
     @router.get("/geographicAddress/{id}", operation_id=op + "retrieveGeographicAddress")
     def retrieve_geographic_address(id: str, request: Request, principal: Principal = caller) -> dict[str, Any]:
-        return address_view(book.get(id, party=viewer(principal)), request, api_family)
+        return address_view(book.get(id, party=principal.owner_filter), request, api_family)
 
     return router

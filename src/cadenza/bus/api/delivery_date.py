@@ -26,9 +26,6 @@ def delivery_date_router(bus: Bus, fam: Family, caller: Any) -> APIRouter:
     router = APIRouter()
     path = "/modifyProductOrderItemRequestedDeliveryDate"
 
-    def owner(principal: Principal) -> str | None:
-        return None if principal.is_operator else principal.party
-
     @router.post(path, status_code=201)
     def modify_delivery_date(response: Response, payload: Any = Body(...), principal: Principal = caller) -> Any:
         try:
@@ -68,7 +65,7 @@ def delivery_date_router(bus: Bus, fam: Family, caller: Any) -> APIRouter:
     @router.get(path)
     def list_delivery_date_changes(response: Response, principal: Principal = caller) -> list[dict]:
         with bus.database.transaction() as session:
-            rows, total = date_changes.list(session, owner(principal), family=fam.name)
+            rows, total = date_changes.list(session, principal.owner_filter, family=fam.name)
             documents = [r.document for r in rows]
         set_count_headers(response, total=total, returned=len(documents))
         return documents
@@ -76,7 +73,7 @@ def delivery_date_router(bus: Bus, fam: Family, caller: Any) -> APIRouter:
     @router.get(path + "/{id}")
     def get_delivery_date_change(id: str, principal: Principal = caller) -> dict:  # noqa: A002
         with bus.database.transaction() as session:
-            return date_changes.get(session, id, owner(principal)).document
+            return date_changes.get(session, id, principal.owner_filter).document
 
     @router.get("/charge")
     def list_charges(response: Response, _principal: Principal = caller) -> list[dict]:

@@ -39,9 +39,6 @@ def poq_router(qualifications: Qualifications, hub_store: HubStore) -> APIRouter
     caller = require(family)
     router = APIRouter(tags=["productOfferingQualification"])
 
-    def owner(principal: Principal) -> str | None:
-        return None if principal.is_operator else principal.party
-
     @router.post(f"{base}/productOfferingQualification", status_code=201,
                  operation_id=f"{family}.createProductOfferingQualification")
     def create_poq(payload: Any = Body(...), principal: Principal = Depends(caller)) -> JSONResponse:
@@ -52,7 +49,7 @@ def poq_router(qualifications: Qualifications, hub_store: HubStore) -> APIRouter
                  state: PoqState | None = None,
                  externalId: str | None = None, projectId: str | None = None,  # noqa: N803 - spec names
                  principal: Principal = Depends(caller)) -> list[dict[str, Any]]:
-        items, total = qualifications.list(party=owner(principal), state=state, offset=page.offset,
+        items, total = qualifications.list(party=principal.owner_filter, state=state, offset=page.offset,
                                            limit=page.limit, filters={"externalId": externalId,
                                                                       "projectId": projectId})
         set_count_headers(response, total=total, returned=len(items))
@@ -61,7 +58,7 @@ def poq_router(qualifications: Qualifications, hub_store: HubStore) -> APIRouter
     @router.get(f"{base}/productOfferingQualification/{{id}}",
                 operation_id=f"{family}.retrieveProductOfferingQualification")
     def retrieve_poq(id: str, principal: Principal = Depends(caller)) -> dict[str, Any]:  # noqa: A002
-        return qualifications.get(id, party=owner(principal))
+        return qualifications.get(id, party=principal.owner_filter)
 
     router.include_router(hub_router(api=f"{family}.poq", base_path=base, scope=family, event_types=POQ_EVENTS,
                                      hub_store=hub_store))

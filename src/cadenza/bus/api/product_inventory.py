@@ -23,15 +23,12 @@ def product_inventory_router(bus: Bus, fam: Family) -> APIRouter:
     router = APIRouter(prefix=fam.inventory_base, tags=[f"{fam.name} product inventory"])
     caller = Depends(require(fam.scope))
 
-    def owner(principal: Principal) -> str | None:
-        return None if principal.is_operator else principal.party
-
     @router.get("/product")
     def list_products(response: Response, status: ProductStatus | None = None,
                       productOrderId: str | None = None, page: Page = Depends(page_params),  # noqa: N803
                       principal: Principal = caller) -> list[dict]:
         with bus.database.transaction() as session:
-            rows, total = products.list(session, owner(principal), state=status, offset=page.offset,
+            rows, total = products.list(session, principal.owner_filter, state=status, offset=page.offset,
                                         limit=page.limit, family=fam.name)
             documents = [r.document for r in rows]
         if productOrderId is not None:
@@ -43,7 +40,7 @@ def product_inventory_router(bus: Bus, fam: Family) -> APIRouter:
     @router.get("/product/{id}")
     def retrieve_product(id: str, principal: Principal = caller) -> dict:  # noqa: A002
         with bus.database.transaction() as session:
-            return products.get(session, id, owner(principal)).document
+            return products.get(session, id, principal.owner_filter).document
 
     @router.post("/product/{id}/acceptance", status_code=201, tags=["Cadenza extension"])
     def accept(id: str, principal: Principal = caller) -> dict:  # noqa: A002

@@ -59,9 +59,6 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
     router = APIRouter(prefix=fam.order_base, tags=[f"{fam.name} product ordering"])
     caller = Depends(require(fam.scope))
 
-    def owner(principal: Principal) -> str | None:
-        return None if principal.is_operator else principal.party
-
     @router.post("/productOrder", status_code=201)
     def create_product_order(response: Response, payload: Any = Body(...), principal: Principal = caller) -> Any:
         try:
@@ -83,7 +80,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
         if "productOrderItem" in payload:
             raise Conflict("Order items cannot change once the order is accepted: place a modify order instead")
         with bus.database.transaction() as session:
-            row = orders.get(session, id, owner(principal))
+            row = orders.get(session, id, principal.owner_filter)
             if row.state in TERMINAL:
                 raise Conflict(f"Product order {id} is {row.state}; a finished order cannot be updated")
             document = {**row.document, **{k: payload[k] for k in UPDATABLE if k in payload}}
@@ -95,7 +92,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
                             externalId: str | None = None, page: Page = Depends(page_params),  # noqa: N803
                             principal: Principal = caller) -> list[dict]:
         with bus.database.transaction() as session:
-            rows, total = orders.list(session, owner(principal), state=state, offset=page.offset,
+            rows, total = orders.list(session, principal.owner_filter, state=state, offset=page.offset,
                                       limit=page.limit, family=fam.name)
             documents = [r.document for r in rows]
         if externalId is not None:
@@ -106,7 +103,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
     @router.get("/productOrder/{id}")
     def retrieve_product_order(id: str, principal: Principal = caller) -> dict:  # noqa: A002
         with bus.database.transaction() as session:
-            return orders.get(session, id, owner(principal)).document
+            return orders.get(session, id, principal.owner_filter).document
 
     @router.post("/cancelProductOrder", status_code=201)
     def create_cancel_product_order(response: Response, payload: Any = Body(...),
@@ -132,7 +129,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
     def list_cancel_product_orders(response: Response, page: Page = Depends(page_params),
                                    principal: Principal = caller) -> list[dict]:
         with bus.database.transaction() as session:
-            rows, total = cancellations.list(session, owner(principal), offset=page.offset, limit=page.limit,
+            rows, total = cancellations.list(session, principal.owner_filter, offset=page.offset, limit=page.limit,
                                              family=fam.name)
             documents = [r.document for r in rows]
         set_count_headers(response, total=total, returned=len(documents))
@@ -141,7 +138,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
     @router.get("/cancelProductOrder/{id}")
     def retrieve_cancel_product_order(id: str, principal: Principal = caller) -> dict:  # noqa: A002
         with bus.database.transaction() as session:
-            return cancellations.get(session, id, owner(principal)).document
+            return cancellations.get(session, id, principal.owner_filter).document
 
     router.include_router(delivery_date_router(bus, fam, caller))
     router.include_router(hub_router(api=fam.events_api, base_path="", scope=fam.scope,

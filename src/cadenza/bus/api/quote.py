@@ -48,9 +48,6 @@ def quote_router(quotes: Quotes, hub_store: HubStore) -> APIRouter:
     caller = require(family)
     router = APIRouter(tags=["quote"])
 
-    def owner(principal: Principal) -> str | None:
-        return None if principal.is_operator else principal.party
-
     @router.post(f"{base}/quote", status_code=201, operation_id=f"{family}.createQuote")
     def create_quote(payload: Any = Body(...), principal: Principal = Depends(caller)) -> JSONResponse:
         return answer(lambda: quotes.create(_object(payload, "Quote_Create"), party=principal.party), status=201)
@@ -61,7 +58,7 @@ def quote_router(quotes: Quotes, hub_store: HubStore) -> APIRouter:
                    externalId: str | None = None, projectId: str | None = None,  # noqa: N803 - spec names
                    quoteLevel: Literal["budgetary", "firmSubjectToFeasibilityCheck", "firm"] | None = None,  # noqa: N803
                    principal: Principal = Depends(caller)) -> list[dict[str, Any]]:
-        items, total = quotes.list(party=owner(principal), state=state, offset=page.offset, limit=page.limit,
+        items, total = quotes.list(party=principal.owner_filter, state=state, offset=page.offset, limit=page.limit,
                                    filters={"externalId": externalId, "projectId": projectId,
                                             "quoteLevel": quoteLevel})
         set_count_headers(response, total=total, returned=len(items))
@@ -69,7 +66,7 @@ def quote_router(quotes: Quotes, hub_store: HubStore) -> APIRouter:
 
     @router.get(f"{base}/quote/{{id}}", operation_id=f"{family}.retrieveQuote")
     def retrieve_quote(id: str, principal: Principal = Depends(caller)) -> dict[str, Any]:  # noqa: A002
-        return quotes.get(id, party=owner(principal))
+        return quotes.get(id, party=principal.owner_filter)
 
     @router.post(f"{base}/cancelQuote", operation_id=f"{family}.cancelQuote", tags=["quote operations"])
     def cancel_quote(payload: Any = Body(...), principal: Principal = Depends(caller)) -> Any:

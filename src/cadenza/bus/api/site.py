@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from cadenza.bus.api import ADDRESS_BASE, SITE_BASE, href, viewer
+from cadenza.bus.api import ADDRESS_BASE, SITE_BASE, href
 from cadenza.bus.catalog import Family
 from cadenza.bus.site import Site, SiteDirectory, SiteQuery
 from cadenza.core.auth import Principal, require
@@ -52,11 +52,11 @@ def site_router(sites: SiteDirectory, *, api_family: Family) -> APIRouter:
                           street_nr=street_nr, street_name=street_name, street_type=street_type, city=city,
                           postcode=postcode, country=country)
         # No site here records a building owner, a description to search or a site contact.
-        found = [] if company_name or description or contact else sites.find(query, party=viewer(principal))
+        found = [] if company_name or description or contact else sites.find(query, party=principal.owner_filter)
         return [site_view(s, request, api_family) for s in paginate(found, page, response)]
 
     @router.get("/geographicSite/{id}", operation_id=op + "retrieveGeographicSite")
     def retrieve_geographic_site(id: str, request: Request, principal: Principal = caller) -> dict[str, Any]:
-        return site_view(sites.get(id, party=viewer(principal)), request, api_family)
+        return site_view(sites.get(id, party=principal.owner_filter), request, api_family)
 
     return router

@@ -31,10 +31,6 @@ __all__ = ["presto_router"]
 SCOPE = "presto"
 
 
-def _owner(principal: Principal) -> str | None:
-    """Operators see every service of the domain; any other client only its own."""
-    return None if principal.is_operator else principal.party
-
 
 def presto_router(icm: Icm) -> APIRouter:
     router = APIRouter(prefix=icm_base(icm.name), tags=[f"PRESTO {icm.name}"])
@@ -42,7 +38,7 @@ def presto_router(icm: Icm) -> APIRouter:
 
     def service_details(name: str, principal: Principal) -> dict[str, Any]:
         with icm.database.transaction() as session:
-            return service_view(icm.get(session, name, _owner(principal)))
+            return service_view(icm.get(session, name, principal.owner_filter))
 
     @router.post(f"{OPERATIONS}/create-connectivity-service/")
     def create_connectivity_service(body: CreateConnectivityServiceInput, principal: Principal = caller) -> dict:
@@ -68,14 +64,14 @@ def presto_router(icm: Icm) -> APIRouter:
         if mbps is None:
             raise Unprocessable("Only the bandwidth can be changed: give conn-constraint/requested-capacity",
                                 code="missingProperty", property_path="/input/conn-constraint/requested-capacity")
-        row = icm.change_bandwidth(ChangeBandwidth(_owner(principal), body.input.service_id_or_name, mbps))
+        row = icm.change_bandwidth(ChangeBandwidth(principal.owner_filter, body.input.service_id_or_name, mbps))
         if row.pending:
             activation.submit_change(icm, row)
         return {"output": {"service": service_view(row)}}
 
     @router.post(f"{OPERATIONS}/delete-connectivity-service/")
     def delete_connectivity_service(body: ServiceIdOrNameInput, principal: Principal = caller) -> dict:
-        row = icm.delete(DeleteConnectivityService(_owner(principal), body.input.service_id_or_name))
+        row = icm.delete(DeleteConnectivityService(principal.owner_filter, body.input.service_id_or_name))
         activation.submit_removal(icm, row)
         return {"output": {"service": service_view(row)}}
 
@@ -86,7 +82,7 @@ def presto_router(icm: Icm) -> APIRouter:
     @router.post(f"{OPERATIONS}/get-connectivity-service-list/")
     def get_connectivity_service_list(principal: Principal = caller) -> dict:
         with icm.database.transaction() as session:
-            return {"output": {"service": [service_view(r) for r in icm.list(session, _owner(principal))]}}
+            return {"output": {"service": [service_view(r) for r in icm.list(session, principal.owner_filter)]}}
 
     @router.get(DATA_CONTEXT + "/connectivity-service={uuid}/")
     def connectivity_service(uuid: str, principal: Principal = caller) -> dict:
@@ -95,13 +91,13 @@ def presto_router(icm: Icm) -> APIRouter:
     @router.post(f"{OPERATIONS}/cadenza-run-activation-test/")
     def run_test(body: ServiceIdOrNameInput, principal: Principal = caller) -> dict:
         with icm.database.transaction() as session:
-            row = icm.get(session, body.input.service_id_or_name, _owner(principal))
+            row = icm.get(session, body.input.service_id_or_name, principal.owner_filter)
         return {"output": {"test": test_view(row, run_activation_test(icm.adagio, row))}}
 
     @router.post(f"{OPERATIONS}/cadenza-get-pm-counters/")
     def pm_counters(body: ServiceIdOrNameInput, principal: Principal = caller) -> dict:
         with icm.database.transaction() as session:
-            row = icm.get(session, body.input.service_id_or_name, _owner(principal))
+            row = icm.get(session, body.input.service_id_or_name, principal.owner_filter)
         return {"output": {"counters": counters_view(row, read_counters(icm.adagio, row))}}
 
     def sips() -> list[dict[str, Any]]:

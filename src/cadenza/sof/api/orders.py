@@ -27,10 +27,6 @@ __all__ = ["ordering_router"]
 JSON = "application/json;charset=utf-8"
 
 
-def _party(principal: Principal) -> str | None:
-    """Operators see every order of the domain; any other client only its own."""
-    return None if principal.is_operator else principal.party
-
 
 def _parse(payload: Any) -> ServiceOrderCreate:
     try:
@@ -71,18 +67,18 @@ def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str) -> APIRou
                            external_id: str | None = Query(None, alias="externalId"),
                            principal: Principal = caller) -> list[dict]:
         with sof.database.transaction() as session:
-            rows = sof.orders(session, _party(principal), interface, {"state": state, "externalId": external_id})
+            rows = sof.orders(session, principal.owner_filter, interface, {"state": state, "externalId": external_id})
             ids = [row.id for row in paginate(rows, page, response)]
         return [render(order_id, None) for order_id in ids]
 
     @router.get(f"{orders_base}/serviceOrder/{{id}}", operation_id=f"{interface}.retrieveServiceOrder")
     def retrieve_service_order(id: str, principal: Principal = caller) -> dict:
-        return render(id, _party(principal))
+        return render(id, principal.owner_filter)
 
     @router.post(f"{orders_base}/serviceOrder/{{id}}/cancel", operation_id=f"{interface}.cadenzaCancelServiceOrder",
                  summary="Cadenza profile: cancel an order still in progress")
     def cancel_service_order(id: str, principal: Principal = caller) -> dict:
-        sof.cancel(id, _party(principal), interface)
+        sof.cancel(id, principal.owner_filter, interface)
         return render(id, None)
 
     @router.get(f"{services_base}/service", operation_id=f"{interface}.listService")
@@ -92,14 +88,14 @@ def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str) -> APIRou
                      order_id: str | None = Query(None, alias="serviceOrder.id"),
                      principal: Principal = caller) -> list[dict]:
         with sof.database.transaction() as session:
-            rows = sof.services(session, _party(principal), interface, {
+            rows = sof.services(session, principal.owner_filter, interface, {
                 "state": state, "serviceType": service_type, "externalId": external_id, "serviceOrder.id": order_id})
             return [service_view(row) for row in paginate(rows, page, response)]
 
     @router.get(f"{services_base}/service/{{id}}", operation_id=f"{interface}.retrieveService")
     def retrieve_service(id: str, principal: Principal = caller) -> dict:
         with sof.database.transaction() as session:
-            return service_view(sof.service(session, id, _party(principal), interface))
+            return service_view(sof.service(session, id, principal.owner_filter, interface))
 
     hubs = HubStore(sof.database)
     router.include_router(hub_router(api=ORDERS[interface].api, base_path=orders_base, scope=scope,
