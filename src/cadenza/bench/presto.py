@@ -25,7 +25,7 @@ import psutil
 
 from cadenza.icm.generate import generate_domain_config
 from cadenza.icm.path_bench import run_path_benchmark
-from cadenza.landscape.config import DomainConfig, PartyConfig, TwinConfig, load_domain_config
+from cadenza.landscape.config import ClientConfig, DomainConfig, PartyConfig, TwinConfig, load_domain_config
 
 __all__ = ["run_all", "activation_run"]
 
@@ -35,6 +35,9 @@ DEMO = Path(__file__).parents[1] / "landscape/demo/sp.yaml"
 def _scale_config(elements: int) -> DomainConfig:
     return DomainConfig(name="bench", party=PartyConfig(id="bench", name="Benchmark"),
                         twin=TwinConfig(driver="scale", persist=False),
+                        # a domain composes its SOF and BUS too, and they call PRESTO as this client
+                        clients=[ClientConfig(client_id="bench-sof", client_secret="bench-sof-secret", party="bench",
+                                              role="internal", scopes=["presto", "hub", "legato"])],
                         network_domains=[generate_domain_config(elements, seed=7, name="metro")])
 
 

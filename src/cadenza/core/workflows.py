@@ -45,7 +45,10 @@ def launch_workflows(name: str, app_url: str, *, log_level: str = "WARNING") -> 
         "executor_id": name,
     }
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # One connection: DBOS's writers then queue on the pool instead of meeting SQLite's busy
+        # handler, which sleeps them in steps of up to 100 ms and left the process mostly idle.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=1, max_overflow=0, pool_timeout=300)
         event.listen(engine, "connect", _sqlite_pragmas)
         config["system_database_engine"] = engine
     DBOS(config=config)
