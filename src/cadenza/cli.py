@@ -312,6 +312,46 @@ def bench_order(orders: Annotated[int, typer.Option(help="orders to place")] = 6
         console.print(f"  {gap:>10}  {ms} ms")
 
 
+@bench_app.command("in-flight")
+def bench_in_flight(orders: Annotated[int, typer.Option(help="orders put in flight at once")] = 1000,
+                    senders: Annotated[int, typer.Option(help="concurrent order submitters")] = 32,
+                    as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """ORDERS orders in flight at once: none may be refused, lost or left unfinished."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cadenza.bench.order import run_in_flight_bench
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, disable=as_json) as bars:
+        tasks = {"submitted": bars.add_task("orders submitted", total=orders),
+                 "finished": bars.add_task("orders finished", total=orders)}
+
+        def progress(kind: str, value: int | None = None) -> None:
+            if value is None:
+                bars.advance(tasks[kind])
+            else:
+                bars.update(tasks[kind], completed=value)
+
+        result = run_in_flight_bench(orders=orders, senders=senders, progress=progress)
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    table = Table(title=f"cadenza bench in-flight ({orders} orders at once, scale driver, embedded SQLite)")
+    for column in ("figure", "measured", "target"):
+        table.add_column(column)
+    table.add_row("accepted / refused", f"{result['accepted']} / {result['refused']}", f"{orders} / 0")
+    table.add_row("in flight at once (peak)", str(result["in_flight_peak"]), str(orders))
+    table.add_row("final states", ", ".join(f"{k} {v}" for k, v in result["final_states"].items() if v), "all completed")
+    table.add_row("unfinished at the end", str(result["unfinished"]), "0")
+    table.add_row("orders stored at the SP", str(result["orders_stored"]), str(orders))
+    table.add_row("submit s / drain s", f"{result['submit_s']} / {result['drain_s']}", "")
+    table.add_row("orders finished / s", str(result["orders_per_s"]), "")
+    table.add_row("SP peak RSS MiB", str(result["sp_peak_rss_mib"]), "< 1024")
+    console.print(table)
+    for refusal in result["refusals"]:
+        console.print(f"[red]refused[/] {refusal}")
+
+
 @bench_app.command("presto")
 def bench_presto(
     services_scale: Annotated[int, typer.Option(help="services to create with the scale driver")] = 2000,

@@ -30,7 +30,7 @@ from fastapi import FastAPI
 
 from cadenza.landscape.demo_orders import ORDERS, evpl_order
 
-__all__ = ["run_order_bench"]
+__all__ = ["run_order_bench", "run_in_flight_bench"]
 
 DEMO = Path(__file__).parents[1] / "landscape/demo"
 SP_SITES = [f"site-{area}-{n}-{p}" for area in ("east", "west") for n in range(1, 5) for p in (1, 2)]
@@ -210,6 +210,87 @@ def run_order_bench(*, orders: int = 60, customers: int = 8, partner_share: floa
         "sp_peak_rss_mib": round(peak_rss[0] / 2**20, 1), "orders_stored_before": stored,
         "where_time_goes_ms": {k: round(statistics.mean(v) * 1000, 1) for k, v in
                                sorted(gaps.items(), key=lambda kv: -statistics.mean(kv[1]))[:8]},
+    }
+
+
+FINAL = ("completed", "failed", "partial", "cancelled", "rejected")
+
+
+def _count(http: httpx.Client, state: str | None = None) -> int:
+    params = {"limit": 1, **({"state": state} if state else {})}
+    reply = http.get(ORDERS, params=params)
+    reply.raise_for_status()
+    return int(reply.headers["X-Total-Count"])
+
+
+def run_in_flight_bench(*, orders: int = 1000, senders: int = 32, partner_share: float = 0.25,
+                        timeout_s: float = 3600, progress: Any = None) -> dict[str, Any]:
+    """Put `orders` orders in flight at once (all accepted before the first can complete), then
+    wait until every one is finished: how many were refused, failed or lost, and how long the
+    landscape took to work through them."""
+    workdir = Path(tempfile.mkdtemp(prefix="cadenza-bench-inflight-"))
+    procs, urls = _start(workdir)
+    sp = urls["sp"]
+    headers = {"acme": _token(sp, "acme", "acme-demo-secret"), "globex": _token(sp, "globex", "globex-demo-secret")}
+    peak_rss = [0]
+    stop = threading.Event()
+
+    def watch_memory() -> None:
+        process = psutil.Process(procs["sp"].pid)
+        while not stop.is_set():
+            peak_rss[0] = max(peak_rss[0], process.memory_info().rss)
+            time.sleep(0.2)
+
+    threading.Thread(target=watch_memory, daemon=True).start()
+    refused: list[str] = []
+    accepted: list[str] = []
+    lock = threading.Lock()
+    clients = {name: httpx.Client(base_url=sp, headers=h, timeout=120) for name, h in headers.items()}
+
+    def submit(n: int) -> None:
+        customer = "acme" if n % 2 else "globex"
+        off_net = (n % round(1 / partner_share)) == 0 if partner_share else False
+        a = {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": SP_SITES[n % len(SP_SITES)]}
+        z = PARTNER_SITE if off_net else {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION",
+                                           "id": SP_SITES[(n + 7) % len(SP_SITES)]}
+        reply = clients[customer].post(ORDERS, json=evpl_order(customer, a, z, vlan=100 + n, mbps=1))
+        with lock:
+            if reply.status_code == 201:
+                accepted.append(reply.json()["id"])
+            else:
+                refused.append(f"{reply.status_code}: {reply.text[:200]}")
+        if progress:
+            progress("submitted")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(senders) as pool:
+        list(pool.map(submit, range(orders)))
+    submitted_s = time.perf_counter() - started
+    finished_at_submit = sum(_count(c, state) for c in clients.values() for state in FINAL)
+    in_flight_peak = len(accepted) - finished_at_submit
+    counts: dict[str, int] = {}
+    while time.perf_counter() - started < timeout_s:
+        counts = {state: sum(_count(c, state) for c in clients.values()) for state in FINAL}
+        if progress:
+            progress("finished", sum(counts.values()))
+        if sum(counts.values()) >= len(accepted):
+            break
+        time.sleep(2)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    stored = sum(_count(c) for c in clients.values())
+    for client in clients.values():
+        client.close()
+    for proc in procs.values():
+        proc.terminate()
+    for proc in procs.values():
+        proc.wait(timeout=30)
+    return {
+        "orders": orders, "accepted": len(accepted), "refused": len(refused), "refusals": refused[:5],
+        "in_flight_peak": in_flight_peak, "submit_s": round(submitted_s, 1), "drain_s": round(elapsed, 1),
+        "final_states": counts, "unfinished": len(accepted) - sum(counts.values()),
+        "orders_stored": stored, "orders_per_s": round(sum(counts.values()) / elapsed, 2),
+        "sp_peak_rss_mib": round(peak_rss[0] / 2**20, 1), "logs": str(workdir),
     }
 
 
