@@ -36,11 +36,11 @@ from cadenza.bus.runtime import Bus, register
 from cadenza.bus.serviceability import Serviceability
 from cadenza.bus.site import SiteDirectory
 from cadenza.bus.sonata_access import SonataAccess
+from cadenza.core.client_credentials import ClientCredentials
 from cadenza.core.db import Database
 from cadenza.core.notifications.listener import listener_router
 from cadenza.core.notifications.store import HubStore
 from cadenza.interfaces.legato.client import LegatoClient
-from cadenza.interfaces.presto.client import ClientCredentialsToken
 from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
 from cadenza.landscape.config import DomainConfig
 from cadenza.sof.api.interlude import interlude_router
@@ -114,7 +114,7 @@ def _partner_listener(access: SonataAccess, directory: PartnerDirectory) -> APIR
 def build_business(config: DomainConfig, database: Database, *, public_url: str, hubs: HubStore,
                    wake: Callable[[], None]) -> Business:
     client_id, secret = _internal_client(config)
-    token = ClientCredentialsToken(public_url, client_id, secret)
+    token = ClientCredentials(public_url, client_id, secret)
     catalog = Catalog(price_factor=config.price_factor)
     directory = PartnerDirectory.from_config(config)
     contact = {"role": "buyerContactInformation", "name": f"{config.party.name} order desk",

@@ -7,8 +7,9 @@ from collections.abc import Callable, Mapping
 
 import httpx
 
+from cadenza.core.client_credentials import ClientCredentials, TokenProvider
 from cadenza.interfaces.interlude.client import InterludeClient
-from cadenza.interfaces.presto.client import ClientCredentialsToken, PrestoClient, TokenProvider
+from cadenza.interfaces.presto.client import PrestoClient
 from cadenza.landscape.config import DomainConfig
 from cadenza.sof import fulfilment, steps
 from cadenza.sof.interlude_access import InterludeAccess
@@ -37,7 +38,7 @@ def interlude_partners(config: DomainConfig, *,
     adapters: dict[str, PartnerAccess] = {}
     for partner in config.partners:
         if partner.ordering == "interlude":
-            token = ClientCredentialsToken(partner.url, partner.client_id, partner.client_secret, transport=transport)
+            token = ClientCredentials(partner.url, partner.client_id, partner.client_secret, transport=transport)
             adapters[partner.party] = InterludeAccess(InterludeClient(partner.url, token, transport=transport),
                                                       party=partner.party)
     return adapters

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+from cadenza.core.client_credentials import ClientCredentials
 from cadenza.interfaces.legato.client import LegatoClient
-from cadenza.interfaces.presto.client import ClientCredentialsToken
 from cadenza.landscape.config import (
     AddressConfig,
     ClientConfig,
@@ -67,7 +67,7 @@ class SofLandscape:
                           timeout=timeout, interval=0.2, what=f"order {order_id} to become {states}")
 
     def client(self, client_id: str, secret: str) -> httpx.Client:
-        token = ClientCredentialsToken(self.base_url, client_id, secret)()
+        token = ClientCredentials(self.base_url, client_id, secret)()
         return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
@@ -83,7 +83,7 @@ def sof_landscape(database_url: str, tmp_path: Path) -> Iterator[SofLandscape]:
     sof = domain.business.sof  # the SOF the domain itself composed, with its routers and partners
     sof.poll_interval_s = 0.1
     server, thread = start_server(app, sock)
-    legato = LegatoClient(base_url, ClientCredentialsToken(base_url, "sp-bus", "bus-demo-secret"))
+    legato = LegatoClient(base_url, ClientCredentials(base_url, "sp-bus", "bus-demo-secret"))
     try:
         yield SofLandscape(domain, sof, base_url, legato)
     finally:

@@ -4,6 +4,7 @@ tested end to end; then its bandwidth changed everywhere and the service disconn
 
 from __future__ import annotations
 
+from cadenza.core.client_credentials import ClientCredentials
 from cadenza.interfaces.interlude.client import InterludeClient
 from cadenza.interfaces.legato.builders import (
     add_evc_item,
@@ -16,7 +17,6 @@ from cadenza.interfaces.legato.builders import (
     service_order,
 )
 from cadenza.interfaces.legato.paths import INVENTORY_SPEC_FILE, ORDER_SPEC_FILE
-from cadenza.interfaces.presto.client import ClientCredentialsToken
 from cadenza.sof.interlude_access import InterludeAccess
 from cadenza.sof.partner_access import AccessRequest
 from tests.helpers.servers import wait_until
@@ -82,7 +82,7 @@ def test_an_evc_to_a_partner_site_is_stitched_across_metro_and_core_and_ordered_
 
 def test_the_interlude_server_builds_an_access_segment_and_the_adapter_follows_it(
         sof_landscape: SofLandscape) -> None:
-    token = ClientCredentialsToken(sof_landscape.base_url, "peer-sof", "peer-demo-secret")
+    token = ClientCredentials(sof_landscape.base_url, "peer-sof", "peer-demo-secret")
     client = InterludeClient(sof_landscape.base_url, token)
     adapter = InterludeAccess(client, party="partner-a")
     request = AccessRequest(idempotency_key="buyer-svc-1-access", partner="partner-a",

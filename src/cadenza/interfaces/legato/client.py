@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from cadenza.core.client_credentials import TokenUnavailable
 from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
 
 __all__ = ["LegatoError", "LegatoRejected", "LegatoUnavailable", "ServiceOrderingClient", "LegatoClient"]
@@ -56,6 +57,8 @@ class ServiceOrderingClient:
     def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             reply = self._http.request(method, path, headers={"Authorization": f"Bearer {self._token()}"}, **kwargs)
+        except TokenUnavailable as exc:
+            raise LegatoUnavailable(f"{method} {path}: {exc}") from exc
         except httpx.HTTPError as exc:
             raise LegatoUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
         body = reply.json() if reply.content else None

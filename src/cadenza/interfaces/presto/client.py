@@ -11,14 +11,12 @@ RESTCONF tree is at `{base_url}/presto/{network-domain}`. Failures carry the MEF
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from cadenza.core.client_credentials import TokenProvider, TokenUnavailable
 from cadenza.interfaces.presto.paths import OPERATIONS, icm_base
 
 __all__ = [
@@ -30,11 +28,9 @@ __all__ = [
     "ConnectivityService",
     "ActivationTest",
     "PrestoClient",
-    "ClientCredentialsToken",
     "TokenProvider",
 ]
 
-TokenProvider = Callable[[], str]
 
 
 class PrestoError(Exception):
@@ -111,31 +107,6 @@ def _service(view: dict[str, Any]) -> ConnectivityService:
         route=tuple(activation.get("route", [])), route_delay_ms=activation.get("route-delay-ms"), raw=view)
 
 
-class ClientCredentialsToken:
-    """A token provider: the OAuth2 client credentials grant at `{base_url}/oauth2/token`,
-    cached until a minute before it expires."""
-
-    def __init__(self, base_url: str, client_id: str, client_secret: str, *,
-                 transport: httpx.BaseTransport | None = None) -> None:
-        self._url = base_url.rstrip("/") + "/oauth2/token"
-        self._form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
-        self._transport = transport
-        self._token: tuple[str, float] | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> str:
-        with self._lock:
-            if self._token is None or self._token[1] < time.monotonic():
-                with httpx.Client(transport=self._transport, timeout=30) as http:
-                    reply = http.post(self._url, data=self._form)
-                if reply.status_code != 200:
-                    raise PrestoUnavailable(f"token request to {self._url} answered {reply.status_code}: "
-                                            f"{reply.text[:200]}", status=reply.status_code)
-                body = reply.json()
-                self._token = (body["access_token"], time.monotonic() + max(60, body.get("expires_in", 3600)) - 60)
-            return self._token[0]
-
-
 class PrestoClient:
     def __init__(self, base_url: str, token: TokenProvider, *, transport: httpx.BaseTransport | None = None,
                  timeout_s: float = 30.0) -> None:
@@ -149,6 +120,8 @@ class PrestoClient:
         url = f"{icm_base(network_domain)}{OPERATIONS}/{operation}/"
         try:
             reply = self._http.post(url, json=payload, headers={"Authorization": f"Bearer {self._token()}"})
+        except TokenUnavailable as exc:
+            raise PrestoUnavailable(f"PRESTO {network_domain} {operation}: {exc}", status=exc.status) from exc
         except httpx.HTTPError as exc:
             raise PrestoUnavailable(f"PRESTO {network_domain} {operation}: {type(exc).__name__}: {exc}") from exc
         if reply.is_success:

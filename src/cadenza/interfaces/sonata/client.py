@@ -20,9 +20,9 @@ from typing import Any, Literal
 
 import httpx
 
+from cadenza.core.client_credentials import ClientCredentials, TokenUnavailable
 from cadenza.interfaces.sonata.errors import SonataError, raise_for_mef
 from cadenza.interfaces.sonata.paths import POQ_BASE, PRODUCT_INVENTORY_BASE, PRODUCT_ORDER_BASE, QUOTE_BASE
-from cadenza.interfaces.sonata.token import ClientCredentials
 
 __all__ = ["Listing", "HubApi", "SonataClient"]
 
@@ -44,7 +44,7 @@ class SonataClient:
                  transport: httpx.BaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s, transport=transport)
-        self._credentials = ClientCredentials(self._http, client_id=client_id, client_secret=client_secret)
+        self._credentials = ClientCredentials(self.base_url, client_id, client_secret, http=self._http)
 
     # --- product offering qualification (MEF 87) -------------------------------------------
     def create_poq(self, poq: Document) -> Document:
@@ -115,7 +115,12 @@ class SonataClient:
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         for attempt in (1, 2):
-            headers = {"Authorization": f"Bearer {self._credentials.token()}"}
+            try:
+                headers = {"Authorization": f"Bearer {self._credentials.token()}"}
+            except TokenUnavailable as exc:
+                if exc.response is not None:
+                    raise_for_mef(exc.response)
+                raise SonataError(str(exc), url=exc.url) from exc
             try:
                 response = self._http.request(method, path, headers=headers, **kwargs)
             except httpx.HTTPError as exc:
