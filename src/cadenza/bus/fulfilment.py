@@ -21,15 +21,18 @@ from cadenza.bus.runtime import Bus, bus_of
 from cadenza.bus.sonata_access import TEST_MILESTONE
 from cadenza.core.clock import iso
 from cadenza.core.trace import record
+from cadenza.core.wakeups import WAKEUPS
 from cadenza.core.workflows import start_once
 from cadenza.interfaces.legato import builders
 from cadenza.interfaces.legato.client import LegatoRejected
 
-__all__ = ["submit_order", "request_cancel", "service_order_event", "workflow_id", "TOPIC"]
+__all__ = ["submit_order", "request_cancel", "service_order_event", "workflow_id"]
 
 log = logging.getLogger(__name__)
-TOPIC = "order"
 FINAL = {"completed", "failed", "rejected", "partial"}
+CANCELLING = {"assessingCancellation", "pendingCancellation"}
+# How long a wait trusts the notifications before reading the service order anyway.
+SAFETY_NET_S = 30.0
 
 
 def workflow_id(order_id: str) -> str:
@@ -40,16 +43,20 @@ def submit_order(bus: Bus, order_id: str) -> None:
     start_once(fulfil_product_order, workflow_id(order_id), bus.name, order_id)
 
 
+def _news_of(order_id: str) -> str:
+    return f"bus-order:{order_id}"
+
+
 def request_cancel(order_id: str) -> None:
-    DBOS.send(workflow_id(order_id), {"kind": "cancel"}, TOPIC)
+    """The order is already `assessingCancellation` in the database (that is what the workflow
+    reads); this only makes a waiting workflow look now."""
+    WAKEUPS.notify(_news_of(order_id))
 
 
 def service_order_event(order_id: str, service_order_id: str) -> None:
     """A LEGATO notification arrived: wake the order's workflow (it re-reads the state itself)."""
-    try:
-        DBOS.send(workflow_id(order_id), {"kind": "legato", "serviceOrder": service_order_id}, TOPIC)
-    except Exception:  # no such workflow (e.g. an order of another domain): nothing to wake
-        log.info("no workflow waits for service order %s of order %s", service_order_id, order_id)
+    if not WAKEUPS.notify(_news_of(order_id)):
+        log.debug("no workflow waits for service order %s of order %s", service_order_id, order_id)
 
 
 def _trace(session: Any, order_id: str, step: str, rp: str, source: str, target: str, op: str,
@@ -155,15 +162,38 @@ def request_service(domain: str, order_id: str, work: dict[str, Any]) -> dict[st
     return {"id": created["id"]}
 
 
-@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0)
-def service_order_state(domain: str, service_order_id: str) -> dict[str, Any]:
-    bus = bus_of(domain)
+def _service_order_state(bus: Bus, service_order_id: str) -> dict[str, Any]:
     order = bus.legato.get_service_order(service_order_id)
     item = order["serviceOrderItem"][0]
     service_id = (item.get("service") or {}).get("id")
     reasons = [e.get("value") or e.get("code") for e in item.get("terminationError", []) or []]
     reasons += [n.get("text") for n in order.get("note", []) or [] if n.get("text")]
     return {"state": order["state"], "service": service_id, "reason": "; ".join(r for r in reasons if r)}
+
+
+def _cancel_requested(bus: Bus, order_id: str) -> bool:
+    with bus.database.transaction() as session:
+        return orders.get(session, order_id, None).state in CANCELLING
+
+
+@DBOS.step()
+def cancel_requested(domain: str, order_id: str) -> bool:
+    return _cancel_requested(bus_of(domain), order_id)
+
+
+@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0)
+def await_service_order(domain: str, order_id: str, service_order_id: str, cancel_known: bool) -> dict[str, Any]:
+    """Step 13: wait until the service order is finished, or the customer newly asks to cancel.
+    Woken by the SOF's LEGATO notifications; reads anyway every SAFETY_NET_S."""
+    bus = bus_of(domain)
+    with WAKEUPS.watch(_news_of(order_id)) as news:
+        while True:
+            news.clear()
+            state = _service_order_state(bus, service_order_id)
+            cancel = _cancel_requested(bus, order_id)
+            if state["state"] in FINAL or (cancel and not cancel_known):
+                return {**state, "cancel": cancel}
+            news.wait(SAFETY_NET_S)
 
 
 @DBOS.step()
@@ -263,12 +293,10 @@ def _await_service_order(domain: str, order_id: str, service_order_id: str) -> t
     final state and whether the customer asked to cancel meanwhile."""
     cancel = False
     while True:
-        state = service_order_state(domain, service_order_id)
+        state = await_service_order(domain, order_id, service_order_id, cancel)
+        cancel = cancel or state.pop("cancel")
         if state["state"] in FINAL:
             return {**state, "serviceOrder": service_order_id}, cancel
-        message = DBOS.recv(TOPIC, timeout_seconds=5)
-        if message and message.get("kind") == "cancel":
-            cancel = True
 
 
 def _rollback(domain: str, order_id: str, delivered: list[dict[str, Any]]) -> None:
@@ -289,10 +317,8 @@ def fulfil_product_order(domain: str, order_id: str) -> str:
     failure: str | None = None
     cancelled = False
     for item_id in plan["sequence"]:
-        message = DBOS.recv(TOPIC, timeout_seconds=0)
-        if message and message.get("kind") == "cancel":
+        if cancelled or cancel_requested(domain, order_id):
             cancelled = True
-        if cancelled:
             break
         work = plan["work"][item_id]
         if work["action"] == "add" and work.get("kind") == "evc":

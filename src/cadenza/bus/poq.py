@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -22,19 +21,17 @@ from jsonschema import Draft7Validator
 from jsonschema.exceptions import relevance
 from sqlalchemy.orm import Session
 
-from cadenza.bus.mapping import bandwidth_mbps
-from cadenza.bus.product_schemas import validate_product_configuration
+from cadenza.bus.deferred import INTERNAL, DeferredRequests, public, state_change
+from cadenza.bus.product_assessment import ItemAssessment, assess_product, check_product
 from cadenza.bus.rows import BusResourceRow
-from cadenza.bus.serviceability import PlaceError, PlaceVerdict, PriceBook, Serviceability
 from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso, now
-from cadenza.core.db import Database
 from cadenza.core.errors import Conflict, MefError, Unprocessable
 from cadenza.core.notifications.outbox import publish
-from cadenza.interfaces.sonata.paths import Family, poq_base, poq_listener_base
+from cadenza.interfaces.sonata.paths import poq_base, poq_listener_base
 
-__all__ = ["POQ_TRANSITIONS", "ITEM_TRANSITIONS", "FINAL", "poqs", "ItemAssessment", "assess_product",
-           "poq_transition", "public", "Qualifications", "INTERNAL", "check_create_shape"]
+__all__ = ["POQ_TRANSITIONS", "ITEM_TRANSITIONS", "FINAL", "poqs", "poq_transition", "Qualifications",
+           "check_create_shape"]
 
 # MEFPOQTaskStateType, verbatim. An instant POQ skips inProgress; a deferred one passes it.
 POQ_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -54,96 +51,10 @@ ITEM_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 FINAL = frozenset(s for s, nexts in POQ_TRANSITIONS.items() if not nexts)
 GUARANTEE = timedelta(days=30)  # how long a qualification result holds
-INTERNAL = "_cadenza"  # what the domain keeps beside the spec payload; never shown to the caller
 
 poqs = ResourceStore("poq", label="product offering qualification")
 # The spec's ProductOfferingQualification_Create and what it references, copied from the MEF API.
 _CREATE_SCHEMA = Path(__file__).parent / "schemas" / "api" / "productOfferingQualification_Create.json"
-
-
-def public(document: dict[str, Any]) -> dict[str, Any]:
-    """The payload the caller may see: the spec's attributes only."""
-    return {k: v for k, v in document.items() if not k.startswith("_")}
-
-
-@dataclass(frozen=True, slots=True)
-class ItemAssessment:
-    """One item's product read and its places judged; `error` when it cannot be judged at all."""
-
-    offering: str | None
-    mbps: int | None
-    verdicts: list[PlaceVerdict] = field(default_factory=list)
-    error: PlaceError | None = None
-    lead_time_days: int | None = None
-
-    @property
-    def serviceable(self) -> bool:
-        return self.error is None and all(v.kind != "notServiceable" for v in self.verdicts)
-
-    @property
-    def firm(self) -> bool:
-        return self.serviceable and all(v.kind == "onNet" or v.offer is not None for v in self.verdicts)
-
-    @property
-    def reason(self) -> str:
-        if self.error is not None:
-            return self.error.reason
-        return "; ".join(v.reason for v in self.verdicts)
-
-
-def check_product(product: Any, *, family: Family, prices: PriceBook, pointer: str, need_bandwidth: bool
-                  ) -> tuple[str, int | None, list[dict[str, Any]]]:
-    """Validate the product of an `add` item: offering sold to this family, configuration, places."""
-    if not isinstance(product, dict):
-        raise Unprocessable(f"{pointer}: the item needs a product", code="missingProperty", property_path=pointer)
-    offering = (product.get("productOffering") or {}).get("id")
-    if not offering:
-        raise Unprocessable(f"{pointer}/productOffering/id: name the product offering to qualify or quote",
-                            code="missingProperty", property_path=f"{pointer}/productOffering/id")
-    if not prices.sells(offering, family):
-        raise Unprocessable(f"{pointer}/productOffering/id: '{offering}' is not offered over "
-                            f"{family.upper()}; see the product catalog", code="referenceNotFound",
-                            property_path=f"{pointer}/productOffering/id")
-    config = product.get("productConfiguration")
-    mbps: int | None = None
-    if config is not None:
-        validate_product_configuration(config, pointer=f"{pointer}/productConfiguration")
-        try:
-            mbps = bandwidth_mbps(config, pointer=pointer)
-        except Unprocessable:
-            if need_bandwidth:
-                raise
-    elif need_bandwidth:
-        raise Unprocessable(f"{pointer}/productConfiguration: a quote needs the product configuration (its "
-                            "bandwidth sets the price)", code="missingProperty",
-                            property_path=f"{pointer}/productConfiguration")
-    places = product.get("place") or []
-    if not places:
-        raise Unprocessable(f"{pointer}/place: give at least one place (a site id or an address)",
-                            code="missingProperty", property_path=f"{pointer}/place")
-    return offering, mbps, places
-
-
-def assess_product(service: Serviceability, prices: PriceBook, offering: str, mbps: int | None,
-                   places: list[dict[str, Any]], *, party: str | None, pointer: str) -> ItemAssessment:
-    """Judge every place of the product; partners are asked here, outside any transaction."""
-    try:
-        locations = [service.locate(p, party=party, pointer=f"{pointer}/place/{i}") for i, p in enumerate(places)]
-    except PlaceError as exc:
-        return ItemAssessment(offering, mbps, error=exc)
-    verdicts = [service.assess(location, mbps=mbps) for location in locations]
-    lead = prices.lead_time_days(offering, any(v.kind == "offNet" for v in verdicts))
-    for verdict in verdicts:
-        if verdict.offer is not None and verdict.offer.lead_time_days is not None:
-            lead = max(lead, verdict.offer.lead_time_days)
-    return ItemAssessment(offering, mbps, verdicts, lead_time_days=lead)
-
-
-def _change(state: str, reason: str | None = None) -> dict[str, Any]:
-    change: dict[str, Any] = {"state": state, "changeDate": iso()}
-    if reason:
-        change["changeReason"] = reason[:1000]
-    return change
 
 
 def _event(row: BusResourceRow, **extra: str) -> dict[str, Any]:
@@ -162,7 +73,7 @@ def poq_transition(session: Session, row: BusResourceRow, document: dict[str, An
     if target not in POQ_TRANSITIONS[row.state]:
         raise Conflict(f"Product offering qualification {row.id} is {row.state}; it cannot become {target}")
     document["state"] = target
-    document["stateChange"] = [*document.get("stateChange", []), _change(target, reason)]
+    document["stateChange"] = [*document.get("stateChange", []), state_change(target, reason)]
     if target in FINAL:
         document["effectiveQualificationDate"] = iso()
         document.pop("expectedPOQCompletionDate", None)
@@ -174,7 +85,7 @@ def _item_to(item: dict[str, Any], target: str, reason: str | None = None) -> No
     if target not in ITEM_TRANSITIONS[item["state"]]:
         raise Conflict(f"POQ item {item['id']} is {item['state']}; it cannot become {target}")
     item["state"] = target
-    item["stateChange"] = [*item.get("stateChange", []), _change(target, reason)]
+    item["stateChange"] = [*item.get("stateChange", []), state_change(target, reason)]
 
 
 def _answer(item: dict[str, Any], found: ItemAssessment | MefError | None) -> None:
@@ -210,20 +121,20 @@ def _internal(found: ItemAssessment | MefError | None) -> dict[str, Any]:
          "partnerQuote": v.offer.quote_id if v.offer else None} for v in found.verdicts]}
 
 
-class Qualifications:
+class Qualifications(DeferredRequests):
     """The POQ service of one domain, for one API family."""
 
-    def __init__(self, database: Database, service: Serviceability, prices: PriceBook, *, family: Family,
-                 wake: Callable[[], None] | None = None, defer: Callable[[Callable[[], None]], None] | None = None,
-                 seller: dict[str, Any] | None = None) -> None:
-        self._db = database
-        self._service = service
-        self._prices = prices
-        self.family: Family = family
-        self._wake = wake
-        # How deferred POQs run later (an executor's submit); None answers them before returning.
-        self._defer = defer
+    store = poqs
+
+    def __init__(self, *args: Any, seller: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._seller = seller
+
+    def href(self, row: BusResourceRow) -> str:
+        return _event(row)["href"]
+
+    def publish(self, session: Session, row: BusResourceRow, event_type: str, **extra: str) -> None:
+        _publish(session, row, event_type, self._wake, **extra)
 
     def create(self, body: dict[str, Any], *, party: str) -> dict[str, Any]:
         items = _items(body)
@@ -234,20 +145,21 @@ class Qualifications:
                                 code="missingProperty", property_path="/requestedPOQCompletionDate")
         checked = [self._check(item, i) for i, item in enumerate(items)]
         document = {**body, "productOfferingQualificationItem": [
-            {**item, "state": "acknowledged", "stateChange": [_change("acknowledged")]} for item in items]}
+            {**item, "state": "acknowledged", "stateChange": [state_change("acknowledged")]} for item in items]}
         document["relatedContactInformation"] = [*body["relatedContactInformation"], *self._seller_contact()]
         document["state"] = "acknowledged"
-        document["stateChange"] = [_change("acknowledged")]
+        document["stateChange"] = [state_change("acknowledged")]
         document[INTERNAL] = {"checked": checked}
         if instant:
-            return self._answer_now(document, party=party)
+            # An instant POQ is created in its final state; the spec then expects only poqCreateEvent.
+            target = self._settle(document, self._judge(checked, party))
+            document["state"] = target
+            document["stateChange"] = [*document["stateChange"], state_change(target)]
+            document["effectiveQualificationDate"] = iso()
+            return self._stored(document, party=party, state=target, event_type="poqCreateEvent")
         document["expectedPOQCompletionDate"] = iso(now() + timedelta(minutes=1))
-        with self._db.transaction() as session:
-            row = poqs.add(session, family=self.family, owner=party, state="acknowledged", document={})
-            poqs.save(row, {**document, "id": row.id, "href": _event(row)["href"]})
-            _publish(session, row, "poqCreateEvent", self._wake)
-            result = public(row.document)
-        self._later(row.id)
+        result = self._stored(document, party=party, state="acknowledged", event_type="poqCreateEvent")
+        self._later(result["id"])
         return result
 
     def get(self, poq_id: str, *, party: str | None) -> dict[str, Any]:
@@ -256,45 +168,27 @@ class Qualifications:
 
     def list(self, *, party: str | None, state: str | None, offset: int, limit: int,
              filters: dict[str, str | None]) -> tuple[list[dict[str, Any]], int]:
-        with self._db.transaction() as session:
-            rows, _ = poqs.list(session, party, state=state, offset=0, limit=10_000, family=self.family)
-            found = [_find(r.document) for r in rows if all(v is None or r.document.get(k) == v
-                                                             for k, v in filters.items())]
-        return found[offset:offset + limit], len(found)
+        return self._listing(party=party, state=state, offset=offset, limit=limit, filters=filters, summary=_find)
 
-    def process(self, poq_id: str) -> None:
-        """Finish a deferred POQ: inProgress, judge each item, final state. Safe to call twice."""
-        with self._db.transaction() as session:
-            row = poqs.get(session, poq_id, None, for_update=True)
-            if row.state in FINAL:
-                return
-            document = dict(row.document)
-            if row.state == "acknowledged":
-                poq_transition(session, row, document, "inProgress", wake=self._wake)
-                for item in document["productOfferingQualificationItem"]:
-                    _item_to(item, "inProgress")
-                    _publish(session, row, "poqItemStateChangeEvent", self._wake, poqItemId=item["id"])
-                poqs.save(row, document)
-            owner, checked = row.owner, document[INTERNAL]["checked"]
-        results = self._judge(checked, party=owner)
-        with self._db.transaction() as session:
-            row = poqs.get(session, poq_id, None, for_update=True)
-            if row.state in FINAL:
-                return
-            document = dict(row.document)
-            target = self._settle(document, results)
-            for item in document["productOfferingQualificationItem"]:
-                _publish(session, row, "poqItemStateChangeEvent", self._wake, poqItemId=item["id"])
-            poq_transition(session, row, document, target, wake=self._wake)
+    # --- the deferred path ------------------------------------------------------------------
+    def _begin(self, session: Session, row: BusResourceRow, document: dict[str, Any]) -> None:
+        poq_transition(session, row, document, "inProgress", wake=self._wake)
+        for item in document["productOfferingQualificationItem"]:
+            _item_to(item, "inProgress")
+            self.publish(session, row, "poqItemStateChangeEvent", poqItemId=item["id"])
+        poqs.save(row, document)
 
-    def resume(self) -> int:
-        """Queue every POQ a stopped process left unfinished; how many."""
-        with self._db.transaction() as session:
-            pending = [r.id for state in ("acknowledged", "inProgress")
-                       for r in poqs.list(session, None, state=state, limit=10_000, family=self.family)[0]]
-        for poq_id in pending:
-            self._later(poq_id)
-        return len(pending)
+    def _judge(self, checked: list[dict[str, Any]], owner: str) -> list[ItemAssessment | None]:
+        return [assess_product(self._service, self._prices, c["offering"], c["mbps"], c["places"],
+                               party=self._visible_to(owner), pointer=c["pointer"]) if c["action"] == "add"
+                else None for c in checked]
+
+    def _finish(self, session: Session, row: BusResourceRow, document: dict[str, Any],
+                results: list[ItemAssessment | None]) -> None:
+        target = self._settle(document, results)
+        for item in document["productOfferingQualificationItem"]:
+            self.publish(session, row, "poqItemStateChangeEvent", poqItemId=item["id"])
+        poq_transition(session, row, document, target, wake=self._wake)
 
     # --- internals ------------------------------------------------------------------------
     def _check(self, item: dict[str, Any], index: int) -> dict[str, Any]:
@@ -304,11 +198,6 @@ class Qualifications:
         offering, mbps, places = check_product(item.get("product"), family=self.family, prices=self._prices,
                                                pointer=pointer, need_bandwidth=False)
         return {"action": "add", "offering": offering, "mbps": mbps, "places": places, "pointer": pointer}
-
-    def _judge(self, checked: list[dict[str, Any]], *, party: str) -> list[ItemAssessment | None]:
-        return [assess_product(self._service, self._prices, c["offering"], c["mbps"], c["places"],
-                               party=self._visible_to(party), pointer=c["pointer"]) if c["action"] == "add"
-                else None for c in checked]
 
     def _visible_to(self, party: str) -> str | None:
         # A buying provider asks about addresses of its own customers: all our sites are open to it.
@@ -323,33 +212,15 @@ class Qualifications:
             for item in items:
                 if item["state"] == "done.ready":
                     item.update({"state": "done.abandoned", "stateChange": [
-                        *item["stateChange"], _change("done.abandoned", "another item lacks information")]})
+                        *item["stateChange"], state_change("done.abandoned", "another item lacks information")]})
                     for key in ("serviceabilityConfidence", "serviceabilityConfidenceReason", "installationInterval",
                                 "guaranteedUntilDate", "alternateProductOfferingProposal"):
                         item.pop(key, None)
             return "terminatedWithError"
         return "done.ready"
 
-    def _answer_now(self, document: dict[str, Any], *, party: str) -> dict[str, Any]:
-        results = self._judge(document[INTERNAL]["checked"], party=party)
-        target = self._settle(document, results)
-        document["state"] = target
-        document["stateChange"] = [*document["stateChange"], _change(target)]
-        document["effectiveQualificationDate"] = iso()
-        with self._db.transaction() as session:
-            row = poqs.add(session, family=self.family, owner=party, state=target, document={})
-            poqs.save(row, {**document, "id": row.id, "href": _event(row)["href"]})
-            _publish(session, row, "poqCreateEvent", self._wake)
-            return public(row.document)
-
     def _seller_contact(self) -> list[dict[str, Any]]:
         return [self._seller] if self._seller else []
-
-    def _later(self, poq_id: str) -> None:
-        if self._defer is None:
-            self.process(poq_id)
-        else:
-            self._defer(lambda: self.process(poq_id))
 
 
 @cache

@@ -16,16 +16,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cadenza.bus.deferred import INTERNAL, DeferredRequests, public, state_change
 from cadenza.bus.partner_policy import PartnerOffer, Price
-from cadenza.bus.poq import INTERNAL, ItemAssessment, assess_product, check_product, public
+from cadenza.bus.product_assessment import ItemAssessment, assess_product, check_product
 from cadenza.bus.rows import BusResourceRow
-from cadenza.bus.serviceability import PriceBook, Serviceability
 from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso, now
-from cadenza.core.db import Database
 from cadenza.core.errors import Conflict, Unprocessable
 from cadenza.core.notifications.outbox import publish
-from cadenza.interfaces.sonata.paths import Family, quote_base, quote_listener_base
+from cadenza.interfaces.sonata.paths import quote_base, quote_listener_base
 
 __all__ = ["QUOTE_TRANSITIONS", "FINAL", "VALIDITY", "quotes", "quote_transition", "Quotes"]
 
@@ -67,20 +66,13 @@ def _publish(session: Session, row: BusResourceRow, event_type: str, wake: Calla
             listener_base_path=quote_listener_base(row.family), party=row.owner, wake=wake)  # type: ignore[arg-type]
 
 
-def _change(state: str, reason: str | None = None) -> dict[str, Any]:
-    change: dict[str, Any] = {"state": state, "changeDate": iso()}
-    if reason:
-        change["changeReason"] = reason[:1000]
-    return change
-
-
 def quote_transition(session: Session, row: BusResourceRow, document: dict[str, Any], target: str, *,
                      reason: str | None = None, wake: Callable[[], None] | None = None) -> None:
     """Move the quote to `target`, log it in `stateChange`, publish quoteStateChangeEvent."""
     if target not in QUOTE_TRANSITIONS[row.state]:
         raise Conflict(f"Quote {row.id} is {row.state}; it cannot become {target}")
     document["state"] = target
-    document["stateChange"] = [*document.get("stateChange", []), _change(target, reason)]
+    document["stateChange"] = [*document.get("stateChange", []), state_change(target, reason)]
     if target in COMPLETE and "effectiveQuoteCompletionDate" not in document:
         document["effectiveQuoteCompletionDate"] = iso()
         document.pop("expectedQuoteCompletionDate", None)
@@ -105,40 +97,29 @@ def _offer_record(offer: PartnerOffer) -> dict[str, Any]:
             "price": {"nrc": price.nrc, "mrc": price.mrc, "currency": price.currency} if price else None}
 
 
-class Quotes:
+class Quotes(DeferredRequests):
     """The quote service of one domain, for one API family."""
 
-    def __init__(self, database: Database, service: Serviceability, prices: PriceBook, *, family: Family,
-                 wake: Callable[[], None] | None = None,
-                 defer: Callable[[Callable[[], None]], None] | None = None) -> None:
-        self._db = database
-        self._service = service
-        self._prices = prices
-        self.family: Family = family
-        self._wake = wake
-        self._defer = defer
+    store = quotes
+
+    def href(self, row: BusResourceRow) -> str:
+        return _href(row)
+
+    def publish(self, session: Session, row: BusResourceRow, event_type: str, **extra: str) -> None:
+        _publish(session, row, event_type, self._wake, **extra)
 
     def create(self, body: dict[str, Any], *, party: str) -> dict[str, Any]:
         items = _items(body)
         checked = [self._check(item, i) for i, item in enumerate(items)]
         document = {**body, "quoteItem": [{**item, "state": "acknowledged"} for item in items],
-                    "state": "acknowledged", "stateChange": [_change("acknowledged")], "quoteDate": iso(),
+                    "state": "acknowledged", "stateChange": [state_change("acknowledged")], "quoteDate": iso(),
                     INTERNAL: {"checked": checked}}
         if body["instantSyncQuote"]:
-            self._settle(document, [self._assess(c, party) for c in checked])
-            with self._db.transaction() as session:
-                row = quotes.add(session, family=self.family, owner=party, state=document["state"], document={},
-                                 external_key=None)
-                quotes.save(row, {**document, "id": row.id, "href": _href(row)})
-                _publish(session, row, "quoteStateChangeEvent", self._wake)
-                return public(row.document)
+            self._settle(document, self._judge(checked, party))
+            return self._stored(document, party=party, state=document["state"], event_type="quoteStateChangeEvent")
         document["expectedQuoteCompletionDate"] = iso(now() + timedelta(minutes=1))
-        with self._db.transaction() as session:
-            row = quotes.add(session, family=self.family, owner=party, state="acknowledged", document={})
-            quotes.save(row, {**document, "id": row.id, "href": _href(row)})
-            _publish(session, row, "quoteStateChangeEvent", self._wake)
-            result = public(row.document)
-        self._later(row.id)
+        result = self._stored(document, party=party, state="acknowledged", event_type="quoteStateChangeEvent")
+        self._later(result["id"])
         return result
 
     def get(self, quote_id: str, *, party: str | None) -> dict[str, Any]:
@@ -149,11 +130,7 @@ class Quotes:
 
     def list(self, *, party: str | None, state: str | None, offset: int, limit: int,
              filters: dict[str, str | None]) -> tuple[list[dict[str, Any]], int]:
-        with self._db.transaction() as session:
-            rows, _ = quotes.list(session, party, state=state, offset=0, limit=10_000, family=self.family)
-            found = [_find(r.document) for r in rows
-                     if all(v is None or r.document.get(k) == v for k, v in filters.items())]
-        return found[offset:offset + limit], len(found)
+        return self._listing(party=party, state=state, offset=offset, limit=limit, filters=filters, summary=_find)
 
     def cancel(self, quote_id: str, *, party: str, reason: str | None) -> None:
         """The Buyer withdraws a quote still being worked on (cancelQuote)."""
@@ -180,34 +157,19 @@ class Quotes:
         items = document.get(INTERNAL, {}).get("items", [])
         return {i["id"]: [p for p in i.get("partners", []) if p] for i in items}
 
-    def process(self, quote_id: str) -> None:
-        """Finish a deferred quote: inProgress, price the items, final state. Safe to call twice."""
-        with self._db.transaction() as session:
-            row = quotes.get(session, quote_id, None, for_update=True)
-            if row.state != "acknowledged" and row.state != "inProgress":
-                return
-            document = dict(row.document)
-            if row.state == "acknowledged":
-                quote_transition(session, row, document, "inProgress", wake=self._wake)
-            owner, checked = row.owner, document[INTERNAL]["checked"]
-        results = [self._assess(c, owner) for c in checked]
-        with self._db.transaction() as session:
-            row = quotes.get(session, quote_id, None, for_update=True)
-            if row.state != "inProgress":
-                return
-            document = dict(row.document)
-            target = self._settle(document, results, log=False)
-            for item in document["quoteItem"]:
-                _publish(session, row, "quoteItemStateChangeEvent", self._wake, quoteItemId=item["id"])
-            quote_transition(session, row, document, target, wake=self._wake)
+    # --- the deferred path ------------------------------------------------------------------
+    def _begin(self, session: Session, row: BusResourceRow, document: dict[str, Any]) -> None:
+        quote_transition(session, row, document, "inProgress", wake=self._wake)
 
-    def resume(self) -> int:
-        with self._db.transaction() as session:
-            pending = [r.id for state in ("acknowledged", "inProgress")
-                       for r in quotes.list(session, None, state=state, limit=10_000, family=self.family)[0]]
-        for quote_id in pending:
-            self._later(quote_id)
-        return len(pending)
+    def _judge(self, checked: list[dict[str, Any]], owner: str) -> list[ItemAssessment]:
+        return [self._assess(c, owner) for c in checked]
+
+    def _finish(self, session: Session, row: BusResourceRow, document: dict[str, Any],
+                results: list[ItemAssessment]) -> None:
+        target = self._settle(document, results, log=False)
+        for item in document["quoteItem"]:
+            self.publish(session, row, "quoteItemStateChangeEvent", quoteItemId=item["id"])
+        quote_transition(session, row, document, target, wake=self._wake)
 
     # --- internals ------------------------------------------------------------------------
     def _check(self, item: dict[str, Any], index: int) -> dict[str, Any]:
@@ -260,7 +222,7 @@ class Quotes:
             document["validFor"] = {"startDateTime": iso(), "endDateTime": iso(now() + VALIDITY)}
         if log:
             document["state"] = target
-            document["stateChange"] = [*document["stateChange"], _change(target)]
+            document["stateChange"] = [*document["stateChange"], state_change(target)]
             document["effectiveQuoteCompletionDate"] = iso()
         return target
 
@@ -288,12 +250,6 @@ class Quotes:
                 raise Unprocessable(f"/quoteId: quote {quote_id} is {row.state}; only a quote that is "
                                     f"{' or '.join(allowed)} can become {target}", property_path="/quoteId")
             quote_transition(session, row, dict(row.document), target, reason=reason, wake=self._wake)
-
-    def _later(self, quote_id: str) -> None:
-        if self._defer is None:
-            self.process(quote_id)
-        else:
-            self._defer(lambda: self.process(quote_id))
 
 
 def _items(body: dict[str, Any]) -> list[dict[str, Any]]:

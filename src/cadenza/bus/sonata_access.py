@@ -19,9 +19,16 @@ from typing import Any
 from cadenza.bus.product_schemas import ACCESS_ELINE_OVC, example_configuration
 from cadenza.bus.store import ResourceStore
 from cadenza.core.db import Database
+from cadenza.core.wakeups import WAKEUPS
 from cadenza.interfaces.sonata.client import SonataClient
 from cadenza.interfaces.sonata.errors import SonataError, SonataHttpError
-from cadenza.sof.partner_access import AccessRequest, AccessStatus, PartnerAccessError, SegmentTestResult
+from cadenza.sof.partner_access import (
+    AccessRequest,
+    AccessStatus,
+    PartnerAccessError,
+    SegmentTestResult,
+    partner_news,
+)
 
 __all__ = ["SonataAccess", "partner_orders", "access_eline_item", "TEST_MILESTONE"]
 
@@ -69,6 +76,8 @@ def _test_result(order: dict[str, Any]) -> SegmentTestResult | None:
 
 
 class SonataAccess:
+    notifies = True  # the BUS listens at the partner's hub and `remember`s each order it hears of
+
     def __init__(self, *, party: str, client: SonataClient, database: Database, contact: dict[str, Any],
                  max_age_s: float = 15.0) -> None:
         self.party = party
@@ -110,6 +119,7 @@ class SonataAccess:
                 partner_orders.add(session, family="sonata", owner=self.party, state=order["state"], document=order,
                                    resource_id=order["id"])
         self._read_at[order["id"]] = time.monotonic()
+        WAKEUPS.notify(partner_news(self.party, order["id"]))
 
     def _order(self, reference: str) -> dict[str, Any]:
         fresh = time.monotonic() - self._read_at.get(reference, 0) < self._max_age_s

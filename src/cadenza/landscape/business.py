@@ -41,10 +41,12 @@ from cadenza.core.db import Database
 from cadenza.core.notifications.listener import listener_router
 from cadenza.core.notifications.store import HubStore
 from cadenza.interfaces.legato.client import LegatoClient
+from cadenza.interfaces.presto.paths import events_api
 from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
 from cadenza.landscape.config import DomainConfig
 from cadenza.sof.api.interlude import interlude_router
 from cadenza.sof.api.legato import legato_router
+from cadenza.sof.api.presto_listener import PRESTO_LISTENER_PREFIX, presto_listener_router
 from cadenza.sof.runtime import build_sof, interlude_partners, resume_sof
 from cadenza.sof.service import Sof
 
@@ -137,10 +139,15 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     if not hubs.subscriptions(api="legato.serviceOrder", party=config.party.id):
         hubs.subscribe(api="legato.serviceOrder", party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",
                        query=None, event_types=[])
+    for network_domain in config.network_domains:  # the SOF hears of its segments from each ICM
+        if not hubs.subscriptions(api=events_api(network_domain.name), party=config.party.id):
+            hubs.subscribe(api=events_api(network_domain.name), party=config.party.id,
+                           callback=f"{public_url}{PRESTO_LISTENER_PREFIX}", query=None, event_types=[])
     book = AddressBook(config)
     sites = SiteDirectory(config, book)
     deferred = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bus-deferred")
-    routers: list[APIRouter] = [legato_router(sof), interlude_router(sof), legato_listener_router(bus)]
+    routers: list[APIRouter] = [legato_router(sof), interlude_router(sof), legato_listener_router(bus),
+                                presto_listener_router()]
     qualifications, quotes = [], []
     for fam in (CANTATA, SONATA):
         poq = Qualifications(database, serviceability, catalog, family=fam.name, wake=wake, defer=deferred.submit)

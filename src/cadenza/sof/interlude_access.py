@@ -28,6 +28,8 @@ _FINAL = {"completed", "failed", "partial", "rejected"}
 
 
 class InterludeAccess:
+    notifies = False  # the partner SOF's INTERLUDE events are not subscribed: status is polled
+
     def __init__(self, client: InterludeClient, *, party: str) -> None:
         self._client = client
         self.party = party

@@ -4,8 +4,9 @@ Two adapters implement it: INTERLUDE straight to the partner's SOF (`interlude_a
 and SONATA through our own BUS (SOF -> LEGATO -> BUS-sp -> SONATA -> BUS-partner). The
 fulfilment workflow calls it from durable steps, so every method must be safe to repeat:
 `order` with the same `idempotency_key` must not order twice, `remove` of something already
-removed (or never created) must succeed quietly. Calls return at once; the workflow polls
-`status` until the partner's segment is `active` or `failed`.
+removed (or never created) must succeed quietly. Calls return at once; the workflow reads
+`status` until the partner's segment is `active` or `failed`, each time an adapter that hears
+from the partner calls `WAKEUPS.notify(partner_news(party, reference))`, and now and then anyway.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-__all__ = ["AccessRequest", "SegmentTestResult", "AccessStatus", "PartnerAccess", "PartnerAccessError"]
+__all__ = ["AccessRequest", "SegmentTestResult", "AccessStatus", "PartnerAccess", "PartnerAccessError",
+           "partner_news"]
+
+
+def partner_news(party: str, reference: str) -> str:
+    """The wake-up key of one partner segment (see `cadenza.core.wakeups`)."""
+    return f"partner:{party}:{reference}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +67,10 @@ class PartnerAccessError(Exception):
 
 
 class PartnerAccess(Protocol):
+    # True when the adapter hears from the partner (notifications) and wakes waiting work;
+    # False makes the workflow poll `status` with a short back-off instead.
+    notifies: bool
+
     def order(self, request: AccessRequest) -> str:
         """Order the segment; returns the partner's reference for it (stable across retries)."""
 

@@ -13,11 +13,12 @@ from dbos import DBOS
 from cadenza.core.clock import now
 from cadenza.core.errors import Conflict
 from cadenza.core.trace import record
+from cadenza.core.wakeups import WAKEUPS
 from cadenza.interfaces.presto.client import PrestoNotFound, PrestoRefused, SegmentRequest
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
 from cadenza.sof.design import reserve
-from cadenza.sof.partner_access import AccessRequest, PartnerAccessError
+from cadenza.sof.partner_access import AccessRequest, PartnerAccessError, partner_news
 from cadenza.sof.rows import PmJobRow, ServiceOrderRow
 from cadenza.sof.service import Sof
 from cadenza.sof.testing import SegmentResult, combine
@@ -37,18 +38,36 @@ def registered(name: str) -> Sof:
     return _SOFS[name]
 
 
-def _poll(sof: Sof, read, done, what: str):  # noqa: ANN001, ANN202 - small local helper
-    """Read until `done(value)`, backing off from the SOF's poll interval up to 0.5 s: activations
-    take a second or two, and a longer back-off would add most of a second to each."""
+# How long a wait woken by notifications goes without reading anyway, and how far the back-off
+# of a source that sends none (an INTERLUDE partner) grows: activations there take a second or
+# two, and a longer pause would add most of a second to each.
+SAFETY_NET_S = 5.0
+UNNOTIFIED_MAX_PAUSE_S = 0.5
+
+
+def segment_news(uuid: str) -> str:
+    """The wake-up key of one connectivity service, notified by the ICM's PRESTO events."""
+    return f"presto:{uuid}"
+
+
+def _poll(sof: Sof, read, done, what: str, news: str | None = None):  # noqa: ANN001, ANN202 - small local helper
+    """Read until `done(value)`. With `news` (a wake-up key its source notifies) each read waits
+    for the next notification, or SAFETY_NET_S; without, it backs off from the SOF's poll interval."""
     deadline, pause = time.monotonic() + sof.activation_timeout_s, sof.poll_interval_s
-    while True:
-        value = read()
-        if done(value):
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not settle within {sof.activation_timeout_s:.0f} s")
-        time.sleep(pause)
-        pause = min(pause * 1.5, 0.5)
+    limit = SAFETY_NET_S if news else UNNOTIFIED_MAX_PAUSE_S
+    with WAKEUPS.watch(news or "") as heard:
+        while True:
+            heard.clear()
+            value = read()
+            if done(value):
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{what} did not settle within {sof.activation_timeout_s:.0f} s")
+            if news:
+                heard.wait(limit)
+            else:
+                time.sleep(pause)
+            pause = min(pause * 1.5, limit)
 
 
 # -- the order ------------------------------------------------------------------------------
@@ -174,7 +193,8 @@ def await_segment(sof_name: str, segment: dict[str, Any]) -> str | None:
     sof = _SOFS[sof_name]
     nd, uuid = segment["networkDomain"], segment["uuid"]
     service = _poll(sof, lambda: sof.presto.get_connectivity_service(nd, uuid),
-                    lambda s: s.state in ("installed", "failed", "removed"), f"segment {uuid} in {nd}")
+                    lambda s: s.state in ("installed", "failed", "removed"), f"segment {uuid} in {nd}",
+                    segment_news(uuid))
     if service.state == "installed":
         return None
     return f"the {nd} network could not activate segment {segment['index']}: {service.reason or service.state}"
@@ -192,11 +212,13 @@ def remove_segment(sof_name: str, segment: dict[str, Any]) -> None:
         except PrestoNotFound:
             return "absent"
 
-    state = _poll(sof, read, lambda s: s not in ("planned", "modifying"), f"segment {uuid} in {nd}")
+    state = _poll(sof, read, lambda s: s not in ("planned", "modifying"), f"segment {uuid} in {nd}",
+                  segment_news(uuid))
     if state == "installed":
         sof.presto.delete_connectivity_service(nd, uuid)
     if state in ("installed", "removing"):
-        _poll(sof, read, lambda s: s in ("removed", "absent"), f"removal of segment {uuid} in {nd}")
+        _poll(sof, read, lambda s: s in ("removed", "absent"), f"removal of segment {uuid} in {nd}",
+              segment_news(uuid))
 
 
 @DBOS.step(**_RETRY)
@@ -208,7 +230,7 @@ def change_segment(sof_name: str, segment: dict[str, Any], mbps: int) -> str | N
     except PrestoRefused as exc:
         return f"the {nd} network refused {mbps} Mbit/s on segment {segment['index']}: {exc.body.get('reason', exc)}"
     service = _poll(sof, lambda: sof.presto.get_connectivity_service(nd, uuid),
-                    lambda s: s.state != "modifying", f"bandwidth change of {uuid} in {nd}")
+                    lambda s: s.state != "modifying", f"bandwidth change of {uuid} in {nd}", segment_news(uuid))
     if service.bandwidth_mbps != mbps:
         return f"the {nd} network kept segment {segment['index']} at {service.bandwidth_mbps} Mbit/s: {service.reason}"
     return None
@@ -241,8 +263,9 @@ def order_partner(sof_name: str, service_id: str, partner: dict[str, Any], mbps:
 def await_partner(sof_name: str, party: str, reference: str, wanted: str) -> dict[str, Any]:
     sof = _SOFS[sof_name]
     access = sof.partner_access[party]
+    news = partner_news(party, reference) if access.notifies else None
     status = _poll(sof, lambda: access.status(reference), lambda s: s.state != "inProgress",
-                   f"partner {party} segment {reference}")
+                   f"partner {party} segment {reference}", news)
     return asdict(status)
 
 

@@ -1,0 +1,89 @@
+"""Judging the product of a POQ or quote item: is the offering sold to this API family, is
+its configuration valid, and can every place be served (on-net, by a partner, or not at all).
+POQ and quote ask the same questions; they differ only in how they report the answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cadenza.bus.mapping import bandwidth_mbps
+from cadenza.bus.product_schemas import validate_product_configuration
+from cadenza.bus.serviceability import PlaceError, PlaceVerdict, PriceBook, Serviceability
+from cadenza.core.errors import Unprocessable
+from cadenza.interfaces.sonata.paths import Family
+
+__all__ = ["ItemAssessment", "check_product", "assess_product"]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemAssessment:
+    """One item's product read and its places judged; `error` when it cannot be judged at all."""
+
+    offering: str | None
+    mbps: int | None
+    verdicts: list[PlaceVerdict] = field(default_factory=list)
+    error: PlaceError | None = None
+    lead_time_days: int | None = None
+
+    @property
+    def serviceable(self) -> bool:
+        return self.error is None and all(v.kind != "notServiceable" for v in self.verdicts)
+
+    @property
+    def firm(self) -> bool:
+        return self.serviceable and all(v.kind == "onNet" or v.offer is not None for v in self.verdicts)
+
+    @property
+    def reason(self) -> str:
+        if self.error is not None:
+            return self.error.reason
+        return "; ".join(v.reason for v in self.verdicts)
+
+
+def check_product(product: Any, *, family: Family, prices: PriceBook, pointer: str, need_bandwidth: bool
+                  ) -> tuple[str, int | None, list[dict[str, Any]]]:
+    """Validate the product of an `add` item: offering sold to this family, configuration, places."""
+    if not isinstance(product, dict):
+        raise Unprocessable(f"{pointer}: the item needs a product", code="missingProperty", property_path=pointer)
+    offering = (product.get("productOffering") or {}).get("id")
+    if not offering:
+        raise Unprocessable(f"{pointer}/productOffering/id: name the product offering to qualify or quote",
+                            code="missingProperty", property_path=f"{pointer}/productOffering/id")
+    if not prices.sells(offering, family):
+        raise Unprocessable(f"{pointer}/productOffering/id: '{offering}' is not offered over "
+                            f"{family.upper()}; see the product catalog", code="referenceNotFound",
+                            property_path=f"{pointer}/productOffering/id")
+    config = product.get("productConfiguration")
+    mbps: int | None = None
+    if config is not None:
+        validate_product_configuration(config, pointer=f"{pointer}/productConfiguration")
+        try:
+            mbps = bandwidth_mbps(config, pointer=pointer)
+        except Unprocessable:
+            if need_bandwidth:
+                raise
+    elif need_bandwidth:
+        raise Unprocessable(f"{pointer}/productConfiguration: a quote needs the product configuration (its "
+                            "bandwidth sets the price)", code="missingProperty",
+                            property_path=f"{pointer}/productConfiguration")
+    places = product.get("place") or []
+    if not places:
+        raise Unprocessable(f"{pointer}/place: give at least one place (a site id or an address)",
+                            code="missingProperty", property_path=f"{pointer}/place")
+    return offering, mbps, places
+
+
+def assess_product(service: Serviceability, prices: PriceBook, offering: str, mbps: int | None,
+                   places: list[dict[str, Any]], *, party: str | None, pointer: str) -> ItemAssessment:
+    """Judge every place of the product; partners are asked here, outside any transaction."""
+    try:
+        locations = [service.locate(p, party=party, pointer=f"{pointer}/place/{i}") for i, p in enumerate(places)]
+    except PlaceError as exc:
+        return ItemAssessment(offering, mbps, error=exc)
+    verdicts = [service.assess(location, mbps=mbps) for location in locations]
+    lead = prices.lead_time_days(offering, any(v.kind == "offNet" for v in verdicts))
+    for verdict in verdicts:
+        if verdict.offer is not None and verdict.offer.lead_time_days is not None:
+            lead = max(lead, verdict.offer.lead_time_days)
+    return ItemAssessment(offering, mbps, verdicts, lead_time_days=lead)
