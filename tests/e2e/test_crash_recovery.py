@@ -20,10 +20,10 @@ FAR_ENDS = [None, address("11", "Evergreen", "Springfield", "50001"), address("2
 
 
 def commits_match_constructs(operator) -> None:  # noqa: ANN001 - an httpx client
-    """Each forwarding construct was committed once: an element's effective commits equal the
-    constructs it holds (only additions happened since it started empty)."""
+    """Each forwarding construct was written once: the constructs an element's effective commits
+    wrote equal the constructs it holds (only additions happened since it started empty)."""
     for element in operator.get("/cadenza/twin/v1/status").json()["elements"]:
-        assert element["commits"] == len(element["forwardingConstructs"]), element["name"]
+        assert element["writes"] == len(element["forwardingConstructs"]), element["name"]
 
 
 def test_twenty_orders_in_flight_survive_a_sigkill_of_the_service_provider(tmp_path: Path) -> None:

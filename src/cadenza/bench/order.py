@@ -103,6 +103,17 @@ def _start(workdir: Path, stored: int = 0) -> tuple[dict[str, subprocess.Popen[b
     return procs, urls
 
 
+def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    for proc in procs.values():
+        proc.terminate()
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a figure is worth more than a graceful stop
+            proc.kill()
+            proc.wait()
+
+
 def _token(url: str, client_id: str, secret: str) -> dict[str, str]:
     reply = httpx.post(f"{url}/oauth2/token", data={"grant_type": "client_credentials", "client_id": client_id,
                                                    "client_secret": secret}, timeout=10)
@@ -188,10 +199,7 @@ def run_order_bench(*, orders: int = 60, customers: int = 8, partner_share: floa
                        + float("0." + e["at"][20:23])) for e in events]
             for (step, at), (next_step, next_at) in zip(stamps, stamps[1:], strict=False):
                 gaps[f"{step}->{next_step}"].append(next_at - at)
-    for proc in procs.values():
-        proc.terminate()
-    for proc in procs.values():
-        proc.wait(timeout=20)
+    _stop(procs)
 
     def pct(values: list[float], q: float) -> float:
         return round(sorted(values)[max(0, int(len(values) * q) - 1)] * 1000, 1) if values else 0.0
@@ -281,10 +289,7 @@ def run_in_flight_bench(*, orders: int = 1000, senders: int = 32, partner_share:
     stored = sum(_count(c) for c in clients.values())
     for client in clients.values():
         client.close()
-    for proc in procs.values():
-        proc.terminate()
-    for proc in procs.values():
-        proc.wait(timeout=30)
+    _stop(procs)
     return {
         "orders": orders, "accepted": len(accepted), "refused": len(refused), "refusals": refused[:5],
         "in_flight_peak": in_flight_peak, "submit_s": round(submitted_s, 1), "drain_s": round(elapsed, 1),

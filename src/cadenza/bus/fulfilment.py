@@ -22,7 +22,7 @@ from cadenza.bus.sonata_access import TEST_MILESTONE
 from cadenza.core.clock import iso
 from cadenza.core.trace import record
 from cadenza.core.wakeups import WAKEUPS
-from cadenza.core.workflows import start_once
+from cadenza.core.workflows import declare_queue, enqueue_once
 from cadenza.interfaces.legato import builders
 from cadenza.interfaces.legato.client import LegatoRejected
 
@@ -39,8 +39,14 @@ def workflow_id(order_id: str) -> str:
     return f"bus-order-{order_id}"
 
 
+# However many orders are accepted at once, this many are worked on at a time; the rest wait
+# (acknowledged, in the durable queue). Each waits mostly on its SOF, so the figure bounds
+# threads and concurrent LEGATO calls rather than throughput.
+ORDERS_QUEUE = declare_queue("bus-product-orders", worker_concurrency=64)
+
+
 def submit_order(bus: Bus, order_id: str) -> None:
-    start_once(fulfil_product_order, workflow_id(order_id), bus.name, order_id)
+    enqueue_once(ORDERS_QUEUE, fulfil_product_order, workflow_id(order_id), bus.name, order_id)
 
 
 def _news_of(order_id: str) -> str:
@@ -177,7 +183,7 @@ def _cancel_requested(bus: Bus, order_id: str) -> bool:
 
 
 @DBOS.step()
-def cancel_requested(domain: str, order_id: str) -> bool:
+def order_cancel_requested(domain: str, order_id: str) -> bool:
     return _cancel_requested(bus_of(domain), order_id)
 
 
@@ -193,7 +199,7 @@ def await_service_order(domain: str, order_id: str, service_order_id: str, cance
             cancel = _cancel_requested(bus, order_id)
             if state["state"] in FINAL or (cancel and not cancel_known):
                 return {**state, "cancel": cancel}
-            news.wait(SAFETY_NET_S)
+            WAKEUPS.pause(news, SAFETY_NET_S)
 
 
 @DBOS.step()
@@ -317,7 +323,7 @@ def fulfil_product_order(domain: str, order_id: str) -> str:
     failure: str | None = None
     cancelled = False
     for item_id in plan["sequence"]:
-        if cancelled or cancel_requested(domain, order_id):
+        if cancelled or order_cancel_requested(domain, order_id):
             cancelled = True
             break
         work = plan["work"][item_id]

@@ -5,6 +5,10 @@ A hint is never the truth: the woken work re-reads the state from its source, so
 forged or duplicated hint costs at most one safety-net interval, and a durable workflow
 replays the same way whether hints arrived or not. Watching starts before the first read,
 so a notification landing between that read and the wait is never missed.
+
+When the domain stops, every wait ends with `ProcessStopping`, a BaseException: DBOS records
+neither the step nor the workflow as failed, so the work is resumed by the next start exactly
+as after a crash, and the process does not hang on threads waiting for news.
 """
 
 from __future__ import annotations
@@ -13,29 +17,58 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["Wakeups", "WAKEUPS"]
+__all__ = ["Wakeups", "WAKEUPS", "ProcessStopping"]
+
+
+class ProcessStopping(BaseException):  # noqa: N818 - like SystemExit, a way out rather than an error
+    """The domain is stopping: leave the waiting work where it is, to be resumed on restart."""
 
 
 class Wakeups:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._waiters: dict[str, list[threading.Event]] = {}
+        self._stopping = False
+
+    def start(self) -> None:
+        self._stopping = False
+
+    def stop(self) -> None:
+        """End every wait, now and until `start`, with ProcessStopping."""
+        with self._lock:
+            self._stopping = True
+            waiting = [event for events in self._waiters.values() for event in events]
+        for event in waiting:
+            event.set()
+
+    def pause(self, event: threading.Event, timeout_s: float) -> bool:
+        """Wait up to `timeout_s` for `event` (from `watch`); whether it was set."""
+        if self._stopping:
+            raise ProcessStopping
+        woken = event.wait(timeout_s)
+        if self._stopping:
+            raise ProcessStopping
+        return woken
 
     @contextmanager
-    def watch(self, key: str) -> Iterator[threading.Event]:
-        """An event set by every `notify(key)` from now until the block ends."""
+    def watch(self, key: str | None) -> Iterator[threading.Event]:
+        """An event set by every `notify(key)` from now until the block ends (`None`: by nothing
+        but `stop`, for waits that only back off)."""
         event = threading.Event()
         with self._lock:
-            self._waiters.setdefault(key, []).append(event)
+            if self._stopping:
+                raise ProcessStopping
+            self._waiters.setdefault(key or f"unwatched-{id(event)}", []).append(event)
         try:
             yield event
         finally:
+            name = key or f"unwatched-{id(event)}"
             with self._lock:
-                waiters = self._waiters.get(key, [])
+                waiters = self._waiters.get(name, [])
                 if event in waiters:
                     waiters.remove(event)
                 if not waiters:
-                    self._waiters.pop(key, None)
+                    self._waiters.pop(name, None)
 
     def notify(self, key: str) -> bool:
         """Wake whatever watches `key`; whether anything did."""

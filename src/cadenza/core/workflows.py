@@ -10,15 +10,18 @@ the same work runs nothing twice.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from dbos import DBOS, DBOSConfig, SetWorkflowID, WorkflowHandle
+from dbos import DBOS, DBOSConfig, Queue, SetWorkflowID, WorkflowHandle
 from sqlalchemy import create_engine, event
 
 from cadenza.core.db import _sqlite_pragmas
+from cadenza.core.wakeups import WAKEUPS
 
-__all__ = ["launch_workflows", "shutdown_workflows", "start_once", "system_database_url"]
+__all__ = ["launch_workflows", "shutdown_workflows", "start_once", "system_database_url", "declare_queue",
+           "enqueue_once", "WorkQueue"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,12 +54,48 @@ def launch_workflows(name: str, app_url: str, *, log_level: str = "WARNING") -> 
                                pool_size=1, max_overflow=0, pool_timeout=300)
         event.listen(engine, "connect", _sqlite_pragmas)
         config["system_database_engine"] = engine
+    WAKEUPS.start()
     DBOS(config=config)
     DBOS.launch()
+    for queue in _QUEUES.values():
+        queue.handle = DBOS.register_queue(queue.name, worker_concurrency=queue.worker_concurrency,
+                                           polling_interval_sec=queue.polling_interval_s,
+                                           on_conflict="always_update")
 
 
 def shutdown_workflows() -> None:
+    # Waiting work leaves at once (as after a crash, to be resumed by the next launch) rather
+    # than keep the process alive until its next safety-net read.
+    WAKEUPS.stop()
     DBOS.destroy(destroy_registry=False)
+
+
+@dataclass
+class WorkQueue:
+    """A DBOS queue: at most `worker_concurrency` of its workflows run in this process at once;
+    the others wait in the system database, in order, and survive a restart there."""
+
+    name: str
+    worker_concurrency: int
+    polling_interval_s: float = 0.1
+    handle: Queue | None = None
+
+
+_QUEUES: dict[str, WorkQueue] = {}
+
+
+def declare_queue(name: str, *, worker_concurrency: int, polling_interval_s: float = 0.1) -> WorkQueue:
+    """Declare a queue at import time; `launch_workflows` registers it with DBOS."""
+    queue = _QUEUES.setdefault(name, WorkQueue(name, worker_concurrency, polling_interval_s))
+    return queue
+
+
+def enqueue_once(queue: WorkQueue, workflow: Callable[P, R], workflow_id: str, *args: Any) -> WorkflowHandle[R]:
+    """Queue `workflow` under `workflow_id`; if it already waits, runs or ran, get that one back."""
+    if queue.handle is None:
+        raise RuntimeError(f"queue {queue.name} is not registered: launch_workflows first")
+    with SetWorkflowID(workflow_id):
+        return queue.handle.enqueue(workflow, *args)
 
 
 def start_once(workflow: Callable[P, R], workflow_id: str, *args: Any) -> WorkflowHandle[R]:

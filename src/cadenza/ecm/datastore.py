@@ -6,6 +6,9 @@ and the in-process scale driver call this class, so they share every rule.
 
 `commits` counts commits that changed the running configuration; committing an unchanged
 candidate succeeds but is not counted, which is how "applied twice, configured once" shows.
+`writes` counts the constructs those commits added, changed or removed: one commit may carry
+several (the element manager groups concurrent changes), so "each construct configured once"
+reads as writes equal to constructs.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class ElementDatastore:
         fcs = saved.data.fcs if saved else {}
         self._running = ElementData(ports=dict(ports), fcs=dict(fcs))
         self.commits = saved.commits if saved else 0
+        self.writes = saved.writes if saved else 0
         self.configured_at: dict[str, float] = dict(saved.configured_at) if saved else {}
 
     # -- test hooks -------------------------------------------------------------------------
@@ -118,9 +122,11 @@ class ElementDatastore:
             configured = {k: v for k, v in self.configured_at.items() if k in candidate.fcs}
             configured.update((k, self._clock()) for k in changed if k in candidate.fcs)
             if self._persist_path:  # disk first: if it fails, nothing has changed
-                persist.save(self._persist_path, persist.Saved(candidate, self.commits + 1, configured))
+                persist.save(self._persist_path, persist.Saved(candidate, self.commits + 1, configured,
+                                                               self.writes + len(changed)))
             self._running, self._candidate, self.configured_at = candidate, None, configured
             self.commits += 1
+            self.writes += len(changed)
             return True
 
     def discard(self, owner: str) -> None:

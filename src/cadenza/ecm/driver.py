@@ -24,8 +24,8 @@ class ElementSession(Protocol):
 
     def unlock(self) -> None: ...
 
-    def get(self, fc_id: str | None = None) -> dict[str, ForwardingConstruct]:
-        """Constructs in the running datastore: all, or only `fc_id` (subtree filter)."""
+    def get(self, fc_ids: str | Sequence[str] | None = None) -> dict[str, ForwardingConstruct]:
+        """Constructs in the running datastore: all, or only those named (subtree filter)."""
         ...
 
     def edit(self, fcs: Sequence[ForwardingConstruct] = (), removed: Sequence[str] = ()) -> None:

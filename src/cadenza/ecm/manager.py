@@ -4,13 +4,18 @@ Every change is one NETCONF transaction per element: read the construct; if the 
 already holds it exactly, stop (applying twice changes nothing); otherwise lock the
 candidate, edit, commit, read back and compare, unlock. A refused step discards the
 candidate, so nothing half-done stays behind.
+
+Changes to one element that arrive while it is busy are grouped into its next transaction
+(group commit): one lock, edit, commit and read-back for all of them. If the element refuses
+the group, each change is tried on its own, so one bad construct never fails its neighbours.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from cadenza.ecm.counters import PmCollector
@@ -48,6 +53,32 @@ class ElementResult:
         return self.error is None
 
 
+@dataclass(eq=False)
+class _Change:
+    fc_id: str
+    fc: ForwardingConstruct | None  # None: remove the construct
+    done: Future[bool] = field(default_factory=Future)
+
+    def holds(self, current: dict[str, ForwardingConstruct]) -> bool:
+        """Whether the element already shows what this change asks for."""
+        return current.get(self.fc_id) == self.fc if self.fc is not None else self.fc_id not in current
+
+    def settle(self, changed: bool | None = None, error: BaseException | None = None) -> None:
+        if self.done.done():
+            return
+        if error is not None:
+            self.done.set_exception(error)
+        else:
+            self.done.set_result(bool(changed))
+
+
+@dataclass(eq=False)
+class _ElementQueue:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    pending: list[_Change] = field(default_factory=list)
+    busy: bool = False
+
+
 class ElementManager:
     """Implements `cadenza.interfaces.adagio.AdagioClient`."""
 
@@ -56,25 +87,17 @@ class ElementManager:
         self.twin = twin
         self._pm = PmCollector(twin)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ecm")
+        # Drains handed over by a caller that has its answer; never waits on another change.
+        self._drainers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ecm-drain")
+        self._queues: dict[str, _ElementQueue] = {}
+        self._queues_lock = threading.Lock()
 
     # -- AdagioClient -----------------------------------------------------------------------
     def apply(self, element: str, fc: ForwardingConstruct) -> bool:
-        def change(s: ElementSession) -> bool:
-            if s.get(fc.fc_id).get(fc.fc_id) == fc:
-                return False
-            self._locked(s, element, lambda: s.edit(fcs=[fc]), lambda: s.get(fc.fc_id).get(fc.fc_id) == fc)
-            return True
-
-        return self._with_session(element, change)
+        return self._submit(element, _Change(fc.fc_id, fc))
 
     def remove(self, element: str, fc_id: str) -> bool:
-        def change(s: ElementSession) -> bool:
-            if fc_id not in s.get(fc_id):
-                return False
-            self._locked(s, element, lambda: s.edit(removed=[fc_id]), lambda: fc_id not in s.get(fc_id))
-            return True
-
-        return self._with_session(element, change)
+        return self._submit(element, _Change(fc_id, None))
 
     def read(self, element: str) -> list[ForwardingConstruct]:
         return self._with_session(element, lambda s: list(s.get().values()))
@@ -104,7 +127,63 @@ class ElementManager:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        self._drainers.shutdown(wait=True)
         self.driver.close()
+
+    # -- group commit -----------------------------------------------------------------------
+    def _submit(self, element: str, change: _Change) -> bool:
+        with self._queues_lock:
+            queue = self._queues.setdefault(element, _ElementQueue())
+        with queue.lock:
+            queue.pending.append(change)
+            lead, queue.busy = not queue.busy, True
+        if lead:  # nobody is working on this element: this caller does, for everyone queued
+            self._drain(element, queue, change)
+        return change.done.result()
+
+    def _drain(self, element: str, queue: _ElementQueue, own: _Change | None = None) -> None:
+        while True:
+            with queue.lock:
+                batch = _distinct_prefix(queue.pending)
+                del queue.pending[:len(batch)]
+                if not batch:
+                    queue.busy = False
+                    return
+            try:
+                self._with_session(element, lambda s, batch=batch: self._transaction(s, element, batch))
+            except BaseException as exc:  # whatever happened, no caller may wait forever
+                for change in batch:
+                    change.settle(error=exc)
+            if own is not None and own.done.done():
+                # Our caller has its answer; whoever queued meanwhile is served from the pool.
+                self._drainers.submit(self._drain, element, queue)
+                return
+
+    def _transaction(self, s: ElementSession, element: str, batch: list[_Change]) -> None:
+        current = s.get([c.fc_id for c in batch])
+        todo = [c for c in batch if not c.holds(current)]
+        for change in batch:
+            if change not in todo:
+                change.settle(False)
+        if not todo:
+            return
+
+        def verify() -> bool:
+            after = s.get([c.fc_id for c in todo])
+            return all(c.holds(after) for c in todo)
+
+        try:
+            self._locked(s, element, lambda: s.edit(fcs=[c.fc for c in todo if c.fc is not None],
+                                                     removed=[c.fc_id for c in todo if c.fc is None]), verify)
+        except ElementRefused as exc:
+            if len(todo) == 1:
+                todo[0].settle(error=exc)
+                return
+            for change in todo:  # which of them does the element refuse? each on its own
+                self._transaction(s, element, [change])
+            return
+        for change in todo:
+            change.settle(True)
 
     # -- internals --------------------------------------------------------------------------
     def _many(self, jobs: list[tuple[str, str, Callable[[], bool]]]) -> list[ElementResult]:
@@ -142,3 +221,14 @@ class ElementManager:
             pass
         with self.driver.session(element) as session:
             return work(session)
+
+
+def _distinct_prefix(pending: list[_Change]) -> list[_Change]:
+    """The longest run of queued changes touching different constructs: two changes to one
+    construct must reach the element in the order they were asked for."""
+    seen: set[str] = set()
+    for index, change in enumerate(pending):
+        if change.fc_id in seen:
+            return pending[:index]
+        seen.add(change.fc_id)
+    return list(pending)

@@ -42,12 +42,13 @@ class _NcSession:
     def unlock(self) -> None:
         self._call(self._m.unlock, "candidate")
 
-    def get(self, fc_id: str | None = None) -> dict[str, ForwardingConstruct]:
+    def get(self, fc_ids: str | Sequence[str] | None = None) -> dict[str, ForwardingConstruct]:
         subtree = None
-        if fc_id is not None:  # only this construct: keeps replies small as the element fills up
+        if fc_ids is not None:  # only these constructs: keeps replies small as the element fills up
             top = etree.Element(f"{{{NAMESPACE}}}forwarding-constructs", nsmap={None: NAMESPACE})
-            etree.SubElement(etree.SubElement(top, f"{{{NAMESPACE}}}forwarding-construct"),
-                             f"{{{NAMESPACE}}}id").text = fc_id
+            for fc_id in [fc_ids] if isinstance(fc_ids, str) else fc_ids:
+                etree.SubElement(etree.SubElement(top, f"{{{NAMESPACE}}}forwarding-construct"),
+                                 f"{{{NAMESPACE}}}id").text = fc_id
             subtree = ("subtree", top)
         reply = self._call(self._m.get_config, source="running", filter=subtree)
         return dict(parse_data(reply.data_ele).fcs)

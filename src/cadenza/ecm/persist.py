@@ -27,10 +27,12 @@ class Saved:
     data: ElementData
     commits: int = 0
     configured_at: dict[str, float] = field(default_factory=dict)
+    writes: int = 0
 
 
 def save(path: Path, saved: Saved) -> None:
-    root = etree.Element(f"{{{_TWIN_NS}}}element", nsmap={None: _TWIN_NS}, commits=str(saved.commits))
+    root = etree.Element(f"{{{_TWIN_NS}}}element", nsmap={None: _TWIN_NS}, commits=str(saved.commits),
+                         writes=str(saved.writes))
     for fc_id, at in saved.configured_at.items():
         etree.SubElement(root, f"{{{_TWIN_NS}}}configured", fc=fc_id, at=repr(at))
     config_to_xml(etree.SubElement(root, f"{{{NC_NS}}}data", nsmap={"nc": NC_NS}), saved.data)
@@ -46,4 +48,5 @@ def load(path: Path) -> Saved | None:
     root = etree.parse(str(path)).getroot()
     data = root.find(f"{{{NC_NS}}}data")
     configured = {c.get("fc", ""): float(c.get("at", "0")) for c in root.iter(f"{{{_TWIN_NS}}}configured")}
-    return Saved(parse_data(data) if data is not None else ElementData(), int(root.get("commits", "0")), configured)
+    return Saved(parse_data(data) if data is not None else ElementData(), int(root.get("commits", "0")), configured,
+                 int(root.get("writes", "0")))

@@ -35,11 +35,12 @@ class _ScaleSession:
     def unlock(self) -> None:
         self._call(self._ds.unlock, "candidate", self._owner)
 
-    def get(self, fc_id: str | None = None) -> dict[str, ForwardingConstruct]:
+    def get(self, fc_ids: str | Sequence[str] | None = None) -> dict[str, ForwardingConstruct]:
         fcs = self._call(self._ds.get_config, "running").fcs
-        if fc_id is None:
+        if fc_ids is None:
             return dict(fcs)
-        return {fc_id: fcs[fc_id]} if fc_id in fcs else {}
+        wanted = [fc_ids] if isinstance(fc_ids, str) else fc_ids
+        return {fc_id: fcs[fc_id] for fc_id in wanted if fc_id in fcs}
 
     def edit(self, fcs: Sequence[ForwardingConstruct] = (), removed: Sequence[str] = ()) -> None:
         edits = [Edit("replace", "forwarding-construct", fc.fc_id, fc_to_raw(fc)) for fc in fcs]

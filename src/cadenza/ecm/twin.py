@@ -124,7 +124,7 @@ class NetworkTwin:
     # -- state ------------------------------------------------------------------------------
     def element_state(self, name: str) -> ElementState:
         ds = self.element(name)
-        return ElementState(name, ds.up, tuple(sorted(ds.running.fcs)), ds.commits)
+        return ElementState(name, ds.up, tuple(sorted(ds.running.fcs)), ds.commits, ds.writes)
 
     def element_states(self) -> list[ElementState]:
         return [self.element_state(name) for name in self.elements]
@@ -140,7 +140,8 @@ class NetworkTwin:
         """Everything an operator wants to see, as JSON-able data."""
         elements = []
         for name, ds in self.elements.items():
-            elements.append({"name": name, "up": ds.up, "commits": ds.commits, "ports": dict(ds.running.ports),
+            elements.append({"name": name, "up": ds.up, "commits": ds.commits, "writes": ds.writes,
+                             "ports": dict(ds.running.ports),
                              "forwardingConstructs": [fc_to_raw(fc) for fc in ds.running.fcs.values()]})
         links = [{"a": f"{lk.a}:{lk.a_port}", "b": f"{lk.b}:{lk.b_port}", "capacityMbps": lk.capacity_mbps,
                   "delayMs": lk.delay_ms, "lossRatio": lk.loss_ratio, "up": lk.up} for lk in self.links]

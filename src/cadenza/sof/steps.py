@@ -55,7 +55,7 @@ def _poll(sof: Sof, read, done, what: str, news: str | None = None):  # noqa: AN
     for the next notification, or SAFETY_NET_S; without, it backs off from the SOF's poll interval."""
     deadline, pause = time.monotonic() + sof.activation_timeout_s, sof.poll_interval_s
     limit = SAFETY_NET_S if news else UNNOTIFIED_MAX_PAUSE_S
-    with WAKEUPS.watch(news or "") as heard:
+    with WAKEUPS.watch(news) as heard:
         while True:
             heard.clear()
             value = read()
@@ -63,10 +63,7 @@ def _poll(sof: Sof, read, done, what: str, news: str | None = None):  # noqa: AN
                 return value
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{what} did not settle within {sof.activation_timeout_s:.0f} s")
-            if news:
-                heard.wait(limit)
-            else:
-                time.sleep(pause)
+            WAKEUPS.pause(heard, limit if news else pause)
             pause = min(pause * 1.5, limit)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,32 @@ def test_twenty_elements_start_quickly_and_answer(tmp_path: Path) -> None:
         results = runtime.manager.apply_many([(f"n{i}", construct()) for i in range(20)])
         assert all(r.changed for r in results)
     assert len(runtime.servers) == 20
+
+
+def test_concurrent_changes_to_one_element_share_commits(runtime: TwinRuntime) -> None:
+    element = runtime.twin.element("n0")
+    element.commit_delay_ms = 150  # a slow commit: the others queue behind the first transaction
+    wanted = [construct(f"svc-{n}", 100 + n) for n in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(lambda fc: runtime.manager.apply("n0", fc), wanted)) == [True] * 8
+    assert sorted(fc.fc_id for fc in runtime.manager.read("n0")) == sorted(fc.fc_id for fc in wanted)
+    assert element.writes == 8  # every construct written once ...
+    assert element.commits < 8  # ... in fewer commits than constructs: they were grouped
+    with ThreadPoolExecutor(8) as pool:  # applying them all again changes nothing
+        assert list(pool.map(lambda fc: runtime.manager.apply("n0", fc), wanted)) == [False] * 8
+    assert element.writes == 8
+
+
+def test_a_refused_construct_in_a_group_fails_alone(runtime: TwinRuntime) -> None:
+    element = runtime.twin.element("n0")
+    element.commit_delay_ms = 150
+    good = [construct(f"svc-{n}", 100 + n) for n in range(6)]
+    bad = construct("svc-bad", 300, cir_kbps=2_000_000)  # more than the 1 Gbit/s UNI
+    with ThreadPoolExecutor(7) as pool:
+        futures = [pool.submit(runtime.manager.apply, "n0", fc) for fc in [*good[:3], bad, *good[3:]]]
+        results = [f.exception() or f.result() for f in futures]
+    refused = results.pop(3)
+    assert isinstance(refused, ElementRefused) and "cir-kbps" in refused.reason
+    assert results == [True] * 6
+    assert sorted(fc.fc_id for fc in runtime.manager.read("n0")) == sorted(fc.fc_id for fc in good)
+    assert element.writes == 6

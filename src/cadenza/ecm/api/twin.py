@@ -35,7 +35,7 @@ def _link(state: Any) -> dict[str, Any]:
 
 def _element(state: Any) -> dict[str, Any]:
     return {"name": state.name, "up": state.up, "forwardingConstructs": list(state.forwarding_constructs),
-            "commits": state.commits}
+            "commits": state.commits, "writes": state.writes}
 
 
 def twin_router(twin: NetworkTwin) -> APIRouter:

@@ -63,6 +63,7 @@ class ElementState:
     up: bool
     forwarding_constructs: tuple[str, ...] = ()
     commits: int = 0  # configuration changes that took effect: repeated edits do not count
+    writes: int = 0  # constructs those commits added, changed or removed (one commit may carry several)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,60 @@
+"""Wake-up hints: a notification ends the wait of whoever watches its key, and stopping the
+domain ends every wait with ProcessStopping."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from cadenza.core.wakeups import ProcessStopping, Wakeups
+
+
+def test_a_notification_wakes_the_watcher_of_its_key_only() -> None:
+    wakeups = Wakeups()
+    with wakeups.watch("order-1") as one, wakeups.watch("order-2") as two:
+        assert wakeups.notify("order-1") is True
+        assert wakeups.pause(one, 5) is True
+        assert wakeups.pause(two, 0.01) is False
+    assert wakeups.notify("order-1") is False  # nobody watches any more
+    assert wakeups.watched() == 0
+
+
+def test_a_notification_between_the_read_and_the_wait_is_not_lost() -> None:
+    wakeups = Wakeups()
+    with wakeups.watch("order-1") as news:
+        wakeups.notify("order-1")  # lands after the watch began, before the wait
+        started = time.monotonic()
+        assert wakeups.pause(news, 5) is True
+        assert time.monotonic() - started < 1
+
+
+def test_stop_ends_every_wait_and_start_allows_them_again() -> None:
+    wakeups = Wakeups()
+    outcome: list[str] = []
+
+    def wait() -> None:
+        with wakeups.watch("order-1") as news:
+            try:
+                wakeups.pause(news, 30)
+                outcome.append("woken")
+            except ProcessStopping:
+                outcome.append("stopped")
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    while not wakeups.watched():
+        time.sleep(0.01)
+    wakeups.stop()
+    waiter.join(5)
+    assert outcome == ["stopped"]
+    with pytest.raises(ProcessStopping), wakeups.watch("order-2"):
+        pass
+    wakeups.start()
+    with wakeups.watch(None) as backoff:
+        assert wakeups.pause(backoff, 0.01) is False
+
+
+def test_process_stopping_is_not_an_error_a_step_would_record() -> None:
+    assert not issubclass(ProcessStopping, Exception)
