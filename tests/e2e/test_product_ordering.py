@@ -232,6 +232,11 @@ def test_related_items_are_delivered_in_order_and_a_dangling_relation_is_refused
         "productOrderItem": [dangling]})
     assert reply.status_code == 422 and reply.json()[0]["code"] == "referenceNotFound"
     assert reply.json()[0]["propertyPath"] == "/productOrderItem/0/productOrderItemRelationship/0/id"
+    malformed = parties.acme.post(f"{ORDERS}/productOrder", json={
+        "relatedContactInformation": [{"role": "r", "name": "n", "emailAddress": "e", "number": "1"}],
+        "productOrderItem": [{**second, "productOrderItemRelationship": [None]}]})
+    assert malformed.status_code == 422, malformed.text  # schemathesis found this one answering 500
+    assert malformed.json()[0]["propertyPath"] == "/productOrderItem/0/productOrderItemRelationship/0"
 
 
 def test_the_customer_hears_of_its_order_at_its_registered_listener(parties: Parties, vlan: int) -> None:

@@ -178,7 +178,7 @@ def _service_order_state(bus: Bus, service_order_id: str) -> dict[str, Any]:
 
 
 def _cancel_requested(bus: Bus, order_id: str) -> bool:
-    with bus.database.transaction() as session:
+    with bus.database.read() as session:
         return orders.get(session, order_id, None).state in CANCELLING
 
 

@@ -46,7 +46,7 @@ def _fail(reason: str, pointer: str, code: str = "invalidValue") -> Unprocessabl
 def _item_order(items: list[dict[str, Any]]) -> list[str]:
     """Items in the order they can be delivered: an item after those it relies on."""
     ids = [i["id"] for i in items]
-    after = {i["id"]: [r["id"] for r in i.get("productOrderItemRelationship", [])] for i in items}
+    after = {i["id"]: [r["id"] for r in (i.get("productOrderItemRelationship") or [])] for i in items}
     done: list[str] = []
     visiting: set[str] = set()
 
@@ -154,7 +154,14 @@ def accept_order(session: Session, *, config: DomainConfig, rules: OfferingRules
             raise _fail(f"Order item id '{item['id']}' is used twice", f"/productOrderItem/{n}/id")
         seen.add(item["id"])
     for n, item in enumerate(items):
-        for m, relation in enumerate(item.get("productOrderItemRelationship", [])):
+        relations = item.get("productOrderItemRelationship") or []
+        if not isinstance(relations, list):
+            raise _fail("productOrderItemRelationship is a list of {id, relationshipType}",
+                        f"/productOrderItem/{n}/productOrderItemRelationship")
+        for m, relation in enumerate(relations):
+            if not isinstance(relation, dict):
+                raise _fail("Each productOrderItemRelationship is an object {id, relationshipType}",
+                            f"/productOrderItem/{n}/productOrderItemRelationship/{m}")
             if relation.get("id") not in seen or relation.get("id") == item["id"]:
                 raise _fail(f"Item {item['id']} relates to '{relation.get('id')}', which is not another item of "
                             "this order", f"/productOrderItem/{n}/productOrderItemRelationship/{m}/id",

@@ -124,7 +124,7 @@ class SonataAccess:
     def _order(self, reference: str) -> dict[str, Any]:
         fresh = time.monotonic() - self._read_at.get(reference, 0) < self._max_age_s
         if fresh:
-            with self._db.transaction() as session:
+            with self._db.read() as session:
                 try:
                     return partner_orders.get(session, reference, self.party).document
                 except Exception:

@@ -1,38 +1,108 @@
-"""An audit record for every state-changing API call: who, what, when, and the outcome."""
+"""An audit record for every state-changing API call: who, what, when, and the outcome.
+
+The record is written after the answer, by one writer thread that stores whatever has
+gathered in a single transaction every few milliseconds: writing each line in a transaction
+of its own made every API call queue once more for the SQLite writer. A line is lost only if
+the process dies in those milliseconds after answering; `flush()` on shutdown writes the rest.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import queue
+import threading
+from typing import Any
 
-from fastapi import FastAPI, Request, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi import FastAPI
+from sqlalchemy import insert
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cadenza.core.audit_rows import AuditRow
 from cadenza.core.clock import now
 from cadenza.core.db import Database
 
-__all__ = ["install_audit"]
+__all__ = ["install_audit", "AuditWriter"]
 
 log = logging.getLogger(__name__)
 _CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def install_audit(app: FastAPI, database: Database) -> None:
-    def record(row: AuditRow) -> None:
-        with database.transaction() as session:
-            session.add(row)
+class AuditWriter:
+    """Stores audit lines in batches from a thread of its own."""
 
-    @app.middleware("http")
-    async def audit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        if request.method in _CHANGING:
-            principal = getattr(request.state, "principal", None)
-            row = AuditRow(at=now(), client_id=getattr(principal, "client_id", None),
-                           party=getattr(principal, "party", None), method=request.method,
-                           path=request.url.path[:500], status=response.status_code)
-            try:
-                await run_in_threadpool(record, row)
-            except Exception:  # the call itself succeeded; a lost audit line must not fail it
-                log.exception("could not write the audit record of %s %s", request.method, request.url.path)
-        return response
+    def __init__(self, database: Database, *, interval_s: float = 0.02, batch: int = 500) -> None:
+        self._database = database
+        self._lines: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._interval_s = interval_s
+        self._batch = batch
+        self._flushed = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
+        self._thread.start()
+
+    def add(self, line: dict[str, Any]) -> None:
+        self._lines.put(line)
+
+    def flush(self) -> None:
+        """Write everything added so far; returns once it is stored."""
+        with self._flushed:
+            self._lines.put(None)
+            self._flushed.wait(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._lines.get()
+            lines, flush = ([] if first is None else [first]), first is None
+            while len(lines) < self._batch:
+                try:
+                    line = self._lines.get(timeout=self._interval_s if not flush else 0)
+                except queue.Empty:
+                    break
+                if line is None:
+                    flush = True
+                else:
+                    lines.append(line)
+            if lines:
+                self._store(lines)
+            if flush:
+                with self._flushed:
+                    self._flushed.notify_all()
+
+    def _store(self, lines: list[dict[str, Any]]) -> None:
+        try:
+            with self._database.transaction() as session:
+                session.execute(insert(AuditRow), lines)
+        except Exception:  # the calls themselves succeeded; lost audit lines must not stop the writer
+            log.exception("could not write %d audit records", len(lines))
+
+
+class _AuditMiddleware:
+    """Pure ASGI (no BaseHTTPMiddleware): it only watches the status of the answer going out."""
+
+    def __init__(self, app: ASGIApp, writer: AuditWriter) -> None:
+        self.app = app
+        self.writer = writer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _CHANGING:
+            await self.app(scope, receive, send)
+            return
+        status = [500]
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            principal = (scope.get("state") or {}).get("principal")
+            self.writer.add({"at": now(), "client_id": getattr(principal, "client_id", None),
+                             "party": getattr(principal, "party", None), "method": scope["method"],
+                             "path": scope["path"][:500], "status": status[0]})
+
+
+def install_audit(app: FastAPI, database: Database) -> AuditWriter:
+    writer = AuditWriter(database)
+    app.add_middleware(_AuditMiddleware, writer=writer)
+    return writer

@@ -72,5 +72,17 @@ class Database:
         with self._one_writer or nullcontext(), self.sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A consistent read that writes nothing, so it need not queue for the SQLite writer
+        (WAL readers neither wait for the writer nor hold it up). Never write in it: a read
+        that turns into a write outside the writer lock could meet a stale snapshot. The rows
+        it returns stay readable after the block (the session closes, nothing is expired)."""
+        session = self.sessions()
+        try:
+            yield session
+        finally:
+            session.close()
+
     def dispose(self) -> None:
         self.engine.dispose()

@@ -70,7 +70,7 @@ def _with_bandwidth(hops: Sequence[Hop], mbps: int) -> list[Hop]:
 
 def _load(job: Job) -> tuple[Icm, ConnectivityServiceRow]:
     icm = _ICMS[job.network_domain]
-    with icm.database.transaction() as session:
+    with icm.database.read() as session:
         return icm, icm.get(session, job.service, None)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from cadenza.core.audit import install_audit
+from cadenza.core.audit import AuditWriter, install_audit
 from cadenza.core.auth import Authenticator, ClientRegistry, TokenIssuer, token_router
 from cadenza.core.config import settings
 from cadenza.core.db import Database
@@ -58,6 +58,7 @@ class ProviderDomain:
         # Where this domain answers: its entities reach each other over their reference points here.
         self.public_url = public_url or f"http://{config.host}:{config.port}"
         self.business: Business | None = None
+        self._audit: AuditWriter | None = None
         self._stopping = threading.Event()
 
     def start(self) -> FastAPI:
@@ -110,7 +111,7 @@ class ProviderDomain:
         app.state.auth = Authenticator(registry, TokenIssuer(self.jwt_secret, issuer=self.config.party.id))
         app.state.domain = self
         install_error_handlers(app)
-        install_audit(app, self.database)
+        self._audit = install_audit(app, self.database)
         app.include_router(token_router())
         app.include_router(twin_router(self.twin.twin))
         hubs = self.hubs
@@ -131,6 +132,8 @@ class ProviderDomain:
 
     def stop(self) -> None:
         self._stopping.set()
+        if self._audit is not None:
+            self._audit.flush()
         shutdown_workflows()
         if self.twin is not None:
             self.twin.close()

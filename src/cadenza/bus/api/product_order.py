@@ -91,7 +91,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
     def list_product_orders(response: Response, state: OrderState | None = None,
                             externalId: str | None = None, page: Page = Depends(page_params),  # noqa: N803
                             principal: Principal = caller) -> list[dict]:
-        with bus.database.transaction() as session:
+        with bus.database.read() as session:
             rows, total = orders.list(session, principal.owner_filter, state=state, offset=page.offset,
                                       limit=page.limit, family=fam.name)
             documents = [r.document for r in rows]
@@ -102,7 +102,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
 
     @router.get("/productOrder/{id}")
     def retrieve_product_order(id: str, principal: Principal = caller) -> dict:  # noqa: A002
-        with bus.database.transaction() as session:
+        with bus.database.read() as session:
             return orders.get(session, id, principal.owner_filter).document
 
     @router.post("/cancelProductOrder", status_code=201)
@@ -128,7 +128,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
     @router.get("/cancelProductOrder")
     def list_cancel_product_orders(response: Response, page: Page = Depends(page_params),
                                    principal: Principal = caller) -> list[dict]:
-        with bus.database.transaction() as session:
+        with bus.database.read() as session:
             rows, total = cancellations.list(session, principal.owner_filter, offset=page.offset, limit=page.limit,
                                              family=fam.name)
             documents = [r.document for r in rows]
@@ -137,7 +137,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
 
     @router.get("/cancelProductOrder/{id}")
     def retrieve_cancel_product_order(id: str, principal: Principal = caller) -> dict:  # noqa: A002
-        with bus.database.transaction() as session:
+        with bus.database.read() as session:
             return cancellations.get(session, id, principal.owner_filter).document
 
     router.include_router(delivery_date_router(bus, fam, caller))

@@ -37,7 +37,7 @@ def presto_router(icm: Icm) -> APIRouter:
     caller = Depends(require(SCOPE))
 
     def service_details(name: str, principal: Principal) -> dict[str, Any]:
-        with icm.database.transaction() as session:
+        with icm.database.read() as session:
             return service_view(icm.get(session, name, principal.owner_filter))
 
     @router.post(f"{OPERATIONS}/create-connectivity-service/")
@@ -81,7 +81,7 @@ def presto_router(icm: Icm) -> APIRouter:
 
     @router.post(f"{OPERATIONS}/get-connectivity-service-list/")
     def get_connectivity_service_list(principal: Principal = caller) -> dict:
-        with icm.database.transaction() as session:
+        with icm.database.read() as session:
             return {"output": {"service": [service_view(r) for r in icm.list(session, principal.owner_filter)]}}
 
     @router.get(DATA_CONTEXT + "/connectivity-service={uuid}/")
@@ -101,7 +101,7 @@ def presto_router(icm: Icm) -> APIRouter:
         return {"output": {"counters": counters_view(row, read_counters(icm.adagio, row))}}
 
     def sips() -> list[dict[str, Any]]:
-        with icm.database.transaction() as session:
+        with icm.database.read() as session:
             usage = {(u.element, u.port): u for u in session.query(PortUsageRow)
                      .filter(PortUsageRow.network_domain == icm.name)}
         return [sip_view(e, usage.get((e.element, e.port))) for e in icm.topology.edge_points.values()]

@@ -44,7 +44,7 @@ def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str) -> APIRou
     caller = Depends(require(scope))
 
     def render(order_id: str, party: str | None) -> dict[str, Any]:
-        with sof.database.transaction() as session:
+        with sof.database.read() as session:
             order = sof.order(session, order_id, party, interface)
             items = sof.items(session, order.id)
             services = {i.service_id: sof.service(session, i.service_id, None) for i in items}
@@ -66,7 +66,7 @@ def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str) -> APIRou
     def list_service_order(response: Response, page: Page = Depends(page_params), state: str | None = None,
                            external_id: str | None = Query(None, alias="externalId"),
                            principal: Principal = caller) -> list[dict]:
-        with sof.database.transaction() as session:
+        with sof.database.read() as session:
             rows = sof.orders(session, principal.owner_filter, interface, {"state": state, "externalId": external_id})
             ids = [row.id for row in paginate(rows, page, response)]
         return [render(order_id, None) for order_id in ids]
@@ -87,14 +87,14 @@ def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str) -> APIRou
                      external_id: str | None = Query(None, alias="externalId"),
                      order_id: str | None = Query(None, alias="serviceOrder.id"),
                      principal: Principal = caller) -> list[dict]:
-        with sof.database.transaction() as session:
+        with sof.database.read() as session:
             rows = sof.services(session, principal.owner_filter, interface, {
                 "state": state, "serviceType": service_type, "externalId": external_id, "serviceOrder.id": order_id})
             return [service_view(row) for row in paginate(rows, page, response)]
 
     @router.get(f"{services_base}/service/{{id}}", operation_id=f"{interface}.retrieveService")
     def retrieve_service(id: str, principal: Principal = caller) -> dict:
-        with sof.database.transaction() as session:
+        with sof.database.read() as session:
             return service_view(sof.service(session, id, principal.owner_filter, interface))
 
     hubs = HubStore(sof.database)
