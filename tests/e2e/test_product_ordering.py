@@ -97,8 +97,16 @@ def test_step_9b_option_b_goes_through_the_bus_and_sonata(parties: Parties, vlan
                                address("12", "Evergreen", "Springfield", "50002")))
     done = parties.wait(order["id"])
     assert done["state"] == "completed", done
-    option = [e for e in parties.trace(order["id"]) if e["step"] == "9b"]
-    assert option and option[0]["referencePoint"] == "SONATA" and option[0]["to"] == "BUS-partner-a"
+    option = [(e["referencePoint"], e["from"], e["to"]) for e in parties.trace(order["id"]) if e["step"] == "9b"]
+    assert option == [("LEGATO", "SOF-sp", "BUS-sp"), ("SONATA", "BUS-sp", "BUS-partner-a")]
+    # The SOF -> BUS request is a LEGATO call over HTTP that only the domain's own SOF may make.
+    foreign = parties.acme.post("/cadenza/legato/partnerAccess/v1/partner-a/accessOrder", json={})
+    assert foreign.status_code == 403 and foreign.json()["code"] == "accessDenied"
+    with parties.landscape.client("sp", "sp-sof", "sof-demo-secret-sp") as sof:
+        unknown = sof.get("/cadenza/legato/partnerAccess/v1/partner-z/accessOrder/x")
+        assert unknown.status_code == 404 and "partner-a" in unknown.json()["reason"]
+        malformed = sof.post("/cadenza/legato/partnerAccess/v1/partner-a/accessOrder", json={"partner": "partner-a"})
+        assert malformed.status_code in (400, 422) and malformed.json()["code"]
 
 
 def test_when_two_partners_can_serve_a_site_the_policy_picks_the_cheaper(parties: Parties, vlan: int) -> None:
@@ -109,7 +117,7 @@ def test_when_two_partners_can_serve_a_site_the_policy_picks_the_cheaper(parties
     choice = next(e for e in parties.trace(order["id"]) if e["step"] == "6")
     assert "partner-a" in choice["detail"] and "partner-b" in choice["detail"]
     assert choice["detail"].index("partner-a chosen") >= 0
-    assert next(e for e in parties.trace(order["id"]) if e["step"] == "9b")["to"].endswith("partner-a")
+    assert [e["to"] for e in parties.trace(order["id"]) if e["step"] == "9b"][-1] == "BUS-partner-a"
 
 
 def test_a_partner_rejection_fails_the_order_and_releases_everything(parties: Parties, vlan: int) -> None:

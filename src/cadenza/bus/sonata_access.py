@@ -20,15 +20,15 @@ from cadenza.bus.product_schemas import ACCESS_ELINE_OVC, example_configuration
 from cadenza.bus.store import ResourceStore
 from cadenza.core.db import Database
 from cadenza.core.wakeups import WAKEUPS
-from cadenza.interfaces.sonata.client import SonataClient
-from cadenza.interfaces.sonata.errors import SonataError, SonataHttpError
-from cadenza.sof.partner_access import (
+from cadenza.interfaces.legato.partner_access import (
     AccessRequest,
     AccessStatus,
     PartnerAccessError,
     SegmentTestResult,
     partner_news,
 )
+from cadenza.interfaces.sonata.client import SonataClient
+from cadenza.interfaces.sonata.errors import SonataError, SonataHttpError
 
 __all__ = ["SonataAccess", "partner_orders", "access_eline_item", "TEST_MILESTONE"]
 

@@ -19,6 +19,7 @@ from cadenza.bus.address import AddressBook
 from cadenza.bus.api.address import address_router
 from cadenza.bus.api.catalog import catalog_router
 from cadenza.bus.api.legato_listener import LISTENER_PREFIX, legato_listener_router
+from cadenza.bus.api.legato_partner_access import partner_access_router
 from cadenza.bus.api.poq import poq_router
 from cadenza.bus.api.product_inventory import product_inventory_router
 from cadenza.bus.api.product_order import product_order_router
@@ -41,6 +42,7 @@ from cadenza.core.db import Database
 from cadenza.core.notifications.listener import listener_router
 from cadenza.core.notifications.store import HubStore
 from cadenza.interfaces.legato.client import LegatoClient
+from cadenza.interfaces.legato.partner_access import LegatoPartnerAccess
 from cadenza.interfaces.presto.paths import events_api
 from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
 from cadenza.landscape.config import DomainConfig
@@ -124,7 +126,9 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     sonata_access = {p.party: SonataAccess(party=p.party, client=directory.client(p.party), database=database,
                                            contact=contact) for p in config.partners if p.ordering == "sonata"}
     sof = build_sof(config=config, database=database, presto_base_url=public_url, token_provider=token,
-                    dispatcher_wake=wake, partner_access={**interlude_partners(config), **sonata_access})
+                    dispatcher_wake=wake, partner_access={**interlude_partners(config), **{
+                        # step 9b, second option: the SOF asks its BUS over LEGATO, the BUS asks the partner
+                        party: LegatoPartnerAccess(public_url, token, party=party) for party in sonata_access}})
     serviceability = Serviceability(list(config.sites), directory, currency=catalog.currency)
     rules = OfferingRules(kind_of=catalog.kind_of,
                           validate=lambda c, p: validate_product_configuration(c, pointer=p))
@@ -159,5 +163,6 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                     poq_router(poq, hubs), quote_router(quote, hubs), product_order_router(bus, fam, hubs),
                     product_inventory_router(bus, fam)]
     routers += [_partner_listener(access, directory) for access in sonata_access.values()]
+    routers.append(partner_access_router(config.party.id, sonata_access))
     return Business(bus, sof, routers, qualifications, quotes, sonata_access, directory, public_url)
 

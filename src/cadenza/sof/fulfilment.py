@@ -92,10 +92,12 @@ def _add(item: Item) -> None:
             item.check_cancel()
             ordered = steps.order_partner(item.sof, item.service_id, design["partner"], design["mbps"],
                                           design["maxDelayMs"])
-            option = "INTERLUDE" if item.sof_option(partner_party) == "interlude" else "SONATA"
-            note("9b", option, f"{'SOF' if option == 'INTERLUDE' else 'BUS'}-{partner_party}",
-                 "order the access segment" + (" (via BUS-sp)" if option == "SONATA" else ""),
-                 ordered.get("problem"))
+            if item.sof_option(partner_party) == "interlude":
+                note("9b", "INTERLUDE", f"SOF-{partner_party}", "order the access segment", ordered.get("problem"))
+            else:  # the second option: LEGATO to our BUS, which orders over SONATA
+                note("9b", "LEGATO", f"BUS-{item.sof}", "order the partner's access segment", ordered.get("problem"))
+                note("9b", "SONATA", f"BUS-{partner_party}", "order the access segment", ordered.get("problem"),
+                     f"BUS-{item.sof}")
             _ok(ordered.get("problem"))
             partner_ref = ordered["reference"]
             partner_status = steps.await_partner(item.sof, design["partner"]["party"], partner_ref, "active")

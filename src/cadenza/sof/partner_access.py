@@ -1,7 +1,8 @@
 """The port through which SOF gets the partner's part of a service (MEF 55.0.1 step 9b).
 
 Two adapters implement it: INTERLUDE straight to the partner's SOF (`interlude_access.py`),
-and SONATA through our own BUS (SOF -> LEGATO -> BUS-sp -> SONATA -> BUS-partner). The
+and SONATA through our own BUS (`interfaces/legato/partner_access.LegatoPartnerAccess`: SOF ->
+LEGATO -> BUS-sp -> SONATA -> BUS-partner; the BUS side is `bus/sonata_access.py`). The
 fulfilment workflow calls it from durable steps, so every method must be safe to repeat:
 `order` with the same `idempotency_key` must not order twice, `remove` of something already
 removed (or never created) must succeed quietly. Calls return at once; the workflow reads
@@ -11,59 +12,18 @@ from the partner calls `WAKEUPS.notify(partner_news(party, reference))`, and now
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Protocol
+
+from cadenza.interfaces.legato.partner_access import (
+    AccessRequest,
+    AccessStatus,
+    PartnerAccessError,
+    SegmentTestResult,
+    partner_news,
+)
 
 __all__ = ["AccessRequest", "SegmentTestResult", "AccessStatus", "PartnerAccess", "PartnerAccessError",
            "partner_news"]
-
-
-def partner_news(party: str, reference: str) -> str:
-    """The wake-up key of one partner segment (see `cadenza.core.wakeups`)."""
-    return f"partner:{party}:{reference}"
-
-
-@dataclass(frozen=True, slots=True)
-class AccessRequest:
-    """An Access E-Line (OVC) from the partner's UNI at `site` to the partner's `enni`."""
-
-    idempotency_key: str  # stable for the life of our service: the same request is never ordered twice
-    partner: str  # the partner's party id (PartnerConfig.party)
-    site: dict[str, Any]  # {"id": partner site id} or a fielded address (city, streetName, streetNr, ...)
-    ce_vlan: int | None  # at the UNI; None: port-based
-    enni: str  # the partner's ENNI edge point facing us (PartnerConfig.partner_enni)
-    s_vlan: int  # the S-VLAN we chose on the ENNI (ours and the partner's side carry the same)
-    bandwidth_mbps: int
-    max_delay_ms: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentTestResult:
-    """The partner's activation test of its segment (step 11)."""
-
-    passed: bool
-    delay_ms: float
-    loss_ratio: float
-    rate_mbps: float
-    failures: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class AccessStatus:
-    state: Literal["inProgress", "active", "failed", "removed"]
-    reason: str | None = None  # why it failed, in words a person can act on
-    test: SegmentTestResult | None = None  # present once active
-    bandwidth_mbps: int | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-class PartnerAccessError(Exception):
-    """The partner could not be reached or refused the request outright (then `refused`)."""
-
-    def __init__(self, reason: str, *, refused: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.refused = refused
 
 
 class PartnerAccess(Protocol):
