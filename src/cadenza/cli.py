@@ -310,6 +310,19 @@ def bench_order(orders: Annotated[int, typer.Option(help="orders to place")] = 6
     console.print("where the time goes (mean ms between consecutive §10.2 steps):")
     for gap, ms in result["where_time_goes_ms"].items():
         console.print(f"  {gap:>10}  {ms} ms")
+    _print_profile(result.get("sp_cpu_profile"), "the Service Provider process")
+
+
+def _print_profile(profile: dict | None, whose: str) -> None:
+    if not profile:
+        console.print(f"[dim]no CPU profile of {whose} (py-spy missing or not allowed to attach)[/]")
+        return
+    console.print(f"where the CPU of {whose} goes ({profile['samples']} samples, thread holding the GIL):")
+    for area, share in profile["areas"].items():
+        console.print(f"  {share:5.1f}%  {area}")
+    console.print("  costliest Cadenza functions (with what they call):")
+    for name, share in profile["cadenza"].items():
+        console.print(f"  {share:5.1f}%  {name}")
 
 
 @bench_app.command("in-flight")
@@ -394,6 +407,8 @@ def bench_presto(
                       f"{run['element_edits_per_s']} element edits/s over {run['mean_hops']} hops; requests accepted "
                       f"at {run['accept_per_s']}/s (p50 {run['accept_p50_ms']} ms, p99 {run['accept_p99_ms']} ms); "
                       f"peak RSS {run['peak_rss_mib']} MiB")
+    for run in (scale, netconf):
+        _print_profile(run.get("cpu_profile"), f"the {run['driver']} activation run")
 
 
 if __name__ == "__main__":

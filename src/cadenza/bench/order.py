@@ -28,6 +28,7 @@ import uvicorn
 import yaml
 from fastapi import FastAPI
 
+from cadenza.bench.profile import SamplingProfile
 from cadenza.landscape.demo_orders import ORDERS, evpl_order
 
 __all__ = ["run_order_bench", "run_in_flight_bench"]
@@ -120,6 +121,66 @@ def _token(url: str, client_id: str, secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {reply.json()['access_token']}"}
 
 
+class _OrderNews:
+    """The customers' listener: the bench hears of its orders' progress as a customer would, from
+    the order notifications, and reads an order only when told it changed (polling every few
+    milliseconds would load the Service Provider with the benchmark's own requests)."""
+
+    SAFETY_NET_S = 5.0
+
+    def __init__(self, customers: list[str]) -> None:
+        from cadenza.core.notifications.listener import listener_router
+
+        self.app = FastAPI()
+        for customer in customers:
+            self.app.include_router(listener_router(f"/bench/{customer}/mefApi/cantata/productOrderingNotification/v5",
+                                                    self._on_event))
+        self._lock = threading.Lock()
+        self._events: dict[str, threading.Event] = {}
+        self._heard: set[str] = set()
+        self.port = _free_port()
+        self._server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="error"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> _OrderNews:
+        self._thread.start()
+        while not self._server.started:
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=5)
+
+    def callback(self, customer: str) -> str:
+        return f"http://127.0.0.1:{self.port}/bench/{customer}"
+
+    def _on_event(self, _event_type: str, event: dict[str, Any]) -> None:
+        order_id = (event.get("event") or {}).get("id")
+        with self._lock:
+            self._heard.add(order_id)
+            waiting = self._events.get(order_id)
+        if waiting is not None:
+            waiting.set()
+
+    def watch(self, order_id: str) -> threading.Event:
+        with self._lock:
+            news = self._events.setdefault(order_id, threading.Event())
+            if order_id in self._heard:
+                news.set()
+        return news
+
+    def follow(self, http: httpx.Client, order_id: str) -> str:
+        """The order's final state, read each time its notifications say it changed."""
+        news = self.watch(order_id)
+        while True:
+            news.clear()
+            state = http.get(f"{ORDERS}/{order_id}").json()["state"]
+            if state in ("completed", "failed", "cancelled", "partial", "rejected"):
+                return state
+            news.wait(self.SAFETY_NET_S)
+
+
 def _noop_floor(hops: int, samples: int = 30) -> float:
     """Seconds for `hops` sequential loopback HTTP requests through no-op FastAPI handlers."""
     app = FastAPI()
@@ -163,6 +224,7 @@ def run_order_bench(*, orders: int = 60, customers: int = 8, partner_share: floa
             time.sleep(0.2)
 
     threading.Thread(target=watch_memory, daemon=True).start()
+    profile = SamplingProfile(procs["sp"].pid, workdir / "sp-profile.txt").start()
     results: list[dict[str, Any]] = []
     lock = threading.Lock()
 
@@ -176,20 +238,22 @@ def run_order_bench(*, orders: int = 60, customers: int = 8, partner_share: floa
         start = time.perf_counter()
         with httpx.Client(base_url=sp, headers=headers[customer], timeout=60) as http:
             order_id = http.post(ORDERS, json=body).json()["id"]
-            while True:
-                state = http.get(f"{ORDERS}/{order_id}").json()["state"]
-                if state in ("completed", "failed", "cancelled"):
-                    break
-                time.sleep(0.05)
+            state = news.follow(http, order_id)
         with lock:
             results.append({"id": order_id, "state": state, "off_net": off_net,
                             "seconds": time.perf_counter() - start})
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(customers) as pool:
-        list(pool.map(one, range(orders)))
-    elapsed = time.perf_counter() - started
+    news = _OrderNews(list(headers))
+    with news:
+        for customer, auth in headers.items():
+            hub = f"{sp}{ORDERS.removesuffix('/productOrder')}/hub"
+            httpx.post(hub, json={"callback": news.callback(customer)}, headers=auth, timeout=10).raise_for_status()
+        started = time.perf_counter()
+        with ThreadPoolExecutor(customers) as pool:
+            list(pool.map(one, range(orders)))
+        elapsed = time.perf_counter() - started
     stop.set()
+    cpu = profile.stop()
 
     gaps: dict[str, list[float]] = defaultdict(list)
     with httpx.Client(base_url=sp, headers=operator, timeout=30) as http:
@@ -218,6 +282,7 @@ def run_order_bench(*, orders: int = 60, customers: int = 8, partner_share: floa
         "sp_peak_rss_mib": round(peak_rss[0] / 2**20, 1), "orders_stored_before": stored,
         "where_time_goes_ms": {k: round(statistics.mean(v) * 1000, 1) for k, v in
                                sorted(gaps.items(), key=lambda kv: -statistics.mean(kv[1]))[:8]},
+        "sp_cpu_profile": cpu,
     }
 
 

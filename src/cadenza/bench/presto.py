@@ -23,6 +23,7 @@ from typing import Any
 
 import psutil
 
+from cadenza.bench.profile import SamplingProfile
 from cadenza.icm.generate import generate_domain_config
 from cadenza.icm.path_bench import run_path_benchmark
 from cadenza.landscape.config import ClientConfig, DomainConfig, PartyConfig, TwinConfig, load_domain_config
@@ -121,11 +122,14 @@ def _rows(icm: Any) -> list[Any]:
 
 
 def _in_subprocess(driver: str, services: int, elements: int, concurrency: int) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "cadenza.bench.presto", driver, str(services), str(elements),
-                          str(concurrency)], capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise RuntimeError(f"{driver} run failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    run = subprocess.Popen([sys.executable, "-m", "cadenza.bench.presto", driver, str(services), str(elements),
+                            str(concurrency)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    profile = SamplingProfile(run.pid, Path(tempfile.mkdtemp(prefix="cadenza-bench-profile-")) / "run.txt").start()
+    stdout, stderr = run.communicate()
+    cpu = profile.stop()
+    if run.returncode != 0:
+        raise RuntimeError(f"{driver} run failed:\n{stderr[-3000:]}")
+    return {**json.loads(stdout.strip().splitlines()[-1]), "cpu_profile": cpu}
 
 
 def run_all(*, services_scale: int = 2000, services_netconf: int = 200, scale_elements: int = 1000,
