@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import delete, event, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, event, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,29 @@ from cadenza.icm.topology import Topology
 __all__ = ["ResourceUnavailable", "LinkLoad", "ResourceInventory"]
 
 VLAN_RANGE = range(2, 4095)
+
+# The statements of a reservation, built once: composing them anew for every request cost
+# more than running them. Core statements on the tables skip the ORM's bulk machinery too.
+_LINKS = LinkCapacityRow.__table__
+_PORTS = PortUsageRow.__table__
+_VLANS = VlanAllocationRow.__table__
+_HELD = ReservationRow.__table__
+_TAKE_LINKS = (update(_LINKS)
+               .where(_LINKS.c.network_domain == bindparam("domain"),
+                      _LINKS.c.link_id.in_(bindparam("links", expanding=True)),
+                      _LINKS.c.reserved_mbps + bindparam("delta") <= _LINKS.c.capacity_mbps)
+               .values(reserved_mbps=_LINKS.c.reserved_mbps + bindparam("delta")))
+_TAKE_PORT = (update(_PORTS)
+              .where(_PORTS.c.network_domain == bindparam("domain"), _PORTS.c.element == bindparam("el"),
+                     _PORTS.c.port == bindparam("pt"), _PORTS.c.mode.in_(bindparam("allowed", expanding=True)),
+                     _PORTS.c.reserved_mbps + bindparam("delta") <= _PORTS.c.speed_mbps)
+              .values(mode=bindparam("wanted"), users=_PORTS.c.users + 1,
+                      reserved_mbps=_PORTS.c.reserved_mbps + bindparam("delta")))
+_VLANS_USED = (select(_VLANS.c.element, _VLANS.c.port, _VLANS.c.vlan_id)
+               .where(_VLANS.c.network_domain == bindparam("domain"),
+                      tuple_(_VLANS.c.element, _VLANS.c.port).in_(bindparam("ports", expanding=True))))
+_HOLD = insert(_HELD)
+_CLAIM_VLANS = insert(_VLANS)
 
 
 class ResourceUnavailable(Unprocessable):
@@ -165,35 +188,23 @@ class ResourceInventory:
         """All links of the path in one conditional UPDATE: either each has room, or we fail."""
         if not links:
             return
-        taken = session.execute(
-            update(LinkCapacityRow)
-            .where(LinkCapacityRow.network_domain == self.domain, LinkCapacityRow.link_id.in_(links),
-                   LinkCapacityRow.reserved_mbps + mbps <= LinkCapacityRow.capacity_mbps)
-            .values(reserved_mbps=LinkCapacityRow.reserved_mbps + mbps)
-        ).rowcount
+        taken = session.execute(_TAKE_LINKS, {"domain": self.domain, "links": list(links), "delta": mbps}).rowcount
         if taken != len(links):
             full = session.scalars(select(LinkCapacityRow.link_id).where(
                 LinkCapacityRow.network_domain == self.domain, LinkCapacityRow.link_id.in_(links),
                 LinkCapacityRow.reserved_mbps + mbps > LinkCapacityRow.capacity_mbps)).first() or links[0]
             raise ResourceUnavailable(f"Link {full} has less than {mbps} Mbit/s free", link=full,
                                       property_path="/input/conn-constraint/requested-capacity")
-        session.execute(insert(ReservationRow), [
-            {"service_uuid": service_uuid, "network_domain": self.domain, "kind": "link", "resource": link_id,
-             "mbps": mbps} for link_id in links])
+        session.execute(_HOLD, [{"service_uuid": service_uuid, "network_domain": self.domain, "kind": "link",
+                                 "resource": link_id, "mbps": mbps} for link_id in links])
         for link_id in links:
             self.load.on_commit(session, link_id, mbps)
 
     def _take_port(self, session: Session, service_uuid: str, end: ServiceEnd, mbps: int) -> None:
         wanted_mode = "port" if end.vlan_id is None else "vlan"
         allowed = ("free",) if wanted_mode == "port" else ("free", "vlan")
-        taken = session.execute(
-            update(PortUsageRow)
-            .where(PortUsageRow.network_domain == self.domain, PortUsageRow.element == end.element,
-                   PortUsageRow.port == end.port, PortUsageRow.mode.in_(allowed),
-                   PortUsageRow.reserved_mbps + mbps <= PortUsageRow.speed_mbps)
-            .values(mode=wanted_mode, users=PortUsageRow.users + 1,
-                    reserved_mbps=PortUsageRow.reserved_mbps + mbps)
-        ).rowcount
+        taken = session.execute(_TAKE_PORT, {"domain": self.domain, "el": end.element, "pt": end.port,
+                                             "allowed": list(allowed), "delta": mbps, "wanted": wanted_mode}).rowcount
         if not taken:
             row = session.get(PortUsageRow, (self.domain, end.element, end.port))
             if row is None:
@@ -206,9 +217,8 @@ class ResourceInventory:
             raise ResourceUnavailable(
                 f"Edge point {end.edge_point} has {row.speed_mbps - row.reserved_mbps} Mbit/s free, "
                 f"{mbps} requested", property_path="/input/conn-constraint/requested-capacity")
-        session.execute(insert(ReservationRow), [{"service_uuid": service_uuid, "network_domain": self.domain,
-                                                  "kind": "port", "resource": f"{end.element}:{end.port}",
-                                                  "mbps": mbps}])
+        session.execute(_HOLD, [{"service_uuid": service_uuid, "network_domain": self.domain, "kind": "port",
+                                 "resource": f"{end.element}:{end.port}", "mbps": mbps}])
         if end.vlan_id is not None:
             self._claim_ce_vlan(session, service_uuid, end)
 
@@ -220,9 +230,7 @@ class ResourceInventory:
         ports = [port for pair in ends.values() for port in pair]
         used: dict[tuple[str, str], set[int]] = {port: set() for port in ports}
         if ports:
-            rows = session.execute(select(VlanAllocationRow.element, VlanAllocationRow.port, VlanAllocationRow.vlan_id)
-                                   .where(VlanAllocationRow.network_domain == self.domain,
-                                          tuple_(VlanAllocationRow.element, VlanAllocationRow.port).in_(ports)))
+            rows = session.execute(_VLANS_USED, {"domain": self.domain, "ports": ports})
             for element, port, vlan in rows:
                 used[(element, port)].add(vlan)
         chosen: dict[str, int] = {}
@@ -236,24 +244,18 @@ class ResourceInventory:
                         "service_uuid": service_uuid} for element, port in (a, b)]
         if claims:
             try:
-                session.execute(insert(VlanAllocationRow), claims)
+                session.execute(_CLAIM_VLANS, claims)
             except IntegrityError as exc:
                 raise ResourceUnavailable("An S-VLAN was taken by a concurrent request", link=links[0]) from exc
         return chosen
 
     def _claim_ce_vlan(self, session: Session, service_uuid: str, end: ServiceEnd) -> None:
-        taken = session.scalar(select(VlanAllocationRow.service_uuid).where(
-            VlanAllocationRow.network_domain == self.domain, VlanAllocationRow.element == end.element,
-            VlanAllocationRow.port == end.port, VlanAllocationRow.vlan_id == end.vlan_id))
-        if taken is not None:
-            raise ResourceUnavailable(f"CE-VLAN {end.vlan_id} is already in use on edge point {end.edge_point}",
-                                      property_path="/input/end-point")
+        # The unique constraint is the check: one statement, and no window between look and claim.
         try:
-            session.execute(insert(VlanAllocationRow), [{"network_domain": self.domain, "element": end.element,
-                                                         "port": end.port, "vlan_id": end.vlan_id,
-                                                         "service_uuid": service_uuid}])
-        except IntegrityError as exc:  # claimed by a concurrent request since our look
-            raise ResourceUnavailable(f"CE-VLAN {end.vlan_id} was just taken on edge point {end.edge_point}",
+            session.execute(_CLAIM_VLANS, [{"network_domain": self.domain, "element": end.element, "port": end.port,
+                                            "vlan_id": end.vlan_id, "service_uuid": service_uuid}])
+        except IntegrityError as exc:
+            raise ResourceUnavailable(f"CE-VLAN {end.vlan_id} is already in use on edge point {end.edge_point}",
                                       property_path="/input/end-point") from exc
 
     def _grow(self, session: Session, held: ReservationRow, delta: int) -> None:

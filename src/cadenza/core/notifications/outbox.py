@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.orm import Session
 
 from cadenza.core import clock
@@ -19,6 +19,14 @@ from cadenza.core.notifications.callback import listener_url
 from cadenza.core.notifications.rows import EventSubscriptionRow, OutboxEventRow
 
 __all__ = ["PublishedEvent", "event_body", "publish"]
+
+# Built once and run as Core statements: an event is published on every state change, and
+# composing ORM queries for each one cost more than the database work.
+_SUBSCRIPTIONS = EventSubscriptionRow.__table__
+_OF_API = select(_SUBSCRIPTIONS.c.id, _SUBSCRIPTIONS.c.callback, _SUBSCRIPTIONS.c.event_types).where(
+    _SUBSCRIPTIONS.c.api == bindparam("api"))
+_OF_API_AND_PARTY = _OF_API.where(_SUBSCRIPTIONS.c.party == bindparam("party"))
+_QUEUE = insert(OutboxEventRow.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,21 +52,21 @@ def publish(session: Session, *, api: str, event_type: str, resource: Mapping[st
     """
     if "id" not in resource:
         raise ValueError(f"the payload of a {event_type} must carry the resource 'id'")
-    stmt = select(EventSubscriptionRow).where(EventSubscriptionRow.api == api)
-    if party is not None:
-        stmt = stmt.where(EventSubscriptionRow.party == party)
+    if party is None:
+        subscriptions = session.execute(_OF_API, {"api": api})
+    else:
+        subscriptions = session.execute(_OF_API_AND_PARTY, {"api": api, "party": party})
     moment = clock.now()
     event_id = new_id()
     body = event_body(event_id=event_id, event_type=event_type, resource=resource, event_time=clock.iso(moment))
-    deliveries = 0
-    for subscription in session.scalars(stmt):
-        if subscription.event_types and event_type not in subscription.event_types:
-            continue
-        session.add(OutboxEventRow(
-            id=new_id(), event_id=event_id, api=api, subscription_id=subscription.id, event_type=event_type,
-            target_url=listener_url(subscription.callback, listener_base_path, event_type), body=body,
-            created_at=moment, attempts=0, next_attempt_at=moment, dead=False))
-        deliveries += 1
+    rows = [{"id": new_id(), "event_id": event_id, "api": api, "subscription_id": subscription_id,
+             "event_type": event_type, "target_url": listener_url(callback, listener_base_path, event_type),
+             "body": body, "created_at": moment, "attempts": 0, "next_attempt_at": moment, "dead": False}
+            for subscription_id, callback, event_types in subscriptions
+            if not event_types or event_type in event_types]
+    if rows:
+        session.execute(_QUEUE, rows)
+    deliveries = len(rows)
     if deliveries and wake is not None:
         event.listen(session, "after_commit", lambda _session: wake(), once=True)
     return PublishedEvent(event_id=event_id, deliveries=deliveries)
