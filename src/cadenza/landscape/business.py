@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
@@ -47,8 +48,10 @@ from cadenza.interfaces.presto.paths import events_api
 from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
 from cadenza.landscape.config import DomainConfig
 from cadenza.sof.api.interlude import interlude_router
+from cadenza.sof.api.interlude_listener import interlude_callback, interlude_listener_routers
 from cadenza.sof.api.legato import legato_router
 from cadenza.sof.api.presto_listener import PRESTO_LISTENER_PREFIX, presto_listener_router
+from cadenza.sof.interlude_access import InterludeAccess
 from cadenza.sof.runtime import build_sof, interlude_partners, resume_sof
 from cadenza.sof.service import Sof
 
@@ -66,6 +69,7 @@ class Business:
     qualifications: list[Qualifications]
     quotes: list[Quotes]
     sonata_access: dict[str, SonataAccess]
+    interlude_access: dict[str, InterludeAccess]
     directory: PartnerDirectory
     public_url: str
 
@@ -82,18 +86,23 @@ class Business:
         log.info("%s: resumed %d service orders and %d product orders", self.bus.name, resumed, len(waiting_ids))
 
     def subscribe_to_partners(self, stop: threading.Event) -> None:
-        """Register at every SONATA partner's hub (they may start after us: keep trying)."""
-        pending = dict(self.sonata_access)
+        """Register at every partner's hubs: the BUS at SONATA partners', the SOF at INTERLUDE
+        partners' (they may start after us: keep trying)."""
+        pending: dict[str, Callable[[], None]] = {}
+        for party in self.sonata_access:
+            callback = f"{self.public_url}{PARTNER_LISTENER_PREFIX}/{party}"
+            pending[f"SONATA {party}"] = partial(self.directory.client(party).register_listener, "productOrder",
+                                                 callback)
+        for party, access in self.interlude_access.items():
+            pending[f"INTERLUDE {party}"] = partial(access.subscribe, interlude_callback(self.public_url, party))
         while pending and not stop.is_set():
-            for party in list(pending):
-                callback = f"{self.public_url}{PARTNER_LISTENER_PREFIX}/{party}"
+            for name, subscribe in list(pending.items()):
                 try:
-                    client = self.directory.client(party)
-                    client.register_listener("productOrder", callback)
-                    pending.pop(party)
-                    log.info("subscribed to %s product order events", party)
+                    subscribe()
+                    pending.pop(name)
+                    log.info("subscribed to the events of %s", name)
                 except Exception as exc:  # the partner is not up yet
-                    log.debug("partner %s hub not reachable yet: %s", party, exc)
+                    log.debug("%s hub not reachable yet: %s", name, exc)
             stop.wait(2.0)
 
 
@@ -125,8 +134,9 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                "emailAddress": f"orders@{config.party.id}.example", "number": "+1-555-0100"}
     sonata_access = {p.party: SonataAccess(party=p.party, client=directory.client(p.party), database=database,
                                            contact=contact) for p in config.partners if p.ordering == "sonata"}
+    interlude = interlude_partners(config)
     sof = build_sof(config=config, database=database, presto_base_url=public_url, token_provider=token,
-                    dispatcher_wake=wake, partner_access={**interlude_partners(config), **{
+                    dispatcher_wake=wake, partner_access={**interlude, **{
                         # step 9b, second option: the SOF asks its BUS over LEGATO, the BUS asks the partner
                         party: LegatoPartnerAccess(public_url, token, party=party) for party in sonata_access}})
     serviceability = Serviceability(list(config.sites), directory, currency=catalog.currency)
@@ -164,5 +174,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                     product_inventory_router(bus, fam)]
     routers += [_partner_listener(access, directory) for access in sonata_access.values()]
     routers.append(partner_access_router(config.party.id, sonata_access))
-    return Business(bus, sof, routers, qualifications, quotes, sonata_access, directory, public_url)
+    for access in interlude.values():
+        routers += interlude_listener_routers(access)
+    return Business(bus, sof, routers, qualifications, quotes, sonata_access, interlude, directory, public_url)
 

@@ -28,11 +28,24 @@ _FINAL = {"completed", "failed", "partial", "rejected"}
 
 
 class InterludeAccess:
-    notifies = False  # the partner SOF's INTERLUDE events are not subscribed: status is polled
+    # The SOF registers at the partner SOF's INTERLUDE hubs (`subscribe`); its events wake the
+    # waiting step through `sof/api/interlude_listener.py`.
+    notifies = True
 
     def __init__(self, client: InterludeClient, *, party: str) -> None:
         self._client = client
         self.party = party
+
+    def subscribe(self, callback: str) -> None:
+        """Register `callback` for the partner's service order and service events."""
+        self._call("register for notifications", self._client.register_order_listener, callback)
+        self._call("register for notifications", self._client.register_service_listener, callback)
+
+    def services_of_order(self, order_id: str) -> list[str]:
+        """The partner's services an order of ours at the partner is about (what a wake names)."""
+        order = self._call("read the order", self._client.get_service_order, order_id)
+        return [service_id for item in order.get("serviceOrderItem") or []
+                if (service_id := (item.get("service") or {}).get("id"))]
 
     def _call(self, what: str, call, *args: Any) -> Any:  # noqa: ANN001 - a client method
         try:

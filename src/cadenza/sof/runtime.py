@@ -33,9 +33,9 @@ def build_sof(*, config: DomainConfig, database, presto_base_url: str, token_pro
 
 
 def interlude_partners(config: DomainConfig, *,
-                       transport: httpx.BaseTransport | None = None) -> dict[str, PartnerAccess]:
+                       transport: httpx.BaseTransport | None = None) -> dict[str, InterludeAccess]:
     """An INTERLUDE adapter for every partner whose agreement says `ordering: interlude`."""
-    adapters: dict[str, PartnerAccess] = {}
+    adapters: dict[str, InterludeAccess] = {}
     for partner in config.partners:
         if partner.ordering == "interlude":
             token = ClientCredentials(partner.url, partner.client_id, partner.client_secret, transport=transport)

@@ -1,0 +1,45 @@
+"""The SOF's listener for a partner SOF's INTERLUDE notifications (step 9b, first option).
+
+A service event names the partner's service, which is our reference for the segment; an order
+event names the partner's service order, whose item names the service. Either only wakes the
+step waiting for that segment: the step reads the segment's state from the partner itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from cadenza.core.notifications.listener import listener_router
+from cadenza.core.wakeups import WAKEUPS
+from cadenza.interfaces.interlude.paths import INVENTORY_LISTENER_BASE, ORDER_LISTENER_BASE
+from cadenza.sof.interlude_access import InterludeAccess
+from cadenza.sof.partner_access import partner_news
+
+__all__ = ["interlude_listener_routers", "interlude_callback"]
+
+INTERLUDE_LISTENER_PREFIX = "/cadenza/sof/interlude"
+
+
+def interlude_callback(public_url: str, party: str) -> str:
+    """The callback this SOF registers at `party`'s INTERLUDE hubs."""
+    return f"{public_url}{INTERLUDE_LISTENER_PREFIX}/{party}"
+
+
+def interlude_listener_routers(access: InterludeAccess) -> list[APIRouter]:
+    base = f"{INTERLUDE_LISTENER_PREFIX}/{access.party}"
+
+    def on_service_event(_event_type: str, event: dict[str, Any]) -> None:
+        service_id = (event.get("event") or {}).get("id")
+        if isinstance(service_id, str):
+            WAKEUPS.notify(partner_news(access.party, service_id))
+
+    async def on_order_event(_event_type: str, event: dict[str, Any]) -> None:
+        order_id = (event.get("event") or {}).get("id")
+        if isinstance(order_id, str):
+            for service_id in await run_in_threadpool(access.services_of_order, order_id):
+                WAKEUPS.notify(partner_news(access.party, service_id))
+
+    return [listener_router(f"{base}{INVENTORY_LISTENER_BASE}", on_service_event),
+            listener_router(f"{base}{ORDER_LISTENER_BASE}", on_order_event)]
