@@ -115,6 +115,29 @@ def _stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
             proc.wait()
 
 
+class _PeakMemory:
+    """The largest resident set a process reaches while watched."""
+
+    def __init__(self, pid: int) -> None:
+        self.peak = 0
+        self._process = psutil.Process(pid)
+        self._stop = threading.Event()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._process.memory_info().rss)
+            time.sleep(0.2)
+
+    def stop(self) -> int:
+        self._stop.set()
+        return self.peak
+
+
+def _customers(sp: str) -> dict[str, dict[str, str]]:
+    return {"acme": _token(sp, "acme", "acme-demo-secret"), "globex": _token(sp, "globex", "globex-demo-secret")}
+
+
 def _token(url: str, client_id: str, secret: str) -> dict[str, str]:
     reply = httpx.post(f"{url}/oauth2/token", data={"grant_type": "client_credentials", "client_id": client_id,
                                                    "client_secret": secret}, timeout=10)
@@ -212,18 +235,9 @@ def run_order_bench(*, orders: int = 60, customers: int = 8, partner_share: floa
     workdir = Path(tempfile.mkdtemp(prefix="cadenza-bench-order-"))
     procs, urls = _start(workdir, stored)
     sp = urls["sp"]
-    headers = {"acme": _token(sp, "acme", "acme-demo-secret"), "globex": _token(sp, "globex", "globex-demo-secret")}
+    headers = _customers(sp)
     operator = _token(sp, "sp-operator", "operator-demo-secret")
-    peak_rss = [0]
-    stop = threading.Event()
-
-    def watch_memory() -> None:
-        process = psutil.Process(procs["sp"].pid)
-        while not stop.is_set():
-            peak_rss[0] = max(peak_rss[0], process.memory_info().rss)
-            time.sleep(0.2)
-
-    threading.Thread(target=watch_memory, daemon=True).start()
+    memory = _PeakMemory(procs["sp"].pid)
     profile = SamplingProfile(procs["sp"].pid, workdir / "sp-profile.txt").start()
     results: list[dict[str, Any]] = []
     lock = threading.Lock()
@@ -252,7 +266,7 @@ def run_order_bench(*, orders: int = 60, customers: int = 8, partner_share: floa
         with ThreadPoolExecutor(customers) as pool:
             list(pool.map(one, range(orders)))
         elapsed = time.perf_counter() - started
-    stop.set()
+    peak_rss = memory.stop()
     cpu = profile.stop()
 
     gaps: dict[str, list[float]] = defaultdict(list)
@@ -279,7 +293,7 @@ def run_order_bench(*, orders: int = 60, customers: int = 8, partner_share: floa
         "partner_p50_ms": pct(partner, 0.5), "partner_p99_ms": pct(partner, 0.99),
         "noop_floor_ms": round(floor * 1000, 1), "noop_hops": hops,
         "on_net_p50_over_floor": round(pct(on_net, 0.5) / (floor * 1000), 1) if floor else None,
-        "sp_peak_rss_mib": round(peak_rss[0] / 2**20, 1), "orders_stored_before": stored,
+        "sp_peak_rss_mib": round(peak_rss / 2**20, 1), "orders_stored_before": stored,
         "where_time_goes_ms": {k: round(statistics.mean(v) * 1000, 1) for k, v in
                                sorted(gaps.items(), key=lambda kv: -statistics.mean(kv[1]))[:8]},
         "sp_cpu_profile": cpu,
@@ -304,17 +318,8 @@ def run_in_flight_bench(*, orders: int = 1000, senders: int = 32, partner_share:
     workdir = Path(tempfile.mkdtemp(prefix="cadenza-bench-inflight-"))
     procs, urls = _start(workdir)
     sp = urls["sp"]
-    headers = {"acme": _token(sp, "acme", "acme-demo-secret"), "globex": _token(sp, "globex", "globex-demo-secret")}
-    peak_rss = [0]
-    stop = threading.Event()
-
-    def watch_memory() -> None:
-        process = psutil.Process(procs["sp"].pid)
-        while not stop.is_set():
-            peak_rss[0] = max(peak_rss[0], process.memory_info().rss)
-            time.sleep(0.2)
-
-    threading.Thread(target=watch_memory, daemon=True).start()
+    headers = _customers(sp)
+    memory = _PeakMemory(procs["sp"].pid)
     refused: list[str] = []
     accepted: list[str] = []
     lock = threading.Lock()
@@ -350,7 +355,7 @@ def run_in_flight_bench(*, orders: int = 1000, senders: int = 32, partner_share:
             break
         time.sleep(2)
     elapsed = time.perf_counter() - started
-    stop.set()
+    peak_rss = memory.stop()
     stored = sum(_count(c) for c in clients.values())
     for client in clients.values():
         client.close()
@@ -360,7 +365,7 @@ def run_in_flight_bench(*, orders: int = 1000, senders: int = 32, partner_share:
         "in_flight_peak": in_flight_peak, "submit_s": round(submitted_s, 1), "drain_s": round(elapsed, 1),
         "final_states": counts, "unfinished": len(accepted) - sum(counts.values()),
         "orders_stored": stored, "orders_per_s": round(sum(counts.values()) / elapsed, 2),
-        "sp_peak_rss_mib": round(peak_rss[0] / 2**20, 1), "logs": str(workdir),
+        "sp_peak_rss_mib": round(peak_rss / 2**20, 1), "logs": str(workdir),
     }
 
 

@@ -27,6 +27,7 @@ def event(event_type: str, resource_id: str) -> dict[str, Any]:
 
 
 def test_service_and_order_events_wake_the_waits_for_their_segments() -> None:
+    WAKEUPS.start()  # a domain stopped earlier in this process leaves the wake-ups stopped
     app = FastAPI()
     for router in interlude_listener_routers(PartnerOrders()):  # type: ignore[arg-type]
         app.include_router(router)
