@@ -99,6 +99,7 @@ def _start(workdir: Path, stored: int = 0) -> tuple[dict[str, subprocess.Popen[b
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline or procs[name].poll() is not None:
+                _stop(procs)  # leave nothing running behind a failed start
                 raise RuntimeError(f"{name} did not start; see {workdir / name}.log")
             time.sleep(0.2)
     return procs, urls
@@ -234,50 +235,52 @@ def run_order_bench(*, orders: int = 60, customers: int = 8, partner_share: floa
                     stored: int = 0) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="cadenza-bench-order-"))
     procs, urls = _start(workdir, stored)
-    sp = urls["sp"]
-    headers = _customers(sp)
-    operator = _token(sp, "sp-operator", "operator-demo-secret")
-    memory = _PeakMemory(procs["sp"].pid)
-    profile = SamplingProfile(procs["sp"].pid, workdir / "sp-profile.txt").start()
-    results: list[dict[str, Any]] = []
-    lock = threading.Lock()
+    try:
+        sp = urls["sp"]
+        headers = _customers(sp)
+        operator = _token(sp, "sp-operator", "operator-demo-secret")
+        memory = _PeakMemory(procs["sp"].pid)
+        profile = SamplingProfile(procs["sp"].pid, workdir / "sp-profile.txt").start()
+        results: list[dict[str, Any]] = []
+        lock = threading.Lock()
 
-    def one(n: int) -> None:
-        customer = "acme" if n % 2 else "globex"
-        off_net = (n % round(1 / partner_share)) == 0 if partner_share else False
-        a = {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": SP_SITES[n % len(SP_SITES)]}
-        z = PARTNER_SITE if off_net else {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION",
-                                           "id": SP_SITES[(n + 7) % len(SP_SITES)]}
-        body = evpl_order(customer, a, z, vlan=100 + n, mbps=1)
-        start = time.perf_counter()
-        with httpx.Client(base_url=sp, headers=headers[customer], timeout=60) as http:
-            order_id = http.post(ORDERS, json=body).json()["id"]
-            state = news.follow(http, order_id)
-        with lock:
-            results.append({"id": order_id, "state": state, "off_net": off_net,
-                            "seconds": time.perf_counter() - start})
+        def one(n: int) -> None:
+            customer = "acme" if n % 2 else "globex"
+            off_net = (n % round(1 / partner_share)) == 0 if partner_share else False
+            a = {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": SP_SITES[n % len(SP_SITES)]}
+            z = PARTNER_SITE if off_net else {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION",
+                                               "id": SP_SITES[(n + 7) % len(SP_SITES)]}
+            body = evpl_order(customer, a, z, vlan=100 + n, mbps=1)
+            start = time.perf_counter()
+            with httpx.Client(base_url=sp, headers=headers[customer], timeout=60) as http:
+                order_id = http.post(ORDERS, json=body).json()["id"]
+                state = news.follow(http, order_id)
+            with lock:
+                results.append({"id": order_id, "state": state, "off_net": off_net,
+                                "seconds": time.perf_counter() - start})
 
-    news = _OrderNews(list(headers))
-    with news:
-        for customer, auth in headers.items():
-            hub = f"{sp}{ORDERS.removesuffix('/productOrder')}/hub"
-            httpx.post(hub, json={"callback": news.callback(customer)}, headers=auth, timeout=10).raise_for_status()
-        started = time.perf_counter()
-        with ThreadPoolExecutor(customers) as pool:
-            list(pool.map(one, range(orders)))
-        elapsed = time.perf_counter() - started
-    peak_rss = memory.stop()
-    cpu = profile.stop()
+        news = _OrderNews(list(headers))
+        with news:
+            for customer, auth in headers.items():
+                hub = f"{sp}{ORDERS.removesuffix('/productOrder')}/hub"
+                httpx.post(hub, json={"callback": news.callback(customer)}, headers=auth, timeout=10).raise_for_status()
+            started = time.perf_counter()
+            with ThreadPoolExecutor(customers) as pool:
+                list(pool.map(one, range(orders)))
+            elapsed = time.perf_counter() - started
+        peak_rss = memory.stop()
+        cpu = profile.stop()
 
-    gaps: dict[str, list[float]] = defaultdict(list)
-    with httpx.Client(base_url=sp, headers=operator, timeout=30) as http:
-        for result in results[:20]:
-            events = http.get(f"/cadenza/trace/v1/order/{result['id']}").json()["interactions"]
-            stamps = [(e["step"], time.mktime(time.strptime(e["at"][:19], "%Y-%m-%dT%H:%M:%S"))
-                       + float("0." + e["at"][20:23])) for e in events]
-            for (step, at), (next_step, next_at) in zip(stamps, stamps[1:], strict=False):
-                gaps[f"{step}->{next_step}"].append(next_at - at)
-    _stop(procs)
+        gaps: dict[str, list[float]] = defaultdict(list)
+        with httpx.Client(base_url=sp, headers=operator, timeout=30) as http:
+            for result in results[:20]:
+                events = http.get(f"/cadenza/trace/v1/order/{result['id']}").json()["interactions"]
+                stamps = [(e["step"], time.mktime(time.strptime(e["at"][:19], "%Y-%m-%dT%H:%M:%S"))
+                           + float("0." + e["at"][20:23])) for e in events]
+                for (step, at), (next_step, next_at) in zip(stamps, stamps[1:], strict=False):
+                    gaps[f"{step}->{next_step}"].append(next_at - at)
+    finally:
+        _stop(procs)
 
     def pct(values: list[float], q: float) -> float:
         return round(sorted(values)[max(0, int(len(values) * q) - 1)] * 1000, 1) if values else 0.0
@@ -317,49 +320,51 @@ def run_in_flight_bench(*, orders: int = 1000, senders: int = 32, partner_share:
     landscape took to work through them."""
     workdir = Path(tempfile.mkdtemp(prefix="cadenza-bench-inflight-"))
     procs, urls = _start(workdir)
-    sp = urls["sp"]
-    headers = _customers(sp)
-    memory = _PeakMemory(procs["sp"].pid)
-    refused: list[str] = []
-    accepted: list[str] = []
-    lock = threading.Lock()
-    clients = {name: httpx.Client(base_url=sp, headers=h, timeout=120) for name, h in headers.items()}
+    try:
+        sp = urls["sp"]
+        headers = _customers(sp)
+        memory = _PeakMemory(procs["sp"].pid)
+        refused: list[str] = []
+        accepted: list[str] = []
+        lock = threading.Lock()
+        clients = {name: httpx.Client(base_url=sp, headers=h, timeout=120) for name, h in headers.items()}
 
-    def submit(n: int) -> None:
-        customer = "acme" if n % 2 else "globex"
-        off_net = (n % round(1 / partner_share)) == 0 if partner_share else False
-        a = {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": SP_SITES[n % len(SP_SITES)]}
-        z = PARTNER_SITE if off_net else {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION",
-                                           "id": SP_SITES[(n + 7) % len(SP_SITES)]}
-        reply = clients[customer].post(ORDERS, json=evpl_order(customer, a, z, vlan=100 + n, mbps=1))
-        with lock:
-            if reply.status_code == 201:
-                accepted.append(reply.json()["id"])
-            else:
-                refused.append(f"{reply.status_code}: {reply.text[:200]}")
-        if progress:
-            progress("submitted")
+        def submit(n: int) -> None:
+            customer = "acme" if n % 2 else "globex"
+            off_net = (n % round(1 / partner_share)) == 0 if partner_share else False
+            a = {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": SP_SITES[n % len(SP_SITES)]}
+            z = PARTNER_SITE if off_net else {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION",
+                                               "id": SP_SITES[(n + 7) % len(SP_SITES)]}
+            reply = clients[customer].post(ORDERS, json=evpl_order(customer, a, z, vlan=100 + n, mbps=1))
+            with lock:
+                if reply.status_code == 201:
+                    accepted.append(reply.json()["id"])
+                else:
+                    refused.append(f"{reply.status_code}: {reply.text[:200]}")
+            if progress:
+                progress("submitted")
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(senders) as pool:
-        list(pool.map(submit, range(orders)))
-    submitted_s = time.perf_counter() - started
-    finished_at_submit = sum(_count(c, state) for c in clients.values() for state in FINAL)
-    in_flight_peak = len(accepted) - finished_at_submit
-    counts: dict[str, int] = {}
-    while time.perf_counter() - started < timeout_s:
-        counts = {state: sum(_count(c, state) for c in clients.values()) for state in FINAL}
-        if progress:
-            progress("finished", sum(counts.values()))
-        if sum(counts.values()) >= len(accepted):
-            break
-        time.sleep(2)
-    elapsed = time.perf_counter() - started
-    peak_rss = memory.stop()
-    stored = sum(_count(c) for c in clients.values())
-    for client in clients.values():
-        client.close()
-    _stop(procs)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(senders) as pool:
+            list(pool.map(submit, range(orders)))
+        submitted_s = time.perf_counter() - started
+        finished_at_submit = sum(_count(c, state) for c in clients.values() for state in FINAL)
+        in_flight_peak = len(accepted) - finished_at_submit
+        counts: dict[str, int] = {}
+        while time.perf_counter() - started < timeout_s:
+            counts = {state: sum(_count(c, state) for c in clients.values()) for state in FINAL}
+            if progress:
+                progress("finished", sum(counts.values()))
+            if sum(counts.values()) >= len(accepted):
+                break
+            time.sleep(2)
+        elapsed = time.perf_counter() - started
+        peak_rss = memory.stop()
+        stored = sum(_count(c) for c in clients.values())
+        for client in clients.values():
+            client.close()
+    finally:
+        _stop(procs)
     return {
         "orders": orders, "accepted": len(accepted), "refused": len(refused), "refusals": refused[:5],
         "in_flight_peak": in_flight_peak, "submit_s": round(submitted_s, 1), "drain_s": round(elapsed, 1),
