@@ -135,6 +135,17 @@ class _PeakMemory:
         return self.peak
 
 
+def _nth_order(n: int, partner_share: float) -> tuple[str, bool, dict[str, Any]]:
+    """The benchmark's n-th order: whose, whether it needs the partner, and its body (a 1 Mbit/s
+    EVPL with a CE-VLAN of its own, so no two orders compete for one)."""
+    customer = "acme" if n % 2 else "globex"
+    off_net = (n % round(1 / partner_share)) == 0 if partner_share else False
+    a = {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": SP_SITES[n % len(SP_SITES)]}
+    z = PARTNER_SITE if off_net else {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION",
+                                       "id": SP_SITES[(n + 7) % len(SP_SITES)]}
+    return customer, off_net, evpl_order(customer, a, z, vlan=100 + n, mbps=1)
+
+
 def _customers(sp: str) -> dict[str, dict[str, str]]:
     return {"acme": _token(sp, "acme", "acme-demo-secret"), "globex": _token(sp, "globex", "globex-demo-secret")}
 
@@ -245,12 +256,7 @@ def run_order_bench(*, orders: int = 60, customers: int = 8, partner_share: floa
         lock = threading.Lock()
 
         def one(n: int) -> None:
-            customer = "acme" if n % 2 else "globex"
-            off_net = (n % round(1 / partner_share)) == 0 if partner_share else False
-            a = {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": SP_SITES[n % len(SP_SITES)]}
-            z = PARTNER_SITE if off_net else {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION",
-                                               "id": SP_SITES[(n + 7) % len(SP_SITES)]}
-            body = evpl_order(customer, a, z, vlan=100 + n, mbps=1)
+            customer, off_net, body = _nth_order(n, partner_share)
             start = time.perf_counter()
             with httpx.Client(base_url=sp, headers=headers[customer], timeout=60) as http:
                 order_id = http.post(ORDERS, json=body).json()["id"]
@@ -330,12 +336,8 @@ def run_in_flight_bench(*, orders: int = 1000, senders: int = 32, partner_share:
         clients = {name: httpx.Client(base_url=sp, headers=h, timeout=120) for name, h in headers.items()}
 
         def submit(n: int) -> None:
-            customer = "acme" if n % 2 else "globex"
-            off_net = (n % round(1 / partner_share)) == 0 if partner_share else False
-            a = {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": SP_SITES[n % len(SP_SITES)]}
-            z = PARTNER_SITE if off_net else {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION",
-                                               "id": SP_SITES[(n + 7) % len(SP_SITES)]}
-            reply = clients[customer].post(ORDERS, json=evpl_order(customer, a, z, vlan=100 + n, mbps=1))
+            customer, _off_net, body = _nth_order(n, partner_share)
+            reply = clients[customer].post(ORDERS, json=body)
             with lock:
                 if reply.status_code == 201:
                     accepted.append(reply.json()["id"])

@@ -7,6 +7,7 @@ A customer (CANTATA) or buying provider (SONATA) sees only its own quotes; an op
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Response, params
@@ -42,6 +43,16 @@ def _operation(payload: Any) -> tuple[str, str | None]:
     return data["quoteId"], data.get("reason")
 
 
+def _close(action: Callable[..., None], payload: Any, principal: Principal) -> Any:
+    """cancelQuote and rejectQuote: end the named quote by `action`, answer the request back."""
+    def close() -> dict[str, Any]:
+        quote_id, reason = _operation(payload)
+        action(quote_id, party=principal.party, reason=reason)
+        return {"quoteId": quote_id, **({"reason": reason} if reason else {})}
+
+    return answer(close, reference="/quoteId")
+
+
 def quote_router(quotes: Quotes, hub_store: HubStore) -> APIRouter:
     family = quotes.family
     base = quote_base(family)
@@ -70,21 +81,11 @@ def quote_router(quotes: Quotes, hub_store: HubStore) -> APIRouter:
 
     @router.post(f"{base}/cancelQuote", operation_id=f"{family}.cancelQuote", tags=["quote operations"])
     def cancel_quote(payload: Any = Body(...), principal: Principal = Depends(caller)) -> Any:
-        def cancel() -> dict[str, Any]:
-            quote_id, reason = _operation(payload)
-            quotes.cancel(quote_id, party=principal.party, reason=reason)
-            return {"quoteId": quote_id, **({"reason": reason} if reason else {})}
-
-        return answer(cancel, reference="/quoteId")
+        return _close(quotes.cancel, payload, principal)
 
     @router.post(f"{base}/rejectQuote", operation_id=f"{family}.rejectQuote", tags=["quote operations"])
     def reject_quote(payload: Any = Body(...), principal: Principal = Depends(caller)) -> Any:
-        def reject() -> dict[str, Any]:
-            quote_id, reason = _operation(payload)
-            quotes.decline(quote_id, party=principal.party, reason=reason)
-            return {"quoteId": quote_id, **({"reason": reason} if reason else {})}
-
-        return answer(reject, reference="/quoteId")
+        return _close(quotes.decline, payload, principal)
 
     router.include_router(hub_router(api=f"{family}.quote", base_path=base, scope=family, event_types=QUOTE_EVENTS,
                                      hub_store=hub_store))
