@@ -6,9 +6,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup system-packages run test lint bench clean
 
-$(STAMP): pyproject.toml
+# libyang (YANG validation of element configuration) is a C library the Python binding
+# compiles against: installed from Debian's packages when missing and we may.
+system-packages:
+	@pkg-config --exists 'libyang >= 2.1' || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's libyang2-dev (C library for YANG validation)"; \
+	    apt-get install -y -q libyang2-dev >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q libyang2-dev >/dev/null; }; \
+	  else echo "Cadenza needs the libyang C library >= 2.1 with headers: install libyang2-dev (Debian/Ubuntu) or libyang-devel, then run make again" >&2; exit 1; fi; }
+
+$(STAMP): pyproject.toml | system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

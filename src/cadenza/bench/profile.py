@@ -18,7 +18,7 @@ __all__ = ["SamplingProfile", "summarise"]
 
 # The package a leaf frame's file lives in decides its area; the first match wins.
 AREAS = (
-    ("yangson", "YANG validation (yangson)"),
+    ("libyang", "YANG validation (libyang)"),
     ("sqlalchemy", "SQL (SQLAlchemy)"),
     ("sqlite3", "SQL (SQLAlchemy)"),
     ("psycopg", "SQL (SQLAlchemy)"),

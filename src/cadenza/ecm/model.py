@@ -1,6 +1,6 @@
 """The content of an element's configuration datastore, as plain immutable values.
 
-The datastore keeps these rather than XML or yangson trees: comparing two configurations
+The datastore keeps these rather than XML or YANG library trees: comparing two configurations
 (is this edit a no-op?) is then a dict comparison, and both the NETCONF server and the scale
 driver share them. `to_raw`/`from_raw` translate to the YANG JSON encoding (RFC 7951) used
 for validation.

@@ -1,7 +1,7 @@
 """Rules that span forwarding constructs, which YANG could only say with quadratic XPath.
 
 A `must` over every end point of every construct would re-scan the whole list for each end
-point on every commit (yangson evaluates XPath in Python); an index built once per commit
+point on every commit (XPath `must`s are evaluated per node); an index built once per commit
 does the same check in linear time and can name both constructs in its message.
 
 The rules: an end point (port, VLAN) belongs to at most one construct, and a port-based end

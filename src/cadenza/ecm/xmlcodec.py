@@ -2,7 +2,7 @@
 
 Shared by the NETCONF server (get-config replies, edit-config requests), the driver that
 sends those requests and reads the replies, and the persistence file. Values are turned into
-RFC 7951 raw form and left for yangson to judge: a non-numeric VLAN is reported by the YANG
+RFC 7951 raw form and left for the YANG check (libyang) to judge: a non-numeric VLAN is reported by the YANG
 check with its path, not by this module.
 """
 

@@ -40,7 +40,7 @@ def test_committing_the_same_construct_again_changes_nothing(datastore: ElementD
 
 @pytest.mark.parametrize(("bad", "words"), [
     (fc(a=("uni9", 100)), ['svc-1', 'port']),
-    (fc(a=("uni1", 4095)), ["svc-1", "vlan-id", "not in range"]),
+    (fc(a=("uni1", 4095)), ["svc-1", "vlan-id", "out of the allowed range"]),
     (fc(a=("uni1", 0)), ["svc-1", "vlan-id"]),
     (fc(cir_kbps=2_000_000), ["svc-1", "cir-kbps exceeds"]),
 ])
