@@ -38,6 +38,10 @@ class ElementSession(Protocol):
 
 
 class Driver(Protocol):
+    # Whether a session waits on I/O (worth running elements in parallel threads) or is
+    # plain computation in this process (threads would only add switching under the GIL).
+    waits_on_io: bool
+
     def session(self, element: str) -> AbstractContextManager[ElementSession]:
         """A session to `element`, held exclusively until the context exits."""
         ...

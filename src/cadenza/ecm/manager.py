@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -53,23 +53,51 @@ class ElementResult:
         return self.error is None
 
 
-@dataclass(eq=False)
+class _Waiter:
+    """Wakes whoever submitted a set of changes once the last of them is settled: one event
+    per submission, not one future per change (thousands a second)."""
+
+    __slots__ = ("_left", "_lock", "_event")
+
+    def __init__(self, count: int) -> None:
+        self._left = count
+        self._lock = threading.Lock()
+        self._event = threading.Event()
+
+    def one_settled(self) -> None:
+        with self._lock:
+            self._left -= 1
+            if self._left == 0:
+                self._event.set()
+
+    def wait(self) -> None:
+        self._event.wait()
+
+
+@dataclass(eq=False, slots=True)
 class _Change:
     fc_id: str
     fc: ForwardingConstruct | None  # None: remove the construct
-    done: Future[bool] = field(default_factory=Future)
+    waiter: _Waiter | None = None
+    settled: bool = False
+    changed: bool = False
+    error: BaseException | None = None
 
     def holds(self, current: dict[str, ForwardingConstruct]) -> bool:
         """Whether the element already shows what this change asks for."""
         return current.get(self.fc_id) == self.fc if self.fc is not None else self.fc_id not in current
 
     def settle(self, changed: bool | None = None, error: BaseException | None = None) -> None:
-        if self.done.done():
+        if self.settled:
             return
-        if error is not None:
-            self.done.set_exception(error)
-        else:
-            self.done.set_result(bool(changed))
+        self.changed, self.error, self.settled = bool(changed), error, True
+        if self.waiter is not None:
+            self.waiter.one_settled()
+
+    def outcome(self) -> bool:
+        if self.error is not None:
+            raise self.error
+        return self.changed
 
 
 @dataclass(eq=False)
@@ -119,11 +147,12 @@ class ElementManager:
 
     # -- several elements at once -----------------------------------------------------------
     def apply_many(self, items: Sequence[tuple[str, ForwardingConstruct]]) -> list[ElementResult]:
-        """Apply each (element, construct) in parallel; results in the order given."""
-        return self._many([(e, fc.fc_id, lambda e=e, fc=fc: self.apply(e, fc)) for e, fc in items])
+        """Apply each (element, construct), elements in parallel, each element's constructs in
+        one transaction when it accepts them all; results in the order given."""
+        return self._many([(element, _Change(fc.fc_id, fc)) for element, fc in items])
 
     def remove_many(self, items: Sequence[tuple[str, str]]) -> list[ElementResult]:
-        return self._many([(e, fc_id, lambda e=e, fc_id=fc_id: self.remove(e, fc_id)) for e, fc_id in items])
+        return self._many([(element, _Change(fc_id, None)) for element, fc_id in items])
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -132,16 +161,24 @@ class ElementManager:
 
     # -- group commit -----------------------------------------------------------------------
     def _submit(self, element: str, change: _Change) -> bool:
+        self._submit_all(element, [change])
+        return change.outcome()
+
+    def _submit_all(self, element: str, changes: list[_Change]) -> None:
+        """Queue `changes` for `element` and return once all are settled (see their outcomes)."""
+        waiter = _Waiter(len(changes))
+        for change in changes:
+            change.waiter = waiter
         with self._queues_lock:
             queue = self._queues.setdefault(element, _ElementQueue())
         with queue.lock:
-            queue.pending.append(change)
+            queue.pending.extend(changes)
             lead, queue.busy = not queue.busy, True
         if lead:  # nobody is working on this element: this caller does, for everyone queued
-            self._drain(element, queue, change)
-        return change.done.result()
+            self._drain(element, queue, changes)
+        waiter.wait()
 
-    def _drain(self, element: str, queue: _ElementQueue, own: _Change | None = None) -> None:
+    def _drain(self, element: str, queue: _ElementQueue, own: list[_Change] | None = None) -> None:
         while True:
             with queue.lock:
                 batch = _distinct_prefix(queue.pending)
@@ -154,7 +191,7 @@ class ElementManager:
             except BaseException as exc:  # whatever happened, no caller may wait forever
                 for change in batch:
                     change.settle(error=exc)
-            if own is not None and own.done.done():
+            if own is not None and all(change.settled for change in own):
                 # Our caller has its answer; whoever queued meanwhile is served from the pool.
                 self._drainers.submit(self._drain, element, queue)
                 return
@@ -186,14 +223,25 @@ class ElementManager:
             change.settle(True)
 
     # -- internals --------------------------------------------------------------------------
-    def _many(self, jobs: list[tuple[str, str, Callable[[], bool]]]) -> list[ElementResult]:
-        futures = [(element, fc_id, self._pool.submit(job)) for element, fc_id, job in jobs]
+    def _many(self, changes: list[tuple[str, _Change]]) -> list[ElementResult]:
+        by_element: dict[str, list[_Change]] = {}
+        for element, change in changes:
+            by_element.setdefault(element, []).append(change)
+        if self.driver.waits_on_io:
+            waits = [self._pool.submit(self._submit_all, element, group) for element, group in by_element.items()]
+            for wait in waits:
+                wait.result()
+        else:
+            for element, group in by_element.items():
+                self._submit_all(element, group)
         results = []
-        for element, fc_id, future in futures:
-            try:
-                results.append(ElementResult(element, fc_id, changed=future.result()))
-            except AdagioError as exc:
-                results.append(ElementResult(element, fc_id, error=exc))
+        for element, change in changes:
+            if change.error is None:
+                results.append(ElementResult(element, change.fc_id, changed=change.changed))
+            elif isinstance(change.error, AdagioError):
+                results.append(ElementResult(element, change.fc_id, error=change.error))
+            else:
+                raise change.error
         return results
 
     @staticmethod

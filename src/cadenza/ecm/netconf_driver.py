@@ -72,6 +72,8 @@ class _NcSession:
 
 
 class NetconfDriver:
+    waits_on_io = True
+
     def __init__(self, ports: Mapping[str, int], *, host: str = "127.0.0.1", username: str = USERNAME,
                  password: str = PASSWORD, timeout: float = 10.0) -> None:
         self._ports = dict(ports)

@@ -66,6 +66,8 @@ class _ScaleSession:
 
 
 class ScaleDriver:
+    waits_on_io = False
+
     def __init__(self, datastores: Mapping[str, ElementDatastore]) -> None:
         self._datastores = dict(datastores)
         self._locks = {name: threading.Lock() for name in self._datastores}

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import bindparam, delete, event, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from cadenza.core.errors import Unprocessable
 from cadenza.icm.design import ServiceEnd
 from cadenza.icm.rows import LinkCapacityRow, PortUsageRow, ReservationRow, VlanAllocationRow
 from cadenza.icm.topology import Topology
+from cadenza.icm.vlan_use import VlanUse
 
 __all__ = ["ResourceUnavailable", "LinkLoad", "ResourceInventory"]
 
@@ -41,9 +42,6 @@ _TAKE_PORT = (update(_PORTS)
                      _PORTS.c.reserved_mbps + bindparam("delta") <= _PORTS.c.speed_mbps)
               .values(mode=bindparam("wanted"), users=_PORTS.c.users + 1,
                       reserved_mbps=_PORTS.c.reserved_mbps + bindparam("delta")))
-_VLANS_USED = (select(_VLANS.c.element, _VLANS.c.port, _VLANS.c.vlan_id)
-               .where(_VLANS.c.network_domain == bindparam("domain"),
-                      tuple_(_VLANS.c.element, _VLANS.c.port).in_(bindparam("ports", expanding=True))))
 _HOLD = insert(_HELD)
 _CLAIM_VLANS = insert(_VLANS)
 
@@ -110,6 +108,7 @@ class ResourceInventory:
         self.domain = topology.domain
         self._port_speeds = dict(port_speeds)
         self.load = LinkLoad()
+        self.vlans = VlanUse(self.domain)
 
     # -- set-up ---------------------------------------------------------------------------
     def seed(self, session: Session) -> None:
@@ -134,6 +133,11 @@ class ResourceInventory:
     def available_mbps(self, session: Session) -> dict[str, float]:
         """Free bandwidth per link as this process last knew it (see LinkLoad)."""
         return self.load.snapshot(session, self.domain)
+
+    def reload(self, session: Session) -> None:
+        """Forget what this process mirrors (link load, VLANs in use): another took some."""
+        self.load.reload(session, self.domain)
+        self.vlans.forget()
 
     def exact_available_mbps(self, session: Session) -> dict[str, float]:
         self.load.reload(session, self.domain)
@@ -181,7 +185,9 @@ class ResourceInventory:
                                        PortUsageRow.port == port, PortUsageRow.users <= 0)
                                 .values(mode="free", users=0))
             session.delete(held)
+        vlans = self.vlans_of(session, service_uuid)
         session.execute(delete(VlanAllocationRow).where(VlanAllocationRow.service_uuid == service_uuid))
+        self.vlans.released(session, [((v.element, v.port), v.vlan_id) for v in vlans])
 
     # -- internals ------------------------------------------------------------------------
     def _take_links(self, session: Session, service_uuid: str, links: Sequence[str], mbps: int) -> None:
@@ -227,12 +233,7 @@ class ResourceInventory:
         with another reservation surfaces as a unique violation: the caller plans again."""
         ends = {link_id: [(lk.a.element, lk.a.port), (lk.b.element, lk.b.port)]
                 for link_id in links for lk in (self.topology.links[link_id],)}
-        ports = [port for pair in ends.values() for port in pair]
-        used: dict[tuple[str, str], set[int]] = {port: set() for port in ports}
-        if ports:
-            rows = session.execute(_VLANS_USED, {"domain": self.domain, "ports": ports})
-            for element, port, vlan in rows:
-                used[(element, port)].add(vlan)
+        used = self.vlans.taken(session, (port for pair in ends.values() for port in pair))
         chosen: dict[str, int] = {}
         claims = []
         for link_id, (a, b) in ends.items():
@@ -247,6 +248,7 @@ class ResourceInventory:
                 session.execute(_CLAIM_VLANS, claims)
             except IntegrityError as exc:
                 raise ResourceUnavailable("An S-VLAN was taken by a concurrent request", link=links[0]) from exc
+            self.vlans.claimed(session, [((c["element"], c["port"]), c["vlan_id"]) for c in claims])
         return chosen
 
     def _claim_ce_vlan(self, session: Session, service_uuid: str, end: ServiceEnd) -> None:
@@ -257,6 +259,7 @@ class ResourceInventory:
         except IntegrityError as exc:
             raise ResourceUnavailable(f"CE-VLAN {end.vlan_id} is already in use on edge point {end.edge_point}",
                                       property_path="/input/end-point") from exc
+        self.vlans.claimed(session, [((end.element, end.port), end.vlan_id)])
 
     def _grow(self, session: Session, held: ReservationRow, delta: int) -> None:
         if held.kind == "link":

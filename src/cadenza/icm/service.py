@@ -2,12 +2,14 @@
 
 Requests are decided synchronously (path, resources, VLANs: a caller learns at once whether
 the network can carry the service); element configuration then runs as a durable workflow
-(`cadenza.icm.activation`) whose id is the service uuid.
+(`cadenza.icm.activation`): one per group of services planned together, its id recorded in
+each service's plan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 from cadenza.core.clock import now
 from cadenza.core.db import Database
 from cadenza.core.errors import Forbidden, NotFound, Unprocessable
+from cadenza.core.grouping import GroupWorker
 from cadenza.core.ids import new_id
 from cadenza.icm import connectivity_service as cs
 from cadenza.icm.commands import ChangeBandwidth, CreateConnectivityService, DeleteConnectivityService
@@ -28,6 +31,14 @@ from cadenza.interfaces.adagio.contract import AdagioClient
 __all__ = ["Icm"]
 
 
+@dataclass(frozen=True, slots=True)
+class _PlanRequest:
+    command: CreateConnectivityService
+    uuid: str
+    a: ServiceEnd
+    z: ServiceEnd
+
+
 class Icm:
     """One Infrastructure Control and Management: one network domain, its inventory and ECM."""
 
@@ -39,6 +50,11 @@ class Icm:
         self.adagio = adagio
         self.wake = wake  # nudges the outbox dispatcher once a state change is committed
         self.inventory = ResourceInventory(topology, port_speeds)
+        # Called with a planning group's activation id and its new services, once committed;
+        # activation.register sets it (the service layer does not know the workflows).
+        self.on_planned: Callable[[str, list[ConnectivityServiceRow]], None] | None = None
+        self._planner: GroupWorker[_PlanRequest, tuple[ConnectivityServiceRow, bool]] = GroupWorker(
+            self._plan_group, name=f"icm-planner-{self.name}")
         with database.transaction() as session:
             self.inventory.seed(session)
 
@@ -52,6 +68,12 @@ class Icm:
             raise NotFound(f"No connectivity service '{service}' in network domain {self.name}")
         return row
 
+    def get_many(self, session: Session, uuids: Sequence[str]) -> list[ConnectivityServiceRow]:
+        """The services with these uuids in this domain, in the order given (unknown ones left out)."""
+        rows = {row.uuid: row for row in session.scalars(select(ConnectivityServiceRow).where(
+            ConnectivityServiceRow.uuid.in_(uuids), ConnectivityServiceRow.network_domain == self.name))}
+        return [rows[uuid] for uuid in uuids if uuid in rows]
+
     def list(self, session: Session, owner: str | None) -> list[ConnectivityServiceRow]:
         query = select(ConnectivityServiceRow).where(ConnectivityServiceRow.network_domain == self.name)
         if owner is not None:
@@ -60,43 +82,77 @@ class Icm:
 
     # -- writes ---------------------------------------------------------------------------
     def create(self, command: CreateConnectivityService) -> tuple[ConnectivityServiceRow, bool]:
-        """Plan and reserve; returns the row and whether it is new (False: a retried create)."""
-        a, z = self._end(command.a, "/input/end-point/0"), self._end(command.z, "/input/end-point/1")
-        if (a.element, a.port) == (z.element, z.port):
-            raise Unprocessable("The two end points are the same port", property_path="/input/end-point")
-        uuid = command.uuid or new_id()
-        try:
-            return self._plan(command, uuid, a, z)
-        except ResourceUnavailable as exc:
-            if exc.link is None:
-                raise
-            # Our picture of the links was stale (another worker reserved): look again, once.
-            with self.database.transaction() as session:
-                self.inventory.load.reload(session, self.name)
-            return self._plan(command, uuid, a, z)
+        """Plan and reserve; returns the row and whether it is new (False: a retried create).
 
-    def _plan(self, command: CreateConnectivityService, uuid: str, a: ServiceEnd,
-              z: ServiceEnd) -> tuple[ConnectivityServiceRow, bool]:
-        with self.database.transaction() as session:
-            existing = session.get(ConnectivityServiceRow, uuid)
-            if existing is not None:
-                if existing.owner != command.owner:
-                    raise Forbidden(f"Connectivity service {uuid} belongs to another party")
-                return existing, False
-            path = self._path(session, a, z, command.mbps, command.max_delay_ms)
-            s_vlans = self.inventory.reserve(session, uuid, links=path.link_ids, ends=(a, z), mbps=command.mbps)
-            hops = design_hops(self.topology, service_uuid=uuid, elements=path.elements, links=path.link_ids,
-                               s_vlans=s_vlans, a=a, z=z, mbps=command.mbps)
-            moment = now()
-            row = ConnectivityServiceRow(
-                uuid=uuid, network_domain=self.name, owner=command.owner, name=command.name, state=cs.PLANNED,
-                bandwidth_mbps=command.mbps, max_delay_ms=command.max_delay_ms,
-                request={"a": _end_json(a), "z": _end_json(z)},
-                plan={"elements": list(path.elements), "links": list(path.link_ids), "delay_ms": path.delay_ms,
-                      "s_vlans": s_vlans, "hops": hops_to_json(hops)},
-                pending=None, generation=0, created_at=moment, updated_at=moment)
-            session.add(row)
-            cs.announce(session, row, wake=self.wake)
+        Concurrent requests are planned together in one transaction (group commit), and the
+        new services of a group are handed to `on_planned` together, before anyone is answered."""
+        return self._planner.submit(self._request(command))
+
+    def create_many(self, commands: Sequence[CreateConnectivityService]
+                    ) -> list[tuple[ConnectivityServiceRow, bool] | Exception]:
+        """Plan `commands` as one group, now; per command its row or the error it earned."""
+        valid: list[_PlanRequest] = []
+        outcomes: list[tuple[ConnectivityServiceRow, bool] | Exception | None] = []
+        for command in commands:
+            try:
+                valid.append(self._request(command))
+                outcomes.append(None)
+            except Exception as exc:
+                outcomes.append(exc)
+        planned = iter(self._plan_group(valid))
+        return [next(planned) if outcome is None else outcome for outcome in outcomes]
+
+    def _plan_group(self, requests: Sequence[_PlanRequest]) -> list[tuple[ConnectivityServiceRow, bool] | Exception]:
+        activation = f"presto-activate-{new_id()}"  # the group's activation workflow, recorded in each plan
+        outcomes: list[tuple[ConnectivityServiceRow, bool] | Exception]
+        try:
+            with self.database.transaction() as session:
+                outcomes = [self._plan(session, request, activation) for request in requests]
+        except Exception:
+            # One request the network cannot carry spoils the group's transaction: plan each
+            # on its own, so it alone is refused. Rare enough to pay a transaction each.
+            outcomes = [self._plan_alone(request, activation) for request in requests]
+        planned = [outcome[0] for outcome in outcomes if not isinstance(outcome, Exception) and outcome[1]]
+        if planned and self.on_planned is not None:
+            self.on_planned(activation, planned)
+        return outcomes
+
+    def _plan_alone(self, request: _PlanRequest, activation: str) -> tuple[ConnectivityServiceRow, bool] | Exception:
+        for attempt in range(2):
+            try:
+                with self.database.transaction() as session:
+                    return self._plan(session, request, activation)
+            except ResourceUnavailable as exc:
+                if exc.link is None or attempt:
+                    return exc
+                # Our picture of the links was stale (another worker reserved): look again, once.
+                with self.database.transaction() as session:
+                    self.inventory.reload(session)
+            except Exception as exc:
+                return exc
+        raise AssertionError("unreachable")
+
+    def _plan(self, session: Session, request: _PlanRequest, activation: str) -> tuple[ConnectivityServiceRow, bool]:
+        command, uuid, a, z = request.command, request.uuid, request.a, request.z
+        existing = session.get(ConnectivityServiceRow, uuid)
+        if existing is not None:
+            if existing.owner != command.owner:
+                raise Forbidden(f"Connectivity service {uuid} belongs to another party")
+            return existing, False
+        path = self._path(session, a, z, command.mbps, command.max_delay_ms)
+        s_vlans = self.inventory.reserve(session, uuid, links=path.link_ids, ends=(a, z), mbps=command.mbps)
+        hops = design_hops(self.topology, service_uuid=uuid, elements=path.elements, links=path.link_ids,
+                           s_vlans=s_vlans, a=a, z=z, mbps=command.mbps)
+        moment = now()
+        row = ConnectivityServiceRow(
+            uuid=uuid, network_domain=self.name, owner=command.owner, name=command.name, state=cs.PLANNED,
+            bandwidth_mbps=command.mbps, max_delay_ms=command.max_delay_ms,
+            request={"a": _end_json(a), "z": _end_json(z)},
+            plan={"elements": list(path.elements), "links": list(path.link_ids), "delay_ms": path.delay_ms,
+                  "s_vlans": s_vlans, "hops": hops_to_json(hops), "activation": activation},
+            pending=None, generation=0, created_at=moment, updated_at=moment)
+        session.add(row)
+        cs.announce(session, row, wake=self.wake)
         return row, True
 
     def change_bandwidth(self, command: ChangeBandwidth) -> ConnectivityServiceRow:
@@ -119,6 +175,12 @@ class Icm:
         return row
 
     # -- internals ------------------------------------------------------------------------
+    def _request(self, command: CreateConnectivityService) -> _PlanRequest:
+        a, z = self._end(command.a, "/input/end-point/0"), self._end(command.z, "/input/end-point/1")
+        if (a.element, a.port) == (z.element, z.port):
+            raise Unprocessable("The two end points are the same port", property_path="/input/end-point")
+        return _PlanRequest(command, command.uuid or new_id(), a, z)
+
     def _end(self, request, pointer: str) -> ServiceEnd:  # noqa: ANN001 - EndPointRequest
         edge = self.topology.edge_points.get(request.sip)
         if edge is None:

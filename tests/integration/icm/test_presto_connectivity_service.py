@@ -7,6 +7,9 @@ import time
 
 from sqlalchemy import func, select
 
+from cadenza.core.errors import Unprocessable
+from cadenza.icm.commands import CreateConnectivityService, EndPointRequest
+from cadenza.icm.resources import ResourceUnavailable
 from cadenza.icm.rows import PortUsageRow, ReservationRow, VlanAllocationRow
 from tests.integration.icm.conftest import Landscape
 
@@ -33,6 +36,8 @@ def assert_network_clean(landscape: Landscape) -> None:
         assert all(mirrored[link.id] == stored[link.id] == link.capacity_mbps for link in icm.topology.links.values())
         assert session.scalar(select(func.count()).select_from(ReservationRow)) == 0
         assert session.scalar(select(func.count()).select_from(VlanAllocationRow)) == 0
+        link_ports = [(end.element, end.port) for link in icm.topology.links.values() for end in (link.a, link.b)]
+        assert not any(icm.inventory.vlans.taken(session, link_ports).values()), "the VLAN mirror kept a claim"
         busy = session.scalars(select(PortUsageRow).where(PortUsageRow.mode != "free")).all()
         assert busy == [] and all(p.reserved_mbps == 0 for p in session.scalars(select(PortUsageRow)))
 
@@ -166,3 +171,42 @@ def test_pm_counters_grow_with_time(landscape: Landscape) -> None:
     second = landscape.op("cadenza-get-pm-counters", {"input": {"service-id-or-name": uuid}}).json()
     assert second["output"]["counters"]["tx-octets"] > first["output"]["counters"]["tx-octets"] > 0
     assert second["output"]["counters"]["rx-frames"] <= second["output"]["counters"]["tx-frames"]
+
+
+def test_services_planned_together_are_answered_and_activated_each_on_its_own(landscape: Landscape) -> None:
+    icm = landscape.domain.icms["metro"]
+    for element in ("agg-e1", "agg-e2"):  # every route out of the east area crosses one of them
+        landscape.domain.twin.twin.element(element).refuse_edits("maintenance window: configuration frozen")
+
+    def eline_command(a: str, z: str, vlan: int) -> CreateConnectivityService:
+        return CreateConnectivityService(owner="sp", a=EndPointRequest(a, vlan), z=EndPointRequest(z, vlan), mbps=50)
+
+    outcomes = icm.create_many([
+        eline_command("uni-west-1-1", "uni-west-3-1", 10),
+        eline_command("uni-west-2-1", "uni-west-4-1", 10),
+        eline_command("uni-east-1-1", "uni-west-1-2", 10),  # will meet the frozen elements
+        eline_command("uni-west-1-1", "uni-west-2-2", 10),  # CE-VLAN 10 of uni-west-1-1 is the first one's
+        eline_command("uni-nowhere", "uni-west-2-2", 20),
+    ])
+
+    assert isinstance(outcomes[3], ResourceUnavailable) and "CE-VLAN 10" in str(outcomes[3])
+    assert isinstance(outcomes[4], Unprocessable) and "uni-nowhere" in str(outcomes[4])
+    rows = [outcome[0] for outcome in outcomes[:3] if not isinstance(outcome, Exception)]
+    assert len(rows) == 3 and all(outcome[1] for outcome in outcomes[:3])  # type: ignore[index]
+    assert len({row.plan["activation"] for row in rows}) == 1, "one group, one activation workflow"
+
+    west_1, west_2, east = rows
+    for row in (west_1, west_2):
+        service = landscape.wait_for_state(row.uuid, "installed", "failed")
+        assert service["cadenza-activation"]["state"] == "installed", service
+        for element in service["cadenza-activation"]["route"]:
+            assert row.uuid in landscape.running_config(element)
+    failed = landscape.wait_for_state(east.uuid, "installed", "failed")
+    assert failed["cadenza-activation"]["state"] == "failed"
+    assert "configuration frozen" in failed["cadenza-activation"]["reason"]
+
+    for row in (west_1, west_2):
+        assert landscape.op("delete-connectivity-service",
+                            {"input": {"service-id-or-name": row.uuid}}).status_code == 200
+        landscape.wait_for_state(row.uuid, "removed")
+    assert_network_clean(landscape)

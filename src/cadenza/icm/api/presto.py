@@ -51,11 +51,10 @@ def presto_router(icm: Icm) -> APIRouter:
                                 code="missingProperty", property_path="/input/conn-constraint/requested-capacity")
         a, z = (EndPointRequest(ep.service_interface_point.service_interface_point_id, ep.vlan_id)
                 for ep in request.end_point)
-        row, new = icm.create(CreateConnectivityService(
+        # A new service's activation has started when this returns (Icm.on_planned).
+        row, _new = icm.create(CreateConnectivityService(
             owner=principal.party, a=a, z=z, mbps=mbps, max_delay_ms=constraint.max_delay_ms if constraint else None,
             name=request.service_name, uuid=request.uuid))
-        if new:
-            activation.submit_activation(icm, row)
         return {"output": {"service": service_view(row)}}
 
     @router.post(f"{OPERATIONS}/update-connectivity-service/")
