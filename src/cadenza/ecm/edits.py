@@ -9,13 +9,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cadenza.ecm.errors import RpcError
 from cadenza.ecm.model import Edit, ElementData, fc_from_raw, fc_to_raw
 from cadenza.ecm.schema import yang_check
-from cadenza.ecm.validator import check_end_points
+from cadenza.ecm.validator import check_end_points, derive_index
 from cadenza.interfaces.adagio.contract import ForwardingConstruct
 
 __all__ = ["apply_edits", "validate", "changed_ids"]
@@ -27,6 +27,7 @@ class _Work:
     fcs: dict[str, ForwardingConstruct]
     raws: dict[str, dict[str, Any]]  # constructs written by this request, raw form
     ports_changed: bool = False
+    dropped: set[str] = field(default_factory=set)
 
     def fc_raw(self, key: str) -> dict[str, Any] | None:
         if key in self.raws:
@@ -36,6 +37,7 @@ class _Work:
     def drop(self, key: str) -> None:
         self.raws.pop(key, None)
         self.fcs.pop(key, None)
+        self.dropped.add(key)
 
 
 def apply_edits(data: ElementData, edits: Iterable[Edit]) -> ElementData:
@@ -54,6 +56,7 @@ def apply_edits(data: ElementData, edits: Iterable[Edit]) -> ElementData:
     fcs = dict(work.fcs)
     fcs.update((key, fc_from_raw(raw)) for key, raw in work.raws.items())
     result = ElementData(ports={n: int(s) for n, s in work.ports.items()}, fcs=fcs)
+    derive_index(data, result, set(work.raws) | work.dropped)
     check_end_points(result, work.raws)
     _remember(tuple(sorted(result.ports.items())), (fcs[key] for key in work.raws))
     return result

@@ -27,6 +27,9 @@ class ElementData:
 
     ports: Mapping[str, int] = field(default_factory=dict)
     fcs: Mapping[str, ForwardingConstruct] = field(default_factory=dict)
+    # Derived indexes computed once per content (e.g. the end points on each port); never
+    # part of the value, so two equal contents compare equal whatever they have cached.
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True)

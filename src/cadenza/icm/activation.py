@@ -14,6 +14,7 @@ their workflow ids derived from the service uuid.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,6 +32,10 @@ __all__ = ["Job", "Group", "register", "registered", "submit_activation", "submi
            "resume_all"]
 
 _ICMS: dict[str, Icm] = {}
+# The hops of services just planned, handed from planning to their activation in memory:
+# reading them back means decoding every plan again. After a restart the plans are read.
+_fresh: dict[str, list[Hop]] = {}
+_fresh_lock = threading.Lock()
 _POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="adagio")
 
 
@@ -38,7 +43,13 @@ def register(icm: Icm) -> None:
     """Make an ICM reachable from its workflows (which carry only its name, to stay replayable)
     and have every group of services it plans activated."""
     _ICMS[icm.name] = icm
-    icm.on_planned = lambda activation, rows: submit_activation(icm, activation, [row.uuid for row in rows])
+
+    def activate_planned(activation: str, rows: list[ConnectivityServiceRow]) -> None:
+        with _fresh_lock:
+            _fresh.update((row.uuid, _hops(row)) for row in rows)
+        submit_activation(icm, activation, [row.uuid for row in rows])
+
+    icm.on_planned = activate_planned
 
 
 def registered(name: str) -> Icm:
@@ -101,10 +112,17 @@ def _load_group(group: Group) -> tuple[Icm, list[ConnectivityServiceRow]]:
 @DBOS.step()
 def configure_group(group: Group) -> dict[str, list[str]]:
     """Every hop of every service of the group; per service the reasons it failed (none: installed)."""
-    icm, rows = _load_group(group)
-    items = [(row.uuid, hop) for row in rows if row.state == cs.PLANNED for hop in _hops(row)]
+    with _fresh_lock:
+        fresh = [_fresh.pop(uuid, None) for uuid in group.services]
+    if all(hops is not None for hops in fresh):
+        icm = _ICMS[group.network_domain]
+        services = list(zip(group.services, fresh, strict=True))
+    else:
+        icm, rows = _load_group(group)
+        services = [(row.uuid, _hops(row)) for row in rows if row.state == cs.PLANNED]
+    items = [(uuid, hop) for uuid, hops in services for hop in hops or ()]
     results = icm.adagio.apply_many([(hop.element, hop.fc) for _, hop in items])
-    problems: dict[str, list[str]] = {row.uuid: [] for row in rows}
+    problems: dict[str, list[str]] = {uuid: [] for uuid, _ in services}
     for (uuid, _hop), result in zip(items, results, strict=True):
         if result.error is not None:
             problems[uuid].append(f"{result.error.element} refused: {result.error.reason}")
@@ -126,7 +144,7 @@ def record_activations(group: Group, failures: dict[str, str]) -> None:
     """Installed, or failed with its reason and its resources given back: one transaction for the group."""
     icm = _ICMS[group.network_domain]
     with icm.database.transaction() as session:
-        for row in icm.get_many(session, group.services):
+        for row in icm.get_many(session, group.services, with_plan=bool(failures)):
             if row.state != cs.PLANNED:
                 continue  # this step already ran before a crash
             if row.uuid in failures:

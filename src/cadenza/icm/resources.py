@@ -233,11 +233,10 @@ class ResourceInventory:
         with another reservation surfaces as a unique violation: the caller plans again."""
         ends = {link_id: [(lk.a.element, lk.a.port), (lk.b.element, lk.b.port)]
                 for link_id in links for lk in (self.topology.links[link_id],)}
-        used = self.vlans.taken(session, (port for pair in ends.values() for port in pair))
         chosen: dict[str, int] = {}
         claims = []
         for link_id, (a, b) in ends.items():
-            vlan = next((v for v in VLAN_RANGE if v not in used[a] and v not in used[b]), None)
+            vlan = self.vlans.lowest_free(session, a, b, VLAN_RANGE)
             if vlan is None:
                 raise ResourceUnavailable(f"No S-VLAN id is free on both ends of link {link_id}")
             chosen[link_id] = vlan

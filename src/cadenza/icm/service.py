@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from cadenza.core.clock import now
 from cadenza.core.db import Database
@@ -37,6 +37,14 @@ class _PlanRequest:
     uuid: str
     a: ServiceEnd
     z: ServiceEnd
+
+
+@dataclass(frozen=True, slots=True)
+class _Faults:
+    """What is down in this network domain, as path computation needs it."""
+
+    down_links: frozenset[str]
+    down_elements: frozenset[str]
 
 
 class Icm:
@@ -68,10 +76,15 @@ class Icm:
             raise NotFound(f"No connectivity service '{service}' in network domain {self.name}")
         return row
 
-    def get_many(self, session: Session, uuids: Sequence[str]) -> list[ConnectivityServiceRow]:
-        """The services with these uuids in this domain, in the order given (unknown ones left out)."""
-        rows = {row.uuid: row for row in session.scalars(select(ConnectivityServiceRow).where(
-            ConnectivityServiceRow.uuid.in_(uuids), ConnectivityServiceRow.network_domain == self.name))}
+    def get_many(self, session: Session, uuids: Sequence[str], *, with_plan: bool = True
+                 ) -> list[ConnectivityServiceRow]:
+        """The services with these uuids in this domain, in the order given (unknown ones left out).
+        Without the plan and request documents (`with_plan=False`) they load much faster."""
+        query = select(ConnectivityServiceRow).where(ConnectivityServiceRow.uuid.in_(uuids),
+                                                     ConnectivityServiceRow.network_domain == self.name)
+        if not with_plan:
+            query = query.options(defer(ConnectivityServiceRow.plan), defer(ConnectivityServiceRow.request))
+        rows = {row.uuid: row for row in session.scalars(query)}
         return [rows[uuid] for uuid in uuids if uuid in rows]
 
     def list(self, session: Session, owner: str | None) -> list[ConnectivityServiceRow]:
@@ -105,9 +118,11 @@ class Icm:
     def _plan_group(self, requests: Sequence[_PlanRequest]) -> list[tuple[ConnectivityServiceRow, bool] | Exception]:
         activation = f"presto-activate-{new_id()}"  # the group's activation workflow, recorded in each plan
         outcomes: list[tuple[ConnectivityServiceRow, bool] | Exception]
+        faults = self._faults()  # once for the group: reading the twin's state walks every element
         try:
-            with self.database.transaction() as session:
-                outcomes = [self._plan(session, request, activation) for request in requests]
+            # Rows are written at commit, all at once: a flush per request would cost more than it.
+            with self.database.transaction() as session, session.no_autoflush:
+                outcomes = [self._plan(session, request, activation, faults) for request in requests]
         except Exception:
             # One request the network cannot carry spoils the group's transaction: plan each
             # on its own, so it alone is refused. Rare enough to pay a transaction each.
@@ -121,7 +136,7 @@ class Icm:
         for attempt in range(2):
             try:
                 with self.database.transaction() as session:
-                    return self._plan(session, request, activation)
+                    return self._plan(session, request, activation, self._faults())
             except ResourceUnavailable as exc:
                 if exc.link is None or attempt:
                     return exc
@@ -132,14 +147,16 @@ class Icm:
                 return exc
         raise AssertionError("unreachable")
 
-    def _plan(self, session: Session, request: _PlanRequest, activation: str) -> tuple[ConnectivityServiceRow, bool]:
+    def _plan(self, session: Session, request: _PlanRequest, activation: str,
+              faults: _Faults) -> tuple[ConnectivityServiceRow, bool]:
         command, uuid, a, z = request.command, request.uuid, request.a, request.z
-        existing = session.get(ConnectivityServiceRow, uuid)
+        # A uuid we just made up cannot exist yet; one the caller chose may (a retried create).
+        existing = session.get(ConnectivityServiceRow, uuid) if command.uuid is not None else None
         if existing is not None:
             if existing.owner != command.owner:
                 raise Forbidden(f"Connectivity service {uuid} belongs to another party")
             return existing, False
-        path = self._path(session, a, z, command.mbps, command.max_delay_ms)
+        path = self._path(session, a, z, command.mbps, command.max_delay_ms, faults)
         s_vlans = self.inventory.reserve(session, uuid, links=path.link_ids, ends=(a, z), mbps=command.mbps)
         hops = design_hops(self.topology, service_uuid=uuid, elements=path.elements, links=path.link_ids,
                            s_vlans=s_vlans, a=a, z=z, mbps=command.mbps)
@@ -190,10 +207,15 @@ class Icm:
             raise Unprocessable(f"VLAN id {request.vlan_id} is outside 1..4094", property_path=pointer)
         return ServiceEnd(edge.id, edge.element, edge.port, request.vlan_id)
 
-    def _path(self, session: Session, a: ServiceEnd, z: ServiceEnd, mbps: int, max_delay_ms: float | None):  # noqa: ANN202
+    def _faults(self) -> _Faults:
         faults = self.adagio.faults()
-        down_links = {link_id_for(f"{link.a}:{link.a_port}", f"{link.b}:{link.b_port}") for link in faults.down_links}
-        down_elements = {name for name in faults.down_elements if name in self.topology.elements}
+        return _Faults(
+            frozenset(link_id_for(f"{link.a}:{link.a_port}", f"{link.b}:{link.b_port}") for link in faults.down_links),
+            frozenset(name for name in faults.down_elements if name in self.topology.elements))
+
+    def _path(self, session: Session, a: ServiceEnd, z: ServiceEnd, mbps: int, max_delay_ms: float | None,  # noqa: ANN202
+              faults: _Faults):
+        down_links, down_elements = faults.down_links, faults.down_elements
         for end in (a, z):
             if end.element in down_elements:
                 raise Unprocessable(f"Element {end.element} of edge point {end.edge_point} is down",

@@ -39,23 +39,36 @@ class VlanUse:
     def taken(self, session: Session, ports: Iterable[Port]) -> dict[Port, set[int]]:
         """The ids in use on each port, as committed plus what `session` has claimed so far."""
         wanted = list(dict.fromkeys(ports))
-        with self._lock:
-            missing = [port for port in wanted if port not in self._used]
-        if missing:
-            loaded: dict[Port, set[int]] = {port: set() for port in missing}
-            for element, port, vlan in session.execute(_USED_ON, {"domain": self._domain, "ports": missing}):
-                loaded[(element, port)].add(vlan)
-            # Claims of this session are in `loaded` already (same transaction): keep only
-            # what is committed, so a rollback cannot leave them behind in the mirror.
-            for port, vlans in session.info.get(_CLAIMS, {}).items():
-                if port in loaded:
-                    loaded[port] -= vlans
-            with self._lock:
-                for port, vlans in loaded.items():
-                    self._used.setdefault(port, vlans)
+        self._load(session, wanted)
         pending: Mapping[Port, set[int]] = session.info.get(_CLAIMS, {})
         with self._lock:
             return {port: self._used[port] | pending.get(port, set()) for port in wanted}
+
+    def lowest_free(self, session: Session, a: Port, b: Port, candidates: Iterable[int]) -> int | None:
+        """The first of `candidates` in use on neither port (committed or claimed by `session`)."""
+        self._load(session, [a, b])
+        pending: Mapping[Port, set[int]] = session.info.get(_CLAIMS, {})
+        empty: set[int] = set()
+        with self._lock:
+            sets = (self._used[a], self._used[b], pending.get(a, empty), pending.get(b, empty))
+            return next((v for v in candidates if not any(v in used for used in sets)), None)
+
+    def _load(self, session: Session, wanted: list[Port]) -> None:
+        with self._lock:
+            missing = [port for port in wanted if port not in self._used]
+        if not missing:
+            return
+        loaded: dict[Port, set[int]] = {port: set() for port in missing}
+        for element, port, vlan in session.execute(_USED_ON, {"domain": self._domain, "ports": missing}):
+            loaded[(element, port)].add(vlan)
+        # Claims of this session are in `loaded` already (same transaction): keep only what is
+        # committed, so a rollback cannot leave them behind in the mirror.
+        for port, vlans in session.info.get(_CLAIMS, {}).items():
+            if port in loaded:
+                loaded[port] -= vlans
+        with self._lock:
+            for port, vlans in loaded.items():
+                self._used.setdefault(port, vlans)
 
     def claimed(self, session: Session, claims: Iterable[tuple[Port, int]]) -> None:
         """Note ids `session` has inserted; they join the mirror when it commits."""

@@ -154,3 +154,33 @@ def test_a_commit_takes_the_configured_delay(tmp_path: Path) -> None:
     started = time.perf_counter()
     commit(slow, fc())
     assert time.perf_counter() - started >= 0.05
+
+
+def test_the_end_point_index_follows_every_change_as_if_built_afresh(datastore: ElementDatastore) -> None:
+    import random
+
+    from cadenza.ecm.model import ElementData
+    from cadenza.ecm.validator import _index
+
+    rng = random.Random(5)
+    for step in range(300):
+        fc_id = f"svc-{rng.randrange(12)}"
+        port = rng.choice(["uni1", "uni2"])
+        vlan = rng.choice([None, 10, 20, 30])
+        datastore.lock("candidate", "s1")
+        try:
+            if fc_id in datastore.running.fcs and rng.random() < 0.4:
+                datastore.edit([Edit("remove", "forwarding-construct", fc_id)], "s1")
+            else:
+                datastore.edit(replace(fc(fc_id, (port, vlan), ("nni", 100 + step % 3000))), "s1")
+            datastore.commit("s1")
+        except RpcError:
+            datastore.discard("s1")  # a collision: refused, and the running content is unchanged
+        finally:
+            datastore.unlock("candidate", "s1")
+        running = datastore.running
+        derived = {port: {vlan: users for vlan, users in by_vlan.items() if users}
+                   for port, by_vlan in _index(running).items()}
+        fresh = _index(ElementData(running.ports, running.fcs))
+        assert {p: v for p, v in derived.items() if v} == fresh, f"index drifted at step {step}"
+    assert datastore.commits > 50

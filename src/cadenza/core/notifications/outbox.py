@@ -40,6 +40,18 @@ def event_body(*, event_id: str, event_type: str, resource: Mapping[str, Any], e
     return {"eventId": event_id, "eventTime": event_time, "eventType": event_type, "event": dict(resource)}
 
 
+def _subscriptions(session: Session, api: str, party: str | None) -> list[Any]:
+    # A transaction that publishes many events (a group of services planned together) asks
+    # once per audience; within one transaction the subscriptions cannot change under it.
+    known: dict[tuple[str, str | None], list[Any]] = session.info.setdefault("outbox_subscriptions", {})
+    if (api, party) not in known:
+        if party is None:
+            known[(api, party)] = list(session.execute(_OF_API, {"api": api}))
+        else:
+            known[(api, party)] = list(session.execute(_OF_API_AND_PARTY, {"api": api, "party": party}))
+    return known[(api, party)]
+
+
 def publish(session: Session, *, api: str, event_type: str, resource: Mapping[str, Any],
             listener_base_path: str, party: str | None,
             wake: Callable[[], None] | None = None) -> PublishedEvent:
@@ -52,10 +64,7 @@ def publish(session: Session, *, api: str, event_type: str, resource: Mapping[st
     """
     if "id" not in resource:
         raise ValueError(f"the payload of a {event_type} must carry the resource 'id'")
-    if party is None:
-        subscriptions = session.execute(_OF_API, {"api": api})
-    else:
-        subscriptions = session.execute(_OF_API_AND_PARTY, {"api": api, "party": party})
+    subscriptions = _subscriptions(session, api, party)
     moment = clock.now()
     event_id = new_id()
     body = event_body(event_id=event_id, event_type=event_type, resource=resource, event_time=clock.iso(moment))
@@ -68,5 +77,8 @@ def publish(session: Session, *, api: str, event_type: str, resource: Mapping[st
         session.execute(_QUEUE, rows)
     deliveries = len(rows)
     if deliveries and wake is not None:
-        event.listen(session, "after_commit", lambda _session: wake(), once=True)
+        waking: set[Callable[[], None]] = session.info.setdefault("outbox_wake", set())
+        if wake not in waking:  # one nudge per transaction, however many events it queued
+            waking.add(wake)
+            event.listen(session, "after_commit", lambda _session: wake(), once=True)
     return PublishedEvent(event_id=event_id, deliveries=deliveries)
