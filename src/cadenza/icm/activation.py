@@ -44,10 +44,10 @@ def register(icm: Icm) -> None:
     and have every group of services it plans activated."""
     _ICMS[icm.name] = icm
 
-    def activate_planned(activation: str, rows: list[ConnectivityServiceRow]) -> None:
+    def activate_planned(activation: str, planned: list[tuple[ConnectivityServiceRow, list[Hop]]]) -> None:
         with _fresh_lock:
-            _fresh.update((row.uuid, _hops(row)) for row in rows)
-        submit_activation(icm, activation, [row.uuid for row in rows])
+            _fresh.update((row.uuid, hops) for row, hops in planned)
+        submit_activation(icm, activation, [row.uuid for row, _ in planned])
 
     icm.on_planned = activate_planned
 

@@ -23,7 +23,6 @@ from cadenza.icm.vlan_use import VlanUse
 
 __all__ = ["ResourceUnavailable", "LinkLoad", "ResourceInventory"]
 
-VLAN_RANGE = range(2, 4095)
 
 # The statements of a reservation, built once: composing them anew for every request cost
 # more than running them. Core statements on the tables skip the ORM's bulk machinery too.
@@ -31,17 +30,20 @@ _LINKS = LinkCapacityRow.__table__
 _PORTS = PortUsageRow.__table__
 _VLANS = VlanAllocationRow.__table__
 _HELD = ReservationRow.__table__
-_TAKE_LINKS = (update(_LINKS)
-               .where(_LINKS.c.network_domain == bindparam("domain"),
-                      _LINKS.c.link_id.in_(bindparam("links", expanding=True)),
-                      _LINKS.c.reserved_mbps + bindparam("delta") <= _LINKS.c.capacity_mbps)
-               .values(reserved_mbps=_LINKS.c.reserved_mbps + bindparam("delta")))
-_TAKE_PORT = (update(_PORTS)
-              .where(_PORTS.c.network_domain == bindparam("domain"), _PORTS.c.element == bindparam("el"),
-                     _PORTS.c.port == bindparam("pt"), _PORTS.c.mode.in_(bindparam("allowed", expanding=True)),
-                     _PORTS.c.reserved_mbps + bindparam("delta") <= _PORTS.c.speed_mbps)
-              .values(mode=bindparam("wanted"), users=_PORTS.c.users + 1,
-                      reserved_mbps=_PORTS.c.reserved_mbps + bindparam("delta")))
+# One statement per link, run as one executemany: an expanding IN list would be compiled
+# anew for every path length.
+_TAKE_LINK = (update(_LINKS)
+              .where(_LINKS.c.network_domain == bindparam("domain"), _LINKS.c.link_id == bindparam("link"),
+                     _LINKS.c.reserved_mbps + bindparam("delta") <= _LINKS.c.capacity_mbps)
+              .values(reserved_mbps=_LINKS.c.reserved_mbps + bindparam("delta")))
+_PORT_TAKEN = (update(_PORTS)
+               .where(_PORTS.c.network_domain == bindparam("domain"), _PORTS.c.element == bindparam("el"),
+                      _PORTS.c.port == bindparam("pt"),
+                      _PORTS.c.reserved_mbps + bindparam("delta") <= _PORTS.c.speed_mbps)
+               .values(mode=bindparam("wanted"), users=_PORTS.c.users + 1,
+                       reserved_mbps=_PORTS.c.reserved_mbps + bindparam("delta")))
+_TAKE_PORT = {"port": _PORT_TAKEN.where(_PORTS.c.mode == "free"),  # a port-based service needs it whole
+              "vlan": _PORT_TAKEN.where(_PORTS.c.mode != "port")}  # VLAN-based ones share it
 _HOLD = insert(_HELD)
 _CLAIM_VLANS = insert(_VLANS)
 
@@ -194,7 +196,8 @@ class ResourceInventory:
         """All links of the path in one conditional UPDATE: either each has room, or we fail."""
         if not links:
             return
-        taken = session.execute(_TAKE_LINKS, {"domain": self.domain, "links": list(links), "delta": mbps}).rowcount
+        taken = session.execute(_TAKE_LINK, [{"domain": self.domain, "link": link_id, "delta": mbps}
+                                             for link_id in links]).rowcount
         if taken != len(links):
             full = session.scalars(select(LinkCapacityRow.link_id).where(
                 LinkCapacityRow.network_domain == self.domain, LinkCapacityRow.link_id.in_(links),
@@ -208,9 +211,8 @@ class ResourceInventory:
 
     def _take_port(self, session: Session, service_uuid: str, end: ServiceEnd, mbps: int) -> None:
         wanted_mode = "port" if end.vlan_id is None else "vlan"
-        allowed = ("free",) if wanted_mode == "port" else ("free", "vlan")
-        taken = session.execute(_TAKE_PORT, {"domain": self.domain, "el": end.element, "pt": end.port,
-                                             "allowed": list(allowed), "delta": mbps, "wanted": wanted_mode}).rowcount
+        taken = session.execute(_TAKE_PORT[wanted_mode], {"domain": self.domain, "el": end.element, "pt": end.port,
+                                                          "delta": mbps, "wanted": wanted_mode}).rowcount
         if not taken:
             row = session.get(PortUsageRow, (self.domain, end.element, end.port))
             if row is None:
@@ -236,7 +238,7 @@ class ResourceInventory:
         chosen: dict[str, int] = {}
         claims = []
         for link_id, (a, b) in ends.items():
-            vlan = self.vlans.lowest_free(session, a, b, VLAN_RANGE)
+            vlan = self.vlans.lowest_free(session, a, b)
             if vlan is None:
                 raise ResourceUnavailable(f"No S-VLAN id is free on both ends of link {link_id}")
             chosen[link_id] = vlan

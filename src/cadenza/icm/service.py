@@ -21,7 +21,7 @@ from cadenza.core.grouping import GroupWorker
 from cadenza.core.ids import new_id
 from cadenza.icm import connectivity_service as cs
 from cadenza.icm.commands import ChangeBandwidth, CreateConnectivityService, DeleteConnectivityService
-from cadenza.icm.design import ServiceEnd, design_hops, hops_to_json
+from cadenza.icm.design import Hop, ServiceEnd, design_hops, hops_to_json
 from cadenza.icm.pathing import NoPathError, PathRequest, compute_path
 from cadenza.icm.resources import ResourceInventory, ResourceUnavailable
 from cadenza.icm.rows import ConnectivityServiceRow
@@ -60,7 +60,7 @@ class Icm:
         self.inventory = ResourceInventory(topology, port_speeds)
         # Called with a planning group's activation id and its new services, once committed;
         # activation.register sets it (the service layer does not know the workflows).
-        self.on_planned: Callable[[str, list[ConnectivityServiceRow]], None] | None = None
+        self.on_planned: Callable[[str, list[tuple[ConnectivityServiceRow, list[Hop]]]], None] | None = None
         self._planner: GroupWorker[_PlanRequest, tuple[ConnectivityServiceRow, bool]] = GroupWorker(
             self._plan_group, name=f"icm-planner-{self.name}")
         with database.transaction() as session:
@@ -118,25 +118,28 @@ class Icm:
     def _plan_group(self, requests: Sequence[_PlanRequest]) -> list[tuple[ConnectivityServiceRow, bool] | Exception]:
         activation = f"presto-activate-{new_id()}"  # the group's activation workflow, recorded in each plan
         outcomes: list[tuple[ConnectivityServiceRow, bool] | Exception]
+        designed: dict[str, list[Hop]] = {}  # each new service's constructs, for its activation
         faults = self._faults()  # once for the group: reading the twin's state walks every element
         try:
             # Rows are written at commit, all at once: a flush per request would cost more than it.
             with self.database.transaction() as session, session.no_autoflush:
-                outcomes = [self._plan(session, request, activation, faults) for request in requests]
+                outcomes = [self._plan(session, request, activation, faults, designed) for request in requests]
         except Exception:
             # One request the network cannot carry spoils the group's transaction: plan each
             # on its own, so it alone is refused. Rare enough to pay a transaction each.
-            outcomes = [self._plan_alone(request, activation) for request in requests]
-        planned = [outcome[0] for outcome in outcomes if not isinstance(outcome, Exception) and outcome[1]]
+            outcomes = [self._plan_alone(request, activation, designed) for request in requests]
+        planned = [(outcome[0], designed[outcome[0].uuid]) for outcome in outcomes
+                   if not isinstance(outcome, Exception) and outcome[1]]
         if planned and self.on_planned is not None:
             self.on_planned(activation, planned)
         return outcomes
 
-    def _plan_alone(self, request: _PlanRequest, activation: str) -> tuple[ConnectivityServiceRow, bool] | Exception:
+    def _plan_alone(self, request: _PlanRequest, activation: str,
+                    designed: dict[str, list[Hop]]) -> tuple[ConnectivityServiceRow, bool] | Exception:
         for attempt in range(2):
             try:
                 with self.database.transaction() as session:
-                    return self._plan(session, request, activation, self._faults())
+                    return self._plan(session, request, activation, self._faults(), designed)
             except ResourceUnavailable as exc:
                 if exc.link is None or attempt:
                     return exc
@@ -148,7 +151,7 @@ class Icm:
         raise AssertionError("unreachable")
 
     def _plan(self, session: Session, request: _PlanRequest, activation: str,
-              faults: _Faults) -> tuple[ConnectivityServiceRow, bool]:
+              faults: _Faults, designed: dict[str, list[Hop]]) -> tuple[ConnectivityServiceRow, bool]:
         command, uuid, a, z = request.command, request.uuid, request.a, request.z
         # A uuid we just made up cannot exist yet; one the caller chose may (a retried create).
         existing = session.get(ConnectivityServiceRow, uuid) if command.uuid is not None else None
@@ -170,6 +173,7 @@ class Icm:
             pending=None, generation=0, created_at=moment, updated_at=moment)
         session.add(row)
         cs.announce(session, row, wake=self.wake)
+        designed[uuid] = hops
         return row, True
 
     def change_bandwidth(self, command: ChangeBandwidth) -> ConnectivityServiceRow:

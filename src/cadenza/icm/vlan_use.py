@@ -2,25 +2,31 @@
 
 Choosing the lowest S-VLAN free on both ends of a link used to read every VLAN of both ports
 from the database: on a core link carrying hundreds of services that read grew with every
-service and became most of a reservation. The mirror is loaded per port on first use and
-follows this process's committed claims and releases; the unique constraint on
-(domain, element, port, vlan) stays the only authority. When a claim collides (another
-process took the id), the caller forgets the ports and plans again.
+service and became most of a reservation. The mirror is loaded per port on first use. A
+claim enters it at once (so a transaction planning many services sees its own claims, and
+concurrent ones avoid them) and leaves it again if its transaction rolls back; a release
+leaves it when its transaction commits. Per port a low-water mark remembers below which id
+everything is taken, so the lowest free id is found without scanning the taken ones.
+
+The unique constraint on (domain, element, port, vlan) stays the only authority: when a claim
+collides (another process took the id), the caller forgets the mirror and plans again.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from sqlalchemy import bindparam, event, select, tuple_
 from sqlalchemy.orm import Session
 
 from cadenza.icm.rows import VlanAllocationRow
 
-__all__ = ["Port", "VlanUse"]
+__all__ = ["Port", "VlanUse", "FIRST_S_VLAN", "LAST_VLAN"]
 
 Port = tuple[str, str]  # (element, port)
+FIRST_S_VLAN = 2  # 1 is the default VLAN of most equipment: never handed out as an S-VLAN
+LAST_VLAN = 4094
 
 _VLANS = VlanAllocationRow.__table__
 _USED_ON = (select(_VLANS.c.element, _VLANS.c.port, _VLANS.c.vlan_id)
@@ -34,79 +40,91 @@ class VlanUse:
     def __init__(self, domain: str) -> None:
         self._domain = domain
         self._used: dict[Port, set[int]] = {}
-        self._lock = threading.Lock()
+        self._low: dict[Port, int] = {}  # every id from FIRST_S_VLAN up to (not incl.) this is taken
+        self._lock = threading.RLock()
 
     def taken(self, session: Session, ports: Iterable[Port]) -> dict[Port, set[int]]:
-        """The ids in use on each port, as committed plus what `session` has claimed so far."""
+        """The ids in use on each port (committed, or claimed by a transaction still open)."""
         wanted = list(dict.fromkeys(ports))
         self._load(session, wanted)
-        pending: Mapping[Port, set[int]] = session.info.get(_CLAIMS, {})
         with self._lock:
-            return {port: self._used[port] | pending.get(port, set()) for port in wanted}
+            return {port: set(self._used[port]) for port in wanted}
 
-    def lowest_free(self, session: Session, a: Port, b: Port, candidates: Iterable[int]) -> int | None:
-        """The first of `candidates` in use on neither port (committed or claimed by `session`)."""
+    def lowest_free(self, session: Session, a: Port, b: Port) -> int | None:
+        """The lowest S-VLAN id in use on neither port."""
         self._load(session, [a, b])
-        pending: Mapping[Port, set[int]] = session.info.get(_CLAIMS, {})
-        empty: set[int] = set()
         with self._lock:
-            sets = (self._used[a], self._used[b], pending.get(a, empty), pending.get(b, empty))
-            return next((v for v in candidates if not any(v in used for used in sets)), None)
-
-    def _load(self, session: Session, wanted: list[Port]) -> None:
-        with self._lock:
-            missing = [port for port in wanted if port not in self._used]
-        if not missing:
-            return
-        loaded: dict[Port, set[int]] = {port: set() for port in missing}
-        for element, port, vlan in session.execute(_USED_ON, {"domain": self._domain, "ports": missing}):
-            loaded[(element, port)].add(vlan)
-        # Claims of this session are in `loaded` already (same transaction): keep only what is
-        # committed, so a rollback cannot leave them behind in the mirror.
-        for port, vlans in session.info.get(_CLAIMS, {}).items():
-            if port in loaded:
-                loaded[port] -= vlans
-        with self._lock:
-            for port, vlans in loaded.items():
-                self._used.setdefault(port, vlans)
+            used_a, used_b = self._used[a], self._used[b]
+            vlan = max(self._low[a], self._low[b])
+            while vlan <= LAST_VLAN and (vlan in used_a or vlan in used_b):
+                vlan += 1
+            return vlan if vlan <= LAST_VLAN else None
 
     def claimed(self, session: Session, claims: Iterable[tuple[Port, int]]) -> None:
-        """Note ids `session` has inserted; they join the mirror when it commits."""
-        _grouped(claims, self._pending(session, _CLAIMS))
+        """Ids `session` has inserted: taken from now on, unless it rolls back."""
+        claims = list(claims)
+        self._pending(session, _CLAIMS).extend(claims)
+        with self._lock:
+            for port, vlan in claims:
+                if port in self._used:
+                    self._take(port, vlan)
 
     def released(self, session: Session, releases: Iterable[tuple[Port, int]]) -> None:
-        """Note ids `session` has deleted; they leave the mirror when it commits."""
-        _grouped(releases, self._pending(session, _RELEASES))
+        """Ids `session` has deleted: free once it commits."""
+        self._pending(session, _RELEASES).extend(releases)
 
     def forget(self) -> None:
         """Drop the whole mirror: it is read again port by port."""
         with self._lock:
             self._used.clear()
+            self._low.clear()
 
-    def _pending(self, session: Session, key: str) -> dict[Port, set[int]]:
+    # -- internals ------------------------------------------------------------------------
+    def _load(self, session: Session, wanted: list[Port]) -> None:
+        with self._lock:
+            missing = [port for port in wanted if port not in self._used]
+        if not missing:
+            return
+        # The read sees this transaction's own claims too: they are in its pending list, so a
+        # rollback takes them out again like any other.
+        loaded: dict[Port, set[int]] = {port: set() for port in missing}
+        for element, port, vlan in session.execute(_USED_ON, {"domain": self._domain, "ports": missing}):
+            loaded[(element, port)].add(vlan)
+        with self._lock:
+            for port, vlans in loaded.items():
+                if port not in self._used:
+                    self._used[port], self._low[port] = set(), FIRST_S_VLAN
+                    for vlan in vlans:
+                        self._take(port, vlan)
+
+    def _take(self, port: Port, vlan: int) -> None:
+        used = self._used[port]
+        used.add(vlan)
+        low = self._low[port]
+        while low in used:
+            low += 1
+        self._low[port] = low
+
+    def _free(self, port: Port, vlan: int) -> None:
+        if port in self._used:
+            self._used[port].discard(vlan)
+            self._low[port] = min(self._low[port], max(vlan, FIRST_S_VLAN))
+
+    def _pending(self, session: Session, key: str) -> list[tuple[Port, int]]:
         if _CLAIMS not in session.info:
-            session.info[_CLAIMS], session.info[_RELEASES] = {}, {}
+            session.info[_CLAIMS], session.info[_RELEASES] = [], []
             event.listen(session, "after_commit", self._committed, once=True)
-            event.listen(session, "after_rollback", _rolled_back, once=True)
+            event.listen(session, "after_rollback", self._rolled_back, once=True)
         return session.info[key]
 
     def _committed(self, session: Session) -> None:
-        claims, releases = session.info.pop(_CLAIMS, {}), session.info.pop(_RELEASES, {})
+        session.info.pop(_CLAIMS, None)
         with self._lock:
-            for port, vlans in claims.items():
-                if port in self._used:
-                    self._used[port] |= vlans
-            for port, vlans in releases.items():
-                if port in self._used:
-                    self._used[port] -= vlans
+            for port, vlan in session.info.pop(_RELEASES, []):
+                self._free(port, vlan)
 
-
-def _grouped(items: Iterable[tuple[Port, int]], into: dict[Port, set[int]]) -> dict[Port, set[int]]:
-    for port, vlan in items:
-        into.setdefault(port, set()).add(vlan)
-    return into
-
-
-def _rolled_back(session: Session) -> None:
-    session.info.pop(_CLAIMS, None)
-    session.info.pop(_RELEASES, None)
+    def _rolled_back(self, session: Session) -> None:
+        session.info.pop(_RELEASES, None)
+        with self._lock:
+            for port, vlan in session.info.pop(_CLAIMS, []):
+                self._free(port, vlan)
