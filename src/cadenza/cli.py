@@ -372,7 +372,7 @@ def bench_presto(
     services_netconf: Annotated[int, typer.Option(help="services to create over NETCONF")] = 200,
     scale_elements: Annotated[int, typer.Option(help="elements of the scale-mode domain")] = 1000,
     path_elements: Annotated[int, typer.Option(help="elements of the path computation topology")] = 10_000,
-    concurrency: Annotated[int, typer.Option(help="requests in flight at once")] = 16,
+    concurrency: Annotated[int, typer.Option(help="PRESTO requests in flight at once (the SOFs of many orders)")] = 128,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Connectivity services per second (scale and NETCONF), path computation p50/p99, memory."""
@@ -406,6 +406,7 @@ def bench_presto(
         console.print(f"{run['driver']}: {run['installed']} installed, {run['failed']} failed; "
                       f"{run['element_edits_per_s']} element edits/s over {run['mean_hops']} hops; requests accepted "
                       f"at {run['accept_per_s']}/s (p50 {run['accept_p50_ms']} ms, p99 {run['accept_p99_ms']} ms); "
+                      f"{run['cpu_ms_per_service']} ms of CPU per service, {run['cores_busy']} cores busy; "
                       f"peak RSS {run['peak_rss_mib']} MiB")
     for run in (scale, netconf):
         _print_profile(run.get("cpu_profile"), f"the {run['driver']} activation run")

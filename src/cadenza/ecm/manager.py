@@ -192,6 +192,10 @@ class ElementManager:
                 for change in batch:
                     change.settle(error=exc)
             if own is not None and all(change.settled for change in own):
+                with queue.lock:
+                    if not queue.pending:
+                        queue.busy = False
+                        return
                 # Our caller has its answer; whoever queued meanwhile is served from the pool.
                 self._drainers.submit(self._drain, element, queue)
                 return

@@ -48,6 +48,7 @@ def check_end_points(data: ElementData, changed: Iterable[str]) -> None:
 def derive_index(base: ElementData, result: ElementData, changed: Iterable[str]) -> None:
     """Give `result` the end point index of `base` updated for the `changed` constructs only."""
     index: PortIndex = dict(_index(base))
+    copied_ports: set[str] = set()
     copied: set[tuple[str, int | None]] = set()
     for fc_id in changed:
         for data, add in ((base, False), (result, True)):
@@ -56,8 +57,9 @@ def derive_index(base: ElementData, result: ElementData, changed: Iterable[str])
                 continue
             for name, ep in zip(END_POINT_NAMES, fc.end_points, strict=True):
                 if (ep.port, ep.vlan_id) not in copied:  # copy on write: `base` keeps its index
-                    if not any(port == ep.port for port, _ in copied):
+                    if ep.port not in copied_ports:
                         index[ep.port] = dict(index.get(ep.port, {}))
+                        copied_ports.add(ep.port)
                     index[ep.port][ep.vlan_id] = set(index[ep.port].get(ep.vlan_id, ()))
                     copied.add((ep.port, ep.vlan_id))
                 users = index[ep.port][ep.vlan_id]
