@@ -68,6 +68,21 @@ def test_a_registered_listener_can_be_read_back_and_removed(client: TestClient, 
     assert client.delete(f"{BASE}/hub/{body['id']}", headers=acme).status_code == 404
 
 
+def test_registering_the_same_listener_again_gives_back_the_same_subscription(client: TestClient,
+                                                                            store: HubStore) -> None:
+    """A buyer registers at every start; it must not hear of each event once per start."""
+    acme, globex = bearer(client, "acme"), bearer(client, "globex")
+    first = client.post(f"{BASE}/hub", json={"callback": CALLBACK}, headers=acme)
+    again = client.post(f"{BASE}/hub", json={"callback": CALLBACK}, headers=acme)
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    narrower = client.post(f"{BASE}/hub", headers=acme,
+                           json={"callback": CALLBACK, "query": "eventType=productOrderStateChangeEvent"})
+    other_party = client.post(f"{BASE}/hub", json={"callback": CALLBACK}, headers=globex)
+    ids = {first.json()["id"], narrower.json()["id"], other_party.json()["id"]}
+    assert len(ids) == 3, "a different query or another party is another subscription"
+    assert len(store.subscriptions(api=API, party="acme")) == 2
+
+
 def test_an_empty_query_subscribes_to_every_event_type(client: TestClient, store: HubStore) -> None:
     created = client.post(f"{BASE}/hub", json={"callback": CALLBACK}, headers=bearer(client, "acme"))
     assert created.status_code == 201, created.text

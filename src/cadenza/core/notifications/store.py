@@ -44,9 +44,17 @@ class HubStore:
 
     def subscribe(self, *, api: str, party: str, callback: str, query: str | None,
                   event_types: list[str]) -> Subscription:
-        row = EventSubscriptionRow(id=new_id(), api=api, party=party, callback=callback, query=query,
-                                   event_types=sorted(event_types), created_at=clock.now())
+        """A new subscription, or the party's existing one with the same callback and query:
+        a buyer that registers again at every start (it cannot know whether we kept its
+        subscription) must not hear of each event once per start."""
         with self._db.transaction() as session:
+            for existing in session.scalars(select(EventSubscriptionRow).where(
+                    EventSubscriptionRow.api == api, EventSubscriptionRow.party == party,
+                    EventSubscriptionRow.callback == callback)):
+                if existing.query == query and sorted(existing.event_types or ()) == sorted(event_types):
+                    return _subscription(existing)
+            row = EventSubscriptionRow(id=new_id(), api=api, party=party, callback=callback, query=query,
+                                       event_types=sorted(event_types), created_at=clock.now())
             session.add(row)
         return _subscription(row)
 
