@@ -9,13 +9,14 @@ peak memory is its own too.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -33,21 +34,22 @@ __all__ = ["run_all", "activation_run"]
 DEMO = Path(__file__).parents[1] / "landscape/demo/sp.yaml"
 
 
-def _scale_config(elements: int) -> DomainConfig:
+def _scale_config(elements: int, process: str) -> DomainConfig:
     return DomainConfig(name="bench", party=PartyConfig(id="bench", name="Benchmark"),
-                        twin=TwinConfig(driver="scale", persist=False),
+                        twin=TwinConfig(driver="scale", persist=False, process=process),
                         # a domain composes its SOF and BUS too, and they call PRESTO as this client
                         clients=[ClientConfig(client_id="bench-sof", client_secret="bench-sof-secret", party="bench",
                                               role="internal", scopes=["presto", "hub", "legato"])],
                         network_domains=[generate_domain_config(elements, seed=7, name="metro")])
 
 
-def _netconf_config() -> DomainConfig:
+def _netconf_config(process: str) -> DomainConfig:
     config = load_domain_config(DEMO)
-    return config.model_copy(update={"twin": TwinConfig(driver="netconf", persist=False)})
+    return config.model_copy(update={"twin": TwinConfig(driver="netconf", persist=False, process=process)})
 
 
-def activation_run(driver: str, services: int, elements: int, concurrency: int) -> dict[str, Any]:
+def activation_run(driver: str, services: int, elements: int, concurrency: int,
+                   process: str = "domain") -> dict[str, Any]:
     """Create `services` connectivity services and wait until every one is installed."""
     from sqlalchemy import func, select
 
@@ -55,14 +57,15 @@ def activation_run(driver: str, services: int, elements: int, concurrency: int) 
     from cadenza.icm.rows import ConnectivityServiceRow
     from cadenza.landscape.domain import ProviderDomain
 
-    config = _scale_config(elements) if driver == "scale" else _netconf_config()
+    config = _scale_config(elements, process) if driver == "scale" else _netconf_config(process)
     workdir = Path(tempfile.mkdtemp(prefix=f"cadenza-bench-{driver}-"))
     domain = ProviderDomain(config, database_url=f"sqlite:///{workdir / 'domain.db'}", var_dir=workdir,
                             driver=driver, netconf_base_port=0)
     started = time.perf_counter()
     domain.start()
     start_s = time.perf_counter() - started
-    rss_started = psutil.Process().memory_info().rss
+    rss_started = _rss()
+    peak = _PeakRss().start()
     icm = domain.icms["metro"]
     unis = sorted(e.id for e in icm.topology.edge_points.values() if e.kind == "uni")
     rng = random.Random(3)
@@ -99,24 +102,66 @@ def activation_run(driver: str, services: int, elements: int, concurrency: int) 
         failed = session.scalar(select(func.count()).select_from(ConnectivityServiceRow)
                                 .where(ConnectivityServiceRow.state == "failed"))
     hops = statistics.mean(len(r.plan["hops"]) for r in _rows(icm))
+    peak_rss = peak.stop()
     domain.stop()
     return {
         "driver": driver, "elements": sum(len(n.elements) for n in config.network_domains),
         "services": services, "installed": installed - failed, "failed": failed,
         "services_per_s": round(services / elapsed, 1), "accept_per_s": round(services / accepted_s, 1),
-        # CPU of the whole process (all threads, the C parts too) per service: steadier than a rate
+        # CPU of the domain (all threads, C parts, the twin's own process) per service: steadier than a rate
         "cpu_ms_per_service": round(cpu * 1000 / services, 2), "cores_busy": round(cpu / elapsed, 2),
         "element_edits_per_s": round(services * hops / elapsed, 1), "mean_hops": round(hops, 2),
         "accept_p50_ms": round(statistics.median(latencies) * 1000, 2),
         "accept_p99_ms": round(sorted(latencies)[int(len(latencies) * 0.99) - 1] * 1000, 2),
         "domain_start_s": round(start_s, 2), "rss_after_start_mib": round(rss_started / 2**20, 1),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mib": round(peak_rss / 2**20, 1), "twin_process": process,
     }
 
 
+def _processes() -> list[psutil.Process]:
+    me = psutil.Process()
+    return [me, *me.children(recursive=True)]
+
+
+def _rss() -> int:
+    """Resident bytes of this process and its live children (the twin's own process, if any)."""
+    total = 0
+    for proc in _processes():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += proc.memory_info().rss
+    return total
+
+
+class _PeakRss:
+    """The highest `_rss()` seen, sampled five times a second while the run goes on."""
+
+    def __init__(self) -> None:
+        self.peak = _rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="bench-rss", daemon=True)
+
+    def start(self) -> _PeakRss:
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, _rss())
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return max(self.peak, _rss())
+
+
 def _cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU seconds of this process and its live children (the twin's own process, if any)."""
+    total = 0.0
+    for proc in _processes():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 def _rows(icm: Any) -> list[Any]:
@@ -149,5 +194,5 @@ def run_all(*, services_scale: int = 2000, services_netconf: int = 200, scale_el
 
 
 if __name__ == "__main__":
-    result = activation_run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    result = activation_run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), *sys.argv[5:6])
     print(json.dumps(result))

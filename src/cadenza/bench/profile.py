@@ -58,8 +58,9 @@ class SamplingProfile:
         spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
         if not Path(spy).exists():
             return self
-        self._proc = subprocess.Popen([spy, "record", "--gil", "--nonblocking", "-p", str(self.pid), "-r",
-                                       str(self.rate), "-f", "raw", "-o", str(self.out)],
+        # --subprocesses: a twin in a process of its own is part of the domain's work
+        self._proc = subprocess.Popen([spy, "record", "--gil", "--nonblocking", "--subprocesses", "-p", str(self.pid),
+                                       "-r", str(self.rate), "-f", "raw", "-o", str(self.out)],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return self
 

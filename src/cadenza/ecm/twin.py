@@ -103,6 +103,10 @@ class NetworkTwin:
     def restore_element(self, name: str) -> ElementState:
         return self._change_element(name, up=True)
 
+    def refuse_edits(self, name: str, reason: str | None) -> None:
+        """Make element `name` refuse every change with `reason` (None: accept again)."""
+        self.element(name).refuse_edits(reason)
+
     def _change_link(self, a: str, b: str, **changes: Any) -> LinkState:
         link = self.link(a, b)
         self._notify()

@@ -109,6 +109,9 @@ class TwinConfig(_Strict):
     driver: Literal["netconf", "scale"] = "netconf"
     netconf_base_port: int = Field(18300, gt=1024, lt=65000)
     persist: bool = True
+    # "domain": the twin and ECM live in the domain's process; "own": in a child process of
+    # their own, so the network's CPU does not compete with the domain's (ecm/remote.py).
+    process: Literal["domain", "own"] = "domain"
 
 
 class ClientConfig(_Strict):

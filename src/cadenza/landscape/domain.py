@@ -21,6 +21,7 @@ from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.store import HubStore
 from cadenza.core.workflows import launch_workflows, shutdown_workflows
 from cadenza.ecm.api.twin import twin_router
+from cadenza.ecm.remote import RemoteTwinRuntime, start_remote_twin
 from cadenza.ecm.runtime import TwinRuntime, start_twin
 from cadenza.icm import activation
 from cadenza.icm.api.presto import presto_router
@@ -52,7 +53,7 @@ class ProviderDomain:
         self._driver = driver
         self._netconf_base_port = netconf_base_port
         self.database: Database | None = None
-        self.twin: TwinRuntime | None = None
+        self.twin: TwinRuntime | RemoteTwinRuntime | None = None
         self.icms: dict[str, Icm] = {}
         self.dispatcher: OutboxDispatcher | None = None
         # Where this domain answers: its entities reach each other over their reference points here.
@@ -65,8 +66,9 @@ class ProviderDomain:
         self.database = Database(self.database_url)
         migrate(self.database)
         self.dispatcher = OutboxDispatcher(self.database)
-        self.twin = start_twin(self.config, var_dir=self.var_dir / "twin", driver=self._driver,  # type: ignore[arg-type]
-                               base_port=self._netconf_base_port)
+        start = start_remote_twin if self.config.twin.process == "own" else start_twin
+        self.twin = start(self.config, var_dir=self.var_dir / "twin", driver=self._driver,  # type: ignore[arg-type]
+                          base_port=self._netconf_base_port)
         for nd in self.config.network_domains:
             speeds = {(e.name, p.name): p.speed_mbps for e in nd.elements for p in e.ports}
             icm = Icm(topology=Topology.from_config(nd), database=self.database, adagio=self.twin.manager,

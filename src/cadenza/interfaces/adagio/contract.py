@@ -117,6 +117,10 @@ class AdagioError(Exception):
         self.element = element
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[AdagioError], tuple[str, str]]:
+        # Rebuilt from its two fields: an ECM in another process reports the same error.
+        return type(self), (self.element, self.reason)
+
 
 class ElementRefused(AdagioError):
     """The element answered with an rpc-error: the change is invalid or not allowed there."""

@@ -1,0 +1,75 @@
+"""The twin and ECM in a process of their own (`twin.process: own`): PRESTO behaves exactly as
+with the twin in the domain's process, the elements answer NETCONF from the child, and the
+twin's operator API reaches the child."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from cadenza.ecm.remote import RemoteTwinRuntime
+from cadenza.landscape.config import load_domain_config
+from cadenza.landscape.domain import ProviderDomain
+from tests.helpers.servers import reserve, serve
+from tests.integration.icm.conftest import DEMO, Landscape, token
+from tests.integration.icm.test_presto_connectivity_service import assert_network_clean, eline
+
+
+@pytest.fixture
+def landscape(sqlite_url: str, tmp_path: Path) -> Iterator[Landscape]:
+    config = load_domain_config(DEMO)
+    config = config.model_copy(update={"twin": config.twin.model_copy(update={"process": "own"})})
+    sock = reserve()
+    domain = ProviderDomain(config, database_url=sqlite_url, var_dir=tmp_path / "sp", netconf_base_port=0,
+                            public_url=f"http://127.0.0.1:{sock.getsockname()[1]}")
+    app = domain.start()
+    try:
+        with serve(app, sock) as base_url:
+            bearer = token(base_url, "sp-operator", "operator-demo-secret")
+            with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {bearer}"},
+                              timeout=30) as http:
+                yield Landscape(domain, http)
+    finally:
+        domain.stop()
+
+
+def test_elements_live_in_a_child_process_and_answer_netconf_from_there(landscape: Landscape) -> None:
+    assert isinstance(landscape.domain.twin, RemoteTwinRuntime)
+    children = psutil.Process().children(recursive=True)
+    listening = {conn.laddr.port for child in children for conn in child.net_connections(kind="tcp")
+                 if conn.status == psutil.CONN_LISTEN}
+    assert set(landscape.domain.twin.ports.values()) <= listening, "the NETCONF servers are not in the child"
+
+    created = landscape.op("create-connectivity-service", eline("uni-east-1-1", 100, "uni-west-3-1", 200, 500))
+    assert created.status_code == 200, created.text
+    uuid = created.json()["output"]["service"]["uuid"]
+    route = landscape.wait_for_state(uuid, "installed")["cadenza-activation"]["route"]
+    for element in route:
+        assert landscape.running_config(element)[uuid].bandwidth.cir_kbps == 500_000
+    assert landscape.op("delete-connectivity-service",
+                        {"input": {"service-id-or-name": uuid}}).status_code == 200
+    landscape.wait_for_state(uuid, "removed")
+    assert_network_clean(landscape)
+
+
+def test_a_refusing_element_in_the_child_fails_the_service_and_leaves_nothing(landscape: Landscape) -> None:
+    for element in ("agg-e1", "agg-e2"):
+        landscape.domain.twin.twin.refuse_edits(element, "maintenance window: configuration frozen")
+    created = landscape.op("create-connectivity-service", eline("uni-east-1-2", 300, "uni-west-1-2", 300, 200))
+    uuid = created.json()["output"]["service"]["uuid"]
+    service = landscape.wait_for_state(uuid, "failed")
+    assert "configuration frozen" in service["cadenza-activation"]["reason"]
+    assert_network_clean(landscape)
+
+
+def test_the_twin_api_breaks_the_network_in_the_child(landscape: Landscape) -> None:
+    failed = landscape.http.post("/cadenza/twin/v1/elements/agg-e1/fail")
+    assert failed.status_code == 200 and failed.json()["up"] is False
+    status = landscape.http.get("/cadenza/twin/v1/status").json()
+    assert next(e for e in status["elements"] if e["name"] == "agg-e1")["up"] is False
+    restored = landscape.http.post("/cadenza/twin/v1/elements/agg-e1/restore")
+    assert restored.json()["up"] is True
