@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-__all__ = ["Base", "Database", "JsonDocument"]
+__all__ = ["Base", "Database", "JsonDocument", "insert_at_commit"]
 
 # JSONB on PostgreSQL, plain JSON text on SQLite: MEF payloads are stored as documents.
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
@@ -86,3 +86,25 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def insert_at_commit(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` with `statement` (a Core INSERT) when `session` commits, together with
+    every other row queued for that statement: a transaction that queues hundreds of rows
+    (a planning group's reservations, its events) pays one multi-row INSERT per table.
+    Only for rows nothing in the transaction reads back; a constraint they break fails the
+    commit, and with it the whole transaction."""
+    pending: dict[Any, list[dict[str, Any]]] | None = session.info.get("insert_at_commit")
+    if pending is None:
+        pending = session.info["insert_at_commit"] = {}
+
+        def write(_session: Session) -> None:
+            for queued_statement, queued in session.info.pop("insert_at_commit", {}).items():
+                if queued:
+                    session.execute(queued_statement, queued)
+
+        event.listen(session, "before_commit", write, once=True)
+        event.listen(session, "after_rollback", lambda _session: session.info.pop("insert_at_commit", None),
+                     once=True)
+    pending.setdefault(statement, []).extend(rows)
+

@@ -12,9 +12,9 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import bindparam, delete, event, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cadenza.core.db import insert_at_commit
 from cadenza.core.errors import Unprocessable
 from cadenza.icm.design import ServiceEnd
 from cadenza.icm.rows import LinkCapacityRow, PortUsageRow, ReservationRow, VlanAllocationRow
@@ -204,8 +204,8 @@ class ResourceInventory:
                 LinkCapacityRow.reserved_mbps + mbps > LinkCapacityRow.capacity_mbps)).first() or links[0]
             raise ResourceUnavailable(f"Link {full} has less than {mbps} Mbit/s free", link=full,
                                       property_path="/input/conn-constraint/requested-capacity")
-        session.execute(_HOLD, [{"service_uuid": service_uuid, "network_domain": self.domain, "kind": "link",
-                                 "resource": link_id, "mbps": mbps} for link_id in links])
+        insert_at_commit(session, _HOLD, [{"service_uuid": service_uuid, "network_domain": self.domain,
+                                           "kind": "link", "resource": link_id, "mbps": mbps} for link_id in links])
         for link_id in links:
             self.load.on_commit(session, link_id, mbps)
 
@@ -225,8 +225,8 @@ class ResourceInventory:
             raise ResourceUnavailable(
                 f"Edge point {end.edge_point} has {row.speed_mbps - row.reserved_mbps} Mbit/s free, "
                 f"{mbps} requested", property_path="/input/conn-constraint/requested-capacity")
-        session.execute(_HOLD, [{"service_uuid": service_uuid, "network_domain": self.domain, "kind": "port",
-                                 "resource": f"{end.element}:{end.port}", "mbps": mbps}])
+        insert_at_commit(session, _HOLD, [{"service_uuid": service_uuid, "network_domain": self.domain,
+                                           "kind": "port", "resource": f"{end.element}:{end.port}", "mbps": mbps}])
         if end.vlan_id is not None:
             self._claim_ce_vlan(session, service_uuid, end)
 
@@ -245,22 +245,21 @@ class ResourceInventory:
             claims += [{"network_domain": self.domain, "element": element, "port": port, "vlan_id": vlan,
                         "service_uuid": service_uuid} for element, port in (a, b)]
         if claims:
-            try:
-                session.execute(_CLAIM_VLANS, claims)
-            except IntegrityError as exc:
-                raise ResourceUnavailable("An S-VLAN was taken by a concurrent request", link=links[0]) from exc
+            # The mirror chose them free; the unique constraint confirms it at commit.
+            insert_at_commit(session, _CLAIM_VLANS, claims)
             self.vlans.claimed(session, [((c["element"], c["port"]), c["vlan_id"]) for c in claims])
         return chosen
 
     def _claim_ce_vlan(self, session: Session, service_uuid: str, end: ServiceEnd) -> None:
-        # The unique constraint is the check: one statement, and no window between look and claim.
-        try:
-            session.execute(_CLAIM_VLANS, [{"network_domain": self.domain, "element": end.element, "port": end.port,
-                                            "vlan_id": end.vlan_id, "service_uuid": service_uuid}])
-        except IntegrityError as exc:
+        port = (end.element, end.port)
+        if end.vlan_id in self.vlans.taken(session, [port])[port]:
             raise ResourceUnavailable(f"CE-VLAN {end.vlan_id} is already in use on edge point {end.edge_point}",
-                                      property_path="/input/end-point") from exc
-        self.vlans.claimed(session, [((end.element, end.port), end.vlan_id)])
+                                      property_path="/input/end-point")
+        # The mirror says it is free; the unique constraint confirms it at commit.
+        insert_at_commit(session, _CLAIM_VLANS, [{"network_domain": self.domain, "element": end.element,
+                                                  "port": end.port, "vlan_id": end.vlan_id,
+                                                  "service_uuid": service_uuid}])
+        self.vlans.claimed(session, [(port, end.vlan_id)])
 
     def _grow(self, session: Session, held: ReservationRow, delta: int) -> None:
         if held.kind == "link":

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
 from cadenza.core.clock import now
@@ -140,10 +141,12 @@ class Icm:
             try:
                 with self.database.transaction() as session:
                     return self._plan(session, request, activation, self._faults(), designed)
-            except ResourceUnavailable as exc:
-                if exc.link is None or attempt:
-                    return exc
-                # Our picture of the links was stale (another worker reserved): look again, once.
+            except (ResourceUnavailable, IntegrityError) as exc:
+                stale = isinstance(exc, IntegrityError) or exc.link is not None
+                if not stale or attempt:
+                    return exc if isinstance(exc, ResourceUnavailable) else ResourceUnavailable(
+                        "A VLAN this service needs was taken by a concurrent request; try again")
+                # Our picture of links or VLANs was stale (another process reserved): look again, once.
                 with self.database.transaction() as session:
                     self.inventory.reload(session)
             except Exception as exc:

@@ -210,3 +210,29 @@ def test_services_planned_together_are_answered_and_activated_each_on_its_own(la
                             {"input": {"service-id-or-name": row.uuid}}).status_code == 200
         landscape.wait_for_state(row.uuid, "removed")
     assert_network_clean(landscape)
+
+
+def test_a_vlan_taken_behind_the_mirrors_back_is_noticed_at_commit_and_planned_around(landscape: Landscape) -> None:
+    """The in-memory VLAN mirror decides, the unique constraint confirms: when another process
+    took an S-VLAN the mirror thinks free, the commit fails, the ICM reads again and plans anew."""
+    icm = landscape.domain.icms["metro"]
+
+    def command(vlan: int) -> CreateConnectivityService:
+        return CreateConnectivityService(owner="sp", a=EndPointRequest("uni-west-1-1", vlan),
+                                         z=EndPointRequest("uni-west-3-1", vlan), mbps=10)
+
+    [(first, _)] = icm.create_many([command(10)])
+    link = first.plan["links"][0]
+    taken_vlan = first.plan["s_vlans"][link] + 1
+    ends = icm.topology.links[link]
+    with icm.database.transaction() as session:  # another process claims the next S-VLAN on that link
+        session.add_all([VlanAllocationRow(network_domain="metro", element=end.element, port=end.port,
+                                           vlan_id=taken_vlan, service_uuid="elsewhere") for end in (ends.a, ends.b)])
+
+    [outcome] = icm.create_many([command(11)])
+    assert not isinstance(outcome, Exception), outcome
+    second, new = outcome
+    assert new and second.plan["links"][0] == link
+    assert second.plan["s_vlans"][link] not in (first.plan["s_vlans"][link], taken_vlan)
+    for row in (first, second):
+        assert landscape.wait_for_state(row.uuid, "installed", "failed")["cadenza-activation"]["state"] == "installed"

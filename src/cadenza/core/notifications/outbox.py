@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.orm import Session
 
 from cadenza.core import clock
+from cadenza.core.db import insert_at_commit
 from cadenza.core.ids import new_id
 from cadenza.core.notifications.callback import listener_url
 from cadenza.core.notifications.rows import EventSubscriptionRow, OutboxEventRow
@@ -74,7 +75,7 @@ def publish(session: Session, *, api: str, event_type: str, resource: Mapping[st
             for subscription_id, callback, event_types in subscriptions
             if not event_types or event_type in event_types]
     if rows:
-        session.execute(_QUEUE, rows)
+        insert_at_commit(session, _QUEUE, rows)
     deliveries = len(rows)
     if deliveries and wake is not None:
         waking: set[Callable[[], None]] = session.info.setdefault("outbox_wake", set())
