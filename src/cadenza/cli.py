@@ -397,19 +397,26 @@ def bench_presto(
 
     row(f"path computation p50 ({path['n_elements']:,} elements)", path["p50_ms"], 5, "ms", False)
     row(f"path computation p99 ({path['n_elements']:,} elements)", path["p99_ms"], 5, "ms", False)
-    row(f"services/s, scale driver ({scale['elements']} elements)", scale["services_per_s"], 500, "/s", True)
-    row(f"services/s, NETCONF ({netconf['elements']} elements)", netconf["services_per_s"], 25, "/s", True)
+    row(f"services/s, scale driver ({scale['elements']} elements, twin in its own process)", scale["services_per_s"],
+        500, "/s", True)
+    row(f"services/s, NETCONF ({netconf['elements']} elements, twin in its own process)", netconf["services_per_s"],
+        25, "/s", True)
+    row("services/s, scale driver, twin in the domain's process", result["scale_shared"]["services_per_s"], 500,
+        "/s", True)
+    row("services/s, NETCONF, twin in the domain's process", result["netconf_shared"]["services_per_s"], 25, "/s",
+        True)
     row(f"resident memory, {scale['elements']}-element scale domain", scale["rss_after_start_mib"], 1024, "MiB",
         False)
     console.print(table)
-    for run in (scale, netconf):
-        console.print(f"{run['driver']}: {run['installed']} installed, {run['failed']} failed; "
+    for run in (scale, netconf, result["scale_shared"], result["netconf_shared"]):
+        console.print(f"{run['driver']} (twin process: {run['twin_process']}): {run['installed']} installed, "
+                      f"{run['failed']} failed; "
                       f"{run['element_edits_per_s']} element edits/s over {run['mean_hops']} hops; requests accepted "
                       f"at {run['accept_per_s']}/s (p50 {run['accept_p50_ms']} ms, p99 {run['accept_p99_ms']} ms); "
                       f"{run['cpu_ms_per_service']} ms of CPU per service, {run['cores_busy']} cores busy; "
                       f"peak RSS {run['peak_rss_mib']} MiB")
     for run in (scale, netconf):
-        _print_profile(run.get("cpu_profile"), f"the {run['driver']} activation run")
+        _print_profile(run.get("cpu_profile"), f"the {run['driver']} activation run (twin in its own process)")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ def test_bench_presto_runs_both_drivers_and_path_computation() -> None:
     result = cadenza("presto", "--services-scale", "20", "--services-netconf", "8", "--scale-elements", "60",
                      "--path-elements", "300", "--concurrency", "4")
     assert result["scale"]["installed"] == 20 and result["netconf"]["installed"] == 8
+    assert result["scale_shared"]["installed"] == 20 and result["netconf_shared"]["installed"] == 8
+    assert result["scale"]["twin_process"] == "own" and result["scale_shared"]["twin_process"] == "domain"
     assert result["path"]["samples"] > 0 and result["path"]["p99_ms"] > 0
 
 

@@ -173,9 +173,9 @@ def _rows(icm: Any) -> list[Any]:
         return list(session.scalars(select(ConnectivityServiceRow)))
 
 
-def _in_subprocess(driver: str, services: int, elements: int, concurrency: int) -> dict[str, Any]:
+def _in_subprocess(driver: str, services: int, elements: int, concurrency: int, process: str) -> dict[str, Any]:
     run = subprocess.Popen([sys.executable, "-m", "cadenza.bench.presto", driver, str(services), str(elements),
-                            str(concurrency)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            str(concurrency), process], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     profile = SamplingProfile(run.pid, Path(tempfile.mkdtemp(prefix="cadenza-bench-profile-")) / "run.txt").start()
     stdout, stderr = run.communicate()
     cpu = profile.stop()
@@ -186,10 +186,14 @@ def _in_subprocess(driver: str, services: int, elements: int, concurrency: int) 
 
 def run_all(*, services_scale: int = 2000, services_netconf: int = 200, scale_elements: int = 1000,
             path_elements: int = 10_000, concurrency: int = 128) -> dict[str, Any]:
+    """Activation runs with the twin in a process of its own (the faster deployment, measured
+    against the targets) and in the domain's process (for comparison)."""
     return {
         "path": run_path_benchmark(n_elements=path_elements),
-        "scale": _in_subprocess("scale", services_scale, scale_elements, concurrency),
-        "netconf": _in_subprocess("netconf", services_netconf, 20, concurrency),
+        "scale": _in_subprocess("scale", services_scale, scale_elements, concurrency, "own"),
+        "netconf": _in_subprocess("netconf", services_netconf, 20, concurrency, "own"),
+        "scale_shared": _in_subprocess("scale", services_scale, scale_elements, concurrency, "domain"),
+        "netconf_shared": _in_subprocess("netconf", services_netconf, 20, concurrency, "domain"),
     }
 
 
