@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from cadenza.ecm.counters import PmCollector
 from cadenza.ecm.driver import Driver, ElementSession
@@ -51,6 +51,9 @@ class ElementResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def __reduce__(self) -> tuple[Any, ...]:  # cheap to pickle: see ForwardingConstruct
+        return ElementResult, (self.element, self.fc_id, self.changed, self.error)
 
 
 class _Waiter:
