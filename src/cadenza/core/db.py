@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import JSON, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Boolean, Engine, Integer, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -101,10 +101,34 @@ def insert_at_commit(session: Session, statement: Any, rows: list[dict[str, Any]
         def write(_session: Session) -> None:
             for queued_statement, queued in session.info.pop("insert_at_commit", {}).items():
                 if queued:
-                    session.execute(queued_statement, queued)
+                    _insert(session, queued_statement, queued)
 
         event.listen(session, "before_commit", write, once=True)
         event.listen(session, "after_rollback", lambda _session: session.info.pop("insert_at_commit", None),
                      once=True)
     pending.setdefault(statement, []).extend(rows)
+
+
+_PLAIN_TYPES = (Integer, String, Boolean)
+_raw_inserts: dict[tuple[str, str, tuple[str, ...]], str] = {}
+
+
+def _insert(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """A multi-row INSERT; for tables of plain columns (numbers, strings, flags) straight to the
+    driver's executemany, which skips the per-row work of SQLAlchemy's parameter processing
+    (most of the cost when a group writes thousands of small rows)."""
+    table = statement.table
+    columns = tuple(rows[0])
+    if not all(isinstance(table.c[name].type, _PLAIN_TYPES) for name in columns) or \
+            any(tuple(row) != columns for row in rows):
+        session.execute(statement, rows)
+        return
+    connection = session.connection()
+    key = (connection.dialect.paramstyle, table.name, columns)
+    sql = _raw_inserts.get(key)
+    if sql is None:
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        sql = _raw_inserts[key] = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                                   f"VALUES ({', '.join([mark] * len(columns))})")
+    connection.exec_driver_sql(sql, [tuple(row[name] for name in columns) for row in rows])
 

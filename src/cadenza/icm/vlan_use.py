@@ -2,7 +2,7 @@
 
 Choosing the lowest S-VLAN free on both ends of a link used to read every VLAN of both ports
 from the database: on a core link carrying hundreds of services that read grew with every
-service and became most of a reservation. The mirror is loaded per port on first use. A
+service and became most of a reservation. The mirror is read whole on first use. A
 claim enters it at once (so a transaction planning many services sees its own claims, and
 concurrent ones avoid them) and leaves it again if its transaction rolls back; a release
 leaves it when its transaction commits. Per port a low-water mark remembers below which id
@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, event, select, tuple_
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from cadenza.icm.rows import VlanAllocationRow
@@ -29,9 +29,8 @@ FIRST_S_VLAN = 2  # 1 is the default VLAN of most equipment: never handed out as
 LAST_VLAN = 4094
 
 _VLANS = VlanAllocationRow.__table__
-_USED_ON = (select(_VLANS.c.element, _VLANS.c.port, _VLANS.c.vlan_id)
-            .where(_VLANS.c.network_domain == bindparam("domain"),
-                   tuple_(_VLANS.c.element, _VLANS.c.port).in_(bindparam("ports", expanding=True))))
+_USED_IN_DOMAIN = (select(_VLANS.c.element, _VLANS.c.port, _VLANS.c.vlan_id)
+                   .where(_VLANS.c.network_domain == bindparam("domain")))
 _CLAIMS = "vlan_claims"
 _RELEASES = "vlan_releases"
 
@@ -41,6 +40,7 @@ class VlanUse:
         self._domain = domain
         self._used: dict[Port, set[int]] = {}
         self._low: dict[Port, int] = {}  # every id from FIRST_S_VLAN up to (not incl.) this is taken
+        self._complete = False  # every port of the domain read (else: read on first use)
         self._lock = threading.RLock()
 
     def taken(self, session: Session, ports: Iterable[Port]) -> dict[Port, set[int]]:
@@ -78,24 +78,29 @@ class VlanUse:
         with self._lock:
             self._used.clear()
             self._low.clear()
+            self._complete = False
 
     # -- internals ------------------------------------------------------------------------
     def _load(self, session: Session, wanted: list[Port]) -> None:
         with self._lock:
-            missing = [port for port in wanted if port not in self._used]
-        if not missing:
-            return
-        # The read sees this transaction's own claims too: they are in its pending list, so a
-        # rollback takes them out again like any other.
-        loaded: dict[Port, set[int]] = {port: set() for port in missing}
-        for element, port, vlan in session.execute(_USED_ON, {"domain": self._domain, "ports": missing}):
-            loaded[(element, port)].add(vlan)
+            if self._complete:
+                for port in wanted:
+                    if port not in self._used:  # a port nobody has used yet
+                        self._used[port], self._low[port] = set(), FIRST_S_VLAN
+                return
+        # The first look reads the whole domain in one statement (a list of ports would be a
+        # statement per new port). It sees this transaction's own claims too: they are in its
+        # pending list, so a rollback takes them out again like any other.
+        loaded: dict[Port, set[int]] = {port: set() for port in wanted}
+        for element, port, vlan in session.execute(_USED_IN_DOMAIN, {"domain": self._domain}):
+            loaded.setdefault((element, port), set()).add(vlan)
         with self._lock:
             for port, vlans in loaded.items():
                 if port not in self._used:
                     self._used[port], self._low[port] = set(), FIRST_S_VLAN
                     for vlan in vlans:
                         self._take(port, vlan)
+            self._complete = True
 
     def _take(self, port: Port, vlan: int) -> None:
         used = self._used[port]
