@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from ncclient import manager as ncclient_manager
 
 from cadenza.ecm.xmlcodec import parse_data
 from cadenza.interfaces.adagio.contract import ForwardingConstruct
-from cadenza.landscape.config import load_domain_config
+from cadenza.landscape.config import DomainConfig, load_domain_config
 from cadenza.landscape.domain import ProviderDomain
 from tests.helpers.servers import reserve, serve, wait_until
 
@@ -53,11 +54,11 @@ def token(base_url: str, client_id: str, secret: str) -> str:
     return reply.json()["access_token"]
 
 
-@pytest.fixture
-def landscape(database_url: str, tmp_path: Path) -> Iterator[Landscape]:
-    config = load_domain_config(DEMO)
+@contextmanager
+def running(config: DomainConfig, database_url: str, var_dir: Path) -> Iterator[Landscape]:
+    """The domain served over real HTTP, with an operator's client."""
     sock = reserve()
-    domain = ProviderDomain(config, database_url=database_url, var_dir=tmp_path / "sp", netconf_base_port=0,
+    domain = ProviderDomain(config, database_url=database_url, var_dir=var_dir, netconf_base_port=0,
                             public_url=f"http://127.0.0.1:{sock.getsockname()[1]}")
     app = domain.start()
     try:
@@ -68,3 +69,9 @@ def landscape(database_url: str, tmp_path: Path) -> Iterator[Landscape]:
                 yield Landscape(domain, http)
     finally:
         domain.stop()
+
+
+@pytest.fixture
+def landscape(database_url: str, tmp_path: Path) -> Iterator[Landscape]:
+    with running(load_domain_config(DEMO), database_url, tmp_path / "sp") as landscape:
+        yield landscape

@@ -7,15 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import psutil
 import pytest
 
 from cadenza.ecm.remote import RemoteTwinRuntime
 from cadenza.landscape.config import load_domain_config
-from cadenza.landscape.domain import ProviderDomain
-from tests.helpers.servers import reserve, serve
-from tests.integration.icm.conftest import DEMO, Landscape, token
+from tests.integration.icm.conftest import DEMO, Landscape, running
 from tests.integration.icm.test_presto_connectivity_service import assert_network_clean, eline
 
 
@@ -23,18 +20,8 @@ from tests.integration.icm.test_presto_connectivity_service import assert_networ
 def landscape(sqlite_url: str, tmp_path: Path) -> Iterator[Landscape]:
     config = load_domain_config(DEMO)
     config = config.model_copy(update={"twin": config.twin.model_copy(update={"process": "own"})})
-    sock = reserve()
-    domain = ProviderDomain(config, database_url=sqlite_url, var_dir=tmp_path / "sp", netconf_base_port=0,
-                            public_url=f"http://127.0.0.1:{sock.getsockname()[1]}")
-    app = domain.start()
-    try:
-        with serve(app, sock) as base_url:
-            bearer = token(base_url, "sp-operator", "operator-demo-secret")
-            with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {bearer}"},
-                              timeout=30) as http:
-                yield Landscape(domain, http)
-    finally:
-        domain.stop()
+    with running(config, sqlite_url, tmp_path / "sp") as landscape:
+        yield landscape
 
 
 def test_elements_live_in_a_child_process_and_answer_netconf_from_there(landscape: Landscape) -> None:
