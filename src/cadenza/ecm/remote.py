@@ -12,10 +12,13 @@ contract is the same either way; only the transport differs, as ARCHITECTURE §2
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Sequence
 from multiprocessing.managers import BaseManager, BaseProxy
 from pathlib import Path
 from typing import Any
 
+from cadenza.ecm.manager import ElementResult
+from cadenza.interfaces.adagio.contract import ElementUnreachable, ForwardingConstruct
 from cadenza.landscape.config import DomainConfig
 
 __all__ = ["RemoteTwinRuntime", "start_remote_twin"]
@@ -63,12 +66,48 @@ _TwinProcess.register("twin", callable=_twin, exposed=_TWIN_METHODS)
 _TwinProcess.register("facade", callable=_Facade, exposed=("ports", "close"))
 
 
+class _RemoteAdagio:
+    """The ECM proxy, answering as ADAGIO does when the twin's process is gone: every element
+    is unreachable (services fail and are rolled back with that reason) instead of a
+    connection error nobody upstream expects."""
+
+    _GONE = (EOFError, ConnectionError, BrokenPipeError, OSError)
+    _REASON = "the network twin's process does not answer"
+
+    def __init__(self, proxy: BaseProxy) -> None:
+        self._proxy = proxy
+
+    def apply_many(self, items: Sequence[tuple[str, ForwardingConstruct]]) -> list[ElementResult]:
+        try:
+            return self._proxy.apply_many(list(items))  # type: ignore[attr-defined]
+        except self._GONE:
+            return [ElementResult(e, fc.fc_id, error=ElementUnreachable(e, self._REASON)) for e, fc in items]
+
+    def remove_many(self, items: Sequence[tuple[str, str]]) -> list[ElementResult]:
+        try:
+            return self._proxy.remove_many(list(items))  # type: ignore[attr-defined]
+        except self._GONE:
+            return [ElementResult(e, fc_id, error=ElementUnreachable(e, self._REASON)) for e, fc_id in items]
+
+    def __getattr__(self, name: str) -> Any:
+        call = getattr(self._proxy, name)
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return call(*args, **kwargs)
+            except self._GONE:
+                element = str(args[0]) if args else "network"
+                raise ElementUnreachable(element, self._REASON) from None
+
+        return guarded
+
+
 class RemoteTwinRuntime:
     """Stands in for `TwinRuntime`: `.manager` (an AdagioClient), `.twin`, `.ports`, `close()`."""
 
     def __init__(self, process: _TwinProcess) -> None:
         self._process = process
-        self.manager: BaseProxy = process.manager()  # type: ignore[attr-defined]
+        self.manager = _RemoteAdagio(process.manager())  # type: ignore[attr-defined]
         self.twin: BaseProxy = process.twin()  # type: ignore[attr-defined]
         self._facade: BaseProxy = process.facade()  # type: ignore[attr-defined]
         self.ports: dict[str, int] = self._facade.ports()  # type: ignore[attr-defined]
@@ -76,6 +115,8 @@ class RemoteTwinRuntime:
     def close(self) -> None:
         try:
             self._facade.close()  # type: ignore[attr-defined]
+        except (EOFError, ConnectionError, BrokenPipeError, OSError):
+            pass  # the child is gone already: nothing left to close there
         finally:
             self._process.shutdown()
 
