@@ -32,10 +32,13 @@ class GroupWorker(Generic[T, R]):
         self._pending: list[tuple[T, Future[R]]] = []
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._closed = False
 
     def submit(self, item: T) -> R:
         done: Future[R] = Future()
         with self._ready:
+            if self._closed:
+                raise RuntimeError(f"{self._name} is closed")
             self._pending.append((item, done))
             if self._thread is None or not self._thread.is_alive():
                 # Daemon: a group in hand at exit is lost with its callers, who got no answer.
@@ -44,11 +47,22 @@ class GroupWorker(Generic[T, R]):
             self._ready.notify()
         return done.result()
 
+    def close(self) -> None:
+        """Serve what is queued, then let the thread end; later submits are refused."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=30)
+
     def _run(self) -> None:
         while True:
             with self._ready:
-                while not self._pending:
+                while not self._pending and not self._closed:
                     self._ready.wait()
+                if not self._pending:
+                    return  # closed and nothing left to serve
                 group, self._pending = self._pending[:self._max_group], self._pending[self._max_group:]
             try:
                 outcomes = list(self._work([item for item, _ in group]))

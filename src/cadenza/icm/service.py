@@ -67,6 +67,10 @@ class Icm:
         with database.transaction() as session:
             self.inventory.seed(session)
 
+    def close(self) -> None:
+        """Stop planning: requests already queued are answered, later ones refused."""
+        self._planner.close()
+
     # -- reads ----------------------------------------------------------------------------
     def get(self, session: Session, service: str, owner: str | None) -> ConnectivityServiceRow:
         row = session.get(ConnectivityServiceRow, service)

@@ -137,6 +137,8 @@ class ProviderDomain:
         if self._audit is not None:
             self._audit.flush()
         shutdown_workflows()
+        for icm in self.icms.values():
+            icm.close()
         if self.twin is not None:
             self.twin.close()
         if self.database is not None:

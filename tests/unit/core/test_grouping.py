@@ -53,3 +53,13 @@ def test_a_failing_group_fails_each_of_its_callers_and_the_worker_goes_on() -> N
     with pytest.raises(RuntimeError, match="database gone"):
         worker.submit("a")
     assert worker.submit("b") == "B"
+
+
+def test_a_closed_worker_serves_what_is_queued_then_ends_and_refuses_more() -> None:
+    worker: GroupWorker[int, int] = GroupWorker(lambda items: [i + 1 for i in items], name="test-close")
+    assert worker.submit(1) == 2
+    thread = worker._thread
+    worker.close()
+    assert thread is not None and not thread.is_alive()
+    with pytest.raises(RuntimeError, match="closed"):
+        worker.submit(2)
