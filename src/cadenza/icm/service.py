@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, defer
 
 from cadenza.core.clock import now
 from cadenza.core.db import Database
-from cadenza.core.errors import Forbidden, NotFound, Unprocessable
+from cadenza.core.errors import Forbidden, NotFound, ServiceUnavailable, Unprocessable
 from cadenza.core.grouping import GroupWorker
 from cadenza.core.ids import new_id
 from cadenza.icm import connectivity_service as cs
@@ -27,7 +27,7 @@ from cadenza.icm.pathing import NoPathError, PathRequest, compute_path
 from cadenza.icm.resources import ResourceInventory, ResourceUnavailable
 from cadenza.icm.rows import ConnectivityServiceRow
 from cadenza.icm.topology import Topology, link_id_for
-from cadenza.interfaces.adagio.contract import AdagioClient
+from cadenza.interfaces.adagio.contract import AdagioClient, AdagioError
 
 __all__ = ["Icm"]
 
@@ -219,7 +219,11 @@ class Icm:
         return ServiceEnd(edge.id, edge.element, edge.port, request.vlan_id)
 
     def _faults(self) -> _Faults:
-        faults = self.adagio.faults()
+        try:
+            faults = self.adagio.faults()
+        except AdagioError as exc:  # e.g. a twin in its own process that has gone
+            raise ServiceUnavailable(f"Network domain {self.name} cannot be planned now: its element manager "
+                                     f"does not answer ({exc.reason}); try again later") from exc
         return _Faults(
             frozenset(link_id_for(f"{link.a}:{link.a_port}", f"{link.b}:{link.b_port}") for link in faults.down_links),
             frozenset(name for name in faults.down_elements if name in self.topology.elements))

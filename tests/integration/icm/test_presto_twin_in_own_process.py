@@ -60,3 +60,17 @@ def test_the_twin_api_breaks_the_network_in_the_child(landscape: Landscape) -> N
     assert next(e for e in status["elements"] if e["name"] == "agg-e1")["up"] is False
     restored = landscape.http.post("/cadenza/twin/v1/elements/agg-e1/restore")
     assert restored.json()["up"] is True
+
+
+def test_a_twin_process_that_died_gets_503_and_nothing_is_reserved(landscape: Landscape) -> None:
+    twin_process = next(child for child in psutil.Process().children(recursive=True)
+                        if set(landscape.domain.twin.ports.values()) & {
+                            c.laddr.port for c in child.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN})
+    twin_process.kill()
+    twin_process.wait(10)
+    refused = landscape.op("create-connectivity-service", eline("uni-east-1-1", 100, "uni-west-3-1", 200, 500))
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["code"] == "serviceUnavailable" and "does not answer" in refused.json()["reason"]
+    icm = landscape.domain.icms["metro"]
+    with icm.database.read() as session:
+        assert icm.list(session, None) == []
