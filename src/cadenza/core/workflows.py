@@ -9,6 +9,7 @@ the same work runs nothing twice.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +21,8 @@ from sqlalchemy import create_engine, event
 from cadenza.core.db import _sqlite_pragmas
 from cadenza.core.wakeups import WAKEUPS
 
-__all__ = ["launch_workflows", "shutdown_workflows", "start_once", "system_database_url", "declare_queue",
-           "enqueue_once", "WorkQueue"]
+__all__ = ["launch_workflows", "shutdown_workflows", "start_once", "start_or_restart", "system_database_url",
+           "declare_queue", "enqueue_once", "WorkQueue"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -102,3 +103,22 @@ def start_once(workflow: Callable[P, R], workflow_id: str, *args: Any) -> Workfl
     """Start `workflow` under `workflow_id`; if it already ran or runs, get that one back."""
     with SetWorkflowID(workflow_id):
         return DBOS.start_workflow(workflow, *args)
+
+
+# A workflow that ended in one of these never finished its work.
+_UNFINISHED = {"ERROR", "MAX_RECOVERY_ATTEMPTS_EXCEEDED", "CANCELLED"}
+
+
+def start_or_restart(workflow: Callable[P, R], workflow_id: str, *args: Any) -> WorkflowHandle[R]:
+    """Like `start_once`, for work the caller knows is not done (e.g. at start-up): when the
+    workflow under `workflow_id` ended without finishing (a step raised what it should not
+    have, retries ran out, someone cancelled it), a new one runs under `<id>-restart-<n>`.
+    Resuming the old one would not do: DBOS replays a failed step's recorded error. The steps
+    are idempotent, so the new run redoes nothing that is done."""
+    attempt_id = workflow_id
+    for attempt in itertools.count(1):
+        status = DBOS.get_workflow_status(attempt_id)
+        if status is None or status.status not in _UNFINISHED:
+            return start_once(workflow, attempt_id, *args)
+        attempt_id = f"{workflow_id}-restart-{attempt}"
+    raise AssertionError("unreachable")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from dbos import DBOS
 
-from cadenza.core.workflows import start_once
+from cadenza.core.workflows import start_once, start_or_restart
 from cadenza.icm import connectivity_service as cs
 from cadenza.icm.design import Hop, bandwidth_profile, hops_from_json, hops_to_json
 from cadenza.icm.rows import ConnectivityServiceRow
@@ -36,6 +36,7 @@ _ICMS: dict[str, Icm] = {}
 # reading them back means decoding every plan again. After a restart the plans are read.
 _fresh: dict[str, list[Hop]] = {}
 _fresh_lock = threading.Lock()
+Starter = Callable[..., object]  # start_once, or start_or_restart when recovering
 _POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="adagio")
 
 
@@ -229,23 +230,24 @@ def remove(job: Job) -> str:
 
 
 # -- submission ------------------------------------------------------------------------------
-def submit_activation(icm: Icm, activation: str, services: list[str]) -> None:
-    start_once(activate_group, activation, Group(icm.name, tuple(services)))
+def submit_activation(icm: Icm, activation: str, services: list[str], *, start: Starter = start_once) -> None:
+    start(activate_group, activation, Group(icm.name, tuple(services)))
 
 
-def submit_change(icm: Icm, row: ConnectivityServiceRow) -> None:
+def submit_change(icm: Icm, row: ConnectivityServiceRow, *, start: Starter = start_once) -> None:
     pending = row.pending or {}
-    start_once(change_bandwidth, f"presto-modify-{row.uuid}-{row.generation}", Job(icm.name, row.uuid,
-               row.generation), pending["from_mbps"], pending["to_mbps"])
+    start(change_bandwidth, f"presto-modify-{row.uuid}-{row.generation}", Job(icm.name, row.uuid, row.generation),
+          pending["from_mbps"], pending["to_mbps"])
 
 
-def submit_removal(icm: Icm, row: ConnectivityServiceRow) -> None:
-    start_once(remove, f"presto-remove-{row.uuid}", Job(icm.name, row.uuid))
+def submit_removal(icm: Icm, row: ConnectivityServiceRow, *, start: Starter = start_once) -> None:
+    start(remove, f"presto-remove-{row.uuid}", Job(icm.name, row.uuid))
 
 
 def resume_all(icm: Icm) -> int:
-    """Start (or find already running) the workflow of every service caught mid-change, e.g.
-    when the process died between committing a request and starting its workflow."""
+    """Start, find running, or restart the workflow of every service caught mid-change: the
+    process died between committing a request and starting its workflow, or a workflow ended
+    without finishing (a new run redoes nothing that is done: the steps are idempotent)."""
     with icm.database.transaction() as session:
         rows = [r for r in icm.list(session, None) if r.state in (cs.PLANNED, cs.MODIFYING, cs.REMOVING)]
     groups: dict[str, list[str]] = {}
@@ -253,7 +255,7 @@ def resume_all(icm: Icm) -> int:
         if row.state == cs.PLANNED:
             groups.setdefault(row.plan.get("activation") or f"presto-activate-{row.uuid}", []).append(row.uuid)
         else:
-            {cs.MODIFYING: submit_change, cs.REMOVING: submit_removal}[row.state](icm, row)
+            {cs.MODIFYING: submit_change, cs.REMOVING: submit_removal}[row.state](icm, row, start=start_or_restart)
     for activation, services in groups.items():
-        submit_activation(icm, activation, services)
+        submit_activation(icm, activation, services, start=start_or_restart)
     return len(rows)

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import time
 
+import pytest
+from dbos import DBOS
 from sqlalchemy import func, select
 
 from cadenza.core.errors import Unprocessable
+from cadenza.icm import activation
 from cadenza.icm.commands import CreateConnectivityService, EndPointRequest
 from cadenza.icm.resources import ResourceUnavailable
 from cadenza.icm.rows import PortUsageRow, ReservationRow, VlanAllocationRow
+from tests.helpers.servers import wait_until
 from tests.integration.icm.conftest import Landscape
 
 
@@ -236,3 +240,30 @@ def test_a_vlan_taken_behind_the_mirrors_back_is_noticed_at_commit_and_planned_a
     assert second.plan["s_vlans"][link] not in (first.plan["s_vlans"][link], taken_vlan)
     for row in (first, second):
         assert landscape.wait_for_state(row.uuid, "installed", "failed")["cadenza-activation"]["state"] == "installed"
+
+
+def test_an_activation_that_ended_without_finishing_is_restarted_at_start(landscape: Landscape,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step that raised what it should not have leaves its workflow in ERROR and the service
+    planned; the next start runs the activation again under a new id and finishes it."""
+    icm = landscape.domain.icms["metro"]
+
+    def broken(_items: object) -> None:
+        raise RuntimeError("element manager bug")
+
+    monkeypatch.setattr(icm.adagio, "apply_many", broken)
+    [(row, _)] = icm.create_many([CreateConnectivityService(owner="sp", a=EndPointRequest("uni-west-1-1", 30),
+                                                            z=EndPointRequest("uni-west-3-1", 30), mbps=10)])
+    activation_id = row.plan["activation"]
+    wait_until(lambda: (s := DBOS.get_workflow_status(activation_id)) is not None and s.status == "ERROR",
+               timeout=30, what="the activation workflow to end in ERROR")
+    assert landscape.service(row.uuid)["cadenza-activation"]["state"] == "planned"
+
+    monkeypatch.undo()
+    assert activation.resume_all(icm) == 1
+    service = landscape.wait_for_state(row.uuid, "installed", "failed")
+    assert service["cadenza-activation"]["state"] == "installed"
+    for element in service["cadenza-activation"]["route"]:
+        assert row.uuid in landscape.running_config(element)
+    assert DBOS.get_workflow_status(f"{activation_id}-restart-1").status == "SUCCESS"
+    assert activation.resume_all(icm) == 0  # nothing left mid-change
