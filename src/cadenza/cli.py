@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import socket
 import time
 from pathlib import Path
@@ -62,10 +63,18 @@ def domain_up(
     url = f"http://{cfg.host}:{port or cfg.port}"
     publish_address(cfg, url=url, pid=os.getpid())
     console.print(f"[bold green]{cfg.party.name}[/] is up at {url} (network domains: {', '.join(domain.icms)})")
+    # uvicorn stops serving on SIGTERM and then raises the signal again; with the default
+    # action the process would end there, before the domain stops (audit lines unwritten, a
+    # twin in its own process left behind). Turned into SystemExit, `finally` runs.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         uvicorn.run(api, fd=listener.fileno(), log_level=log_level.lower())
     finally:
         domain.stop()
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 @landscape_app.command("up")

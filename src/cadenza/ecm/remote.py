@@ -12,6 +12,8 @@ contract is the same either way; only the transport differs, as ARCHITECTURE §2
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 from collections.abc import Sequence
 from multiprocessing.managers import BaseManager, BaseProxy
 from pathlib import Path
@@ -36,6 +38,17 @@ def _start(config: DomainConfig, var_dir: Path, driver: str | None, base_port: i
 
     global _runtime
     _runtime = start_twin(config, var_dir=var_dir, driver=driver, base_port=base_port)  # type: ignore[arg-type]
+    threading.Thread(target=_end_with_parent, name="twin-parent-watch", daemon=True).start()
+
+
+def _end_with_parent() -> None:
+    """The twin lives as long as its domain: a domain killed outright (SIGKILL, a crash) must
+    not leave its network running, holding NETCONF ports and element files, beside the next
+    start. Ending at once is what the twin would do in the domain's own process."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        parent.join()
+        os._exit(0)
 
 
 class _Facade:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 import yaml
 
@@ -79,3 +80,28 @@ def test_activation_killed_midway_completes_after_restart_without_configuring_tw
         commits = commits_by_element(http)
         assert {element: commits[element] for element in route} == dict.fromkeys(route, 1)
         assert all(commits[e] == 0 for e in commits if e not in route)
+
+
+def own_twin_config(tmp_path: Path) -> Path:
+    config = yaml.safe_load(DEMO.read_text())
+    config["twin"]["process"] = "own"
+    path = tmp_path / "sp-own-twin.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_a_domain_stopped_or_killed_takes_its_twin_process_with_it(domain_process: DomainProcess,
+                                                                   tmp_path: Path) -> None:
+    config = own_twin_config(tmp_path)
+    for end in ("terminate", "kill"):
+        domain_process.start(config)
+        assert domain_process.proc is not None
+        children = psutil.Process(domain_process.proc.pid).children(recursive=True)
+        assert children, "the twin runs in a child process"
+        if end == "terminate":
+            domain_process.proc.terminate()
+            assert domain_process.proc.wait(timeout=30) == 0, "SIGTERM stops the domain in order"
+        else:
+            domain_process.kill()
+        gone, alive = psutil.wait_procs(children, timeout=15)
+        assert not alive, f"left behind after {end}: {[p.cmdline() for p in alive]}"
