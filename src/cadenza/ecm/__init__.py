@@ -4,8 +4,9 @@ Start everything for a domain with `start_twin(config, var_dir=...)`; its `manag
 `AdagioClient` an ICM uses, its `twin` takes fault injection and serves `twin_router`.
 """
 
-from cadenza.ecm.manager import ElementManager, ElementResult
+from cadenza.ecm.manager import ElementManager
 from cadenza.ecm.runtime import TwinRuntime, start_twin
 from cadenza.ecm.twin import NetworkTwin
+from cadenza.interfaces.adagio.contract import ElementResult
 
 __all__ = ["ElementManager", "ElementResult", "NetworkTwin", "TwinRuntime", "start_twin"]

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from cadenza.ecm.counters import PmCollector
 from cadenza.ecm.driver import Driver, ElementSession
@@ -25,6 +25,7 @@ from cadenza.ecm.twin import NetworkTwin
 from cadenza.interfaces.adagio.contract import (
     AdagioError,
     ElementRefused,
+    ElementResult,
     ElementState,
     ElementUnreachable,
     Faults,
@@ -34,26 +35,9 @@ from cadenza.interfaces.adagio.contract import (
     PmCounters,
 )
 
-__all__ = ["ElementResult", "ElementManager"]
+__all__ = ["ElementManager"]
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class ElementResult:
-    """One element's outcome in `apply_many`/`remove_many`: changed, or the error it gave."""
-
-    element: str
-    fc_id: str
-    changed: bool = False
-    error: AdagioError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def __reduce__(self) -> tuple[Any, ...]:  # cheap to pickle: see ForwardingConstruct
-        return ElementResult, (self.element, self.fc_id, self.changed, self.error)
 
 
 class _Waiter:

@@ -19,8 +19,7 @@ from multiprocessing.managers import BaseManager, BaseProxy
 from pathlib import Path
 from typing import Any
 
-from cadenza.ecm.manager import ElementResult
-from cadenza.interfaces.adagio.contract import ElementUnreachable, ForwardingConstruct
+from cadenza.interfaces.adagio.contract import ElementResult, ElementUnreachable, ForwardingConstruct
 from cadenza.landscape.config import DomainConfig
 
 __all__ = ["RemoteTwinRuntime", "start_remote_twin"]

@@ -18,7 +18,6 @@ import json
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from functools import cache
 from importlib.resources import files
 from typing import Any
 
@@ -33,6 +32,7 @@ __all__ = ["yang_check", "YangRefusal"]
 _PARSE = lib.LYD_PARSE_STRICT  # an unknown node is an error, not silently dropped
 _VALIDATE = lib.LYD_VALIDATE_NO_STATE
 _context_lock = threading.Lock()
+_loaded: libyang.Context | None = None
 
 
 class YangRefusal(RpcError):
@@ -43,15 +43,20 @@ class YangRefusal(RpcError):
         self.fc_id = fc_id
 
 
-@cache
 def _context() -> libyang.Context:
-    with _context_lock:
-        # Paths in error items cost libyang a little work; without them a refusal cannot say where.
-        lib.ly_log_options(lib.LY_LOSTORE)
-        lib.ly_set_log_clb(ffi.NULL, True)
-        context = libyang.Context(str(files("cadenza.ecm") / "yang"))
-        context.load_module(MODULE)
-        return context
+    """The one compiled module, shared by every thread (libyang reads a compiled context
+    concurrently; loading it is not thread-safe, hence the lock)."""
+    global _loaded
+    if _loaded is None:
+        with _context_lock:
+            if _loaded is None:
+                # Paths in error items cost libyang a little work; without them a refusal cannot say where.
+                lib.ly_log_options(lib.LY_LOSTORE)
+                lib.ly_set_log_clb(ffi.NULL, True)
+                context = libyang.Context(str(files("cadenza.ecm") / "yang"))
+                context.load_module(MODULE)
+                _loaded = context
+    return _loaded
 
 
 def yang_check(ports: Mapping[str, int], raw_fcs: Iterable[Mapping[str, Any]]) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from dbos import DBOS
@@ -26,7 +25,7 @@ from cadenza.icm import connectivity_service as cs
 from cadenza.icm.design import Hop, bandwidth_profile, hops_from_json, hops_to_json
 from cadenza.icm.rows import ConnectivityServiceRow
 from cadenza.icm.service import Icm
-from cadenza.interfaces.adagio.contract import AdagioError, ForwardingConstruct
+from cadenza.interfaces.adagio.contract import ElementResult, ForwardingConstruct
 
 __all__ = ["Job", "Group", "register", "registered", "submit_activation", "submit_change", "submit_removal",
            "resume_all"]
@@ -37,7 +36,6 @@ _ICMS: dict[str, Icm] = {}
 _fresh: dict[str, list[Hop]] = {}
 _fresh_lock = threading.Lock()
 Starter = Callable[..., object]  # start_once, or start_or_restart when recovering
-_POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="adagio")
 
 
 def register(icm: Icm) -> None:
@@ -72,19 +70,9 @@ class Group:
     services: tuple[str, ...]
 
 
-# -- element work, in parallel over the path -------------------------------------------------
-def _on_every_element(hops: Sequence[Hop], action: Callable[[Hop], bool]) -> list[str]:
-    """Run `action` on every hop at once; the reasons of those that failed, element first."""
-    futures = [(hop, _POOL.submit(action, hop)) for hop in hops]
-    problems = []
-    for hop, future in futures:
-        try:
-            future.result()
-        except AdagioError as exc:
-            problems.append(f"{exc.element} refused: {exc.reason}")
-        except Exception as exc:  # an element must never take the workflow down with it
-            problems.append(f"{hop.element}: {type(exc).__name__}: {exc}")
-    return problems
+def _refusal(result: ElementResult) -> str:
+    assert result.error is not None
+    return f"{result.error.element} refused: {result.error.reason}"
 
 
 def _hops(row: ConnectivityServiceRow) -> list[Hop]:
@@ -121,12 +109,12 @@ def configure_group(group: Group) -> dict[str, list[str]]:
     else:
         icm, rows = _load_group(group)
         services = [(row.uuid, _hops(row)) for row in rows if row.state == cs.PLANNED]
-    items = [(uuid, hop) for uuid, hops in services for hop in hops or ()]
+    items = [(uuid, hop) for uuid, hops in services for hop in hops]
     results = icm.adagio.apply_many([(hop.element, hop.fc) for _, hop in items])
     problems: dict[str, list[str]] = {uuid: [] for uuid, _ in services}
     for (uuid, _hop), result in zip(items, results, strict=True):
-        if result.error is not None:
-            problems[uuid].append(f"{result.error.element} refused: {result.error.reason}")
+        if not result.ok:
+            problems[uuid].append(_refusal(result))
     return problems
 
 
@@ -134,7 +122,7 @@ def configure_group(group: Group) -> dict[str, list[str]]:
 def unconfigure_group(group: Group) -> None:
     icm, rows = _load_group(group)
     results = icm.adagio.remove_many([(hop.element, row.uuid) for row in rows for hop in _hops(row)])
-    problems = [f"{r.error.element} refused: {r.error.reason}" for r in results if r.error is not None]
+    problems = [_refusal(result) for result in results if not result.ok]
     if problems:
         # Raising makes DBOS retry: a construct left on an element is never acceptable.
         raise RuntimeError("; ".join(problems))
@@ -145,7 +133,7 @@ def record_activations(group: Group, failures: dict[str, str]) -> None:
     """Installed, or failed with its reason and its resources given back: one transaction for the group."""
     icm = _ICMS[group.network_domain]
     with icm.database.transaction() as session:
-        for row in icm.get_many(session, group.services, with_plan=bool(failures)):
+        for row in icm.get_many(session, group.services, with_plan=False):
             if row.state != cs.PLANNED:
                 continue  # this step already ran before a crash
             if row.uuid in failures:
@@ -159,13 +147,15 @@ def record_activations(group: Group, failures: dict[str, str]) -> None:
 def configure_elements(job: Job, mbps: int | None = None) -> list[str]:
     icm, row = _load(job)
     hops = _hops(row) if mbps is None else _with_bandwidth(_hops(row), mbps)
-    return _on_every_element(hops, lambda hop: icm.adagio.apply(hop.element, hop.fc))
+    return [_refusal(result) for result in icm.adagio.apply_many([(hop.element, hop.fc) for hop in hops])
+            if not result.ok]
 
 
 @DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0, backoff_rate=2.0)
 def unconfigure_elements(job: Job) -> None:
     icm, row = _load(job)
-    problems = _on_every_element(_hops(row), lambda hop: icm.adagio.remove(hop.element, row.uuid))
+    problems = [_refusal(result) for result in icm.adagio.remove_many([(hop.element, row.uuid) for hop in _hops(row)])
+                if not result.ok]
     if problems:
         # Raising makes DBOS retry: a construct left on an element is never acceptable.
         raise RuntimeError("; ".join(problems))

@@ -252,7 +252,7 @@ class ResourceInventory:
 
     def _claim_ce_vlan(self, session: Session, service_uuid: str, end: ServiceEnd) -> None:
         port = (end.element, end.port)
-        if end.vlan_id in self.vlans.taken(session, [port])[port]:
+        if self.vlans.in_use(session, port, end.vlan_id):
             raise ResourceUnavailable(f"CE-VLAN {end.vlan_id} is already in use on edge point {end.edge_point}",
                                       property_path="/input/end-point")
         # The mirror says it is free; the unique constraint confirms it at commit.

@@ -132,6 +132,7 @@ class Icm:
         except Exception:
             # One request the network cannot carry spoils the group's transaction: plan each
             # on its own, so it alone is refused. Rare enough to pay a transaction each.
+            designed.clear()
             outcomes = [self._plan_alone(request, activation, designed) for request in requests]
         planned = [(outcome[0], designed[outcome[0].uuid]) for outcome in outcomes
                    if not isinstance(outcome, Exception) and outcome[1]]

@@ -50,6 +50,12 @@ class VlanUse:
         with self._lock:
             return {port: set(self._used[port]) for port in wanted}
 
+    def in_use(self, session: Session, port: Port, vlan: int) -> bool:
+        """Whether `vlan` is in use on `port` (committed, or claimed by a transaction still open)."""
+        self._load(session, [port])
+        with self._lock:
+            return vlan in self._used[port]
+
     def lowest_free(self, session: Session, a: Port, b: Port) -> int | None:
         """The lowest S-VLAN id in use on neither port."""
         self._load(session, [a, b])

@@ -26,17 +26,6 @@ __all__ = ["partner_access_router"]
 T = TypeVar("T")
 
 
-class AccessOrderBody(BaseModel):
-    idempotency_key: str = Field(min_length=1, max_length=200)
-    partner: str
-    site: dict[str, Any]
-    ce_vlan: int | None = Field(None, ge=1, le=4094)
-    enni: str
-    s_vlan: int = Field(ge=1, le=4094)
-    bandwidth_mbps: int = Field(ge=1)
-    max_delay_ms: float | None = Field(None, gt=0)
-
-
 class ModifyBody(BaseModel):
     bandwidth_mbps: int = Field(ge=1)
     idempotency_key: str = Field(min_length=1, max_length=200)
@@ -67,12 +56,11 @@ def partner_access_router(own_party: str, accesses: Mapping[str, SonataAccess]) 
             raise ServiceUnavailable(exc.reason) from exc
 
     @router.post("/accessOrder", status_code=201)
-    async def order(party: str, body: AccessOrderBody, principal: Principal = caller) -> dict[str, str]:
+    async def order(party: str, request: AccessRequest, principal: Principal = caller) -> dict[str, str]:
         access = access_for(party, principal)
-        if body.partner != party:
-            raise Unprocessable(f"The request names partner '{body.partner}' but was sent to '{party}'",
+        if request.partner != party:
+            raise Unprocessable(f"The request names partner '{request.partner}' but was sent to '{party}'",
                                 property_path="/partner")
-        request = AccessRequest(**body.model_dump())
         return {"reference": await run(lambda: access.order(request))}
 
     @router.get("/accessOrder/{reference}")

@@ -11,6 +11,7 @@ arriving on one end point (port + VLAN) leave on the other, policed by a bandwid
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,6 +28,7 @@ __all__ = [
     "ElementRefused",
     "ElementUnreachable",
     "AdagioClient",
+    "ElementResult",
 ]
 
 
@@ -141,6 +143,23 @@ class ElementUnreachable(AdagioError):
     """No session to the element (element down, SSH failure, timeout)."""
 
 
+@dataclass(frozen=True, slots=True)
+class ElementResult:
+    """One element's outcome in `apply_many`/`remove_many`: changed, or the error it gave."""
+
+    element: str
+    fc_id: str
+    changed: bool = False
+    error: AdagioError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def __reduce__(self) -> tuple[Any, ...]:  # cheap to pickle: see ForwardingConstruct
+        return ElementResult, (self.element, self.fc_id, self.changed, self.error)
+
+
 class AdagioClient(Protocol):
     """What an ICM may ask of its ECM. All calls are idempotent and blocking (run them in a
     worker thread from async code)."""
@@ -171,3 +190,12 @@ class AdagioClient(Protocol):
         ...
 
     def counters(self, fc_id: str, ingress: str, ingress_port: str) -> PmCounters: ...
+
+    def apply_many(self, items: Sequence[tuple[str, ForwardingConstruct]]) -> list[ElementResult]:
+        """`apply` for each (element, construct), elements in parallel and each element's
+        constructs together; one result per item, in order, refusals included."""
+        ...
+
+    def remove_many(self, items: Sequence[tuple[str, str]]) -> list[ElementResult]:
+        """`remove` for each (element, fc id), as `apply_many` does."""
+        ...

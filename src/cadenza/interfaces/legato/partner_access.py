@@ -10,9 +10,10 @@ LEGATO credentials. This module holds the contract: the payloads, the paths and 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import httpx
+from pydantic import Field
 
 from cadenza.core.client_credentials import TokenProvider, TokenUnavailable
 
@@ -31,14 +32,15 @@ def partner_news(party: str, reference: str) -> str:
 class AccessRequest:
     """An Access E-Line (OVC) from the partner's UNI at `site` to the partner's `enni`."""
 
-    idempotency_key: str  # stable for the life of our service: the same request is never ordered twice
+    # The bounds are the contract too: the BUS takes this class as its request body.
+    idempotency_key: Annotated[str, Field(min_length=1, max_length=200)]  # stable for the life of our service
     partner: str  # the partner's party id (PartnerConfig.party)
     site: dict[str, Any]  # {"id": partner site id} or a fielded address (city, streetName, streetNr, ...)
-    ce_vlan: int | None  # at the UNI; None: port-based
+    ce_vlan: Annotated[int | None, Field(ge=1, le=4094)]  # at the UNI; None: port-based
     enni: str  # the partner's ENNI edge point facing us (PartnerConfig.partner_enni)
-    s_vlan: int  # the S-VLAN we chose on the ENNI (ours and the partner's side carry the same)
-    bandwidth_mbps: int
-    max_delay_ms: float | None = None
+    s_vlan: Annotated[int, Field(ge=1, le=4094)]  # on the ENNI (ours and the partner's side carry the same)
+    bandwidth_mbps: Annotated[int, Field(ge=1)]
+    max_delay_ms: Annotated[float | None, Field(gt=0)] = None
 
 
 @dataclass(frozen=True, slots=True)
