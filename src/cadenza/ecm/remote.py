@@ -14,12 +14,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.managers import BaseManager, BaseProxy
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
 
-from cadenza.interfaces.adagio.contract import ElementResult, ElementUnreachable, ForwardingConstruct
+from cadenza.interfaces.adagio.contract import ElementResult, ElementUnreachable, Faults, ForwardingConstruct
 from cadenza.landscape.config import DomainConfig
 
 __all__ = ["RemoteTwinRuntime", "start_remote_twin"]
@@ -32,11 +33,18 @@ _TWIN_METHODS = ("status", "fail_link", "restore_link", "degrade_link", "fail_el
 _runtime: Any = None  # the child's TwinRuntime, built by `_start` before any request is served
 
 
-def _start(config: DomainConfig, var_dir: Path, driver: str | None, base_port: int | None) -> None:
+def _start(config: DomainConfig, var_dir: Path, driver: str | None, base_port: int | None,
+           fault_changes: Synchronized[int]) -> None:
     from cadenza.ecm.runtime import start_twin
 
     global _runtime
     _runtime = start_twin(config, var_dir=var_dir, driver=driver, base_port=base_port)  # type: ignore[arg-type]
+
+    def count_fault_change() -> None:
+        with fault_changes.get_lock():
+            fault_changes.value += 1
+
+    _runtime.twin.on_fault_change = count_fault_change
     threading.Thread(target=_end_with_parent, name="twin-parent-watch", daemon=True).start()
 
 
@@ -86,8 +94,27 @@ class _RemoteAdagio:
     _GONE = (EOFError, ConnectionError, BrokenPipeError, OSError)
     _REASON = "the network twin's process does not answer"
 
-    def __init__(self, proxy: BaseProxy) -> None:
+    def __init__(self, proxy: BaseProxy, fault_changes: Synchronized[int], alive: Callable[[], bool]) -> None:
         self._proxy = proxy
+        self._fault_changes = fault_changes
+        self._process_alive = alive
+        self._faults: tuple[int, Faults] | None = None
+
+    def faults(self) -> Faults:
+        """The twin's faults, asked again only after the twin counted a change: planning reads
+        them for every group, and a question to a busy process can wait for its whole group."""
+        changes = self._fault_changes.value  # read before asking: a change meanwhile asks again next time
+        known = self._faults
+        if known is not None and known[0] == changes:
+            if not self._process_alive():
+                raise ElementUnreachable("network", self._REASON)
+            return known[1]
+        try:
+            faults: Faults = self._proxy.faults()  # type: ignore[attr-defined]
+        except self._GONE:
+            raise ElementUnreachable("network", self._REASON) from None
+        self._faults = (changes, faults)
+        return faults
 
     def apply_many(self, items: Sequence[tuple[str, ForwardingConstruct]]) -> list[ElementResult]:
         try:
@@ -117,9 +144,10 @@ class _RemoteAdagio:
 class RemoteTwinRuntime:
     """Stands in for `TwinRuntime`: `.manager` (an AdagioClient), `.twin`, `.ports`, `close()`."""
 
-    def __init__(self, process: _TwinProcess) -> None:
+    def __init__(self, process: _TwinProcess, fault_changes: Synchronized[int]) -> None:
         self._process = process
-        self.manager = _RemoteAdagio(process.manager())  # type: ignore[attr-defined]
+        child = process._process  # type: ignore[attr-defined]  # the manager's server process
+        self.manager = _RemoteAdagio(process.manager(), fault_changes, child.is_alive)  # type: ignore[attr-defined]
         self.twin: BaseProxy = process.twin()  # type: ignore[attr-defined]
         self._facade: BaseProxy = process.facade()  # type: ignore[attr-defined]
         self.ports: dict[str, int] = self._facade.ports()  # type: ignore[attr-defined]
@@ -142,6 +170,8 @@ class RemoteTwinRuntime:
 def start_remote_twin(config: DomainConfig, *, var_dir: Path, driver: str | None = None,
                       base_port: int | None = None) -> RemoteTwinRuntime:
     # spawn, not fork: the domain already runs threads, and a forked copy of their locks can hang
-    process = _TwinProcess(ctx=multiprocessing.get_context("spawn"))
-    process.start(initializer=_start, initargs=(config, var_dir, driver, base_port))
-    return RemoteTwinRuntime(process)
+    context = multiprocessing.get_context("spawn")
+    process = _TwinProcess(ctx=context)
+    fault_changes = context.Value("Q", 0)  # shared memory: the child counts, the domain reads
+    process.start(initializer=_start, initargs=(config, var_dir, driver, base_port, fault_changes))
+    return RemoteTwinRuntime(process, fault_changes)

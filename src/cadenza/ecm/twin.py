@@ -51,6 +51,12 @@ class NetworkTwin:
         self.links: list[Link] = []
         self._by_port: dict[tuple[str, str], Link] = {}
         self.listeners: list[Callable[[], None]] = []  # told before any state change (PM settles)
+        # Planning reads the faults for every group of requests; walking a thousand elements
+        # each time would cost more than the planning, so they are kept until a fault changes.
+        # `on_fault_change` is told after each change (a twin in its own process counts them
+        # where its domain can see the count without asking).
+        self.on_fault_change: Callable[[], None] | None = None
+        self._faults: Faults | None = None
         for nd in config.network_domains:
             for element in nd.elements:
                 path = persist_dir / f"{element.name}.xml" if persist_dir else None
@@ -113,13 +119,20 @@ class NetworkTwin:
         for key, value in changes.items():
             if value is not None:
                 setattr(link, key, value)
+        self._faults_changed()
         return link.state()
 
     def _change_element(self, name: str, *, up: bool) -> ElementState:
         element = self.element(name)
         self._notify()
         element.up = up
+        self._faults_changed()
         return self.element_state(name)
+
+    def _faults_changed(self) -> None:
+        self._faults = None
+        if self.on_fault_change is not None:
+            self.on_fault_change()
 
     def _notify(self) -> None:
         for listener in self.listeners:
@@ -134,8 +147,11 @@ class NetworkTwin:
         return [self.element_state(name) for name in self.elements]
 
     def faults(self) -> Faults:
-        return Faults(frozenset(name for name, ds in self.elements.items() if not ds.up),
-                      tuple(link.state() for link in self.links if not link.up))
+        faults = self._faults
+        if faults is None:
+            faults = self._faults = Faults(frozenset(name for name, ds in self.elements.items() if not ds.up),
+                                           tuple(link.state() for link in self.links if not link.up))
+        return faults
 
     def link_states(self) -> list[LinkState]:
         return [link.state() for link in self.links]

@@ -53,13 +53,24 @@ def test_a_refusing_element_in_the_child_fails_the_service_and_leaves_nothing(la
     assert_network_clean(landscape)
 
 
-def test_the_twin_api_breaks_the_network_in_the_child(landscape: Landscape) -> None:
-    failed = landscape.http.post("/cadenza/twin/v1/elements/agg-e1/fail")
+def _route(landscape: Landscape, ce_vlan: int) -> list[str]:
+    created = landscape.op("create-connectivity-service", eline("uni-east-1-1", ce_vlan, "uni-west-3-1", ce_vlan, 10))
+    assert created.status_code == 200, created.text
+    uuid = created.json()["output"]["service"]["uuid"]
+    return landscape.wait_for_state(uuid, "installed")["cadenza-activation"]["route"]
+
+
+def test_the_twin_api_breaks_the_network_in_the_child_and_planning_sees_it_at_once(landscape: Landscape) -> None:
+    before = _route(landscape, 400)  # planning has read (and keeps) the faults: none
+    east_aggregation = next(element for element in before if element.startswith("agg-e"))
+    failed = landscape.http.post(f"/cadenza/twin/v1/elements/{east_aggregation}/fail")
     assert failed.status_code == 200 and failed.json()["up"] is False
     status = landscape.http.get("/cadenza/twin/v1/status").json()
-    assert next(e for e in status["elements"] if e["name"] == "agg-e1")["up"] is False
-    restored = landscape.http.post("/cadenza/twin/v1/elements/agg-e1/restore")
+    assert next(e for e in status["elements"] if e["name"] == east_aggregation)["up"] is False
+    assert east_aggregation not in _route(landscape, 401), "planned over an element the twin had failed"
+    restored = landscape.http.post(f"/cadenza/twin/v1/elements/{east_aggregation}/restore")
     assert restored.json()["up"] is True
+    assert east_aggregation in _route(landscape, 402)  # the shortest way again
 
 
 def test_a_twin_process_that_died_gets_503_and_nothing_is_reserved(landscape: Landscape) -> None:

@@ -69,6 +69,22 @@ def test_degradation_adds_delay_and_loss(manager: ElementManager, twin: NetworkT
     assert result.loss_ratio == pytest.approx(1 - 0.99 * 0.5)
 
 
+def test_faults_read_after_every_kind_of_change_are_current(twin: NetworkTwin) -> None:
+    changes: list[int] = []
+    twin.on_fault_change = lambda: changes.append(1)
+    assert twin.faults().down_elements == frozenset() and twin.faults().down_links == ()
+    twin.fail_link("p1", "pe2")
+    assert [(link.a, link.b) for link in twin.faults().down_links] == [("p1", "pe2")]
+    twin.degrade_link("p1:east", "pe2:nni", delay_ms=20.0)
+    assert twin.faults().down_links[0].delay_ms == 20.0
+    twin.fail_element("p1")
+    assert twin.faults().down_elements == {"p1"}
+    twin.restore_link("pe2", "p1")
+    twin.restore_element("p1")
+    assert twin.faults().down_elements == frozenset() and twin.faults().down_links == ()
+    assert len(changes) == 5
+
+
 def test_unknown_elements_and_links_are_not_found(twin: NetworkTwin) -> None:
     with pytest.raises(NotFound):
         twin.fail_link("pe1", "pe2")

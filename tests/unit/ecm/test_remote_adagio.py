@@ -1,11 +1,20 @@
-"""A twin in its own process that has died answers as ADAGIO does: elements unreachable."""
+"""The domain's side of a twin in its own process: a twin that has died answers as ADAGIO
+does (elements unreachable); faults are asked again only after the twin counted a change."""
 
 from __future__ import annotations
+
+import multiprocessing
 
 import pytest
 
 from cadenza.ecm.remote import _RemoteAdagio
-from cadenza.interfaces.adagio.contract import BandwidthProfile, ElementUnreachable, FcEndPoint, ForwardingConstruct
+from cadenza.interfaces.adagio.contract import (
+    BandwidthProfile,
+    ElementUnreachable,
+    Faults,
+    FcEndPoint,
+    ForwardingConstruct,
+)
 
 
 class _DeadProxy:
@@ -20,7 +29,7 @@ FC = ForwardingConstruct("svc-1", (FcEndPoint("uni1", 10), FcEndPoint("nni", 10)
 
 
 def test_a_dead_twin_process_makes_every_element_unreachable() -> None:
-    adagio = _RemoteAdagio(_DeadProxy())  # type: ignore[arg-type]
+    adagio = _RemoteAdagio(_DeadProxy(), multiprocessing.Value("Q", 0), lambda: False)  # type: ignore[arg-type]
     results = adagio.apply_many([("pe1", FC), ("p1", FC)])
     assert [(r.element, type(r.error)) for r in results] == [("pe1", ElementUnreachable), ("p1", ElementUnreachable)]
     assert all("does not answer" in str(r.error) for r in results)
@@ -28,4 +37,30 @@ def test_a_dead_twin_process_makes_every_element_unreachable() -> None:
     with pytest.raises(ElementUnreachable, match="pe1"):
         adagio.apply("pe1", FC)
     with pytest.raises(ElementUnreachable):
+        adagio.faults()
+
+
+class _FaultsProxy:
+    def __init__(self) -> None:
+        self.asked = 0
+        self.down: frozenset[str] = frozenset()
+
+    def faults(self) -> Faults:
+        self.asked += 1
+        return Faults(self.down, ())
+
+
+def test_faults_are_asked_again_only_after_the_twin_counted_a_change() -> None:
+    proxy, changes, alive = _FaultsProxy(), multiprocessing.Value("Q", 0), [True]
+    adagio = _RemoteAdagio(proxy, changes, lambda: alive[0])  # type: ignore[arg-type]
+    assert adagio.faults().down_elements == frozenset()
+    assert adagio.faults().down_elements == frozenset()
+    assert proxy.asked == 1
+    proxy.down = frozenset({"p1"})
+    changes.value += 1  # what the twin's process does after failing p1
+    assert adagio.faults().down_elements == {"p1"}
+    assert adagio.faults().down_elements == {"p1"}
+    assert proxy.asked == 2
+    alive[0] = False  # nothing changed, but a dead twin's faults are no answer
+    with pytest.raises(ElementUnreachable, match="does not answer"):
         adagio.faults()
