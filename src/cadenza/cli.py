@@ -44,6 +44,7 @@ def domain_up(
     log_level: Annotated[str, typer.Option(help="log level")] = "info",
 ) -> None:
     """Start one provider domain: its network twin, ICMs and APIs."""
+    from cadenza.core.gc_tuning import settle_after_start
     from cadenza.landscape.domain import ProviderDomain
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -60,6 +61,7 @@ def domain_up(
                             public_url=f"http://{cfg.host}:{port or cfg.port}")
     with console.status(f"starting {cfg.name}: {sum(len(n.elements) for n in cfg.network_domains)} elements"):
         api = domain.start()
+    settle_after_start()
     url = f"http://{cfg.host}:{port or cfg.port}"
     publish_address(cfg, url=url, pid=os.getpid())
     console.print(f"[bold green]{cfg.party.name}[/] is up at {url} (network domains: {', '.join(domain.icms)})")

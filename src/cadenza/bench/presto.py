@@ -25,6 +25,7 @@ from typing import Any
 import psutil
 
 from cadenza.bench.profile import SamplingProfile
+from cadenza.core.gc_tuning import settle_after_start
 from cadenza.icm.generate import generate_domain_config
 from cadenza.icm.path_bench import run_path_benchmark
 from cadenza.landscape.config import ClientConfig, DomainConfig, PartyConfig, TwinConfig, load_domain_config
@@ -63,6 +64,7 @@ def activation_run(driver: str, services: int, elements: int, concurrency: int,
                             driver=driver, netconf_base_port=0)
     started = time.perf_counter()
     domain.start()
+    settle_after_start()  # as `cadenza domain up` does
     start_s = time.perf_counter() - started
     rss_started = _rss()
     peak = _PeakRss().start()

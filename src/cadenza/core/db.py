@@ -10,13 +10,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Engine, Integer, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-__all__ = ["Base", "Database", "JsonDocument", "insert_at_commit"]
+__all__ = ["Base", "Database", "JsonDocument", "execute_plain", "insert_at_commit"]
 
 # JSONB on PostgreSQL, plain JSON text on SQLite: MEF payloads are stored as documents.
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
@@ -119,8 +121,9 @@ def _insert(session: Session, statement: Any, rows: list[dict[str, Any]]) -> Non
     (most of the cost when a group writes thousands of small rows)."""
     table = statement.table
     columns = tuple(rows[0])
+    keys = rows[0].keys()
     if not all(isinstance(table.c[name].type, _PLAIN_TYPES) for name in columns) or \
-            any(tuple(row) != columns for row in rows):
+            any(row.keys() != keys for row in rows):
         session.execute(statement, rows)
         return
     connection = session.connection()
@@ -130,5 +133,46 @@ def _insert(session: Session, statement: Any, rows: list[dict[str, Any]]) -> Non
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         sql = _raw_inserts[key] = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
                                    f"VALUES ({', '.join([mark] * len(columns))})")
-    connection.exec_driver_sql(sql, [tuple(row[name] for name in columns) for row in rows])
+    values = itemgetter(*columns)
+    connection.exec_driver_sql(sql, [values(row) for row in rows] if len(columns) > 1 else
+                               [(values(row),) for row in rows])
+
+
+@dataclass(frozen=True)
+class _Plain:
+    statement: Any  # kept alive: its id is the cache key
+    sql: str
+    # positional styles (SQLite's qmark): per place, its name, whether SQLAlchemy bound the
+    # value itself (a literal in a WHERE) and that value; named styles: those values by name
+    order: tuple[tuple[str, bool, Any], ...] | None
+    fixed: dict[str, Any]
+
+
+_plain: dict[tuple[int, str], _Plain] = {}
+
+
+def execute_plain(session: Session, statement: Any, params: dict[str, Any] | list[dict[str, Any]]) -> int:
+    """Run a Core statement (an UPDATE or DELETE of plain columns) on the driver directly, once
+    or, given a list, as one executemany; returns the rows it changed. The SQL is SQLAlchemy's
+    own compilation of `statement`, made once per dialect: what this skips is the per-call
+    compile-cache lookup and parameter processing, which cost more than the statement itself
+    on a planner's hot path (one UPDATE per link of every path)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    known = _plain.get((id(statement), dialect.name))
+    if known is None:
+        compiled = statement.compile(dialect=dialect)
+        binds = compiled.binds  # required: a bindparam() the caller fills; else a literal bound at build
+        order = (tuple((name, not binds[name].required, binds[name].value) for name in compiled.positiontup)
+                 if compiled.positional else None)
+        known = _plain[(id(statement), dialect.name)] = _Plain(
+            statement, compiled.string, order, {name: bind.value for name, bind in binds.items() if not bind.required})
+    rows = params if isinstance(params, list) else [params]
+    args: list[Any]
+    if known.order is not None:
+        args = [tuple([value if fixed else row[name] for name, fixed, value in known.order]) for row in rows]
+    else:
+        args = [{**known.fixed, **row} for row in rows] if known.fixed else rows
+    result = connection.exec_driver_sql(known.sql, args if isinstance(params, list) else args[0])
+    return result.rowcount
 

@@ -35,6 +35,7 @@ _runtime: Any = None  # the child's TwinRuntime, built by `_start` before any re
 
 def _start(config: DomainConfig, var_dir: Path, driver: str | None, base_port: int | None,
            fault_changes: Synchronized[int]) -> None:
+    from cadenza.core.gc_tuning import settle_after_start
     from cadenza.ecm.runtime import start_twin
 
     global _runtime
@@ -45,6 +46,7 @@ def _start(config: DomainConfig, var_dir: Path, driver: str | None, base_port: i
             fault_changes.value += 1
 
     _runtime.twin.on_fault_change = count_fault_change
+    settle_after_start()
     threading.Thread(target=_end_with_parent, name="twin-parent-watch", daemon=True).start()
 
 

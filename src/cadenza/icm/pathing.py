@@ -21,7 +21,27 @@ from cadenza.icm._path_graph import IndexedGraph
 from cadenza.icm._path_search import shortest
 from cadenza.icm.topology import Topology
 
-__all__ = ["PathRequest", "Hop", "Path", "NoPathError", "Availability", "compute_path", "compute_disjoint_paths"]
+__all__ = ["PathRequest", "Hop", "Path", "NoPathError", "Availability", "FreeBandwidth", "compute_path",
+           "compute_disjoint_paths"]
+
+
+class FreeBandwidth(dict[str, float]):
+    """Free Mbit/s per link id at one moment, never changed once handed out. It remembers
+    which links are short of a given figure: requests planned against the same picture
+    (a planning group's) then skip a scan of every link each."""
+
+    __slots__ = ("_short",)
+
+    def __init__(self, free: Mapping[str, float]) -> None:
+        super().__init__(free)
+        self._short: dict[float, frozenset[str]] = {}
+
+    def short_of(self, mbps: float) -> frozenset[str]:
+        short = self._short.get(mbps)
+        if short is None:
+            short = self._short[mbps] = frozenset(link for link, free in self.items() if free < mbps)
+        return short
+
 
 # free bandwidth per link id; a mapping leaves out links with nothing reserved (their capacity is free)
 Availability = Mapping[str, float] | Callable[[str], float]
@@ -159,7 +179,9 @@ def _link_filter(
     elif isinstance(available, Mapping):
         get = available.get
         free = lambda li: get(ids[li], capacity[li])  # noqa: E731
-        short = frozenset(where[lid] for lid, mbps in available.items() if mbps < bw and lid in where)
+        short_ids = available.short_of(bw) if isinstance(available, FreeBandwidth) else \
+            (lid for lid, mbps in available.items() if mbps < bw)
+        short = frozenset(where[lid] for lid in short_ids if lid in where)
         suspects = down | excluded | short
     else:
         ask = available

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.orm import Session
 
-from cadenza.core.db import insert_at_commit
+from cadenza.core.db import execute_plain, insert_at_commit
 from cadenza.core.errors import Unprocessable
 from cadenza.icm.design import ServiceEnd
+from cadenza.icm.pathing import FreeBandwidth
 from cadenza.icm.rows import LinkCapacityRow, PortUsageRow, ReservationRow, VlanAllocationRow
 from cadenza.icm.topology import Topology
 from cadenza.icm.vlan_use import VlanUse
@@ -70,12 +71,15 @@ class LinkLoad:
         self._free: dict[str, float] = {}
         self._loaded_at = 0.0
         self._lock = threading.Lock()
+        self._picture: FreeBandwidth | None = None  # what snapshot() hands out until the mirror changes
 
-    def snapshot(self, session: Session, domain: str) -> dict[str, float]:
+    def snapshot(self, session: Session, domain: str) -> FreeBandwidth:
         if time.monotonic() - self._loaded_at > self.MAX_AGE_S:
             self.reload(session, domain)
         with self._lock:
-            return dict(self._free)
+            if self._picture is None:
+                self._picture = FreeBandwidth(self._free)
+            return self._picture
 
     def reload(self, session: Session, domain: str) -> None:
         rows = session.execute(select(LinkCapacityRow.link_id, LinkCapacityRow.capacity_mbps,
@@ -84,6 +88,7 @@ class LinkLoad:
         free = {link_id: float(cap - used) for link_id, cap, used in rows}
         with self._lock:
             self._free = free
+            self._picture = None
             self._loaded_at = time.monotonic()
 
     def on_commit(self, session: Session, link_id: str, delta_mbps: int) -> None:
@@ -97,6 +102,7 @@ class LinkLoad:
                     for link, delta in pending.items():
                         if link in self._free:
                             self._free[link] -= delta
+                    self._picture = None
                 session.info.pop("link_load", None)
 
             event.listen(session, "after_commit", apply, once=True)
@@ -132,7 +138,7 @@ class ResourceInventory:
                                          mode="free", users=0))
 
     # -- queries --------------------------------------------------------------------------
-    def available_mbps(self, session: Session) -> dict[str, float]:
+    def available_mbps(self, session: Session) -> FreeBandwidth:
         """Free bandwidth per link as this process last knew it (see LinkLoad)."""
         return self.load.snapshot(session, self.domain)
 
@@ -141,7 +147,7 @@ class ResourceInventory:
         self.load.reload(session, self.domain)
         self.vlans.forget()
 
-    def exact_available_mbps(self, session: Session) -> dict[str, float]:
+    def exact_available_mbps(self, session: Session) -> FreeBandwidth:
         self.load.reload(session, self.domain)
         return self.load.snapshot(session, self.domain)
 
@@ -196,8 +202,8 @@ class ResourceInventory:
         """All links of the path in one conditional UPDATE: either each has room, or we fail."""
         if not links:
             return
-        taken = session.execute(_TAKE_LINK, [{"domain": self.domain, "link": link_id, "delta": mbps}
-                                             for link_id in links]).rowcount
+        taken = execute_plain(session, _TAKE_LINK, [{"domain": self.domain, "link": link_id, "delta": mbps}
+                                                    for link_id in links])
         if taken != len(links):
             full = session.scalars(select(LinkCapacityRow.link_id).where(
                 LinkCapacityRow.network_domain == self.domain, LinkCapacityRow.link_id.in_(links),
@@ -211,8 +217,8 @@ class ResourceInventory:
 
     def _take_port(self, session: Session, service_uuid: str, end: ServiceEnd, mbps: int) -> None:
         wanted_mode = "port" if end.vlan_id is None else "vlan"
-        taken = session.execute(_TAKE_PORT[wanted_mode], {"domain": self.domain, "el": end.element, "pt": end.port,
-                                                          "delta": mbps, "wanted": wanted_mode}).rowcount
+        taken = execute_plain(session, _TAKE_PORT[wanted_mode], {"domain": self.domain, "el": end.element,
+                                                                 "pt": end.port, "delta": mbps, "wanted": wanted_mode})
         if not taken:
             row = session.get(PortUsageRow, (self.domain, end.element, end.port))
             if row is None:

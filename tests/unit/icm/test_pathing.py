@@ -6,9 +6,19 @@ from collections.abc import Callable
 
 import networkx as nx
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from cadenza.icm.generate import generate_topology
-from cadenza.icm.pathing import NoPathError, Path, PathRequest, compute_disjoint_paths, compute_path
+from cadenza.icm.pathing import (
+    FreeBandwidth,
+    NoPathError,
+    Path,
+    PathRequest,
+    compute_disjoint_paths,
+    compute_path,
+)
+from cadenza.icm.resources import LinkLoad
 from cadenza.icm.topology import Topology
 
 Domain = Callable[..., Topology]
@@ -46,6 +56,30 @@ def test_saturated_links_are_avoided(domain: Domain) -> None:
     assert path.elements == ("a", "c", "d")
     path = compute_path(topo, PathRequest("a", "d", 499), available_mbps={_link(topo, "b", "d"): 499})
     assert path.elements == ("a", "b", "d")
+
+
+def test_one_picture_of_free_bandwidth_serves_many_requests_and_each_bandwidth_alike(domain: Domain) -> None:
+    topo = domain(DIAMOND)
+    picture = FreeBandwidth({_link(topo, "b", "d"): 499, _link(topo, "a", "b"): 1e4})
+    assert compute_path(topo, PathRequest("a", "d", 500), available_mbps=picture).elements == ("a", "c", "d")
+    assert compute_path(topo, PathRequest("a", "d", 499), available_mbps=picture).elements == ("a", "b", "d")
+    assert picture.short_of(500) == {_link(topo, "b", "d")} and picture.short_of(10) == frozenset()
+
+
+def test_the_link_load_mirror_hands_out_a_new_picture_only_after_a_commit() -> None:
+    load = LinkLoad()
+    load._free, load._loaded_at = {"l1": 100.0}, float("inf")  # as loaded; never stale within this test
+    session = Session(create_engine("sqlite://"))
+    first = load.snapshot(session, "metro")
+    assert load.snapshot(session, "metro") is first
+    load.on_commit(session, "l1", 30)
+    assert load.snapshot(session, "metro") is first and first["l1"] == 100.0  # not committed yet
+    session.commit()
+    second = load.snapshot(session, "metro")
+    assert second is not first and second["l1"] == 70.0 and first["l1"] == 100.0  # handed out, never changed
+    load.on_commit(session, "l1", 30)
+    session.rollback()
+    assert load.snapshot(session, "metro") is second
 
 
 def test_availability_may_be_a_function_of_the_link_id(domain: Domain) -> None:
