@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from cadenza.ecm import persist
-from cadenza.ecm.edits import apply_edits, changed_ids, validate
+from cadenza.ecm.edits import apply_edits, changed_ids, settle, validate
 from cadenza.ecm.errors import ElementDown, RpcError
 from cadenza.ecm.model import Edit, ElementData
 
@@ -119,11 +119,16 @@ class ElementDatastore:
             validate(candidate, changed)  # a failed commit keeps the candidate, as RFC 6241 §8.3.4.1 says
             if self.commit_delay_ms:
                 time.sleep(self.commit_delay_ms / 1000)
-            configured = {k: v for k, v in self.configured_at.items() if k in candidate.fcs}
-            configured.update((k, self._clock()) for k in changed if k in candidate.fcs)
+            configured, moment = dict(self.configured_at), self._clock()
+            for key in changed:
+                if key in candidate.fcs:
+                    configured[key] = moment
+                else:
+                    configured.pop(key, None)
             if self._persist_path:  # disk first: if it fails, nothing has changed
                 persist.save(self._persist_path, persist.Saved(candidate, self.commits + 1, configured,
                                                                self.writes + len(changed)))
+            settle(candidate)
             self._running, self._candidate, self.configured_at = candidate, None, configured
             self.commits += 1
             self.writes += len(changed)

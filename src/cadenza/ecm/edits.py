@@ -18,7 +18,7 @@ from cadenza.ecm.schema import yang_check
 from cadenza.ecm.validator import check_end_points, derive_index
 from cadenza.interfaces.adagio.contract import ForwardingConstruct
 
-__all__ = ["apply_edits", "validate", "changed_ids"]
+__all__ = ["apply_edits", "validate", "changed_ids", "settle"]
 
 
 @dataclass
@@ -28,6 +28,7 @@ class _Work:
     raws: dict[str, dict[str, Any]]  # constructs written by this request, raw form
     ports_changed: bool = False
     dropped: set[str] = field(default_factory=set)
+    built: dict[str, ForwardingConstruct] = field(default_factory=dict)  # raws the caller gave built too
 
     def fc_raw(self, key: str) -> dict[str, Any] | None:
         if key in self.raws:
@@ -37,6 +38,7 @@ class _Work:
     def drop(self, key: str) -> None:
         self.raws.pop(key, None)
         self.fcs.pop(key, None)
+        self.built.pop(key, None)
         self.dropped.add(key)
 
 
@@ -54,17 +56,45 @@ def apply_edits(data: ElementData, edits: Iterable[Edit]) -> ElementData:
         work.raws = {key: work.fc_raw(key) or {} for key in set(work.fcs) | set(work.raws)}
     yang_check(work.ports, work.raws.values())
     fcs = dict(work.fcs)
-    fcs.update((key, fc_from_raw(raw)) for key, raw in work.raws.items())
+    built = work.built
+    fcs.update((key, built.get(key) or fc_from_raw(raw)) for key, raw in work.raws.items())
     result = ElementData(ports={n: int(s) for n, s in work.ports.items()}, fcs=fcs)
     derive_index(data, result, set(work.raws) | work.dropped)
     check_end_points(result, work.raws)
     _remember(tuple(sorted(result.ports.items())), (fcs[key] for key in work.raws))
+    _record_origin(data, result, set(work.raws) | work.dropped)
     return result
 
 
+# An edited content remembers the content its edits started from (a running configuration)
+# and the constructs they touched, each checked when it was written: committing it then
+# compares and re-checks only those instead of every construct the element holds, which
+# kept a commit's cost growing with the services an element carries.
+_ORIGIN, _TOUCHED = "edited-from", "touched"
+
+
+def _record_origin(data: ElementData, result: ElementData, touched: set[str]) -> None:
+    origin = data.derived.get(_ORIGIN)
+    if origin is None:  # `data` is a running configuration: the edits start here
+        result.derived[_ORIGIN], result.derived[_TOUCHED] = data, touched
+    else:  # a candidate edited again
+        result.derived[_ORIGIN], result.derived[_TOUCHED] = origin, data.derived[_TOUCHED] | touched
+
+
+def settle(data: ElementData) -> None:
+    """`data` becomes the running configuration: forget where it came from (holding on would
+    keep every configuration the element ever ran alive)."""
+    data.derived.pop(_ORIGIN, None)
+    data.derived.pop(_TOUCHED, None)
+
+
 def validate(data: ElementData, changed: Iterable[str]) -> None:
-    """Re-check constructs in `changed` (e.g. before a commit) without editing."""
-    keys = [key for key in changed if key in data.fcs]
+    """Re-check constructs in `changed` (e.g. before a commit) without editing; those this
+    content's own edits wrote were checked then and are not checked twice."""
+    checked = data.derived.get(_TOUCHED, ())
+    keys = [key for key in changed if key in data.fcs and key not in checked]
+    if not keys:
+        return
     ports = tuple(sorted(data.ports.items()))
     fresh = [key for key in keys if (ports, data.fcs[key]) not in _passed]
     if fresh:
@@ -89,8 +119,12 @@ def _remember(ports: tuple[tuple[str, int], ...], fcs: Iterable[ForwardingConstr
 
 def changed_ids(before: ElementData, after: ElementData) -> set[str]:
     """Constructs that differ between two contents (added, removed or modified)."""
-    changed = {key for key, fc in after.fcs.items() if before.fcs.get(key) is not fc and before.fcs.get(key) != fc}
-    return changed | (set(before.fcs) - set(after.fcs))
+    if after.derived.get(_ORIGIN) is before:  # edited from `before`: only what the edits touched can differ
+        keys: Iterable[str] = after.derived[_TOUCHED]
+    else:
+        keys = set(before.fcs) | set(after.fcs)
+    old, new = before.fcs, after.fcs
+    return {key for key in keys if old.get(key) is not new.get(key) and old.get(key) != new.get(key)}
 
 
 def _container(work: _Work, edit: Edit) -> None:
@@ -113,8 +147,13 @@ def _construct(work: _Work, edit: Edit) -> None:
         work.drop(edit.key)
     elif op in ("merge", "none"):
         work.raws[edit.key] = _merge(current or {}, raw)
+        work.built.pop(edit.key, None)
     else:
         work.raws[edit.key] = raw
+        if edit.fc is not None and edit.fc.fc_id == edit.key:
+            work.built[edit.key] = edit.fc
+        else:
+            work.built.pop(edit.key, None)
 
 
 def _port(work: _Work, edit: Edit) -> None:

@@ -36,12 +36,15 @@ class ElementData:
 class Edit:
     """One edit-config operation on a forwarding construct or a port (RFC 6241 §7.2).
 
-    `raw` is the RFC 7951 content given in the request (may be partial for `merge`)."""
+    `raw` is the RFC 7951 content given in the request (may be partial for `merge`). `fc`
+    is the same construct already built, when the caller has it (the scale driver): it is
+    still checked as `raw`, and stored instead of being built from it again."""
 
     operation: str  # merge | replace | create | delete | remove
     kind: str  # forwarding-construct | port
     key: str
     raw: Mapping[str, Any] | None = None
+    fc: ForwardingConstruct | None = None
 
 
 def fc_to_raw(fc: ForwardingConstruct) -> dict[str, Any]:

@@ -43,7 +43,7 @@ class _ScaleSession:
         return {fc_id: fcs[fc_id] for fc_id in wanted if fc_id in fcs}
 
     def edit(self, fcs: Sequence[ForwardingConstruct] = (), removed: Sequence[str] = ()) -> None:
-        edits = [Edit("replace", "forwarding-construct", fc.fc_id, fc_to_raw(fc)) for fc in fcs]
+        edits = [Edit("replace", "forwarding-construct", fc.fc_id, fc_to_raw(fc), fc) for fc in fcs]
         edits += [Edit("remove", "forwarding-construct", fc_id) for fc_id in removed]
         self._call(self._ds.edit, edits, self._owner)
 

@@ -14,7 +14,6 @@ is what an operator needs to find it.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -22,6 +21,7 @@ from importlib.resources import files
 from typing import Any
 
 import libyang
+import orjson
 from _libyang import ffi, lib  # libyang-python's compiled bindings: the error items are only there
 
 from cadenza.ecm.errors import RpcError
@@ -69,13 +69,13 @@ def yang_check(ports: Mapping[str, int], raw_fcs: Iterable[Mapping[str, Any]]) -
         f"{MODULE}:ports": {"port": [{"name": n, "speed-mbps": s} for n, s in ports.items()]},
         f"{MODULE}:forwarding-constructs": {"forwarding-construct": fcs},
     }
-    refusal = _parse(json.dumps(raw))
+    refusal = _parse(orjson.dumps(raw))
     if refusal is None:
         return
     if refusal.fc_id is None and len(fcs) > 1:
         # Some violations (too few end points) name only the schema node: find the construct.
         for fc in fcs:
-            alone = _parse(json.dumps({**raw, f"{MODULE}:forwarding-constructs": {"forwarding-construct": [fc]}}))
+            alone = _parse(orjson.dumps({**raw, f"{MODULE}:forwarding-constructs": {"forwarding-construct": [fc]}}))
             if alone is not None:
                 raise _naming(alone, str(fc.get("id", "")))
     if refusal.fc_id is None and len(fcs) == 1:
@@ -83,10 +83,10 @@ def yang_check(ports: Mapping[str, int], raw_fcs: Iterable[Mapping[str, Any]]) -
     raise refusal
 
 
-def _parse(document: str) -> YangRefusal | None:
+def _parse(document: bytes) -> YangRefusal | None:
     context = _context()
     tree = ffi.new("struct lyd_node **")
-    status = lib.lyd_parse_data_mem(context.cdata, document.encode(), lib.LYD_JSON, _PARSE, _VALIDATE, tree)
+    status = lib.lyd_parse_data_mem(context.cdata, document, lib.LYD_JSON, _PARSE, _VALIDATE, tree)
     if tree[0] != ffi.NULL:
         lib.lyd_free_all(tree[0])
     if status == lib.LY_SUCCESS:

@@ -184,3 +184,60 @@ def test_the_end_point_index_follows_every_change_as_if_built_afresh(datastore: 
         fresh = _index(ElementData(running.ports, running.fcs))
         assert {p: v for p, v in derived.items() if v} == fresh, f"index drifted at step {step}"
     assert datastore.commits > 50
+
+
+def test_a_commit_finds_exactly_the_changed_constructs_from_what_its_edits_touched(
+        datastore: ElementDatastore) -> None:
+    """Several edits per candidate, given built or raw, replaced, merged and removed: the
+    constructs a commit reports and stamps are those a full comparison finds, the stored
+    construct is the one the raw content describes, and a running configuration does not
+    keep the one before it alive."""
+    import random
+
+    from cadenza.ecm.edits import changed_ids
+    from cadenza.ecm.model import ElementData, fc_from_raw
+
+    rng = random.Random(11)
+    for step in range(200):
+        before = datastore.running
+        datastore.lock("candidate", "s1")
+        try:
+            for _ in range(rng.randrange(1, 4)):  # requests to the same candidate
+                edits = []
+                for _ in range(rng.randrange(1, 3)):  # edits in one request, maybe of one construct
+                    fc_id = f"svc-{rng.randrange(6)}"
+                    construct = fc(fc_id, ("uni1", 10 + rng.randrange(40)), ("nni", 100 + rng.randrange(40)),
+                                   cir_kbps=rng.choice([1000, 2000]))
+                    kind = rng.random()
+                    if kind < 0.4:
+                        edits.append(Edit("replace", "forwarding-construct", fc_id, fc_to_raw(construct), construct))
+                    elif kind < 0.55:
+                        edits.append(Edit("replace", "forwarding-construct", fc_id, fc_to_raw(construct)))
+                    elif kind < 0.8:
+                        more = {"bandwidth-profile": {"cir-kbps": 3000}}
+                        edits += [Edit("replace", "forwarding-construct", fc_id, fc_to_raw(construct), construct),
+                                  Edit("merge", "forwarding-construct", fc_id, more)]
+                    else:
+                        edits.append(Edit("remove", "forwarding-construct", fc_id))
+                try:
+                    datastore.edit(edits, "s1")
+                except RpcError:
+                    continue  # a collision refuses the request, and only it
+                if edits[-1].operation == "merge":
+                    held = datastore.get_config("candidate").fcs[edits[-1].key]
+                    assert held.bandwidth.cir_kbps == 3000, "a merge after a built replace was lost"
+            candidate = datastore.get_config("candidate")
+            expected = changed_ids(ElementData(before.ports, before.fcs), ElementData(candidate.ports, candidate.fcs))
+            assert changed_ids(before, candidate) == expected, f"step {step}"
+            for construct in candidate.fcs.values():
+                assert construct == fc_from_raw(fc_to_raw(construct))
+            committed = datastore.commit("s1")
+        finally:
+            datastore.unlock("candidate", "s1")
+        assert committed == bool(expected)
+        assert set(datastore.configured_at) == set(datastore.running.fcs)
+        if committed:
+            assert all(datastore.configured_at[key] >= datastore.configured_at[other]
+                       for key in expected if key in datastore.running.fcs for other in datastore.running.fcs)
+        assert not {"edited-from", "touched"} & set(datastore.running.derived)
+    assert datastore.commits > 50
