@@ -22,7 +22,7 @@ from cadenza.bus.sonata_access import TEST_MILESTONE
 from cadenza.core.clock import iso
 from cadenza.core.trace import record
 from cadenza.core.wakeups import WAKEUPS
-from cadenza.core.workflows import declare_queue, enqueue_once
+from cadenza.core.workflows import declare_queue, enqueue_once, enqueue_or_restart
 from cadenza.interfaces.legato import builders
 from cadenza.interfaces.legato.client import LegatoRejected
 
@@ -47,6 +47,16 @@ ORDERS_QUEUE = declare_queue("bus-product-orders", worker_concurrency=64)
 
 def submit_order(bus: Bus, order_id: str) -> None:
     enqueue_once(ORDERS_QUEUE, fulfil_product_order, workflow_id(order_id), bus.name, order_id)
+
+
+# An order in one of these has (or is to have) a workflow working on it.
+UNFINISHED = ("acknowledged", "inProgress", *CANCELLING)
+
+
+def resume_order(bus: Bus, order_id: str) -> None:
+    """At start-up, for an order not finished: queue its workflow, find it queued or running,
+    or run it again when it ended without finishing (its steps find what is done)."""
+    enqueue_or_restart(ORDERS_QUEUE, fulfil_product_order, workflow_id(order_id), bus.name, order_id)
 
 
 def _news_of(order_id: str) -> str:

@@ -115,10 +115,21 @@ def start_or_restart(workflow: Callable[P, R], workflow_id: str, *args: Any) -> 
     have, retries ran out, someone cancelled it), a new one runs under `<id>-restart-<n>`.
     Resuming the old one would not do: DBOS replays a failed step's recorded error. The steps
     are idempotent, so the new run redoes nothing that is done."""
+    return start_once(workflow, current_attempt(workflow_id), *args)
+
+
+def enqueue_or_restart(queue: WorkQueue, workflow: Callable[P, R], workflow_id: str, *args: Any) -> WorkflowHandle[R]:
+    """`start_or_restart` for a workflow that runs from a queue."""
+    return enqueue_once(queue, workflow, current_attempt(workflow_id), *args)
+
+
+def current_attempt(workflow_id: str) -> str:
+    """The id the work of `workflow_id` runs (or is to run) under: the first of `workflow_id`,
+    `<id>-restart-1`, ... that did not end unfinished."""
     attempt_id = workflow_id
     for attempt in itertools.count(1):
         status = DBOS.get_workflow_status(attempt_id)
         if status is None or status.status not in _UNFINISHED:
-            return start_once(workflow, attempt_id, *args)
+            return attempt_id
         attempt_id = f"{workflow_id}-restart-{attempt}"
     raise AssertionError("unreachable")

@@ -77,10 +77,10 @@ class Business:
         """Once DBOS runs: resume what a crash interrupted."""
         resumed = resume_sof(self.sof)
         with self.bus.database.transaction() as session:
-            waiting, _ = orders.list(session, None, state="acknowledged", limit=10_000)
-            waiting_ids = [row.id for row in waiting]
+            waiting_ids = [row.id for state in fulfilment.UNFINISHED
+                           for row in orders.list(session, None, state=state, limit=10_000)[0]]
         for order_id in waiting_ids:
-            fulfilment.submit_order(self.bus, order_id)
+            fulfilment.resume_order(self.bus, order_id)
         for store in (*self.qualifications, *self.quotes):
             store.resume()
         log.info("%s: resumed %d service orders and %d product orders", self.bus.name, resumed, len(waiting_ids))

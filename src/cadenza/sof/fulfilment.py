@@ -17,7 +17,7 @@ from typing import Any
 from dbos import DBOS
 from sqlalchemy import select
 
-from cadenza.core.workflows import start_once
+from cadenza.core.workflows import start_once, start_or_restart
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
 from cadenza.sof import steps
@@ -189,11 +189,12 @@ def submit(sof: Sof, order_id: str) -> None:
 
 
 def resume_all(sof: Sof) -> int:
-    """Start (or find running) the workflow of every order not finished, e.g. one committed
-    just before the process died and never handed to its workflow."""
+    """Start, find running, or restart the workflow of every order not finished: one committed
+    just before the process died and never handed to its workflow, or one whose workflow
+    ended without finishing (a new run skips the items already finished)."""
     with sof.database.transaction() as session:
         ids = list(session.scalars(select(ServiceOrderRow.id).where(
             ServiceOrderRow.state.in_([orders.ACKNOWLEDGED, orders.IN_PROGRESS]))))
     for order_id in ids:
-        submit(sof, order_id)
+        start_or_restart(fulfil, order_id, sof.name, order_id)
     return len(ids)
