@@ -11,6 +11,8 @@ contract is the same either way; only the transport differs, as ARCHITECTURE §2
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import multiprocessing
 import os
 import threading
@@ -20,10 +22,13 @@ from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
 
+from cadenza.core.errors import ServiceUnavailable
 from cadenza.interfaces.adagio.contract import ElementResult, ElementUnreachable, Faults, ForwardingConstruct
 from cadenza.landscape.config import DomainConfig
 
 __all__ = ["RemoteTwinRuntime", "start_remote_twin"]
+
+log = logging.getLogger(__name__)
 
 _MANAGER_METHODS = ("apply", "remove", "read", "elements", "links", "faults", "measure", "counters", "apply_many",
                     "remove_many")
@@ -96,7 +101,11 @@ class _RemoteAdagio:
     _GONE = (EOFError, ConnectionError, BrokenPipeError, OSError)
     _REASON = "the network twin's process does not answer"
 
-    def __init__(self, proxy: BaseProxy, fault_changes: Synchronized[int], alive: Callable[[], bool]) -> None:
+    def __init__(self) -> None:
+        self._proxy: BaseProxy | None = None
+
+    def attach(self, proxy: BaseProxy, fault_changes: Synchronized[int], alive: Callable[[], bool]) -> None:
+        """Lead to a (new) child: its proxy, its count of fault changes, whether it lives."""
         self._proxy = proxy
         self._fault_changes = fault_changes
         self._process_alive = alive
@@ -131,11 +140,12 @@ class _RemoteAdagio:
             return [ElementResult(e, fc_id, error=ElementUnreachable(e, self._REASON)) for e, fc_id in items]
 
     def __getattr__(self, name: str) -> Any:
-        call = getattr(self._proxy, name)
+        if name.startswith("_"):
+            raise AttributeError(name)
 
         def guarded(*args: Any, **kwargs: Any) -> Any:
             try:
-                return call(*args, **kwargs)
+                return getattr(self._proxy, name)(*args, **kwargs)
             except self._GONE:
                 element = str(args[0]) if args else "network"
                 raise ElementUnreachable(element, self._REASON) from None
@@ -143,24 +153,95 @@ class _RemoteAdagio:
         return guarded
 
 
-class RemoteTwinRuntime:
-    """Stands in for `TwinRuntime`: `.manager` (an AdagioClient), `.twin`, `.ports`, `close()`."""
+class _RemoteTwin:
+    """The twin's operator API (status, faults) through the current child: a call while the
+    child is gone answers 503, as the domain restarts it."""
 
-    def __init__(self, process: _TwinProcess, fault_changes: Synchronized[int]) -> None:
-        self._process = process
+    def __init__(self) -> None:
+        self._proxy: BaseProxy | None = None
+
+    def attach(self, proxy: BaseProxy) -> None:
+        self._proxy = proxy
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return getattr(self._proxy, name)(*args, **kwargs)
+            except _RemoteAdagio._GONE:
+                raise ServiceUnavailable("The network twin's process does not answer; the domain is restarting it, "
+                                         "try again in a few seconds") from None
+
+        return call
+
+
+class RemoteTwinRuntime:
+    """Stands in for `TwinRuntime`: `.manager` (an AdagioClient), `.twin`, `.ports`, `close()`.
+
+    It also supervises the child: when the child dies (a crash, a kill), a new one starts
+    after `restart_after_s` (doubling, up to 30 s, while starts keep failing) and the same
+    `.manager` and `.twin` lead to it; then each `on_restart` callback runs, so the domain can
+    put back what a network that restarted empty should carry (a persisted twin restores its
+    elements' running configuration itself). Until then ADAGIO answers "unreachable"."""
+
+    MAX_DELAY_S = 30.0
+
+    def __init__(self, launch: Callable[[], tuple[_TwinProcess, Synchronized[int]]], *,
+                 restart_after_s: float = 1.0) -> None:
+        self._launch = launch
+        self.restart_after_s = restart_after_s
+        self.restarts = 0
+        self.on_restart: list[Callable[[], None]] = []
+        self.manager = _RemoteAdagio()
+        self.twin = _RemoteTwin()
+        self._closing = threading.Event()
+        self._attach(*launch())
+        self._supervisor = threading.Thread(target=self._supervise, name="twin-supervisor", daemon=True)
+        self._supervisor.start()
+
+    def _attach(self, process: _TwinProcess, fault_changes: Synchronized[int]) -> None:
         child = process._process  # type: ignore[attr-defined]  # the manager's server process
-        self.manager = _RemoteAdagio(process.manager(), fault_changes, child.is_alive)  # type: ignore[attr-defined]
-        self.twin: BaseProxy = process.twin()  # type: ignore[attr-defined]
+        self._process, self._child = process, child
+        self.manager.attach(process.manager(), fault_changes, child.is_alive)  # type: ignore[attr-defined]
+        self.twin.attach(process.twin())  # type: ignore[attr-defined]
         self._facade: BaseProxy = process.facade()  # type: ignore[attr-defined]
         self.ports: dict[str, int] = self._facade.ports()  # type: ignore[attr-defined]
 
+    def _supervise(self) -> None:
+        delay = self.restart_after_s
+        while True:
+            self._child.join()
+            if self._closing.wait(delay):
+                return
+            log.warning("the network twin's process ended (exit code %s); starting it again", self._child.exitcode)
+            with contextlib.suppress(Exception):
+                self._process.shutdown()  # what is left of the old one (its manager's bookkeeping)
+            try:
+                self._attach(*self._launch())
+            except Exception:
+                log.exception("the network twin's process could not be started again; next try in %.0f s", delay)
+                delay = min(delay * 2, self.MAX_DELAY_S)
+                continue
+            delay = self.restart_after_s
+            self.restarts += 1
+            log.info("the network twin's process is back (restart %d)", self.restarts)
+            for callback in self.on_restart:
+                try:
+                    callback()
+                except Exception:
+                    log.exception("after the twin's restart: %r failed", callback)
+
     def close(self) -> None:
+        self._closing.set()
         try:
             self._facade.close()  # type: ignore[attr-defined]
         except (EOFError, ConnectionError, BrokenPipeError, OSError):
             pass  # the child is gone already: nothing left to close there
         finally:
             self._process.shutdown()
+        self._supervisor.join(timeout=10)
 
     def __enter__(self) -> RemoteTwinRuntime:
         return self
@@ -171,9 +252,12 @@ class RemoteTwinRuntime:
 
 def start_remote_twin(config: DomainConfig, *, var_dir: Path, driver: str | None = None,
                       base_port: int | None = None) -> RemoteTwinRuntime:
-    # spawn, not fork: the domain already runs threads, and a forked copy of their locks can hang
-    context = multiprocessing.get_context("spawn")
-    process = _TwinProcess(ctx=context)
-    fault_changes = context.Value("Q", 0)  # shared memory: the child counts, the domain reads
-    process.start(initializer=_start, initargs=(config, var_dir, driver, base_port, fault_changes))
-    return RemoteTwinRuntime(process, fault_changes)
+    def launch() -> tuple[_TwinProcess, Synchronized[int]]:
+        # spawn, not fork: the domain already runs threads, and a forked copy of their locks can hang
+        context = multiprocessing.get_context("spawn")
+        process = _TwinProcess(ctx=context)
+        fault_changes = context.Value("Q", 0)  # shared memory: the child counts, the domain reads
+        process.start(initializer=_start, initargs=(config, var_dir, driver, base_port, fault_changes))
+        return process, fault_changes
+
+    return RemoteTwinRuntime(launch, restart_after_s=config.twin.restart_after_s)

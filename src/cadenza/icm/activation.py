@@ -14,6 +14,7 @@ their workflow ids derived from the service uuid.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,9 @@ from cadenza.icm.service import Icm
 from cadenza.interfaces.adagio.contract import ElementResult, ForwardingConstruct
 
 __all__ = ["Job", "Group", "register", "registered", "submit_activation", "submit_change", "submit_removal",
-           "resume_all"]
+           "resume_all", "reinstall_all"]
+
+log = logging.getLogger(__name__)
 
 _ICMS: dict[str, Icm] = {}
 # The hops of services just planned, handed from planning to their activation in memory:
@@ -232,6 +235,22 @@ def submit_change(icm: Icm, row: ConnectivityServiceRow, *, start: Starter = sta
 
 def submit_removal(icm: Icm, row: ConnectivityServiceRow, *, start: Starter = start_once) -> None:
     start(remove, f"presto-remove-{row.uuid}", Job(icm.name, row.uuid))
+
+
+def reinstall_all(icm: Icm) -> int:
+    """Put back on the elements the constructs of every installed service, after the network
+    came back without them (a twin process that restarted, not persisting its elements).
+    Applying what an element already holds changes nothing, so this is safe whenever; an
+    element that refuses is logged for the operator. Services in the middle of a change are
+    their workflows' business. Returns how many services were put back."""
+    with icm.database.read() as session:
+        rows = [row for row in icm.list(session, None) if row.state == cs.INSTALLED]
+    items = [(hop.element, hop.fc) for row in rows for hop in _hops(row)]
+    refused = [result for result in icm.adagio.apply_many(items) if not result.ok] if items else []
+    for result in refused:
+        log.error("%s: could not put back %s: %s", icm.name, result.fc_id, _refusal(result))
+    log.info("%s: %d installed connectivity services put back on the network", icm.name, len(rows))
+    return len(rows)
 
 
 def resume_all(icm: Icm) -> int:

@@ -112,6 +112,8 @@ class TwinConfig(_Strict):
     # "domain": the twin and ECM live in the domain's process; "own": in a child process of
     # their own, so the network's CPU does not compete with the domain's (ecm/remote.py).
     process: Literal["domain", "own"] = "domain"
+    # With its own process: how long after that process died the domain starts it again.
+    restart_after_s: float = Field(1.0, ge=0, le=300)
 
 
 class ClientConfig(_Strict):

@@ -75,6 +75,10 @@ class ProviderDomain:
                       port_speeds=speeds, wake=self.dispatcher.wake)
             self.icms[nd.name] = icm
             activation.register(icm)
+        if isinstance(self.twin, RemoteTwinRuntime):
+            icms = list(self.icms.values())
+            # a network that restarted empty carries the installed services again
+            self.twin.on_restart.append(lambda: [activation.reinstall_all(icm) for icm in icms])
         registry = ClientRegistry(self.database)
         for client in self.config.clients:
             registry.register(client.client_id, client.client_secret, party=client.party, role=client.role,

@@ -1,6 +1,6 @@
 """The twin and ECM in a process of their own (`twin.process: own`): PRESTO behaves exactly as
-with the twin in the domain's process, the elements answer NETCONF from the child, and the
-twin's operator API reaches the child."""
+with the twin in the domain's process, the elements answer NETCONF from the child, the
+twin's operator API reaches the child, and a child that dies is started again."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from cadenza.ecm.remote import RemoteTwinRuntime
 from cadenza.landscape.config import load_domain_config
+from tests.helpers.servers import wait_until
 from tests.integration.icm.conftest import DEMO, Landscape, running
 from tests.integration.icm.test_presto_connectivity_service import assert_network_clean, eline
 
@@ -19,7 +20,9 @@ from tests.integration.icm.test_presto_connectivity_service import assert_networ
 @pytest.fixture
 def landscape(sqlite_url: str, tmp_path: Path) -> Iterator[Landscape]:
     config = load_domain_config(DEMO)
-    config = config.model_copy(update={"twin": config.twin.model_copy(update={"process": "own"})})
+    # Not persisted: a twin that restarts comes back empty, and the domain must put back what it carried.
+    twin = config.twin.model_copy(update={"process": "own", "persist": False, "restart_after_s": 3.0})
+    config = config.model_copy(update={"twin": twin})
     with running(config, sqlite_url, tmp_path / "sp") as landscape:
         yield landscape
 
@@ -73,15 +76,37 @@ def test_the_twin_api_breaks_the_network_in_the_child_and_planning_sees_it_at_on
     assert east_aggregation in _route(landscape, 402)  # the shortest way again
 
 
-def test_a_twin_process_that_died_gets_503_and_nothing_is_reserved(landscape: Landscape) -> None:
-    twin_process = next(child for child in psutil.Process().children(recursive=True)
-                        if set(landscape.domain.twin.ports.values()) & {
-                            c.laddr.port for c in child.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN})
+def _twin_process(landscape: Landscape) -> psutil.Process:
+    ports = set(landscape.domain.twin.ports.values())
+    return next(child for child in psutil.Process().children(recursive=True)
+                if ports & {c.laddr.port for c in child.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN})
+
+
+def test_a_twin_process_that_died_answers_503_then_comes_back_carrying_the_installed_services(
+        landscape: Landscape) -> None:
+    created = landscape.op("create-connectivity-service", eline("uni-east-1-1", 100, "uni-west-3-1", 200, 500))
+    installed = created.json()["output"]["service"]["uuid"]
+    route = landscape.wait_for_state(installed, "installed")["cadenza-activation"]["route"]
+
+    twin_process = _twin_process(landscape)
     twin_process.kill()
     twin_process.wait(10)
-    refused = landscape.op("create-connectivity-service", eline("uni-east-1-1", 100, "uni-west-3-1", 200, 500))
+    refused = landscape.op("create-connectivity-service", eline("uni-east-1-2", 100, "uni-west-3-2", 200, 500))
     assert refused.status_code == 503, refused.text
     assert refused.json()["code"] == "serviceUnavailable" and "does not answer" in refused.json()["reason"]
+    status = landscape.http.get("/cadenza/twin/v1/status")
+    assert status.status_code == 503 and status.json()["code"] == "serviceUnavailable"
     icm = landscape.domain.icms["metro"]
     with icm.database.read() as session:
-        assert icm.list(session, None) == []
+        assert [row.uuid for row in icm.list(session, None)] == [installed], "the refused request reserved"
+
+    twin = landscape.domain.twin
+    assert isinstance(twin, RemoteTwinRuntime)
+    wait_until(lambda: twin.restarts == 1, timeout=60, what="the twin's process to be started again")
+    assert _twin_process(landscape).pid != twin_process.pid
+    for element in route:  # not persisted: what the elements carry now, the domain put back
+        assert installed in landscape.running_config(element), f"{element} came back without the service"
+    again = landscape.op("create-connectivity-service", eline("uni-east-1-2", 100, "uni-west-3-2", 200, 500))
+    assert again.status_code == 200, again.text
+    landscape.wait_for_state(again.json()["output"]["service"]["uuid"], "installed")
+    assert landscape.http.get("/cadenza/twin/v1/status").status_code == 200

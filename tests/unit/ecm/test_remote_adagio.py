@@ -29,7 +29,8 @@ FC = ForwardingConstruct("svc-1", (FcEndPoint("uni1", 10), FcEndPoint("nni", 10)
 
 
 def test_a_dead_twin_process_makes_every_element_unreachable() -> None:
-    adagio = _RemoteAdagio(_DeadProxy(), multiprocessing.Value("Q", 0), lambda: False)  # type: ignore[arg-type]
+    adagio = _RemoteAdagio()
+    adagio.attach(_DeadProxy(), multiprocessing.Value("Q", 0), lambda: False)  # type: ignore[arg-type]
     results = adagio.apply_many([("pe1", FC), ("p1", FC)])
     assert [(r.element, type(r.error)) for r in results] == [("pe1", ElementUnreachable), ("p1", ElementUnreachable)]
     assert all("does not answer" in str(r.error) for r in results)
@@ -52,7 +53,8 @@ class _FaultsProxy:
 
 def test_faults_are_asked_again_only_after_the_twin_counted_a_change() -> None:
     proxy, changes, alive = _FaultsProxy(), multiprocessing.Value("Q", 0), [True]
-    adagio = _RemoteAdagio(proxy, changes, lambda: alive[0])  # type: ignore[arg-type]
+    adagio = _RemoteAdagio()
+    adagio.attach(proxy, changes, lambda: alive[0])  # type: ignore[arg-type]
     assert adagio.faults().down_elements == frozenset()
     assert adagio.faults().down_elements == frozenset()
     assert proxy.asked == 1
