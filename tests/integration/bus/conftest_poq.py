@@ -1,5 +1,10 @@
 """Provider domains reduced to what POQ and quote need (sites, partners, catalog, auth), each
-served on a real port, so a buyer domain reaches its partners over SONATA as in production."""
+served on a real port, so a buyer domain reaches its partners over SONATA as in production.
+
+Why not `ProviderDomain`: a buyer and its partners must run side by side in this one test
+process, and a whole domain runs DBOS, which allows one instance per process. POQ and quote
+need no durable workflow, so these domains are built from the same parts without it; the
+e2e tests run the complete domains, each in a process of its own."""
 
 from __future__ import annotations
 

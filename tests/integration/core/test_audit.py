@@ -8,19 +8,15 @@ from sqlalchemy import select
 
 from cadenza.core.audit import install_audit
 from cadenza.core.audit_rows import AuditRow
-from cadenza.core.auth import Authenticator, ClientRegistry, Principal, TokenIssuer, require, token_router
+from cadenza.core.auth import Principal, require
 from cadenza.core.db import Database
-from cadenza.core.errors import Unprocessable, install_error_handlers
+from cadenza.core.errors import Unprocessable
+from tests.integration.core.conftest import bearer as customer_bearer
 
 
-def test_changes_are_audited_with_caller_and_outcome_and_reads_are_not(database: Database) -> None:
-    registry = ClientRegistry(database)
-    registry.register("acme", "s3cret", party="acme-corp", role="customer", scopes=["cantata"])
-    app = FastAPI()
-    app.state.auth = Authenticator(registry, TokenIssuer("test-secret-of-at-least-thirty-two-bytes", issuer="t"))
-    install_error_handlers(app)
+def test_changes_are_audited_with_caller_and_outcome_and_reads_are_not(database: Database, auth_app: FastAPI) -> None:
+    app = auth_app
     writer = install_audit(app, database)
-    app.include_router(token_router())
 
     @app.post("/things", status_code=201)
     def create(principal: Principal = Depends(require("cantata"))) -> dict:
@@ -35,9 +31,7 @@ def test_changes_are_audited_with_caller_and_outcome_and_reads_are_not(database:
         return []
 
     client = TestClient(app)
-    token = client.post("/oauth2/token", data={"grant_type": "client_credentials", "client_id": "acme",
-                                               "client_secret": "s3cret"}).json()["access_token"]
-    bearer = {"Authorization": f"Bearer {token}"}
+    bearer = customer_bearer(client)
     assert client.post("/things", headers=bearer).status_code == 201
     assert client.patch("/things/1", headers=bearer).status_code == 422
     assert client.get("/things", headers=bearer).status_code == 200

@@ -5,9 +5,9 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 
-from cadenza.core.auth import Authenticator, ClientRegistry, Principal, TokenIssuer, require, token_router
+from cadenza.core.auth import Principal, require
 from cadenza.core.db import Database
-from cadenza.core.errors import install_error_handlers
+from tests.integration.core.conftest import PARTY, bearer
 
 
 def test_migrations_create_the_core_tables(database: Database) -> None:
@@ -16,13 +16,8 @@ def test_migrations_create_the_core_tables(database: Database) -> None:
 
 
 @pytest.fixture
-def app(database: Database) -> FastAPI:
-    registry = ClientRegistry(database)
-    registry.register("acme", "s3cret", party="acme", role="customer", scopes=["cantata"])
-    app = FastAPI()
-    app.state.auth = Authenticator(registry, TokenIssuer("test-secret-of-at-least-thirty-two-bytes", issuer="test"))
-    install_error_handlers(app)
-    app.include_router(token_router())
+def app(auth_app: FastAPI) -> FastAPI:
+    app = auth_app
 
     @app.get("/whoami")
     def whoami(principal: Principal = Depends(require("cantata"))) -> dict:
@@ -37,12 +32,9 @@ def app(database: Database) -> FastAPI:
 
 def test_client_credentials_token_grants_party_and_scopes(app: FastAPI) -> None:
     client = TestClient(app)
-    token = client.post("/oauth2/token", data={"grant_type": "client_credentials",
-                                               "client_id": "acme", "client_secret": "s3cret"})
-    assert token.status_code == 200, token.text
-    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
-    assert client.get("/whoami", headers=bearer).json() == {"party": "acme"}
-    denied = client.get("/presto-only", headers=bearer)
+    granted = bearer(client)
+    assert client.get("/whoami", headers=granted).json() == {"party": PARTY}
+    denied = client.get("/presto-only", headers=granted)
     assert denied.status_code == 403
     assert denied.json()["code"] == "accessDenied"
 
