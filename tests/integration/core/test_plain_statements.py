@@ -6,23 +6,19 @@ reservations."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from cadenza.core.db import Database, execute_plain, insert_at_commit
+from cadenza.icm.resources import _TAKE_LINK, _TAKE_PORT
 from cadenza.icm.rows import LinkCapacityRow, PortUsageRow, VlanAllocationRow
 
 LINKS = LinkCapacityRow.__table__
 PORTS = PortUsageRow.__table__
-# bindparams the caller fills, one used twice, and a literal SQLAlchemy binds itself
-TAKE_LINK = (update(LINKS)
-             .where(LINKS.c.network_domain == bindparam("domain"), LINKS.c.link_id == bindparam("link"),
-                    LINKS.c.reserved_mbps + bindparam("delta") <= LINKS.c.capacity_mbps)
-             .values(reserved_mbps=LINKS.c.reserved_mbps + bindparam("delta")))
-TAKE_SHARED_PORT = (update(PORTS)
-                    .where(PORTS.c.network_domain == bindparam("domain"), PORTS.c.port == bindparam("pt"),
-                           PORTS.c.mode != "port")
-                    .values(mode=bindparam("wanted"), users=PORTS.c.users + 1))
+# The planner's own statements: bindparams the caller fills, one used twice, and a literal
+# in the WHERE clause that SQLAlchemy binds itself.
+TAKE_LINK = _TAKE_LINK
+TAKE_SHARED_PORT = _TAKE_PORT["vlan"]
 
 
 @pytest.fixture
@@ -54,11 +50,13 @@ def test_an_executemany_counts_only_the_rows_whose_condition_held(seeded: Databa
 
 def test_a_literal_in_the_where_clause_still_applies(seeded: Database) -> None:
     with seeded.transaction() as session:
-        assert execute_plain(session, TAKE_SHARED_PORT, {"domain": "metro", "pt": "uni1", "wanted": "vlan"}) == 1
-        assert execute_plain(session, TAKE_SHARED_PORT, {"domain": "metro", "pt": "uni2", "wanted": "vlan"}) == 0
+        take = {"domain": "metro", "el": "pe1", "delta": 10, "wanted": "vlan"}
+        assert execute_plain(session, TAKE_SHARED_PORT, {**take, "pt": "uni1"}) == 1
+        assert execute_plain(session, TAKE_SHARED_PORT, {**take, "pt": "uni2"}) == 0  # dedicated to a port-based one
     with seeded.read() as session:
-        rows = dict(session.execute(select(PORTS.c.port, PORTS.c.mode)).all())
-    assert rows == {"uni1": "vlan", "uni2": "port"}
+        rows = {port: (mode, users, mbps) for port, mode, users, mbps in session.execute(
+            select(PORTS.c.port, PORTS.c.mode, PORTS.c.users, PORTS.c.reserved_mbps))}
+    assert rows == {"uni1": ("vlan", 1, 10), "uni2": ("port", 0, 0)}
 
 
 def test_rows_queued_for_commit_are_written_with_it_or_not_at_all(seeded: Database) -> None:
