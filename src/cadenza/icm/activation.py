@@ -136,14 +136,9 @@ def record_activations(group: Group, failures: dict[str, str]) -> None:
     """Installed, or failed with its reason and its resources given back: one transaction for the group."""
     icm = _ICMS[group.network_domain]
     with icm.database.transaction() as session:
-        for row in icm.get_many(session, group.services, with_plan=False):
-            if row.state != cs.PLANNED:
-                continue  # this step already ran before a crash
-            if row.uuid in failures:
-                icm.inventory.release(session, row.uuid)
-                cs.transition_to(session, row, cs.FAILED, reason=failures[row.uuid], wake=icm.wake)
-            else:
-                cs.transition_to(session, row, cs.INSTALLED, wake=icm.wake)
+        # services no longer planned are left alone: this step already ran before a crash
+        cs.settle_activations(session, icm.name, group.services, failures, wake=icm.wake,
+                              release=lambda uuid: icm.inventory.release(session, uuid))
 
 
 @DBOS.step()

@@ -8,9 +8,11 @@ construct; it never leaves a state except by a transition declared here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from cadenza.core.clock import iso, now
@@ -30,6 +32,7 @@ __all__ = [
     "TapiStates",
     "tapi_states",
     "transition_to",
+    "settle_activations",
     "IllegalTransition",
     "announce",
 ]
@@ -93,11 +96,53 @@ def transition_to(session: Session, row: ConnectivityServiceRow, target: str, *,
     announce(session, row, wake=wake)
 
 
+_ROWS = ConnectivityServiceRow.__table__
+_PLANNED_OF = select(_ROWS.c.uuid, _ROWS.c.owner).where(_ROWS.c.uuid.in_(bindparam("services", expanding=True)),
+                                                        _ROWS.c.state == PLANNED)
+_STILL_PLANNED = (_ROWS.c.uuid == bindparam("service"), _ROWS.c.state == PLANNED)
+_TO_INSTALLED = update(_ROWS).where(*_STILL_PLANNED).values(state=INSTALLED, reason=None, updated_at=bindparam("at"),
+                                                           activated_at=bindparam("at"))
+_TO_FAILED = update(_ROWS).where(*_STILL_PLANNED).values(state=FAILED, reason=bindparam("why"),
+                                                        updated_at=bindparam("at"))
+
+
+def settle_activations(session: Session, network_domain: str, services: Sequence[str],
+                       failures: Mapping[str, str], *, release: Callable[[str], None],
+                       wake: Callable[[], None] | None = None) -> int:
+    """The outcome of activating `services` together: each still planned becomes installed,
+    or failed with its reason in `failures` after `release` gave its resources back. The
+    transitions `transition_to` would make (planned -> installed | failed), made as one
+    statement per outcome for the whole group and announced one by one; a service no
+    longer planned (settled before a crash) is left alone. Returns how many were settled."""
+    assert {INSTALLED, FAILED} <= TRANSITIONS[PLANNED]
+    planned = list(session.execute(_PLANNED_OF, {"services": list(services)}))
+    if not planned:
+        return 0
+    moment = now()
+    failed = [(uuid, owner) for uuid, owner in planned if uuid in failures]
+    installed = [(uuid, owner) for uuid, owner in planned if uuid not in failures]
+    for uuid, _ in failed:
+        release(uuid)
+    if installed:
+        session.execute(_TO_INSTALLED, [{"service": uuid, "at": moment} for uuid, _ in installed])
+    if failed:
+        session.execute(_TO_FAILED, [{"service": uuid, "at": moment, "why": failures[uuid]} for uuid, _ in failed])
+    for uuid, owner in installed:
+        _announce(session, network_domain, uuid, owner, INSTALLED, None, moment, wake)
+    for uuid, owner in failed:
+        _announce(session, network_domain, uuid, owner, FAILED, failures[uuid], moment, wake)
+    return len(planned)
+
+
 def announce(session: Session, row: ConnectivityServiceRow, *, wake: Callable[[], None] | None = None) -> None:
-    states = tapi_states(row.state)
-    publish(session, api=events_api(row.network_domain), event_type=STATE_CHANGE_EVENT, party=row.owner,
+    _announce(session, row.network_domain, row.uuid, row.owner, row.state, row.reason, row.updated_at, wake)
+
+
+def _announce(session: Session, network_domain: str, uuid: str, owner: str, state: str, reason: str | None,
+              at: datetime, wake: Callable[[], None] | None) -> None:
+    states = tapi_states(state)
+    publish(session, api=events_api(network_domain), event_type=STATE_CHANGE_EVENT, party=owner,
             listener_base_path=LISTENER_BASE, wake=wake, resource={
-                "id": row.uuid,
-                "href": f"{icm_base(row.network_domain)}/restconf/data/context/connectivity-service={row.uuid}/",
-                "state": row.state, "lifecycle-state": states.lifecycle,
-                "operational-state": states.operational, "reason": row.reason, "at": iso(row.updated_at)})
+                "id": uuid, "href": f"{icm_base(network_domain)}/restconf/data/context/connectivity-service={uuid}/",
+                "state": state, "lifecycle-state": states.lifecycle,
+                "operational-state": states.operational, "reason": reason, "at": iso(at)})

@@ -65,7 +65,9 @@ def test_a_product_order_whose_workflow_ended_in_error_is_run_again_at_start(
     done = wait_until(lambda: (o := acme.get(f"{ORDERS}/productOrder/{order_id}").json())["state"]
                       in ("completed", "failed") and o, timeout=90, what="the order to finish")
     assert done["state"] == "completed", done
-    assert DBOS.get_workflow_status(f"{workflow}-restart-1").status == "SUCCESS"
+    # the order's state is written by the workflow's last step, a moment before the workflow ends
+    wait_until(lambda: DBOS.get_workflow_status(f"{workflow}-restart-1").status == "SUCCESS", timeout=30,
+               what="the restarted workflow to end")
     with domain.database.read() as session:
         assert session.scalar(select(func.count()).select_from(ServiceOrderRow)) == 1, "ordered twice"
         assert session.scalar(select(func.count()).select_from(ConnectivityServiceRow)) == 1, "configured twice"

@@ -265,5 +265,7 @@ def test_an_activation_that_ended_without_finishing_is_restarted_at_start(landsc
     assert service["cadenza-activation"]["state"] == "installed"
     for element in service["cadenza-activation"]["route"]:
         assert row.uuid in landscape.running_config(element)
-    assert DBOS.get_workflow_status(f"{activation_id}-restart-1").status == "SUCCESS"
+    # the service's state is written by the workflow's last step, a moment before the workflow ends
+    wait_until(lambda: DBOS.get_workflow_status(f"{activation_id}-restart-1").status == "SUCCESS", timeout=30,
+               what="the restarted workflow to end")
     assert activation.resume_all(icm) == 0  # nothing left mid-change

@@ -31,7 +31,9 @@ def test_an_order_whose_workflow_ended_in_error_is_run_again_at_start(sof_landsc
     assert fulfilment.resume_all(sof_landscape.sof) == 1
     done = sof_landscape.wait_for_order(order_id, "completed", "failed")
     assert done["state"] == "completed", done
-    assert DBOS.get_workflow_status(f"{order_id}-restart-1").status == "SUCCESS"
+    # the order's state is written by the workflow's last step, a moment before the workflow ends
+    wait_until(lambda: DBOS.get_workflow_status(f"{order_id}-restart-1").status == "SUCCESS", timeout=30,
+               what="the restarted workflow to end")
     service = sof_landscape.legato.get_service(created["serviceOrderItem"][0]["service"]["id"])
     assert service["state"] == "active"
     with sof_landscape.domain.database.read() as session:
