@@ -220,10 +220,13 @@ class RemoteTwinRuntime:
                 self._process.shutdown()  # what is left of the old one (its manager's bookkeeping)
             try:
                 self._attach(*self._launch())
+                if self._closing.is_set():  # the domain stopped while the child started
+                    self._process.shutdown()
+                    return
             except Exception:
+                delay = min(max(delay, 0.5) * 2, self.MAX_DELAY_S)
                 log.exception("the network twin's process could not be started again; next try in %.0f s", delay)
-                delay = min(delay * 2, self.MAX_DELAY_S)
-                continue
+                continue  # the old child has ended: the loop waits `delay`, then tries again
             delay = self.restart_after_s
             self.restarts += 1
             log.info("the network twin's process is back (restart %d)", self.restarts)

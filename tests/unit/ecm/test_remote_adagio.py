@@ -4,10 +4,11 @@ does (elements unreachable); faults are asked again only after the twin counted 
 from __future__ import annotations
 
 import multiprocessing
+import threading
 
 import pytest
 
-from cadenza.ecm.remote import _RemoteAdagio
+from cadenza.ecm.remote import RemoteTwinRuntime, _RemoteAdagio
 from cadenza.interfaces.adagio.contract import (
     BandwidthProfile,
     ElementUnreachable,
@@ -15,6 +16,7 @@ from cadenza.interfaces.adagio.contract import (
     FcEndPoint,
     ForwardingConstruct,
 )
+from tests.helpers.servers import wait_until
 
 
 class _DeadProxy:
@@ -66,3 +68,65 @@ def test_faults_are_asked_again_only_after_the_twin_counted_a_change() -> None:
     alive[0] = False  # nothing changed, but a dead twin's faults are no answer
     with pytest.raises(ElementUnreachable, match="does not answer"):
         adagio.faults()
+
+
+class _Child:
+    """Stands in for the child process: ends when told to."""
+
+    def __init__(self) -> None:
+        self.ended = threading.Event()
+        self.exitcode: int | None = None
+
+    def join(self) -> None:
+        self.ended.wait()
+
+    def is_alive(self) -> bool:
+        return not self.ended.is_set()
+
+
+class _Facade:
+    def ports(self) -> dict[str, int]:
+        return {}
+
+    def close(self) -> None:
+        pass
+
+
+class _Manager:
+    def __init__(self) -> None:
+        self._process = _Child()
+        self.shut = False
+
+    def manager(self) -> _FaultsProxy:
+        return _FaultsProxy()
+
+    def twin(self) -> object:
+        return object()
+
+    def facade(self) -> _Facade:
+        return _Facade()
+
+    def shutdown(self) -> None:
+        self.shut = True
+        self._process.ended.set()
+
+
+def test_a_child_that_dies_is_started_again_after_failed_starts_and_the_domain_is_told() -> None:
+    started: list[_Manager] = []
+    failures = [RuntimeError("port still taken")]
+
+    def launch() -> tuple[_Manager, object]:
+        if started and failures:
+            raise failures.pop()
+        started.append(_Manager())
+        return started[-1], multiprocessing.Value("Q", 0)
+
+    told: list[int] = []
+    runtime = RemoteTwinRuntime(launch, restart_after_s=0.01)  # type: ignore[arg-type]
+    runtime.on_restart.append(lambda: told.append(runtime.restarts))
+    started[0]._process.ended.set()  # the child dies; the first start after it fails
+    wait_until(lambda: runtime.restarts == 1, timeout=10, what="the child to be started again")
+    assert len(started) == 2 and told == [1]
+    assert runtime.manager.faults().down_elements == frozenset()  # the new child answers
+    runtime.close()
+    assert started[1].shut and not runtime._supervisor.is_alive()
