@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,7 @@ def activation_run(driver: str, services: int, elements: int, concurrency: int,
         time.sleep(0.1)  # a finer poll would cost the domain CPU the figure is about
     elapsed = time.perf_counter() - t0
     cpu = _cpu_s() - cpu0
-    with icm.database.transaction() as session:
+    with icm.database.read() as session:
         failed = session.scalar(select(func.count()).select_from(ConnectivityServiceRow)
                                 .where(ConnectivityServiceRow.state == "failed"))
     hops = statistics.mean(len(r.plan["hops"]) for r in _rows(icm))
@@ -120,18 +121,18 @@ def activation_run(driver: str, services: int, elements: int, concurrency: int,
     }
 
 
-def _processes() -> list[psutil.Process]:
+def _summed(measure: Callable[[psutil.Process], float]) -> float:
+    """`measure` summed over this process and its live children (the twin's own process, if any)."""
     me = psutil.Process()
-    return [me, *me.children(recursive=True)]
+    total = 0.0
+    for proc in (me, *me.children(recursive=True)):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += measure(proc)
+    return total
 
 
 def _rss() -> int:
-    """Resident bytes of this process and its live children (the twin's own process, if any)."""
-    total = 0
-    for proc in _processes():
-        with contextlib.suppress(psutil.NoSuchProcess):
-            total += proc.memory_info().rss
-    return total
+    return int(_summed(lambda proc: proc.memory_info().rss))
 
 
 class _PeakRss:
@@ -157,13 +158,7 @@ class _PeakRss:
 
 
 def _cpu_s() -> float:
-    """CPU seconds of this process and its live children (the twin's own process, if any)."""
-    total = 0.0
-    for proc in _processes():
-        with contextlib.suppress(psutil.NoSuchProcess):
-            times = proc.cpu_times()
-            total += times.user + times.system
-    return total
+    return _summed(lambda proc: sum(proc.cpu_times()[:2]))  # user + system
 
 
 def _rows(icm: Any) -> list[Any]:
@@ -171,7 +166,7 @@ def _rows(icm: Any) -> list[Any]:
 
     from cadenza.icm.rows import ConnectivityServiceRow
 
-    with icm.database.transaction() as session:
+    with icm.database.read() as session:
         return list(session.scalars(select(ConnectivityServiceRow)))
 
 

@@ -12,6 +12,7 @@ contract is the same either way; only the transport differs, as ARCHITECTURE §2
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing
 import os
@@ -93,16 +94,36 @@ _TwinProcess.register("twin", callable=_twin, exposed=_TWIN_METHODS)
 _TwinProcess.register("facade", callable=_Facade, exposed=("ports", "close"))
 
 
-class _RemoteAdagio:
-    """The ECM proxy, answering as ADAGIO does when the twin's process is gone: every element
-    is unreachable (services fail and are rolled back with that reason) instead of a
-    connection error nobody upstream expects."""
+_GONE = (EOFError, ConnectionError, BrokenPipeError, OSError)  # what a proxy raises once the child has gone
+_REASON = "the network twin's process does not answer"
 
-    _GONE = (EOFError, ConnectionError, BrokenPipeError, OSError)
-    _REASON = "the network twin's process does not answer"
+
+class _ToChild:
+    """Calls through the current child's proxy (`attach` leads to a new one after a restart);
+    a call the child cannot answer because it has gone raises what `_gone` says instead."""
 
     def __init__(self) -> None:
         self._proxy: BaseProxy | None = None
+
+    def _gone(self, args: tuple[Any, ...]) -> Exception:
+        raise NotImplementedError
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._proxy, name)(*args, **kwargs)
+        except _GONE:
+            raise self._gone(args) from None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return functools.partial(self._call, name)
+
+
+class _RemoteAdagio(_ToChild):
+    """The ECM proxy, answering as ADAGIO does when the twin's process is gone: every element
+    is unreachable (services fail and are rolled back with that reason) instead of a
+    connection error nobody upstream expects."""
 
     def attach(self, proxy: BaseProxy, fault_changes: Synchronized[int], alive: Callable[[], bool]) -> None:
         """Lead to a (new) child: its proxy, its count of fault changes, whether it lives."""
@@ -111,6 +132,9 @@ class _RemoteAdagio:
         self._process_alive = alive
         self._faults: tuple[int, Faults] | None = None
 
+    def _gone(self, args: tuple[Any, ...]) -> Exception:
+        return ElementUnreachable(str(args[0]) if args else "network", _REASON)
+
     def faults(self) -> Faults:
         """The twin's faults, asked again only after the twin counted a change: planning reads
         them for every group, and a question to a busy process can wait for its whole group."""
@@ -118,63 +142,35 @@ class _RemoteAdagio:
         known = self._faults
         if known is not None and known[0] == changes:
             if not self._process_alive():
-                raise ElementUnreachable("network", self._REASON)
+                raise self._gone(())
             return known[1]
-        try:
-            faults: Faults = self._proxy.faults()  # type: ignore[attr-defined]
-        except self._GONE:
-            raise ElementUnreachable("network", self._REASON) from None
+        faults: Faults = self._call("faults")
         self._faults = (changes, faults)
         return faults
 
     def apply_many(self, items: Sequence[tuple[str, ForwardingConstruct]]) -> list[ElementResult]:
         try:
-            return self._proxy.apply_many(list(items))  # type: ignore[attr-defined]
-        except self._GONE:
-            return [ElementResult(e, fc.fc_id, error=ElementUnreachable(e, self._REASON)) for e, fc in items]
+            return self._proxy.apply_many(list(items))  # type: ignore[union-attr]
+        except _GONE:
+            return [ElementResult(e, fc.fc_id, error=ElementUnreachable(e, _REASON)) for e, fc in items]
 
     def remove_many(self, items: Sequence[tuple[str, str]]) -> list[ElementResult]:
         try:
-            return self._proxy.remove_many(list(items))  # type: ignore[attr-defined]
-        except self._GONE:
-            return [ElementResult(e, fc_id, error=ElementUnreachable(e, self._REASON)) for e, fc_id in items]
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return getattr(self._proxy, name)(*args, **kwargs)
-            except self._GONE:
-                element = str(args[0]) if args else "network"
-                raise ElementUnreachable(element, self._REASON) from None
-
-        return guarded
+            return self._proxy.remove_many(list(items))  # type: ignore[union-attr]
+        except _GONE:
+            return [ElementResult(e, fc_id, error=ElementUnreachable(e, _REASON)) for e, fc_id in items]
 
 
-class _RemoteTwin:
+class _RemoteTwin(_ToChild):
     """The twin's operator API (status, faults) through the current child: a call while the
     child is gone answers 503, as the domain restarts it."""
-
-    def __init__(self) -> None:
-        self._proxy: BaseProxy | None = None
 
     def attach(self, proxy: BaseProxy) -> None:
         self._proxy = proxy
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return getattr(self._proxy, name)(*args, **kwargs)
-            except _RemoteAdagio._GONE:
-                raise ServiceUnavailable("The network twin's process does not answer; the domain is restarting it, "
-                                         "try again in a few seconds") from None
-
-        return call
+    def _gone(self, args: tuple[Any, ...]) -> Exception:
+        return ServiceUnavailable("The network twin's process does not answer; the domain is restarting it, "
+                                  "try again in a few seconds")
 
 
 class RemoteTwinRuntime:

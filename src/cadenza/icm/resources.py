@@ -147,10 +147,6 @@ class ResourceInventory:
         self.load.reload(session, self.domain)
         self.vlans.forget()
 
-    def exact_available_mbps(self, session: Session) -> FreeBandwidth:
-        self.load.reload(session, self.domain)
-        return self.load.snapshot(session, self.domain)
-
     def held_by(self, session: Session, service_uuid: str) -> list[ReservationRow]:
         return list(session.scalars(select(ReservationRow).where(ReservationRow.service_uuid == service_uuid)))
 

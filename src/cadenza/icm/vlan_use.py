@@ -80,7 +80,7 @@ class VlanUse:
         self._pending(session, _RELEASES).extend(releases)
 
     def forget(self) -> None:
-        """Drop the whole mirror: it is read again port by port."""
+        """Drop the whole mirror: the next look reads it again from the database."""
         with self._lock:
             self._used.clear()
             self._low.clear()
