@@ -8,17 +8,19 @@ owned by the Alembic migrations in `cadenza.landscape.migrations`, never by `cre
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-__all__ = ["Base", "Database", "JsonDocument", "execute_plain", "insert_at_commit"]
+__all__ = ["Base", "Database", "JsonDocument", "execute_plain", "insert_at_commit", "per_transaction"]
+
+S = TypeVar("S")
 
 # JSONB on PostgreSQL, plain JSON text on SQLite: MEF payloads are stored as documents.
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
@@ -90,24 +92,49 @@ class Database:
         self.engine.dispose()
 
 
+def per_transaction(session: Session, key: Hashable, make: Callable[[], S], *,
+                    before_commit: Callable[[S], None] | None = None,
+                    after_commit: Callable[[S], None] | None = None,
+                    after_rollback: Callable[[S], None] | None = None) -> S:
+    """What the current transaction of `session` keeps under `key`: made on first use, handed
+    to `before_commit` as the transaction commits, then to `after_commit` or `after_rollback`
+    as it ends, and forgotten then, so a later transaction of the session starts afresh. A
+    callback left over from an earlier transaction never touches a later one's state."""
+    if key in session.info:
+        return session.info[key]  # type: ignore[no-any-return]
+    state = session.info[key] = make()
+
+    def current() -> bool:
+        return session.info.get(key) is state
+
+    def ended(callback: Callable[[S], None] | None) -> Callable[[Session], None]:
+        def end(_session: Session) -> None:
+            if current():
+                del session.info[key]
+                if callback is not None:
+                    callback(state)
+        return end
+
+    if before_commit is not None:
+        event.listen(session, "before_commit", lambda _session: before_commit(state) if current() else None,
+                     once=True)
+    event.listen(session, "after_commit", ended(after_commit), once=True)
+    event.listen(session, "after_rollback", ended(after_rollback), once=True)
+    return state
+
+
 def insert_at_commit(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
     """Insert `rows` with `statement` (a Core INSERT) when `session` commits, together with
     every other row queued for that statement: a transaction that queues hundreds of rows
     (a planning group's reservations, its events) pays one multi-row INSERT per table.
     Only for rows nothing in the transaction reads back; a constraint they break fails the
     commit, and with it the whole transaction."""
-    pending: dict[Any, list[dict[str, Any]]] | None = session.info.get("insert_at_commit")
-    if pending is None:
-        pending = session.info["insert_at_commit"] = {}
+    def write(pending: dict[Any, list[dict[str, Any]]]) -> None:
+        for queued_statement, queued in pending.items():
+            if queued:
+                _insert(session, queued_statement, queued)
 
-        def write(_session: Session) -> None:
-            for queued_statement, queued in session.info.pop("insert_at_commit", {}).items():
-                if queued:
-                    _insert(session, queued_statement, queued)
-
-        event.listen(session, "before_commit", write, once=True)
-        event.listen(session, "after_rollback", lambda _session: session.info.pop("insert_at_commit", None),
-                     once=True)
+    pending = per_transaction(session, "insert_at_commit", dict, before_commit=write)
     pending.setdefault(statement, []).extend(rows)
 
 

@@ -11,10 +11,10 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import bindparam, delete, event, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from cadenza.core.db import execute_plain, insert_at_commit
+from cadenza.core.db import execute_plain, insert_at_commit, per_transaction
 from cadenza.core.errors import Unprocessable
 from cadenza.icm.design import ServiceEnd
 from cadenza.icm.pathing import FreeBandwidth
@@ -93,21 +93,15 @@ class LinkLoad:
 
     def on_commit(self, session: Session, link_id: str, delta_mbps: int) -> None:
         """Take `delta_mbps` off the link's free figure once (and only if) `session` commits."""
-        pending: dict[str, int] | None = session.info.get("link_load")
-        if pending is None:
-            pending = session.info["link_load"] = {}
-
-            def apply(_session: Session) -> None:
-                with self._lock:
-                    for link, delta in pending.items():
-                        if link in self._free:
-                            self._free[link] -= delta
-                    self._picture = None
-                session.info.pop("link_load", None)
-
-            event.listen(session, "after_commit", apply, once=True)
-            event.listen(session, "after_rollback", lambda _s: session.info.pop("link_load", None), once=True)
+        pending: dict[str, int] = per_transaction(session, self, dict, after_commit=self._apply)
         pending[link_id] = pending.get(link_id, 0) + delta_mbps
+
+    def _apply(self, committed: dict[str, int]) -> None:
+        with self._lock:
+            for link, delta in committed.items():
+                if link in self._free:
+                    self._free[link] -= delta
+            self._picture = None
 
 
 class ResourceInventory:
@@ -146,6 +140,11 @@ class ResourceInventory:
         """Forget what this process mirrors (link load, VLANs in use): another took some."""
         self.load.reload(session, self.domain)
         self.vlans.forget()
+
+    def exact_available_mbps(self, session: Session) -> FreeBandwidth:
+        """Free bandwidth per link as the database has it now (the mirror read again)."""
+        self.load.reload(session, self.domain)
+        return self.load.snapshot(session, self.domain)
 
     def held_by(self, session: Session, service_uuid: str) -> list[ReservationRow]:
         return list(session.scalars(select(ReservationRow).where(ReservationRow.service_uuid == service_uuid)))

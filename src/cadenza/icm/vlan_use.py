@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from cadenza.core.db import per_transaction
 from cadenza.icm.rows import VlanAllocationRow
 
 __all__ = ["Port", "VlanUse", "FIRST_S_VLAN", "LAST_VLAN"]
@@ -31,8 +33,6 @@ LAST_VLAN = 4094
 _VLANS = VlanAllocationRow.__table__
 _USED_IN_DOMAIN = (select(_VLANS.c.element, _VLANS.c.port, _VLANS.c.vlan_id)
                    .where(_VLANS.c.network_domain == bindparam("domain")))
-_CLAIMS = "vlan_claims"
-_RELEASES = "vlan_releases"
 
 
 class VlanUse:
@@ -69,7 +69,7 @@ class VlanUse:
     def claimed(self, session: Session, claims: Iterable[tuple[Port, int]]) -> None:
         """Ids `session` has inserted: taken from now on, unless it rolls back."""
         claims = list(claims)
-        self._pending(session, _CLAIMS).extend(claims)
+        self._pending(session).claims.extend(claims)
         with self._lock:
             for port, vlan in claims:
                 if port in self._used:
@@ -77,7 +77,7 @@ class VlanUse:
 
     def released(self, session: Session, releases: Iterable[tuple[Port, int]]) -> None:
         """Ids `session` has deleted: free once it commits."""
-        self._pending(session, _RELEASES).extend(releases)
+        self._pending(session).releases.extend(releases)
 
     def forget(self) -> None:
         """Drop the whole mirror: the next look reads it again from the database."""
@@ -121,21 +121,24 @@ class VlanUse:
             self._used[port].discard(vlan)
             self._low[port] = min(self._low[port], max(vlan, FIRST_S_VLAN))
 
-    def _pending(self, session: Session, key: str) -> list[tuple[Port, int]]:
-        if _CLAIMS not in session.info:
-            session.info[_CLAIMS], session.info[_RELEASES] = [], []
-            event.listen(session, "after_commit", self._committed, once=True)
-            event.listen(session, "after_rollback", self._rolled_back, once=True)
-        return session.info[key]
+    def _pending(self, session: Session) -> _Pending:
+        return per_transaction(session, self, _Pending, after_commit=self._committed,
+                               after_rollback=self._rolled_back)
 
-    def _committed(self, session: Session) -> None:
-        session.info.pop(_CLAIMS, None)
+    def _committed(self, pending: _Pending) -> None:
         with self._lock:
-            for port, vlan in session.info.pop(_RELEASES, []):
+            for port, vlan in pending.releases:
                 self._free(port, vlan)
 
-    def _rolled_back(self, session: Session) -> None:
-        session.info.pop(_RELEASES, None)
+    def _rolled_back(self, pending: _Pending) -> None:
         with self._lock:
-            for port, vlan in session.info.pop(_CLAIMS, []):
+            for port, vlan in pending.claims:
                 self._free(port, vlan)
+
+
+@dataclass
+class _Pending:
+    """A transaction's claims (taken at once, undone on rollback) and releases (on commit)."""
+
+    claims: list[tuple[Port, int]] = field(default_factory=list)
+    releases: list[tuple[Port, int]] = field(default_factory=list)

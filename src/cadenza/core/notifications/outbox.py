@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from cadenza.core import clock
-from cadenza.core.db import insert_at_commit
+from cadenza.core.db import insert_at_commit, per_transaction
 from cadenza.core.ids import new_id
 from cadenza.core.notifications.callback import listener_url
 from cadenza.core.notifications.rows import EventSubscriptionRow, OutboxEventRow
@@ -44,7 +44,7 @@ def event_body(*, event_id: str, event_type: str, resource: Mapping[str, Any], e
 def _subscriptions(session: Session, api: str, party: str | None) -> list[Any]:
     # A transaction that publishes many events (a group of services planned together) asks
     # once per audience; within one transaction the subscriptions cannot change under it.
-    known: dict[tuple[str, str | None], list[Any]] = session.info.setdefault("outbox_subscriptions", {})
+    known: dict[tuple[str, str | None], list[Any]] = per_transaction(session, "outbox_subscriptions", dict)
     if (api, party) not in known:
         if party is None:
             known[(api, party)] = list(session.execute(_OF_API, {"api": api}))
@@ -77,9 +77,6 @@ def publish(session: Session, *, api: str, event_type: str, resource: Mapping[st
     if rows:
         insert_at_commit(session, _QUEUE, rows)
     deliveries = len(rows)
-    if deliveries and wake is not None:
-        waking: set[Callable[[], None]] = session.info.setdefault("outbox_wake", set())
-        if wake not in waking:  # one nudge per transaction, however many events it queued
-            waking.add(wake)
-            event.listen(session, "after_commit", lambda _session: wake(), once=True)
+    if deliveries and wake is not None:  # one nudge per transaction, however many events it queued
+        per_transaction(session, ("outbox_wake", wake), lambda: wake, after_commit=lambda nudge: nudge())
     return PublishedEvent(event_id=event_id, deliveries=deliveries)
