@@ -92,9 +92,8 @@ class DeferredRequests(ABC):
 
     def resume(self) -> int:
         """Queue every request a stopped process left unfinished; how many."""
-        with self._db.transaction() as session:
-            pending = [r.id for state in PENDING
-                       for r in self.store.list(session, None, state=state, limit=10_000, family=self.family)[0]]
+        with self._db.read() as session:
+            pending = self.store.ids_in(session, PENDING, family=self.family)
         for request_id in pending:
             self._later(request_id)
         return len(pending)

@@ -62,6 +62,14 @@ class ResourceStore:
                                .offset(offset).limit(limit)).all()
         return rows, total
 
+    def ids_in(self, session: Session, states: Sequence[str], *, family: str | None = None) -> list[str]:
+        """The ids of every resource in one of `states`, oldest first: what a start-up resumes
+        (all of them, however many, and without reading their documents)."""
+        query = select(BusResourceRow.id).where(BusResourceRow.kind == self.kind, BusResourceRow.state.in_(states))
+        if family is not None:
+            query = query.where(BusResourceRow.family == family)
+        return list(session.scalars(query.order_by(BusResourceRow.created_at, BusResourceRow.id)))
+
     @staticmethod
     def save(row: BusResourceRow, document: dict[str, Any], *, state: str | None = None) -> None:
         row.document = document

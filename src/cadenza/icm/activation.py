@@ -232,6 +232,9 @@ def submit_removal(icm: Icm, row: ConnectivityServiceRow, *, start: Starter = st
     start(remove, f"presto-remove-{row.uuid}", Job(icm.name, row.uuid))
 
 
+_REINSTALL_BATCH = 500  # services per ADAGIO call when a network is given back its services
+
+
 def reinstall_all(icm: Icm) -> int:
     """Put back on the elements the constructs of every installed service, after the network
     came back without them (a twin process that restarted, not persisting its elements).
@@ -240,10 +243,11 @@ def reinstall_all(icm: Icm) -> int:
     their workflows' business. Returns how many services were put back."""
     with icm.database.read() as session:
         rows = [row for row in icm.list(session, None) if row.state == cs.INSTALLED]
-    items = [(hop.element, hop.fc) for row in rows for hop in _hops(row)]
-    refused = [result for result in icm.adagio.apply_many(items) if not result.ok] if items else []
-    for result in refused:
-        log.error("%s: could not put back %s: %s", icm.name, result.fc_id, _refusal(result))
+    for start in range(0, len(rows), _REINSTALL_BATCH):  # a big network goes back a batch at a time
+        items = [(hop.element, hop.fc) for row in rows[start:start + _REINSTALL_BATCH] for hop in _hops(row)]
+        for result in icm.adagio.apply_many(items):
+            if not result.ok:
+                log.error("%s: could not put back %s: %s", icm.name, result.fc_id, _refusal(result))
     log.info("%s: %d installed connectivity services put back on the network", icm.name, len(rows))
     return len(rows)
 

@@ -76,9 +76,8 @@ class Business:
     def after_launch(self) -> None:
         """Once DBOS runs: resume what a crash interrupted."""
         resumed = resume_sof(self.sof)
-        with self.bus.database.transaction() as session:
-            waiting_ids = [row.id for state in fulfilment.UNFINISHED
-                           for row in orders.list(session, None, state=state, limit=10_000)[0]]
+        with self.bus.database.read() as session:
+            waiting_ids = orders.ids_in(session, fulfilment.UNFINISHED)
         for order_id in waiting_ids:
             fulfilment.resume_order(self.bus, order_id)
         for store in (*self.qualifications, *self.quotes):
