@@ -25,10 +25,12 @@ domain_app = typer.Typer(help="Start and inspect provider domains.", no_args_is_
 twin_app = typer.Typer(help="The simulated network: status and fault injection.", no_args_is_help=True)
 landscape_app = typer.Typer(help="The demo landscape.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks: figures and ratios, printed.", no_args_is_help=True)
+keys_app = typer.Typer(help="A running domain's token signing keys: list, rotate, retire.", no_args_is_help=True)
 app.add_typer(domain_app, name="domain")
 app.add_typer(twin_app, name="twin")
 app.add_typer(landscape_app, name="landscape")
 app.add_typer(bench_app, name="bench")
+app.add_typer(keys_app, name="keys")
 console = Console()
 
 DomainOption = Annotated[str | None, typer.Option("--domain", "-d", help="name of a running domain")]
@@ -213,6 +215,36 @@ def restore_element(name: str, domain: DomainOption = None) -> None:
     """Bring an element back."""
     _call(domain, "POST", f"/cadenza/twin/v1/elements/{name}/restore")
     console.print(f"element {name} is [green]up[/]")
+
+
+def _print_keys(listing: dict) -> None:
+    table = Table(title="Token signing keys")
+    for column in ("kid", "alg", "state", "created", "retired"):
+        table.add_column(column)
+    colours = {"active": "green", "previous": "yellow", "retired": "dim"}
+    for key in listing["keys"]:
+        table.add_row(key["kid"], key["alg"], f"[{colours.get(key['state'], 'white')}]{key['state']}[/]",
+                      key["createdAt"], key["retiredAt"] or "-")
+    console.print(table)
+
+
+@keys_app.command("list")
+def keys_list(domain: DomainOption = None) -> None:
+    """Every signing key of the domain and its state (active signs; previous only verifies)."""
+    _print_keys(_call(domain, "GET", "/cadenza/keys/v1/signingKey"))
+
+
+@keys_app.command("rotate")
+def keys_rotate(domain: DomainOption = None) -> None:
+    """A new key signs from now on; the one it replaces keeps verifying until retired."""
+    _print_keys(_call(domain, "POST", "/cadenza/keys/v1/rotate"))
+    console.print("retire the previous key with 'cadenza keys retire' once the tokens it signed have expired")
+
+
+@keys_app.command("retire")
+def keys_retire(domain: DomainOption = None) -> None:
+    """The previous key stops verifying: tokens it signed are refused from now on."""
+    _print_keys(_call(domain, "POST", "/cadenza/keys/v1/retire"))
 
 
 demo_app = typer.Typer(help="Drive the demo landscape as a customer would.", no_args_is_help=True)

@@ -1,7 +1,10 @@
 """OAuth2 client credentials, JWTs carrying party and scopes, and the one authorisation
 dependency every router uses.
 
-A token is an HS256 JWT: `sub` (client id), `party`, `role`, `scope` (space separated).
+Each domain is its own authority (docs/security.md): a token is a JWT signed by the domain's
+own Ed25519 key (`kid` in the header, keys in `core/signing_keys.py`) with `iss` and `aud` the
+domain's issuer identifier, `sub` (client id), `party`, `role`, `scope` (space separated),
+`iat` and `exp`. A token of another domain names a key this one does not hold and is refused.
 Routers declare the scope they need with `Depends(require("presto"))` and receive the
 `Principal`; every read and write is then filtered by `principal.party` in the entity.
 """
@@ -21,8 +24,10 @@ from sqlalchemy import select
 from cadenza.core.auth_rows import ApiClientRow
 from cadenza.core.db import Database
 from cadenza.core.errors import BadRequest, Forbidden, Unauthorized
+from cadenza.core.signing_keys import ALGORITHM, SigningKeys
 
-__all__ = ["Principal", "ClientRegistry", "TokenIssuer", "Authenticator", "require", "token_router"]
+__all__ = ["Principal", "ClientRegistry", "TokenIssuer", "Authenticator", "require", "token_router",
+           "well_known_router", "keys_router", "TOKEN_PATH", "JWKS_PATH", "METADATA_PATH", "KEYS_BASE"]
 
 _hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 TOKEN_PATH = "/oauth2/token"
@@ -70,6 +75,11 @@ class ClientRegistry:
             raise Unauthorized("Unknown client or wrong secret", code="invalidCredentials")
         return row
 
+    def scopes(self) -> list[str]:
+        """Every scope some registered client may be granted."""
+        with self._db.read() as session:
+            return sorted({scope for scopes in session.scalars(select(ApiClientRow.scopes)) for scope in scopes})
+
 
 def _verifies(secret_hash: str, secret: str) -> bool:
     try:
@@ -79,26 +89,52 @@ def _verifies(secret_hash: str, secret: str) -> bool:
 
 
 class TokenIssuer:
-    def __init__(self, secret: str, *, issuer: str, lifetime_s: int = 3600) -> None:
-        self._secret = secret
+    """Signs this domain's access tokens with its active key and verifies them against its valid
+    keys. The domain is both the authorisation server and the only audience of its tokens, so
+    `iss` and `aud` are both the domain's issuer identifier (its public URL)."""
+
+    def __init__(self, keys: SigningKeys, *, issuer: str, lifetime_s: int = 3600) -> None:
+        self.keys = keys
         self.issuer = issuer
         self.lifetime_s = lifetime_s
 
     def issue(self, *, client_id: str, party: str, role: str, scopes: list[str]) -> str:
+        key = self.keys.signing_key()
         now = int(time.time())
-        claims = {"sub": client_id, "party": party, "role": role, "scope": " ".join(sorted(scopes)),
-                  "iss": self.issuer, "iat": now, "exp": now + self.lifetime_s}
-        return jwt.encode(claims, self._secret, algorithm="HS256")
+        claims = {"iss": self.issuer, "aud": self.issuer, "sub": client_id, "party": party, "role": role,
+                  "scope": " ".join(sorted(scopes)), "iat": now, "exp": now + self.lifetime_s}
+        return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
     def verify(self, token: str) -> Principal:
+        claims = self._claims(token)
+        return Principal(client_id=claims["sub"], party=claims.get("party", ""), role=claims.get("role", ""),
+                         scopes=frozenset(str(claims.get("scope", "")).split()))
+
+    def _claims(self, token: str) -> dict:
         try:
-            claims = jwt.decode(token, self._secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"The access token is not a JWT: {exc}") from exc
+        if header.get("alg") != ALGORITHM:
+            # never let the token choose how it is checked (alg=none, HS256 keyed with our public key)
+            raise Unauthorized(f"The access token is signed with '{header.get('alg')}'; this domain signs and "
+                               f"accepts {ALGORITHM} only")
+        kid = header.get("kid")
+        key = self.keys.verification_key(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise Unauthorized(f"The access token names signing key {kid!r}, which is not a valid key of "
+                               f"{self.issuer}: obtain a token from this domain's {TOKEN_PATH}")
+        try:
+            return jwt.decode(token, key.public_key, algorithms=[ALGORITHM], audience=self.issuer,
+                              issuer=self.issuer, options={"require": ["iss", "aud", "exp", "iat", "sub"]})
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("The access token has expired: request a new one at " + TOKEN_PATH) from exc
+        except jwt.InvalidAudienceError as exc:
+            raise Unauthorized(f"The access token is meant for another audience, not {self.issuer}") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise Unauthorized(f"The access token was not issued by {self.issuer}") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"The access token is not valid: {exc}") from exc
-        return Principal(client_id=claims["sub"], party=claims.get("party", ""), role=claims.get("role", ""),
-                         scopes=frozenset(claims.get("scope", "").split()))
 
 
 class Authenticator:
@@ -168,5 +204,57 @@ def token_router() -> APIRouter:
         token = auth.issuer.issue(client_id=cid, party=row.party, role=row.role, scopes=granted)
         return {"access_token": token, "token_type": "Bearer", "expires_in": auth.issuer.lifetime_s,
                 "scope": " ".join(granted)}
+
+    return router
+
+
+JWKS_PATH = "/.well-known/jwks.json"
+METADATA_PATH = "/.well-known/oauth-authorization-server"
+KEYS_BASE = "/cadenza/keys/v1"
+
+
+def well_known_router() -> APIRouter:
+    """The public half of the domain's authority: its keys (RFC 7517) and how to get a token
+    from it (RFC 8414), for anyone who wants to check a token this domain issued."""
+    router = APIRouter(tags=["auth"])
+
+    @router.get(JWKS_PATH)
+    def jwks(request: Request) -> dict:
+        return {"keys": [key.public_jwk for key in _authenticator(request).issuer.keys.valid_keys()]}
+
+    @router.get(METADATA_PATH)
+    def metadata(request: Request) -> dict:
+        auth = _authenticator(request)
+        issuer = auth.issuer.issuer
+        return {"issuer": issuer, "token_endpoint": issuer + TOKEN_PATH, "jwks_uri": issuer + JWKS_PATH,
+                "grant_types_supported": ["client_credentials"],
+                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+                "scopes_supported": auth.registry.scopes(),
+                # no authorization endpoint: client credentials need none
+                "response_types_supported": []}
+
+    return router
+
+
+def keys_router() -> APIRouter:
+    """The operator's control of the signing keys (`cadenza keys ...`, docs/security.md)."""
+    router = APIRouter(prefix=KEYS_BASE, tags=["auth"])
+
+    def _listing(request: Request) -> dict:
+        return {"keys": [key.describe() for key in _authenticator(request).issuer.keys.all_keys()]}
+
+    @router.get("/signingKey")
+    def list_keys(request: Request, _principal: Principal = Depends(require("admin"))) -> dict:
+        return _listing(request)
+
+    @router.post("/rotate")
+    def rotate(request: Request, _principal: Principal = Depends(require("admin"))) -> dict:
+        _authenticator(request).issuer.keys.rotate()
+        return _listing(request)
+
+    @router.post("/retire")
+    def retire(request: Request, _principal: Principal = Depends(require("admin"))) -> dict:
+        _authenticator(request).issuer.keys.retire()
+        return _listing(request)
 
     return router

@@ -17,7 +17,6 @@ __all__ = ["Settings", "settings"]
 class Settings:
     var_dir: Path
     database_url: str | None
-    jwt_secret: str
 
     def sqlite_url(self, domain: str) -> str:
         return f"sqlite:///{self.var_dir / f'{domain}.db'}"
@@ -33,5 +32,4 @@ def settings() -> Settings:
     return Settings(
         var_dir=var_dir,
         database_url=os.environ.get("CADENZA_DATABASE_URL") or None,
-        jwt_secret=os.environ.get("CADENZA_JWT_SECRET", "cadenza-demo-secret-change-me-in-production"),
     )

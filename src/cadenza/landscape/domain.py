@@ -12,13 +12,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from cadenza.core.audit import AuditWriter, install_audit
-from cadenza.core.auth import Authenticator, ClientRegistry, TokenIssuer, token_router
+from cadenza.core.auth import Authenticator, ClientRegistry, TokenIssuer, keys_router, token_router, well_known_router
 from cadenza.core.config import settings
 from cadenza.core.db import Database
 from cadenza.core.errors import install_error_handlers
 from cadenza.core.notifications.delivery import OutboxDispatcher
 from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.store import HubStore
+from cadenza.core.signing_keys import KeyStore
 from cadenza.core.workflows import launch_workflows, shutdown_workflows
 from cadenza.ecm.api.twin import twin_router
 from cadenza.ecm.remote import RemoteTwinRuntime, start_remote_twin
@@ -49,15 +50,16 @@ class ProviderDomain:
         self.var_dir = (var_dir or env.var_dir / config.name).resolve()
         self.var_dir.mkdir(parents=True, exist_ok=True)
         self.database_url = database_url or env.database_url or f"sqlite:///{self.var_dir / 'domain.db'}"
-        self.jwt_secret = env.jwt_secret
         self._driver = driver
         self._netconf_base_port = netconf_base_port
         self.database: Database | None = None
+        self.keys: KeyStore | None = None
         self.twin: TwinRuntime | RemoteTwinRuntime | None = None
         self.icms: dict[str, Icm] = {}
         self.dispatcher: OutboxDispatcher | None = None
         # Where this domain answers: its entities reach each other over their reference points here.
-        self.public_url = public_url or f"http://{config.host}:{config.port}"
+        # It is also the domain's issuer identifier: the `iss` and `aud` of every token it signs.
+        self.public_url = (public_url or f"http://{config.host}:{config.port}").rstrip("/")
         self.business: Business | None = None
         self._audit: AuditWriter | None = None
         self._stopping = threading.Event()
@@ -79,6 +81,8 @@ class ProviderDomain:
             icms = list(self.icms.values())
             # a network that restarted empty carries the installed services again
             self.twin.on_restart.append(lambda: [activation.reinstall_all(icm) for icm in icms])
+        self.keys = KeyStore(self.database)
+        self.keys.ensure()  # the first start of a domain creates its first signing key
         registry = ClientRegistry(self.database)
         for client in self.config.clients:
             registry.register(client.client_id, client.client_secret, party=client.party, role=client.role,
@@ -114,11 +118,14 @@ class ProviderDomain:
                 await dispatcher.stop()
 
         app = FastAPI(title=f"Cadenza: {self.config.party.name}", version="0.1.0", lifespan=lifespan)
-        app.state.auth = Authenticator(registry, TokenIssuer(self.jwt_secret, issuer=self.config.party.id))
+        assert self.keys is not None
+        app.state.auth = Authenticator(registry, TokenIssuer(self.keys, issuer=self.public_url))
         app.state.domain = self
         install_error_handlers(app)
         self._audit = install_audit(app, self.database)
         app.include_router(token_router())
+        app.include_router(well_known_router())
+        app.include_router(keys_router())
         app.include_router(twin_router(self.twin.twin))
         hubs = self.hubs
         for router in business.routers:

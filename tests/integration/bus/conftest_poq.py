@@ -23,12 +23,13 @@ from cadenza.bus.partners import PartnerDirectory
 from cadenza.bus.poq import Qualifications
 from cadenza.bus.quote import Quotes
 from cadenza.bus.serviceability import Serviceability
-from cadenza.core.auth import Authenticator, ClientRegistry, TokenIssuer, token_router
+from cadenza.core.auth import ClientRegistry, token_router
 from cadenza.core.db import Database
 from cadenza.core.errors import install_error_handlers
 from cadenza.core.notifications.store import HubStore
 from cadenza.landscape.config import AddressConfig, PartnerConfig, SiteConfig
 from cadenza.landscape.database import migrate
+from tests.helpers.auth import authenticator
 from tests.helpers.servers import serve
 
 SP = "cadenza-sp"
@@ -74,7 +75,7 @@ def build_app(database: Database, *, party: str, sites: list[SiteConfig], partne
         registry.register(client_id, secret, party=client_party, role=role, scopes=scopes)
     app = FastAPI()
     install_error_handlers(app)
-    app.state.auth = Authenticator(registry, TokenIssuer(f"a-test-signing-key-of-32-bytes-{party}", issuer=party))
+    app.state.auth = authenticator(registry, issuer=f"http://{party}.example")
     app.include_router(token_router())
     catalog = Catalog(price_factor=price_factor)
     directory = PartnerDirectory(partners, buyer_name=party, buyer_party=party)

@@ -19,15 +19,16 @@ from cadenza.bus.api.catalog import catalog_router
 from cadenza.bus.api.site import site_router
 from cadenza.bus.catalog import Catalog
 from cadenza.bus.site import SiteDirectory
-from cadenza.core.auth import Authenticator, ClientRegistry, TokenIssuer
+from cadenza.core.auth import Authenticator, ClientRegistry
 from cadenza.core.db import Database
 from cadenza.core.errors import install_error_handlers
 from cadenza.core.notifications import HubStore
 from cadenza.landscape.config import DomainConfig
+from tests.helpers.auth import bearer_header, memory_issuer
 from tests.helpers.mef import MEF_LSO
 from tests.helpers.openapi import assert_conforms
 
-SECRET = "test-secret-of-at-least-thirty-two-bytes"
+ISSUER = memory_issuer()
 CATALOG = {f: f"/mefApi/{f}/productCatalog/v2" for f in ("cantata", "sonata")}
 ADDRESS = {"cantata": "/mefApi/cantata/geographicAddressManagement/v1",
            "sonata": "/mefApi/sonata/geographicAddressManagement/v7"}
@@ -60,7 +61,7 @@ CONFIG = DomainConfig.model_validate({
 
 def make_app(database: Database, *, hubs: HubStore | None) -> TestClient:
     app = FastAPI()
-    app.state.auth = Authenticator(ClientRegistry(database), TokenIssuer(SECRET, issuer="test"))
+    app.state.auth = Authenticator(ClientRegistry(database), ISSUER)
     install_error_handlers(app)
     book = AddressBook(CONFIG)
     sites = SiteDirectory(CONFIG, book)
@@ -86,8 +87,7 @@ def hub_client(database: Database) -> TestClient:
 
 
 def bearer(party: str, scope: str, role: str = "customer") -> dict[str, str]:
-    token = TokenIssuer(SECRET, issuer="test").issue(client_id=party, party=party, role=role, scopes=[scope])
-    return {"Authorization": f"Bearer {token}"}
+    return bearer_header(ISSUER, party=party, role=role, scopes=[scope])
 
 
 ACME, GLOBEX = bearer("acme-corp", "cantata"), bearer("globex", "cantata")

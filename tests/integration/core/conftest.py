@@ -7,9 +7,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from cadenza.core.auth import Authenticator, ClientRegistry, TokenIssuer, token_router
+from cadenza.core.auth import ClientRegistry, token_router
 from cadenza.core.db import Database
 from cadenza.core.errors import install_error_handlers
+from tests.helpers.auth import authenticator
 
 CUSTOMER, SECRET, PARTY = "acme", "s3cret", "acme-corp"
 
@@ -18,8 +19,7 @@ CUSTOMER, SECRET, PARTY = "acme", "s3cret", "acme-corp"
 def auth_app(database: Database) -> FastAPI:
     ClientRegistry(database).register(CUSTOMER, SECRET, party=PARTY, role="customer", scopes=["cantata"])
     app = FastAPI()
-    app.state.auth = Authenticator(ClientRegistry(database),
-                                   TokenIssuer("test-secret-of-at-least-thirty-two-bytes", issuer="test"))
+    app.state.auth = authenticator(ClientRegistry(database))
     install_error_handlers(app)
     app.include_router(token_router())
     return app

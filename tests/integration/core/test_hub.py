@@ -6,10 +6,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from cadenza.core.auth import Authenticator, ClientRegistry, TokenIssuer, token_router
+from cadenza.core.auth import ClientRegistry, token_router
 from cadenza.core.db import Database
 from cadenza.core.errors import install_error_handlers
 from cadenza.core.notifications import HubStore, hub_router
+from tests.helpers.auth import authenticator
 
 API = "sonata.productOrder"
 BASE = "/mefApi/sonata/productOrderingManagement/v10"
@@ -31,7 +32,7 @@ def client(database: Database, store: HubStore) -> TestClient:
     registry.register("globex", "globex-secret", party="globex", role="buyer", scopes=["sonata"])
     registry.register("carol", "carol-secret", party="carol", role="customer", scopes=["cantata"])
     app = FastAPI()
-    app.state.auth = Authenticator(registry, TokenIssuer("test-secret-of-at-least-thirty-two-bytes", issuer="test"))
+    app.state.auth = authenticator(registry)
     install_error_handlers(app)
     app.include_router(token_router())
     app.include_router(hub_router(api=API, base_path=BASE, scope="sonata", event_types=EVENT_TYPES,

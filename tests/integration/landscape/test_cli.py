@@ -1,4 +1,4 @@
-"""The operator's CLI against a running domain: twin status and fault injection."""
+"""The operator's CLI against a running domain: twin status, fault injection, signing keys."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.helpers.domains import DomainProcess
@@ -57,3 +58,28 @@ def test_unknown_link_is_reported_plainly(running: DomainProcess) -> None:
     answer = cadenza(running, "twin", "fail-link", "pe-e1", "nowhere")
     assert answer.returncode == 1
     assert "404" in answer.stdout and "nowhere" in answer.stdout
+
+
+def test_operator_rotates_and_retires_the_signing_key_and_a_restart_keeps_it(running: DomainProcess) -> None:
+    with running.client() as before:
+        assert before.get("/cadenza/keys/v1/signingKey").status_code == 200
+        rotated = cadenza(running, "keys", "rotate")
+        assert rotated.returncode == 0, rotated.stdout + rotated.stderr
+        assert "previous" in rotated.stdout and "active" in rotated.stdout
+        assert before.get("/cadenza/keys/v1/signingKey").status_code == 200  # signed by the previous key
+        assert len(httpx.get(f"{running.url}/.well-known/jwks.json").json()["keys"]) == 2
+
+        with running.client() as after:
+            running.stop()  # a restart: the keys are read back from the domain's database
+            running.start(DEMO)
+            assert before.get("/cadenza/keys/v1/signingKey").status_code == 200
+            assert after.get("/cadenza/keys/v1/signingKey").status_code == 200
+            retired = cadenza(running, "keys", "retire")
+            assert retired.returncode == 0, retired.stdout + retired.stderr
+            refused = before.get("/cadenza/keys/v1/signingKey")
+            assert refused.status_code == 401 and refused.json()["code"] == "invalidCredentials"
+            assert after.get("/cadenza/keys/v1/signingKey").status_code == 200
+    listed = cadenza(running, "keys", "list")
+    assert listed.returncode == 0 and "retired" in listed.stdout
+    again = cadenza(running, "keys", "retire")
+    assert again.returncode == 1 and "409" in again.stdout

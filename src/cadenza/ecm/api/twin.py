@@ -2,16 +2,17 @@
 
 Not a MEF reference point: this is the test bench's own control, used by the CLI and the
 console to inject faults (link down, element down, degradation) and to show what is
-configured where.
+configured where. Breaking a network is an operator's act: every route needs the `twin` scope.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from cadenza.core.auth import require
 from cadenza.ecm.twin import NetworkTwin
 
 __all__ = ["twin_router", "LinkRef", "LinkDegradation"]
@@ -39,7 +40,7 @@ def _element(state: Any) -> dict[str, Any]:
 
 
 def twin_router(twin: NetworkTwin) -> APIRouter:
-    router = APIRouter(prefix="/cadenza/twin/v1", tags=["network twin"])
+    router = APIRouter(prefix="/cadenza/twin/v1", tags=["network twin"], dependencies=[Depends(require("twin"))])
 
     # Plain `def`: fault changes take the datastores' locks, so they run in the thread pool.
     @router.get("/status")
