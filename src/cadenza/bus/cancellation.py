@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from cadenza.bus.product_order import Family, cancellations, order_transition, orders
 from cadenza.bus.rows import BusResourceRow
 from cadenza.core.errors import Unprocessable
+from cadenza.core.ids import new_id
 from cadenza.core.notifications.outbox import publish
 
 __all__ = ["CANCELLABLE", "request_cancellation"]
@@ -25,23 +26,22 @@ def request_cancellation(session: Session, *, fam: Family, party: str, payload: 
     if order.state not in CANCELLABLE:
         raise Unprocessable(f"Product order {order_id} is {order.state}; only an acknowledged or inProgress order "
                             "can be cancelled", code="invalidValue", property_path="/productOrder/productOrderId")
-    request = cancellations.add(session, family=fam.name, owner=party, state="acknowledged", document={})
-    request.document = {
+    request_id = new_id()
+    request = cancellations.add(session, family=fam.name, owner=party, state="acknowledged", resource_id=request_id,
+                                document={
         **{k: payload[k] for k in ("cancellationReason", "cancellationReasonType", "relatedContactInformation")
            if k in payload},
-        "id": request.id, "href": f"{base_url}{fam.order_base}/cancelProductOrder/{request.id}",
+        "id": request_id, "href": f"{base_url}{fam.order_base}/cancelProductOrder/{request_id}",
         "productOrder": {"productOrderId": order_id,
                          "productOrderHref": f"{base_url}{fam.order_base}/productOrder/{order_id}"},
         "state": "acknowledged",
-    }
+    })
     document = dict(order.document)
     document["cancellationReason"] = payload.get("cancellationReason", "requested by the buyer")
     orders.save(order, document)
     order_transition(session, order, "assessingCancellation", reason="cancellation requested", wake=wake)
     # No charge applies before completion, so the request is accepted at once.
-    request.document = {**request.document, "state": "done"}
-    request.state = "done"
-    request.updated_at = order.updated_at
+    cancellations.save(request, {**request.document, "state": "done"}, state="done")
     publish(session, api=f"{fam.name}.productOrder", event_type="cancelProductOrderStateChangeEvent",
             resource={"id": request.id, "href": request.document["href"]}, listener_base_path=fam.listener_base,
             party=party, wake=wake)

@@ -16,6 +16,7 @@ from cadenza.bus.serviceability import PriceBook, Serviceability
 from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso
 from cadenza.core.db import Database
+from cadenza.core.paging import Windows
 from cadenza.interfaces.sonata.paths import Family
 
 __all__ = ["INTERNAL", "PENDING", "public", "state_change", "DeferredRequests"]
@@ -113,10 +114,10 @@ class DeferredRequests(ABC):
             return public(row.document)
 
     def _listing(self, *, party: str | None, state: str | None, offset: int, limit: int,
-                 filters: dict[str, str | None],
-                 summary: Callable[[dict[str, Any]], dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-        with self._db.transaction() as session:
-            rows, _ = self.store.list(session, party, state=state, offset=0, limit=10_000, family=self.family)
-            found = [summary(r.document) for r in rows
-                     if all(v is None or r.document.get(k) == v for k, v in filters.items())]
-        return found[offset:offset + limit], len(found)
+                 filters: dict[str, str | None], summary: Callable[[dict[str, Any]], dict[str, Any]],
+                 within: Windows | None = None) -> tuple[list[dict[str, Any]], int]:
+        """One page of the caller's requests, filtered in the database before paging."""
+        with self._db.read() as session:
+            rows, total = self.store.list(session, party, state=state, offset=offset, limit=limit,
+                                          family=self.family, equal=filters, within=within)
+            return [summary(r.document) for r in rows], total

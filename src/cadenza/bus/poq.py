@@ -22,12 +22,14 @@ from jsonschema.exceptions import relevance
 from sqlalchemy.orm import Session
 
 from cadenza.bus.deferred import INTERNAL, DeferredRequests, public, state_change
+from cadenza.bus.keys import poq_keys
 from cadenza.bus.product_assessment import ItemAssessment, assess_product, check_product
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso, now
 from cadenza.core.errors import Conflict, MefError, Unprocessable
 from cadenza.core.notifications.outbox import publish
+from cadenza.core.paging import Windows
 from cadenza.interfaces.sonata.paths import poq_base, poq_listener_base
 
 __all__ = ["POQ_TRANSITIONS", "ITEM_TRANSITIONS", "FINAL", "poqs", "poq_transition", "Qualifications",
@@ -52,7 +54,7 @@ ITEM_TRANSITIONS: dict[str, frozenset[str]] = {
 FINAL = frozenset(s for s, nexts in POQ_TRANSITIONS.items() if not nexts)
 GUARANTEE = timedelta(days=30)  # how long a qualification result holds
 
-poqs = ResourceStore("poq", label="product offering qualification")
+poqs = ResourceStore("poq", label="product offering qualification", keys=poq_keys)
 # The spec's ProductOfferingQualification_Create and what it references, copied from the MEF API.
 _CREATE_SCHEMA = Path(__file__).parent / "schemas" / "api" / "productOfferingQualification_Create.json"
 
@@ -167,8 +169,9 @@ class Qualifications(DeferredRequests):
             return public(poqs.get(session, poq_id, party).document)
 
     def list(self, *, party: str | None, state: str | None, offset: int, limit: int,
-             filters: dict[str, str | None]) -> tuple[list[dict[str, Any]], int]:
-        return self._listing(party=party, state=state, offset=offset, limit=limit, filters=filters, summary=_find)
+             filters: dict[str, str | None], within: Windows | None = None) -> tuple[list[dict[str, Any]], int]:
+        return self._listing(party=party, state=state, offset=offset, limit=limit, filters=filters, summary=_find,
+                             within=within)
 
     # --- the deferred path ------------------------------------------------------------------
     def _begin(self, session: Session, row: BusResourceRow, document: dict[str, Any]) -> None:

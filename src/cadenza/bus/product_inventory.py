@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cadenza.bus.keys import product_keys
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso
@@ -26,7 +27,7 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     "cancelled": frozenset(),
 }
 
-products = ResourceStore("product", label="product")
+products = ResourceStore("product", label="product", keys=product_keys)
 
 
 def new_product(session: Session, *, family: str, owner: str, base: str, order_id: str, item: dict[str, Any],

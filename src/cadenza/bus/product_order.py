@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cadenza.bus.keys import cancellation_keys, order_keys
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso
@@ -96,8 +97,8 @@ def family(name: str) -> Family:
     return {"cantata": CANTATA, "sonata": SONATA}[name]
 
 
-orders = ResourceStore("productOrder", label="product order")
-cancellations = ResourceStore("cancelProductOrder", label="cancel product order request")
+orders = ResourceStore("productOrder", label="product order", keys=order_keys)
+cancellations = ResourceStore("cancelProductOrder", label="cancel product order request", keys=cancellation_keys)
 
 
 class IllegalOrderTransition(Conflict):

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cadenza.bus.deferred import INTERNAL, DeferredRequests, public, state_change
+from cadenza.bus.keys import quote_keys
 from cadenza.bus.partner_policy import PartnerOffer, Price
 from cadenza.bus.product_assessment import ItemAssessment, assess_product, check_product
 from cadenza.bus.rows import BusResourceRow
@@ -24,6 +25,7 @@ from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso, now
 from cadenza.core.errors import Conflict, Unprocessable
 from cadenza.core.notifications.outbox import publish
+from cadenza.core.paging import Windows
 from cadenza.interfaces.sonata.paths import quote_base, quote_listener_base
 
 __all__ = ["QUOTE_TRANSITIONS", "FINAL", "VALIDITY", "quotes", "quote_transition", "Quotes"]
@@ -52,7 +54,7 @@ COMPLETE = frozenset({"answered", "approved.orderable", "approved.orderableAlter
 VALIDITY = timedelta(days=30)
 TERM_MONTHS = 12
 
-quotes = ResourceStore("quote", label="quote")
+quotes = ResourceStore("quote", label="quote", keys=quote_keys)
 
 
 def _href(row: BusResourceRow) -> str:
@@ -129,8 +131,9 @@ class Quotes(DeferredRequests):
             return public(row.document)
 
     def list(self, *, party: str | None, state: str | None, offset: int, limit: int,
-             filters: dict[str, str | None]) -> tuple[list[dict[str, Any]], int]:
-        return self._listing(party=party, state=state, offset=offset, limit=limit, filters=filters, summary=_find)
+             filters: dict[str, str | None], within: Windows | None = None) -> tuple[list[dict[str, Any]], int]:
+        return self._listing(party=party, state=state, offset=offset, limit=limit, filters=filters, summary=_find,
+                             within=within)
 
     def cancel(self, quote_id: str, *, party: str, reason: str | None) -> None:
         """The Buyer withdraws a quote still being worked on (cancelQuote)."""

@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cadenza.core.db import Base, JsonDocument
 
-__all__ = ["BusResourceRow", "BillingRecordRow"]
+__all__ = ["BusResourceRow", "BusResourceKeyRow", "BillingRecordRow"]
 
 
 class BusResourceRow(Base):
@@ -29,6 +29,21 @@ class BusResourceRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BusResourceKeyRow(Base):
+    """One filterable attribute value of a resource (its `externalId`, a `productOrderId` it came
+    from, an item's date...), extracted from the document whenever it is stored, so a list's
+    filters are a query on an index, before any paging, and its counts are exact. A resource may
+    hold several values of one name (a product changed by several orders)."""
+
+    __tablename__ = "bus_resource_key"
+    __table_args__ = (Index("ix_bus_resource_key_name_value", "name", "value"),)
+
+    resource_id: Mapped[str] = mapped_column(String(64), ForeignKey("bus_resource.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
 
 
 class BillingRecordRow(Base):

@@ -7,13 +7,18 @@ are plain query parameters compared for equality.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from fastapi import Query, Response
 
-__all__ = ["Page", "page_params", "paginate", "set_count_headers", "matches"]
+__all__ = ["Page", "page_params", "paginate", "set_count_headers", "matches", "date_windows", "Windows"]
+
+# A date filter's bounds by attribute name: (after `name.gt`, before `name.lt`), either open.
+Windows = dict[str, tuple[datetime | None, datetime | None]]
 
 T = TypeVar("T")
 MAX_LIMIT = 1000
@@ -47,3 +52,18 @@ def matches(items: Iterable[T], filters: dict[str, Any], get: Callable[[T, str],
     """Keep the items whose attribute equals every given (non-None) filter value."""
     wanted = {k: v for k, v in filters.items() if v is not None}
     return [item for item in items if all(str(get(item, k)) == str(v) for k, v in wanted.items())]
+
+
+def date_windows(*names: str) -> Callable[..., Windows]:
+    """A dependency reading the spec's `{name}.gt` / `{name}.lt` query parameters (typed, so a
+    value that is no date-time is refused rather than ignored) as a window per name."""
+    parameters = [inspect.Parameter(f"p{n}_{bound}", inspect.Parameter.KEYWORD_ONLY, annotation=datetime | None,
+                                    default=Query(None, alias=f"{name}.{bound}",
+                                                  description=f"{name} {'after' if bound == 'gt' else 'before'} this"))
+                  for n, name in enumerate(names) for bound in ("gt", "lt")]
+
+    def windows(**given: datetime | None) -> Windows:
+        return {name: (given[f"p{n}_gt"], given[f"p{n}_lt"]) for n, name in enumerate(names)}
+
+    windows.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    return windows

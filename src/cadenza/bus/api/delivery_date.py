@@ -4,22 +4,27 @@ and a delivery date change is accepted at once (state `done`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Depends, Response
 
 from cadenza.bus.api import unprocessable_list
+from cadenza.bus.keys import date_change_keys
 from cadenza.bus.product_order import TERMINAL, Family, orders
 from cadenza.bus.runtime import Bus
 from cadenza.bus.store import ResourceStore
 from cadenza.core.auth import Principal
 from cadenza.core.clock import iso
 from cadenza.core.errors import NotFound, Unprocessable
-from cadenza.core.paging import set_count_headers
+from cadenza.core.ids import new_id
+from cadenza.core.paging import Page, Windows, date_windows, page_params, set_count_headers
 
 __all__ = ["delivery_date_router", "date_changes"]
 
-date_changes = ResourceStore("modifyDeliveryDate", label="delivery date change request")
+date_changes = ResourceStore("modifyDeliveryDate", label="delivery date change request",
+                             keys=date_change_keys)
+
+DATE_CHANGE_DATES = date_windows("requestedCompletionDate", "creationDate")
 
 
 def delivery_date_router(bus: Bus, fam: Family, caller: Any) -> APIRouter:
@@ -51,11 +56,12 @@ def delivery_date_router(bus: Bus, fam: Family, caller: Any) -> APIRouter:
                     if key in payload:
                         target[key] = payload[key]
                 orders.save(order, {**order.document, "productOrderItem": items})
-                row = date_changes.add(session, family=fam.name, owner=principal.party, state="done", document={})
-                row.document = {**{k: payload[k] for k in ("requestedCompletionDate", "expediteIndicator")
-                                   if k in payload},
-                                "id": row.id, "href": f"{bus.public_url}{fam.order_base}{path}/{row.id}",
-                                "creationDate": iso(), "state": "done", "productOrderItem": ref}
+                change_id = new_id()
+                row = date_changes.add(session, family=fam.name, owner=principal.party, state="done",
+                                       resource_id=change_id, document={
+                    **{k: payload[k] for k in ("requestedCompletionDate", "expediteIndicator") if k in payload},
+                    "id": change_id, "href": f"{bus.public_url}{fam.order_base}{path}/{change_id}",
+                    "creationDate": iso(), "state": "done", "productOrderItem": ref})
                 document = row.document
         except Unprocessable as exc:
             return unprocessable_list(exc)
@@ -63,9 +69,18 @@ def delivery_date_router(bus: Bus, fam: Family, caller: Any) -> APIRouter:
         return document
 
     @router.get(path)
-    def list_delivery_date_changes(response: Response, principal: Principal = caller) -> list[dict]:
-        with bus.database.transaction() as session:
-            rows, total = date_changes.list(session, principal.owner_filter, family=fam.name)
+    def list_delivery_date_changes(response: Response, page: Page = Depends(page_params),
+                                   productOrderId: str | None = None,  # noqa: N803 - spec names
+                                   state: Literal["acknowledged", "done", "done.declined", "inProgress.assessingCharge",
+                                                  "rejected"] | None = None,
+                                   expediteIndicator: bool | None = None,  # noqa: N803
+                                   dates: Windows = Depends(DATE_CHANGE_DATES),
+                                   principal: Principal = caller) -> list[dict]:
+        with bus.database.read() as session:
+            rows, total = date_changes.list(session, principal.owner_filter, family=fam.name, state=state,
+                                            offset=page.offset, limit=page.limit, within=dates,
+                                            equal={"productOrderId": productOrderId,
+                                                   "expediteIndicator": expediteIndicator})
             documents = [r.document for r in rows]
         set_count_headers(response, total=total, returned=len(documents))
         return documents

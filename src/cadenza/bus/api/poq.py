@@ -19,12 +19,14 @@ from cadenza.core.errors import BadRequest
 from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.listener import EventHandler, listener_router
 from cadenza.core.notifications.store import HubStore
-from cadenza.core.paging import Page, page_params, set_count_headers
+from cadenza.core.paging import Page, Windows, date_windows, page_params, set_count_headers
 from cadenza.interfaces.sonata.paths import POQ_EVENTS, Family, poq_base, poq_listener_base
 
 __all__ = ["poq_router", "poq_listener"]
 
 PoqState = Literal["acknowledged", "terminatedWithError", "inProgress", "done.unableToProvide", "done.ready"]
+
+POQ_DATES = date_windows("requestedPOQCompletionDate")
 
 
 def _object(payload: Any) -> dict[str, Any]:
@@ -48,10 +50,11 @@ def poq_router(qualifications: Qualifications, hub_store: HubStore) -> APIRouter
     def list_poq(response: Response, page: Page = Depends(page_params),
                  state: PoqState | None = None,
                  externalId: str | None = None, projectId: str | None = None,  # noqa: N803 - spec names
+                 dates: Windows = Depends(POQ_DATES),
                  principal: Principal = Depends(caller)) -> list[dict[str, Any]]:
         items, total = qualifications.list(party=principal.owner_filter, state=state, offset=page.offset,
                                            limit=page.limit, filters={"externalId": externalId,
-                                                                      "projectId": projectId})
+                                                                      "projectId": projectId}, within=dates)
         set_count_headers(response, total=total, returned=len(items))
         return items
 

@@ -11,12 +11,14 @@ from cadenza.bus.product_inventory import products
 from cadenza.bus.product_order import Family
 from cadenza.bus.runtime import Bus
 from cadenza.core.auth import Principal, require
-from cadenza.core.paging import Page, page_params, set_count_headers
+from cadenza.core.paging import Page, Windows, date_windows, page_params, set_count_headers
 
 __all__ = ["product_inventory_router"]
 
 ProductStatus = Literal["active", "active.pendingChange", "cancelled", "pendingActive", "pendingTerminate",
                         "suspended", "suspendedPendingTerminate", "terminated"]
+
+PRODUCT_DATES = date_windows("startDate", "lastUpdateDate")
 
 
 def product_inventory_router(bus: Bus, fam: Family) -> APIRouter:
@@ -25,15 +27,19 @@ def product_inventory_router(bus: Bus, fam: Family) -> APIRouter:
 
     @router.get("/product")
     def list_products(response: Response, status: ProductStatus | None = None,
-                      productOrderId: str | None = None, page: Page = Depends(page_params),  # noqa: N803
-                      principal: Principal = caller) -> list[dict]:
-        with bus.database.transaction() as session:
+                      productOrderId: str | None = None, productOfferingId: str | None = None,  # noqa: N803
+                      productSpecificationId: str | None = None, externalId: str | None = None,  # noqa: N803
+                      geographicalSiteId: str | None = None, relatedProductId: str | None = None,  # noqa: N803
+                      billingAccountId: str | None = None, dates: Windows = Depends(PRODUCT_DATES),  # noqa: N803
+                      page: Page = Depends(page_params), principal: Principal = caller) -> list[dict]:
+        equal = {"productOrderId": productOrderId, "productOfferingId": productOfferingId,
+                 "productSpecificationId": productSpecificationId, "externalId": externalId,
+                 "geographicalSiteId": geographicalSiteId, "relatedProductId": relatedProductId,
+                 "billingAccountId": billingAccountId}
+        with bus.database.read() as session:
             rows, total = products.list(session, principal.owner_filter, state=status, offset=page.offset,
-                                        limit=page.limit, family=fam.name)
+                                        limit=page.limit, family=fam.name, equal=equal, within=dates)
             documents = [r.document for r in rows]
-        if productOrderId is not None:
-            documents = [d for d in documents
-                         if any(i.get("productOrderId") == productOrderId for i in d.get("productOrderItem", []))]
         set_count_headers(response, total=total, returned=len(documents))
         return documents
 

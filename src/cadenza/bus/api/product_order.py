@@ -17,7 +17,7 @@ from cadenza.core.auth import Principal, require
 from cadenza.core.errors import BadRequest, Conflict, NotFound, Unprocessable
 from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.store import HubStore
-from cadenza.core.paging import Page, page_params, set_count_headers
+from cadenza.core.paging import Page, Windows, date_windows, page_params, set_count_headers
 
 __all__ = ["product_order_router", "ORDER_EVENT_TYPES"]
 
@@ -29,6 +29,10 @@ OrderState = Literal["acknowledged", "assessingCancellation", "cancelled", "comp
                      "pendingCancellation", "rejected"]
 
 
+# MEFChargeableTaskStateType: the cancel and delivery-date requests' states.
+ChargeableTaskState = Literal["acknowledged", "done", "done.declined", "inProgress.assessingCharge", "rejected"]
+ORDER_DATES = date_windows("orderDate", "completionDate", "itemRequestedCompletionDate", "itemExpectedCompletionDate",
+                           "cancellationDate")
 UPDATABLE = ("externalId", "note", "projectId", "relatedContactInformation")
 
 
@@ -89,14 +93,14 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
 
     @router.get("/productOrder")
     def list_product_orders(response: Response, state: OrderState | None = None,
-                            externalId: str | None = None, page: Page = Depends(page_params),  # noqa: N803
+                            externalId: str | None = None, projectId: str | None = None,  # noqa: N803
+                            dates: Windows = Depends(ORDER_DATES), page: Page = Depends(page_params),
                             principal: Principal = caller) -> list[dict]:
         with bus.database.read() as session:
             rows, total = orders.list(session, principal.owner_filter, state=state, offset=page.offset,
-                                      limit=page.limit, family=fam.name)
+                                      limit=page.limit, family=fam.name,
+                                      equal={"externalId": externalId, "projectId": projectId}, within=dates)
             documents = [r.document for r in rows]
-        if externalId is not None:
-            documents = [d for d in documents if d.get("externalId") == externalId]
         set_count_headers(response, total=total, returned=len(documents))
         return documents
 
@@ -127,10 +131,16 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
 
     @router.get("/cancelProductOrder")
     def list_cancel_product_orders(response: Response, page: Page = Depends(page_params),
+                                   productOrderId: str | None = None,  # noqa: N803 - spec names
+                                   state: ChargeableTaskState | None = None,
+                                   cancellationReasonType: Literal["technical", "timing", "commercial",  # noqa: N803
+                                                                   "other"] | None = None,
                                    principal: Principal = caller) -> list[dict]:
         with bus.database.read() as session:
             rows, total = cancellations.list(session, principal.owner_filter, offset=page.offset, limit=page.limit,
-                                             family=fam.name)
+                                             family=fam.name, state=state,
+                                             equal={"productOrderId": productOrderId,
+                                                    "cancellationReasonType": cancellationReasonType})
             documents = [r.document for r in rows]
         set_count_headers(response, total=total, returned=len(documents))
         return documents

@@ -20,7 +20,7 @@ from cadenza.core.errors import BadRequest, Unprocessable
 from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.listener import EventHandler, listener_router
 from cadenza.core.notifications.store import HubStore
-from cadenza.core.paging import Page, page_params, set_count_headers
+from cadenza.core.paging import Page, Windows, date_windows, page_params, set_count_headers
 from cadenza.interfaces.sonata.paths import QUOTE_EVENTS, Family, quote_base, quote_listener_base
 
 __all__ = ["quote_router", "quote_listener"]
@@ -28,6 +28,9 @@ __all__ = ["quote_router", "quote_listener"]
 QuoteState = Literal["accepted", "acknowledged", "answered", "approved.orderable", "approved.orderableAlternate",
                      "cancelled", "unableToProvide", "declined", "expired", "inProgress", "inProgress.draft",
                      "rejected"]
+
+QUOTE_DATES = date_windows("quoteDate", "requestedQuoteCompletionDate", "expectedQuoteCompletionDate",
+                           "effectiveQuoteCompletionDate")
 
 
 def _object(payload: Any, what: str) -> dict[str, Any]:
@@ -68,10 +71,11 @@ def quote_router(quotes: Quotes, hub_store: HubStore) -> APIRouter:
                    state: QuoteState | None = None,
                    externalId: str | None = None, projectId: str | None = None,  # noqa: N803 - spec names
                    quoteLevel: Literal["budgetary", "firmSubjectToFeasibilityCheck", "firm"] | None = None,  # noqa: N803
+                   dates: Windows = Depends(QUOTE_DATES),
                    principal: Principal = Depends(caller)) -> list[dict[str, Any]]:
         items, total = quotes.list(party=principal.owner_filter, state=state, offset=page.offset, limit=page.limit,
                                    filters={"externalId": externalId, "projectId": projectId,
-                                            "quoteLevel": quoteLevel})
+                                            "quoteLevel": quoteLevel}, within=dates)
         set_count_headers(response, total=total, returned=len(items))
         return items
 
