@@ -1,0 +1,68 @@
+"""State tells the truth (issue 9, point 5, BUS side), through the public APIs: lists filter
+before paging, a disconnect finds the partner's line however many the buyer holds there, an
+order may change a product once, a failed order leaves inventory as the network is, and a
+modify keeps what it does not change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cadenza.bus.product_inventory import new_product
+from cadenza.core.db import Database
+from tests.e2e.conftest import INVENTORY, ORDERS, Parties, address, evpl, item, site
+
+PARTNER_INVENTORY = "/mefApi/sonata/productInventory/v7"
+
+
+def _partner_products(parties: Parties, **params: Any) -> tuple[list[dict[str, Any]], int]:
+    reply = parties.sp_at_partner_a.get(f"{PARTNER_INVENTORY}/product", params=params)
+    assert reply.status_code == 200, reply.text
+    return reply.json(), int(reply.headers["X-Total-Count"])
+
+
+def _seed_partner_products(parties: Parties, owner: str, count: int) -> None:
+    """Many newer products of the same buyer at the partner, written with the partner's own store
+    (creating them by full orders would take minutes and prove nothing more)."""
+    database = Database(parties.landscape.domains["partner-a"].database_url)
+    try:
+        with database.transaction() as session:
+            for n in range(count):
+                row = new_product(session, family="sonata", owner=owner, base=PARTNER_INVENTORY,
+                                  order_id=f"seeded-order-{n}",
+                                  item={"id": "access", "product": {"productOffering": {"id": "access-eline"},
+                                                                    "productConfiguration": {}}})
+                row.state = "active"
+    finally:
+        database.dispose()
+
+
+def test_an_old_off_net_product_among_more_than_a_hundred_is_disconnected_at_the_partner_too(
+        parties: Parties, vlan: int) -> None:
+    known = {p["id"] for p in _partner_products(parties, limit=1000)[0]}
+    added = parties.wait(parties.order(item("1", "evpl", evpl(vlan, vlan), site("site-east-2-1"),
+                                            address("12", "Evergreen", "Springfield", "50002")))["id"])
+    assert added["state"] == "completed", added["stateChange"]
+    line = next(p for p in _partner_products(parties, limit=1000)[0] if p["id"] not in known)
+    partner_order = line["productOrderItem"][0]["productOrderId"]
+    _seed_partner_products(parties, "cadenza-sp", 120)
+
+    found, total = _partner_products(parties, productOrderId=partner_order)
+    assert total == 1 and [p["id"] for p in found] == [line["id"]]
+    first_page, total = _partner_products(parties)
+    assert len(first_page) == 100 and total >= 121 and line["id"] not in {p["id"] for p in first_page}
+    assert _partner_products(parties, productOrderId="no-such-order") == ([], 0)
+
+    product = parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": added["id"]}).json()[0]
+    partner_before = parties.constructs(parties.partner_a)
+    deleted = parties.wait(parties.order({"id": "1", "action": "delete", "product": {"id": product["id"]}})["id"])
+    assert deleted["state"] == "completed", deleted
+    assert parties.sp_at_partner_a.get(f"{PARTNER_INVENTORY}/product/{line['id']}").json()["status"] == "terminated"
+    partner_after = parties.constructs(parties.partner_a)
+    assert sum(map(len, partner_after.values())) < sum(map(len, partner_before.values()))
+
+
+def test_the_order_list_filters_by_external_id_before_paging(parties: Parties) -> None:
+    listed = parties.acme.get(f"{ORDERS}/productOrder", params={"externalId": "nobody-uses-this", "limit": 1})
+    assert listed.status_code == 200 and listed.json() == [] and listed.headers["X-Total-Count"] == "0"
+    bad = parties.acme.get(f"{ORDERS}/productOrder", params={"orderDate.gt": "not a date"})
+    assert bad.status_code in (400, 422), bad.text
