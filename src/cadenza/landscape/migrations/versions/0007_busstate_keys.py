@@ -1,7 +1,7 @@
 """bus_resource_key: the filterable attributes of BUS resources, so lists filter before paging
 
-Revision ID: 0006_busstate_keys
-Revises: 0005_bus
+Revision ID: 0007_busstate_keys
+Revises: 0006_signing_keys_sec
 Create Date: 2026-12-01 22:10:00
 """
 
@@ -12,8 +12,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_busstate_keys"
-down_revision = "0005_bus"
+revision = "0007_busstate_keys"
+down_revision = "0006_signing_keys_sec"
 branch_labels = None
 depends_on = None
 
