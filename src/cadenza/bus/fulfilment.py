@@ -9,22 +9,26 @@ fails, or the customer cancels, every service already delivered for it is taken 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from dbos import DBOS
 
 from cadenza.bus.billing import stop_billing
 from cadenza.bus.ordering import order_plan, plans
+from cadenza.bus.partner_choice import decide
 from cadenza.bus.product_inventory import new_product, product_transition, products
 from cadenza.bus.product_order import family, item_transition, order_transition, orders
 from cadenza.bus.runtime import Bus, bus_of
 from cadenza.bus.sonata_access import TEST_MILESTONE
 from cadenza.core.clock import iso
+from cadenza.core.patience import durable_pause
 from cadenza.core.trace import record
 from cadenza.core.wakeups import WAKEUPS
 from cadenza.core.workflows import declare_queue, enqueue_once, enqueue_or_restart
 from cadenza.interfaces.legato import builders
 from cadenza.interfaces.legato.client import LegatoRejected
+from cadenza.interfaces.legato.paths import WAITING_NOTE_PREFIX
 
 __all__ = ["submit_order", "request_cancel", "service_order_event", "workflow_id"]
 
@@ -110,25 +114,48 @@ def _store_plan(session: Any, order_id: str, plan: dict[str, Any]) -> None:
 
 
 @DBOS.step()
-def choose_partners(domain: str, order_id: str, item_id: str) -> dict[str, Any]:
+def choose_partners(domain: str, order_id: str, item_id: str, since: float | None = None,
+                    attempt: int = 0) -> dict[str, Any]:
     """Steps 3d/6: an off-net end is served by the partner the policy picks among those
-    that qualify and quote for its address over SONATA."""
+    that qualify and quote for its address over SONATA. While a partner that could serve it
+    does not answer: `{"wait": seconds, "since": ..., "reason": ...}` (bus/partner_choice.decide)."""
     bus = bus_of(domain)
     with bus.database.transaction() as session:
         plan = order_plan(session, order_id)
     work = plan["work"][item_id]
+    moved: str | None = None
     for end in work.get("ends", []):
         if end["edge_point"] is None and not end.get("partner"):
             choice = bus.partners.choose_for(end["address"], work["mbps"])
+            at = time.time()
+            decision = decide(choice, since=since, at=at, attempt=attempt, patience=bus.partner_patience)
+            if decision.kind == "wait":
+                return {"wait": decision.retry_in_s, "since": at if since is None else since,
+                        "reason": decision.reason}
             with bus.database.transaction() as session:
                 _trace(session, order_id, "6", "SONATA", "BUS-sp", "BUS-partners",
-                       f"qualify and quote access at {end['city']}", choice.explanation)
-            if choice.partner is None:
-                return {"error": f"No partner can serve {end['city']}: {choice.explanation}"}
-            end["partner"] = choice.partner
+                       f"qualify and quote access at {end['city']}", decision.reason)
+            if decision.kind == "fail":
+                return {"error": f"No partner can serve {end['city']}: {decision.reason}"}
+            end["partner"] = decision.partner
+            moved = decision.reason if decision.failover else moved
     with bus.database.transaction() as session:
         _store_plan(session, order_id, plan)
-    return work
+    return {**work, "resumedBecause": moved} if moved else work
+
+
+@DBOS.step()
+def item_waits(domain: str, order_id: str, item_id: str, target: str, reason: str) -> None:
+    """An item held while a partner does not answer (`held`, MEF 123 item diagram), or back
+    `inProgress` once it does; the reason goes in the item's stateChange and the trace."""
+    bus = bus_of(domain)
+    with bus.database.transaction() as session:
+        row = orders.get(session, order_id, None)
+        item = next(i for i in row.document["productOrderItem"] if i["id"] == item_id)
+        if item["state"] == target or item["state"] not in ("inProgress", "held"):
+            return  # replayed, or finished meanwhile
+        item_transition(session, row, item_id, target, reason=reason, wake=bus.wake)
+        _trace(session, order_id, "6", "internal", "BUS-sp", "BUS-sp", f"order item {item_id} {target}", reason)
 
 
 def _partner_site(address: dict[str, Any]) -> dict[str, str]:
@@ -183,8 +210,15 @@ def _service_order_state(bus: Bus, service_order_id: str) -> dict[str, Any]:
     item = order["serviceOrderItem"][0]
     service_id = (item.get("service") or {}).get("id")
     reasons = [e.get("value") or e.get("code") for e in item.get("terminationError", []) or []]
-    reasons += [n.get("text") for n in order.get("note", []) or [] if n.get("text")]
-    return {"state": order["state"], "service": service_id, "reason": "; ".join(r for r in reasons if r)}
+    notes = order.get("note", []) or []
+    reasons += [n.get("text") for n in notes if n.get("text") and not _waiting(n)]
+    waiting = [n.get("text") for n in notes if _waiting(n)]
+    return {"state": order["state"], "service": service_id, "reason": "; ".join(r for r in reasons if r),
+            "waiting": waiting[-1] if waiting else None}
+
+
+def _waiting(note: dict[str, Any]) -> bool:
+    return str(note.get("id", "")).startswith(WAITING_NOTE_PREFIX)
 
 
 def _cancel_requested(bus: Bus, order_id: str) -> bool:
@@ -198,16 +232,18 @@ def order_cancel_requested(domain: str, order_id: str) -> bool:
 
 
 @DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0)
-def await_service_order(domain: str, order_id: str, service_order_id: str, cancel_known: bool) -> dict[str, Any]:
-    """Step 13: wait until the service order is finished, or the customer newly asks to cancel.
-    Woken by the SOF's LEGATO notifications; reads anyway every SAFETY_NET_S."""
+def await_service_order(domain: str, order_id: str, service_order_id: str, cancel_known: bool,
+                        held_known: bool = False) -> dict[str, Any]:
+    """Step 13: wait until the service order is finished, the customer newly asks to cancel, or
+    the order goes `held` (waiting for a partner) or back from it. Woken by the SOF's LEGATO
+    notifications; reads anyway every SAFETY_NET_S."""
     bus = bus_of(domain)
     with WAKEUPS.watch(_news_of(order_id)) as news:
         while True:
             news.clear()
             state = _service_order_state(bus, service_order_id)
             cancel = _cancel_requested(bus, order_id)
-            if state["state"] in FINAL or (cancel and not cancel_known):
+            if state["state"] in FINAL or (cancel and not cancel_known) or (state["state"] == "held") != held_known:
                 return {**state, "cancel": cancel}
             WAKEUPS.pause(news, SAFETY_NET_S)
 
@@ -304,15 +340,44 @@ def _settle_product(product: Any, work: dict[str, Any]) -> None:
 
 
 # -- the workflow -------------------------------------------------------------------------------
-def _await_service_order(domain: str, order_id: str, service_order_id: str) -> tuple[dict[str, Any], bool]:
+def _await_service_order(domain: str, order_id: str, service_order_id: str,
+                         item_id: str | None = None) -> tuple[dict[str, Any], bool]:
     """Follow the service order by its notifications (polling only as a safety net); returns its
-    final state and whether the customer asked to cancel meanwhile."""
-    cancel = False
+    final state and whether the customer asked to cancel meanwhile. While the service order is
+    `held` (its partner does not answer), so is the product order item `item_id`, with the SOF's
+    word on what it waits for."""
+    cancel = held = False
     while True:
-        state = await_service_order(domain, order_id, service_order_id, cancel)
+        state = await_service_order(domain, order_id, service_order_id, cancel, held)
         cancel = cancel or state.pop("cancel")
+        now_held = state["state"] == "held"
+        if item_id is not None and now_held != held:
+            item_waits(domain, order_id, item_id, "held" if now_held else "inProgress",
+                       (state.get("waiting") or "the service order is held") if now_held
+                       else "the partner answered again: work goes on")
+        held = now_held
         if state["state"] in FINAL:
             return {**state, "serviceOrder": service_order_id}, cancel
+
+
+def _choose_patiently(domain: str, order_id: str, item_id: str) -> dict[str, Any]:
+    """Choose the partners of an item, holding it while a partner it needs does not answer:
+    asked again after a durable, growing pause (a restart resumes the wait), back inProgress
+    when answered, failed when the partner's patience is spent; a cancel ends the wait."""
+    since: float | None = None
+    attempt = 0
+    while True:
+        work = choose_partners(domain, order_id, item_id, since, attempt)
+        if "wait" not in work:
+            if since is not None and "error" not in work:
+                item_waits(domain, order_id, item_id, "inProgress",
+                           work.get("resumedBecause") or "the partner answered again: work goes on")
+            return work
+        item_waits(domain, order_id, item_id, "held", work["reason"])
+        since, attempt = work["since"], attempt + 1
+        durable_pause(work["wait"], key=_news_of(order_id))
+        if order_cancel_requested(domain, order_id):
+            return {"cancelled": True}
 
 
 def _rollback(domain: str, order_id: str, delivered: list[dict[str, Any]]) -> None:
@@ -338,7 +403,10 @@ def fulfil_product_order(domain: str, order_id: str) -> str:
             break
         work = plan["work"][item_id]
         if work["action"] == "add" and work.get("kind") == "evc":
-            work = choose_partners(domain, order_id, item_id)
+            work = _choose_patiently(domain, order_id, item_id)
+            if "cancelled" in work:
+                cancelled = True
+                break
             if "error" in work:
                 failure = work["error"]
                 break
@@ -346,7 +414,7 @@ def fulfil_product_order(domain: str, order_id: str) -> str:
         if "error" in requested:
             failure = requested["error"]
             break
-        outcome, cancel_seen = _await_service_order(domain, order_id, requested["id"])
+        outcome, cancel_seen = _await_service_order(domain, order_id, requested["id"], item_id)
         cancelled = cancelled or cancel_seen
         item_done(domain, order_id, work, outcome)
         if outcome["state"] != "completed":

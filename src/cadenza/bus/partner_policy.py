@@ -41,6 +41,11 @@ class PartnerOffer:
     poq_id: str | None = None
     quote_id: str | None = None
     place: dict[str, Any] = field(default_factory=dict)  # the place as the partner was asked about it
+    # False when the partner gave no answer at all (timed out, unreachable, 5xx), as opposed to
+    # a refusal: then `asked` says what went unanswered, and the work may wait for it.
+    answered: bool = True
+    asked: str | None = None
+    name: str = ""  # the partner's name, as people know it
 
     @property
     def total(self) -> float | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from cadenza.bus.partner_policy import PartnerOffer, Price
 from cadenza.interfaces.sonata.client import SonataClient
-from cadenza.interfaces.sonata.errors import SonataError
+from cadenza.interfaces.sonata.errors import SonataError, SonataHttpError
 from cadenza.landscape.config import DomainConfig, PartnerConfig
 
 __all__ = ["ACCESS_ELINE", "ACCESS_ELINE_TYPE", "PartnerDirectory", "PartnerOffer", "access_eline_configuration",
@@ -102,6 +102,7 @@ class PartnerDirectory:
         product = {"productOffering": {"id": ACCESS_ELINE}, "productConfiguration": access_eline_configuration(mbps),
                    "place": [place]}
         sonata = self.client(partner.party)
+        asked = "SONATA productOfferingQualification"
         try:
             poq = sonata.create_poq({"instantSyncQualification": True, "relatedContactInformation": [self.contact],
                                      "productOfferingQualificationItem": [
@@ -110,13 +111,17 @@ class PartnerDirectory:
             if poq.get("state") != "done.ready" or item.get("serviceabilityConfidence") not in ("green", "yellow"):
                 why = item.get("serviceabilityConfidenceReason") or _termination(item) or f"POQ {poq.get('state')}"
                 return PartnerOffer(partner.party, False, f"{partner.name} cannot serve it: {why}",
-                                    poq_id=poq["id"], place=place)
+                                    poq_id=poq["id"], place=place, name=partner.name)
+            asked = "SONATA quote"
             quote = sonata.create_quote({"instantSyncQuote": True, "buyerRequestedQuoteLevel": "firm", "quoteItem": [
                 {"id": "1", "action": "add", "product": product,
                  "productOfferingQualificationItem": {"id": "1", "productOfferingQualificationId": poq["id"]}}]})
         except SonataError as exc:
+            # A 4xx is the partner's answer (it refused); anything else is no answer yet.
+            answered = isinstance(exc, SonataHttpError) and 400 <= exc.status < 500 and exc.status not in (408, 429)
             log.warning("partner %s could not be asked about %s: %s", partner.party, place.get("city"), exc)
-            return PartnerOffer(partner.party, False, f"{partner.name} could not be asked: {exc}", place=place)
+            return PartnerOffer(partner.party, False, f"{partner.name} could not be asked: {exc}", place=place,
+                                answered=answered, asked=None if answered else asked, name=partner.name)
         quoted = quote["quoteItem"][0]
         price = quote_price(quoted)
         lead = interval_days(quoted.get("quoteItemInstallationInterval")) or interval_days(
@@ -124,9 +129,10 @@ class PartnerDirectory:
         if quote.get("state") not in ("approved.orderable", "answered") or price is None or lead is None:
             why = _termination(quoted) or f"quote {quote.get('state')} without a price and lead time"
             return PartnerOffer(partner.party, False, f"{partner.name} gave no usable quote: {why}",
-                                poq_id=poq["id"], quote_id=quote.get("id"), place=place)
+                                poq_id=poq["id"], quote_id=quote.get("id"), place=place, name=partner.name)
         return PartnerOffer(partner.party, True, f"{partner.name} qualified it ({item['serviceabilityConfidence']})",
-                            price=price, lead_time_days=lead, poq_id=poq["id"], quote_id=quote["id"], place=place)
+                            price=price, lead_time_days=lead, poq_id=poq["id"], quote_id=quote["id"], place=place,
+                            name=partner.name)
 
     def close(self) -> None:
         with self._lock:

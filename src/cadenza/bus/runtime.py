@@ -8,6 +8,7 @@ from typing import Any
 
 from cadenza.bus.ordering import OfferingRules
 from cadenza.core.db import Database
+from cadenza.core.patience import Patience
 from cadenza.interfaces.legato.client import LegatoClient
 from cadenza.landscape.config import DomainConfig
 
@@ -25,6 +26,8 @@ class Bus:
     price: Callable[[str, int, bool], dict[str, Any]]  # (offering, mbps, off_net) -> charges for billing
     public_url: str = ""  # where this domain answers: hrefs are absolute URIs, as the specs want
     services: dict[str, str] = field(default_factory=dict)  # service order id -> product order id, learned
+    # per partner party: how work waits for it when it does not answer (default: Patience())
+    partner_patience: dict[str, Patience] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

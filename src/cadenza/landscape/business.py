@@ -135,7 +135,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                                            contact=contact) for p in config.partners if p.ordering == "sonata"}
     interlude = interlude_partners(config)
     sof = build_sof(config=config, database=database, presto_base_url=public_url, token_provider=token,
-                    dispatcher_wake=wake, partner_access={**interlude, **{
+                    dispatcher_wake=wake, partner_patience={p.party: p.patience() for p in config.partners},
+                    partner_names={p.party: p.name for p in config.partners}, partner_access={**interlude, **{
                         # step 9b, second option: the SOF asks its BUS over LEGATO, the BUS asks the partner
                         party: LegatoPartnerAccess(public_url, token, party=party) for party in sonata_access}})
     serviceability = Serviceability(list(config.sites), directory, currency=catalog.currency)
@@ -147,7 +148,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
         return {"nrc": charge.nrc, "mrc": charge.mrc, "currency": charge.currency}
 
     bus = Bus(config=config, database=database, legato=LegatoClient(public_url, token), rules=rules, wake=wake,
-              partners=PartnerChooser(serviceability), price=price, public_url=public_url)
+              partners=PartnerChooser(serviceability), price=price, public_url=public_url,
+              partner_patience={p.party: p.patience() for p in config.partners})
     register(bus)
     if not hubs.subscriptions(api="legato.serviceOrder", party=config.party.id):
         hubs.subscribe(api="legato.serviceOrder", party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",

@@ -13,6 +13,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cadenza.core.patience import Patience
+
 __all__ = [
     "PortConfig",
     "ElementConfig",
@@ -162,6 +164,19 @@ class PartnerConfig(_Strict):
     partner_enni: str  # the partner's ENNI edge point facing us
     ordering: Literal["interlude", "sonata"] = "sonata"  # MEF 55.0.1 step 9b option
     cities: list[str] = []  # where the partner has footprint, as advertised in its agreement
+    # When the partner does not answer (docs/partner-policy.md, "A partner that does not answer"):
+    # work waiting for it retries, first after retry_first_s, doubling up to retry_max_s, and
+    # fails only after patience_s; where another partner serves the same place, the policy
+    # moves the work to it after failover_after_s (null: never, wait the whole patience).
+    patience_s: float = Field(4 * 3600.0, gt=0)
+    retry_first_s: float = Field(2.0, gt=0)
+    retry_max_s: float = Field(120.0, gt=0)
+    failover_after_s: float | None = Field(900.0, ge=0)
+
+    def patience(self) -> Patience:
+        """These settings as the entities take them."""
+        return Patience(patience_s=self.patience_s, first_retry_s=self.retry_first_s,
+                        max_retry_s=max(self.retry_max_s, self.retry_first_s), failover_after_s=self.failover_after_s)
 
 
 class PartyConfig(_Strict):

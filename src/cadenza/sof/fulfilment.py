@@ -10,6 +10,7 @@ network and the partner hold nothing for a failed item, whose termination error 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from dbos import DBOS
 from sqlalchemy import select
 
+from cadenza.core.patience import Patience, Waiting, durable_now, durable_pause
 from cadenza.core.workflows import start_once, start_or_restart
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
@@ -61,6 +63,39 @@ def _ok(problem: str | None) -> None:
         raise Failed(problem)
 
 
+def _patiently(item: Item, party: str, what: str, call: Callable[[], dict[str, Any]], *,
+               cancellable: bool = True) -> dict[str, Any]:
+    """Run a partner step until the partner answers. While it does not (`{"unanswered": ...}`)
+    the item is `held` with what it waits for, and the step is tried again after a durable,
+    growing pause (a restart resumes the wait); the item goes back `inProgress` when the
+    partner answers, and fails once the partner's patience (its configuration) is spent."""
+    sof = steps.registered(item.sof)
+    patience = sof.partner_patience.get(party, Patience())
+    since: float | None = None
+    attempt = 0
+    while True:
+        outcome = call()
+        if "unanswered" not in outcome:
+            if since is not None:
+                steps.item_held(item.sof, item.order_id, item.item_id, False, f"{party} answered again")
+                steps.note(item.sof, item.order_id, "9b", "internal", f"SOF-{item.sof}",
+                           f"{sof.partner_names.get(party, party)} ({party}) answered {what} again: work goes on")
+            return outcome
+        at = durable_now()
+        since = at if since is None else since
+        waiting = Waiting(party, sof.partner_names.get(party, party), what, since, patience)
+        if waiting.expired(at):
+            raise Failed(waiting.gave_up(outcome["unanswered"]))
+        if attempt == 0:
+            steps.note(item.sof, item.order_id, "9b", "internal", f"SOF-{item.sof}", "service order item held",
+                       waiting.reason(outcome["unanswered"]))
+        steps.item_held(item.sof, item.order_id, item.item_id, True, waiting.reason())
+        durable_pause(min(patience.retry_in(attempt), max(waiting.gives_up_at - at, 0.0)))
+        attempt += 1
+        if cancellable:  # taking things down (undo, delete) goes on whatever the requester says
+            item.check_cancel()
+
+
 # -- add --------------------------------------------------------------------------------------
 def _add(item: Item) -> None:
     design = steps.reserve_resources(item.sof, item.service_id)
@@ -90,8 +125,9 @@ def _add(item: Item) -> None:
         partner_status = None
         if design["partner"]:  # step 9b
             item.check_cancel()
-            ordered = steps.order_partner(item.sof, item.service_id, design["partner"], design["mbps"],
-                                          design["maxDelayMs"])
+            ordered = _patiently(item, partner_party, "the order of the access segment", partial(
+                steps.order_partner, item.sof, item.service_id, design["partner"], design["mbps"],
+                design["maxDelayMs"]))
             if item.sof_option(partner_party) == "interlude":
                 note("9b", "INTERLUDE", f"SOF-{partner_party}", "order the access segment", ordered.get("problem"))
             else:  # the second option: LEGATO to our BUS, which orders over SONATA
@@ -100,7 +136,8 @@ def _add(item: Item) -> None:
                      f"BUS-{item.sof}")
             _ok(ordered.get("problem"))
             partner_ref = ordered["reference"]
-            partner_status = steps.await_partner(item.sof, design["partner"]["party"], partner_ref, "active")
+            partner_status = _patiently(item, partner_party, f"progress of access segment {partner_ref}", partial(
+                steps.await_partner, item.sof, partner_party, partner_ref, "active"))
             if partner_status["state"] != "active":
                 raise Failed(f"partner {design['partner']['party']} could not deliver the access segment: "
                              f"{partner_status.get('reason') or partner_status['state']}")
@@ -124,7 +161,9 @@ def _undo(item: Item, segments: list[dict[str, Any]], design: dict[str, Any], pa
     for segment in reversed(segments):
         steps.remove_segment(item.sof, segment)
     if partner_ref is not None:
-        steps.remove_partner(item.sof, design["partner"]["party"], partner_ref, f"{item.service_id}-remove")
+        party = design["partner"]["party"]
+        _patiently(item, party, f"removal of access segment {partner_ref}", partial(
+            steps.remove_partner, item.sof, party, partner_ref, f"{item.service_id}-remove"), cancellable=False)
 
 
 # -- modify and delete ------------------------------------------------------------------------
@@ -139,8 +178,11 @@ def _modify(item: Item, mbps: int) -> None:
         partner = design.get("partner")
         if partner:
             key = f"{item.service_id}-{item.order_id}-modify"
-            _ok(steps.modify_partner(item.sof, partner["party"], partner["reference"], mbps, key))
-            status = steps.await_partner(item.sof, partner["party"], partner["reference"], "active")
+            party, reference = partner["party"], partner["reference"]
+            _ok(_patiently(item, party, f"bandwidth change of access segment {reference}", partial(
+                steps.modify_partner, item.sof, party, reference, mbps, key)).get("problem"))
+            status = _patiently(item, party, f"progress of access segment {reference}", partial(
+                steps.await_partner, item.sof, party, reference, "active"))
             if status["state"] != "active" or status.get("bandwidth_mbps") not in (None, mbps):
                 raise Failed(f"partner {partner['party']} could not change the bandwidth: {status.get('reason')}")
     except Exception as exc:
@@ -194,7 +236,7 @@ def resume_all(sof: Sof) -> int:
     ended without finishing (a new run skips the items already finished)."""
     with sof.database.transaction() as session:
         ids = list(session.scalars(select(ServiceOrderRow.id).where(
-            ServiceOrderRow.state.in_([orders.ACKNOWLEDGED, orders.IN_PROGRESS]))))
+            ServiceOrderRow.state.in_([orders.ACKNOWLEDGED, orders.IN_PROGRESS, orders.HELD]))))
     for order_id in ids:
         start_or_restart(fulfil, order_id, sof.name, order_id)
     return len(ids)

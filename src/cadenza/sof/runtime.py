@@ -4,6 +4,7 @@ its partner adapters and the registration its durable workflows need."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import httpx
 
@@ -21,7 +22,7 @@ __all__ = ["build_sof", "interlude_partners", "resume_sof"]
 
 def build_sof(*, config: DomainConfig, database, presto_base_url: str, token_provider: TokenProvider,  # noqa: ANN001
               dispatcher_wake: Callable[[], None] | None, partner_access: Mapping[str, PartnerAccess],
-              presto_transport: httpx.BaseTransport | None = None, **options: float) -> Sof:
+              presto_transport: httpx.BaseTransport | None = None, **options: Any) -> Sof:
     """The domain's SOF. `database` is the domain's `Database`; `token_provider` gives a
     bearer token with the `presto` scope; `partner_access` maps a partner's party id to the
     adapter that orders from it (see `interlude_partners`). Call before DBOS is launched."""

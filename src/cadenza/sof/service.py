@@ -20,6 +20,7 @@ from cadenza.core.clock import now
 from cadenza.core.db import Database
 from cadenza.core.errors import Conflict, NotFound, Unprocessable
 from cadenza.core.ids import new_id
+from cadenza.core.patience import Patience
 from cadenza.interfaces.legato.models import ServiceOrderCreate, ServiceOrderItemCreate
 from cadenza.interfaces.legato.paths import EVC_TYPE, OVC_TYPE
 from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT, EVC_PLACEMENT, AccessPlacement, EvcPlacement
@@ -51,7 +52,8 @@ class Sof:
     def __init__(self, *, name: str, config: DomainConfig, database: Database, presto: PrestoClient,
                  partner_access: Mapping[str, PartnerAccess], wake: Callable[[], None] | None = None,
                  poll_interval_s: float = 0.2, activation_timeout_s: float = 120.0,
-                 pm_interval_s: int = 60) -> None:
+                 pm_interval_s: int = 60, partner_patience: Mapping[str, Patience] | None = None,
+                 partner_names: Mapping[str, str] | None = None) -> None:
         self.name = name
         self.config = config
         self.database = database
@@ -62,6 +64,9 @@ class Sof:
         self.poll_interval_s = poll_interval_s
         self.activation_timeout_s = activation_timeout_s
         self.pm_interval_s = pm_interval_s
+        # per partner party: how its segment is waited for when it does not answer, and its name
+        self.partner_patience = dict(partner_patience or {})
+        self.partner_names = dict(partner_names or {})
 
     # -- reads ----------------------------------------------------------------------------
     def order(self, session: Session, order_id: str, party: str | None,
@@ -166,7 +171,7 @@ class Sof:
                                 "deleted", property_path=f"{pointer}/id")
         busy = session.scalars(select(ServiceOrderItemRow).where(
             ServiceOrderItemRow.service_id == row.id,
-            ServiceOrderItemRow.state.in_([orders.ACKNOWLEDGED, orders.IN_PROGRESS]))).first()
+            ServiceOrderItemRow.state.in_([orders.ACKNOWLEDGED, orders.IN_PROGRESS, orders.HELD]))).first()
         if busy is not None:
             raise Conflict(f"Service {row.id} is being changed by service order {busy.order_id}; wait for it")
         if item.action == "modify":

@@ -4,8 +4,12 @@
 Cadenza's SOF decides at once whether it can accept an order (a bad one is answered 422 and
 never stored, so `rejected` is never reached); accepted orders are `acknowledged`, worked
 `inProgress`, and end `completed` or `failed` per item, the order `completed`, `failed` or
-`partial` from its items. SOF never parks an order in `pending` or `held`: a problem it
-cannot solve ends the item `failed` with a termination error a person can act on.
+`partial` from its items. A problem it cannot solve ends the item `failed` with a termination
+error a person can act on. An item whose partner does not answer is `held` (the spec's "cannot
+be progressed due to an issue ... upon resolution ... will continue to progress"), and so is
+its order while any item is, with a note saying what it waits for; it goes back `inProgress`
+when the partner answers, or `failed` once the partner's patience is spent. SOF never parks an
+order in `pending`.
 """
 
 from __future__ import annotations
@@ -39,10 +43,11 @@ STATES = (ACKNOWLEDGED, REJECTED, PENDING, HELD, IN_PROGRESS, COMPLETED, FAILED,
 TRANSITIONS: dict[str, frozenset[str]] = {
     # an item cancelled before its turn goes straight to failed
     ACKNOWLEDGED: frozenset({IN_PROGRESS, FAILED}),
-    IN_PROGRESS: frozenset({COMPLETED, FAILED, PARTIAL}),
+    IN_PROGRESS: frozenset({COMPLETED, FAILED, PARTIAL, HELD}),
     REJECTED: frozenset(),
     PENDING: frozenset(),
-    HELD: frozenset(),
+    # items: back to work, or given up on; an order leaves held (to inProgress) with its last held item
+    HELD: frozenset({IN_PROGRESS, FAILED}),
     COMPLETED: frozenset(),
     FAILED: frozenset(),
     PARTIAL: frozenset(),

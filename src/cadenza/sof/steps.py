@@ -10,10 +10,11 @@ from typing import Any
 
 from dbos import DBOS
 
-from cadenza.core.clock import now
+from cadenza.core.clock import iso, now
 from cadenza.core.errors import Conflict
 from cadenza.core.trace import record
 from cadenza.core.wakeups import WAKEUPS
+from cadenza.interfaces.legato.paths import WAITING_NOTE_PREFIX
 from cadenza.interfaces.presto.client import PrestoNotFound, PrestoRefused, SegmentRequest
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
@@ -91,11 +92,43 @@ def item_to(sof_name: str, order_id: str, item_id: str, target: str, reason: str
     sof = _SOFS[sof_name]
     with sof.database.transaction() as session:
         order = sof.order(session, order_id, None)
-        item = next(i for i in sof.items(session, order_id) if i.item_id == item_id)
+        items = sof.items(session, order_id)
+        item = next(i for i in items if i.item_id == item_id)
         if item.state == target:
             return
         error = {"code": "otherIssue", "value": reason} if reason else None
         orders.item_transition_to(session, order, item, target, error=error, wake=sof.wake)
+        _order_follows_held(session, sof, order, items)
+
+
+@DBOS.step()
+def item_held(sof_name: str, order_id: str, item_id: str, held: bool, reason: str) -> None:
+    """The item waits for a partner that does not answer (`held`, noted on the order with what
+    it waits for), or goes back to work (`inProgress`) once the partner answers."""
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
+        order = sof.order(session, order_id, None)
+        items = sof.items(session, order_id)
+        item = next(i for i in items if i.item_id == item_id)
+        target = orders.HELD if held else orders.IN_PROGRESS
+        if item.state == target or item.state not in (orders.IN_PROGRESS, orders.HELD):
+            return
+        texts = [n.get("text") for n in order.notes or []]
+        if held and reason not in texts:
+            note = {"id": f"{WAITING_NOTE_PREFIX}{len(texts) + 1}", "author": f"SOF-{sof.name}", "date": iso(),
+                    "source": "sof", "text": reason[:1000]}
+            order.notes = [*(order.notes or []), note]
+        orders.item_transition_to(session, order, item, target, wake=sof.wake)
+        _order_follows_held(session, sof, order, items)
+
+
+def _order_follows_held(session: Any, sof: Sof, order: Any, items: list[Any]) -> None:
+    """Legato: the order is `held` while at least one of its items is."""
+    held = any(i.state == orders.HELD for i in items)
+    if held and order.state == orders.IN_PROGRESS:
+        orders.transition_to(session, order, orders.HELD, wake=sof.wake)
+    elif not held and order.state == orders.HELD:
+        orders.transition_to(session, order, orders.IN_PROGRESS, wake=sof.wake)
 
 
 @DBOS.step()
@@ -247,8 +280,8 @@ def order_partner(sof_name: str, service_id: str, partner: dict[str, Any], mbps:
     try:
         reference = access.order(request)
     except PartnerAccessError as exc:
-        if not exc.refused:
-            raise
+        if not exc.refused:  # no answer: the workflow waits for the partner (fulfilment._patiently)
+            return {"unanswered": exc.reason}
         return {"problem": f"partner {partner['party']} refused the access segment: {exc.reason}"}
     with sof.database.transaction() as session:
         row = sof.service(session, service_id, None)
@@ -261,28 +294,39 @@ def await_partner(sof_name: str, party: str, reference: str, wanted: str) -> dic
     sof = _SOFS[sof_name]
     access = sof.partner_access[party]
     news = partner_news(party, reference) if access.notifies else None
-    status = _poll(sof, lambda: access.status(reference), lambda s: s.state != "inProgress",
-                   f"partner {party} segment {reference}", news)
+    try:
+        status = _poll(sof, lambda: access.status(reference), lambda s: s.state != "inProgress",
+                       f"partner {party} segment {reference}", news)
+    except PartnerAccessError as exc:
+        if exc.refused:
+            raise
+        return {"unanswered": exc.reason}
     return asdict(status)
 
 
 @DBOS.step(**_RETRY)
-def modify_partner(sof_name: str, party: str, reference: str, mbps: int, key: str) -> str | None:
+def modify_partner(sof_name: str, party: str, reference: str, mbps: int, key: str) -> dict[str, str]:
     try:
         _SOFS[sof_name].partner_access[party].modify(reference, mbps, key)
     except PartnerAccessError as exc:
         if not exc.refused:
-            raise
-        return f"partner {party} refused {mbps} Mbit/s: {exc.reason}"
-    return None
+            return {"unanswered": exc.reason}
+        return {"problem": f"partner {party} refused {mbps} Mbit/s: {exc.reason}"}
+    return {}
 
 
 @DBOS.step(**_RETRY)
-def remove_partner(sof_name: str, party: str, reference: str, key: str) -> None:
+def remove_partner(sof_name: str, party: str, reference: str, key: str) -> dict[str, str]:
     access = _SOFS[sof_name].partner_access[party]
-    access.remove(reference, key)
-    _poll(_SOFS[sof_name], lambda: access.status(reference), lambda s: s.state in ("removed", "failed"),
-          f"removal of partner {party} segment {reference}")
+    try:
+        access.remove(reference, key)
+        _poll(_SOFS[sof_name], lambda: access.status(reference), lambda s: s.state in ("removed", "failed"),
+              f"removal of partner {party} segment {reference}")
+    except PartnerAccessError as exc:
+        if exc.refused:
+            raise
+        return {"unanswered": exc.reason}
+    return {}
 
 
 # -- testing and monitoring (steps 11 and 12) ---------------------------------------------------
