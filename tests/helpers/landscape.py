@@ -35,11 +35,11 @@ class Landscape:
 def _write(tmp: Path, name: str, process: DomainProcess, running: dict[str, DomainProcess],
            overrides: dict[str, dict]) -> Path:
     config = yaml.safe_load((DEMO / f"{name}.yaml").read_text())
+    config.update(overrides.get(name, {}))  # before the partners' addresses: an override may list partners
     config["port"] = process.port
     for partner in config.get("partners", []):
         if partner["party"] in running:
             partner["url"] = running[partner["party"]].url
-    config.update(overrides.get(name, {}))
     path = tmp / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path

@@ -17,9 +17,16 @@ def test_the_states_are_the_legato_enums_verbatim() -> None:
 
 
 @pytest.mark.parametrize(("start", "target"), [
-    ("completed", "inProgress"), ("failed", "completed"), ("acknowledged", "completed"), ("inProgress", "held")])
+    ("completed", "inProgress"), ("failed", "completed"), ("acknowledged", "completed"), ("held", "completed"),
+    ("acknowledged", "held"), ("pending", "inProgress")])
 def test_an_order_never_leaves_a_state_except_by_a_declared_transition(start: str, target: str) -> None:
     assert target not in orders.TRANSITIONS[start]
+
+
+def test_a_held_item_goes_back_to_work_or_fails_and_nothing_else() -> None:
+    # Legato: held "cannot be progressed due to an issue ... upon resolution ... will continue"
+    assert orders.HELD in orders.TRANSITIONS[orders.IN_PROGRESS]
+    assert orders.TRANSITIONS[orders.HELD] == frozenset({orders.IN_PROGRESS, orders.FAILED})
 
 
 def test_a_terminated_service_stays_terminated_and_only_a_reserved_one_becomes_active() -> None:
