@@ -9,7 +9,7 @@ from typing import Any
 
 from cadenza.bus.product_inventory import new_product
 from cadenza.core.db import Database
-from tests.e2e.conftest import INVENTORY, ORDERS, Parties, address, evpl, item, site
+from tests.e2e.conftest import CONTACT, INVENTORY, ORDERS, Parties, address, evpl, item, site
 
 PARTNER_INVENTORY = "/mefApi/sonata/productInventory/v7"
 
@@ -66,3 +66,55 @@ def test_the_order_list_filters_by_external_id_before_paging(parties: Parties) -
     assert listed.status_code == 200 and listed.json() == [] and listed.headers["X-Total-Count"] == "0"
     bad = parties.acme.get(f"{ORDERS}/productOrder", params={"orderDate.gt": "not a date"})
     assert bad.status_code in (400, 422), bad.text
+
+
+def _active_evpl(parties: Parties, vlan: int, a: str, z: str) -> dict[str, Any]:
+    done = parties.wait(parties.order(item("1", "evpl", evpl(vlan, vlan), site(a), site(z)))["id"])
+    assert done["state"] == "completed", done["stateChange"]
+    return parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": done["id"]}).json()[0]
+
+
+def test_an_order_changing_one_product_twice_is_refused_naming_both_items(parties: Parties, vlan: int) -> None:
+    product = _active_evpl(parties, vlan, "site-east-1-2", "site-west-1-2")
+    reply = parties.acme.post(f"{ORDERS}/productOrder", json={
+        "relatedContactInformation": CONTACT, "productOrderItem": [
+        {"id": "bandwidth", "action": "modify", "product": {"id": product["id"], "productOffering": {"id": "evpl"},
+                                                            "productConfiguration": evpl(vlan, vlan, mbps=200)}},
+        {"id": "other", "action": "add", "product": {"productOffering": {"id": "evpl"}}},
+        {"id": "disconnect", "action": "delete", "product": {"id": product["id"]}}]})
+    assert reply.status_code == 422, reply.text
+    errors = reply.json()
+    assert isinstance(errors, list) and [e["propertyPath"] for e in errors] == [
+        "/productOrderItem/0/product/id", "/productOrderItem/2/product/id"]
+    assert all("'bandwidth' (modify) and 'disconnect' (delete)" in e["reason"] for e in errors)
+    assert parties.acme.get(f"{INVENTORY}/product/{product['id']}").json()["status"] == "active"
+
+
+def test_a_modify_keeps_every_attribute_it_does_not_change(parties: Parties, vlan: int) -> None:
+    product = _active_evpl(parties, vlan, "site-east-2-2", "site-west-2-2")
+    stored = product["productConfiguration"]
+    faster = {end: {"ingressBandwidthProfilePerClassofServiceName": [
+        {**flow, "bwpFlow": {**flow["bwpFlow"], "cir": {"irValue": 250, "irUnits": "MBPS"}}}
+        for flow in stored[end]["ingressBandwidthProfilePerClassofServiceName"]]}
+        for end in ("evcEndPointA", "evcEndPointZ")}
+    change = {"id": "1", "action": "modify", "product": {"id": product["id"], "productOffering": {"id": "evpl"},
+                                                          "productConfiguration": {"@type": stored["@type"], **faster}}}
+    done = parties.wait(parties.order(change)["id"])
+    assert done["state"] == "completed", done["stateChange"]
+    after = parties.acme.get(f"{INVENTORY}/product/{product['id']}").json()["productConfiguration"]
+    for end in ("evcEndPointA", "evcEndPointZ"):
+        assert after[end]["evcEndPointMap"] == stored[end]["evcEndPointMap"]
+        assert after[end]["ingressBandwidthProfilePerClassofServiceName"][0]["bwpFlow"]["cir"]["irValue"] == 250
+    assert {k: v for k, v in after.items() if k not in ("evcEndPointA", "evcEndPointZ")} == {
+        k: v for k, v in stored.items() if k not in ("evcEndPointA", "evcEndPointZ")}
+
+    # a VLAN change the network would not carry out is refused, not recorded
+    moved = {"@type": stored["@type"], "evcEndPointA": {"evcEndPointMap": {
+        **stored["evcEndPointA"]["evcEndPointMap"], "vlanId": [vlan + 3]}}}
+    refused = parties.acme.post(f"{ORDERS}/productOrder", json={"relatedContactInformation": CONTACT,
+                                                                "productOrderItem": [{**change, "product": {
+                                                                    **change["product"],
+                                                                    "productConfiguration": moved}}]})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()[0]["propertyPath"] == ("/productOrderItem/0/product/productConfiguration/evcEndPointA/"
+                                                 "evcEndPointMap")

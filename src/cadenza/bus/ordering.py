@@ -25,7 +25,7 @@ from cadenza.core.ids import new_id
 from cadenza.core.trace import record
 from cadenza.landscape.config import DomainConfig
 
-__all__ = ["OfferingRules", "plans", "accept_order", "order_plan"]
+__all__ = ["OfferingRules", "SeveralProblems", "plans", "accept_order", "order_plan", "merge_configuration"]
 
 plans = ResourceStore("orderPlan", label="order plan")
 
@@ -121,7 +121,24 @@ def _end(end: End, vlan: int | None) -> dict[str, Any]:
             "site": end.site.id if end.site else None}
 
 
-def _plan_existing(session: Session, party: str, item: dict[str, Any], pointer: str) -> dict[str, Any]:
+def merge_configuration(stored: Any, change: Any) -> Any:
+    """A modify's productConfiguration applied to the product's (JSON Merge Patch, RFC 7386):
+    objects merge attribute by attribute, anything else is replaced, `null` removes. MEF 123
+    asks the Buyer for the full description, which merges to itself; a Buyer that sends only
+    what changes keeps the rest (docs/bus-profile.md)."""
+    if not isinstance(change, dict):
+        return change
+    merged = dict(stored) if isinstance(stored, dict) else {}
+    for key, value in change.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_configuration(merged.get(key), value)
+    return merged
+
+
+def _plan_existing(session: Session, rules: OfferingRules, party: str, item: dict[str, Any],
+                   pointer: str) -> dict[str, Any]:
     product_id = (item.get("product") or {}).get("id")
     if not product_id:
         raise _fail(f"A '{item['action']}' item names the product to change: product/id", f"{pointer}/product/id",
@@ -135,13 +152,66 @@ def _plan_existing(session: Session, party: str, item: dict[str, Any], pointer: 
                     f"{pointer}/product/id")
     plan: dict[str, Any] = {"kind": "existing", "product_id": product_id, "service_id": serving_service(row)}
     if item["action"] == "modify":
-        configuration = (item.get("product") or {}).get("productConfiguration")
-        if not isinstance(configuration, dict):
+        change = (item.get("product") or {}).get("productConfiguration")
+        if not isinstance(change, dict):
             raise _fail("A 'modify' item carries the new product/productConfiguration",
                         f"{pointer}/product/productConfiguration", "missingProperty")
+        stored = row.document.get("productConfiguration") or {}
+        configuration = merge_configuration(stored, change)
+        rules.validate(configuration, f"{pointer}/product/productConfiguration")
+        _refuse_unchangeable(stored, configuration, f"{pointer}/product/productConfiguration")
         plan["mbps"] = mapping.bandwidth_mbps(configuration, pointer=f"{pointer}/product")
+        plan["previous_mbps"] = mapping.bandwidth_mbps(stored, pointer=f"{pointer}/product") if stored else None
         plan["configuration"] = configuration
     return plan
+
+
+def _refuse_unchangeable(stored: dict[str, Any], configuration: dict[str, Any], pointer: str) -> None:
+    """What the network changes in place is the bandwidth; an EVC's or an Access E-Line's VLANs
+    are refused as a change rather than recorded in inventory without being configured (MEF 123:
+    an attribute the Seller does not allow to change is a 422)."""
+    if configuration.get("@type") != stored.get("@type"):
+        raise _fail(f"A modify keeps the product's type ({stored.get('@type')}); order a new product for "
+                    f"{configuration.get('@type')}", f"{pointer}/@type")
+    if "evcEndPointA" in stored or "evcEndPointZ" in stored:
+        before, after = mapping.evc_vlans(stored), mapping.evc_vlans(configuration)
+        where = "evcEndPointA/evcEndPointMap" if before[0] != after[0] else "evcEndPointZ/evcEndPointMap"
+    elif "enniEp" in stored:
+        before = mapping.access_vlans(stored, pointer=pointer)
+        after = mapping.access_vlans(configuration, pointer=pointer)
+        where = "uniEp/ovcEndPointMap" if before[0] != after[0] else "enniEp/ovcEndPointMap"
+    else:
+        return
+    if before != after:
+        raise _fail(f"The VLANs of an existing product cannot change in place here (from {list(before)} to "
+                    f"{list(after)}): only the bandwidth can; disconnect it and order a new one",
+                    f"{pointer}/{where}")
+
+
+class SeveralProblems(Unprocessable):
+    """More than one thing is wrong with the request: the 422 lists each (an Error422 apiece)."""
+
+    def __init__(self, problems: list[Unprocessable]) -> None:
+        super().__init__(problems[0].reason, code=problems[0].code, property_path=problems[0].property_path)
+        self.problems = problems
+
+
+def _refuse_products_changed_twice(items: list[dict[str, Any]]) -> None:
+    """An order changes (modifies or deletes) each existing product in one item at most: two
+    changes of one product have no order the buyer could rely on, and a failure of one would
+    leave the product neither as it was nor as asked."""
+    changing: dict[str, list[int]] = {}
+    for n, item in enumerate(items):
+        product_id = (item.get("product") or {}).get("id") if isinstance(item.get("product"), dict) else None
+        if item["action"] in ("modify", "delete") and isinstance(product_id, str) and product_id:
+            changing.setdefault(product_id, []).append(n)
+    for product_id, positions in changing.items():
+        if len(positions) > 1:
+            names = " and ".join(f"'{items[n]['id']}' ({items[n]['action']})" for n in positions)
+            raise SeveralProblems([
+                _fail(f"Items {names} all change product {product_id}: an order may change a product in one item "
+                      "only; put the changes into one item or order them one after the other",
+                      f"/productOrderItem/{n}/product/id") for n in positions])
 
 
 def accept_order(session: Session, *, config: DomainConfig, rules: OfferingRules, fam: Family, party: str,
@@ -166,11 +236,12 @@ def accept_order(session: Session, *, config: DomainConfig, rules: OfferingRules
                 raise _fail(f"Item {item['id']} relates to '{relation.get('id')}', which is not another item of "
                             "this order", f"/productOrderItem/{n}/productOrderItemRelationship/{m}/id",
                             "referenceNotFound")
+    _refuse_products_changed_twice(items)
     work: dict[str, Any] = {}
     for n, item in enumerate(items):
         pointer = f"/productOrderItem/{n}"
         step = (_plan_add(config, rules, fam, party, item, pointer) if item["action"] == "add"
-                else _plan_existing(session, party, item, pointer))
+                else _plan_existing(session, rules, party, item, pointer))
         work[item["id"]] = {"item": item["id"], "action": item["action"], **step}
     sequence = _item_order(items)
     order_id = new_id()

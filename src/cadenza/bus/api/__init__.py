@@ -29,8 +29,10 @@ def href(request: Request, path: str) -> str:
 
 
 def unprocessable_list(exc: Unprocessable) -> JSONResponse:
-    """Geographic Address/Site Management answer 422 with a list of Error422, not one Error."""
-    return JSONResponse([exc.body()], status_code=exc.status, headers=exc.headers)
+    """Geographic Address/Site Management answer 422 with a list of Error422, not one Error;
+    an error that found several problems (`problems`) lists each."""
+    problems = getattr(exc, "problems", None) or [exc]
+    return JSONResponse([p.body() for p in problems], status_code=exc.status, headers=exc.headers)
 
 
 def answer(call: Callable[[], Any], *, status: int = 200, reference: str | None = None) -> Any:
