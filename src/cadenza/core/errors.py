@@ -22,11 +22,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
+
+from cadenza.core.request_guard import answers_422_list, current_rejection
 
 __all__ = [
     "MefError",
@@ -176,11 +179,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(MefError)
     async def _mef(_request: Request, exc: MefError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+        body: Any = exc.body()
+        if exc.status == 422 and answers_422_list():  # the spec's 422 is a list of Error422 there
+            body = [body]
+        return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _validation_response(exc)
+        # The route's own model refused what the spec operation also refuses: answer as the spec does.
+        rejection = current_rejection()
+        if rejection is not None:
+            return JSONResponse(rejection.body, status_code=rejection.status)
+        response = _validation_response(exc)
+        if response.status_code == 422 and answers_422_list():
+            return JSONResponse([orjson.loads(response.body)], status_code=422)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -22,6 +22,7 @@ __all__ = [
     "EdgePointConfig",
     "NetworkDomainConfig",
     "TwinConfig",
+    "HttpConfig",
     "PartyConfig",
     "ClientConfig",
     "AddressConfig",
@@ -118,6 +119,12 @@ class TwinConfig(_Strict):
     restart_after_s: float = Field(1.0, ge=0, le=300)
 
 
+class HttpConfig(_Strict):
+    """What the domain's HTTP server accepts."""
+
+    max_request_bytes: int = Field(1 << 20, ge=1024, le=1 << 30, description="largest request body (bytes)")
+
+
 class ClientConfig(_Strict):
     """An API client the domain registers at start (OAuth2 client credentials)."""
 
@@ -190,6 +197,7 @@ class DomainConfig(_Strict):
     host: str = "127.0.0.1"
     port: int = 8080
     twin: TwinConfig = TwinConfig()
+    http: HttpConfig = HttpConfig()
     network_domains: list[NetworkDomainConfig]
     clients: list[ClientConfig] = []
     sites: list[SiteConfig] = []

@@ -19,6 +19,8 @@ from cadenza.core.errors import install_error_handlers
 from cadenza.core.notifications.delivery import OutboxDispatcher
 from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.store import HubStore
+from cadenza.core.openapi_validation import OperationTable
+from cadenza.core.request_guard import RequestLimits, guard_endpoints, install_request_guard
 from cadenza.core.signing_keys import KeyStore
 from cadenza.core.workflows import launch_workflows, shutdown_workflows
 from cadenza.ecm.api.twin import twin_router
@@ -28,15 +30,26 @@ from cadenza.icm import activation
 from cadenza.icm.api.presto import presto_router
 from cadenza.icm.service import Icm
 from cadenza.icm.topology import Topology
+from cadenza.interfaces.cantata import openapi as cantata_openapi
+from cadenza.interfaces.interlude import openapi as interlude_openapi
+from cadenza.interfaces.legato import openapi as legato_openapi
 from cadenza.interfaces.presto.paths import STATE_CHANGE_EVENT, events_api, icm_base
+from cadenza.interfaces.sonata import openapi as sonata_openapi
 from cadenza.landscape.business import Business, build_business
 from cadenza.landscape.config import DomainConfig
 from cadenza.landscape.database import migrate
 from cadenza.landscape.trace_api import trace_router
 
-__all__ = ["ProviderDomain"]
+__all__ = ["ProviderDomain", "served_operations"]
 
 log = logging.getLogger(__name__)
+
+
+def served_operations() -> OperationTable:
+    """The official spec operations of the reference points a domain serves: every request to
+    one is validated against it before its route runs."""
+    return OperationTable([*cantata_openapi.served_specs(), *sonata_openapi.served_specs(),
+                           *legato_openapi.served_specs(), *interlude_openapi.served_specs()])
 
 
 class ProviderDomain:
@@ -122,6 +135,8 @@ class ProviderDomain:
         app.state.auth = Authenticator(registry, TokenIssuer(self.keys, issuer=self.public_url))
         app.state.domain = self
         install_error_handlers(app)
+        install_request_guard(app, limits=RequestLimits(max_request_bytes=self.config.http.max_request_bytes),
+                              operations=served_operations())
         self._audit = install_audit(app, self.database)
         app.include_router(token_router())
         app.include_router(well_known_router())
@@ -141,6 +156,7 @@ class ProviderDomain:
             return {"domain": self.config.name, "party": self.config.party.id, "status": "up",
                     "network_domains": sorted(self.icms)}
 
+        guard_endpoints(app)
         return app
 
     def stop(self) -> None:

@@ -1,0 +1,25 @@
+"""The official LEGATO (v5) OpenAPI files Cadenza serves, verbatim from MEF LSO: service ordering
+and inventory at the SOF, their Notification APIs at the BUS (below its callback). INTERLUDE
+ordering reuses these payloads under its own base paths (docs/interlude-profile.md), so the same
+files validate it there (interfaces/interlude/openapi.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cadenza.core.openapi_validation import ServedSpec
+
+__all__ = ["SPEC_DIR", "ORDERING", "INVENTORY", "ORDER_NOTIFICATION", "INVENTORY_NOTIFICATION", "served_specs"]
+
+SPEC_DIR = Path(__file__).parent
+ORDERING = SPEC_DIR / "serviceApi/order/serviceOrderingManagement.api.yaml"
+INVENTORY = SPEC_DIR / "serviceApi/inventory/serviceInventoryManagement.api.yaml"
+ORDER_NOTIFICATION = SPEC_DIR / "serviceApi/order/serviceOrderingNotification.api.yaml"
+INVENTORY_NOTIFICATION = SPEC_DIR / "serviceApi/inventory/serviceInventoryNotification.api.yaml"
+
+
+def served_specs() -> list[ServedSpec]:
+    return [
+        ServedSpec(ORDERING), ServedSpec(INVENTORY),
+        ServedSpec(ORDER_NOTIFICATION, prefixed=True), ServedSpec(INVENTORY_NOTIFICATION, prefixed=True),
+    ]
