@@ -196,10 +196,12 @@ def restore_link(a: str, b: str, domain: DomainOption = None) -> None:
 
 @twin_app.command("degrade-link")
 def degrade_link(a: str, b: str, delay_ms: Annotated[float | None, typer.Option()] = None,
-                 loss_ratio: Annotated[float | None, typer.Option()] = None, domain: DomainOption = None) -> None:
-    """Add delay or loss on the link between elements A and B."""
+                 loss_ratio: Annotated[float | None, typer.Option()] = None,
+                 capacity_mbps: Annotated[int | None, typer.Option(help="the capacity the link still carries")] = None,
+                 domain: DomainOption = None) -> None:
+    """Add delay or loss on the link between elements A and B, or take capacity from it."""
     _call(domain, "POST", "/cadenza/twin/v1/links/degrade",
-          {"a": a, "b": b, "delay_ms": delay_ms, "loss_ratio": loss_ratio})
+          {"a": a, "b": b, "delay_ms": delay_ms, "loss_ratio": loss_ratio, "capacity_mbps": capacity_mbps})
     console.print(f"link {a} - {b} degraded")
 
 

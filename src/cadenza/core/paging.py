@@ -14,8 +14,11 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from fastapi import Query, Response
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
-__all__ = ["Page", "page_params", "paginate", "set_count_headers", "matches", "date_windows", "Windows"]
+__all__ = ["Page", "page_params", "paginate", "paginate_query", "set_count_headers", "matches", "date_windows",
+           "Windows"]
 
 # A date filter's bounds by attribute name: (after `name.gt`, before `name.lt`), either open.
 Windows = dict[str, tuple[datetime | None, datetime | None]]
@@ -46,6 +49,16 @@ def paginate(items: Sequence[T], page: Page, response: Response) -> list[T]:
     window = list(items[page.offset : page.offset + page.limit])
     set_count_headers(response, total=len(items), returned=len(window))
     return window
+
+
+def paginate_query(session: Session, query: Select[Any], page: Page, response: Response) -> list[Any]:
+    """One page of `query`'s rows, paged by the database: `query` carries every filter in its
+    WHERE clause and an ORDER BY; X-Total-Count counts all its matches, and only the page's
+    rows are fetched (LIMIT/OFFSET), however many there are."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = list(session.scalars(query.offset(page.offset).limit(page.limit)))
+    set_count_headers(response, total=total, returned=len(rows))
+    return rows
 
 
 def matches(items: Iterable[T], filters: dict[str, Any], get: Callable[[T, str], Any]) -> list[T]:

@@ -106,6 +106,9 @@ class ElementManager:
         self._drainers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ecm-drain")
         self._queues: dict[str, _ElementQueue] = {}
         self._queues_lock = threading.Lock()
+        self._fault_changes = 0
+        self._fault_changed = threading.Condition()
+        twin.fault_listeners.append(self._count_fault_change)
 
     # -- AdagioClient -----------------------------------------------------------------------
     def apply(self, element: str, fc: ForwardingConstruct) -> bool:
@@ -126,6 +129,11 @@ class ElementManager:
     def faults(self) -> Faults:
         return self.twin.faults()
 
+    def wait_for_fault_change(self, seen: int, timeout_s: float) -> int:
+        with self._fault_changed:
+            self._fault_changed.wait_for(lambda: self._fault_changes != seen, timeout=timeout_s)
+            return self._fault_changes
+
     def measure(self, fc_id: str, ingress: str, ingress_port: str) -> Measurement:
         return measure(self.twin, fc_id, ingress, ingress_port)
 
@@ -145,6 +153,11 @@ class ElementManager:
         self._pool.shutdown(wait=True)
         self._drainers.shutdown(wait=True)
         self.driver.close()
+
+    def _count_fault_change(self) -> None:
+        with self._fault_changed:
+            self._fault_changes += 1
+            self._fault_changed.notify_all()
 
     # -- group commit -----------------------------------------------------------------------
     def _submit(self, element: str, change: _Change) -> bool:

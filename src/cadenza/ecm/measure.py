@@ -1,5 +1,9 @@
 """Test traffic through the twin, following what is actually configured.
 
+The information rate is what the network model gives the construct: its CIR is offered, and
+each link crossed carries at most its capacity now (a degraded link less), shared in
+proportion to what the constructs crossing it offer; loss takes its part of what is left.
+
 A frame entering `fc_id` at (element, port) leaves by the construct's other end point, with
 that end point's VLAN (port-based end points pass the tag through); if a link is attached
 there it crosses to the next element, whose construct must take that port and VLAN, and the
@@ -12,13 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cadenza.ecm.model import ElementData
 from cadenza.ecm.twin import NetworkTwin
-from cadenza.interfaces.adagio.contract import Measurement
+from cadenza.interfaces.adagio.contract import ForwardingConstruct, Measurement
 
 __all__ = ["HOP_DELAY_MS", "Trace", "trace", "measure"]
 
 HOP_DELAY_MS = 0.02  # forwarding latency of one element
 _MAX_HOPS = 64
+_PORT_LOAD = "measure.port-load"  # kbit/s offered per port by the constructs there
 
 
 @dataclass
@@ -62,11 +68,27 @@ def trace(twin: NetworkTwin, fc_id: str, ingress: str, ingress_port: str) -> Tra
             return result
         result.delay_ms += link.delay_ms
         result.delivery *= 1 - link.loss_ratio
-        result.rate_mbps = min(result.rate_mbps, link.capacity_mbps)
+        result.rate_mbps = min(result.rate_mbps, _share_mbps(link.capacity_mbps, ds.running, out.port, fc))
         seen.add((element, out.port))
         element, port = link.far_end(element, out.port)
     result.broken = f"forwarding loop: more than {_MAX_HOPS} hops"
     return result
+
+
+def _share_mbps(capacity_mbps: float, data: ElementData, port: str, fc: ForwardingConstruct) -> float:
+    """What `fc` gets of a link: its offered rate (the CIR) while the traffic every construct
+    offers there fits the link's capacity now, else its proportional part of that capacity."""
+    load = data.derived.get(_PORT_LOAD)
+    if load is None:  # once per configuration: the content is immutable, a commit makes a new one
+        load = {}
+        for each in data.fcs.values():
+            for ep_port in {ep.port for ep in each.end_points}:
+                load[ep_port] = load.get(ep_port, 0) + each.bandwidth.cir_kbps
+        data.derived[_PORT_LOAD] = load
+    offered_mbps, total_mbps = fc.bandwidth.cir_kbps / 1000, load.get(port, 0) / 1000
+    if total_mbps <= capacity_mbps:
+        return offered_mbps
+    return capacity_mbps * offered_mbps / total_mbps
 
 
 def _takes(end_point_vlan: int | None, frame_vlan: int | None) -> bool:

@@ -17,9 +17,11 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from multiprocessing.managers import BaseManager, BaseProxy
 from multiprocessing.sharedctypes import Synchronized
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ __all__ = ["RemoteTwinRuntime", "start_remote_twin"]
 log = logging.getLogger(__name__)
 
 _MANAGER_METHODS = ("apply", "remove", "read", "elements", "links", "faults", "measure", "counters", "apply_many",
-                    "remove_many")
+                    "remove_many")  # not wait_for_fault_change: the domain's side answers it from shared memory
 _TWIN_METHODS = ("status", "fail_link", "restore_link", "degrade_link", "fail_element", "restore_element",
                  "faults", "element_states", "link_states", "refuse_edits")
 
@@ -40,7 +42,7 @@ _runtime: Any = None  # the child's TwinRuntime, built by `_start` before any re
 
 
 def _start(config: DomainConfig, var_dir: Path, driver: str | None, base_port: int | None,
-           fault_changes: Synchronized[int]) -> None:
+           fault_changes: Synchronized[int], fault_signal: EventType | None = None) -> None:
     from cadenza.core.gc_tuning import settle_after_start
     from cadenza.ecm.runtime import start_twin
 
@@ -50,8 +52,10 @@ def _start(config: DomainConfig, var_dir: Path, driver: str | None, base_port: i
     def count_fault_change() -> None:
         with fault_changes.get_lock():
             fault_changes.value += 1
+        if fault_signal is not None:  # wakes the domain's watchers; they read the count
+            fault_signal.set()
 
-    _runtime.twin.on_fault_change = count_fault_change
+    _runtime.twin.fault_listeners.append(count_fault_change)
     settle_after_start()
     threading.Thread(target=_end_with_parent, name="twin-parent-watch", daemon=True).start()
 
@@ -125,12 +129,28 @@ class _RemoteAdagio(_ToChild):
     is unreachable (services fail and are rolled back with that reason) instead of a
     connection error nobody upstream expects."""
 
-    def attach(self, proxy: BaseProxy, fault_changes: Synchronized[int], alive: Callable[[], bool]) -> None:
-        """Lead to a (new) child: its proxy, its count of fault changes, whether it lives."""
+    def attach(self, proxy: BaseProxy, fault_changes: Synchronized[int], alive: Callable[[], bool],
+               fault_signal: EventType | None = None) -> None:
+        """Lead to a (new) child: its proxy, its count of fault changes, whether it lives, and
+        the event it sets after counting one."""
         self._proxy = proxy
         self._fault_changes = fault_changes
+        self._fault_signal = fault_signal
         self._process_alive = alive
         self._faults: tuple[int, Faults] | None = None
+
+    def wait_for_fault_change(self, seen: int, timeout_s: float) -> int:
+        """As ADAGIO says. A restarted child counts from 0 again: a count unlike `seen` is news
+        either way (a network that restarted has its faults cleared)."""
+        changes = self._fault_changes.value
+        if changes != seen:
+            return changes
+        signal = self._fault_signal
+        if signal is None:
+            time.sleep(timeout_s)
+        elif signal.wait(timeout_s):
+            signal.clear()  # then read the count: a change after the clear sets it again
+        return self._fault_changes.value
 
     def _gone(self, args: tuple[Any, ...]) -> Exception:
         return ElementUnreachable(str(args[0]) if args else "network", _REASON)
@@ -184,7 +204,7 @@ class RemoteTwinRuntime:
 
     MAX_DELAY_S = 30.0
 
-    def __init__(self, launch: Callable[[], tuple[_TwinProcess, Synchronized[int]]], *,
+    def __init__(self, launch: Callable[[], tuple[Any, ...]], *,
                  restart_after_s: float = 1.0) -> None:
         self._launch = launch
         self.restart_after_s = restart_after_s
@@ -197,10 +217,12 @@ class RemoteTwinRuntime:
         self._supervisor = threading.Thread(target=self._supervise, name="twin-supervisor", daemon=True)
         self._supervisor.start()
 
-    def _attach(self, process: _TwinProcess, fault_changes: Synchronized[int]) -> None:
+    def _attach(self, process: _TwinProcess, fault_changes: Synchronized[int],
+                fault_signal: EventType | None = None) -> None:
         child = process._process  # type: ignore[attr-defined]  # the manager's server process
         self._process, self._child = process, child
-        self.manager.attach(process.manager(), fault_changes, child.is_alive)  # type: ignore[attr-defined]
+        self.manager.attach(process.manager(), fault_changes, child.is_alive,  # type: ignore[attr-defined]
+                            fault_signal)
         self.twin.attach(process.twin())  # type: ignore[attr-defined]
         self._facade: BaseProxy = process.facade()  # type: ignore[attr-defined]
         self.ports: dict[str, int] = self._facade.ports()  # type: ignore[attr-defined]
@@ -251,12 +273,13 @@ class RemoteTwinRuntime:
 
 def start_remote_twin(config: DomainConfig, *, var_dir: Path, driver: str | None = None,
                       base_port: int | None = None) -> RemoteTwinRuntime:
-    def launch() -> tuple[_TwinProcess, Synchronized[int]]:
+    def launch() -> tuple[_TwinProcess, Synchronized[int], EventType]:
         # spawn, not fork: the domain already runs threads, and a forked copy of their locks can hang
         context = multiprocessing.get_context("spawn")
         process = _TwinProcess(ctx=context)
         fault_changes = context.Value("Q", 0)  # shared memory: the child counts, the domain reads
-        process.start(initializer=_start, initargs=(config, var_dir, driver, base_port, fault_changes))
-        return process, fault_changes
+        fault_signal = context.Event()  # set by the child after each count: the domain's watchers wake
+        process.start(initializer=_start, initargs=(config, var_dir, driver, base_port, fault_changes, fault_signal))
+        return process, fault_changes, fault_signal
 
     return RemoteTwinRuntime(launch, restart_after_s=config.twin.restart_after_s)

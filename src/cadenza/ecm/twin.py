@@ -53,9 +53,10 @@ class NetworkTwin:
         self.listeners: list[Callable[[], None]] = []  # told before any state change (PM settles)
         # Planning reads the faults for every group of requests; walking a thousand elements
         # each time would cost more than the planning, so they are kept until a fault changes.
-        # `on_fault_change` is told after each change (a twin in its own process counts them
-        # where its domain can see the count without asking).
-        self.on_fault_change: Callable[[], None] | None = None
+        # Each of `fault_listeners` is told after each change: the element manager wakes the
+        # ICMs watching for faults; a twin in its own process also counts them where its
+        # domain can see the count without asking.
+        self.fault_listeners: list[Callable[[], None]] = []
         self._faults: Faults | None = None
         for nd in config.network_domains:
             for element in nd.elements:
@@ -96,12 +97,16 @@ class NetworkTwin:
         return self._change_link(a, b, up=True)
 
     def degrade_link(self, a: str, b: str, *, delay_ms: float | None = None,
-                     loss_ratio: float | None = None) -> LinkState:
+                     loss_ratio: float | None = None, capacity_mbps: int | None = None) -> LinkState:
+        """Change what the link does now: its delay, its loss, the capacity it still carries
+        (e.g. a bundle that lost members)."""
         if delay_ms is not None and delay_ms < 0:
             raise Unprocessable("delay_ms must not be negative", property_path="/delay_ms")
         if loss_ratio is not None and not 0 <= loss_ratio <= 1:
             raise Unprocessable("loss_ratio must be between 0 and 1", property_path="/loss_ratio")
-        return self._change_link(a, b, delay_ms=delay_ms, loss_ratio=loss_ratio)
+        if capacity_mbps is not None and capacity_mbps < 0:
+            raise Unprocessable("capacity_mbps must not be negative", property_path="/capacity_mbps")
+        return self._change_link(a, b, delay_ms=delay_ms, loss_ratio=loss_ratio, capacity_mbps=capacity_mbps)
 
     def fail_element(self, name: str) -> ElementState:
         return self._change_element(name, up=False)
@@ -131,8 +136,8 @@ class NetworkTwin:
 
     def _faults_changed(self) -> None:
         self._faults = None
-        if self.on_fault_change is not None:
-            self.on_fault_change()
+        for listener in self.fault_listeners:
+            listener()
 
     def _notify(self) -> None:
         for listener in self.listeners:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -134,15 +135,22 @@ def settle_activations(session: Session, network_domain: str, services: Sequence
     return len(planned)
 
 
-def announce(session: Session, row: ConnectivityServiceRow, *, wake: Callable[[], None] | None = None) -> None:
-    _announce(session, row.network_domain, row.uuid, row.owner, row.state, row.reason, row.updated_at, wake)
+def announce(session: Session, row: ConnectivityServiceRow, *, wake: Callable[[], None] | None = None,
+             operational: str | None = None, notification: Mapping[str, Any] | None = None) -> None:
+    """Publish the service's state. `operational` overrides what its lifecycle state implies
+    (the network changed under an installed service), `notification` adds the TAPI
+    notification fields saying what changed."""
+    _announce(session, row.network_domain, row.uuid, row.owner, row.state, row.reason, row.updated_at, wake,
+              operational, notification)
 
 
 def _announce(session: Session, network_domain: str, uuid: str, owner: str, state: str, reason: str | None,
-              at: datetime, wake: Callable[[], None] | None) -> None:
+              at: datetime, wake: Callable[[], None] | None, operational: str | None = None,
+              notification: Mapping[str, Any] | None = None) -> None:
     states = tapi_states(state)
     publish(session, api=events_api(network_domain), event_type=STATE_CHANGE_EVENT, party=owner,
             listener_base_path=LISTENER_BASE, wake=wake, resource={
                 "id": uuid, "href": f"{icm_base(network_domain)}/restconf/data/context/connectivity-service={uuid}/",
                 "state": state, "lifecycle-state": states.lifecycle,
-                "operational-state": states.operational, "reason": reason, "at": iso(at)})
+                "operational-state": operational or states.operational, "reason": reason, "at": iso(at),
+                **(notification or {})})

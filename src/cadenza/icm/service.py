@@ -23,6 +23,7 @@ from cadenza.core.ids import new_id
 from cadenza.icm import connectivity_service as cs
 from cadenza.icm.commands import ChangeBandwidth, CreateConnectivityService, DeleteConnectivityService
 from cadenza.icm.design import Hop, ServiceEnd, design_hops, hops_to_json
+from cadenza.icm.operational import FaultWatcher, NetworkFaults, read_faults
 from cadenza.icm.pathing import NoPathError, PathRequest, compute_path
 from cadenza.icm.resources import ResourceInventory, ResourceUnavailable
 from cadenza.icm.rows import ConnectivityServiceRow
@@ -66,10 +67,18 @@ class Icm:
             self._plan_group, name=f"icm-planner-{self.name}")
         with database.transaction() as session:
             self.inventory.seed(session)
+        # Operational states follow the network: the watcher publishes their changes.
+        self.faults_watcher = FaultWatcher(topology=topology, database=database, read=self.faults_now,
+                                           wait=adagio.wait_for_fault_change, wake=wake)
 
     def close(self) -> None:
         """Stop planning: requests already queued are answered, later ones refused."""
         self._planner.close()
+        self.faults_watcher.close()
+
+    def faults_now(self) -> NetworkFaults:
+        """What is down in this network domain now, as the ECM says (operational states)."""
+        return read_faults(self.topology, self.adagio.faults)
 
     # -- reads ----------------------------------------------------------------------------
     def get(self, session: Session, service: str, owner: str | None) -> ConnectivityServiceRow:

@@ -33,7 +33,7 @@ from cadenza.icm.topology import Topology
 from cadenza.interfaces.cantata import openapi as cantata_openapi
 from cadenza.interfaces.interlude import openapi as interlude_openapi
 from cadenza.interfaces.legato import openapi as legato_openapi
-from cadenza.interfaces.presto.paths import STATE_CHANGE_EVENT, events_api, icm_base
+from cadenza.interfaces.presto.paths import EVENT_TYPES, events_api, icm_base
 from cadenza.interfaces.sonata import openapi as sonata_openapi
 from cadenza.landscape.business import Business, build_business
 from cadenza.landscape.config import DomainConfig
@@ -149,7 +149,7 @@ class ProviderDomain:
         for name, icm in self.icms.items():
             app.include_router(presto_router(icm))
             app.include_router(hub_router(api=events_api(name), base_path=icm_base(name), scope="presto",
-                                          event_types={STATE_CHANGE_EVENT}, hub_store=hubs))
+                                          event_types=set(EVENT_TYPES), hub_store=hubs))
 
         @app.get("/health", tags=["operations"])
         def health() -> dict:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,8 +80,8 @@ class Sof:
         return list(session.scalars(select(ServiceOrderItemRow).where(ServiceOrderItemRow.order_id == order_id)
                                     .order_by(ServiceOrderItemRow.position)))
 
-    def orders(self, session: Session, party: str | None, interface: str,
-               filters: Mapping[str, Any]) -> list[ServiceOrderRow]:
+    def orders(self, party: str | None, interface: str, filters: Mapping[str, Any]) -> Select[tuple[ServiceOrderRow]]:
+        """The orders matching `filters`, oldest first, as one query: the database filters, then pages."""
         query = select(ServiceOrderRow).where(ServiceOrderRow.interface == interface)
         if party is not None:
             query = query.where(ServiceOrderRow.party == party)
@@ -89,7 +89,7 @@ class Sof:
             query = query.where(ServiceOrderRow.state == filters["state"])
         if filters.get("externalId"):
             query = query.where(ServiceOrderRow.external_id == filters["externalId"])
-        return list(session.scalars(query.order_by(ServiceOrderRow.order_date)))
+        return query.order_by(ServiceOrderRow.order_date, ServiceOrderRow.id)
 
     def service(self, session: Session, service_id: str, party: str | None,
                 interface: str | None = None) -> ServiceRow:
@@ -98,8 +98,8 @@ class Sof:
             raise NotFound(f"No service '{service_id}'")
         return row
 
-    def services(self, session: Session, party: str | None, interface: str,
-                 filters: Mapping[str, Any]) -> list[ServiceRow]:
+    def services(self, party: str | None, interface: str, filters: Mapping[str, Any]) -> Select[tuple[ServiceRow]]:
+        """The services matching `filters`, oldest first, as one query: the database filters, then pages."""
         query = select(ServiceRow).where(ServiceRow.interface == interface)
         if party is not None:
             query = query.where(ServiceRow.party == party)
@@ -107,11 +107,11 @@ class Sof:
                             ("externalId", ServiceRow.external_id)):
             if filters.get(key):
                 query = query.where(column == filters[key])
-        rows = list(session.scalars(query.order_by(ServiceRow.created_at)))
         if filters.get("serviceOrder.id"):
-            rows = [r for r in rows if any(ref.get("serviceOrderId") == filters["serviceOrder.id"]
-                                           for ref in r.order_items)]
-        return rows
+            # Each item of an order names the service it created or changed (`order_items` too).
+            query = query.where(ServiceRow.id.in_(select(ServiceOrderItemRow.service_id).where(
+                ServiceOrderItemRow.order_id == filters["serviceOrder.id"])))
+        return query.order_by(ServiceRow.created_at, ServiceRow.id)
 
     # -- writes ---------------------------------------------------------------------------
     def accept(self, interface: str, party: str, request: ServiceOrderCreate) -> ServiceOrderRow:

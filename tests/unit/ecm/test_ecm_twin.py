@@ -71,7 +71,7 @@ def test_degradation_adds_delay_and_loss(manager: ElementManager, twin: NetworkT
 
 def test_faults_read_after_every_kind_of_change_are_current(twin: NetworkTwin) -> None:
     changes: list[int] = []
-    twin.on_fault_change = lambda: changes.append(1)
+    twin.fault_listeners.append(lambda: changes.append(1))
     assert twin.faults().down_elements == frozenset() and twin.faults().down_links == ()
     twin.fail_link("p1", "pe2")
     assert [(link.a, link.b) for link in twin.faults().down_links] == [("p1", "pe2")]
@@ -123,3 +123,30 @@ def test_a_port_based_end_point_takes_any_vlan(manager: ElementManager) -> None:
     manager.apply_many(items)
     assert manager.measure("svc-1", "pe1", "uni1").reachable
     assert manager.measure("svc-1", "pe2", "uni1").reachable
+
+
+def test_a_link_that_lost_capacity_lowers_the_measured_rate(manager: ElementManager, twin: NetworkTwin) -> None:
+    manager.apply_many(path_fcs(cir_kbps=300_000))
+    assert manager.measure("svc-1", "pe1", "uni1").throughput_mbps == pytest.approx(300 * 0.99)
+    twin.degrade_link("p1", "pe2", capacity_mbps=100)
+    assert manager.measure("svc-1", "pe1", "uni1").throughput_mbps == pytest.approx(100 * 0.99)
+    twin.degrade_link("p1", "pe2", capacity_mbps=400)
+    assert manager.measure("svc-1", "pe1", "uni1").throughput_mbps == pytest.approx(300 * 0.99)
+
+
+def test_constructs_that_together_offer_more_than_a_link_carries_share_it(manager: ElementManager,
+                                                                         twin: NetworkTwin) -> None:
+    manager.apply_many(path_fcs("svc-1", vlan=100, cir_kbps=300_000) + path_fcs("svc-2", vlan=200, cir_kbps=100_000))
+    # 400 Mbit/s offered on a 400 Mbit/s link: each gets what it offers
+    assert manager.measure("svc-1", "pe1", "uni1").throughput_mbps == pytest.approx(300 * 0.99)
+    twin.degrade_link("p1:east", "pe2:nni", capacity_mbps=200)
+    # 200 Mbit/s left, shared 3:1 as offered
+    assert manager.measure("svc-1", "pe1", "uni1").throughput_mbps == pytest.approx(150 * 0.99)
+    assert manager.measure("svc-2", "pe2", "uni1").throughput_mbps == pytest.approx(50 * 0.99)
+
+
+def test_a_watcher_wakes_when_a_fault_changes_and_not_before(manager: ElementManager, twin: NetworkTwin) -> None:
+    seen = manager.wait_for_fault_change(-1, 0)
+    assert manager.wait_for_fault_change(seen, 0.01) == seen  # nothing changed: the wait times out
+    twin.fail_element("p1")
+    assert manager.wait_for_fault_change(seen, 10) == seen + 1

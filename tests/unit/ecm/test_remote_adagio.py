@@ -130,3 +130,18 @@ def test_a_child_that_dies_is_started_again_after_failed_starts_and_the_domain_i
     assert runtime.manager.faults().down_elements == frozenset()  # the new child answers
     runtime.close()
     assert started[1].shut and not runtime._supervisor.is_alive()
+
+
+def test_the_domain_learns_of_a_fault_change_in_the_twin_process_from_shared_memory() -> None:
+    changes, signal = multiprocessing.Value("Q", 0), multiprocessing.Event()
+    adagio = _RemoteAdagio()
+    adagio.attach(_FaultsProxy(), changes, lambda: True, signal)  # type: ignore[arg-type]
+    assert adagio.wait_for_fault_change(0, 0.01) == 0
+    woke: list[int] = []
+    waiter = threading.Thread(target=lambda: woke.append(adagio.wait_for_fault_change(0, 30)))
+    waiter.start()
+    with changes.get_lock():  # what the twin's process does after a change
+        changes.value += 1
+    signal.set()
+    waiter.join()
+    assert woke == [1]

@@ -27,6 +27,7 @@ class LinkRef(BaseModel):
 class LinkDegradation(LinkRef):
     delay_ms: float | None = Field(None, ge=0)
     loss_ratio: float | None = Field(None, ge=0, le=1)
+    capacity_mbps: int | None = Field(None, ge=0, description="the capacity the link still carries")
 
 
 def _link(state: Any) -> dict[str, Any]:
@@ -57,7 +58,8 @@ def twin_router(twin: NetworkTwin) -> APIRouter:
 
     @router.post("/links/degrade")
     def degrade_link(body: LinkDegradation) -> dict[str, Any]:
-        return _link(twin.degrade_link(body.a, body.b, delay_ms=body.delay_ms, loss_ratio=body.loss_ratio))
+        return _link(twin.degrade_link(body.a, body.b, delay_ms=body.delay_ms, loss_ratio=body.loss_ratio,
+                                           capacity_mbps=body.capacity_mbps))
 
     @router.post("/elements/{name}/fail")
     def fail_element(name: str) -> dict[str, Any]:

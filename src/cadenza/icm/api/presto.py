@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from sqlalchemy import select
 
 from cadenza.core.auth import Principal, require
 from cadenza.core.errors import NotFound, Unprocessable
@@ -31,14 +32,13 @@ __all__ = ["presto_router"]
 SCOPE = "presto"
 
 
-
 def presto_router(icm: Icm) -> APIRouter:
     router = APIRouter(prefix=icm_base(icm.name), tags=[f"PRESTO {icm.name}"])
     caller = Depends(require(SCOPE))
 
     def service_details(name: str, principal: Principal) -> dict[str, Any]:
         with icm.database.read() as session:
-            return service_view(icm.get(session, name, principal.owner_filter))
+            return service_view(icm.get(session, name, principal.owner_filter), icm.faults_now())
 
     @router.post(f"{OPERATIONS}/create-connectivity-service/")
     def create_connectivity_service(body: CreateConnectivityServiceInput, principal: Principal = caller) -> dict:
@@ -55,7 +55,7 @@ def presto_router(icm: Icm) -> APIRouter:
         row, _new = icm.create(CreateConnectivityService(
             owner=principal.party, a=a, z=z, mbps=mbps, max_delay_ms=constraint.max_delay_ms if constraint else None,
             name=request.service_name, uuid=request.uuid))
-        return {"output": {"service": service_view(row)}}
+        return {"output": {"service": service_view(row, icm.faults_now())}}
 
     @router.post(f"{OPERATIONS}/update-connectivity-service/")
     def update_connectivity_service(body: UpdateConnectivityServiceInput, principal: Principal = caller) -> dict:
@@ -66,13 +66,13 @@ def presto_router(icm: Icm) -> APIRouter:
         row = icm.change_bandwidth(ChangeBandwidth(principal.owner_filter, body.input.service_id_or_name, mbps))
         if row.pending:
             activation.submit_change(icm, row)
-        return {"output": {"service": service_view(row)}}
+        return {"output": {"service": service_view(row, icm.faults_now())}}
 
     @router.post(f"{OPERATIONS}/delete-connectivity-service/")
     def delete_connectivity_service(body: ServiceIdOrNameInput, principal: Principal = caller) -> dict:
         row = icm.delete(DeleteConnectivityService(principal.owner_filter, body.input.service_id_or_name))
         activation.submit_removal(icm, row)
-        return {"output": {"service": service_view(row)}}
+        return {"output": {"service": service_view(row, icm.faults_now())}}
 
     @router.post(f"{OPERATIONS}/get-connectivity-service-details/")
     def get_connectivity_service_details(body: ServiceIdOrNameInput, principal: Principal = caller) -> dict:
@@ -80,8 +80,9 @@ def presto_router(icm: Icm) -> APIRouter:
 
     @router.post(f"{OPERATIONS}/get-connectivity-service-list/")
     def get_connectivity_service_list(principal: Principal = caller) -> dict:
+        faults = icm.faults_now()
         with icm.database.read() as session:
-            return {"output": {"service": [service_view(r) for r in icm.list(session, principal.owner_filter)]}}
+            return {"output": {"service": [service_view(r, faults) for r in icm.list(session, principal.owner_filter)]}}
 
     @router.get(DATA_CONTEXT + "/connectivity-service={uuid}/")
     def connectivity_service(uuid: str, principal: Principal = caller) -> dict:
@@ -100,16 +101,19 @@ def presto_router(icm: Icm) -> APIRouter:
         return {"output": {"counters": counters_view(row, read_counters(icm.adagio, row))}}
 
     def sips() -> list[dict[str, Any]]:
+        faults = icm.faults_now()
         with icm.database.read() as session:
-            usage = {(u.element, u.port): u for u in session.query(PortUsageRow)
-                     .filter(PortUsageRow.network_domain == icm.name)}
-        return [sip_view(e, usage.get((e.element, e.port))) for e in icm.topology.edge_points.values()]
+            usage = {(u.element, u.port): u for u in session.scalars(
+                select(PortUsageRow).where(PortUsageRow.network_domain == icm.name))}
+        return [sip_view(e, usage.get((e.element, e.port)), faults) for e in icm.topology.edge_points.values()]
 
     def sip(name: str) -> dict[str, Any]:
-        found = [s for s in sips() if s["uuid"] == name]
-        if not found:
+        edge = icm.topology.edge_points.get(name)
+        if edge is None:
             raise NotFound(f"No service interface point '{name}' in network domain {icm.name}")
-        return found[0]
+        with icm.database.read() as session:
+            usage = session.get(PortUsageRow, (icm.name, edge.element, edge.port))
+        return sip_view(edge, usage, icm.faults_now())
 
     @router.post(f"{OPERATIONS}/get-service-interface-point-list/")
     def get_sip_list(_principal: Principal = caller) -> dict:
@@ -127,7 +131,7 @@ def presto_router(icm: Icm) -> APIRouter:
         live = {link_id_for(f"{s.a}:{s.a_port}", f"{s.b}:{s.b_port}"): s for s in icm.adagio.links()}
         with icm.database.transaction() as session:
             free = icm.inventory.available_mbps(session)
-        return topology_view(icm.topology, live, free)
+        return topology_view(icm.topology, live, free, icm.faults_now())
 
     def named_topology(name: str) -> dict[str, Any]:
         if name != icm.name:

@@ -7,6 +7,7 @@ from typing import Any
 from cadenza.core.clock import iso
 from cadenza.icm.connectivity_service import tapi_states
 from cadenza.icm.oam import ActivationTestResult
+from cadenza.icm.operational import NetworkFaults, element_state, route_faults, service_state
 from cadenza.icm.rows import ConnectivityServiceRow, PortUsageRow
 from cadenza.icm.topology import EdgePoint, Topology
 from cadenza.interfaces.adagio.contract import LinkState, PmCounters
@@ -32,14 +33,15 @@ def _end_point(local_id: str, end: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def service_view(row: ConnectivityServiceRow) -> dict[str, Any]:
+def service_view(row: ConnectivityServiceRow, faults: NetworkFaults) -> dict[str, Any]:
+    """The service as TAPI shows it; its operational state is the network's now (`faults`)."""
     states = tapi_states(row.state)
     names = [{"value-name": "name", "value": row.name}] if row.name else []
     view: dict[str, Any] = {
         "uuid": row.uuid,
         "name": names,
         "lifecycle-state": states.lifecycle,
-        "operational-state": states.operational,
+        "operational-state": service_state(row.state, row.plan, faults),
         "administrative-state": states.administrative,
         "layer-protocol-name": "ETH",
         "direction": "BIDIRECTIONAL",
@@ -56,6 +58,7 @@ def service_view(row: ConnectivityServiceRow) -> dict[str, Any]:
             "route": row.plan.get("elements", []),
             "route-delay-ms": row.plan.get("delay_ms"),
             "s-vlans": row.plan.get("s_vlans", {}),
+            "route-faults": route_faults(row.plan, faults) if states.operational == "ENABLED" else [],
             "created": iso(row.created_at),
             "updated": iso(row.updated_at),
         },
@@ -66,7 +69,7 @@ def service_view(row: ConnectivityServiceRow) -> dict[str, Any]:
     return view
 
 
-def sip_view(edge: EdgePoint, usage: PortUsageRow | None) -> dict[str, Any]:
+def sip_view(edge: EdgePoint, usage: PortUsageRow | None, faults: NetworkFaults) -> dict[str, Any]:
     speed = usage.speed_mbps if usage else 0
     free = (speed - usage.reserved_mbps) if usage and usage.mode != "port" else 0
     resource = {"uni": "nrp-carrier-eth-uni-n-resource", "enni": "nrp-carrier-eth-enni-n-resource",
@@ -77,7 +80,7 @@ def sip_view(edge: EdgePoint, usage: PortUsageRow | None) -> dict[str, Any]:
                  {"value-name": "kind", "value": edge.kind.upper()}],
         "layer-protocol-name": ["ETH"],
         "administrative-state": "UNLOCKED",
-        "operational-state": "ENABLED",
+        "operational-state": element_state(edge.element, faults),
         "lifecycle-state": "INSTALLED",
         "total-potential-capacity": _capacity(speed),
         "available-capacity": _capacity(free),
@@ -85,9 +88,11 @@ def sip_view(edge: EdgePoint, usage: PortUsageRow | None) -> dict[str, Any]:
     }
 
 
-def topology_view(topology: Topology, links: dict[str, LinkState], free: dict[str, float]) -> dict[str, Any]:
+def topology_view(topology: Topology, links: dict[str, LinkState], free: dict[str, float],
+                  faults: NetworkFaults) -> dict[str, Any]:
     nodes = [{"uuid": name, "name": [{"value-name": "role", "value": e.role}], "layer-protocol-name": ["ETH"],
-              "lifecycle-state": "INSTALLED", "operational-state": "ENABLED", "administrative-state": "UNLOCKED"}
+              "lifecycle-state": "INSTALLED", "operational-state": element_state(name, faults),
+              "administrative-state": "UNLOCKED"}
              for name, e in topology.elements.items()]
     link_views = []
     for link in topology.links.values():
@@ -101,7 +106,8 @@ def topology_view(topology: Topology, links: dict[str, LinkState], free: dict[st
             "operational-state": "ENABLED" if up else "DISABLED",
             "administrative-state": "UNLOCKED",
             "lifecycle-state": "INSTALLED",
-            "total-potential-capacity": _capacity(link.capacity_mbps),
+            # what the link carries now (a degraded link less than it was built for)
+            "total-potential-capacity": _capacity(live.capacity_mbps if live else link.capacity_mbps),
             "available-capacity": _capacity(free.get(link.id, link.capacity_mbps)),
             "latency-characteristic": [{"traffic-property-name": "one-way-delay-ms",
                                         "fixed-latency-characteristic": str(live.delay_ms if live else link.delay_ms)}],

@@ -184,6 +184,12 @@ class AdagioClient(Protocol):
 
     def links(self) -> list[LinkState]: ...
 
+    def wait_for_fault_change(self, seen: int, timeout_s: float) -> int:
+        """Block until the network's count of fault changes (links or elements failed,
+        restored or degraded) is no longer `seen`, or `timeout_s` passed; return the count.
+        An ICM watches its network with it instead of asking for the faults again and again."""
+        ...
+
     def measure(self, fc_id: str, ingress: str, ingress_port: str) -> Measurement:
         """Send test traffic into `fc_id` at (ingress, ingress_port) and follow it through the
         configured forwarding constructs to its far end."""

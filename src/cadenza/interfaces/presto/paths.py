@@ -6,7 +6,8 @@ Cadenza mounts each ICM's RESTCONF tree under `/presto/{network-domain}` (docs/p
 
 from __future__ import annotations
 
-__all__ = ["icm_base", "events_api", "OPERATIONS", "DATA_CONTEXT", "SPEC_FILE", "LISTENER_BASE", "STATE_CHANGE_EVENT"]
+__all__ = ["icm_base", "events_api", "OPERATIONS", "DATA_CONTEXT", "SPEC_FILE", "LISTENER_BASE", "STATE_CHANGE_EVENT",
+           "NODE_STATE_CHANGE_EVENT", "SIP_STATE_CHANGE_EVENT", "EVENT_TYPES"]
 
 SPEC_FILE = "presto/api/swagger/presto-nrp.yaml"
 
@@ -21,6 +22,11 @@ def icm_base(network_domain: str) -> str:
 # Cadenza profile: TAPI notifications as MEF-style hub events (docs/presto-profile.md).
 LISTENER_BASE = "/cadenza/presto/notification/v1"
 STATE_CHANGE_EVENT = "connectivityServiceStateChangeEvent"
+# The operational state of the topology's nodes and edge points (TAPI object types NODE and
+# SERVICE_INTERFACE_POINT), published when the network's faults change it.
+NODE_STATE_CHANGE_EVENT = "nodeStateChangeEvent"
+SIP_STATE_CHANGE_EVENT = "serviceInterfacePointStateChangeEvent"
+EVENT_TYPES = frozenset({STATE_CHANGE_EVENT, NODE_STATE_CHANGE_EVENT, SIP_STATE_CHANGE_EVENT})
 
 
 def events_api(network_domain: str) -> str:

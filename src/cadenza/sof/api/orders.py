@@ -14,7 +14,7 @@ from cadenza.core.auth import Principal, require
 from cadenza.core.errors import Unprocessable
 from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.store import HubStore
-from cadenza.core.paging import Page, page_params, paginate
+from cadenza.core.paging import Page, page_params, paginate_query
 from cadenza.interfaces.legato.models import ServiceOrderCreate
 from cadenza.interfaces.legato.paths import ORDER_EVENT_TYPES, SERVICE_EVENT_TYPES
 from cadenza.sof import fulfilment
@@ -25,7 +25,6 @@ from cadenza.sof.views import order_view, service_view
 __all__ = ["ordering_router"]
 
 JSON = "application/json;charset=utf-8"
-
 
 
 def _parse(payload: Any) -> ServiceOrderCreate:
@@ -66,9 +65,9 @@ def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str) -> APIRou
     def list_service_order(response: Response, page: Page = Depends(page_params), state: str | None = None,
                            external_id: str | None = Query(None, alias="externalId"),
                            principal: Principal = caller) -> list[dict]:
+        query = sof.orders(principal.owner_filter, interface, {"state": state, "externalId": external_id})
         with sof.database.read() as session:
-            rows = sof.orders(session, principal.owner_filter, interface, {"state": state, "externalId": external_id})
-            ids = [row.id for row in paginate(rows, page, response)]
+            ids = [row.id for row in paginate_query(session, query, page, response)]
         return [render(order_id, None) for order_id in ids]
 
     @router.get(f"{orders_base}/serviceOrder/{{id}}", operation_id=f"{interface}.retrieveServiceOrder")
@@ -87,10 +86,10 @@ def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str) -> APIRou
                      external_id: str | None = Query(None, alias="externalId"),
                      order_id: str | None = Query(None, alias="serviceOrder.id"),
                      principal: Principal = caller) -> list[dict]:
+        query = sof.services(principal.owner_filter, interface, {
+            "state": state, "serviceType": service_type, "externalId": external_id, "serviceOrder.id": order_id})
         with sof.database.read() as session:
-            rows = sof.services(session, principal.owner_filter, interface, {
-                "state": state, "serviceType": service_type, "externalId": external_id, "serviceOrder.id": order_id})
-            return [service_view(row) for row in paginate(rows, page, response)]
+            return [service_view(row) for row in paginate_query(session, query, page, response)]
 
     @router.get(f"{services_base}/service/{{id}}", operation_id=f"{interface}.retrieveService")
     def retrieve_service(id: str, principal: Principal = caller) -> dict:

@@ -1,0 +1,193 @@
+"""Operational state: what the network does now, read from the ECM's faults (ADAGIO).
+
+TAPI separates a resource's lifecycle (planned, installed...) from its operational state
+(can it carry traffic now?). The lifecycle is the ICM's own record; the operational state is
+never stored: a node is ENABLED while its element is up, a service interface point while its
+element is up, an installed connectivity service while every element and link of its route
+is up. When the network's faults change (the twin reports each change through ADAGIO), the
+watcher compares what each affected object was with what it is and publishes one event per
+change on the ICM's hub, in the shape of a TAPI `notification` (tapi-notification.yang:
+ATTRIBUTE_VALUE_CHANGE of `operational-state`, with old and new value).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from cadenza.core.clock import iso
+from cadenza.core.db import Database
+from cadenza.core.notifications.outbox import publish
+from cadenza.icm import connectivity_service as cs
+from cadenza.icm.rows import ConnectivityServiceRow, ReservationRow
+from cadenza.icm.topology import Topology, link_id_for
+from cadenza.interfaces.adagio.contract import AdagioError, Faults
+from cadenza.interfaces.presto.paths import (
+    LISTENER_BASE,
+    NODE_STATE_CHANGE_EVENT,
+    SIP_STATE_CHANGE_EVENT,
+    events_api,
+    icm_base,
+)
+
+__all__ = ["NetworkFaults", "UNKNOWN", "ENABLED", "DISABLED", "element_state", "service_state", "route_faults",
+           "affected_services", "publish_changes", "FaultWatcher", "read_faults"]
+
+log = logging.getLogger(__name__)
+
+ENABLED = "ENABLED"
+DISABLED = "DISABLED"
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkFaults:
+    """What is down in one network domain; `known` is False while the ECM does not answer,
+    and then nothing can be said to work."""
+
+    down_links: frozenset[str] = frozenset()
+    down_elements: frozenset[str] = frozenset()
+    known: bool = True
+
+
+UNKNOWN = NetworkFaults(known=False)
+
+
+def element_state(element: str, faults: NetworkFaults) -> str:
+    """A node's or an edge point's operational state: its element's."""
+    return ENABLED if faults.known and element not in faults.down_elements else DISABLED
+
+
+def route_faults(plan: dict, faults: NetworkFaults) -> list[str]:
+    """What is down on a service's route, as a person reads it."""
+    if not faults.known:
+        return ["the element manager does not answer"]
+    return ([f"element {e} is down" for e in plan.get("elements", []) if e in faults.down_elements]
+            + [f"link {link} is down" for link in plan.get("links", []) if link in faults.down_links])
+
+
+def service_state(state: str, plan: dict, faults: NetworkFaults) -> str:
+    """A connectivity service's operational state: its lifecycle allows traffic and nothing
+    on its route is down."""
+    if cs.tapi_states(state).operational == DISABLED:
+        return DISABLED
+    return DISABLED if route_faults(plan, faults) else ENABLED
+
+
+def affected_services(session: Session, topology: Topology, elements: Iterable[str],
+                      links: Iterable[str]) -> list[ConnectivityServiceRow]:
+    """The services holding resources on these links, or on these elements (through a link of
+    theirs or an edge port): every service whose route touches what changed."""
+    elements, links = set(elements), set(links)
+    links |= {link.id for element in elements if element in topology.elements for link in topology.links_of(element)}
+    held = ReservationRow.__table__.c
+    conditions = [(held.kind == "port") & held.resource.startswith(f"{element}:", autoescape=True)
+                  for element in sorted(elements)]
+    if links:
+        conditions.append((held.kind == "link") & held.resource.in_(sorted(links)))
+    if not conditions:
+        return []
+    holders = (select(held.service_uuid).where(held.network_domain == topology.domain, or_(*conditions))
+               .distinct().scalar_subquery())
+    return list(session.scalars(select(ConnectivityServiceRow).where(
+        ConnectivityServiceRow.uuid.in_(holders)).order_by(ConnectivityServiceRow.created_at)))
+
+
+def _notification(object_type: str, uuid: str, old: str, new: str, moment: str, why: str) -> dict:
+    return {"notification-type": "ATTRIBUTE_VALUE_CHANGE", "target-object-type": object_type,
+            "target-object-identifier": uuid, "target-object-name": [{"value-name": "name", "value": uuid}],
+            "event-time-stamp": moment, "source-indicator": "RESOURCE_OPERATION", "layer-protocol-name": "ETH",
+            "changed-attributes": [{"value-name": "operational-state", "old-value": old, "new-value": new}],
+            "additional-text": why}
+
+
+def publish_changes(session: Session, topology: Topology, before: NetworkFaults, after: NetworkFaults,
+                    *, wake: Callable[[], None] | None = None) -> int:
+    """One event per node, edge point and connectivity service whose operational state differs
+    between `before` and `after`; returns how many were published."""
+    domain, base, moment = topology.domain, icm_base(topology.domain), iso()
+    elements = [e for e in topology.elements if element_state(e, before) != element_state(e, after)]
+    links = before.down_links ^ after.down_links if before.known and after.known else frozenset(topology.links)
+    published = 0
+    for element in elements:
+        old, new = element_state(element, before), element_state(element, after)
+        why = f"element {element} is {'up' if new == ENABLED else 'down'}"
+        publish(session, api=events_api(domain), event_type=NODE_STATE_CHANGE_EVENT, party=None, wake=wake,
+                listener_base_path=LISTENER_BASE, resource={
+                    "id": element, "href": f"{base}/restconf/data/context/topology={domain}/node={element}/",
+                    "operational-state": new, **_notification("NODE", element, old, new, moment, why)})
+        published += 1
+        for edge in topology.edge_points.values():
+            if edge.element == element:
+                publish(session, api=events_api(domain), event_type=SIP_STATE_CHANGE_EVENT, party=None, wake=wake,
+                        listener_base_path=LISTENER_BASE, resource={
+                            "id": edge.id, "href": f"{base}/restconf/data/context/service-interface-point={edge.id}/",
+                            "operational-state": new,
+                            **_notification("SERVICE_INTERFACE_POINT", edge.id, old, new, moment, why)})
+                published += 1
+    for row in affected_services(session, topology, elements, links):
+        old, new = service_state(row.state, row.plan, before), service_state(row.state, row.plan, after)
+        if old == new:
+            continue
+        why = "; ".join(route_faults(row.plan, after)) or "every element and link of its route is up"
+        cs.announce(session, row, wake=wake, operational=new,
+                    notification=_notification("CONNECTIVITY_SERVICE", row.uuid, old, new, moment, why))
+        published += 1
+    return published
+
+
+class FaultWatcher:
+    """Follows the network's faults for one ICM: wakes when the ECM counts a fault change
+    (blocked meanwhile, no polling), reads the faults, publishes what changed."""
+
+    WAIT_S = 1.0  # how soon a closing ICM's watcher notices; a fault change wakes it at once
+
+    def __init__(self, *, topology: Topology, database: Database, read: Callable[[], NetworkFaults],
+                 wait: Callable[[int, float], int], wake: Callable[[], None] | None = None) -> None:
+        self.topology, self.database, self._read, self._wait, self._wake = topology, database, read, wait, wake
+        self._closing = threading.Event()
+        self._seen = self._wait(-1, 0)  # the count now, at once (no count is -1)
+        self.known = self._read()
+        self._thread = threading.Thread(target=self._run, name=f"icm-faults-{topology.domain}", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._closing.set()
+        self._thread.join(timeout=self.WAIT_S * 5)
+
+    def _run(self) -> None:
+        while not self._closing.is_set():
+            try:
+                count = self._wait(self._seen, self.WAIT_S)
+                if count != self._seen and not self._closing.is_set():
+                    self._seen = count
+                    self.check()
+            except Exception:  # a watcher that dies would leave every later fault unannounced
+                log.exception("%s: following the network's faults failed; trying again", self.topology.domain)
+                self._closing.wait(self.WAIT_S)
+
+    def check(self) -> int:
+        """Compare the faults now with the last known, publish the differences."""
+        after = self._read()
+        before = self.known
+        if after == before:
+            return 0
+        with self.database.transaction() as session:
+            published = publish_changes(session, self.topology, before, after, wake=self._wake)
+        self.known = after
+        return published
+
+
+def read_faults(topology: Topology, faults: Callable[[], Faults]) -> NetworkFaults:
+    """The ECM's faults (ADAGIO `Faults`, the whole twin's) as this domain's links and elements."""
+    try:
+        found = faults()
+    except AdagioError:
+        return UNKNOWN
+    links = (link_id_for(f"{lk.a}:{lk.a_port}", f"{lk.b}:{lk.b_port}") for lk in found.down_links)
+    return NetworkFaults(frozenset(link for link in links if link in topology.links),
+                         frozenset(e for e in found.down_elements if e in topology.elements))
