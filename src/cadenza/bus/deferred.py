@@ -5,24 +5,33 @@ start completes whatever a stopped process left."""
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cadenza.bus.product_assessment import ItemAssessment
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.serviceability import PriceBook, Serviceability
 from cadenza.bus.store import ResourceStore
-from cadenza.core.clock import iso
+from cadenza.core.clock import iso, now
 from cadenza.core.db import Database
 from cadenza.core.paging import Windows
+from cadenza.core.patience import Patience
 from cadenza.interfaces.sonata.paths import Family
 
 __all__ = ["INTERNAL", "PENDING", "public", "state_change", "DeferredRequests"]
 
 INTERNAL = "_cadenza"  # what the domain keeps beside the spec payload; never shown to the caller
 PENDING = ("acknowledged", "inProgress")
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def public(document: dict[str, Any]) -> dict[str, Any]:
@@ -53,6 +62,9 @@ class DeferredRequests(ABC):
         self._wake = wake
         # How deferred requests run later (an executor's submit); None answers them before returning.
         self._defer = defer
+        # How a deferred request waiting for a partner's answer asks again (attempts per request).
+        self.retry = Patience()
+        self._attempts: dict[str, int] = {}
 
     # --- what each kind defines ---------------------------------------------------------
     @abstractmethod
@@ -85,11 +97,37 @@ class DeferredRequests(ABC):
                 self._begin(session, row, document)
             owner, checked = row.owner, document[INTERNAL]["checked"]
         results = self._judge(checked, owner)
+        if self._wait_for_partners(request_id, document, results):
+            return
         with self._db.transaction() as session:
             row = self.store.get(session, request_id, None, for_update=True)
             if row.state != "inProgress":
                 return  # another run finished it meanwhile
             self._finish(session, row, dict(row.document), results)
+
+    def _deadline(self, document: dict[str, Any]) -> str | None:
+        """The Buyer's requested completion date, when it gave one."""
+        return None
+
+    def _wait_for_partners(self, request_id: str, document: dict[str, Any], results: list[Any]) -> bool:
+        """Whether to leave the request `inProgress` and judge it again later: an item waits only for
+        a partner's answer and the Buyer's requested completion date is still ahead. At that date
+        it is answered as it stands (a POQ `done.unableToProvide`, a quote `unableToProvide`)."""
+        if not any(isinstance(r, ItemAssessment) and r.undecided for r in results):
+            self._attempts.pop(request_id, None)
+            return False
+        deadline = self._deadline(document)
+        left = (_moment(str(deadline)) - now()).total_seconds() if deadline else 0.0
+        if left <= 0:
+            self._attempts.pop(request_id, None)
+            return False
+        attempt = self._attempts.get(request_id, 0)
+        self._attempts[request_id] = attempt + 1
+        # Not durable, and need not be: resume() at start judges every inProgress request again.
+        timer = threading.Timer(min(self.retry.retry_in(attempt), left), self._later, args=(request_id,))
+        timer.daemon = True
+        timer.start()
+        return True
 
     def resume(self) -> int:
         """Queue every request a stopped process left unfinished; how many."""

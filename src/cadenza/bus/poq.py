@@ -105,6 +105,9 @@ def _answer(item: dict[str, Any], found: ItemAssessment | MefError | None) -> No
                                      "value": "Only action 'add' is qualified; change or disconnect a product "
                                               "with a product order"}]
         return
+    if found.undecided:  # a partner it needs did not answer in the time the Buyer gave (MEF 79: unable to provide)
+        _item_to(item, "done.abandoned", found.reason)
+        return
     _item_to(item, "done.ready", found.reason)
     color = "red" if not found.serviceable else ("green" if found.firm else "yellow")
     item["serviceabilityConfidence"] = color
@@ -202,6 +205,9 @@ class Qualifications(DeferredRequests):
                                                pointer=pointer, need_bandwidth=False)
         return {"action": "add", "offering": offering, "mbps": mbps, "places": places, "pointer": pointer}
 
+    def _deadline(self, document: dict[str, Any]) -> str | None:
+        return document.get("requestedPOQCompletionDate")
+
     def _visible_to(self, party: str) -> str | None:
         # A buying provider asks about addresses of its own customers: all our sites are open to it.
         return party if self.family == "cantata" else None
@@ -220,6 +226,8 @@ class Qualifications(DeferredRequests):
                                 "guaranteedUntilDate", "alternateProductOfferingProposal"):
                         item.pop(key, None)
             return "terminatedWithError"
+        if any(i["state"] == "done.abandoned" for i in items):
+            return "done.unableToProvide"
         return "done.ready"
 
     def _seller_contact(self) -> list[dict[str, Any]]:

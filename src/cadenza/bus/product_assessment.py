@@ -31,6 +31,12 @@ class ItemAssessment:
         return self.error is None and all(v.kind != "notServiceable" for v in self.verdicts)
 
     @property
+    def undecided(self) -> bool:
+        """Not known yet: every place is served or waits only for a partner's answer, and one waits."""
+        return (self.error is None and any(v.undecided for v in self.verdicts)
+                and all(v.kind != "notServiceable" or v.undecided for v in self.verdicts))
+
+    @property
     def firm(self) -> bool:
         return self.serviceable and all(v.kind == "onNet" or v.offer is not None for v in self.verdicts)
 

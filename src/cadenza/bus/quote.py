@@ -185,6 +185,9 @@ class Quotes(DeferredRequests):
                                                pointer=pointer, need_bandwidth=True)
         return {"offering": offering, "mbps": mbps, "places": places, "pointer": pointer}
 
+    def _deadline(self, document: dict[str, Any]) -> str | None:
+        return document.get("requestedQuoteCompletionDate")
+
     def _assess(self, checked: dict[str, Any], party: str) -> ItemAssessment:
         found = assess_product(self._service, self._prices, checked["offering"], checked["mbps"], checked["places"],
                                party=party if self.family == "cantata" else None, pointer=checked["pointer"])

@@ -8,6 +8,7 @@ serviceable, and the reason says what the customer can do about it.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -74,6 +75,16 @@ class PlaceVerdict:
     def offer(self) -> PartnerOffer | None:
         return self.choice.chosen if self.choice else None
 
+    @property
+    def unanswered(self) -> tuple[PartnerOffer, ...]:
+        """The partners that could serve the place and gave no answer (timed out, unreachable, 5xx)."""
+        return tuple(o for o in (self.choice.alternatives if self.choice else ()) if not o.answered)
+
+    @property
+    def undecided(self) -> bool:
+        """Not served so far only because a partner that could serve it has not answered yet."""
+        return self.kind == "notServiceable" and bool(self.unanswered)
+
 
 def fielded_address(address: AddressConfig, *, role: str = "INSTALL_LOCATION") -> dict[str, Any]:
     doc = {"@type": "FieldedAddress", "role": role, "streetNr": address.street_nr,
@@ -130,10 +141,18 @@ class Serviceability:
             names = ", ".join(p.party for p in candidates)
             return PlaceVerdict("offNet", f"Off-net: {location.city} is in the footprint of {names}; "
                                 "give a bandwidth (cir) for a firm answer", location)
-        assert self._partners is not None
-        offers = [self._partners.qualify_and_quote(p, location.address, mbps) for p in candidates]
+        partners = self._partners
+        assert partners is not None
+        # All partners at once: a silent one then costs the buyer one timeout, not one per partner.
+        with ThreadPoolExecutor(max_workers=len(candidates), thread_name_prefix="partner-ask") as pool:
+            offers = list(pool.map(lambda p: partners.qualify_and_quote(p, location.address, mbps), candidates))
         choice = choose_partner(offers, currency=self.currency)
         if choice.chosen is None:
+            silent = [o for o in offers if not o.answered]
+            if silent:
+                names = ", ".join(f"{o.name or o.partner} ({o.partner})" for o in silent)
+                return PlaceVerdict("notServiceable", f"Not known yet whether {location.city} can be served: {names} "
+                                    f"did not answer in time; {choice.reason}", location, choice)
             return PlaceVerdict("notServiceable", choice.reason, location, choice)
         return PlaceVerdict("offNet", f"Off-net via {choice.chosen.partner}: {choice.reason}", location, choice)
 
