@@ -21,8 +21,9 @@ from cadenza.core.errors import Forbidden, NotFound, ServiceUnavailable, Unproce
 from cadenza.core.grouping import GroupWorker
 from cadenza.core.ids import new_id
 from cadenza.icm import connectivity_service as cs
-from cadenza.icm.commands import ChangeBandwidth, CreateConnectivityService, DeleteConnectivityService
+from cadenza.icm.commands import ChangeBandwidth, CreateConnectivityService, DeleteConnectivityService, EndPointRequest
 from cadenza.icm.design import Hop, ServiceEnd, design_hops, hops_to_json
+from cadenza.icm.feasibility import FeasibilityEnd, FeasibilityQuery, Feasible, check_feasibility
 from cadenza.icm.operational import FaultWatcher, NetworkFaults, read_faults
 from cadenza.icm.pathing import NoPathError, PathRequest, compute_path
 from cadenza.icm.resources import ResourceInventory, ResourceUnavailable
@@ -211,6 +212,22 @@ class Icm:
                 return row
             cs.transition_to(session, row, cs.REMOVING, wake=self.wake)
         return row
+
+    def feasibility(self, ends: Sequence[tuple[str, str, int | None]], mbps: int, *,
+                    max_delay_ms: float | None = None, for_service: str | None = None,
+                    owner: str | None = None) -> Feasible:
+        """Whether the network could carry this now (compute-p-2-p-path); reserves nothing.
+        `ends`: (edge point, "port" | "vlan", CE-VLAN or None) twice; `for_service`: a change of it."""
+        a, z = (self._feasibility_end(sip, mode, vlan, f"/input/sep/{n}") for n, (sip, mode, vlan) in enumerate(ends))
+        faults = self._faults()
+        with self.database.read() as session:
+            service = self.get(session, for_service, owner) if for_service else None
+            return check_feasibility(session, self.topology, FeasibilityQuery(a, z, mbps, max_delay_ms, service),
+                                     down_links=faults.down_links, down_elements=faults.down_elements)
+
+    def _feasibility_end(self, sip: str, mode: str, vlan: int | None, pointer: str) -> FeasibilityEnd:
+        end = self._end(EndPointRequest(sip, vlan), pointer)
+        return FeasibilityEnd(end.edge_point, end.element, end.port, mode, vlan)
 
     # -- internals ------------------------------------------------------------------------
     def _request(self, command: CreateConnectivityService) -> _PlanRequest:

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from cadenza.core.auth import Principal, require
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.icm import activation
-from cadenza.icm.api.presto_views import counters_view, service_view, sip_view, test_view, topology_view
+from cadenza.icm.api.presto_views import counters_view, path_view, service_view, sip_view, test_view, topology_view
 from cadenza.icm.commands import ChangeBandwidth, CreateConnectivityService, DeleteConnectivityService, EndPointRequest
 from cadenza.icm.oam import read_counters, run_activation_test
 from cadenza.icm.rows import PortUsageRow
 from cadenza.icm.service import Icm
 from cadenza.icm.topology import link_id_for
 from cadenza.interfaces.presto.models import (
+    ComputeP2PPathInput,
     CreateConnectivityServiceInput,
     ServiceIdOrNameInput,
     SipIdOrNameInput,
@@ -73,6 +74,21 @@ def presto_router(icm: Icm) -> APIRouter:
         row = icm.delete(DeleteConnectivityService(principal.owner_filter, body.input.service_id_or_name))
         activation.submit_removal(icm, row)
         return {"output": {"service": service_view(row, icm.faults_now())}}
+
+    @router.post(f"{OPERATIONS}/compute-p-2-p-path/")
+    def compute_p_2_p_path(body: ComputeP2PPathInput, principal: Principal = caller) -> dict:
+        """Whether and how the network could carry a service now; nothing is reserved or kept."""
+        request = body.input
+        constraint = request.routing_constraint
+        mbps = capacity_mbps(constraint.requested_capacity if constraint else None)
+        if mbps is None:
+            raise Unprocessable("Give the bandwidth in routing-constraint/requested-capacity/total-size",
+                                code="missingProperty", property_path="/input/routing-constraint/requested-capacity")
+        found = icm.feasibility([(sep.service_interface_point, sep.mode, sep.vlan_id) for sep in request.sep], mbps,
+                                max_delay_ms=constraint.max_delay_ms if constraint else None,
+                                for_service=request.for_service, owner=principal.owner_filter)
+        return {"output": {"service": path_view(body.model_dump(mode="json", by_alias=True, exclude_none=True)["input"],
+                                                found, mbps)}}
 
     @router.post(f"{OPERATIONS}/get-connectivity-service-details/")
     def get_connectivity_service_details(body: ServiceIdOrNameInput, principal: Principal = caller) -> dict:

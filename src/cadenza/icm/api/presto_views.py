@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from cadenza.core.clock import iso
+from cadenza.core.ids import new_id
 from cadenza.icm.connectivity_service import tapi_states
+from cadenza.icm.feasibility import Feasible
 from cadenza.icm.oam import ActivationTestResult
 from cadenza.icm.operational import NetworkFaults, element_state, route_faults, service_state
 from cadenza.icm.rows import ConnectivityServiceRow, PortUsageRow
 from cadenza.icm.topology import EdgePoint, Topology
 from cadenza.interfaces.adagio.contract import LinkState, PmCounters
 
-__all__ = ["service_view", "sip_view", "topology_view", "test_view", "counters_view"]
+__all__ = ["service_view", "sip_view", "topology_view", "test_view", "counters_view", "path_view"]
 
 
 def _capacity(mbps: float) -> dict[str, Any]:
@@ -129,3 +131,12 @@ def counters_view(row: ConnectivityServiceRow, counters: PmCounters) -> dict[str
             "tx-octets": counters.tx_octets, "rx-octets": counters.rx_octets,
             "frame-delay-ms": counters.delay_ms, "frame-loss-ratio": counters.loss_ratio,
             "collected-at": counters.collected_at or iso(), **{k: v for k, v in counters.extra.items()}}
+
+
+def path_view(request: dict[str, Any], found: Feasible, mbps: int) -> dict[str, Any]:
+    """A compute-p-2-p-path answer: the spec's PathComputationService (no `path` refs: the path
+    is not kept) with the route in `cadenza-path`."""
+    return {"uuid": new_id(), "end-point": request["sep"],
+            "routing-constraint": {**request.get("routing-constraint", {}), "requested-capacity": _capacity(mbps)},
+            "cadenza-path": {"route": list(found.elements), "links": list(found.links),
+                             "route-delay-ms": found.delay_ms, "headroom-mbps": found.headroom_mbps}}

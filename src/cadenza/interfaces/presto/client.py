@@ -27,6 +27,8 @@ __all__ = [
     "SegmentRequest",
     "ConnectivityService",
     "ActivationTest",
+    "PathEnd",
+    "PathFound",
     "PrestoClient",
     "TokenProvider",
 ]
@@ -86,6 +88,34 @@ class ActivationTest:
     loss_ratio: float
     rate_mbps: float
     raw: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PathEnd:
+    """One end of a path asked about: the whole port (`port_based`), or one VLAN on it (`vlan`
+    given), or some VLAN on it still to be chosen (neither)."""
+
+    sip: str
+    vlan: int | None = None
+    port_based: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PathFound:
+    """What compute-p-2-p-path found: the route, and the bandwidth left free along it."""
+
+    route: tuple[str, ...]
+    links: tuple[str, ...]
+    delay_ms: float
+    headroom_mbps: int
+
+
+def _sep(end: PathEnd) -> dict[str, Any]:
+    mapping: dict[str, Any] = ({"vlan-id-mapping-type": "ALL"} if end.port_based
+                               else {"vlan-id-mapping-type": "LIST",
+                                     "vlan-id": [] if end.vlan is None else [{"vlan-id": end.vlan}]})
+    return {"service-interface-point": end.sip, "service-layer": "ETH",
+            "nrp-carrier-eth-connectivity-end-point-resource": {"ce-vlan-id-list-and-untag": mapping}}
 
 
 def _end(sip: str, vlan: int | None) -> dict[str, Any]:
@@ -171,6 +201,21 @@ class PrestoClient:
     def get_pm_counters(self, network_domain: str, uuid: str) -> dict[str, Any]:
         return self._call(network_domain, "cadenza-get-pm-counters", {"input": {"service-id-or-name": uuid}})[
             "counters"]
+
+    def compute_p2p_path(self, network_domain: str, a: PathEnd, z: PathEnd, mbps: int, *,
+                         max_delay_ms: float | None = None, for_service: str | None = None) -> PathFound:
+        """Whether the network domain could carry this now; reserves nothing. Raises PrestoRefused
+        (422) with the reason when it could not, e.g. no path with the bandwidth free."""
+        constraint: dict[str, Any] = _capacity(mbps)
+        if max_delay_ms is not None:
+            constraint["latency-characteristic"] = [{"traffic-property-name": "one-way-delay-ms",
+                                                     "fixed-latency-characteristic": str(max_delay_ms)}]
+        body: dict[str, Any] = {"sep": [_sep(a), _sep(z)], "routing-constraint": constraint}
+        if for_service is not None:
+            body["cadenza-for-service"] = for_service
+        path = self._call(network_domain, "compute-p-2-p-path", {"input": body})["service"]["cadenza-path"]
+        return PathFound(tuple(path["route"]), tuple(path["links"]), float(path["route-delay-ms"]),
+                         int(path["headroom-mbps"]))
 
     def list_service_interface_points(self, network_domain: str) -> list[dict[str, Any]]:
         return self._call(network_domain, "get-service-interface-point-list", {})["sip"]

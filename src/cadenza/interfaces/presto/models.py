@@ -30,6 +30,10 @@ __all__ = [
     "SipIdOrNameInput",
     "TopologyIdInput",
     "TopologyIdOrNameInput",
+    "PathServiceEndPointInput",
+    "RoutingConstraint",
+    "ComputeP2PPathInput",
+    "ComputeP2PPathInputBody",
     "capacity_mbps",
     "UNIT_TO_MBPS",
 ]
@@ -160,3 +164,45 @@ class TopologyIdInput(_Tapi):
 
 class TopologyIdOrNameInput(_Tapi):
     input: TopologyIdInput
+
+
+class PathServiceEndPointInput(_Tapi):
+    """tapi.path.computation.PathServiceEndPoint, plus (Cadenza profile) the CE-VLAN resource of
+    a create's end point: absent or ALL, the whole port; LIST with one id, that VLAN; LIST
+    with none, a VLAN-based end whose VLAN is chosen later."""
+
+    service_interface_point: str = Field(alias="service-interface-point", min_length=1, max_length=200)
+    layer_protocol_name: str | None = Field(None, alias="service-layer")
+    resource: EndPointResource | None = Field(None, alias="nrp-carrier-eth-connectivity-end-point-resource")
+
+    @property
+    def mode(self) -> str:
+        mapping = self.resource.ce_vlan_id_list_and_untag if self.resource else None
+        return "port" if mapping is None or mapping.vlan_id_mapping_type == "ALL" else "vlan"
+
+    @property
+    def vlan_id(self) -> int | None:
+        mapping = self.resource.ce_vlan_id_list_and_untag if self.resource else None
+        return mapping.vlan_id[0].vlan_id if mapping is not None and self.mode == "vlan" and mapping.vlan_id else None
+
+
+class RoutingConstraint(_Tapi):
+    requested_capacity: Capacity | None = Field(None, alias="requested-capacity")
+    latency_characteristic: list[LatencyCharacteristic] = Field(default_factory=list, alias="latency-characteristic")
+
+    @property
+    def max_delay_ms(self) -> float | None:
+        bounds = [float(lc.fixed_latency_characteristic) for lc in self.latency_characteristic
+                  if lc.fixed_latency_characteristic is not None]
+        return min(bounds) if bounds else None
+
+
+class ComputeP2PPathInputBody(_Tapi):
+    sep: list[PathServiceEndPointInput] = Field(min_length=2, max_length=2)
+    routing_constraint: RoutingConstraint | None = Field(None, alias="routing-constraint")
+    # Cadenza profile: the path for a change of this existing service (its own holding counts as free).
+    for_service: str | None = Field(None, alias="cadenza-for-service", min_length=1, max_length=200)
+
+
+class ComputeP2PPathInput(_Tapi):
+    input: ComputeP2PPathInputBody
