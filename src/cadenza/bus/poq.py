@@ -186,7 +186,8 @@ class Qualifications(DeferredRequests):
 
     def _judge(self, checked: list[dict[str, Any]], owner: str) -> list[ItemAssessment | None]:
         return [assess_product(self._service, self._prices, c["offering"], c["mbps"], c["places"],
-                               party=self._visible_to(owner), pointer=c["pointer"]) if c["action"] == "add"
+                               party=self._visible_to(owner), pointer=c["pointer"],
+                               configuration=c.get("configuration"), buyer=owner) if c["action"] == "add"
                 else None for c in checked]
 
     def _finish(self, session: Session, row: BusResourceRow, document: dict[str, Any],
@@ -203,7 +204,8 @@ class Qualifications(DeferredRequests):
             return {"action": item.get("action")}
         offering, mbps, places = check_product(item.get("product"), family=self.family, prices=self._prices,
                                                pointer=pointer, need_bandwidth=False)
-        return {"action": "add", "offering": offering, "mbps": mbps, "places": places, "pointer": pointer}
+        return {"action": "add", "offering": offering, "mbps": mbps, "places": places, "pointer": pointer,
+                "configuration": (item.get("product") or {}).get("productConfiguration")}
 
     def _deadline(self, document: dict[str, Any]) -> str | None:
         return document.get("requestedPOQCompletionDate")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cadenza.bus.feasibility import NetworkAnswer, network_vlans
 from cadenza.bus.mapping import bandwidth_mbps
 from cadenza.bus.product_schemas import validate_product_configuration
 from cadenza.bus.serviceability import PlaceError, PlaceVerdict, PriceBook, Serviceability
@@ -25,10 +26,12 @@ class ItemAssessment:
     verdicts: list[PlaceVerdict] = field(default_factory=list)
     error: PlaceError | None = None
     lead_time_days: int | None = None
+    network: NetworkAnswer | None = None  # our network's word (None: not asked, nothing of ours to ask)
 
     @property
     def serviceable(self) -> bool:
-        return self.error is None and all(v.kind != "notServiceable" for v in self.verdicts)
+        return (self.error is None and all(v.kind != "notServiceable" for v in self.verdicts)
+                and (self.network is None or self.network.feasible))
 
     @property
     def undecided(self) -> bool:
@@ -38,13 +41,17 @@ class ItemAssessment:
 
     @property
     def firm(self) -> bool:
-        return self.serviceable and all(v.kind == "onNet" or v.offer is not None for v in self.verdicts)
+        return (self.serviceable and all(v.kind == "onNet" or v.offer is not None for v in self.verdicts)
+                and (self.network is None or self.network.checked))
 
     @property
     def reason(self) -> str:
         if self.error is not None:
             return self.error.reason
-        return "; ".join(v.reason for v in self.verdicts)
+        said = [v.reason for v in self.verdicts]
+        if self.network is not None:  # when the network says no, that is the reason that matters: first
+            said = [*said, self.network.reason] if self.network.feasible else [self.network.reason, *said]
+        return "; ".join(said)
 
 
 def check_product(product: Any, *, family: Family, prices: PriceBook, pointer: str, need_bandwidth: bool
@@ -81,8 +88,10 @@ def check_product(product: Any, *, family: Family, prices: PriceBook, pointer: s
 
 
 def assess_product(service: Serviceability, prices: PriceBook, offering: str, mbps: int | None,
-                   places: list[dict[str, Any]], *, party: str | None, pointer: str) -> ItemAssessment:
-    """Judge every place of the product; partners are asked here, outside any transaction."""
+                   places: list[dict[str, Any]], *, party: str | None, pointer: str,
+                   configuration: dict[str, Any] | None = None, buyer: str | None = None) -> ItemAssessment:
+    """Judge every place of the product, then ask our network whether it could carry it now;
+    partners and the network are asked here, outside any transaction. `buyer`: the party asking."""
     try:
         locations = [service.locate(p, party=party, pointer=f"{pointer}/place/{i}") for i, p in enumerate(places)]
     except PlaceError as exc:
@@ -92,4 +101,8 @@ def assess_product(service: Serviceability, prices: PriceBook, offering: str, mb
     for verdict in verdicts:
         if verdict.offer is not None and verdict.offer.lead_time_days is not None:
             lead = max(lead, verdict.offer.lead_time_days)
-    return ItemAssessment(offering, mbps, verdicts, lead_time_days=lead)
+    network = None
+    if service.network is not None and mbps is not None and all(v.kind != "notServiceable" for v in verdicts):
+        kind = prices.kind_of(offering, "sonata" if prices.sells(offering, "sonata") else "cantata")
+        network = service.network.new_service(kind, verdicts, network_vlans(kind, configuration), mbps, buyer=buyer)
+    return ItemAssessment(offering, mbps, verdicts, lead_time_days=lead, network=network)

@@ -183,14 +183,16 @@ class Quotes(DeferredRequests):
                                 property_path=f"/quoteItem/{index}/action")
         offering, mbps, places = check_product(item.get("product"), family=self.family, prices=self._prices,
                                                pointer=pointer, need_bandwidth=True)
-        return {"offering": offering, "mbps": mbps, "places": places, "pointer": pointer}
+        return {"offering": offering, "mbps": mbps, "places": places, "pointer": pointer,
+                "configuration": (item.get("product") or {}).get("productConfiguration")}
 
     def _deadline(self, document: dict[str, Any]) -> str | None:
         return document.get("requestedQuoteCompletionDate")
 
     def _assess(self, checked: dict[str, Any], party: str) -> ItemAssessment:
         found = assess_product(self._service, self._prices, checked["offering"], checked["mbps"], checked["places"],
-                               party=party if self.family == "cantata" else None, pointer=checked["pointer"])
+                               party=party if self.family == "cantata" else None, pointer=checked["pointer"],
+                               configuration=checked.get("configuration"), buyer=party)
         if found.error is not None:  # the places were readable at create time; a site vanished since
             raise Unprocessable(found.error.reason, code=found.error.code, property_path=found.error.pointer)
         return found

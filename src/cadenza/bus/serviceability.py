@@ -56,6 +56,9 @@ class PriceBook(Protocol):
 
     def lead_time_days(self, offering_id: str, off_net: bool) -> int: ...
 
+    def kind_of(self, offering_id: str, family: str) -> str | None:
+        """What fulfilment builds for it: "evc", "access" or "internet"."""
+
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -98,10 +101,14 @@ def _norm(value: Any) -> str:
 
 
 class Serviceability:
-    def __init__(self, sites: list[SiteConfig], partners: PartnerProbe | None, *, currency: str) -> None:
+    def __init__(self, sites: list[SiteConfig], partners: PartnerProbe | None, *, currency: str,
+                 network: Any = None) -> None:
         self._sites = {s.id: s for s in sites}
         self._partners = partners
         self.currency = currency
+        # bus.feasibility.NetworkFeasibility: what our network can carry now (None: a domain
+        # without a network of its own, as some tests build)
+        self.network = network
 
     def locate(self, place: dict[str, Any], *, party: str | None, pointer: str) -> Location:
         """Read one `RelatedPlaceRefOrValue`; `party` None means the domain itself (sees all sites)."""

@@ -27,6 +27,7 @@ from cadenza.bus.api.product_order import product_order_router
 from cadenza.bus.api.quote import quote_router
 from cadenza.bus.api.site import site_router
 from cadenza.bus.catalog import Catalog
+from cadenza.bus.feasibility import NetworkFeasibility
 from cadenza.bus.ordering import OfferingRules
 from cadenza.bus.partner_choice import PartnerChooser
 from cadenza.bus.partners import PartnerDirectory
@@ -47,6 +48,7 @@ from cadenza.interfaces.legato.partner_access import LegatoPartnerAccess
 from cadenza.interfaces.presto.paths import events_api
 from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
 from cadenza.landscape.config import DomainConfig
+from cadenza.sof.api.feasibility import feasibility_router
 from cadenza.sof.api.interlude import interlude_router
 from cadenza.sof.api.interlude_listener import interlude_callback, interlude_listener_routers
 from cadenza.sof.api.legato import legato_router
@@ -139,7 +141,10 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                     partner_names={p.party: p.name for p in config.partners}, partner_access={**interlude, **{
                         # step 9b, second option: the SOF asks its BUS over LEGATO, the BUS asks the partner
                         party: LegatoPartnerAccess(public_url, token, party=party) for party in sonata_access}})
-    serviceability = Serviceability(list(config.sites), directory, currency=catalog.currency)
+    legato = LegatoClient(public_url, token)
+    ennis = {e.partner: e.id for nd in config.network_domains for e in nd.edge_points if e.kind == "enni" and e.partner}
+    serviceability = Serviceability(list(config.sites), directory, currency=catalog.currency,
+                                    network=NetworkFeasibility(legato, ennis=ennis))
     rules = OfferingRules(kind_of=catalog.kind_of,
                           validate=lambda c, p: validate_product_configuration(c, pointer=p))
 
@@ -147,7 +152,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
         charge = catalog.price(offering, mbps)
         return {"nrc": charge.nrc, "mrc": charge.mrc, "currency": charge.currency}
 
-    bus = Bus(config=config, database=database, legato=LegatoClient(public_url, token), rules=rules, wake=wake,
+    bus = Bus(config=config, database=database, legato=legato, rules=rules, wake=wake,
               partners=PartnerChooser(serviceability), price=price, public_url=public_url,
               partner_patience={p.party: p.patience() for p in config.partners})
     register(bus)
@@ -161,7 +166,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     book = AddressBook(config)
     sites = SiteDirectory(config, book)
     deferred = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bus-deferred")
-    routers: list[APIRouter] = [legato_router(sof), interlude_router(sof), legato_listener_router(bus),
+    routers: list[APIRouter] = [legato_router(sof), feasibility_router(sof), interlude_router(sof),
+                                legato_listener_router(bus),
                                 presto_listener_router()]
     qualifications, quotes = [], []
     for fam in (CANTATA, SONATA):

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from cadenza.core.client_credentials import TokenUnavailable
+from cadenza.interfaces.legato.feasibility import FEASIBILITY_BASE, Feasibility, feasibility_from_json
 from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
 
 __all__ = ["LegatoError", "LegatoRejected", "LegatoUnavailable", "ServiceOrderingClient", "LegatoClient"]
@@ -97,3 +98,7 @@ class ServiceOrderingClient:
 
 class LegatoClient(ServiceOrderingClient):
     """The BUS side of LEGATO: the spec's base paths."""
+
+    def check_feasibility(self, check: dict[str, Any]) -> Feasibility:
+        """Could the network carry this now (interfaces/legato/feasibility.py)? Reserves nothing."""
+        return feasibility_from_json(self._send("POST", f"{FEASIBILITY_BASE}/feasibilityCheck", json=check))

@@ -1,0 +1,110 @@
+"""Can the network carry a product now? The BUS's side of the LEGATO feasibility check
+(`interfaces/legato/feasibility.py`): POQ and quote ask the SOF, which asks each ICM over
+PRESTO, about the service an order for the product would request, so a qualification and
+the order after it are judged by the same network and the same rules.
+
+Only this domain's network is asked here; the partner's part of an off-net product is
+judged by the partner itself (its POQ over SONATA, in `bus.partners`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from cadenza.bus.mapping import evc_vlans
+from cadenza.bus.serviceability import PlaceVerdict
+from cadenza.interfaces.legato import builders
+from cadenza.interfaces.legato.client import LegatoError, LegatoRejected
+from cadenza.interfaces.legato.feasibility import Feasibility
+from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT
+
+__all__ = ["FeasibilityProbe", "NetworkAnswer", "NetworkFeasibility", "network_vlans"]
+
+
+class FeasibilityProbe(Protocol):
+    """The LEGATO client of this domain's SOF, as far as feasibility goes."""
+
+    def check_feasibility(self, check: dict[str, Any]) -> Feasibility: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkAnswer:
+    feasible: bool
+    reason: str
+    checked: bool = True  # False: the network could not be asked (the answer is then not firm)
+
+
+def network_vlans(kind: str | None, configuration: dict[str, Any] | None) -> list[int | None]:
+    """The VLANs the network is asked about: CE-VLAN at A and Z of an EVC (None: the whole
+    UNI), or an Access E-Line's CE-VLAN at the UNI and S-VLAN at the ENNI (None: any free)."""
+    config = configuration or {}
+    if kind == "access":
+        uni = ((config.get("uniEp") or {}).get("ovcEndPointMap") or {}).get("ovcEndPointMapFormU") or []
+        enni = ((config.get("enniEp") or {}).get("ovcEndPointMap") or {}).get("ovcEndPointMapFormE") or []
+        whole = len(uni) != 1  # one CE-VLAN, or all of them (the whole port)
+        return [None if whole else int(uni[0]), int(enni[0]) if enni else None]
+    return list(evc_vlans(config))
+
+
+def _site_fields(address: dict[str, Any]) -> dict[str, str]:
+    return {k: str(v) for k, v in address.items() if k in ("streetNr", "streetName", "city", "postcode", "country")}
+
+
+class NetworkFeasibility:
+    def __init__(self, probe: FeasibilityProbe, *, ennis: Mapping[str, str]) -> None:
+        self._probe = probe
+        self._ennis = dict(ennis)  # buying provider's party -> our ENNI facing it
+
+    def new_service(self, kind: str | None, verdicts: Sequence[PlaceVerdict], vlans: Sequence[int | None], mbps: int,
+                    *, buyer: str | None) -> NetworkAnswer | None:
+        """The network's word on a new product at these places; None when there is nothing of
+        ours to ask about yet (a partner not chosen, a kind we do not deliver)."""
+        if kind == "evc" and len(verdicts) == 2:
+            ends = []
+            for verdict, vlan in zip(verdicts, [*vlans, None, None][:2], strict=True):
+                site = verdict.location.site
+                if verdict.kind == "onNet" and site is not None and site.edge_point:
+                    ends.append(builders.on_net(site.edge_point, vlan))
+                elif verdict.kind == "offNet" and verdict.offer is not None:
+                    ends.append(builders.off_net(verdict.offer.partner, address=_site_fields(verdict.location.address),
+                                                 ce_vlan=vlan))
+                else:
+                    return None
+            return self._ask({"action": "add", "serviceConfiguration": builders.evc_configuration(
+                *ends, bandwidth_mbps=mbps)})
+        if kind == "access" and len(verdicts) == 1 and buyer in self._ennis:
+            site = verdicts[0].location.site
+            if verdicts[0].kind != "onNet" or site is None:
+                return None
+            ce_vlan, s_vlan = [*vlans, None, None][:2]
+            config = builders.ovc_access_configuration(site={"id": site.id}, ce_vlan=ce_vlan, enni=self._ennis[buyer],
+                                                       s_vlan=s_vlan or 1, bandwidth_mbps=mbps)
+            if s_vlan is None:
+                del config[ACCESS_PLACEMENT]["sVlan"]  # any free S-VLAN will do (docs/legato-profile.md)
+            return self._ask({"action": "add", "serviceConfiguration": config})
+        return None
+
+    def change(self, service_id: str, mbps: int) -> NetworkAnswer:
+        """Could the service the product runs on grow (or shrink) to `mbps` on its route?"""
+        return self._ask({"action": "modify", "serviceId": service_id, "bandwidthMbps": mbps})
+
+    def _ask(self, check: dict[str, Any]) -> NetworkAnswer:
+        try:
+            found = self._probe.check_feasibility(check)
+        except LegatoRejected as exc:  # the service could not even be designed: that is the answer
+            return NetworkAnswer(False, f"Our network cannot provide it: {_first_reason(exc)}")
+        except LegatoError as exc:
+            return NetworkAnswer(True, f"Our network could not be asked just now ({exc.reason}); the answer is "
+                                       "subject to a feasibility check", checked=False)
+        if not found.feasible:
+            return NetworkAnswer(False, f"Our network cannot carry it now: {found.reason}")
+        headroom = min((s.headroom_mbps for s in found.segments), default=0)
+        return NetworkAnswer(True, f"our network can carry it now ({headroom} Mbit/s would be left on its "
+                                   "narrowest point)")
+
+
+def _first_reason(exc: LegatoRejected) -> str:
+    body = exc.body[0] if isinstance(exc.body, list) and exc.body else exc.body
+    return str(body.get("reason")) if isinstance(body, dict) and body.get("reason") else exc.reason
