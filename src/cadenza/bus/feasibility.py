@@ -20,7 +20,7 @@ from cadenza.interfaces.legato.client import LegatoError, LegatoRejected
 from cadenza.interfaces.legato.feasibility import Feasibility
 from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT
 
-__all__ = ["FeasibilityProbe", "NetworkAnswer", "NetworkFeasibility", "network_vlans"]
+__all__ = ["ANY_VLAN", "FeasibilityProbe", "NetworkAnswer", "NetworkFeasibility", "network_vlans"]
 
 
 class FeasibilityProbe(Protocol):
@@ -36,15 +36,20 @@ class NetworkAnswer:
     checked: bool = True  # False: the network could not be asked (the answer is then not firm)
 
 
+ANY_VLAN = 0  # not a CE-VLAN id: "VLAN-based, the id not given yet" (any free one will do)
+
+
 def network_vlans(kind: str | None, configuration: dict[str, Any] | None) -> list[int | None]:
     """The VLANs the network is asked about: CE-VLAN at A and Z of an EVC (None: the whole
-    UNI), or an Access E-Line's CE-VLAN at the UNI and S-VLAN at the ENNI (None: any free)."""
+    UNI), or an Access E-Line's CE-VLAN at the UNI (None: all of them, the whole port;
+    ANY_VLAN: no map given yet) and S-VLAN at the ENNI (None: any free)."""
     config = configuration or {}
     if kind == "access":
-        uni = ((config.get("uniEp") or {}).get("ovcEndPointMap") or {}).get("ovcEndPointMapFormU") or []
+        uni_map = (config.get("uniEp") or {}).get("ovcEndPointMap")
+        uni = (uni_map or {}).get("ovcEndPointMapFormU") or []
         enni = ((config.get("enniEp") or {}).get("ovcEndPointMap") or {}).get("ovcEndPointMapFormE") or []
-        whole = len(uni) != 1  # one CE-VLAN, or all of them (the whole port)
-        return [None if whole else int(uni[0]), int(enni[0]) if enni else None]
+        ce_vlan = ANY_VLAN if not uni else int(uni[0]) if len(uni) == 1 else None
+        return [ce_vlan, int(enni[0]) if enni else None]
     return list(evc_vlans(config))
 
 
@@ -79,10 +84,14 @@ class NetworkFeasibility:
             if verdicts[0].kind != "onNet" or site is None:
                 return None
             ce_vlan, s_vlan = [*vlans, None, None][:2]
-            config = builders.ovc_access_configuration(site={"id": site.id}, ce_vlan=ce_vlan, enni=self._ennis[buyer],
-                                                       s_vlan=s_vlan or 1, bandwidth_mbps=mbps)
+            config = builders.ovc_access_configuration(
+                site={"id": site.id}, ce_vlan=None if ce_vlan == ANY_VLAN else ce_vlan, enni=self._ennis[buyer],
+                s_vlan=s_vlan or 1, bandwidth_mbps=mbps)
+            # left out, not null: any free one will do (docs/legato-profile.md, Feasibility)
             if s_vlan is None:
-                del config[ACCESS_PLACEMENT]["sVlan"]  # any free S-VLAN will do (docs/legato-profile.md)
+                del config[ACCESS_PLACEMENT]["sVlan"]
+            if ce_vlan == ANY_VLAN:
+                del config[ACCESS_PLACEMENT]["ceVlan"]
             return self._ask({"action": "add", "serviceConfiguration": config})
         return None
 

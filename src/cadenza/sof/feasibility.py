@@ -75,12 +75,17 @@ def check_feasibility(sof: Sof, party: str | None, check: FeasibilityCheck) -> F
                                 property_path="/serviceConfiguration")
         config = dict(check.serviceConfiguration)
         access = config.get(ACCESS_PLACEMENT)
+        # An Access E-Line asked about before its VLANs are known: a placement without `sVlan`
+        # takes any free S-VLAN, one without `ceVlan` (not null: null is the whole port) any CE-VLAN.
         any_s_vlan = isinstance(access, dict) and "sVlan" not in access
-        if any_s_vlan:  # the S-VLAN is not chosen yet: any free one will do
+        any_ce_vlan = isinstance(access, dict) and "ceVlan" not in access
+        if any_s_vlan:
             config[ACCESS_PLACEMENT] = {**access, "sVlan": S_VLANS[0]}
         design, mbps = sof._design(LEGATO, config, "/serviceConfiguration")  # noqa: SLF001
         if any_s_vlan:
             design["z"] = {**design["z"], "vlan": None}
+        if any_ce_vlan:
+            design["a"] = {**design["a"], "vlan": None, "choose": True}
         pairs = [(sof.network.edge_points[a["edgePoint"]].network_domain, _end(a), _end(z), None)
                  for a, z in _segments_of_design(design)]
         answer = _ask(sof, pairs, mbps, design.get("maxDelayMs"))
