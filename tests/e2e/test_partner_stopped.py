@@ -138,3 +138,24 @@ def test_a_disconnect_waits_for_a_stopped_partner_and_completes_when_it_answers(
     done = _finished(acme, removal)
     assert done["state"] == "completed", done
     assert acme.get(f"/mefApi/cantata/productInventory/v1/product/{product['id']}").json()["status"] == "terminated"
+
+
+def test_a_held_order_keeps_waiting_across_a_sigkill_of_the_service_provider(running: Landscape) -> None:
+    sp = running.domains["sp"]
+    at_partner = running.client("partner-a", "cadenza-sp", "sp-at-partner-a-secret")
+    before = _partner_order_keys(at_partner)
+    with stopped(running, "partner-a"):
+        acme = running.client("sp", "acme", "acme-demo-secret")
+        order_id = _place(acme, item("evpl", "evpl", evpl(421, 421), site("site-east-2-1"), SPRINGFIELD))
+        wait_until(lambda: _get(acme, order_id)["productOrderItem"][0]["state"] == "held", timeout=120,
+                   interval=0.3, what="the item to be held")
+        acme.close()
+        sp.kill()  # the durable wait is resumed by the next start
+        sp.start(sp.tmp_path.parent / "sp.yaml")
+        acme = running.client("sp", "acme", "acme-demo-secret")
+        assert _get(acme, order_id)["productOrderItem"][0]["state"] == "held"
+
+    done = _finished(acme, order_id)
+    assert done["state"] == "completed", done
+    new = _partner_order_keys(at_partner) - before
+    assert sum(new.values()) == 1 and set(new.values()) == {1}, new
