@@ -10,12 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from cadenza.core.client_credentials import ClientCredentials
+from cadenza.core.notifications.listener import listener_router
 from cadenza.landscape.config import load_domain_config
 from cadenza.landscape.domain import ProviderDomain
 from tests.e2e.conftest import CONTACT, ORDERS, SPRINGFIELD, evpl, item, site
-from tests.helpers.servers import reserve, start_server, wait_until
+from tests.helpers.servers import reserve, serve, start_server, wait_until
 
 DEMO = Path(__file__).parents[3] / "src/cadenza/landscape/demo/sp.yaml"
 
@@ -52,6 +54,22 @@ def _changes(order: dict[str, Any], state: str) -> list[str]:
 def test_an_order_whose_partner_never_answers_is_held_then_fails_with_the_reason_after_the_patience(
         sp_with_silent_partners: httpx.Client) -> None:
     acme = sp_with_silent_partners
+    events: list[dict[str, Any]] = []
+    listener = FastAPI()
+    listener.include_router(listener_router("/acme/mefApi/cantata/productOrderingNotification/v5",
+                                            lambda _type, event: events.append(event)))
+    with serve(listener) as url:
+        hub = acme.post(f"{ORDERS}/hub", json={"callback": f"{url}/acme"})
+        assert hub.status_code == 201, hub.text
+        done = _held_then_failed(acme)
+        item_changes = [c for c in done["productOrderItem"][0]["stateChange"] if c["state"] != "acknowledged"]
+        # every move of the item, into held and out of it, was published to the customer's listener
+        wait_until(lambda: len([e for e in events if e["eventType"] == "productOrderItemStateChangeEvent"
+                                and e["event"]["id"] == done["id"]]) == len(item_changes),
+                   timeout=30, what="an item state change event per transition")
+
+
+def _held_then_failed(acme: httpx.Client) -> dict[str, Any]:
     placed = acme.post(f"{ORDERS}/productOrder", json={"relatedContactInformation": CONTACT, "productOrderItem": [
         item("evpl", "evpl", evpl(301, 301), site("site-east-2-1"), SPRINGFIELD)]})
     assert placed.status_code == 201, placed.text
@@ -72,3 +90,4 @@ def test_an_order_whose_partner_never_answers_is_held_then_fails_with_the_reason
     [failure] = _changes(done, "failed")
     assert "Alpha Access (partner-a) did not answer SONATA productOfferingQualification" in failure, failure
     assert "gave up after 4 s" in failure
+    return done
