@@ -3,8 +3,10 @@ project is laid out, or wherever CADENZA_MEF_LSO points."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).parents[2]
 
@@ -18,3 +20,13 @@ def mef_lso() -> Path:
 
 
 MEF_LSO = mef_lso()
+
+
+def mef_json(relative: str) -> Any:
+    """The JSON of one MEF example: a `.json` file, or the `@startjson` body of a PlantUML diagram
+    (the MEF 125 use cases are published only as diagrams), under the MEF LSO material."""
+    text = (MEF_LSO / relative).read_text(encoding="utf-8")
+    if relative.endswith(".puml"):
+        body = text.split("@startjson", 1)[1].rsplit("@endjson", 1)[0]
+        text = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("#"))
+    return json.loads(text)

@@ -19,7 +19,8 @@ from typing import Literal
 from cadenza.core.errors import NotFound
 from cadenza.landscape.config import DomainConfig
 
-__all__ = ["Fields", "Address", "Validation", "ValidationResult", "AddressBook", "normalize"]
+__all__ = ["Fields", "Address", "Validation", "ValidationResult", "AddressBook", "normalize", "footprint_address",
+           "fielded"]
 
 ValidationResult = Literal["success", "partial", "fail"]
 _FOOTPRINT = "fp-"
@@ -142,6 +143,20 @@ class AddressBook:
 def _encode(fields: Fields) -> str:
     compact = json.dumps({k: v for k, v in asdict(fields).items() if v}, separators=(",", ":"), sort_keys=True)
     return _FOOTPRINT + base64.urlsafe_b64encode(compact.encode()).decode().rstrip("=")
+
+
+def footprint_address(address_id: str) -> Fields | None:
+    """The address an off-net id (`fp-...`, from a successful validation) stands for; None for any
+    other id. POQ, quote and order read such ids with this, so they need nothing stored."""
+    return _decode(address_id)
+
+
+def fielded(fields: Fields, *, role: str = "INSTALL_LOCATION") -> dict[str, str]:
+    """The MEF FieldedAddress of `fields`, as partners are asked about it."""
+    doc = {"@type": "FieldedAddress", "role": role, "streetNr": fields.street_nr, "streetName": fields.street_name,
+           "streetType": fields.street_type, "city": fields.city, "postcode": fields.postcode,
+           "stateOrProvince": fields.state_or_province, "country": fields.country}
+    return {k: v for k, v in doc.items() if v}
 
 
 def _decode(address_id: str) -> Fields | None:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cadenza.bus.mapping import bandwidth_mbps
+from cadenza.bus.mapping import bandwidth, uni_port_mbps
 from cadenza.bus.product_inventory import products
 from cadenza.bus.rows import BillingRecordRow
 from cadenza.bus.runtime import Bus
@@ -33,8 +33,12 @@ def accept_product(session: Session, bus: Bus, product_id: str, party: str) -> d
     if existing is not None:
         return billing_record_view(existing)  # accepting twice starts billing once
     offering = (product.document.get("productOffering") or {}).get("id", "unknown")
-    mbps = bandwidth_mbps(product.document.get("productConfiguration") or {}, pointer="/productConfiguration")
-    charges = bus.price(offering, mbps, False)
+    config = product.document.get("productConfiguration") or {}
+    if bus.rules.kind_of(offering, product.family) == "uni":  # a UNI is charged by its port
+        charges = bus.price(offering, uni_port_mbps(config), False)
+    else:
+        asked = bandwidth(config, pointer="/productConfiguration")
+        charges = bus.price(offering, asked.cir_mbps, False, eir_mbps=asked.eir_mbps)
     record = BillingRecordRow(id=new_id(), product_id=product_id, party=party, offering=offering,
                               currency=charges.get("currency", "USD"), monthly=charges.get("mrc", 0.0),
                               one_time=charges.get("nrc", 0.0), start_date=now(), end_date=None)

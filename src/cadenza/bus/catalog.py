@@ -15,12 +15,15 @@ from typing import Literal
 from cadenza.bus import product_schemas as ps
 from cadenza.core.errors import NotFound, Unprocessable
 
-__all__ = ["Family", "Kind", "Tier", "Price", "Category", "Offering", "CATEGORIES", "OFFERINGS", "CATALOG_DATE",
-           "Catalog"]
+__all__ = ["EIR_SHARE", "Family", "Kind", "Tier", "Price", "Category", "Offering", "CATEGORIES", "OFFERINGS",
+           "CATALOG_DATE", "Catalog"]
 
 Family = Literal["cantata", "sonata"]
-Kind = Literal["evc", "access", "internet"]  # what fulfilment builds: EVC between UNIs, OVC to an ENNI, IPVC
+# What fulfilment builds: an EVC between UNIs, an OVC to an ENNI, an IPVC, or a UNI (the port the
+# others attach to; MEF 125 and MEF 106 order it as an item of its own).
+Kind = Literal["evc", "access", "internet", "uni"]
 CATALOG_DATE = datetime(2026, 1, 5, tzinfo=UTC)  # when this catalog was last published
+EIR_SHARE = 0.25  # an excess (best-effort) Mbit/s costs a quarter of a committed one, tier for tier
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +38,8 @@ class Price:
     nrc: float
     mrc: float
     currency: str
-    tier_mbps: int  # the tier the bandwidth was priced at (the smallest one that carries it)
+    tier_mbps: int  # the tier the committed rate was priced at (the smallest one that carries it; 0: none)
+    eir_tier_mbps: int = 0  # the tier the excess rate was priced at
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +89,19 @@ OFFERINGS = (
              "internet", "internet", "cantata",
              _tiers((10, 500, 200), (50, 500, 300), (100, 500, 400), (200, 500, 550), (500, 500, 900),
                     (1000, 500, 1300)), 7, 25),
+    # A UNI is priced per port by its speed (the physical link of its configuration), not per Mbit/s of service.
+    Offering("uni", "Carrier Ethernet UNI", "A subscriber UNI at your site: the Ethernet port your EPL and EVPL "
+             "services attach to (MEF 125 Subscriber UNI)", ps.SUBSCRIBER_UNI, "MEF 125 Carrier Ethernet Subscriber "
+             "UNI", "carrier-ethernet", "uni", "cantata", _tiers((100, 300, 60), (1000, 500, 100), (10000, 1500, 350)),
+             5, 30),
     Offering("access-eline", "Access E-Line", "Point-to-point OVC from a UNI on our network to the buyer's ENNI, "
              "S-VLAN per service (MEF 106 Access E-Line)", ps.ACCESS_ELINE_OVC, "MEF 106 Access E-Line OVC",
              "wholesale-access", "access", "sonata",
              _tiers((10, 600, 250), (50, 600, 340), (100, 600, 420), (200, 600, 540), (500, 600, 800),
                     (1000, 600, 1100)), 15, 35),
+    Offering("operator-uni", "Operator UNI", "An operator UNI at your customer's site, for your Access E-Lines "
+             "(MEF 106 Operator UNI)", ps.OPERATOR_UNI, "MEF 106 Carrier Ethernet Operator UNI", "wholesale-access",
+             "uni", "sonata", _tiers((100, 250, 50), (1000, 400, 80), (10000, 1200, 300)), 10, 35),
 )
 
 
@@ -123,15 +135,23 @@ class Catalog:
         used = {o.category for o in self.offerings(family)}
         return [c for c in CATEGORIES if c.id in used]
 
-    def price(self, offering_id: str, mbps: int) -> Price:
-        """Charges for `mbps` of the offering, at the smallest tier that carries it."""
+    def price(self, offering_id: str, mbps: int, *, eir_mbps: int = 0) -> Price:
+        """Charges for a committed `mbps` and an excess `eir_mbps` of the offering: the committed rate
+        at the smallest tier that carries it, the excess rate at EIR_SHARE of its tier's monthly
+        charge (it is best effort: configured, never reserved). A UNI's `mbps` is its port speed."""
         offering = self.offering(offering_id)
-        tier = next((t for t in offering.tiers if t.mbps >= mbps), None)
-        if mbps <= 0 or tier is None:
-            top = offering.tiers[-1].mbps
-            raise Unprocessable(f"{offering.name} is sold from 1 to {top} Mbit/s; {mbps} Mbit/s was asked for")
-        return Price(nrc=round(tier.nrc * self.price_factor, 2), mrc=round(tier.mrc * self.price_factor, 2),
-                     currency=self.currency, tier_mbps=tier.mbps)
+        top = offering.tiers[-1].mbps
+        committed = next((t for t in offering.tiers if t.mbps >= mbps), None) if mbps > 0 else None
+        excess = next((t for t in offering.tiers if t.mbps >= eir_mbps), None) if eir_mbps > 0 else None
+        if mbps < 0 or eir_mbps < 0 or (committed is None and excess is None) or (mbps > 0 and committed is None) \
+                or (eir_mbps > 0 and excess is None):
+            asked = f"{mbps} Mbit/s" + (f" + {eir_mbps} Mbit/s excess" if eir_mbps else "")
+            raise Unprocessable(f"{offering.name} is sold from 1 to {top} Mbit/s; {asked} was asked for")
+        install = (committed or excess).nrc  # type: ignore[union-attr]
+        monthly = (committed.mrc if committed else 0.0) + EIR_SHARE * (excess.mrc if excess else 0.0)
+        return Price(nrc=round(install * self.price_factor, 2), mrc=round(monthly * self.price_factor, 2),
+                     currency=self.currency, tier_mbps=committed.mbps if committed else 0,
+                     eir_tier_mbps=excess.mbps if excess else 0)
 
     def lead_time_days(self, offering_id: str, off_net: bool) -> int:
         offering = self.offering(offering_id)

@@ -9,11 +9,13 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from cadenza.bus.item_structure import ReadItem, read_items
 from cadenza.bus.product_assessment import ItemAssessment
+from cadenza.bus.product_inventory import uni_place
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.serviceability import PriceBook, Serviceability
 from cadenza.bus.store import ResourceStore
@@ -86,6 +88,19 @@ class DeferredRequests(ABC):
         """inProgress -> the final state the results lead to."""
 
     # --- shared ----------------------------------------------------------------------------
+    def _read(self, items: list[dict[str, Any]], *, resource: Literal["poq", "quote"], base: str,
+              party: str) -> list[ReadItem]:
+        """The items in one shape, whichever item structure the Buyer used (cadenza.bus.item_structure)."""
+        family = self.family
+
+        def kind_of(offering: str) -> Any:
+            return self._prices.kind_of(offering, family)
+
+        with self._db.read() as session:
+            return read_items(items, resource=resource, base=base, kind_of=kind_of, existing_uni=lambda pid, where:
+                              uni_place(session, pid, party, pointer=where,
+                                        is_uni=lambda o: o is not None and kind_of(o) == "uni"))
+
     def process(self, request_id: str) -> None:
         """Finish a deferred request: inProgress, judge the items, final state. Safe to call twice."""
         with self._db.transaction() as session:

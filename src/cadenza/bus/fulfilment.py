@@ -100,12 +100,33 @@ def begin_order(domain: str, order_id: str) -> dict[str, Any]:
                 work = plan["work"][item["id"]]
                 if item["action"] == "add" and "product_id" not in work:
                     product = new_product(session, family=row.family, owner=row.owner, order_id=order_id,
-                                          base=bus.public_url + fam.inventory_base, item=item)
+                                          base=bus.public_url + fam.inventory_base, item=item,
+                                          site=(work.get("end") or {}).get("site") if work["kind"] == "uni" else None)
                     work["product_id"] = product.id
+            _relate_to_unis(session, plan, bus.public_url + fam.inventory_base)
             _store_plan(session, order_id, plan)
             _trace(session, order_id, "5", "internal", "BUS", "BUS",
                    f"product to service mapping of {len(plan['work'])} item(s)")
         return plan
+
+
+def _relate_to_unis(session: Any, plan: dict[str, Any], base: str) -> None:
+    """An EVC (or Access E-Line) product names the UNI products it connects to, as MEF 125 and 106
+    relate them (CONNECTS_TO_UNI_A / _Z / CONNECTS_TO_UNI): UNIs added by items of this order get
+    their new product ids; existing UNIs were named by the buyer already."""
+    for work in plan["work"].values():
+        if work["action"] != "add" or not work.get("unis") or not work.get("product_id"):
+            continue
+        product = products.get(session, work["product_id"], None)
+        document = dict(product.document)
+        relations = [r for r in document.get("productRelationship") or [] if r.get("relationshipType")]
+        for uni in work["unis"]:
+            uni_id = plan["work"][uni["item"]]["product_id"] if uni["item"] else uni["product"]
+            relations = [r for r in relations if r.get("id") != uni_id]
+            relations.append({"relationshipType": uni["relationshipType"], "id": uni_id,
+                              "href": f"{base}/product/{uni_id}"})
+        document["productRelationship"] = relations
+        products.save(product, document)
 
 
 def _store_plan(session: Any, order_id: str, plan: dict[str, Any]) -> None:
@@ -292,6 +313,17 @@ def _report_test(row: Any, item_id: str, test: dict[str, Any]) -> None:
 
 
 @DBOS.step()
+def uni_assigned(domain: str, order_id: str, work: dict[str, Any]) -> None:
+    bus = bus_of(domain)
+    end = work.get("end") or {}
+    where = (f"edge point {end['edge_point']}" if end.get("edge_point")
+             else f"{end.get('city')}, with the partner's access line of the EVC on it")
+    with bus.database.transaction() as session:
+        _trace(session, order_id, "5", "internal", "BUS", "BUS",
+               f"UNI {work['action']}: {where}" if work["action"] == "add" else f"UNI {work['product_id']} released")
+
+
+@DBOS.step()
 def finish_product_order(domain: str, order_id: str, target: str, reason: str | None) -> None:
     """Step 14: the order's end state and its products, all in one transaction."""
     bus = bus_of(domain)
@@ -402,6 +434,9 @@ def fulfil_product_order(domain: str, order_id: str) -> str:
             cancelled = True
             break
         work = plan["work"][item_id]
+        if work.get("kind") == "uni":
+            uni_assigned(domain, order_id, work)  # no service: the UNI is the site's port (ordering._plan_uni)
+            continue
         if work["action"] == "add" and work.get("kind") == "evc":
             work = _choose_patiently(domain, order_id, item_id)
             if "cancelled" in work:

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cadenza.bus import mapping
+from cadenza.bus.item_structure import ReadItem, read_items
 from cadenza.bus.places import End, resolve_place
-from cadenza.bus.product_inventory import products, serving_service
+from cadenza.bus.product_inventory import products, serving_service, uni_place, users_of
 from cadenza.bus.product_order import Family, orders
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.store import ResourceStore
@@ -35,7 +36,7 @@ class OfferingRules:
     """What ordering needs from the catalog: which offerings a family may order, what each
     is (an EVC between two places, or an Access E-Line to our ENNI), and the schema check."""
 
-    kind_of: Callable[[str, str], str | None]  # (offering id, family) -> "evc" | "access" | None
+    kind_of: Callable[[str, str], str | None]  # (offering id, family) -> "evc" | "access" | "uni" | ... | None
     validate: Callable[[dict[str, Any], str], None]  # (productConfiguration, pointer)
 
 
@@ -68,8 +69,13 @@ def _item_order(items: list[dict[str, Any]]) -> list[str]:
 
 
 def _plan_add(config: DomainConfig, rules: OfferingRules, fam: Family, party: str, item: dict[str, Any],
-              pointer: str) -> dict[str, Any]:
-    product = item.get("product") or {}
+              pointer: str, read: ReadItem | None = None, used: bool = True) -> dict[str, Any]:
+    """`read` is the item as cadenza.bus.item_structure reads it: an EVC's places then come from
+    its UNI items or UNI products, wherever the buyer gave them; `used`: some EVC of the order
+    connects to this (UNI) item."""
+    product = read.product if read is not None else (item.get("product") or {})
+    place_at = (lambda n: read.place_pointers[n]) if read is not None and read.unis else (
+        lambda n: f"{pointer}/product/place/{n}")
     offering = (product.get("productOffering") or {}).get("id")
     if not offering:
         raise _fail("Say what to order: product/productOffering/id", f"{pointer}/product/productOffering",
@@ -78,6 +84,8 @@ def _plan_add(config: DomainConfig, rules: OfferingRules, fam: Family, party: st
     if kind is None:
         raise _fail(f"Product offering '{offering}' cannot be ordered here; see the product catalog",
                     f"{pointer}/product/productOffering/id", "referenceNotFound")
+    if kind == "uni":
+        return _plan_uni(config, rules, party, product, pointer, used=used)
     if kind not in ("evc", "access"):
         # Basic Internet Access is in the catalog and qualifies, but this domain has no Internet
         # gateway in its network design yet, so it cannot be delivered: say so before accepting.
@@ -88,32 +96,64 @@ def _plan_add(config: DomainConfig, rules: OfferingRules, fam: Family, party: st
         raise _fail("An 'add' item needs product/productConfiguration", f"{pointer}/product/productConfiguration",
                     "missingProperty")
     rules.validate(configuration, f"{pointer}/product/productConfiguration")
-    mbps = mapping.bandwidth_mbps(configuration, pointer=f"{pointer}/product")
+    asked = mapping.bandwidth(configuration, pointer=f"{pointer}/product")
+    mbps = asked.cir_mbps
+    unis = [{"end": u.end, "relationshipType": u.relationship_type, "item": u.item, "product": u.product}
+            for u in (read.unis if read is not None else ())]
     places = product.get("place") or []
     if kind == "evc":
         if len(places) != 2:
-            raise _fail("An EVC product needs two places (its two UNI sites) in product/place",
+            raise _fail("An EVC product needs two places (its two UNI sites) in product/place, or two UNI items "
+                        "it connects to (productOrderItemRelationship CONNECTS_TO_UNI_A and CONNECTS_TO_UNI_Z)",
                         f"{pointer}/product/place", "missingProperty")
-        ends = [resolve_place(config, place, party=party, pointer=f"{pointer}/product/place/{n}")
-                for n, place in enumerate(places)]
+        ends = [resolve_place(config, place, party=party, pointer=place_at(n)) for n, place in enumerate(places)]
+        if asked.eir_mbps and not all(end.on_net for end in ends):
+            off = next(n for n, end in enumerate(ends) if not end.on_net)
+            raise _fail("An excess information rate (EIR) is offered on our own network only, and this end is "
+                        "served by a partner: ask for a committed rate (CIR) alone", place_at(off))
         vlans = mapping.evc_vlans(configuration)
-        return {"kind": "evc", "offering": offering, "mbps": mbps,
+        return {"kind": "evc", "offering": offering, "mbps": mbps, "bandwidth": asked.to_json(), "unis": unis,
                 "ends": [_end(end, vlan) for end, vlan in zip(ends, vlans, strict=True)]}
     if len(places) != 1:
         raise _fail("An Access E-Line needs exactly one place: the UNI site", f"{pointer}/product/place",
                     "missingProperty")
-    end = resolve_place(config, places[0], party=party, pointer=f"{pointer}/product/place/0")
+    end = resolve_place(config, places[0], party=party, pointer=place_at(0))
     if not end.on_net:
         raise _fail(f"No UNI can be provided at {end.city or 'this address'}: it is outside our footprint",
-                    f"{pointer}/product/place/0", "invalidValue")
+                    place_at(0), "invalidValue")
+    if mbps < 1:
+        raise _fail("An Access E-Line is sold at a committed rate: give its CIR",
+                    f"{pointer}/product/productConfiguration", "missingProperty")
     ce_vlan, s_vlan = mapping.access_vlans(configuration, pointer=f"{pointer}/product")
     enni = next((e.id for nd in config.network_domains for e in nd.edge_points
                  if e.kind == "enni" and e.partner == party), None)
     if enni is None:
         raise _fail(f"There is no ENNI between us and {party}: an interconnect agreement comes first",
                     f"{pointer}/product/productConfiguration/enniEp", "invalidValue")
-    return {"kind": "access", "offering": offering, "mbps": mbps,
+    return {"kind": "access", "offering": offering, "mbps": mbps, "unis": unis,
             "access": {"end": _end(end, ce_vlan), "enni": enni, "s_vlan": s_vlan}}
+
+
+def _plan_uni(config: DomainConfig, rules: OfferingRules, party: str, product: dict[str, Any], pointer: str, *,
+              used: bool) -> dict[str, Any]:
+    """A UNI (MEF 125 subscriber UNI, MEF 106 operator UNI) at one place. On-net it is the site's
+    edge point, cabled already, so it is assigned, not configured: elements are configured by the
+    EVCs that use it. Off-net it is the partner's, delivered with the access line of the EVC."""
+    configuration = product.get("productConfiguration")
+    if not isinstance(configuration, dict):
+        raise _fail("An 'add' item needs product/productConfiguration", f"{pointer}/product/productConfiguration",
+                    "missingProperty")
+    rules.validate(configuration, f"{pointer}/product/productConfiguration")
+    places = product.get("place") or []
+    if len(places) != 1:
+        raise _fail("A UNI item has exactly one place: where the UNI is installed", f"{pointer}/product/place",
+                    "missingProperty")
+    end = resolve_place(config, places[0], party=party, pointer=f"{pointer}/product/place/0")
+    if not end.on_net and not used:
+        raise _fail(f"{end.city or 'This place'} is served by a partner, whose UNI comes with the access line of an "
+                    "EVC: add the EVC that connects to this UNI to the order", f"{pointer}/product/place/0")
+    return {"kind": "uni", "offering": (product.get("productOffering") or {}).get("id"),
+            "mbps": mapping.uni_port_mbps(configuration), "end": _end(end, None)}
 
 
 def _end(end: End, vlan: int | None) -> dict[str, Any]:
@@ -138,7 +178,8 @@ def merge_configuration(stored: Any, change: Any) -> Any:
 
 
 def _plan_existing(session: Session, rules: OfferingRules, party: str, item: dict[str, Any],
-                   pointer: str) -> dict[str, Any]:
+                   pointer: str, *, family: str = "cantata", deleted: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """`deleted`: the products this order deletes (an EVC deleted with its UNI frees the UNI)."""
     product_id = (item.get("product") or {}).get("id")
     if not product_id:
         raise _fail(f"A '{item['action']}' item names the product to change: product/id", f"{pointer}/product/id",
@@ -150,6 +191,9 @@ def _plan_existing(session: Session, rules: OfferingRules, party: str, item: dic
     if row.state not in ("active",):
         raise _fail(f"Product {product_id} is {row.state}; only an active product can be changed",
                     f"{pointer}/product/id")
+    offering = (row.document.get("productOffering") or {}).get("id")
+    if offering and rules.kind_of(offering, family) == "uni":
+        return _plan_existing_uni(session, party, item, pointer, row, deleted)
     plan: dict[str, Any] = {"kind": "existing", "product_id": product_id, "service_id": serving_service(row)}
     if item["action"] == "modify":
         change = (item.get("product") or {}).get("productConfiguration")
@@ -214,6 +258,18 @@ def _refuse_products_changed_twice(items: list[dict[str, Any]]) -> None:
                       f"/productOrderItem/{n}/product/id") for n in positions])
 
 
+def _plan_existing_uni(session: Session, party: str, item: dict[str, Any], pointer: str, row: BusResourceRow,
+                       deleted: frozenset[str]) -> dict[str, Any]:
+    if item["action"] == "modify":
+        raise _fail("A UNI's configuration is not changed by an order here; order a new UNI and move the EVCs to it",
+                    f"{pointer}/action")
+    users = [u.id for u in users_of(session, row.id, party) if u.id not in deleted]
+    if users:
+        raise _fail(f"UNI {row.id} is still used by EVC product(s) {', '.join(sorted(users))}: disconnect them "
+                    "first, or in this order", f"{pointer}/product/id")
+    return {"kind": "uni", "product_id": row.id, "service_id": None}
+
+
 def accept_order(session: Session, *, config: DomainConfig, rules: OfferingRules, fam: Family, party: str,
                  payload: dict[str, Any], base_url: str = "") -> BusResourceRow:
     """Validate and store a new product order (state `acknowledged`) and its delivery plan."""
@@ -237,11 +293,19 @@ def accept_order(session: Session, *, config: DomainConfig, rules: OfferingRules
                             "this order", f"/productOrderItem/{n}/productOrderItemRelationship/{m}/id",
                             "referenceNotFound")
     _refuse_products_changed_twice(items)
+    read = read_items(items, resource="order", base="/productOrderItem",
+                      kind_of=lambda offering: rules.kind_of(offering, fam.name),  # type: ignore[arg-type,return-value]
+                      existing_uni=lambda product_id, where: uni_place(
+                          session, product_id, party, pointer=where,
+                          is_uni=lambda o: o is not None and rules.kind_of(o, fam.name) == "uni"))
+    used = {u.item for r in read for u in r.unis if u.item}
+    deleted = frozenset(str((i.get("product") or {}).get("id")) for i in items if i["action"] == "delete")
     work: dict[str, Any] = {}
     for n, item in enumerate(items):
         pointer = f"/productOrderItem/{n}"
-        step = (_plan_add(config, rules, fam, party, item, pointer) if item["action"] == "add"
-                else _plan_existing(session, rules, party, item, pointer))
+        step = (_plan_add(config, rules, fam, party, item, pointer, read[n], item["id"] in used)
+                if item["action"] == "add"
+                else _plan_existing(session, rules, party, item, pointer, family=fam.name, deleted=deleted))
         work[item["id"]] = {"item": item["id"], "action": item["action"], **step}
     sequence = _item_order(items)
     order_id = new_id()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cadenza.bus.address import fielded, footprint_address
 from cadenza.core.errors import Unprocessable
 from cadenza.landscape.config import DomainConfig, SiteConfig
 
@@ -60,6 +61,10 @@ def resolve_place(config: DomainConfig, place: dict[str, Any], *, party: str, po
         return End(place, site.edge_point, site, address_of(site))
     if kind == "GeographicAddressRef":
         site = next((s for s in visible if s.address_id == place.get("id")), None)
+        validated = footprint_address(str(place.get("id"))) if site is None else None
+        if validated is not None:  # an off-net address id that address validation gave out
+            return End(place, None, None, {k: v for k, v in fielded(validated).items()
+                                           if k not in ("@type", "role")})
         if site is None:
             raise Unprocessable(f"Unknown address '{place.get('id')}': validate it with the Geographic Address API "
                                 "first", code="referenceNotFound", property_path=f"{pointer}/id")

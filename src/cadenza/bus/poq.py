@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from cadenza.bus.deferred import INTERNAL, DeferredRequests, public, state_change
 from cadenza.bus.keys import poq_keys
-from cadenza.bus.product_assessment import ItemAssessment, assess_product, check_product
+from cadenza.bus.product_assessment import ItemAssessment, assess_product, check_product, structure_notes
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso, now
@@ -148,7 +148,9 @@ class Qualifications(DeferredRequests):
         if not instant and not body.get("requestedPOQCompletionDate"):
             raise Unprocessable("/requestedPOQCompletionDate: required when instantSyncQualification is false",
                                 code="missingProperty", property_path="/requestedPOQCompletionDate")
-        checked = [self._check(item, i) for i, item in enumerate(items)]
+        read = self._read(items, resource="poq", base="/productOfferingQualificationItem", party=party)
+        checked = [{**self._check({**item, "product": r.product}, i), **structure_notes(r)}
+                   for i, (item, r) in enumerate(zip(items, read, strict=True))]
         document = {**body, "productOfferingQualificationItem": [
             {**item, "state": "acknowledged", "stateChange": [state_change("acknowledged")]} for item in items]}
         document["relatedContactInformation"] = [*body["relatedContactInformation"], *self._seller_contact()]
@@ -187,7 +189,8 @@ class Qualifications(DeferredRequests):
     def _judge(self, checked: list[dict[str, Any]], owner: str) -> list[ItemAssessment | None]:
         return [assess_product(self._service, self._prices, c["offering"], c["mbps"], c["places"],
                                party=self._visible_to(owner), pointer=c["pointer"],
-                               configuration=c.get("configuration"), buyer=owner) if c["action"] == "add"
+                               configuration=c.get("configuration"), buyer=owner, eir_mbps=c.get("eir", 0),
+                               place_pointers=c.get("placePointers")) if c["action"] == "add"
                 else None for c in checked]
 
     def _finish(self, session: Session, row: BusResourceRow, document: dict[str, Any],

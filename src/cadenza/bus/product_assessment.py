@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cadenza.bus.feasibility import NetworkAnswer, network_vlans
-from cadenza.bus.mapping import bandwidth_mbps
+from cadenza.bus.item_structure import ReadItem
+from cadenza.bus.mapping import bandwidth, bandwidth_mbps
 from cadenza.bus.product_schemas import validate_product_configuration
-from cadenza.bus.serviceability import PlaceError, PlaceVerdict, PriceBook, Serviceability
+from cadenza.bus.serviceability import Location, PlaceError, PlaceVerdict, PriceBook, Serviceability
 from cadenza.core.errors import Unprocessable
 from cadenza.interfaces.sonata.paths import Family
 
-__all__ = ["ItemAssessment", "check_product", "assess_product"]
+__all__ = ["ItemAssessment", "check_product", "assess_product", "structure_notes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class ItemAssessment:
     error: PlaceError | None = None
     lead_time_days: int | None = None
     network: NetworkAnswer | None = None  # our network's word (None: not asked, nothing of ours to ask)
+    eir_mbps: int = 0  # the excess rate asked for beside the committed `mbps`
 
     @property
     def serviceable(self) -> bool:
@@ -89,14 +91,20 @@ def check_product(product: Any, *, family: Family, prices: PriceBook, pointer: s
 
 def assess_product(service: Serviceability, prices: PriceBook, offering: str, mbps: int | None,
                    places: list[dict[str, Any]], *, party: str | None, pointer: str,
-                   configuration: dict[str, Any] | None = None, buyer: str | None = None) -> ItemAssessment:
+                   configuration: dict[str, Any] | None = None, buyer: str | None = None, eir_mbps: int = 0,
+                   place_pointers: list[str] | None = None) -> ItemAssessment:
     """Judge every place of the product, then ask our network whether it could carry it now;
-    partners and the network are asked here, outside any transaction. `buyer`: the party asking."""
+    partners and the network are asked here, outside any transaction. `buyer`: the party asking.
+    `place_pointers` say where each place is in the request when they are not `{pointer}/place/i`
+    (the places of an EVC's UNI items, see cadenza.bus.item_structure)."""
     try:
-        locations = [service.locate(p, party=party, pointer=f"{pointer}/place/{i}") for i, p in enumerate(places)]
+        locations = [service.locate(p, party=party, pointer=(place_pointers[i] if place_pointers
+                                                              else f"{pointer}/place/{i}"))
+                     for i, p in enumerate(places)]
     except PlaceError as exc:
-        return ItemAssessment(offering, mbps, error=exc)
-    verdicts = [service.assess(location, mbps=mbps) for location in locations]
+        return ItemAssessment(offering, mbps, error=exc, eir_mbps=eir_mbps)
+    verdicts = [_excess_on_net_only(location) if eir_mbps and not service.on_net(location)
+                else service.assess(location, mbps=mbps) for location in locations]
     lead = prices.lead_time_days(offering, any(v.kind == "offNet" for v in verdicts))
     for verdict in verdicts:
         if verdict.offer is not None and verdict.offer.lead_time_days is not None:
@@ -105,4 +113,23 @@ def assess_product(service: Serviceability, prices: PriceBook, offering: str, mb
     if service.network is not None and mbps is not None and all(v.kind != "notServiceable" for v in verdicts):
         kind = prices.kind_of(offering, "sonata" if prices.sells(offering, "sonata") else "cantata")
         network = service.network.new_service(kind, verdicts, network_vlans(kind, configuration), mbps, buyer=buyer)
-    return ItemAssessment(offering, mbps, verdicts, lead_time_days=lead, network=network)
+    return ItemAssessment(offering, mbps, verdicts, lead_time_days=lead, network=network, eir_mbps=eir_mbps)
+
+
+def _excess_on_net_only(location: Location) -> PlaceVerdict:
+    # A partner's Access E-Line is bought at a committed rate only (docs/catalog.md), so an excess
+    # rate cannot be promised beyond our own network.
+    return PlaceVerdict("notServiceable", f"{location.city}: an excess information rate (EIR) is offered on our own "
+                        "network only, and this place is served by a partner; ask for a committed rate (CIR) "
+                        "alone there", location)
+
+
+def structure_notes(read: ReadItem) -> dict[str, Any]:
+    """What POQ and quote keep of an item beside its checked product: where its places are in the
+    request (a UNI item's place for an EVC in the MEF 125 form) and the excess rate it asks for."""
+    config = read.product.get("productConfiguration")
+    try:
+        eir = bandwidth(config, pointer="").eir_mbps if isinstance(config, dict) and read.kind != "uni" else 0
+    except Unprocessable:
+        eir = 0
+    return {"placePointers": list(read.place_pointers), "eir": eir} if read.action == "add" else {}

@@ -3,17 +3,20 @@ the spec names and the allowed moves between them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from cadenza.bus.keys import product_keys
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso
-from cadenza.core.errors import Conflict
+from cadenza.core.errors import Conflict, NotFound, Unprocessable
 
-__all__ = ["STATUS_TRANSITIONS", "products", "new_product", "product_transition", "serving_service"]
+__all__ = ["STATUS_TRANSITIONS", "IN_SERVICE", "products", "new_product", "product_transition", "serving_service",
+           "uni_place", "users_of"]
 
 # MEFProductStatusType, verbatim.
 STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -28,11 +31,14 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 products = ResourceStore("product", label="product", keys=product_keys)
+# A product in one of these holds network resources (or is about to), so what it relies on must stay.
+IN_SERVICE = ("pendingActive", "active", "active.pendingChange", "suspended", "pendingTerminate")
 
 
 def new_product(session: Session, *, family: str, owner: str, base: str, order_id: str, item: dict[str, Any],
-                product_id: str | None = None) -> BusResourceRow:
-    """A product in `pendingActive`, created when its order item starts being delivered."""
+                product_id: str | None = None, site: str | None = None) -> BusResourceRow:
+    """A product in `pendingActive`, created when its order item starts being delivered. `site`:
+    the site of ours the product is at, whatever form its place was given in (a UNI's)."""
     product = item.get("product", {})
     document: dict[str, Any] = {
         "status": "pendingActive",
@@ -47,6 +53,8 @@ def new_product(session: Session, *, family: str, owner: str, base: str, order_i
     places = [p for p in product.get("place", []) if p.get("@type") == "GeographicSiteRef"]
     if places:
         document["relatedSite"] = [{"id": p["id"], "role": p.get("role", "INSTALL_LOCATION")} for p in places]
+    elif site is not None:
+        document["relatedSite"] = [{"id": site, "role": "INSTALL_LOCATION"}]
     row = products.add(session, family=family, owner=owner, state="pendingActive", document=document,
                        resource_id=product_id)
     row.document = {**document, "id": row.id, "href": f"{base}/product/{row.id}"}
@@ -73,3 +81,36 @@ def product_transition(row: BusResourceRow, target: str, *, reason: str | None =
 def serving_service(row: BusResourceRow) -> str | None:
     """The SOF service instance that realises the product (kept as the row's external key)."""
     return row.external_key
+
+
+def uni_place(session: Session, product_id: str, party: str | None, *, pointer: str,
+              is_uni: Callable[[str | None], bool]) -> dict[str, Any]:
+    """The place of the buyer's UNI product `product_id`, for an EVC that connects to it (the MEF
+    125 form naming an existing UNI in `productRelationship`); a 422 at `pointer` otherwise."""
+    try:
+        row = products.get(session, product_id, party)
+    except NotFound as exc:
+        raise Unprocessable(f"{pointer}: you have no product '{product_id}'; name one of your UNI products, or add "
+                            "the UNI as an item of this request", code="referenceNotFound",
+                            property_path=pointer) from exc
+    offering = (row.document.get("productOffering") or {}).get("id")
+    if not is_uni(offering):
+        raise Unprocessable(f"{pointer}: product {product_id} is a '{offering}', not a UNI", property_path=pointer)
+    if row.state not in ("active", "active.pendingChange"):
+        raise Unprocessable(f"{pointer}: UNI {product_id} is {row.state}; an EVC can connect to an active UNI only",
+                            property_path=pointer)
+    sites = row.document.get("relatedSite") or []
+    if not sites:
+        raise Unprocessable(f"{pointer}: UNI {product_id} is at a site a partner serves; a further EVC on a partner's "
+                            "UNI is not offered yet: order the EVC with a new UNI item there", property_path=pointer)
+    return {"@type": "GeographicSiteRef", "id": sites[0]["id"], "role": "INSTALL_LOCATION"}
+
+
+def users_of(session: Session, product_id: str, owner: str) -> list[BusResourceRow]:
+    """The owner's products in service that name `product_id` in their productRelationship (the
+    EVCs on a UNI). The text match narrows in the database; the relationship is then checked."""
+    query = select(BusResourceRow).where(
+        BusResourceRow.kind == products.kind, BusResourceRow.owner == owner, BusResourceRow.state.in_(IN_SERVICE),
+        cast(BusResourceRow.document, String).like(f'%"{product_id}"%'))
+    return [row for row in session.scalars(query)
+            if any(r.get("id") == product_id for r in row.document.get("productRelationship") or [])]

@@ -11,6 +11,7 @@ for the creation); deferred ones pass through `inProgress`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -18,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from cadenza.bus.deferred import INTERNAL, DeferredRequests, public, state_change
 from cadenza.bus.keys import quote_keys
+from cadenza.bus.mapping import uni_port_mbps
 from cadenza.bus.partner_policy import PartnerOffer, Price
-from cadenza.bus.product_assessment import ItemAssessment, assess_product, check_product
+from cadenza.bus.product_assessment import ItemAssessment, assess_product, check_product, structure_notes
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso, now
@@ -112,7 +114,9 @@ class Quotes(DeferredRequests):
 
     def create(self, body: dict[str, Any], *, party: str) -> dict[str, Any]:
         items = _items(body)
-        checked = [self._check(item, i) for i, item in enumerate(items)]
+        read = self._read(items, resource="quote", base="/quoteItem", party=party)
+        checked = [{**self._check({**item, "product": r.product}, i, kind=r.kind), **structure_notes(r)}
+                   for i, (item, r) in enumerate(zip(items, read, strict=True))]
         document = {**body, "quoteItem": [{**item, "state": "acknowledged"} for item in items],
                     "state": "acknowledged", "stateChange": [state_change("acknowledged")], "quoteDate": iso(),
                     INTERNAL: {"checked": checked}}
@@ -175,24 +179,31 @@ class Quotes(DeferredRequests):
         quote_transition(session, row, document, target, wake=self._wake)
 
     # --- internals ------------------------------------------------------------------------
-    def _check(self, item: dict[str, Any], index: int) -> dict[str, Any]:
+    def _check(self, item: dict[str, Any], index: int, *, kind: str | None = None) -> dict[str, Any]:
         pointer = f"/quoteItem/{index}/product"
         if item.get("action") != "add":
             raise Unprocessable(f"/quoteItem/{index}/action: only new products (action 'add') are quoted; change "
                                 "or disconnect a product with a product order",
                                 property_path=f"/quoteItem/{index}/action")
+        uni = kind == "uni"  # a UNI is priced by its port, not by a bandwidth
         offering, mbps, places = check_product(item.get("product"), family=self.family, prices=self._prices,
-                                               pointer=pointer, need_bandwidth=True)
-        return {"offering": offering, "mbps": mbps, "places": places, "pointer": pointer,
+                                               pointer=pointer, need_bandwidth=not uni)
+        if uni:
+            mbps = uni_port_mbps(item["product"].get("productConfiguration"))
+        return {"offering": offering, "mbps": mbps, "places": places, "pointer": pointer, "uni": uni,
                 "configuration": (item.get("product") or {}).get("productConfiguration")}
 
     def _deadline(self, document: dict[str, Any]) -> str | None:
         return document.get("requestedQuoteCompletionDate")
 
     def _assess(self, checked: dict[str, Any], party: str) -> ItemAssessment:
-        found = assess_product(self._service, self._prices, checked["offering"], checked["mbps"], checked["places"],
+        found = assess_product(self._service, self._prices, checked["offering"],
+                               None if checked.get("uni") else checked["mbps"], checked["places"],
                                party=party if self.family == "cantata" else None, pointer=checked["pointer"],
-                               configuration=checked.get("configuration"), buyer=party)
+                               configuration=checked.get("configuration"), buyer=party,
+                               eir_mbps=checked.get("eir", 0), place_pointers=checked.get("placePointers"))
+        if checked.get("uni"):  # the port speed prices it; partners are asked on the EVC that uses it
+            found = replace(found, mbps=checked["mbps"])
         if found.error is not None:  # the places were readable at create time; a site vanished since
             raise Unprocessable(found.error.reason, code=found.error.code, property_path=found.error.pointer)
         return found
@@ -236,8 +247,10 @@ class Quotes(DeferredRequests):
 
     def _prices_of(self, found: ItemAssessment) -> list[dict[str, Any]]:
         assert found.offering is not None and found.mbps is not None
-        own = self._prices.price(found.offering, found.mbps)  # the catalog applies the domain's price factor
-        lines = _price_lines(f"{found.offering} {found.mbps} Mbit/s", Price(own.nrc, own.mrc, own.currency))
+        # the catalog applies the domain's price factor, and prices the excess rate apart from the committed
+        own = self._prices.price(found.offering, found.mbps, eir_mbps=found.eir_mbps)
+        asked = f"{found.mbps} Mbit/s" + (f" CIR + {found.eir_mbps} Mbit/s EIR" if found.eir_mbps else "")
+        lines = _price_lines(f"{found.offering} {asked}", Price(own.nrc, own.mrc, own.currency))
         for verdict in found.verdicts:
             offer = verdict.offer
             if offer is not None and offer.price is not None:

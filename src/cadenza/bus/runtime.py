@@ -23,7 +23,8 @@ class Bus:
     rules: OfferingRules
     wake: Callable[[], None]
     partners: Any  # cadenza.bus.partners.PartnerDirectory: SONATA clients and footprints
-    price: Callable[[str, int, bool], dict[str, Any]]  # (offering, mbps, off_net) -> charges for billing
+    # (offering, committed mbps, off_net, *, eir_mbps=0) -> charges for billing
+    price: Callable[..., dict[str, Any]]
     public_url: str = ""  # where this domain answers: hrefs are absolute URIs, as the specs want
     services: dict[str, str] = field(default_factory=dict)  # service order id -> product order id, learned
     # per partner party: how work waits for it when it does not answer (default: Patience())

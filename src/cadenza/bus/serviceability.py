@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from cadenza.bus.address import fielded, footprint_address
 from cadenza.bus.partner_policy import PartnerChoice, PartnerOffer, choose_partner
 from cadenza.landscape.config import AddressConfig, PartnerConfig, SiteConfig
 
@@ -52,12 +53,12 @@ class PriceBook(Protocol):
     def sells(self, offering_id: str, family: str) -> bool:
         """Whether `offering_id` is offered to this API family (customers or buying providers)."""
 
-    def price(self, offering_id: str, mbps: int) -> Priced: ...
-
-    def lead_time_days(self, offering_id: str, off_net: bool) -> int: ...
+    def price(self, offering_id: str, mbps: int, *, eir_mbps: int = 0) -> Priced: ...
 
     def kind_of(self, offering_id: str, family: str) -> str | None:
-        """What fulfilment builds for it: "evc", "access" or "internet"."""
+        """What the offering is ("evc", "access", "uni", "internet"), None when not sold to `family`."""
+
+    def lead_time_days(self, offering_id: str, off_net: bool) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,9 @@ class Serviceability:
             return Location(site, fielded_address(site.address, role=role), site.address.city)
         if kind == "GeographicAddressRef":
             site = next((s for s in self._sites.values() if s.address_id == place.get("id")), None)
+            validated = footprint_address(str(place.get("id"))) if site is None else None
+            if validated is not None:  # an off-net address id that address validation gave out
+                return Location(None, fielded(validated, role=role), validated.city)
             if site is None:
                 raise PlaceError(f"No address with id '{place.get('id')}': validate the address with the Geographic "
                                  "Address API first, or give it as a FieldedAddress", code="referenceNotFound",
@@ -135,6 +139,10 @@ class Serviceability:
             return Location(self._site_at(place, party), dict(place), str(place["city"]))
         raise PlaceError(f"Places of type '{kind}' are not served here; give a {_SUPPORTED}",
                          code="invalidValue", pointer=f"{pointer}/@type")
+
+    @staticmethod
+    def on_net(location: Location) -> bool:
+        return location.site is not None and location.site.edge_point is not None
 
     def assess(self, location: Location, *, mbps: int | None) -> PlaceVerdict:
         site = location.site

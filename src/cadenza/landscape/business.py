@@ -148,8 +148,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     rules = OfferingRules(kind_of=catalog.kind_of,
                           validate=lambda c, p: validate_product_configuration(c, pointer=p))
 
-    def price(offering: str, mbps: int, off_net: bool) -> dict[str, Any]:
-        charge = catalog.price(offering, mbps)
+    def price(offering: str, mbps: int, off_net: bool, *, eir_mbps: int = 0) -> dict[str, Any]:
+        charge = catalog.price(offering, mbps, eir_mbps=eir_mbps)
         return {"nrc": charge.nrc, "mrc": charge.mrc, "currency": charge.currency}
 
     bus = Bus(config=config, database=database, legato=legato, rules=rules, wake=wake,

@@ -126,15 +126,15 @@ def test_every_operation_served_is_one_the_spec_defines(hub_client: TestClient, 
 def test_customers_page_through_the_cantata_offerings(client: TestClient) -> None:
     first = client.get(f"{CATALOG['cantata']}/productOffering", params={"limit": 2}, headers=ACME)
     assert [o["id"] for o in ok(first, "cantata", "catalog", "/productOffering")] == ["epl", "evpl"]
-    assert (first.headers["X-Total-Count"], first.headers["X-Result-Count"]) == ("3", "2")
+    assert (first.headers["X-Total-Count"], first.headers["X-Result-Count"]) == ("4", "2")
     rest = client.get(f"{CATALOG['cantata']}/productOffering", params={"offset": 2}, headers=ACME)
-    assert [o["id"] for o in ok(rest, "cantata", "catalog", "/productOffering")] == ["internet-access"]
-    assert (rest.headers["X-Total-Count"], rest.headers["X-Result-Count"]) == ("3", "1")
+    assert [o["id"] for o in ok(rest, "cantata", "catalog", "/productOffering")] == ["internet-access", "uni"]
+    assert (rest.headers["X-Total-Count"], rest.headers["X-Result-Count"]) == ("4", "2")
 
 
-def test_buyers_see_only_the_wholesale_access_eline(client: TestClient) -> None:
+def test_buyers_see_only_the_wholesale_access_eline_and_its_operator_uni(client: TestClient) -> None:
     listed = client.get(f"{CATALOG['sonata']}/productOffering", headers=BUYER)
-    assert [o["id"] for o in ok(listed, "sonata", "catalog", "/productOffering")] == ["access-eline"]
+    assert [o["id"] for o in ok(listed, "sonata", "catalog", "/productOffering")] == ["access-eline", "operator-uni"]
     offering = ok(client.get(f"{CATALOG['sonata']}/productOffering/access-eline", headers=BUYER),
                   "sonata", "catalog", "/productOffering/{id}")
     assert offering["productSpecification"]["id"] == ps.ACCESS_ELINE_OVC
@@ -152,7 +152,7 @@ def test_an_offering_names_its_mef_schema_and_prices(client: TestClient) -> None
     assert specification["sourceSchema"]["schemaLocation"].endswith("epl/ethernetPrivateLineEvc.yaml")
     specs = ok(client.get(f"{CATALOG['cantata']}/productSpecification", headers=ACME),
                "cantata", "catalog", "/productSpecification")
-    assert {s["id"] for s in specs} == {ps.EPL_EVC, ps.EVPL_EVC, ps.BASIC_INTERNET_ACCESS}
+    assert {s["id"] for s in specs} == {ps.EPL_EVC, ps.EVPL_EVC, ps.BASIC_INTERNET_ACCESS, ps.SUBSCRIBER_UNI}
 
 
 def test_categories_group_the_family_offerings(client: TestClient) -> None:
@@ -160,7 +160,7 @@ def test_categories_group_the_family_offerings(client: TestClient) -> None:
     assert {c["id"] for c in categories} == {"carrier-ethernet", "internet"}
     ethernet = ok(client.get(f"{CATALOG['cantata']}/category/carrier-ethernet", headers=ACME),
                   "cantata", "catalog", "/category/{id}")
-    assert [o["id"] for o in ethernet["productOffering"]] == ["epl", "evpl"]
+    assert [o["id"] for o in ethernet["productOffering"]] == ["epl", "evpl", "uni"]
     missing = client.get(f"{CATALOG['cantata']}/category/wholesale-access", headers=ACME)
     refused(missing, 404, "notFound", "cantata", "catalog", "/category/{id}")
 

@@ -1,0 +1,124 @@
+"""The payloads MEF buyers send, end to end over CANTATA: the MEF 125 item structure (an EVC
+item tied to UNI items, or to a UNI already in inventory), bandwidth profiles as the MEF
+schemas give them (CIR 0 with an EIR, per class of service), and an address id that address
+validation gave out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import INVENTORY, ORDERS, SPRINGFIELD, Parties, evpl, site
+from tests.helpers.mef125 import mef125_items, uni_use_case_2a
+from tests.helpers.openapi import assert_conforms
+
+CANTATA_INVENTORY_SPEC = "cantata/productApi/inventory/productInventoryManagement.api.yaml"
+RELATION = "productOrderItemRelationship"
+
+
+def address_ref(address_id: str) -> dict[str, Any]:
+    return {"@type": "GeographicAddressRef", "id": address_id, "role": "INSTALL_LOCATION"}
+
+
+def products_of(parties: Parties, order_id: str) -> dict[str, dict[str, Any]]:
+    """The order's products by the order item that made them."""
+    found = parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": order_id}).json()
+    return {p["productOrderItem"][0]["productOrderItemId"]: p for p in found}
+
+
+def refused(parties: Parties, *items: dict[str, Any]) -> dict[str, Any]:
+    reply = parties.acme.post(f"{ORDERS}/productOrder", json={
+        "relatedContactInformation": [{"role": "productOrderContact", "name": "Ann", "emailAddress": "a@acme.example",
+                                       "number": "1"}], "productOrderItem": list(items)})
+    assert reply.status_code == 422, reply.text
+    return reply.json()[0]
+
+
+def delete(product_id: str, item_id: str = "gone") -> dict[str, Any]:
+    return {"id": item_id, "action": "delete", "product": {"id": product_id}}
+
+
+def test_an_mef125_order_with_uni_items_leaves_the_evc_and_its_unis_related_in_inventory(parties: Parties) -> None:
+    items = mef125_items((address_ref("addr-east-3-1"), site("site-west-3-1")), relation_key=RELATION,
+                         epl=evpl(301, 302), offering="evpl")
+    done = parties.wait(parties.order(*items)["id"])
+    assert done["state"] == "completed", done
+    made = products_of(parties, done["id"])
+    evc, uni_a, uni_z = made["item-001"], made["item-002"], made["item-003"]
+    assert {p["status"] for p in made.values()} == {"active"}
+    assert uni_a["productOffering"]["id"] == "uni" and uni_a["relatedSite"] == [
+        {"id": "site-east-3-1", "role": "INSTALL_LOCATION"}]
+    assert [(r["relationshipType"], r["id"]) for r in evc["productRelationship"]] == [
+        ("CONNECTS_TO_UNI_A", uni_a["id"]), ("CONNECTS_TO_UNI_Z", uni_z["id"])]
+    for product in made.values():
+        assert_conforms(CANTATA_INVENTORY_SPEC, "/product/{id}", "get", 200,
+                        parties.acme.get(f"{INVENTORY}/product/{product['id']}").json())
+    # The UNI items were delivered before the EVC that relies on them.
+    steps = [e["operation"] for e in parties.trace(done["id"]) if e["step"] in ("5", "7")]
+    assert any("UNI add: edge point uni-east-3-1" in s for s in steps)
+
+    # A second EVC on the existing UNI A, by its product id, and a new UNI Z.
+    second = mef125_items((site("site-east-3-1"), site("site-west-3-2")), relation_key=RELATION,
+                          epl=evpl(303, 304), offering="evpl")
+    second[0][RELATION] = [r for r in second[0][RELATION] if r["relationshipType"] == "CONNECTS_TO_UNI_Z"]
+    second[0]["product"]["productRelationship"] = [{"relationshipType": "CONNECTS_TO_UNI_A", "id": uni_a["id"]}]
+    again = parties.wait(parties.order(second[0], second[2])["id"])
+    assert again["state"] == "completed", again
+    other = products_of(parties, again["id"])
+    assert [(r["relationshipType"], r["id"]) for r in other["item-001"]["productRelationship"]] == [
+        ("CONNECTS_TO_UNI_A", uni_a["id"]), ("CONNECTS_TO_UNI_Z", other["item-003"]["id"])]
+
+    # A UNI an EVC still uses cannot be deleted; deleting the EVC leaves the UNI.
+    error = refused(parties, delete(uni_a["id"]))
+    assert error["propertyPath"] == "/productOrderItem/0/product/id"
+    assert evc["id"] in error["reason"] and other["item-001"]["id"] in error["reason"]
+    gone = parties.wait(parties.order(delete(evc["id"]))["id"])
+    assert gone["state"] == "completed", gone
+    assert parties.acme.get(f"{INVENTORY}/product/{uni_a['id']}").json()["status"] == "active"
+    assert parties.acme.get(f"{INVENTORY}/product/{evc['id']}").json()["status"] == "terminated"
+    # With its last EVC deleted in the same order, the UNI goes too.
+    both = parties.wait(parties.order(delete(other["item-001"]["id"], "evc"), delete(uni_a["id"], "uni"))["id"])
+    assert both["state"] == "completed", both
+    assert parties.acme.get(f"{INVENTORY}/product/{uni_a['id']}").json()["status"] == "terminated"
+
+
+def test_a_uni_alone_is_assigned_and_an_unknown_uni_product_is_refused(parties: Parties) -> None:
+    uni = {"id": "uni", "action": "add", "product": {"productOffering": {"id": "uni"}, "place": [site("site-east-4-1")],
+                                                     "productConfiguration": uni_use_case_2a()}}
+    done = parties.wait(parties.order(uni)["id"])
+    assert done["state"] == "completed", done
+    assert products_of(parties, done["id"])["uni"]["status"] == "active"
+    evc = mef125_items((site("site-east-4-1"), site("site-west-4-1")), relation_key=RELATION, epl=evpl(311, 312),
+                       offering="evpl")[0]
+    evc[RELATION] = []
+    evc["product"]["productRelationship"] = [{"relationshipType": "CONNECTS_TO_UNI_A", "id": "not-a-product"},
+                                             {"relationshipType": "CONNECTS_TO_UNI_Z", "id": "not-either"}]
+    error = refused(parties, evc)
+    assert (error["code"], error["propertyPath"]) == ("referenceNotFound",
+                                                       "/productOrderItem/0/product/productRelationship/0/id")
+    off_net_alone = {**uni, "product": {**uni["product"], "place": [SPRINGFIELD]}}
+    assert "add the EVC that connects to this UNI" in refused(parties, off_net_alone)["reason"]
+
+
+def test_an_address_id_from_validation_is_qualified_quoted_and_ordered(parties: Parties) -> None:
+    acme = parties.acme
+    submitted = {k: v for k, v in SPRINGFIELD.items() if k != "role"}
+    validated = acme.post("/mefApi/cantata/geographicAddressManagement/v1/geographicAddressValidation",
+                          json={"provideAlternative": False, "submittedGeographicAddress": submitted})
+    assert validated.status_code in (200, 201) and validated.json()["validationResult"] == "success", validated.text
+    place = address_ref(validated.json()["bestMatchGeographicAddress"]["id"])
+    product = {"productOffering": {"id": "evpl"}, "productConfiguration": evpl(321, 321),
+               "place": [site("site-east-2-2"), place]}
+    contact = [{"role": "buyerContactInformation", "name": "Ann", "emailAddress": "a@acme.example", "number": "1"}]
+    poq = acme.post("/mefApi/cantata/productOfferingQualification/v1/productOfferingQualification", json={
+        "instantSyncQualification": True, "relatedContactInformation": contact,
+        "productOfferingQualificationItem": [{"id": "1", "action": "add", "product": product}]})
+    assert poq.status_code == 201 and poq.json()["state"] == "done.ready", poq.text
+    assert poq.json()["productOfferingQualificationItem"][0]["serviceabilityConfidence"] == "green", poq.text
+    quote = acme.post("/mefApi/cantata/quoteManagement/v2/quote", json={
+        "instantSyncQuote": True, "buyerRequestedQuoteLevel": "firm", "relatedContactInformation": contact,
+        "quoteItem": [{"id": "1", "action": "add", "product": product}]})
+    assert quote.status_code == 201 and quote.json()["state"] == "approved.orderable", quote.text
+    done = parties.wait(parties.order({"id": "1", "action": "add", "product": product})["id"])
+    assert done["state"] == "completed", done
+    sold = parties.sp_at_partner_a.get("/mefApi/sonata/productInventory/v7/product").json()
+    assert any(p["status"] == "active" and p["productOffering"]["id"] == "access-eline" for p in sold)
