@@ -12,6 +12,7 @@ Routers declare the scope they need with `Depends(require("presto"))` and receiv
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import jwt
@@ -153,8 +154,9 @@ def _authenticator(request: Request) -> Authenticator:
     return request.app.state.auth
 
 
-def require(scope: str):  # noqa: ANN201 - returns a FastAPI dependency
-    """A dependency giving the caller's Principal when its token carries `scope`."""
+def require(scope: str, *, parties: Collection[str] | None = None):  # noqa: ANN201 - a FastAPI dependency
+    """A dependency giving the caller's Principal when its token carries `scope` (and, with
+    `parties`, when the caller is one of them: a listener hears only the party it listens to)."""
 
     def dependency(
         request: Request,
@@ -169,6 +171,9 @@ def require(scope: str):  # noqa: ANN201 - returns a FastAPI dependency
         principal = _authenticator(request).issuer.verify(credentials.credentials)
         if scope not in principal.scopes:
             raise Forbidden(f"The token of {principal.client_id} does not carry the scope '{scope}' this API needs")
+        if parties is not None and principal.party not in parties:
+            raise Forbidden(f"{principal.client_id} (party {principal.party}) may not call this API: it serves "
+                            f"{', '.join(sorted(parties))} only")
         request.state.principal = principal
         return principal
 

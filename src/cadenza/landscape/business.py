@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
 from cadenza.bus import fulfilment
@@ -39,9 +39,11 @@ from cadenza.bus.runtime import Bus, register
 from cadenza.bus.serviceability import Serviceability
 from cadenza.bus.site import SiteDirectory
 from cadenza.bus.sonata_access import SonataAccess
+from cadenza.core.auth import require
 from cadenza.core.client_credentials import ClientCredentials
 from cadenza.core.db import Database
 from cadenza.core.notifications.listener import listener_router
+from cadenza.core.notifications.listener_credentials import NOTIFY_SCOPE
 from cadenza.core.notifications.store import HubStore
 from cadenza.interfaces.legato.client import LegatoClient
 from cadenza.interfaces.legato.partner_access import LegatoPartnerAccess
@@ -114,6 +116,14 @@ def _internal_client(config: DomainConfig) -> tuple[str, str]:
     return client.client_id, client.client_secret
 
 
+def _heard_from(listener: APIRouter, *parties: str) -> APIRouter:
+    """A listener hears only the parties whose events it is for (and its own domain, which may
+    stand in for a partner in tests), with the `notify` scope of a token this domain issued."""
+    guarded = APIRouter(dependencies=[Depends(require(NOTIFY_SCOPE, parties=set(parties)))])
+    guarded.include_router(listener)
+    return guarded
+
+
 def _partner_listener(access: SonataAccess, directory: PartnerDirectory) -> APIRouter:
     async def on_event(_event_type: str, event: dict[str, Any]) -> None:
         order_id = (event.get("event") or {}).get("id")
@@ -166,9 +176,10 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     book = AddressBook(config)
     sites = SiteDirectory(config, book)
     deferred = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bus-deferred")
+    own = config.party.id
     routers: list[APIRouter] = [legato_router(sof), feasibility_router(sof), interlude_router(sof),
-                                legato_listener_router(bus),
-                                presto_listener_router()]
+                                _heard_from(legato_listener_router(bus), own),
+                                _heard_from(presto_listener_router(), own)]
     qualifications, quotes = [], []
     for fam in (CANTATA, SONATA):
         poq = Qualifications(database, serviceability, catalog, family=fam.name, wake=wake, defer=deferred.submit)
@@ -179,9 +190,10 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                     address_router(book, api_family=fam.name), site_router(sites, api_family=fam.name),
                     poq_router(poq, hubs), quote_router(quote, hubs), product_order_router(bus, fam, hubs),
                     product_inventory_router(bus, fam)]
-    routers += [_partner_listener(access, directory) for access in sonata_access.values()]
+    routers += [_heard_from(_partner_listener(access, directory), party, own)
+                for party, access in sonata_access.items()]
     routers.append(partner_access_router(config.party.id, sonata_access))
-    for access in interlude.values():
-        routers += interlude_listener_routers(access)
+    for party, access in interlude.items():
+        routers += [_heard_from(router, party, own) for router in interlude_listener_routers(access)]
     return Business(bus, sof, routers, qualifications, quotes, sonata_access, interlude, directory, public_url)
 

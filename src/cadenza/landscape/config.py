@@ -24,6 +24,7 @@ __all__ = [
     "TwinConfig",
     "HttpConfig",
     "PartyConfig",
+    "ListenerCredentialsConfig",
     "ClientConfig",
     "AddressConfig",
     "SiteConfig",
@@ -125,14 +126,25 @@ class HttpConfig(_Strict):
     max_request_bytes: int = Field(1 << 20, ge=1024, le=1 << 30, description="largest request body (bytes)")
 
 
+class ListenerCredentialsConfig(_Strict):
+    """Client credentials another domain gave this one for delivering events to its listeners."""
+
+    client_id: str
+    client_secret: str = Field(min_length=8)
+
+
 class ClientConfig(_Strict):
     """An API client the domain registers at start (OAuth2 client credentials)."""
 
     client_id: str
     client_secret: str = Field(min_length=8)
     party: str
-    role: Literal["operator", "customer", "buyer", "internal"]
+    # seller: a partner this domain buys from, delivering events to this domain's listeners (scope notify)
+    role: Literal["operator", "customer", "buyer", "seller", "internal"]
     scopes: list[str]
+    # For a client that is another domain subscribing to our events: the credentials that
+    # domain registered for us, presented to its token endpoint when we deliver (docs/security.md).
+    listener_credentials: ListenerCredentialsConfig | None = None
 
 
 class AddressConfig(_Strict):

@@ -18,6 +18,7 @@ from cadenza.core.db import Database
 from cadenza.core.errors import install_error_handlers
 from cadenza.core.notifications.delivery import OutboxDispatcher
 from cadenza.core.notifications.hub import hub_router
+from cadenza.core.notifications.listener_credentials import NOTIFY_SCOPE, ListenerCredentials
 from cadenza.core.notifications.store import HubStore
 from cadenza.core.openapi_validation import OperationTable
 from cadenza.core.request_guard import RequestLimits, guard_endpoints, install_request_guard
@@ -67,6 +68,7 @@ class ProviderDomain:
         self._netconf_base_port = netconf_base_port
         self.database: Database | None = None
         self.keys: KeyStore | None = None
+        self.token_issuer: TokenIssuer | None = None
         self.twin: TwinRuntime | RemoteTwinRuntime | None = None
         self.icms: dict[str, Icm] = {}
         self.dispatcher: OutboxDispatcher | None = None
@@ -80,7 +82,11 @@ class ProviderDomain:
     def start(self) -> FastAPI:
         self.database = Database(self.database_url)
         migrate(self.database)
-        self.dispatcher = OutboxDispatcher(self.database)
+        self.keys = KeyStore(self.database)
+        self.keys.ensure()  # the first start of a domain creates its first signing key
+        self.token_issuer = TokenIssuer(self.keys, issuer=self.public_url)
+        listeners = self._listener_credentials(self.database, self.token_issuer)
+        self.dispatcher = OutboxDispatcher(self.database, auth_header_for=listeners, on_refused=listeners.refused)
         start = start_remote_twin if self.config.twin.process == "own" else start_twin
         self.twin = start(self.config, var_dir=self.var_dir / "twin", driver=self._driver,  # type: ignore[arg-type]
                           base_port=self._netconf_base_port)
@@ -94,8 +100,6 @@ class ProviderDomain:
             icms = list(self.icms.values())
             # a network that restarted empty carries the installed services again
             self.twin.on_restart.append(lambda: [activation.reinstall_all(icm) for icm in icms])
-        self.keys = KeyStore(self.database)
-        self.keys.ensure()  # the first start of a domain creates its first signing key
         registry = ClientRegistry(self.database)
         for client in self.config.clients:
             registry.register(client.client_id, client.client_secret, party=client.party, role=client.role,
@@ -110,6 +114,18 @@ class ProviderDomain:
             if resumed:
                 log.info("%s: resumed %d connectivity services caught mid-change", icm.name, resumed)
         return self._app(registry)
+
+    def _listener_credentials(self, database: Database, issuer: TokenIssuer) -> ListenerCredentials:
+        """What the outbox presents to listeners: its own token here, the subscriber's elsewhere."""
+
+        def own_token() -> str:
+            return issuer.issue(client_id=f"{self.config.name}-outbox", party=self.config.party.id, role="internal",
+                                scopes=[NOTIFY_SCOPE])
+
+        at_subscribers = {c.party: (c.listener_credentials.client_id, c.listener_credentials.client_secret)
+                          for c in self.config.clients if c.listener_credentials is not None}
+        return ListenerCredentials(database, own_url=self.public_url, own_token=own_token,
+                                   own_token_lifetime_s=issuer.lifetime_s, credentials=at_subscribers)
 
     def _app(self, registry: ClientRegistry) -> FastAPI:
         assert self.database is not None and self.twin is not None and self.dispatcher is not None
@@ -131,8 +147,8 @@ class ProviderDomain:
                 await dispatcher.stop()
 
         app = FastAPI(title=f"Cadenza: {self.config.party.name}", version="0.1.0", lifespan=lifespan)
-        assert self.keys is not None
-        app.state.auth = Authenticator(registry, TokenIssuer(self.keys, issuer=self.public_url))
+        assert self.token_issuer is not None
+        app.state.auth = Authenticator(registry, self.token_issuer)
         app.state.domain = self
         install_error_handlers(app)
         install_request_guard(app, limits=RequestLimits(max_request_bytes=self.config.http.max_request_bytes),

@@ -3,6 +3,7 @@ tokens bound to it by `iss`, `aud` and `kid`, and keys rotated without refusing 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -29,8 +30,11 @@ from cadenza.core.auth import (
 )
 from cadenza.core.db import Database
 from cadenza.core.errors import install_error_handlers
+from cadenza.core.notifications import HubStore
+from cadenza.core.notifications.listener_credentials import ListenerCredentials
 from cadenza.core.signing_keys import ACTIVE, PREVIOUS, KeyStore
 from cadenza.landscape.database import migrate
+from tests.helpers.servers import serve
 
 SP, PARTNER = "http://sp.example:8080", "http://partner-a.example:8081"
 
@@ -221,3 +225,30 @@ def test_another_worker_of_the_domain_verifies_a_key_it_has_not_seen_yet(databas
     worker_b.ensure()
     new = worker_a.rotate()
     assert worker_b.verification_key(new.kid) is not None
+
+
+def test_events_are_delivered_with_a_token_of_the_listeners_domain(database: Database, tmp_path: Path) -> None:
+    """The seller's outbox presents, at the buyer's listener, a token the buyer's domain issued
+    with the credentials the buyer gave it; at its own listeners, a token of its own."""
+    buyer_db = Database(f"sqlite:///{tmp_path / 'buyer.db'}")
+    migrate(buyer_db)
+    buyer_app = domain_app(buyer_db, "http://placeholder")  # the issuer is fixed once the port is known
+    ClientRegistry(buyer_db).register("seller-at-buyer", "seller-secret", party="seller", role="seller",
+                                      scopes=["notify"])
+    with serve(buyer_app) as buyer_url:
+        buyer_app.state.auth.issuer.issuer = buyer_url
+        HubStore(database).subscribe(api="sonata.productOrder", party="buyer", callback=f"{buyer_url}/listener",
+                                     query=None, event_types=[])
+        seller = TokenIssuer(KeyStore(database), issuer=SP)
+        credentials = ListenerCredentials(
+            database, own_url=SP, own_token_lifetime_s=60, credentials={"buyer": ("seller-at-buyer", "seller-secret")},
+            own_token=lambda: seller.issue(client_id="sp-outbox", party="sp", role="internal", scopes=["notify"]))
+        at_buyer = asyncio.run(credentials(f"{buyer_url}/listener/productOrderStateChangeEvent"))
+        principal = buyer_app.state.auth.issuer.verify(at_buyer["Authorization"].removeprefix("Bearer "))
+        assert (principal.client_id, principal.party, principal.scopes) == ("seller-at-buyer", "seller",
+                                                                            frozenset({"notify"}))
+        at_home = asyncio.run(credentials(f"{SP}/cadenza/sof/presto/listener/x"))
+        assert seller.verify(at_home["Authorization"].removeprefix("Bearer ")).scopes == {"notify"}
+        # a customer's listener: nobody gave us credentials there, so no token is sent
+        assert asyncio.run(credentials("http://customer.example/listener/x")) == {}
+    buyer_db.dispose()

@@ -46,7 +46,8 @@ class OutboxDispatcher:
     def __init__(self, database: Database, *, http: Callable[[], aiohttp.ClientSession] | None = None,
                  batch: int = 100, max_attempts: int = 20, backoff: Backoff | None = None,
                  poll_interval_s: float = 0.5, request_timeout_s: float = 10.0, lease_s: float | None = None,
-                 auth_header_for: AuthHeaderFor | None = None, apis: Collection[str] | None = None) -> None:
+                 auth_header_for: AuthHeaderFor | None = None, apis: Collection[str] | None = None,
+                 on_refused: Callable[[str], None] | None = None) -> None:
         self._db = database
         self._new_session = http or _default_session(request_timeout_s)
         self.batch = batch
@@ -56,6 +57,8 @@ class OutboxDispatcher:
         # The lease must outlive one delivery round, or a slow round is retried by a peer.
         self.lease_s = lease_s if lease_s is not None else request_timeout_s * 2 + 5
         self._auth_header_for = auth_header_for
+        # told of a listener's 401, so the token it refused is not presented again
+        self._on_refused = on_refused
         self._apis = apis
         self.stats = DispatcherStats()
         self._http: aiohttp.ClientSession | None = None
@@ -132,6 +135,8 @@ class OutboxDispatcher:
         if error is None:
             self.stats.delivered += 1
             return Outcome(row=row, delivered=True)
+        if self._on_refused is not None and error.startswith("HTTP 401 "):
+            self._on_refused(row.target_url)
         return self._failed(row, error)
 
     def _failed(self, row: Claimed, error: str) -> Outcome:
