@@ -44,6 +44,7 @@ SCOPES = [
     ("/mefApi/interlude/", "interlude"),
     ("/presto/", "presto"),
     ("/cadenza/legato/partnerAccess/v1/", "legato"),
+    ("/cadenza/legato/serviceFeasibility/v1/", "legato"),
     ("/cadenza/twin/v1/", "twin"),
     ("/cadenza/trace/v1/", "admin"),
     ("/cadenza/keys/v1/", "admin"),
