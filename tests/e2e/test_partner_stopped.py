@@ -20,7 +20,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.e2e.conftest import CONTACT, FINAL, ORDERS, SPRINGFIELD, address, evpl, item, site
+from tests.e2e.conftest import CONTACT, FINAL, INVENTORY, ORDERS, SPRINGFIELD, address, evpl, item, site
 from tests.helpers.landscape import DEMO, Landscape, landscape
 from tests.helpers.servers import wait_until
 
@@ -159,3 +159,31 @@ def test_a_held_order_keeps_waiting_across_a_sigkill_of_the_service_provider(run
     assert done["state"] == "completed", done
     new = _partner_order_keys(at_partner) - before
     assert sum(new.values()) == 1 and set(new.values()) == {1}, new
+
+
+def test_a_customer_cancelling_a_change_held_for_a_stopped_partner_gets_it_cancelled_at_once(
+        running: Landscape) -> None:
+    acme = running.client("sp", "acme", "acme-demo-secret")
+    order_id = _place(acme, item("evpl", "evpl", evpl(431, 431), site("site-east-2-1"), SPRINGFIELD))
+    assert _finished(acme, order_id)["state"] == "completed"
+    [product] = acme.get(f"{INVENTORY}/product", params={"productOrderId": order_id}).json()
+
+    with stopped(running, "partner-a"):
+        change = _place(acme, {"id": "1", "action": "modify", "product": {
+            "id": product["id"], "productOffering": {"id": "evpl"},
+            "productConfiguration": evpl(431, 431, mbps=300)}})
+        held = wait_until(lambda: (o := _get(acme, change))["productOrderItem"][0]["state"] == "held" and o,
+                          timeout=120, interval=0.3, what="the change to be held")
+        assert _reasons(held, "held")[0].startswith("waiting for Alpha Access (partner-a): bandwidth change of "
+                                                    "access segment")
+        cancel = acme.post(f"{ORDERS}/cancelProductOrder", json={
+            "productOrder": {"productOrderId": change}, "cancellationReason": "not any more",
+            "cancellationReasonType": "commercial", "relatedContactInformation": CONTACT})
+        assert cancel.status_code == 201, cancel.text
+        done = _finished(acme, change)  # while the partner is still stopped: the cancel does not wait for it
+        assert done["state"] == "cancelled", done
+
+    kept = acme.get(f"{INVENTORY}/product/{product['id']}").json()
+    assert kept["status"] == "active"
+    cir = kept["productConfiguration"]["evcEndPointA"]["ingressBandwidthProfilePerClassofServiceName"][0]
+    assert cir["bwpFlow"]["cir"]["irValue"] == 100

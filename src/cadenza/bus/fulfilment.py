@@ -269,6 +269,21 @@ def await_service_order(domain: str, order_id: str, service_order_id: str, cance
             WAKEUPS.pause(news, SAFETY_NET_S)
 
 
+@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0)
+def cancel_service_order(domain: str, order_id: str, service_order_id: str) -> None:
+    """The customer cancels while the service order waits for a partner: the SOF stops waiting
+    and undoes what it did (the order then ends failed, and the product order cancelled)."""
+    bus = bus_of(domain)
+    try:
+        bus.legato.cancel_service_order(service_order_id)
+    except LegatoRejected as exc:  # finished meanwhile: nothing to stop
+        log.info("service order %s of order %s not cancelled: %s", service_order_id, order_id, exc.reason)
+        return
+    with bus.database.transaction() as session:
+        _trace(session, order_id, "13", "LEGATO", "BUS-sp", "SOF-sp",
+               f"cancel serviceOrder {service_order_id} (held, the customer cancelled)")
+
+
 @DBOS.step()
 def item_done(domain: str, order_id: str, work: dict[str, Any], outcome: dict[str, Any]) -> None:
     bus = bus_of(domain)
@@ -383,6 +398,8 @@ def _await_service_order(domain: str, order_id: str, service_order_id: str,
         state = await_service_order(domain, order_id, service_order_id, cancel, held)
         cancel = cancel or state.pop("cancel")
         now_held = state["state"] == "held"
+        if cancel and now_held:  # do not let the customer's cancel wait for a silent partner
+            cancel_service_order(domain, order_id, service_order_id)
         if item_id is not None and now_held != held:
             item_waits(domain, order_id, item_id, "held" if now_held else "inProgress",
                        (state.get("waiting") or "the service order is held") if now_held

@@ -24,7 +24,7 @@ from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
 from cadenza.sof import steps
 from cadenza.sof.rows import ServiceOrderRow
-from cadenza.sof.service import Sof
+from cadenza.sof.service import Sof, cancel_news
 
 __all__ = ["Failed", "fulfil", "submit", "resume_all"]
 
@@ -90,7 +90,8 @@ def _patiently(item: Item, party: str, what: str, call: Callable[[], dict[str, A
             steps.note(item.sof, item.order_id, "9b", "internal", f"SOF-{item.sof}", "service order item held",
                        waiting.reason(outcome["unanswered"]))
         steps.item_held(item.sof, item.order_id, item.item_id, True, waiting.reason())
-        durable_pause(min(patience.retry_in(attempt), max(waiting.gives_up_at - at, 0.0)))
+        durable_pause(min(patience.retry_in(attempt), max(waiting.gives_up_at - at, 0.0)),
+                      key=cancel_news(item.order_id) if cancellable else None)
         attempt += 1
         if cancellable:  # taking things down (undo, delete) goes on whatever the requester says
             item.check_cancel()

@@ -21,6 +21,7 @@ from cadenza.core.db import Database
 from cadenza.core.errors import Conflict, NotFound, Unprocessable
 from cadenza.core.ids import new_id
 from cadenza.core.patience import Patience
+from cadenza.core.wakeups import WAKEUPS
 from cadenza.interfaces.legato.models import ServiceOrderCreate, ServiceOrderItemCreate
 from cadenza.interfaces.legato.paths import EVC_TYPE, OVC_TYPE
 from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT, EVC_PLACEMENT, AccessPlacement, EvcPlacement
@@ -34,7 +35,12 @@ from cadenza.sof.design import access_design, evc_design
 from cadenza.sof.partner_access import PartnerAccess
 from cadenza.sof.rows import ServiceOrderItemRow, ServiceOrderRow, ServiceRow, VlanChoiceRow
 
-__all__ = ["Sof"]
+__all__ = ["Sof", "cancel_news"]
+
+
+def cancel_news(order_id: str) -> str:
+    """The wake-up key a cancel of service order `order_id` notifies."""
+    return f"sof-cancel:{order_id}"
 
 S_VLANS = range(100, 4095)  # 1-99 stay free for operators' own use on INNIs and ENNIs
 
@@ -223,6 +229,7 @@ class Sof:
             if order.state in orders.FINAL:
                 raise Conflict(f"Service order {order_id} is already {order.state}")
             order.cancel_requested = True
+        WAKEUPS.notify(cancel_news(order_id))  # an item waiting for a partner stops waiting now
         return order
 
     # -- S-VLANs --------------------------------------------------------------------------

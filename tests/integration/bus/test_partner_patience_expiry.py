@@ -22,12 +22,13 @@ from tests.helpers.servers import reserve, serve, start_server, wait_until
 DEMO = Path(__file__).parents[3] / "src/cadenza/landscape/demo/sp.yaml"
 
 
-@pytest.fixture
-def sp_with_silent_partners(database_url: str, tmp_path: Path) -> Iterator[httpx.Client]:
+@pytest.fixture(params=[4.0])
+def sp_with_silent_partners(request: pytest.FixtureRequest, database_url: str, tmp_path: Path
+                            ) -> Iterator[httpx.Client]:
     silent = reserve()  # bound, never listening: every call to the partners is refused a connection
     config = load_domain_config(DEMO)
     config = config.model_copy(update={"partners": [p.model_copy(update={
-        "url": f"http://127.0.0.1:{silent.getsockname()[1]}", "patience_s": 4.0, "retry_first_s": 0.2,
+        "url": f"http://127.0.0.1:{silent.getsockname()[1]}", "patience_s": request.param, "retry_first_s": 0.2,
         "retry_max_s": 1.0}) for p in config.partners]})
     sock = reserve()
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -91,3 +92,22 @@ def _held_then_failed(acme: httpx.Client) -> dict[str, Any]:
     assert "Alpha Access (partner-a) did not answer SONATA productOfferingQualification" in failure, failure
     assert "gave up after 4 s" in failure
     return done
+
+
+@pytest.mark.parametrize("sp_with_silent_partners", [3600.0], indirect=True)
+def test_a_customer_cancelling_a_held_order_does_not_wait_for_the_partner(
+        sp_with_silent_partners: httpx.Client) -> None:
+    acme = sp_with_silent_partners
+    placed = acme.post(f"{ORDERS}/productOrder", json={"relatedContactInformation": CONTACT, "productOrderItem": [
+        item("evpl", "evpl", evpl(302, 302), site("site-east-2-1"), SPRINGFIELD)]})
+    assert placed.status_code == 201, placed.text
+    order_id = placed.json()["id"]
+    wait_until(lambda: acme.get(f"{ORDERS}/productOrder/{order_id}").json()["productOrderItem"][0]["state"] == "held",
+               timeout=60, interval=0.1, what="the item to be held")
+    cancel = acme.post(f"{ORDERS}/cancelProductOrder", json={
+        "productOrder": {"productOrderId": order_id}, "cancellationReason": "not any more",
+        "cancellationReasonType": "commercial", "relatedContactInformation": CONTACT})
+    assert cancel.status_code == 201, cancel.text
+    done = wait_until(lambda: (o := acme.get(f"{ORDERS}/productOrder/{order_id}").json())["state"] in (
+        "cancelled", "failed", "completed") and o, timeout=60, interval=0.2, what="the order to finish")
+    assert done["state"] == "cancelled", done  # an hour's patience, yet the cancel ended the wait

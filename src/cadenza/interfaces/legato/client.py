@@ -78,6 +78,10 @@ class ServiceOrderingClient:
     def list_service_orders(self, **filters: Any) -> list[dict[str, Any]]:
         return self._send("GET", f"{self.ordering_base}/serviceOrder", params=filters)
 
+    def cancel_service_order(self, order_id: str) -> dict[str, Any]:
+        """Cadenza profile (docs/legato-profile.md): stop an order still in progress and undo it."""
+        return self._send("POST", f"{self.ordering_base}/serviceOrder/{order_id}/cancel")
+
     def get_service(self, service_id: str) -> dict[str, Any]:
         return self._send("GET", f"{self.inventory_base}/service/{service_id}")
 
