@@ -65,11 +65,12 @@ def test_a_deferred_poq_waits_for_the_partner_until_its_requested_completion_dat
         poq = created_poq(acme, poq_body(site_ref("site-metro-1"), OFF_NET, instant=False,
                                          requestedPOQCompletionDate=due.isoformat().replace("+00:00", "Z")))
         poq_id = poq["id"]
-        asked = wait_until(lambda: (p := acme.get(f"{POQ}/{poq_id}").json())["state"] != "acknowledged" and p,
-                           timeout=30, what="the POQ to be worked on")
-        assert asked["state"] == "inProgress"  # the partner did not answer: asked again, not answered red
         done = wait_until(lambda: (p := acme.get(f"{POQ}/{poq_id}").json())["state"] not in (
             "acknowledged", "inProgress") and p, timeout=60, interval=0.2, what="the POQ to be answered")
         assert done["state"] == "done.unableToProvide"
+        # inProgress, asking the partner again, until the date the buyer gave; only then the answer
+        changes = done["stateChange"]
+        assert [c["state"] for c in changes] == ["acknowledged", "inProgress", "done.unableToProvide"]
+        assert datetime.fromisoformat(changes[-1]["changeDate"]) >= due
         assert done["productOfferingQualificationItem"][0]["state"] == "done.abandoned"
         assert_conforms(poq_spec("cantata"), "/productOfferingQualification/{id}", "get", 200, done)
