@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import CONTACT, Parties, epl, evpl, item, site
+from tests.e2e.conftest import CONTACT, INVENTORY, ORDERS, SPRINGFIELD, Parties, address, epl, evpl, item, site
 
 POQ = "/mefApi/cantata/productOfferingQualification/v1/productOfferingQualification"
 QUOTE = "/mefApi/cantata/quoteManagement/v2/quote"
@@ -60,3 +60,112 @@ def test_a_vlan_already_in_use_on_the_uni_is_not_ready(parties: Parties) -> None
     assert "CE-VLAN 300 is already in use on edge point uni-east-2-1" in answer["serviceabilityConfidenceReason"]
     other_vlan = qualify(parties, item("1", "evpl", evpl(302, 301), site("site-east-2-1"), site("site-west-2-2")))
     assert other_vlan["productOfferingQualificationItem"][0]["serviceabilityConfidence"] == "green"
+
+
+# -- the quote is the contract ------------------------------------------------------------------
+SONATA_ORDERS = "/mefApi/sonata/productOrderingManagement/v10/productOrder"
+SONATA_QUOTES = "/mefApi/sonata/quoteManagement/v8/quote"
+
+
+def charges(lines: list[dict[str, Any]]) -> tuple[float, float]:
+    nrc = sum(p["price"]["dutyFreeAmount"]["value"] for p in lines if p["priceType"] == "nonRecurring")
+    mrc = sum(p["price"]["dutyFreeAmount"]["value"] for p in lines if p["priceType"] == "recurring")
+    return round(nrc, 2), round(mrc, 2)
+
+
+def on_quote(order_item: dict[str, Any], quote_id: str, quote_item: str = "1") -> dict[str, Any]:
+    return {**order_item, "quoteItem": {"quoteId": quote_id, "id": quote_item}}
+
+
+def billed(parties: Parties, order_id: str) -> dict[str, Any]:
+    product = parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": order_id}).json()[0]
+    accepted = parties.acme.post(f"{INVENTORY}/product/{product['id']}/acceptance")
+    assert accepted.status_code == 201, accepted.text
+    return accepted.json()
+
+
+def test_an_order_on_a_quote_is_billed_the_quoted_price_and_the_partner_order_references_its_quote(
+        parties: Parties) -> None:
+    wanted = item("1", "evpl", evpl(410, 410, mbps=200), site("site-east-3-2"), SPRINGFIELD)
+    quoted = quote(parties, wanted)
+    assert quoted["state"] == "approved.orderable", quoted
+    lines = quoted["quoteItem"][0]["quoteItemPrice"]
+    off_net = [p for p in lines if p["name"] == "off-net access at Springfield"]
+    assert off_net, lines  # the partner's price is part of what was quoted
+    done = parties.wait(parties.order(on_quote(wanted, quoted["id"]))["id"])
+    assert done["state"] == "completed", done
+    assert done["productOrderItem"][0]["quoteItem"] == {"quoteId": quoted["id"], "id": "1"}
+    assert parties.acme.get(f"{QUOTE}/{quoted['id']}").json()["state"] == "accepted"
+
+    # billing charges what was quoted, the off-net access included
+    record = billed(parties, done["id"])
+    assert (record["oneTimeCharge"], record["monthlyCharge"]) == charges(lines)
+
+    # the SP's order at Alpha Access is on Alpha Access's own quote, whose price the SP showed
+    on_partner_quotes = [o for o in parties.sp_at_partner_a.get(SONATA_ORDERS, params={"limit": 100}).json()
+                         if o["productOrderItem"][0].get("quoteItem")]
+    assert len(on_partner_quotes) == 1, on_partner_quotes
+    reference = on_partner_quotes[0]["productOrderItem"][0]["quoteItem"]
+    partner_quote = parties.sp_at_partner_a.get(f"{SONATA_QUOTES}/{reference['quoteId']}")
+    assert partner_quote.status_code == 200 and partner_quote.json()["state"] == "accepted"
+    partner_item = next(i for i in partner_quote.json()["quoteItem"] if i["id"] == reference["id"])
+    assert charges(partner_item["quoteItemPrice"]) == charges(off_net)
+
+    # a quote is used by one order
+    again = parties.acme.post(f"{ORDERS}/productOrder", json={"relatedContactInformation": CONTACT,
+                                                              "productOrderItem": [on_quote(wanted, quoted["id"])]})
+    assert again.status_code == 422 and "already been ordered" in again.json()[0]["reason"]
+
+
+def test_the_quoted_partner_delivers_even_when_the_policy_would_now_pick_another(parties: Parties) -> None:
+    shelbyville = address("41", "Cedar", "Shelbyville", "80001")
+    # Alpha Access's 1 Gbit/s UNI at the site is full: only Beta Fibre can quote now
+    full = parties.wait(parties.order(item("1", "evpl", evpl(419, 419, mbps=1000), site("site-west-4-1"),
+                                           shelbyville))["id"])
+    assert full["state"] == "completed", full
+    wanted = item("1", "evpl", evpl(420, 420, mbps=100), site("site-west-4-2"), shelbyville)
+    quoted = quote(parties, wanted)
+    assert quoted["state"] == "approved.orderable", quoted
+    # that EVPL goes; Alpha Access, the cheaper, could serve the site again
+    product = parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": full["id"]}).json()[0]
+    gone = parties.wait(parties.order({"id": "1", "action": "delete", "product": {"id": product["id"]}})["id"])
+    assert gone["state"] == "completed", gone
+    now = quote(parties, wanted)
+    assert charges(now["quoteItem"][0]["quoteItemPrice"]) < charges(quoted["quoteItem"][0]["quoteItemPrice"])
+
+    done = parties.wait(parties.order(on_quote(wanted, quoted["id"]))["id"])
+    assert done["state"] == "completed", done
+    trace = parties.trace(done["id"])
+    assert not [e for e in trace if e["step"] == "6"]  # no partner chosen again at order time
+    assert [e["to"] for e in trace if e["step"] == "9b"] == ["SOF-partner-b"]
+    record = billed(parties, done["id"])
+    assert (record["oneTimeCharge"], record["monthlyCharge"]) == charges(quoted["quoteItem"][0]["quoteItemPrice"])
+
+
+def test_an_order_on_an_unknown_foreign_or_different_quote_is_refused(parties: Parties) -> None:
+    wanted = item("1", "evpl", evpl(430, 430), site("site-east-4-1"), site("site-west-3-1"))
+    quoted = quote(parties, wanted)
+    assert quoted["state"] == "approved.orderable", quoted
+
+    def refused(order_item: dict[str, Any], customer: Any = None) -> dict[str, Any]:
+        reply = (customer or parties.acme).post(f"{ORDERS}/productOrder", json={
+            "relatedContactInformation": CONTACT, "productOrderItem": [order_item]})
+        assert reply.status_code == 422, reply.text
+        return reply.json()[0]
+
+    unknown = refused(on_quote(wanted, "no-such-quote"))
+    assert (unknown["code"], unknown["propertyPath"]) == ("referenceNotFound", "/productOrderItem/0/quoteItem/quoteId")
+    foreign = refused(on_quote(wanted, quoted["id"]), customer=parties.globex)
+    assert foreign["code"] == "referenceNotFound"
+    no_item = refused(on_quote(wanted, quoted["id"], quote_item="7"))
+    assert no_item["propertyPath"] == "/productOrderItem/0/quoteItem/id"
+    faster = refused(on_quote(item("1", "evpl", evpl(430, 430, mbps=500), site("site-east-4-1"),
+                                   site("site-west-3-1")), quoted["id"]))
+    assert "committed bandwidth (100 Mbit/s quoted)" in faster["reason"]
+    assert faster["propertyPath"] == "/productOrderItem/0/product/productConfiguration"
+    elsewhere = refused(on_quote(item("1", "evpl", evpl(430, 430), site("site-east-4-1"), site("site-west-3-2")),
+                                 quoted["id"]))
+    assert "places" in elsewhere["reason"]
+    # refused orders leave the quote as it was: it can still be ordered
+    assert parties.acme.get(f"{QUOTE}/{quoted['id']}").json()["state"] == "approved.orderable"
+    assert parties.wait(parties.order(on_quote(wanted, quoted["id"]))["id"])["state"] == "completed"

@@ -8,11 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cadenza.bus.mapping import bandwidth, uni_port_mbps
+from cadenza.bus.ordering import order_plan
 from cadenza.bus.product_inventory import products
+from cadenza.bus.quote_contract import quoted_charges
 from cadenza.bus.rows import BillingRecordRow
 from cadenza.bus.runtime import Bus
 from cadenza.core.clock import iso, now
-from cadenza.core.errors import Conflict
+from cadenza.core.errors import Conflict, NotFound
 from cadenza.core.ids import new_id
 
 __all__ = ["accept_product", "billing_record_view", "stop_billing"]
@@ -22,6 +24,15 @@ def billing_record_view(row: BillingRecordRow) -> dict[str, Any]:
     return {"id": row.id, "productId": row.product_id, "party": row.party, "offering": row.offering,
             "currency": row.currency, "monthlyCharge": row.monthly, "oneTimeCharge": row.one_time,
             "startDate": iso(row.start_date), "endDate": iso(row.end_date) if row.end_date else None}
+
+
+def _ordered_on(session: Session, product: dict[str, Any]) -> dict[str, Any] | None:
+    """The delivery plan of the order item that created the product."""
+    first = (product.get("productOrderItem") or [{}])[0]
+    try:
+        return order_plan(session, first["productOrderId"])["work"].get(first["productOrderItemId"])
+    except (KeyError, NotFound):
+        return None
 
 
 def accept_product(session: Session, bus: Bus, product_id: str, party: str) -> dict[str, Any]:
@@ -34,9 +45,12 @@ def accept_product(session: Session, bus: Bus, product_id: str, party: str) -> d
         return billing_record_view(existing)  # accepting twice starts billing once
     offering = (product.document.get("productOffering") or {}).get("id", "unknown")
     config = product.document.get("productConfiguration") or {}
-    if bus.rules.kind_of(offering, product.family) == "uni":  # a UNI is charged by its port
+    # the quote is the contract: a product ordered on a quote is billed what was quoted,
+    # the partner's off-net charges included; otherwise at the catalog price
+    charges = quoted_charges(_ordered_on(session, product.document))
+    if charges is None and bus.rules.kind_of(offering, product.family) == "uni":  # a UNI is charged by its port
         charges = bus.price(offering, uni_port_mbps(config), False)
-    else:
+    elif charges is None:
         asked = bandwidth(config, pointer="/productConfiguration")
         charges = bus.price(offering, asked.cir_mbps, False, eir_mbps=asked.eir_mbps)
     record = BillingRecordRow(id=new_id(), product_id=product_id, party=party, offering=offering,

@@ -199,7 +199,8 @@ def _service_order_payload(order_id: str, work: dict[str, Any]) -> dict[str, Any
         item = builders.add_evc_item("1", config, name=external)
     else:
         ends = [builders.on_net(e["edge_point"], e["ce_vlan"]) if e["edge_point"]
-                else builders.off_net(e["partner"], address=_partner_site(e["address"]), ce_vlan=e["ce_vlan"])
+                else builders.off_net(e["partner"], address=_partner_site(e["address"]), ce_vlan=e["ce_vlan"],
+                                      quote_item=e.get("partnerQuoteItem"))
                 for e in work["ends"]]
         item = builders.add_evc_item("1", builders.evc_configuration(*ends, bandwidth_mbps=work["mbps"],
                                                                       identifier=external), name=external)

@@ -18,6 +18,7 @@ from cadenza.bus.item_structure import ReadItem, read_items
 from cadenza.bus.places import End, resolve_place
 from cadenza.bus.product_inventory import products, serving_service, uni_place, users_of
 from cadenza.bus.product_order import Family, orders
+from cadenza.bus.quote_contract import bind_quotes
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso
@@ -271,7 +272,8 @@ def _plan_existing_uni(session: Session, party: str, item: dict[str, Any], point
 
 
 def accept_order(session: Session, *, config: DomainConfig, rules: OfferingRules, fam: Family, party: str,
-                 payload: dict[str, Any], base_url: str = "") -> BusResourceRow:
+                 payload: dict[str, Any], base_url: str = "", wake: Callable[[], None] | None = None
+                 ) -> BusResourceRow:
     """Validate and store a new product order (state `acknowledged`) and its delivery plan."""
     items = payload.get("productOrderItem") or []
     seen: set[str] = set()
@@ -309,6 +311,7 @@ def accept_order(session: Session, *, config: DomainConfig, rules: OfferingRules
         work[item["id"]] = {"item": item["id"], "action": item["action"], **step}
     sequence = _item_order(items)
     order_id = new_id()
+    bind_quotes(session, family=fam.name, party=party, order_id=order_id, items=items, work=work, wake=wake)
     now = iso()
     document: dict[str, Any] = {
         **{k: payload[k] for k in ("externalId", "projectId", "note", "relatedContactInformation") if k in payload},

@@ -40,6 +40,7 @@ class PartnerOffer:
     lead_time_days: int | None = None
     poq_id: str | None = None
     quote_id: str | None = None
+    quote_item_id: str | None = None  # the item of the partner's quote: what our order references
     place: dict[str, Any] = field(default_factory=dict)  # the place as the partner was asked about it
     # False when the partner gave no answer at all (timed out, unreachable, 5xx), as opposed to
     # a refusal: then `asked` says what went unanswered, and the work may wait for it.

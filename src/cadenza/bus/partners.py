@@ -131,8 +131,8 @@ class PartnerDirectory:
             return PartnerOffer(partner.party, False, f"{partner.name} gave no usable quote: {why}",
                                 poq_id=poq["id"], quote_id=quote.get("id"), place=place, name=partner.name)
         return PartnerOffer(partner.party, True, f"{partner.name} qualified it ({item['serviceabilityConfidence']})",
-                            price=price, lead_time_days=lead, poq_id=poq["id"], quote_id=quote["id"], place=place,
-                            name=partner.name)
+                            price=price, lead_time_days=lead, poq_id=poq["id"], quote_id=quote["id"],
+                            quote_item_id=quoted.get("id"), place=place, name=partner.name)
 
     def close(self) -> None:
         with self._lock:

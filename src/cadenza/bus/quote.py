@@ -96,7 +96,8 @@ def _price_lines(name: str, price: Price) -> list[dict[str, Any]]:
 
 def _offer_record(offer: PartnerOffer) -> dict[str, Any]:
     price = offer.price
-    return {"partner": offer.partner, "poq": offer.poq_id, "quote": offer.quote_id, "place": offer.place,
+    return {"partner": offer.partner, "poq": offer.poq_id, "quote": offer.quote_id, "quoteItem": offer.quote_item_id,
+            "place": offer.place,
             "leadTimeDays": offer.lead_time_days,
             "price": {"nrc": price.nrc, "mrc": price.mrc, "currency": price.currency} if price else None}
 

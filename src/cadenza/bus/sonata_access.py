@@ -137,6 +137,9 @@ class SonataAccess:
     def order(self, request: AccessRequest) -> str:
         item = access_eline_item("access", site=request.site, ce_vlan=request.ce_vlan, s_vlan=request.s_vlan,
                                  mbps=request.bandwidth_mbps)
+        if request.quote_item and request.quote_item.get("quoteId") and request.quote_item.get("id"):
+            # the quote is the contract: the partner delivers and bills what it quoted
+            item["quoteItem"] = {"quoteId": request.quote_item["quoteId"], "id": request.quote_item["id"]}
         return self._place_once(request.idempotency_key, [item], "order an Access E-Line")["id"]
 
     def status(self, reference: str) -> AccessStatus:

@@ -79,6 +79,7 @@ def evc_design(config: DomainConfig, network: NetworkMap, placement: EvcPlacemen
     design["partner"] = {"party": partner.party, "ordering": partner.ordering,
                          "site": (z_end.site or PartnerSite()).model_dump(exclude_none=True),
                          "ceVlan": z_end.ceVlan, "enni": partner.enni, "partnerEnni": partner.partner_enni,
+                         "quoteItem": z_end.partnerQuoteItem.model_dump() if z_end.partnerQuoteItem else None,
                          "sVlan": None, "reference": None}
     return design
 

@@ -69,7 +69,7 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
             body = _check_create(payload)
             with bus.database.transaction() as session:
                 row = accept_order(session, config=bus.config, rules=bus.rules, fam=fam, party=principal.party,
-                                   payload=body, base_url=bus.public_url)
+                                   payload=body, base_url=bus.public_url, wake=bus.wake)
                 document = row.document
         except Unprocessable as exc:  # the spec's 422 is a list of Error422
             return unprocessable_list(exc)

@@ -31,11 +31,15 @@ def on_net(uni: str, ce_vlan: int | None = None) -> dict[str, Any]:
 
 
 def off_net(partner: str, *, site_id: str | None = None, address: dict[str, str] | None = None,
-            ce_vlan: int | None = None) -> dict[str, Any]:
+            ce_vlan: int | None = None, quote_item: dict[str, str] | None = None) -> dict[str, Any]:
+    """`quote_item`: the partner's quote item ({quoteId, id}) the segment is to be ordered on."""
     site: dict[str, Any] = {**(address or {})}
     if site_id is not None:
         site["id"] = site_id
-    return {"partner": partner, "site": site, "ceVlan": ce_vlan}
+    end: dict[str, Any] = {"partner": partner, "site": site, "ceVlan": ce_vlan}
+    if quote_item:
+        end["partnerQuoteItem"] = {"quoteId": quote_item["quoteId"], "id": quote_item["id"]}
+    return end
 
 
 def evc_configuration(a: dict[str, Any], z: dict[str, Any], *, bandwidth_mbps: int,

@@ -41,6 +41,8 @@ class AccessRequest:
     s_vlan: Annotated[int, Field(ge=1, le=4094)]  # on the ENNI (ours and the partner's side carry the same)
     bandwidth_mbps: Annotated[int, Field(ge=1)]
     max_delay_ms: Annotated[float | None, Field(gt=0)] = None
+    # The partner's quote item ({quoteId, id}) this segment was quoted on: its order references it.
+    quote_item: dict[Annotated[str, Field(max_length=20)], Annotated[str, Field(max_length=200)]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["PartnerSite", "EvcEnd", "EvcPlacement", "AccessPlacement", "EVC_PLACEMENT", "ACCESS_PLACEMENT"]
+__all__ = ["PartnerSite", "PartnerQuoteItem", "EvcEnd", "EvcPlacement", "AccessPlacement", "EVC_PLACEMENT",
+           "ACCESS_PLACEMENT"]
 
 EVC_PLACEMENT = "cadenzaEvcPlacement"
 ACCESS_PLACEMENT = "cadenzaAccessPlacement"
@@ -41,11 +42,19 @@ class PartnerSite(_Hint):
         return self
 
 
+class PartnerQuoteItem(_Hint):
+    """The partner's quote item the segment is ordered on (MEF QuoteItemRef)."""
+
+    quoteId: str = Field(min_length=1, max_length=200)
+    id: str = Field(min_length=1, max_length=200)
+
+
 class EvcEnd(_Hint):
     uni: str | None = Field(None, description="an on-net UNI edge point of this domain")
     partner: str | None = Field(None, description="the party serving this end off-net")
     site: PartnerSite | None = None
     ceVlan: int | None = Field(None, ge=1, le=4094, description="None: port-based (the whole UNI)")
+    partnerQuoteItem: PartnerQuoteItem | None = Field(None, description="off-net: the partner's quote to order on")
 
     @model_validator(mode="after")
     def _one_kind(self) -> EvcEnd:
