@@ -187,3 +187,22 @@ def test_a_customer_cancelling_a_change_held_for_a_stopped_partner_gets_it_cance
     assert kept["status"] == "active"
     cir = kept["productConfiguration"]["evcEndPointA"]["ingressBandwidthProfilePerClassofServiceName"][0]
     assert cir["bwpFlow"]["cir"]["irValue"] == 100
+
+
+def test_a_disconnect_over_interlude_waits_for_a_stopped_partner_sof(running: Landscape) -> None:
+    acme = running.client("sp", "acme", "acme-demo-secret")
+    ogdenville = address("21", "Elm", "Ogdenville", "60001")  # Beta Fibre only, ordered over INTERLUDE
+    order_id = _place(acme, item("evpl", "evpl", evpl(441, 441), site("site-east-2-1"), ogdenville))
+    assert _finished(acme, order_id)["state"] == "completed"
+    [product] = acme.get(f"{INVENTORY}/product", params={"productOrderId": order_id}).json()
+
+    with stopped(running, "partner-b"):
+        removal = _place(acme, {"id": "1", "action": "delete", "product": {"id": product["id"]}})
+        held = wait_until(lambda: (o := _get(acme, removal))["productOrderItem"][0]["state"] == "held" and o,
+                          timeout=120, interval=0.3, what="the disconnect to be held")
+        [reason] = _reasons(held, "held")
+        assert reason.startswith("waiting for Beta Fibre (partner-b): removal of access segment"), reason
+
+    done = _finished(acme, removal)
+    assert done["state"] == "completed", done
+    assert acme.get(f"{INVENTORY}/product/{product['id']}").json()["status"] == "terminated"
