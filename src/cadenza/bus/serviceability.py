@@ -158,9 +158,14 @@ class Serviceability:
                                 "give a bandwidth (cir) for a firm answer", location)
         partners = self._partners
         assert partners is not None
-        # All partners at once: a silent one then costs the buyer one timeout, not one per partner.
-        with ThreadPoolExecutor(max_workers=len(candidates), thread_name_prefix="partner-ask") as pool:
-            offers = list(pool.map(lambda p: partners.qualify_and_quote(p, location.address, mbps), candidates))
+        def ask(partner: PartnerConfig) -> PartnerOffer:
+            return partners.qualify_and_quote(partner, location.address, mbps)
+
+        if len(candidates) == 1:
+            offers = [ask(candidates[0])]
+        else:  # all partners at once: a silent one then costs the buyer one timeout, not one per partner
+            with ThreadPoolExecutor(max_workers=len(candidates), thread_name_prefix="partner-ask") as pool:
+                offers = list(pool.map(ask, candidates))
         choice = choose_partner(offers, currency=self.currency)
         if choice.chosen is None:
             silent = [o for o in offers if not o.answered]
