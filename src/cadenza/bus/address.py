@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass, replace
 from difflib import SequenceMatcher
 from typing import Literal
 
+from cadenza.bus.settings import BusSettings
 from cadenza.core.errors import NotFound
-from cadenza.landscape.config import DomainConfig
 
 __all__ = ["Fields", "Address", "Validation", "ValidationResult", "AddressBook", "normalize", "footprint_address",
            "fielded"]
@@ -88,7 +88,7 @@ class Validation:
 
 
 class AddressBook:
-    def __init__(self, config: DomainConfig) -> None:
+    def __init__(self, config: BusSettings) -> None:
         self._known: dict[str, Address] = {}
         self._owners: dict[str, set[str | None]] = {}
         for site in config.sites:

@@ -20,12 +20,12 @@ from cadenza.bus.product_inventory import products, serving_service, uni_place, 
 from cadenza.bus.product_order import Family, orders
 from cadenza.bus.quote_contract import bind_quotes
 from cadenza.bus.rows import BusResourceRow
+from cadenza.bus.settings import BusSettings
 from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.ids import new_id
 from cadenza.core.trace import record
-from cadenza.landscape.config import DomainConfig
 
 __all__ = ["OfferingRules", "SeveralProblems", "plans", "accept_order", "order_plan", "merge_configuration"]
 
@@ -69,7 +69,7 @@ def _item_order(items: list[dict[str, Any]]) -> list[str]:
     return done
 
 
-def _plan_add(config: DomainConfig, rules: OfferingRules, fam: Family, party: str, item: dict[str, Any],
+def _plan_add(config: BusSettings, rules: OfferingRules, fam: Family, party: str, item: dict[str, Any],
               pointer: str, read: ReadItem | None = None, used: bool = True) -> dict[str, Any]:
     """`read` is the item as cadenza.bus.item_structure reads it: an EVC's places then come from
     its UNI items or UNI products, wherever the buyer gave them; `used`: some EVC of the order
@@ -135,7 +135,7 @@ def _plan_add(config: DomainConfig, rules: OfferingRules, fam: Family, party: st
             "access": {"end": _end(end, ce_vlan), "enni": enni, "s_vlan": s_vlan}}
 
 
-def _plan_uni(config: DomainConfig, rules: OfferingRules, party: str, product: dict[str, Any], pointer: str, *,
+def _plan_uni(config: BusSettings, rules: OfferingRules, party: str, product: dict[str, Any], pointer: str, *,
               used: bool) -> dict[str, Any]:
     """A UNI (MEF 125 subscriber UNI, MEF 106 operator UNI) at one place. On-net it is the site's
     edge point, cabled already, so it is assigned, not configured: elements are configured by the
@@ -271,7 +271,7 @@ def _plan_existing_uni(session: Session, party: str, item: dict[str, Any], point
     return {"kind": "uni", "product_id": row.id, "service_id": None}
 
 
-def accept_order(session: Session, *, config: DomainConfig, rules: OfferingRules, fam: Family, party: str,
+def accept_order(session: Session, *, config: BusSettings, rules: OfferingRules, fam: Family, party: str,
                  payload: dict[str, Any], base_url: str = "", wake: Callable[[], None] | None = None
                  ) -> BusResourceRow:
     """Validate and store a new product order (state `acknowledged`) and its delivery plan."""

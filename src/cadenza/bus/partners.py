@@ -15,9 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from cadenza.bus.partner_policy import PartnerOffer, Price
+from cadenza.bus.settings import BusSettings, PartnerSettings
 from cadenza.interfaces.sonata.client import SonataClient
 from cadenza.interfaces.sonata.errors import SonataError, SonataHttpError
-from cadenza.landscape.config import DomainConfig, PartnerConfig
 
 __all__ = ["ACCESS_ELINE", "ACCESS_ELINE_TYPE", "PartnerDirectory", "PartnerOffer", "access_eline_configuration",
            "quote_price", "interval_days"]
@@ -62,8 +62,8 @@ def quote_price(item: dict[str, Any]) -> Price | None:
 
 
 class PartnerDirectory:
-    def __init__(self, partners: list[PartnerConfig], *, buyer_name: str, buyer_party: str,
-                 client_factory: Callable[[PartnerConfig], SonataClient] | None = None) -> None:
+    def __init__(self, partners: list[PartnerSettings], *, buyer_name: str, buyer_party: str,
+                 client_factory: Callable[[PartnerSettings], SonataClient] | None = None) -> None:
         self._partners = {p.party: p for p in partners}
         self._factory = client_factory or (lambda p: SonataClient(p.url, client_id=p.client_id,
                                                                   client_secret=p.client_secret))
@@ -75,14 +75,14 @@ class PartnerDirectory:
                         "number": "+1-555-0100"}
 
     @classmethod
-    def from_config(cls, config: DomainConfig, **kwargs: Any) -> PartnerDirectory:
+    def from_config(cls, config: BusSettings, **kwargs: Any) -> PartnerDirectory:
         return cls(list(config.partners), buyer_name=config.party.name, buyer_party=config.party.id, **kwargs)
 
     @property
-    def partners(self) -> list[PartnerConfig]:
+    def partners(self) -> list[PartnerSettings]:
         return list(self._partners.values())
 
-    def partner(self, party: str) -> PartnerConfig:
+    def partner(self, party: str) -> PartnerSettings:
         return self._partners[party]
 
     def client(self, party: str) -> SonataClient:
@@ -92,11 +92,11 @@ class PartnerDirectory:
                 self._clients[party] = self._factory(self._partners[party])
             return self._clients[party]
 
-    def partners_for(self, city: str) -> list[PartnerConfig]:
+    def partners_for(self, city: str) -> list[PartnerSettings]:
         wanted = city.strip().casefold()
         return [p for p in self._partners.values() if any(c.strip().casefold() == wanted for c in p.cities)]
 
-    def qualify_and_quote(self, partner: PartnerConfig, place: dict[str, Any], mbps: int) -> PartnerOffer:
+    def qualify_and_quote(self, partner: PartnerSettings, place: dict[str, Any], mbps: int) -> PartnerOffer:
         """Ask `partner` about its Access E-Line at `place` (POQ, then a firm quote); never raises
         for the partner's sake: an unreachable or refusing partner is an offer that is not serviceable."""
         product = {"productOffering": {"id": ACCESS_ELINE}, "productConfiguration": access_eline_configuration(mbps),

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cadenza.bus.address import fielded, footprint_address
+from cadenza.bus.settings import BusSettings, SiteSettings
 from cadenza.core.errors import Unprocessable
-from cadenza.landscape.config import DomainConfig, SiteConfig
 
 __all__ = ["End", "resolve_place", "address_of"]
 
@@ -19,7 +19,7 @@ class End:
 
     place: dict[str, Any]
     edge_point: str | None = None
-    site: SiteConfig | None = None
+    site: SiteSettings | None = None
     address: dict[str, str] | None = None  # MEF FieldedAddress fields, for an off-net end
 
     @property
@@ -33,7 +33,7 @@ class End:
         return (self.address or {}).get("city")
 
 
-def address_of(site: SiteConfig) -> dict[str, str]:
+def address_of(site: SiteSettings) -> dict[str, str]:
     a = site.address
     fields = {"streetNr": a.street_nr, "streetName": a.street_name, "city": a.city, "postcode": a.postcode,
               "country": a.country}
@@ -42,14 +42,14 @@ def address_of(site: SiteConfig) -> dict[str, str]:
     return fields
 
 
-def _same_address(site: SiteConfig, value: dict[str, Any]) -> bool:
+def _same_address(site: SiteSettings, value: dict[str, Any]) -> bool:
     a = site.address
     return (str(value.get("streetNr", "")).lower() == a.street_nr.lower()
             and str(value.get("streetName", "")).lower() == a.street_name.lower()
             and str(value.get("city", "")).lower() == a.city.lower())
 
 
-def resolve_place(config: DomainConfig, place: dict[str, Any], *, party: str, pointer: str) -> End:
+def resolve_place(config: BusSettings, place: dict[str, Any], *, party: str, pointer: str) -> End:
     """A GeographicSiteRef or GeographicAddressRef of ours, or a FieldedAddress value."""
     kind = place.get("@type")
     visible = [s for s in config.sites if s.customer in (None, party)]

@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cadenza.bus.ordering import OfferingRules
+from cadenza.bus.settings import BusSettings
 from cadenza.core.db import Database
 from cadenza.core.patience import Patience
 from cadenza.interfaces.legato.client import LegatoClient
-from cadenza.landscape.config import DomainConfig
 
 __all__ = ["Bus", "register", "bus_of"]
 
 
 @dataclass
 class Bus:
-    config: DomainConfig
+    config: BusSettings
     database: Database
     legato: LegatoClient  # to this domain's own SOF
     rules: OfferingRules

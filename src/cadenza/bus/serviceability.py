@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol
 
 from cadenza.bus.address import fielded, footprint_address
 from cadenza.bus.partner_policy import PartnerChoice, PartnerOffer, choose_partner
-from cadenza.landscape.config import AddressConfig, PartnerConfig, SiteConfig
+from cadenza.bus.settings import AddressSettings, PartnerSettings, SiteSettings
 
 __all__ = ["Location", "PlaceVerdict", "PlaceError", "PartnerProbe", "PriceBook", "Priced", "Serviceability",
            "fielded_address"]
@@ -36,9 +36,9 @@ class PlaceError(ValueError):
 class PartnerProbe(Protocol):
     """The SONATA side (bus.partners.PartnerDirectory), as serviceability needs it."""
 
-    def partners_for(self, city: str) -> list[PartnerConfig]: ...
+    def partners_for(self, city: str) -> list[PartnerSettings]: ...
 
-    def qualify_and_quote(self, partner: PartnerConfig, place: dict[str, Any], mbps: int) -> PartnerOffer: ...
+    def qualify_and_quote(self, partner: PartnerSettings, place: dict[str, Any], mbps: int) -> PartnerOffer: ...
 
 
 class Priced(Protocol):
@@ -63,7 +63,7 @@ class PriceBook(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    site: SiteConfig | None  # one of this domain's sites, when the place names or matches one
+    site: SiteSettings | None  # one of this domain's sites, when the place names or matches one
     address: dict[str, Any]  # the place as a FieldedAddress, the form partners are asked about
     city: str
 
@@ -90,7 +90,7 @@ class PlaceVerdict:
         return self.kind == "notServiceable" and bool(self.unanswered)
 
 
-def fielded_address(address: AddressConfig, *, role: str = "INSTALL_LOCATION") -> dict[str, Any]:
+def fielded_address(address: AddressSettings, *, role: str = "INSTALL_LOCATION") -> dict[str, Any]:
     doc = {"@type": "FieldedAddress", "role": role, "streetNr": address.street_nr,
            "streetName": address.street_name, "streetType": address.street_type, "city": address.city,
            "postcode": address.postcode, "stateOrProvince": address.state_or_province, "country": address.country}
@@ -102,7 +102,7 @@ def _norm(value: Any) -> str:
 
 
 class Serviceability:
-    def __init__(self, sites: list[SiteConfig], partners: PartnerProbe | None, *, currency: str,
+    def __init__(self, sites: list[SiteSettings], partners: PartnerProbe | None, *, currency: str,
                  network: Any = None) -> None:
         self._sites = {s.id: s for s in sites}
         self._partners = partners
@@ -177,10 +177,10 @@ class Serviceability:
         return PlaceVerdict("offNet", f"Off-net via {choice.chosen.partner}: {choice.reason}", location, choice)
 
     @staticmethod
-    def _visible(site: SiteConfig, party: str | None) -> bool:
+    def _visible(site: SiteSettings, party: str | None) -> bool:
         return party is None or site.customer is None or site.customer == party
 
-    def _site_at(self, place: dict[str, Any], party: str | None) -> SiteConfig | None:
+    def _site_at(self, place: dict[str, Any], party: str | None) -> SiteSettings | None:
         """The visible site at this street address, if any (street number, street, city, postcode)."""
         for site in self._sites.values():
             a = site.address

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from cadenza.bus.address import Address, AddressBook, normalize
+from cadenza.bus.settings import BusSettings
 from cadenza.core.errors import NotFound
-from cadenza.landscape.config import DomainConfig
 
 __all__ = ["Site", "SiteQuery", "SiteDirectory"]
 
@@ -53,7 +53,7 @@ class SiteQuery:
 
 
 class SiteDirectory:
-    def __init__(self, config: DomainConfig, addresses: AddressBook) -> None:
+    def __init__(self, config: BusSettings, addresses: AddressBook) -> None:
         self._sites = {s.id: Site(s.id, s.name, addresses.get(s.address_id, party=None), s.customer, s.edge_point)
                        for s in config.sites}
 

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from cadenza.core.errors import ServiceUnavailable
+from cadenza.ecm.settings import EcmSettings
 from cadenza.interfaces.adagio.contract import ElementResult, ElementUnreachable, Faults, ForwardingConstruct
-from cadenza.landscape.config import DomainConfig
 
 __all__ = ["RemoteTwinRuntime", "start_remote_twin"]
 
@@ -41,7 +41,7 @@ _TWIN_METHODS = ("status", "fail_link", "restore_link", "degrade_link", "fail_el
 _runtime: Any = None  # the child's TwinRuntime, built by `_start` before any request is served
 
 
-def _start(config: DomainConfig, var_dir: Path, driver: str | None, base_port: int | None,
+def _start(config: EcmSettings, var_dir: Path, driver: str | None, base_port: int | None,
            fault_changes: Synchronized[int], fault_signal: EventType | None = None) -> None:
     from cadenza.core.gc_tuning import settle_after_start
     from cadenza.ecm.runtime import start_twin
@@ -271,7 +271,7 @@ class RemoteTwinRuntime:
         self.close()
 
 
-def start_remote_twin(config: DomainConfig, *, var_dir: Path, driver: str | None = None,
+def start_remote_twin(config: EcmSettings, *, var_dir: Path, driver: str | None = None,
                       base_port: int | None = None) -> RemoteTwinRuntime:
     def launch() -> tuple[_TwinProcess, Synchronized[int], EventType]:
         # spawn, not fork: the domain already runs threads, and a forked copy of their locks can hang

@@ -17,9 +17,9 @@ from cadenza.ecm.manager import ElementManager
 from cadenza.ecm.netconf_driver import NetconfDriver
 from cadenza.ecm.netconf_server import ElementServer
 from cadenza.ecm.scale_driver import ScaleDriver
+from cadenza.ecm.settings import EcmSettings
 from cadenza.ecm.ssh import host_key
 from cadenza.ecm.twin import NetworkTwin
-from cadenza.landscape.config import DomainConfig
 
 __all__ = ["TwinRuntime", "start_twin"]
 
@@ -49,7 +49,7 @@ class TwinRuntime:
         self.close()
 
 
-def start_twin(config: DomainConfig, *, var_dir: Path, driver: Literal["netconf", "scale"] | None = None,
+def start_twin(config: EcmSettings, *, var_dir: Path, driver: Literal["netconf", "scale"] | None = None,
                base_port: int | None = None, workers: int = 32) -> TwinRuntime:
     """Build the twin for every network domain of `config`, serve it, return the manager.
 

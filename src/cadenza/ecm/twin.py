@@ -17,8 +17,8 @@ from typing import Any
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.ecm.datastore import ElementDatastore
 from cadenza.ecm.model import fc_to_raw
+from cadenza.ecm.settings import EcmSettings
 from cadenza.interfaces.adagio.contract import ElementState, Faults, LinkState
-from cadenza.landscape.config import DomainConfig
 
 __all__ = ["Link", "NetworkTwin"]
 
@@ -43,7 +43,7 @@ class Link:
 
 
 class NetworkTwin:
-    def __init__(self, config: DomainConfig, *, var_dir: Path | None = None,
+    def __init__(self, config: EcmSettings, *, var_dir: Path | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         persist_dir = var_dir / "twin" if var_dir is not None and config.twin.persist else None
         self.clock = clock

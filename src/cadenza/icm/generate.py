@@ -13,8 +13,8 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from cadenza.icm.settings import EdgePointSettings, ElementSettings, LinkSettings, NetworkDomainSettings, PortSettings
 from cadenza.icm.topology import Topology
-from cadenza.landscape.config import EdgePointConfig, ElementConfig, LinkConfig, NetworkDomainConfig, PortConfig
 
 __all__ = ["generate_domain_config", "generate_topology", "MIN_ELEMENTS"]
 
@@ -31,10 +31,10 @@ class _Builder:
 
     rng: random.Random
     prefix: str
-    ports: dict[str, list[PortConfig]] = field(default_factory=dict)
+    ports: dict[str, list[PortSettings]] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
-    links: list[LinkConfig] = field(default_factory=list)
-    edges: list[EdgePointConfig] = field(default_factory=list)
+    links: list[LinkSettings] = field(default_factory=list)
+    edges: list[EdgePointSettings] = field(default_factory=list)
 
     def element(self, name: str, role: str) -> str:
         name = f"{self.prefix}{name}"
@@ -44,21 +44,21 @@ class _Builder:
 
     def port(self, element: str, speed_mbps: int) -> str:
         name = f"eth{len(self.ports[element])}"
-        self.ports[element].append(PortConfig(name=name, speed_mbps=speed_mbps))
+        self.ports[element].append(PortSettings(name=name, speed_mbps=speed_mbps))
         return name
 
     def link(self, a: str, b: str, capacity_mbps: int, delay_ms: float) -> None:
         a_end = f"{a}:{self.port(a, capacity_mbps)}"
         b_end = f"{b}:{self.port(b, capacity_mbps)}"
-        self.links.append(LinkConfig(a=a_end, b=b_end, capacity_mbps=capacity_mbps, delay_ms=round(delay_ms, 3)))
+        self.links.append(LinkSettings(a=a_end, b=b_end, capacity_mbps=capacity_mbps, delay_ms=round(delay_ms, 3)))
 
     def uni(self, pe: str) -> None:
         port = self.port(pe, 10_000)
-        self.edges.append(EdgePointConfig(id=f"uni-{pe}-{port}", kind="uni", element=pe, port=port))
+        self.edges.append(EdgePointSettings(id=f"uni-{pe}-{port}", kind="uni", element=pe, port=port))
 
-    def config(self, name: str) -> NetworkDomainConfig:
-        elements = [ElementConfig(name=n, role=self.roles[n], ports=p) for n, p in self.ports.items()]  # type: ignore[arg-type]
-        return NetworkDomainConfig(name=name, elements=elements, links=self.links, edge_points=self.edges)
+    def config(self, name: str) -> NetworkDomainSettings:
+        elements = [ElementSettings(name=n, role=self.roles[n], ports=p) for n, p in self.ports.items()]  # type: ignore[arg-type]
+        return NetworkDomainSettings(name=name, elements=elements, links=self.links, edge_points=self.edges)
 
 
 def _core(b: _Builder, count: int) -> tuple[list[str], list[tuple[float, float]]]:
@@ -104,7 +104,8 @@ def _metro(b: _Builder, pair: int, agg_a: str, agg_b: str, pes: int) -> None:
         ring += 1
 
 
-def generate_domain_config(n_elements: int, seed: int, *, name: str = "scale", prefix: str = "") -> NetworkDomainConfig:
+def generate_domain_config(n_elements: int, seed: int, *, name: str = "scale",
+                           prefix: str = "") -> NetworkDomainSettings:
     """A domain of exactly `n_elements` elements; `prefix` keeps names unique across domains."""
     if n_elements < MIN_ELEMENTS:
         raise ValueError(f"a generated domain needs at least {MIN_ELEMENTS} elements, got {n_elements}")

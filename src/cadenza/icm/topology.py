@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from cadenza.icm._path_graph import IndexedGraph
-from cadenza.landscape.config import NetworkDomainConfig
+from cadenza.icm.settings import NetworkDomainSettings
 
 __all__ = ["Element", "LinkEnd", "Link", "EdgePoint", "Topology", "link_id_for"]
 
@@ -85,7 +85,7 @@ class Topology:
     _by_port: Mapping[tuple[str, str], Link] = field(repr=False)
 
     @classmethod
-    def from_config(cls, config: NetworkDomainConfig) -> Topology:
+    def from_config(cls, config: NetworkDomainSettings) -> Topology:
         elements = {e.name: Element(e.name, e.role) for e in config.elements}
         links: dict[str, Link] = {}
         by_port: dict[tuple[str, str], Link] = {}

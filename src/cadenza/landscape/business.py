@@ -49,7 +49,7 @@ from cadenza.interfaces.legato.client import LegatoClient
 from cadenza.interfaces.legato.partner_access import LegatoPartnerAccess
 from cadenza.interfaces.presto.paths import events_api
 from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
-from cadenza.landscape.config import DomainConfig
+from cadenza.landscape.config import DomainConfig, bus_settings, sof_settings
 from cadenza.sof.api.feasibility import feasibility_router
 from cadenza.sof.api.interlude import interlude_router
 from cadenza.sof.api.interlude_listener import interlude_callback, interlude_listener_routers
@@ -140,13 +140,14 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     client_id, secret = _internal_client(config)
     token = ClientCredentials(public_url, client_id, secret)
     catalog = Catalog(price_factor=config.price_factor)
-    directory = PartnerDirectory.from_config(config)
+    bus_config, sof_config = bus_settings(config), sof_settings(config)
+    directory = PartnerDirectory.from_config(bus_config)
     contact = {"role": "buyerContactInformation", "name": f"{config.party.name} order desk",
                "emailAddress": f"orders@{config.party.id}.example", "number": "+1-555-0100"}
     sonata_access = {p.party: SonataAccess(party=p.party, client=directory.client(p.party), database=database,
                                            contact=contact) for p in config.partners if p.ordering == "sonata"}
-    interlude = interlude_partners(config)
-    sof = build_sof(config=config, database=database, presto_base_url=public_url, token_provider=token,
+    interlude = interlude_partners(sof_config)
+    sof = build_sof(config=sof_config, database=database, presto_base_url=public_url, token_provider=token,
                     dispatcher_wake=wake, partner_patience={p.party: p.patience() for p in config.partners},
                     partner_names={p.party: p.name for p in config.partners}, partner_access={**interlude, **{
                         # step 9b, second option: the SOF asks its BUS over LEGATO, the BUS asks the partner
@@ -162,7 +163,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
         charge = catalog.price(offering, mbps, eir_mbps=eir_mbps)
         return {"nrc": charge.nrc, "mrc": charge.mrc, "currency": charge.currency}
 
-    bus = Bus(config=config, database=database, legato=legato, rules=rules, wake=wake,
+    bus = Bus(config=bus_config, database=database, legato=legato, rules=rules, wake=wake,
               partners=PartnerChooser(serviceability), price=price, public_url=public_url,
               partner_patience={p.party: p.patience() for p in config.partners})
     register(bus)
@@ -173,8 +174,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
         if not hubs.subscriptions(api=events_api(network_domain.name), party=config.party.id):
             hubs.subscribe(api=events_api(network_domain.name), party=config.party.id,
                            callback=f"{public_url}{PRESTO_LISTENER_PREFIX}", query=None, event_types=[])
-    book = AddressBook(config)
-    sites = SiteDirectory(config, book)
+    book = AddressBook(bus_config)
+    sites = SiteDirectory(bus_config, book)
     deferred = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bus-deferred")
     own = config.party.id
     routers: list[APIRouter] = [legato_router(sof), feasibility_router(sof), interlude_router(sof),

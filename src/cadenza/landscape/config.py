@@ -3,6 +3,11 @@
 A provider domain is one organisation (the Service Provider or a Partner): its party, its API
 port, and its network domains, each managed by one ICM, with elements, links and edge points
 (UNIs towards customers, ENNIs towards partners, INNIs between its own network domains).
+
+The file is read as one model composed of the entities' own settings types (a network domain
+is what an ICM is given, a site or partner what the BUS is given, `twin` what ECM is given);
+`bus_settings`, `sof_settings` and `ecm_settings` hand each entity exactly what it reads, so
+no entity depends on this composition layer.
 """
 
 from __future__ import annotations
@@ -13,7 +18,16 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cadenza.core.patience import Patience
+from cadenza.bus.settings import AddressSettings, BusSettings, PartnerSettings, PartySettings, SiteSettings
+from cadenza.ecm.settings import EcmSettings, TwinSettings
+from cadenza.icm.settings import (
+    EdgePointSettings,
+    ElementSettings,
+    LinkSettings,
+    NetworkDomainSettings,
+    PortSettings,
+)
+from cadenza.sof.settings import SofSettings
 
 __all__ = [
     "PortConfig",
@@ -31,93 +45,26 @@ __all__ = [
     "PartnerConfig",
     "DomainConfig",
     "load_domain_config",
+    "bus_settings",
+    "sof_settings",
+    "ecm_settings",
 ]
+
+# The YAML's parts are the entities' settings; the old names stay for the landscape and CLI.
+PortConfig = PortSettings
+ElementConfig = ElementSettings
+LinkConfig = LinkSettings
+EdgePointConfig = EdgePointSettings
+NetworkDomainConfig = NetworkDomainSettings
+TwinConfig = TwinSettings
+PartyConfig = PartySettings
+AddressConfig = AddressSettings
+SiteConfig = SiteSettings
+PartnerConfig = PartnerSettings
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PortConfig(_Strict):
-    name: str
-    speed_mbps: int = Field(10_000, gt=0)
-
-
-class ElementConfig(_Strict):
-    name: str
-    role: Literal["pe", "agg", "core", "border"] = "pe"
-    ports: list[PortConfig]
-    site: str | None = None
-    commit_delay_ms: int = Field(0, ge=0, description="simulated time a commit takes on the device")
-
-
-class LinkConfig(_Strict):
-    """A link between two element ports written as 'element:port'."""
-
-    a: str
-    b: str
-    capacity_mbps: int = Field(10_000, gt=0)
-    delay_ms: float = Field(0.5, ge=0)
-    loss_ratio: float = Field(0.0, ge=0, le=1)
-
-    @property
-    def a_element(self) -> str:
-        return self.a.split(":", 1)[0]
-
-    @property
-    def a_port(self) -> str:
-        return self.a.split(":", 1)[1]
-
-    @property
-    def b_element(self) -> str:
-        return self.b.split(":", 1)[0]
-
-    @property
-    def b_port(self) -> str:
-        return self.b.split(":", 1)[1]
-
-
-class EdgePointConfig(_Strict):
-    """A service interface point: where a connectivity service may start or end."""
-
-    id: str
-    kind: Literal["uni", "enni", "inni"]
-    element: str
-    port: str
-    site: str | None = None
-    partner: str | None = None  # for an ENNI: the party on the other side
-    name: str | None = None
-
-
-class NetworkDomainConfig(_Strict):
-    name: str
-    elements: list[ElementConfig]
-    links: list[LinkConfig] = []
-    edge_points: list[EdgePointConfig] = []
-
-    @model_validator(mode="after")
-    def _references_resolve(self) -> NetworkDomainConfig:
-        ports = {(e.name, p.name) for e in self.elements for p in e.ports}
-        for link in self.links:
-            for end in (link.a, link.b):
-                element, _, port = end.partition(":")
-                if (element, port) not in ports:
-                    raise ValueError(f"link end {end!r} is not a port of an element in {self.name}")
-        for edge in self.edge_points:
-            if (edge.element, edge.port) not in ports:
-                raise ValueError(f"edge point {edge.id!r}: {edge.element}:{edge.port} is not a known port")
-        return self
-
-
-class TwinConfig(_Strict):
-    driver: Literal["netconf", "scale"] = "netconf"
-    netconf_base_port: int = Field(18300, gt=1024, lt=65000)
-    persist: bool = True
-    # "domain": the twin and ECM live in the domain's process; "own": in a child process of
-    # their own, so the network's CPU does not compete with the domain's (ecm/remote.py).
-    process: Literal["domain", "own"] = "domain"
-    # With its own process: how long after that process died the domain starts it again.
-    restart_after_s: float = Field(1.0, ge=0, le=300)
 
 
 class HttpConfig(_Strict):
@@ -147,73 +94,17 @@ class ClientConfig(_Strict):
     listener_credentials: ListenerCredentialsConfig | None = None
 
 
-class AddressConfig(_Strict):
-    """A fielded address (MEF GeographicAddress `FieldedAddress`)."""
-
-    street_nr: str
-    street_name: str
-    street_type: str | None = None
-    city: str
-    postcode: str
-    state_or_province: str | None = None
-    country: str
-
-
-class SiteConfig(_Strict):
-    """A customer site the domain serves on its own network: at an edge point (UNI), or
-    waiting for one at a network element with a free access port."""
-
-    id: str
-    name: str
-    address_id: str
-    address: AddressConfig
-    edge_point: str | None = None
-    customer: str | None = None  # the party whose site it is; None: any customer may use it
-
-
-class PartnerConfig(_Strict):
-    """Another provider this domain buys access from (SONATA buyer side)."""
-
-    party: str
-    name: str
-    url: str  # the partner's API root; SONATA and INTERLUDE paths are the specs' own below it
-    client_id: str
-    client_secret: str
-    enni: str  # our ENNI edge point facing this partner
-    partner_enni: str  # the partner's ENNI edge point facing us
-    ordering: Literal["interlude", "sonata"] = "sonata"  # MEF 55.0.1 step 9b option
-    cities: list[str] = []  # where the partner has footprint, as advertised in its agreement
-    # When the partner does not answer (docs/partner-policy.md, "A partner that does not answer"):
-    # work waiting for it retries, first after retry_first_s, doubling up to retry_max_s, and
-    # fails only after patience_s; where another partner serves the same place, the policy
-    # moves the work to it after failover_after_s (null: never, wait the whole patience).
-    patience_s: float = Field(4 * 3600.0, gt=0)
-    retry_first_s: float = Field(2.0, gt=0)
-    retry_max_s: float = Field(120.0, gt=0)
-    failover_after_s: float | None = Field(900.0, ge=0)
-
-    def patience(self) -> Patience:
-        """These settings as the entities take them."""
-        return Patience(patience_s=self.patience_s, first_retry_s=self.retry_first_s,
-                        max_retry_s=max(self.retry_max_s, self.retry_first_s), failover_after_s=self.failover_after_s)
-
-
-class PartyConfig(_Strict):
-    id: str
-    name: str
-
-
 class DomainConfig(_Strict):
     name: str
-    party: PartyConfig
+    party: PartySettings
     host: str = "127.0.0.1"
     port: int = 8080
-    twin: TwinConfig = TwinConfig()
+    twin: TwinSettings = TwinSettings()
     http: HttpConfig = HttpConfig()
-    network_domains: list[NetworkDomainConfig]
+    network_domains: list[NetworkDomainSettings]
     clients: list[ClientConfig] = []
-    sites: list[SiteConfig] = []
-    partners: list[PartnerConfig] = []
+    sites: list[SiteSettings] = []
+    partners: list[PartnerSettings] = []
     price_factor: float = Field(1.0, gt=0, description="scales every catalog price of this domain")
 
     @model_validator(mode="after")
@@ -230,3 +121,15 @@ class DomainConfig(_Strict):
 def load_domain_config(path: str | Path) -> DomainConfig:
     with open(path, encoding="utf-8") as fh:
         return DomainConfig.model_validate(yaml.safe_load(fh))
+
+
+def bus_settings(config: DomainConfig) -> BusSettings:
+    return BusSettings.model_validate(config, from_attributes=True)
+
+
+def sof_settings(config: DomainConfig) -> SofSettings:
+    return SofSettings.model_validate(config, from_attributes=True)
+
+
+def ecm_settings(config: DomainConfig) -> EcmSettings:
+    return EcmSettings.model_validate(config, from_attributes=True)

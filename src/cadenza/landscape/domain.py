@@ -37,7 +37,7 @@ from cadenza.interfaces.legato import openapi as legato_openapi
 from cadenza.interfaces.presto.paths import EVENT_TYPES, events_api, icm_base
 from cadenza.interfaces.sonata import openapi as sonata_openapi
 from cadenza.landscape.business import Business, build_business
-from cadenza.landscape.config import DomainConfig
+from cadenza.landscape.config import DomainConfig, ecm_settings
 from cadenza.landscape.database import migrate
 from cadenza.landscape.trace_api import trace_router
 
@@ -88,7 +88,7 @@ class ProviderDomain:
         listeners = self._listener_credentials(self.database, self.token_issuer)
         self.dispatcher = OutboxDispatcher(self.database, auth_header_for=listeners, on_refused=listeners.refused)
         start = start_remote_twin if self.config.twin.process == "own" else start_twin
-        self.twin = start(self.config, var_dir=self.var_dir / "twin", driver=self._driver,  # type: ignore[arg-type]
+        self.twin = start(ecm_settings(self.config), var_dir=self.var_dir / "twin", driver=self._driver,  # type: ignore[arg-type]
                           base_port=self._netconf_base_port)
         for nd in self.config.network_domains:
             speeds = {(e.name, p.name): p.speed_mbps for e in nd.elements for p in e.ports}

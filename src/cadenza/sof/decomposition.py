@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from cadenza.landscape.config import DomainConfig, EdgePointConfig
+from cadenza.sof.settings import EdgePointSettings, SofSettings
 
 __all__ = ["EdgePoint", "InniPair", "Junction", "NetworkMap", "NoRoute", "chain"]
 
@@ -47,7 +47,7 @@ class NoRoute(ValueError):
     pass
 
 
-def _faces(a: EdgePointConfig, a_nd: str, b: EdgePointConfig, b_nd: str) -> bool:
+def _faces(a: EdgePointSettings, a_nd: str, b: EdgePointSettings, b_nd: str) -> bool:
     return a_nd != b_nd and a.id == f"inni-{a_nd}-{b.id.removeprefix('inni-')}"
 
 
@@ -55,10 +55,10 @@ class NetworkMap:
     """The edge points and INNI pairs of a provider domain, and element distances inside each
     network domain (hop counts, to pick the INNI nearest to a service's ends)."""
 
-    def __init__(self, config: DomainConfig) -> None:
+    def __init__(self, config: SofSettings) -> None:
         self.edge_points: dict[str, EdgePoint] = {}
         self._adjacency: dict[str, dict[str, set[str]]] = {}
-        innis: list[tuple[EdgePointConfig, str]] = []
+        innis: list[tuple[EdgePointSettings, str]] = []
         for nd in config.network_domains:
             graph: dict[str, set[str]] = {e.name: set() for e in nd.elements}
             for link in nd.links:

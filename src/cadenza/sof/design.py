@@ -10,8 +10,8 @@ from typing import Any
 
 from cadenza.core.errors import Unprocessable
 from cadenza.interfaces.legato.placement import AccessPlacement, EvcPlacement, PartnerSite
-from cadenza.landscape.config import DomainConfig, PartnerConfig, SiteConfig
 from cadenza.sof.decomposition import NetworkMap, NoRoute, chain
+from cadenza.sof.settings import PartnerSettings, SiteSettings, SofSettings
 
 __all__ = ["evc_design", "access_design", "reserve", "segment_uuid", "VlanChooser"]
 
@@ -46,7 +46,7 @@ def _uni(network: NetworkMap, edge_point: str, pointer: str) -> None:
                             code="referenceNotFound", property_path=pointer)
 
 
-def _partner(config: DomainConfig, party: str, pointer: str) -> PartnerConfig:
+def _partner(config: SofSettings, party: str, pointer: str) -> PartnerSettings:
     for partner in config.partners:
         if partner.party == party:
             return partner
@@ -55,7 +55,7 @@ def _partner(config: DomainConfig, party: str, pointer: str) -> PartnerConfig:
                         property_path=pointer)
 
 
-def evc_design(config: DomainConfig, network: NetworkMap, placement: EvcPlacement, pointer: str) -> dict[str, Any]:
+def evc_design(config: SofSettings, network: NetworkMap, placement: EvcPlacement, pointer: str) -> dict[str, Any]:
     """An EVC between two UNIs, or between a UNI and a site a partner serves off-net."""
     ends = placement.endPoints
     if not any(end.on_net for end in ends):
@@ -84,7 +84,7 @@ def evc_design(config: DomainConfig, network: NetworkMap, placement: EvcPlacemen
     return design
 
 
-def _site(config: DomainConfig, wanted: PartnerSite, pointer: str) -> SiteConfig:
+def _site(config: SofSettings, wanted: PartnerSite, pointer: str) -> SiteSettings:
     def same(a: str | None, b: str | None) -> bool:
         return a is None or b is None or a.strip().lower() == b.strip().lower()
 
@@ -99,7 +99,7 @@ def _site(config: DomainConfig, wanted: PartnerSite, pointer: str) -> SiteConfig
                         code="referenceNotFound", property_path=pointer)
 
 
-def access_design(config: DomainConfig, network: NetworkMap, placement: AccessPlacement,
+def access_design(config: SofSettings, network: NetworkMap, placement: AccessPlacement,
                   pointer: str) -> dict[str, Any]:
     """An Access E-Line ordered by a buyer SOF: our UNI at the site to our ENNI on its S-VLAN."""
     site = _site(config, placement.site, f"{pointer}/site")

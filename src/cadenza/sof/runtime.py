@@ -11,16 +11,16 @@ import httpx
 from cadenza.core.client_credentials import ClientCredentials, TokenProvider
 from cadenza.interfaces.interlude.client import InterludeClient
 from cadenza.interfaces.presto.client import PrestoClient
-from cadenza.landscape.config import DomainConfig
 from cadenza.sof import fulfilment, steps
 from cadenza.sof.interlude_access import InterludeAccess
 from cadenza.sof.partner_access import PartnerAccess
 from cadenza.sof.service import Sof
+from cadenza.sof.settings import SofSettings
 
 __all__ = ["build_sof", "interlude_partners", "resume_sof"]
 
 
-def build_sof(*, config: DomainConfig, database, presto_base_url: str, token_provider: TokenProvider,  # noqa: ANN001
+def build_sof(*, config: SofSettings, database, presto_base_url: str, token_provider: TokenProvider,  # noqa: ANN001
               dispatcher_wake: Callable[[], None] | None, partner_access: Mapping[str, PartnerAccess],
               presto_transport: httpx.BaseTransport | None = None, **options: Any) -> Sof:
     """The domain's SOF. `database` is the domain's `Database`; `token_provider` gives a
@@ -33,7 +33,7 @@ def build_sof(*, config: DomainConfig, database, presto_base_url: str, token_pro
     return sof
 
 
-def interlude_partners(config: DomainConfig, *,
+def interlude_partners(config: SofSettings, *,
                        transport: httpx.BaseTransport | None = None) -> dict[str, InterludeAccess]:
     """An INTERLUDE adapter for every partner whose agreement says `ordering: interlude`."""
     adapters: dict[str, InterludeAccess] = {}

@@ -26,7 +26,6 @@ from cadenza.interfaces.legato.models import ServiceOrderCreate, ServiceOrderIte
 from cadenza.interfaces.legato.paths import EVC_TYPE, OVC_TYPE
 from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT, EVC_PLACEMENT, AccessPlacement, EvcPlacement
 from cadenza.interfaces.presto.client import PrestoClient
-from cadenza.landscape.config import DomainConfig
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
 from cadenza.sof.channels import LEGATO
@@ -34,6 +33,7 @@ from cadenza.sof.decomposition import NetworkMap
 from cadenza.sof.design import access_design, evc_design
 from cadenza.sof.partner_access import PartnerAccess
 from cadenza.sof.rows import ServiceOrderItemRow, ServiceOrderRow, ServiceRow, VlanChoiceRow
+from cadenza.sof.settings import SofSettings
 
 __all__ = ["Sof", "cancel_news"]
 
@@ -55,7 +55,7 @@ def _placement_error(exc: ValidationError, pointer: str) -> Unprocessable:
 class Sof:
     """One Service Orchestration Function: the provider's services across its network domains."""
 
-    def __init__(self, *, name: str, config: DomainConfig, database: Database, presto: PrestoClient,
+    def __init__(self, *, name: str, config: SofSettings, database: Database, presto: PrestoClient,
                  partner_access: Mapping[str, PartnerAccess], wake: Callable[[], None] | None = None,
                  poll_interval_s: float = 0.2, activation_timeout_s: float = 120.0,
                  pm_interval_s: int = 60, partner_patience: Mapping[str, Patience] | None = None,

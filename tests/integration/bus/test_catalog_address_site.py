@@ -18,12 +18,12 @@ from cadenza.bus.api.address import address_router
 from cadenza.bus.api.catalog import catalog_router
 from cadenza.bus.api.site import site_router
 from cadenza.bus.catalog import Catalog
+from cadenza.bus.settings import BusSettings
 from cadenza.bus.site import SiteDirectory
 from cadenza.core.auth import Authenticator, ClientRegistry
 from cadenza.core.db import Database
 from cadenza.core.errors import install_error_handlers
 from cadenza.core.notifications import HubStore
-from cadenza.landscape.config import DomainConfig
 from tests.helpers.auth import bearer_header, memory_issuer
 from tests.helpers.mef import MEF_LSO
 from tests.helpers.openapi import assert_conforms
@@ -49,7 +49,7 @@ def _site(n: int, street: str, customer: str | None) -> dict[str, Any]:
                                               "country": "US"}}
 
 
-CONFIG = DomainConfig.model_validate({
+CONFIG = BusSettings.model_validate({
     "name": "sp", "party": {"id": "cadenza-sp", "name": "Cadenza"}, "network_domains": [],
     "sites": [_site(1, "Main", None), _site(2, "Main", None), _site(3, "Harbor", "acme-corp"),
               _site(4, "Park", "globex")],

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from ncclient import manager as ncclient
 
+from cadenza.ecm.settings import EcmSettings
 from cadenza.ecm.ssh import PASSWORD, USERNAME
 from cadenza.interfaces.adagio.contract import BandwidthProfile, FcEndPoint, ForwardingConstruct
-from cadenza.landscape.config import DomainConfig
 
 
-def line_config(elements: int = 2, *, persist: bool = True) -> DomainConfig:
+def line_config(elements: int = 2, *, persist: bool = True) -> EcmSettings:
     """Elements n0..nK in a line, each with a UNI (1 Gbit/s) and two trunks."""
     els = [{"name": f"n{i}", "ports": [{"name": "uni", "speed_mbps": 1000}, {"name": "west"}, {"name": "east"}]}
            for i in range(elements)]
     links = [{"a": f"n{i - 1}:east", "b": f"n{i}:west"} for i in range(1, elements)]
-    return DomainConfig.model_validate({
-        "name": "it", "party": {"id": "it", "name": "IT"}, "twin": {"driver": "netconf", "persist": persist},
+    return EcmSettings.model_validate({
+        "twin": {"driver": "netconf", "persist": persist},
         "network_domains": [{"name": "line", "elements": els, "links": links}],
     })
 

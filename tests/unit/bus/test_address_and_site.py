@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from cadenza.bus.address import AddressBook, Fields
+from cadenza.bus.settings import BusSettings
 from cadenza.bus.site import SiteDirectory, SiteQuery
 from cadenza.core.errors import NotFound
-from cadenza.landscape.config import DomainConfig
 
 
 def _site(n: int, street: str, customer: str | None, city: str = "Metropolis") -> dict[str, Any]:
@@ -18,7 +18,7 @@ def _site(n: int, street: str, customer: str | None, city: str = "Metropolis") -
                         "postcode": "10001", "country": "US"}}
 
 
-CONFIG = DomainConfig.model_validate({
+CONFIG = BusSettings.model_validate({
     "name": "sp", "party": {"id": "sp", "name": "SP"}, "network_domains": [],
     "sites": [_site(1, "Oak", None), _site(2, "Oak", "acme"), _site(3, "Pine", "globex")],
     "partners": [{"party": "p1", "name": "P1", "url": "http://p1", "client_id": "sp", "client_secret": "s3cret-s3cret",

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from cadenza.ecm.settings import EcmSettings
 from cadenza.interfaces.adagio.contract import BandwidthProfile, FcEndPoint, ForwardingConstruct
-from cadenza.landscape.config import DomainConfig
 
 
-def chain(*, persist: bool = False, commit_delay_ms: int = 0) -> DomainConfig:
+def chain(*, persist: bool = False, commit_delay_ms: int = 0) -> EcmSettings:
     def element(name: str, ports: list[tuple[str, int]]) -> dict:
         return {"name": name, "commit_delay_ms": commit_delay_ms,
                 "ports": [{"name": p, "speed_mbps": s} for p, s in ports]}
 
-    return DomainConfig.model_validate({
-        "name": "sp", "party": {"id": "sp", "name": "SP"}, "twin": {"driver": "scale", "persist": persist},
+    return EcmSettings.model_validate({
+        "twin": {"driver": "scale", "persist": persist},
         "network_domains": [{
             "name": "metro",
             "elements": [element("pe1", [("uni1", 1000), ("nni", 10000)]),

@@ -8,14 +8,14 @@ import pytest
 
 from cadenza.core.errors import Unprocessable
 from cadenza.interfaces.legato.placement import EvcPlacement
-from cadenza.landscape.config import PartnerConfig, load_domain_config
+from cadenza.landscape.config import PartnerConfig, load_domain_config, sof_settings
 from cadenza.sof.decomposition import NetworkMap, chain
 from cadenza.sof.design import evc_design, reserve, segment_uuid
 
 DEMO = Path(__file__).parents[3] / "src/cadenza/landscape/demo/sp.yaml"
-CONFIG = load_domain_config(DEMO).model_copy(update={"partners": [PartnerConfig(
+CONFIG = sof_settings(load_domain_config(DEMO).model_copy(update={"partners": [PartnerConfig(
     party="partner-a", name="A", url="http://a", client_id="x", client_secret="y", enni="enni-partner-1",
-    partner_enni="enni-a-1", ordering="interlude")]})
+    partner_enni="enni-a-1", ordering="interlude")]}))
 NETWORK = NetworkMap(CONFIG)
 
 

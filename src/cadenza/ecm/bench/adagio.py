@@ -15,13 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from cadenza.ecm.runtime import start_twin
+from cadenza.ecm.settings import EcmSettings
 from cadenza.interfaces.adagio.contract import BandwidthProfile, FcEndPoint, ForwardingConstruct
-from cadenza.landscape.config import DomainConfig
 
 __all__ = ["chain_config", "run"]
 
 
-def chain_config(elements: int, *, driver: str = "netconf") -> DomainConfig:
+def chain_config(elements: int, *, driver: str = "netconf") -> EcmSettings:
     """A line of elements e0..eN-1, each with an edge port and ports towards its neighbours."""
     els, links = [], []
     for i in range(elements):
@@ -29,8 +29,8 @@ def chain_config(elements: int, *, driver: str = "netconf") -> DomainConfig:
         els.append({"name": f"e{i}", "ports": ports})
         if i:
             links.append({"a": f"e{i - 1}:east", "b": f"e{i}:west", "capacity_mbps": 10000, "delay_ms": 0.5})
-    return DomainConfig.model_validate({
-        "name": "bench", "party": {"id": "bench", "name": "Bench"}, "twin": {"driver": driver, "persist": False},
+    return EcmSettings.model_validate({
+        "twin": {"driver": driver, "persist": False},
         "network_domains": [{"name": "chain", "elements": els, "links": links}],
     })
 

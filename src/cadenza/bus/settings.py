@@ -1,0 +1,94 @@
+"""What the Business Applications of a provider domain are given: the domain's party, its
+customer sites and addresses, the partners it buys access from, and the edge points of its
+network domains (an ENNI names the partner behind it). The composition root
+(`cadenza.landscape`) builds these from the domain's YAML."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cadenza.core.patience import Patience
+
+__all__ = ["PartySettings", "AddressSettings", "SiteSettings", "PartnerSettings", "EdgePointSettings",
+           "NetworkDomainSettings", "BusSettings"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartySettings(_Strict):
+    id: str
+    name: str
+
+
+class AddressSettings(_Strict):
+    """A fielded address (MEF GeographicAddress `FieldedAddress`)."""
+
+    street_nr: str
+    street_name: str
+    street_type: str | None = None
+    city: str
+    postcode: str
+    state_or_province: str | None = None
+    country: str
+
+
+class SiteSettings(_Strict):
+    """A customer site the domain serves on its own network: at an edge point (UNI), or
+    waiting for one at a network element with a free access port."""
+
+    id: str
+    name: str
+    address_id: str
+    address: AddressSettings
+    edge_point: str | None = None
+    customer: str | None = None  # the party whose site it is; None: any customer may use it
+
+
+class PartnerSettings(_Strict):
+    """Another provider this domain buys access from (SONATA buyer side)."""
+
+    party: str
+    name: str
+    url: str  # the partner's API root; SONATA and INTERLUDE paths are the specs' own below it
+    client_id: str
+    client_secret: str
+    enni: str  # our ENNI edge point facing this partner
+    partner_enni: str  # the partner's ENNI edge point facing us
+    ordering: Literal["interlude", "sonata"] = "sonata"  # MEF 55.0.1 step 9b option
+    cities: list[str] = []  # where the partner has footprint, as advertised in its agreement
+    # When the partner does not answer (docs/partner-policy.md, "A partner that does not answer"):
+    # work waiting for it retries, first after retry_first_s, doubling up to retry_max_s, and
+    # fails only after patience_s; where another partner serves the same place, the policy
+    # moves the work to it after failover_after_s (null: never, wait the whole patience).
+    patience_s: float = Field(4 * 3600.0, gt=0)
+    retry_first_s: float = Field(2.0, gt=0)
+    retry_max_s: float = Field(120.0, gt=0)
+    failover_after_s: float | None = Field(900.0, ge=0)
+
+    def patience(self) -> Patience:
+        """These settings as the entities take them."""
+        return Patience(patience_s=self.patience_s, first_retry_s=self.retry_first_s,
+                        max_retry_s=max(self.retry_max_s, self.retry_first_s), failover_after_s=self.failover_after_s)
+
+
+class EdgePointSettings(_Strict):
+    id: str
+    kind: Literal["uni", "enni", "inni"]
+    partner: str | None = None  # for an ENNI: the party on the other side
+
+
+class NetworkDomainSettings(_Strict):
+    name: str
+    edge_points: list[EdgePointSettings] = []
+
+
+class BusSettings(_Strict):
+    name: str
+    party: PartySettings
+    network_domains: list[NetworkDomainSettings] = []
+    sites: list[SiteSettings] = []
+    partners: list[PartnerSettings] = []

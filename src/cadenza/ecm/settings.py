@@ -1,0 +1,73 @@
+"""What ECM is given: how its twin runs, and the elements and links of each network domain it
+simulates. The composition root (`cadenza.landscape`) builds these from the domain's YAML."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["TwinSettings", "PortSettings", "ElementSettings", "LinkSettings", "NetworkSettings", "EcmSettings"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TwinSettings(_Strict):
+    driver: Literal["netconf", "scale"] = "netconf"
+    netconf_base_port: int = Field(18300, gt=1024, lt=65000)
+    persist: bool = True
+    # "domain": the twin and ECM live in the domain's process; "own": in a child process of
+    # their own, so the network's CPU does not compete with the domain's (ecm/remote.py).
+    process: Literal["domain", "own"] = "domain"
+    # With its own process: how long after that process died the domain starts it again.
+    restart_after_s: float = Field(1.0, ge=0, le=300)
+
+
+class PortSettings(_Strict):
+    name: str
+    speed_mbps: int = Field(10_000, gt=0)
+
+
+class ElementSettings(_Strict):
+    name: str
+    ports: list[PortSettings]
+    commit_delay_ms: int = Field(0, ge=0, description="simulated time a commit takes on the device")
+
+
+class LinkSettings(_Strict):
+    """A link between two element ports written as 'element:port'."""
+
+    a: str
+    b: str
+    capacity_mbps: int = Field(10_000, gt=0)
+    delay_ms: float = Field(0.5, ge=0)
+    loss_ratio: float = Field(0.0, ge=0, le=1)
+
+    @property
+    def a_element(self) -> str:
+        return self.a.split(":", 1)[0]
+
+    @property
+    def a_port(self) -> str:
+        return self.a.split(":", 1)[1]
+
+    @property
+    def b_element(self) -> str:
+        return self.b.split(":", 1)[0]
+
+    @property
+    def b_port(self) -> str:
+        return self.b.split(":", 1)[1]
+
+
+class NetworkSettings(_Strict):
+    name: str
+    elements: list[ElementSettings]
+    links: list[LinkSettings] = []
+
+
+class EcmSettings(_Strict):
+    twin: TwinSettings = TwinSettings()
+    network_domains: list[NetworkSettings]

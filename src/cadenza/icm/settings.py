@@ -1,0 +1,86 @@
+"""What an ICM is given to manage: one network domain, its elements, links and edge points
+(UNIs towards customers, ENNIs towards partners, INNIs between the provider's own network
+domains). The composition root (`cadenza.landscape`) reads these from the domain's YAML."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["PortSettings", "ElementSettings", "LinkSettings", "EdgePointSettings", "NetworkDomainSettings"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PortSettings(_Strict):
+    name: str
+    speed_mbps: int = Field(10_000, gt=0)
+
+
+class ElementSettings(_Strict):
+    name: str
+    role: Literal["pe", "agg", "core", "border"] = "pe"
+    ports: list[PortSettings]
+    site: str | None = None
+    commit_delay_ms: int = Field(0, ge=0, description="simulated time a commit takes on the device")
+
+
+class LinkSettings(_Strict):
+    """A link between two element ports written as 'element:port'."""
+
+    a: str
+    b: str
+    capacity_mbps: int = Field(10_000, gt=0)
+    delay_ms: float = Field(0.5, ge=0)
+    loss_ratio: float = Field(0.0, ge=0, le=1)
+
+    @property
+    def a_element(self) -> str:
+        return self.a.split(":", 1)[0]
+
+    @property
+    def a_port(self) -> str:
+        return self.a.split(":", 1)[1]
+
+    @property
+    def b_element(self) -> str:
+        return self.b.split(":", 1)[0]
+
+    @property
+    def b_port(self) -> str:
+        return self.b.split(":", 1)[1]
+
+
+class EdgePointSettings(_Strict):
+    """A service interface point: where a connectivity service may start or end."""
+
+    id: str
+    kind: Literal["uni", "enni", "inni"]
+    element: str
+    port: str
+    site: str | None = None
+    partner: str | None = None  # for an ENNI: the party on the other side
+    name: str | None = None
+
+
+class NetworkDomainSettings(_Strict):
+    name: str
+    elements: list[ElementSettings]
+    links: list[LinkSettings] = []
+    edge_points: list[EdgePointSettings] = []
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> NetworkDomainSettings:
+        ports = {(e.name, p.name) for e in self.elements for p in e.ports}
+        for link in self.links:
+            for end in (link.a, link.b):
+                element, _, port = end.partition(":")
+                if (element, port) not in ports:
+                    raise ValueError(f"link end {end!r} is not a port of an element in {self.name}")
+        for edge in self.edge_points:
+            if (edge.element, edge.port) not in ports:
+                raise ValueError(f"edge point {edge.id!r}: {edge.element}:{edge.port} is not a known port")
+        return self
