@@ -158,7 +158,7 @@ class Serviceability:
                                 "give a bandwidth (cir) for a firm answer", location)
         partners = self._partners
         assert partners is not None
-        def ask(partner: PartnerConfig) -> PartnerOffer:
+        def ask(partner: PartnerSettings) -> PartnerOffer:
             return partners.qualify_and_quote(partner, location.address, mbps)
 
         if len(candidates) == 1:
