@@ -17,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import IntegrityError
 
 from cadenza.core.auth import (
     Authenticator,
@@ -28,11 +29,12 @@ from cadenza.core.auth import (
     token_router,
     well_known_router,
 )
+from cadenza.core.auth_rows import SigningKeyRow
 from cadenza.core.db import Database
 from cadenza.core.errors import install_error_handlers
 from cadenza.core.notifications import HubStore
 from cadenza.core.notifications.listener_credentials import ListenerCredentials
-from cadenza.core.signing_keys import ACTIVE, PREVIOUS, KeyStore
+from cadenza.core.signing_keys import ACTIVE, PREVIOUS, KeyStore, generate_key
 from cadenza.landscape.database import migrate
 from tests.helpers.servers import serve
 
@@ -252,3 +254,12 @@ def test_events_are_delivered_with_a_token_of_the_listeners_domain(database: Dat
         # a customer's listener: nobody gave us credentials there, so no token is sent
         assert asyncio.run(credentials("http://customer.example/listener/x")) == {}
     buyer_db.dispose()
+
+
+def test_two_processes_creating_the_first_key_at_once_cannot_both_make_it_active(database: Database) -> None:
+    first = KeyStore(database).ensure()
+    rival = generate_key()
+    with pytest.raises(IntegrityError), database.transaction() as session:
+        session.add(SigningKeyRow(kid=rival.kid, alg="EdDSA", state=ACTIVE, private_pem="-",
+                                  public_jwk=rival.public_jwk, created_at=rival.created_at, retired_at=None))
+    assert KeyStore(database).ensure().kid == first.kid
