@@ -7,10 +7,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
-__all__ = ["ClientCredentials", "TokenProvider", "TokenUnavailable", "TOKEN_PATH"]
+__all__ = ["ClientCredentials", "TokenProvider", "TokenUnavailable", "TOKEN_PATH", "send_with_token"]
 
 TOKEN_PATH = "/oauth2/token"
 # Renew this long before expiry, so a token never dies between being read and being used.
@@ -74,3 +75,14 @@ class ClientCredentials:
                                    url=self.url, status=reply.status_code, response=reply)
         body = reply.json()
         return body["access_token"], float(body.get("expires_in", 300))
+
+
+def send_with_token(http: httpx.Client, method: str, url: str, token: TokenProvider, **kwargs: Any) -> httpx.Response:
+    """One request with the provider's bearer token; a 401 (the server rotated and retired the key
+    that signed our cached token, or restarted with a new one) drops the token and tries once more."""
+    reply = http.request(method, url, headers={"Authorization": f"Bearer {token()}"}, **kwargs)
+    forget = getattr(token, "forget", None)
+    if reply.status_code == 401 and forget is not None:
+        forget()
+        reply = http.request(method, url, headers={"Authorization": f"Bearer {token()}"}, **kwargs)
+    return reply

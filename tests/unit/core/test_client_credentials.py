@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from cadenza.core.client_credentials import ClientCredentials, TokenUnavailable
+from cadenza.core.client_credentials import ClientCredentials, TokenUnavailable, send_with_token
 
 
 class TokenEndpoint:
@@ -51,3 +51,26 @@ def test_a_refused_secret_says_where_and_keeps_the_answer() -> None:
     assert raised.value.status == 401
     assert raised.value.url == "http://seller/oauth2/token"
     assert raised.value.response is not None and raised.value.response.json()["reason"] == "bad client secret"
+
+
+def test_a_refused_token_is_replaced_and_the_request_sent_once_more() -> None:
+    endpoint = TokenEndpoint()
+    credentials = ClientCredentials("http://seller", "buyer", "buyer-secret", transport=httpx.MockTransport(endpoint))
+    seen: list[str] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["Authorization"])
+        # the server retired the key that signed token-1
+        return httpx.Response(401 if request.headers["Authorization"] == "Bearer token-1" else 200, json={})
+
+    with httpx.Client(base_url="http://seller", transport=httpx.MockTransport(api)) as http:
+        assert send_with_token(http, "GET", "/thing", credentials).status_code == 200
+        assert send_with_token(http, "GET", "/thing", credentials).status_code == 200
+    assert seen == ["Bearer token-1", "Bearer token-2", "Bearer token-2"]
+
+
+def test_a_token_refused_twice_is_the_servers_answer() -> None:
+    credentials = ClientCredentials("http://seller", "buyer", "s3cret-s3cret",
+                                    transport=httpx.MockTransport(TokenEndpoint()))
+    with httpx.Client(base_url="http://seller", transport=httpx.MockTransport(lambda _: httpx.Response(401))) as http:
+        assert send_with_token(http, "GET", "/thing", credentials).status_code == 401

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from cadenza.core.client_credentials import TokenUnavailable
+from cadenza.core.client_credentials import TokenUnavailable, send_with_token
 from cadenza.interfaces.legato.feasibility import FEASIBILITY_BASE, Feasibility, feasibility_from_json
 from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
 
@@ -57,7 +57,7 @@ class ServiceOrderingClient:
 
     def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            reply = self._http.request(method, path, headers={"Authorization": f"Bearer {self._token()}"}, **kwargs)
+            reply = send_with_token(self._http, method, path, self._token, **kwargs)
         except TokenUnavailable as exc:
             raise LegatoUnavailable(f"{method} {path}: {exc}") from exc
         except httpx.HTTPError as exc:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 import httpx
 from pydantic import Field
 
-from cadenza.core.client_credentials import TokenProvider, TokenUnavailable
+from cadenza.core.client_credentials import TokenProvider, TokenUnavailable, send_with_token
 
 __all__ = ["AccessRequest", "SegmentTestResult", "AccessStatus", "PartnerAccessError", "PARTNER_ACCESS_BASE",
            "LegatoPartnerAccess", "status_from_json", "status_to_json", "partner_news"]
@@ -120,7 +120,7 @@ class LegatoPartnerAccess:
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         try:
-            reply = self._http.request(method, path, json=body, headers={"Authorization": f"Bearer {self._token()}"})
+            reply = send_with_token(self._http, method, path, self._token, json=body)
         except (httpx.HTTPError, TokenUnavailable) as exc:
             raise PartnerAccessError(f"the BUS did not answer {method} {path}: {exc}") from exc
         if reply.is_success:

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from cadenza.core.client_credentials import TokenProvider, TokenUnavailable
+from cadenza.core.client_credentials import TokenProvider, TokenUnavailable, send_with_token
 from cadenza.interfaces.presto.paths import OPERATIONS, icm_base
 
 __all__ = [
@@ -149,7 +149,7 @@ class PrestoClient:
     def _call(self, network_domain: str, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
         url = f"{icm_base(network_domain)}{OPERATIONS}/{operation}/"
         try:
-            reply = self._http.post(url, json=payload, headers={"Authorization": f"Bearer {self._token()}"})
+            reply = send_with_token(self._http, "POST", url, self._token, json=payload)
         except TokenUnavailable as exc:
             raise PrestoUnavailable(f"PRESTO {network_domain} {operation}: {exc}", status=exc.status) from exc
         except httpx.HTTPError as exc:
