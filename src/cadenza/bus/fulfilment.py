@@ -166,7 +166,7 @@ def choose_partners(domain: str, order_id: str, item_id: str, since: float | Non
 
 
 @DBOS.step()
-def item_waits(domain: str, order_id: str, item_id: str, target: str, reason: str) -> None:
+def item_waits(domain: str, order_id: str, item_id: str, target: str, reason: str, step: str = "6") -> None:
     """An item held while a partner does not answer (`held`, MEF 123 item diagram), or back
     `inProgress` once it does; the reason goes in the item's stateChange and the trace."""
     bus = bus_of(domain)
@@ -176,7 +176,7 @@ def item_waits(domain: str, order_id: str, item_id: str, target: str, reason: st
         if item["state"] == target or item["state"] not in ("inProgress", "held"):
             return  # replayed, or finished meanwhile
         item_transition(session, row, item_id, target, reason=reason, wake=bus.wake)
-        _trace(session, order_id, "6", "internal", "BUS-sp", "BUS-sp", f"order item {item_id} {target}", reason)
+        _trace(session, order_id, step, "internal", "BUS-sp", "BUS-sp", f"order item {item_id} {target}", reason)
 
 
 def _partner_site(address: dict[str, Any]) -> dict[str, str]:
@@ -404,7 +404,7 @@ def _await_service_order(domain: str, order_id: str, service_order_id: str,
         if item_id is not None and now_held != held:
             item_waits(domain, order_id, item_id, "held" if now_held else "inProgress",
                        (state.get("waiting") or "the service order is held") if now_held
-                       else "the partner answered again: work goes on")
+                       else "the partner answered again: work goes on", "13")
         held = now_held
         if state["state"] in FINAL:
             return {**state, "serviceOrder": service_order_id}, cancel
