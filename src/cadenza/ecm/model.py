@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cadenza.interfaces.adagio.contract import BandwidthProfile, FcEndPoint, ForwardingConstruct
+from cadenza.interfaces.adagio.contract import BandwidthProfile, CosFlow, FcEndPoint, ForwardingConstruct
 
 __all__ = ["MODULE", "NAMESPACE", "ElementData", "Edit", "fc_to_raw", "fc_from_raw", "END_POINT_NAMES"]
 
@@ -61,6 +61,8 @@ def fc_to_raw(fc: ForwardingConstruct) -> dict[str, Any]:
         "bandwidth-profile": {"cir-kbps": bw.cir_kbps, "cbs-kbytes": bw.cbs_kbytes,
                               "eir-kbps": bw.eir_kbps, "ebs-kbytes": bw.ebs_kbytes},
     }
+    if bw.per_cos:
+        raw["bandwidth-profile"]["class-of-service"] = [_cos_to_raw(flow) for flow in bw.per_cos]
     if fc.description:
         raw["description"] = fc.description
     return raw
@@ -75,6 +77,30 @@ def fc_from_raw(raw: Mapping[str, Any]) -> ForwardingConstruct:
         fc_id=raw["id"],
         end_points=(a, z),
         bandwidth=BandwidthProfile(cir_kbps=bw["cir-kbps"], cbs_kbytes=bw.get("cbs-kbytes", 16),
-                                   eir_kbps=bw.get("eir-kbps", 0), ebs_kbytes=bw.get("ebs-kbytes", 0)),
+                                   eir_kbps=bw.get("eir-kbps", 0), ebs_kbytes=bw.get("ebs-kbytes", 0),
+                                   per_cos=tuple(_cos_from_raw(c) for c in bw.get("class-of-service", []))),
         description=raw.get("description", ""),
     )
+
+
+_COS_LEAVES = (("cir-kbps", "cir_kbps"), ("cbs-kbytes", "cbs_kbytes"), ("eir-kbps", "eir_kbps"),
+               ("ebs-kbytes", "ebs_kbytes"), ("envelope", "envelope"), ("rank", "rank"),
+               ("coupling-flag", "coupling_flag"), ("color-mode", "color_mode"))
+
+
+def _cos_to_raw(flow: CosFlow) -> dict[str, Any]:
+    raw: dict[str, Any] = {"name": flow.name}
+    for leaf, attribute in _COS_LEAVES:
+        value = getattr(flow, attribute)
+        if value is not None:
+            raw[leaf] = value
+    return raw
+
+
+def _cos_from_raw(raw: Mapping[str, Any]) -> CosFlow:
+    values = {attribute: raw[leaf] for leaf, attribute in _COS_LEAVES if leaf in raw}
+    if isinstance(values.get("coupling_flag"), str):  # XML carries booleans as text
+        values["coupling_flag"] = values["coupling_flag"] == "true"
+    if isinstance(values.get("rank"), str):
+        values["rank"] = int(values["rank"])
+    return CosFlow(name=raw["name"], **values)

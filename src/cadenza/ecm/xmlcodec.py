@@ -23,8 +23,10 @@ NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 _Q = f"{{{NAMESPACE}}}"
 _OP = f"{{{NC_NS}}}operation"
 # (parent, child) pairs that are list entries; "port" is also a leaf inside an end point.
-_LISTS = {("forwarding-construct", "end-point"), ("forwarding-constructs", "forwarding-construct"), ("ports", "port")}
-_INTEGERS = {"vlan-id", "cir-kbps", "cbs-kbytes", "eir-kbps", "ebs-kbytes", "speed-mbps"}
+_LISTS = {("forwarding-construct", "end-point"), ("forwarding-constructs", "forwarding-construct"), ("ports", "port"),
+          ("bandwidth-profile", "class-of-service")}
+_INTEGERS = {"vlan-id", "cir-kbps", "cbs-kbytes", "eir-kbps", "ebs-kbytes", "speed-mbps", "rank"}
+_BOOLEANS = {"coupling-flag"}
 _OPERATIONS = {"merge", "replace", "create", "delete", "remove"}
 
 
@@ -45,6 +47,8 @@ def element_raw(elm: etree._Element) -> dict[str, Any]:
         else:
             text = (child.text or "").strip()
             value = int(text) if name in _INTEGERS and text.lstrip("-").isdigit() else text
+            if name in _BOOLEANS and text in ("true", "false"):
+                value = text == "true"
         if (parent, name) in _LISTS:
             raw.setdefault(name, []).append(value)
         else:
@@ -60,7 +64,8 @@ def _leaves(parent: etree._Element, raw: Mapping[str, Any]) -> None:
         elif isinstance(value, Mapping):
             _leaves(etree.SubElement(parent, _Q + name), value)
         else:
-            etree.SubElement(parent, _Q + name).text = str(value)
+            etree.SubElement(parent, _Q + name).text = (str(value).lower() if isinstance(value, bool)
+                                                        else str(value))
 
 
 def fcs_to_xml(parent: etree._Element, fcs: Iterable[ForwardingConstruct], *, operation: str | None = None) -> None:

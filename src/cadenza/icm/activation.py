@@ -23,7 +23,7 @@ from dbos import DBOS
 
 from cadenza.core.workflows import start_once, start_or_restart
 from cadenza.icm import connectivity_service as cs
-from cadenza.icm.design import Hop, bandwidth_profile, hops_from_json, hops_to_json
+from cadenza.icm.design import Hop, hops_from_json, hops_to_json, with_committed_rate
 from cadenza.icm.rows import ConnectivityServiceRow
 from cadenza.icm.service import Icm
 from cadenza.interfaces.adagio.contract import ElementResult, ForwardingConstruct
@@ -83,9 +83,8 @@ def _hops(row: ConnectivityServiceRow) -> list[Hop]:
 
 
 def _with_bandwidth(hops: Sequence[Hop], mbps: int) -> list[Hop]:
-    profile = bandwidth_profile(mbps)
-    return [Hop(h.element, ForwardingConstruct(h.fc.fc_id, h.fc.end_points, profile, h.fc.description))
-            for h in hops]
+    return [Hop(h.element, ForwardingConstruct(h.fc.fc_id, h.fc.end_points, with_committed_rate(h.fc.bandwidth, mbps),
+                                               h.fc.description)) for h in hops]
 
 
 def _load(job: Job) -> tuple[Icm, ConnectivityServiceRow]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["EndPointRequest", "CreateConnectivityService", "ChangeBandwidth", "DeleteConnectivityService"]
 
@@ -22,6 +23,9 @@ class CreateConnectivityService:
     max_delay_ms: float | None = None
     name: str | None = None
     uuid: str | None = None  # a caller-chosen uuid makes a retried create harmless
+    # The ingress bandwidth profile the end points asked for (EIR, bursts, flows per class of
+    # service; EndPointInput.ingress_profile); None: the CIR alone. Only `mbps` is reserved.
+    profile: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

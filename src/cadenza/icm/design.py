@@ -9,13 +9,14 @@ sends on the other. The two ends attach at the edge points as the request asked:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from cadenza.icm.topology import Topology
-from cadenza.interfaces.adagio.contract import BandwidthProfile, FcEndPoint, ForwardingConstruct
+from cadenza.interfaces.adagio.contract import BandwidthProfile, CosFlow, FcEndPoint, ForwardingConstruct
 
-__all__ = ["ServiceEnd", "Hop", "design_hops", "hops_to_json", "hops_from_json", "bandwidth_profile"]
+__all__ = ["ServiceEnd", "Hop", "design_hops", "hops_to_json", "hops_from_json", "bandwidth_profile",
+           "with_committed_rate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +33,34 @@ class Hop:
     fc: ForwardingConstruct
 
 
-def bandwidth_profile(mbps: int) -> BandwidthProfile:
-    # CBS sized for about 10 ms of traffic at CIR, never below the 12 kB MEF 10.4 minimum.
-    return BandwidthProfile(cir_kbps=mbps * 1000, cbs_kbytes=max(12, mbps * 10 // 8))
+def _burst(kbps: int) -> int:
+    # A burst size for about 10 ms of traffic at the rate, never below the 12 kB MEF 10.4 minimum.
+    return max(12, kbps // 1000 * 10 // 8) if kbps else 0
+
+
+def bandwidth_profile(mbps: int, profile: Mapping[str, Any] | None = None) -> BandwidthProfile:
+    """The profile every element of the path polices: CIR `mbps` (0: nothing committed), and
+    from `profile` (what the PRESTO request's end point asked, see icm/api/presto.py) the EIR,
+    the CBS/EBS given and the flows per class of service. The excess rate is configured but
+    never reserved: it is best effort (docs/presto-profile.md)."""
+    asked = profile or {}
+    eir_kbps = int(asked.get("eir_kbps") or 0)
+    cbs, ebs = asked.get("cbs_kbytes"), asked.get("ebs_kbytes")
+    per_cos = tuple(CosFlow(**flow) for flow in asked.get("per_cos") or ())
+    cir_kbps = mbps * 1000
+    return BandwidthProfile(cir_kbps=cir_kbps, cbs_kbytes=int(cbs) if cbs is not None else max(12, mbps * 10 // 8)
+                            if mbps else 0, eir_kbps=eir_kbps,
+                            ebs_kbytes=int(ebs) if ebs is not None else _burst(eir_kbps), per_cos=per_cos)
+
+
+def with_committed_rate(bandwidth: BandwidthProfile, mbps: int) -> BandwidthProfile:
+    """A bandwidth change: the CIR (and a CBS sized for it), the excess rate and flows kept; a
+    single class of service follows the new CIR, several keep theirs (the change is of the whole)."""
+    per_cos = bandwidth.per_cos
+    if len(per_cos) == 1:
+        per_cos = (replace(per_cos[0], cir_kbps=mbps * 1000, cbs_kbytes=_burst(mbps * 1000)),)
+    return replace(bandwidth, cir_kbps=mbps * 1000, cbs_kbytes=max(12, mbps * 10 // 8) if mbps else 0,
+                   per_cos=per_cos)
 
 
 def design_hops(
@@ -47,10 +73,11 @@ def design_hops(
     a: ServiceEnd,
     z: ServiceEnd,
     mbps: int,
+    profile: Mapping[str, Any] | None = None,
 ) -> list[Hop]:
     if len(elements) != len(links) + 1:
         raise ValueError("a path has one more element than links")
-    bandwidth = bandwidth_profile(mbps)
+    bandwidth = bandwidth_profile(mbps, profile)
     hops: list[Hop] = []
     inbound = FcEndPoint(a.port, a.vlan_id)
     for index, element in enumerate(elements):
@@ -74,6 +101,9 @@ def hops_to_json(hops: Sequence[Hop]) -> list[dict[str, Any]]:
             "end_points": [{"port": ep.port, "vlan_id": ep.vlan_id} for ep in hop.fc.end_points],
             "cir_kbps": hop.fc.bandwidth.cir_kbps,
             "cbs_kbytes": hop.fc.bandwidth.cbs_kbytes,
+            "eir_kbps": hop.fc.bandwidth.eir_kbps,
+            "ebs_kbytes": hop.fc.bandwidth.ebs_kbytes,
+            "per_cos": [asdict(flow) for flow in hop.fc.bandwidth.per_cos],
         }
         for hop in hops
     ]
@@ -83,7 +113,9 @@ def hops_from_json(service_uuid: str, data: Sequence[Mapping[str, Any]]) -> list
     hops = []
     for item in data:
         a, z = (FcEndPoint(ep["port"], ep["vlan_id"]) for ep in item["end_points"])
-        bandwidth = BandwidthProfile(cir_kbps=item["cir_kbps"], cbs_kbytes=item["cbs_kbytes"])
+        bandwidth = BandwidthProfile(cir_kbps=item["cir_kbps"], cbs_kbytes=item["cbs_kbytes"],
+                                     eir_kbps=item.get("eir_kbps", 0), ebs_kbytes=item.get("ebs_kbytes", 0),
+                                     per_cos=tuple(CosFlow(**flow) for flow in item.get("per_cos", ())))
         hops.append(Hop(item["element"], ForwardingConstruct(service_uuid, (a, z), bandwidth,
                                                              description=f"cadenza {service_uuid}")))
     return hops

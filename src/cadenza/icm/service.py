@@ -180,12 +180,13 @@ class Icm:
         path = self._path(session, a, z, command.mbps, command.max_delay_ms, faults)
         s_vlans = self.inventory.reserve(session, uuid, links=path.link_ids, ends=(a, z), mbps=command.mbps)
         hops = design_hops(self.topology, service_uuid=uuid, elements=path.elements, links=path.link_ids,
-                           s_vlans=s_vlans, a=a, z=z, mbps=command.mbps)
+                           s_vlans=s_vlans, a=a, z=z, mbps=command.mbps, profile=command.profile)
         moment = now()
         row = ConnectivityServiceRow(
             uuid=uuid, network_domain=self.name, owner=command.owner, name=command.name, state=cs.PLANNED,
             bandwidth_mbps=command.mbps, max_delay_ms=command.max_delay_ms,
-            request={"a": _end_json(a), "z": _end_json(z)},
+            request={"a": _end_json(a), "z": _end_json(z), **({"bandwidthProfile": command.profile}
+                                                               if command.profile else {})},
             plan={"elements": list(path.elements), "links": list(path.link_ids), "delay_ms": path.delay_ms,
                   "s_vlans": s_vlans, "hops": hops_to_json(hops), "activation": activation},
             pending=None, generation=0, created_at=moment, updated_at=moment)

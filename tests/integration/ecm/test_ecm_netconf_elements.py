@@ -10,6 +10,7 @@ from ncclient.operations import RPCError
 from cadenza.ecm.netconf_server import CAPABILITIES
 from cadenza.ecm.runtime import TwinRuntime
 from cadenza.ecm.xmlcodec import edits_to_xml, parse_data
+from cadenza.interfaces.adagio.contract import BandwidthProfile, CosFlow, FcEndPoint, ForwardingConstruct
 
 
 def test_the_element_advertises_candidate_and_its_yang_module(runtime: TwinRuntime) -> None:
@@ -89,3 +90,22 @@ def test_a_subtree_filter_returns_only_the_asked_construct(runtime: TwinRuntime)
         data = parse_data(m.get_config(source="running", filter=("subtree", subtree)).data_ele)
     assert list(data.fcs) == ["b"]
     assert data.ports == {}
+
+
+def test_a_best_effort_profile_per_class_of_service_round_trips_over_netconf(runtime: TwinRuntime) -> None:
+    flows = (CosFlow("low", cir_kbps=0, cbs_kbytes=0, eir_kbps=70_000, ebs_kbytes=40, envelope="env1", rank=1,
+                     coupling_flag=True, color_mode="COLOR_BLIND"),
+             CosFlow("high", cir_kbps=10_000, cbs_kbytes=16, envelope="env1", rank=2, coupling_flag=False))
+    best_effort = ForwardingConstruct("svc-be", (FcEndPoint("uni", 300), FcEndPoint("east", 300)),
+                                      BandwidthProfile(cir_kbps=10_000, cbs_kbytes=16, eir_kbps=70_000, ebs_kbytes=40,
+                                                       per_cos=flows))
+    with connect(runtime.ports["n0"]) as m:
+        with m.locked("candidate"):
+            m.edit_config(target="candidate", config=edits_to_xml([best_effort]))
+            m.commit()
+        data = parse_data(m.get_config(source="running").data_ele)
+        assert data.fcs["svc-be"] == best_effort
+        wrong = ForwardingConstruct("svc-bad", (FcEndPoint("uni", 301), FcEndPoint("east", 301)),
+                                    BandwidthProfile(cir_kbps=0, per_cos=(CosFlow("low", color_mode="PURPLE"),)))
+        with pytest.raises(RPCError, match="color-mode"):
+            m.edit_config(target="candidate", config=edits_to_xml([wrong]))

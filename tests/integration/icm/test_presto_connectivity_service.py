@@ -269,3 +269,46 @@ def test_an_activation_that_ended_without_finishing_is_restarted_at_start(landsc
     wait_until(lambda: DBOS.get_workflow_status(f"{activation_id}-restart-1").status == "SUCCESS", timeout=30,
                what="the restarted workflow to end")
     assert activation.resume_all(icm) == 0  # nothing left mid-change
+
+
+def _with_profile(request: dict, **resource: object) -> dict:
+    for end in request["input"]["end-point"]:
+        end["nrp-carrier-eth-connectivity-end-point-resource"].update(resource)
+    return request
+
+
+def test_a_best_effort_service_reserves_nothing_and_every_element_polices_its_eir_per_class(
+        landscape: Landscape) -> None:
+    icm = landscape.domain.icms["metro"]
+    with icm.database.transaction() as session:
+        before = dict(icm.inventory.exact_available_mbps(session))
+    flows = [{"cos-name": "low", "ingress-bwp-per-cos": {"cir": 0, "cbs": 0, "eir": 70_000_000, "ebs": 40_000,
+                                                         "coupling-flag": True, "color-mode": "COLOR_BLIND",
+                                                         "rank": 1, "envelope": {"envelope-id": "env1"}}},
+             {"cos-name": "high", "ingress-bwp-per-cos": {"cir": 0, "eir": 20_000_000, "ebs": 20_000, "rank": 2,
+                                                          "envelope": {"envelope-id": "env1"}}}]
+    created = landscape.op("create-connectivity-service", _with_profile(
+        eline("uni-east-3-1", 30, "uni-west-3-2", 30, 0), **{"cos-identifier-list": flows}))
+    assert created.status_code == 200, created.text
+    uuid = created.json()["output"]["service"]["uuid"]
+    service = landscape.wait_for_state(uuid, "installed")
+    assert service["requested-capacity"]["total-size"]["value"] == 0
+    resource = service["end-point"][0]["nrp-carrier-eth-connectivity-end-point-resource"]
+    assert resource["ingress-bwp-flow"]["cir"] == 0 and resource["ingress-bwp-flow"]["eir"] == 90_000_000
+    assert [c["cos-name"] for c in resource["cos-identifier-list"]] == ["low", "high"]
+    for element in service["cadenza-activation"]["route"]:
+        bandwidth = landscape.running_config(element)[uuid].bandwidth
+        assert (bandwidth.cir_kbps, bandwidth.eir_kbps, bandwidth.ebs_kbytes) == (0, 90_000, 60)
+        assert [(f.name, f.cir_kbps, f.eir_kbps, f.envelope, f.rank) for f in bandwidth.per_cos] == [
+            ("low", 0, 70_000, "env1", 1), ("high", 0, 20_000, "env1", 2)]
+    with icm.database.transaction() as session:
+        assert icm.inventory.exact_available_mbps(session) == before  # the EIR is best effort: nothing reserved
+
+    nothing = landscape.op("create-connectivity-service", eline("uni-east-3-2", 31, "uni-west-3-1", 31, 0))
+    assert nothing.status_code == 422 and "needs an excess rate" in nothing.json()["reason"]
+    overcommitted = landscape.op("create-connectivity-service", _with_profile(
+        eline("uni-east-3-2", 32, "uni-west-3-1", 32, 10), **{"ingress-bwp-flow": {"cir": 50_000_000}}))
+    assert overcommitted.status_code == 422 and "commits 50 Mbit/s" in overcommitted.json()["reason"]
+    landscape.op("delete-connectivity-service", {"input": {"service-id-or-name": uuid}})
+    landscape.wait_for_state(uuid, "removed")
+    assert_network_clean(landscape)

@@ -21,17 +21,37 @@ def _capacity(mbps: float) -> dict[str, Any]:
     return {"total-size": {"value": int(mbps), "unit": "MBPS"}}
 
 
-def _end_point(local_id: str, end: dict[str, Any]) -> dict[str, Any]:
+def _bwp_flow(flow: dict[str, Any]) -> dict[str, Any]:
+    """A configured flow as mef-common BwpFlow: rates in bit/s, bursts in bytes."""
+    view: dict[str, Any] = {"cir": flow.get("cir_kbps", 0) * 1000, "eir": flow.get("eir_kbps", 0) * 1000}
+    for key, name in (("cbs_kbytes", "cbs"), ("ebs_kbytes", "ebs")):
+        if flow.get(key) is not None:
+            view[name] = flow[key] * 1000
+    for key, name in (("rank", "rank"), ("coupling_flag", "coupling-flag"), ("color_mode", "color-mode")):
+        if flow.get(key) is not None:
+            view[name] = flow[key]
+    if flow.get("envelope"):
+        view["envelope"] = {"envelope-id": flow["envelope"]}
+    return view
+
+
+def _end_point(local_id: str, end: dict[str, Any], hop: dict[str, Any] | None = None) -> dict[str, Any]:
     mapping: dict[str, Any] = ({"vlan-id-mapping-type": "ALL", "untagged-and-prio-tagged-included": True}
                                if end["vlan_id"] is None else
                                {"vlan-id-mapping-type": "LIST", "vlan-id": [{"vlan-id": end["vlan_id"]}]})
+    resource: dict[str, Any] = {"ce-vlan-id-list-and-untag": mapping}
+    if hop is not None:  # what the elements police at the end points (the same profile both ways)
+        resource["ingress-bwp-flow"] = _bwp_flow(hop)
+        if hop.get("per_cos"):
+            resource["cos-identifier-list"] = [{"cos-name": flow["name"], "ingress-bwp-per-cos": _bwp_flow(flow)}
+                                               for flow in hop["per_cos"]]
     return {
         "local-id": local_id,
         "service-interface-point": {"service-interface-point-id": end["sip"]},
         "layer-protocol-name": "ETH",
         "direction": "BIDIRECTIONAL",
         "role": "SYMMETRIC",
-        "nrp-carrier-eth-connectivity-end-point-resource": {"ce-vlan-id-list-and-untag": mapping},
+        "nrp-carrier-eth-connectivity-end-point-resource": resource,
     }
 
 
@@ -50,7 +70,7 @@ def service_view(row: ConnectivityServiceRow, faults: NetworkFaults) -> dict[str
         "service-type": "POINT_TO_POINT_CONNECTIVITY",
         "requested-capacity": _capacity(row.bandwidth_mbps),
         "is-exclusive": row.request["a"]["vlan_id"] is None and row.request["z"]["vlan_id"] is None,
-        "end-point": [_end_point("a", row.request["a"]), _end_point("z", row.request["z"])],
+        "end-point": [_end_point(name, row.request[name], (row.plan.get("hops") or [None])[0]) for name in "az"],
         "connection": [f"{row.uuid}:{hop['element']}" for hop in row.plan.get("hops", [])],
         "nrp-carrier-eth-connectivity-resource": {"max-frame-size": 9216},
         "cadenza-activation": {

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 __all__ = [
     "BandwidthProfile",
+    "CosFlow",
     "FcEndPoint",
     "ForwardingConstruct",
     "ElementState",
@@ -33,16 +34,38 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
+class CosFlow:
+    """One MEF 10.4 bandwidth profile flow of a class of service name: rates in kbit/s, bursts
+    in kbytes, and its place in an envelope (id, rank, coupling flag) and colour mode."""
+
+    name: str
+    cir_kbps: int = 0
+    cbs_kbytes: int = 0
+    eir_kbps: int = 0
+    ebs_kbytes: int = 0
+    envelope: str | None = None
+    rank: int | None = None
+    coupling_flag: bool | None = None
+    color_mode: str | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return CosFlow, (self.name, self.cir_kbps, self.cbs_kbytes, self.eir_kbps, self.ebs_kbytes, self.envelope,
+                         self.rank, self.coupling_flag, self.color_mode)
+
+
+@dataclass(frozen=True, slots=True)
 class BandwidthProfile:
-    """MEF 10.4 token bucket parameters: rates in kbit/s, bursts in kbytes."""
+    """MEF 10.4 token bucket parameters: rates in kbit/s, bursts in kbytes; `per_cos` the flows
+    per class of service name whose rates these are the sums of (empty: one flow for all)."""
 
     cir_kbps: int
     cbs_kbytes: int = 16
     eir_kbps: int = 0
     ebs_kbytes: int = 0
+    per_cos: tuple[CosFlow, ...] = ()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return BandwidthProfile, (self.cir_kbps, self.cbs_kbytes, self.eir_kbps, self.ebs_kbytes)
+        return BandwidthProfile, (self.cir_kbps, self.cbs_kbytes, self.eir_kbps, self.ebs_kbytes, self.per_cos)
 
 
 @dataclass(frozen=True, slots=True)

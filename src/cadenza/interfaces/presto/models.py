@@ -11,6 +11,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "BwpFlow",
+    "CosIdentifier",
+    "Envelope",
     "CapacityValue",
     "Capacity",
     "VlanId",
@@ -48,7 +51,8 @@ UNIT_TO_MBPS = {"TBPS": 1_000_000, "GBPS": 1_000, "MBPS": 1, "KBPS": 0.001,
 
 
 class CapacityValue(_Tapi):
-    value: int = Field(ge=1, le=2_000_000_000)
+    # 0 is a committed rate of nothing: a best-effort service whose end points police an EIR.
+    value: int = Field(ge=0, le=2_000_000_000)
     unit: str = Field("MBPS", pattern="^(TB|TBPS|GB|GBPS|MB|MBPS|KB|KBPS)$")
 
 
@@ -59,7 +63,35 @@ class Capacity(_Tapi):
 def capacity_mbps(capacity: Capacity | None) -> int | None:
     if capacity is None or capacity.total_size is None:
         return None
+    if capacity.total_size.value == 0:
+        return 0
     return max(1, round(capacity.total_size.value * UNIT_TO_MBPS[capacity.total_size.unit]))
+
+
+class Envelope(_Tapi):
+    envelope_id: str | None = Field(None, alias="envelope-id", min_length=1, max_length=45)
+    coupling_flag_for_index_zero: bool | None = Field(None, alias="coupling-flag-for-index-zero")
+
+
+class BwpFlow(_Tapi):
+    """mef-common BwpFlow (presto-nrp.yaml mef.common.BwpFlow): rates in bit/s, bursts in bytes."""
+
+    cir: int = Field(0, ge=0, le=10**12)
+    cir_max: int | None = Field(None, alias="cir-max", ge=0, le=10**12)
+    cbs: int | None = Field(None, ge=0, le=10**10)
+    eir: int = Field(0, ge=0, le=10**12)
+    eir_max: int | None = Field(None, alias="eir-max", ge=0, le=10**12)
+    ebs: int | None = Field(None, ge=0, le=10**10)
+    coupling_flag: bool | None = Field(None, alias="coupling-flag")
+    color_mode: str | None = Field(None, alias="color-mode", pattern="^(COLOR_BLIND|COLOR_AWARE)$")
+    rank: int | None = Field(None, ge=1, le=255)
+    token_request_offset: int | None = Field(None, alias="token-request-offset", ge=0)
+    envelope: Envelope | None = None
+
+
+class CosIdentifier(_Tapi):
+    cos_name: str = Field(alias="cos-name", min_length=1, max_length=45)
+    ingress_bwp_per_cos: BwpFlow | None = Field(None, alias="ingress-bwp-per-cos")
 
 
 class VlanId(_Tapi):
@@ -73,6 +105,9 @@ class VlanIdListAndUntag(_Tapi):
 
 class EndPointResource(_Tapi):
     ce_vlan_id_list_and_untag: VlanIdListAndUntag | None = Field(None, alias="ce-vlan-id-list-and-untag")
+    ingress_bwp_flow: BwpFlow | None = Field(None, alias="ingress-bwp-flow")  # one profile for the end point
+    cos_identifier_list: list[CosIdentifier] = Field(default_factory=list, alias="cos-identifier-list",
+                                                     max_length=8)  # one profile per class of service name
 
 
 class SipRef(_Tapi):
@@ -85,6 +120,27 @@ class EndPointInput(_Tapi):
     layer_protocol_name: str = Field("ETH", alias="layer-protocol-name")
     capacity: Capacity | None = None
     resource: EndPointResource | None = Field(None, alias="nrp-carrier-eth-connectivity-end-point-resource")
+
+    def ingress_profile(self) -> dict[str, Any] | None:
+        """The end point's ingress bandwidth profile, as the ICM configures it (icm/design.py):
+        rates in kbit/s, bursts in kbytes, one flow per class of service; None when not given."""
+        if self.resource is None:
+            return None
+        flows = [(c.cos_name, c.ingress_bwp_per_cos) for c in self.resource.cos_identifier_list
+                 if c.ingress_bwp_per_cos is not None]
+        whole = self.resource.ingress_bwp_flow
+        if not flows and whole is None:
+            return None
+        per_cos = [{"name": name, "cir_kbps": f.cir // 1000, "cbs_kbytes": (f.cbs or 0) // 1000,
+                    "eir_kbps": f.eir // 1000, "ebs_kbytes": (f.ebs or 0) // 1000,
+                    "envelope": f.envelope.envelope_id if f.envelope else None, "rank": f.rank,
+                    "coupling_flag": f.coupling_flag, "color_mode": f.color_mode} for name, f in flows]
+        eir = whole.eir if whole is not None else sum(f.eir for _, f in flows)
+        cbs = whole.cbs if whole is not None else (sum(f.cbs or 0 for _, f in flows) if flows else None)
+        ebs = whole.ebs if whole is not None else (sum(f.ebs or 0 for _, f in flows) if flows else None)
+        cir = whole.cir if whole is not None else sum(f.cir for _, f in flows)
+        return {"cir_kbps": cir // 1000, "eir_kbps": eir // 1000, "cbs_kbytes": None if cbs is None else cbs // 1000,
+                "ebs_kbytes": None if ebs is None else ebs // 1000, "per_cos": per_cos}
 
     @property
     def vlan_id(self) -> int | None:
@@ -179,6 +235,27 @@ class PathServiceEndPointInput(_Tapi):
     def mode(self) -> str:
         mapping = self.resource.ce_vlan_id_list_and_untag if self.resource else None
         return "port" if mapping is None or mapping.vlan_id_mapping_type == "ALL" else "vlan"
+
+    def ingress_profile(self) -> dict[str, Any] | None:
+        """The end point's ingress bandwidth profile, as the ICM configures it (icm/design.py):
+        rates in kbit/s, bursts in kbytes, one flow per class of service; None when not given."""
+        if self.resource is None:
+            return None
+        flows = [(c.cos_name, c.ingress_bwp_per_cos) for c in self.resource.cos_identifier_list
+                 if c.ingress_bwp_per_cos is not None]
+        whole = self.resource.ingress_bwp_flow
+        if not flows and whole is None:
+            return None
+        per_cos = [{"name": name, "cir_kbps": f.cir // 1000, "cbs_kbytes": (f.cbs or 0) // 1000,
+                    "eir_kbps": f.eir // 1000, "ebs_kbytes": (f.ebs or 0) // 1000,
+                    "envelope": f.envelope.envelope_id if f.envelope else None, "rank": f.rank,
+                    "coupling_flag": f.coupling_flag, "color_mode": f.color_mode} for name, f in flows]
+        eir = whole.eir if whole is not None else sum(f.eir for _, f in flows)
+        cbs = whole.cbs if whole is not None else (sum(f.cbs or 0 for _, f in flows) if flows else None)
+        ebs = whole.ebs if whole is not None else (sum(f.ebs or 0 for _, f in flows) if flows else None)
+        cir = whole.cir if whole is not None else sum(f.cir for _, f in flows)
+        return {"cir_kbps": cir // 1000, "eir_kbps": eir // 1000, "cbs_kbytes": None if cbs is None else cbs // 1000,
+                "ebs_kbytes": None if ebs is None else ebs // 1000, "per_cos": per_cos}
 
     @property
     def vlan_id(self) -> int | None:
