@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.conftest import INVENTORY, ORDERS, SPRINGFIELD, Parties, evpl, site
-from tests.helpers.mef125 import mef125_items, uni_use_case_2a
+from tests.helpers.mef125 import epl_use_case_2a, mef125_items, uni_use_case_2a, with_rates
 from tests.helpers.openapi import assert_conforms
 
 CANTATA_INVENTORY_SPEC = "cantata/productApi/inventory/productInventoryManagement.api.yaml"
@@ -122,3 +122,57 @@ def test_an_address_id_from_validation_is_qualified_quoted_and_ordered(parties: 
     assert done["state"] == "completed", done
     sold = parties.sp_at_partner_a.get("/mefApi/sonata/productInventory/v7/product").json()
     assert any(p["status"] == "active" and p["productOffering"]["id"] == "access-eline" for p in sold)
+
+
+def _constructs(parties: Parties) -> dict[str, dict[str, Any]]:
+    status = parties.sp.get("/cadenza/twin/v1/status").json()
+    return {f"{e['name']}/{fc['id']}": fc for e in status["elements"] for fc in e["forwardingConstructs"]}
+
+
+def _free_capacity(parties: Parties) -> dict[str, int]:
+    free = {}
+    for domain in ("metro", "core"):
+        reply = parties.sp.post(f"/presto/{domain}/restconf/operations/get-topology-details/",
+                                json={"input": {"topology-id-or-name": domain}})
+        assert reply.status_code == 200, reply.text
+        free |= {link["uuid"]: link["available-capacity"]["total-size"]["value"]
+                 for link in reply.json()["output"]["topology"]["link"]}
+    return free
+
+
+def test_mef125s_own_best_effort_epl_is_ordered_configured_with_its_eir_and_reserves_nothing(parties: Parties) -> None:
+    """MEF 125 UseCase2a/5 as published: the EPL's end points ask CIR 0 and EIR 70 Mbit/s in
+    class of service 'low', envelope env1."""
+    before, free_before = _constructs(parties), _free_capacity(parties)
+    items = mef125_items((site("site-east-1-1"), address_ref("addr-west-1-1")), relation_key=RELATION)
+    done = parties.wait(parties.order(*items)["id"])
+    assert done["state"] == "completed", done
+    made = products_of(parties, done["id"])
+    assert made["item-001"]["productConfiguration"]["evcEndPointA"][
+        "ingressBandwidthProfilePerClassOfServiceName"][0]["bwpFlow"]["eir"] == {"irValue": 70, "irUnits": "MBPS"}
+    new = {key: fc for key, fc in _constructs(parties).items() if key not in before}
+    assert new, "the EPL configured no element"
+    for fc in new.values():
+        profile = fc["bandwidth-profile"]
+        assert (profile["cir-kbps"], profile["eir-kbps"], profile["ebs-kbytes"]) == (0, 70_000, 40)
+        assert profile["class-of-service"] == [{"name": "low", "cir-kbps": 0, "cbs-kbytes": 0, "eir-kbps": 70_000,
+                                                "ebs-kbytes": 40, "envelope": "env1", "rank": 1,
+                                                "coupling-flag": True, "color-mode": "COLOR_BLIND"}]
+    assert _free_capacity(parties) == free_before  # the ICM reserved the CIR: nothing
+    # Accepted, it is billed what the quote would say: EPL install plus a quarter of the 100 Mbit/s tier.
+    accepted = parties.acme.post(f"{INVENTORY}/product/{made['item-001']['id']}/acceptance")
+    assert accepted.status_code == 201 and accepted.json()["monthlyCharge"] == 187.5, accepted.text
+
+
+def test_cir_plus_eir_reserves_the_cir_only_and_configures_both(parties: Parties) -> None:
+    before, free_before = _constructs(parties), _free_capacity(parties)
+    items = mef125_items((site("site-east-1-2"), site("site-west-1-2")), relation_key=RELATION,
+                         epl=with_rates(epl_use_case_2a(), cir=50, eir=30))
+    done = parties.wait(parties.order(*items)["id"])
+    assert done["state"] == "completed", done
+    new = {key: fc for key, fc in _constructs(parties).items() if key not in before}
+    assert new and all((fc["bandwidth-profile"]["cir-kbps"], fc["bandwidth-profile"]["eir-kbps"]) == (50_000, 30_000)
+                       for fc in new.values())
+    taken = {link: free_before[link] - free for link, free in _free_capacity(parties).items()
+             if free != free_before[link]}
+    assert taken and set(taken.values()) == {50}  # every link of the route gave up the CIR, not CIR + EIR

@@ -203,7 +203,9 @@ def _service_order_payload(order_id: str, work: dict[str, Any]) -> dict[str, Any
                                       quote_item=e.get("partnerQuoteItem"))
                 for e in work["ends"]]
         item = builders.add_evc_item("1", builders.evc_configuration(*ends, bandwidth_mbps=work["mbps"],
-                                                                      identifier=external), name=external)
+                                                                      identifier=external,
+                                                                      bandwidth_profile=work.get("bandwidth")),
+                                     name=external)
     return builders.service_order(item, external_id=external, description=f"product order {order_id}")
 
 

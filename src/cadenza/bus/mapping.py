@@ -17,6 +17,7 @@ EPL/EVPL example) is a best-effort service: nothing committed, the EIR is still 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -60,9 +61,14 @@ class Bandwidth:
     envelopes: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
+        """The LEGATO placement hint `bandwidthProfile` (interfaces/legato/placement.py)."""
+        names = {"cos": "cosName", "cir_mbps": "cirMbps", "eir_mbps": "eirMbps", "cbs_kbytes": "cbsKbytes",
+                 "ebs_kbytes": "ebsKbytes", "envelope": "envelopeId", "rank": "rank", "coupling_flag": "couplingFlag",
+                 "color_mode": "colorMode"}
         return {"cirMbps": self.cir_mbps, "eirMbps": self.eir_mbps, "flows": [
-            {k: v for k, v in asdict(f).items() if v is not None} for f in self.flows],
-            "envelopes": list(self.envelopes)}
+            {names[k]: v for k, v in asdict(f).items() if v is not None} for f in self.flows],
+            "envelopes": [{k: e[k] for k in ("envelopeID", "couplingFlagForIndexZero") if k in e}
+                          for e in self.envelopes if e.get("envelopeID")]}
 
 
 def _rate(value: Any) -> float:
@@ -114,8 +120,8 @@ def bandwidth(configuration: dict[str, Any], *, pointer: str) -> Bandwidth:
         raise Unprocessable("The product configuration gives no bandwidth: an ingress bandwidth profile flow with a "
                             "committed rate ('cir': {'irValue': ..., 'irUnits': 'MBPS'}) or an excess rate ('eir') "
                             "above 0", code="missingProperty", property_path=f"{pointer}/productConfiguration")
-    # A committed rate under 1 Mbit/s is reserved as 1: the network counts whole Mbit/s.
-    return Bandwidth(max(1, round(cir)) if cir > 0 else 0, max(1, round(eir)) if eir > 0 else 0,
+    # The network counts whole Mbit/s: a committed rate is reserved rounded up, so it holds the flows.
+    return Bandwidth(math.ceil(cir - 1e-9) if cir > 0 else 0, max(1, round(eir)) if eir > 0 else 0,
                      tuple(flows), tuple(envelopes))
 
 

@@ -68,12 +68,18 @@ def evc_design(config: SofSettings, network: NetworkMap, placement: EvcPlacement
     a = _end(a_end.uni or "", a_end.ceVlan)
     if z_end.on_net:
         _uni(network, z_end.uni or "", f"{pointer}/endPoints/{order[1]}/uni")
-        return _base(network, a, _end(z_end.uni or "", z_end.ceVlan), placement.bandwidthMbps,
-                     placement.maxDelayMs, pointer)
+        design = _base(network, a, _end(z_end.uni or "", z_end.ceVlan), placement.bandwidthMbps,
+                       placement.maxDelayMs, pointer)
+        if placement.bandwidthProfile is not None:
+            design["bandwidthProfile"] = placement.bandwidthProfile.model_dump(exclude_none=True)
+        return design
     partner = _partner(config, z_end.partner or "", f"{pointer}/endPoints/{order[1]}/partner")
     if partner.enni not in network.edge_points:
         raise Unprocessable(f"Partner {partner.party}'s ENNI '{partner.enni}' is not an edge point of this provider",
                             property_path=f"{pointer}/endPoints/{order[1]}/partner")
+    if placement.bandwidthMbps < 1 or (placement.bandwidthProfile and placement.bandwidthProfile.eirMbps):
+        raise Unprocessable("A partner's access line is bought at a committed rate only: an EVC with an off-net end "
+                            "needs bandwidthMbps above 0 and no excess rate", property_path=f"{pointer}/bandwidthMbps")
     design = _base(network, a, _end(partner.enni, None, choose=True), placement.bandwidthMbps,
                    placement.maxDelayMs, pointer)
     design["partner"] = {"party": partner.party, "ordering": partner.ordering,
@@ -129,6 +135,9 @@ def reserve(design: dict[str, Any], service_id: str, network: NetworkMap, choose
         segments.append({"index": index, "networkDomain": network.edge_points[a["edgePoint"]].network_domain,
                          "uuid": segment_uuid(service_id, index),
                          "a": {"edgePoint": a["edgePoint"], "vlan": a["vlan"]},
-                         "z": {"edgePoint": b["edgePoint"], "vlan": b["vlan"]}})
+                         "z": {"edgePoint": b["edgePoint"], "vlan": b["vlan"]},
+                         # every segment's elements police the product's profile (its EIR, flows per CoS)
+                         **({"bandwidthProfile": design["bandwidthProfile"]} if design.get("bandwidthProfile")
+                            else {})})
     partner = {**design["partner"], "sVlan": z["vlan"]} if design["partner"] else None
     return {**design, "z": z, "junctions": junctions, "segments": segments, "partner": partner}

@@ -208,7 +208,8 @@ def create_segment(sof_name: str, service_id: str, segment: dict[str, Any], mbps
     sof = _SOFS[sof_name]
     request = SegmentRequest(uuid=segment["uuid"], a_sip=segment["a"]["edgePoint"], a_vlan=segment["a"]["vlan"],
                              z_sip=segment["z"]["edgePoint"], z_vlan=segment["z"]["vlan"], mbps=mbps,
-                             max_delay_ms=max_delay_ms, name=f"{service_id}/{segment['index']}")
+                             max_delay_ms=max_delay_ms, name=f"{service_id}/{segment['index']}",
+                             profile=segment.get("bandwidthProfile"))
     try:
         sof.presto.create_connectivity_service(segment["networkDomain"], request)
     except PrestoRefused as exc:

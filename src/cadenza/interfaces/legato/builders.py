@@ -43,8 +43,11 @@ def off_net(partner: str, *, site_id: str | None = None, address: dict[str, str]
 
 
 def evc_configuration(a: dict[str, Any], z: dict[str, Any], *, bandwidth_mbps: int,
-                      max_delay_ms: float | None = None, identifier: str | None = None) -> dict[str, Any]:
+                      max_delay_ms: float | None = None, identifier: str | None = None,
+                      bandwidth_profile: dict[str, Any] | None = None) -> dict[str, Any]:
     placement: dict[str, Any] = {"endPoints": [a, z], "bandwidthMbps": bandwidth_mbps}
+    if bandwidth_profile:
+        placement["bandwidthProfile"] = bandwidth_profile
     if max_delay_ms is not None:
         placement["maxDelayMs"] = max_delay_ms
     config: dict[str, Any] = {"@type": EVC_TYPE, **_CARRIER_ETHERNET_SERVICE, EVC_PLACEMENT: placement}

@@ -5,17 +5,21 @@ network, so the SOF reads these documented extra properties beside the MEF attri
 
 - `cadenzaEvcPlacement` on an EVC: two end points, each on-net (`{"uni": edge point id,
   "ceVlan": 100 | null}`) or off-net at a partner (`{"partner": party, "site": {...},
-  "ceVlan": ...}`), the bandwidth in Mbit/s and an optional one-way delay bound.
+  "ceVlan": ...}`), the committed bandwidth in Mbit/s (0 allowed: best effort), an optional
+  one-way delay bound, and optionally the product's ingress bandwidth profile
+  (`bandwidthProfile`: EIR, flows per class of service, envelopes).
 - `cadenzaAccessPlacement` on an OVC ordered over INTERLUDE: the partner's site, the CE-VLAN
   there, the partner's ENNI and the S-VLAN the buyer chose on it, and the bandwidth.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["PartnerSite", "PartnerQuoteItem", "EvcEnd", "EvcPlacement", "AccessPlacement", "EVC_PLACEMENT",
-           "ACCESS_PLACEMENT"]
+__all__ = ["PartnerSite", "PartnerQuoteItem", "EvcEnd", "FlowHint", "EnvelopeHint", "BandwidthProfileHint",
+           "EvcPlacement", "AccessPlacement", "EVC_PLACEMENT", "ACCESS_PLACEMENT"]
 
 EVC_PLACEMENT = "cadenzaEvcPlacement"
 ACCESS_PLACEMENT = "cadenzaAccessPlacement"
@@ -69,10 +73,42 @@ class EvcEnd(_Hint):
         return self.uni is not None
 
 
+class FlowHint(_Hint):
+    """One ingress bandwidth profile flow (MEF 10.4), per class of service name when named."""
+
+    cosName: str | None = Field(None, min_length=1, max_length=45)
+    cirMbps: float = Field(0, ge=0, le=100_000)
+    eirMbps: float = Field(0, ge=0, le=100_000)
+    cbsKbytes: float | None = Field(None, ge=0, le=10_000_000)
+    ebsKbytes: float | None = Field(None, ge=0, le=10_000_000)
+    envelopeId: str | None = Field(None, min_length=1, max_length=45)
+    rank: int | None = Field(None, ge=1, le=255)
+    couplingFlag: bool | None = None
+    colorMode: Literal["COLOR_BLIND", "COLOR_AWARE"] | None = None
+
+
+class EnvelopeHint(_Hint):
+    envelopeID: str = Field(min_length=1, max_length=45)
+    couplingFlagForIndexZero: bool | None = None
+
+
+class BandwidthProfileHint(_Hint):
+    """What the product's ingress bandwidth profile asks beside the committed rate
+    (`bandwidthMbps`): the excess rate, which the network configures but does not reserve,
+    and the flows per class of service and their envelopes, as the elements police them."""
+
+    cirMbps: float = Field(0, ge=0, le=100_000)
+    eirMbps: float = Field(0, ge=0, le=100_000)
+    flows: list[FlowHint] = Field(default_factory=list, max_length=8)
+    envelopes: list[EnvelopeHint] = Field(default_factory=list, max_length=8)
+
+
 class EvcPlacement(_Hint):
     endPoints: list[EvcEnd] = Field(min_length=2, max_length=2)
-    bandwidthMbps: int = Field(ge=1, le=100_000)
+    # The committed rate the network reserves; 0 for a best-effort EVC whose profile has an EIR.
+    bandwidthMbps: int = Field(ge=0, le=100_000)
     maxDelayMs: float | None = Field(None, gt=0)
+    bandwidthProfile: BandwidthProfileHint | None = None
 
 
 class AccessPlacement(_Hint):

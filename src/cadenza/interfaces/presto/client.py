@@ -67,6 +67,9 @@ class SegmentRequest:
     mbps: int
     max_delay_ms: float | None = None
     name: str | None = None
+    # the LEGATO placement's bandwidthProfile (EIR, flows per class of service), sent as each end
+    # point's ingress-bwp-flow and cos-identifier-list; None: the committed rate alone
+    profile: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,31 @@ def _end(sip: str, vlan: int | None) -> dict[str, Any]:
             "nrp-carrier-eth-connectivity-end-point-resource": {"ce-vlan-id-list-and-untag": mapping}}
 
 
+def _bwp(flow: dict[str, Any]) -> dict[str, Any]:
+    """A flow of the placement hint as mef-common BwpFlow: rates in bit/s, bursts in bytes."""
+    view: dict[str, Any] = {"cir": round(flow.get("cirMbps", 0) * 1_000_000),
+                            "eir": round(flow.get("eirMbps", 0) * 1_000_000)}
+    for hint, name in (("cbsKbytes", "cbs"), ("ebsKbytes", "ebs")):
+        if flow.get(hint) is not None:
+            view[name] = round(flow[hint] * 1000)
+    for hint, name in (("rank", "rank"), ("couplingFlag", "coupling-flag"), ("colorMode", "color-mode")):
+        if flow.get(hint) is not None:
+            view[name] = flow[hint]
+    if flow.get("envelopeId"):
+        view["envelope"] = {"envelope-id": flow["envelopeId"]}
+    return view
+
+
+def _ingress(profile: dict[str, Any], mbps: int) -> dict[str, Any]:
+    """The end point's ingress bandwidth profile: one flow per class of service name, or one
+    flow for the whole end point (its committed rate is the segment's `mbps`)."""
+    named = [f for f in profile.get("flows") or [] if f.get("cosName")]
+    if named:
+        return {"cos-identifier-list": [{"cos-name": f["cosName"], "ingress-bwp-per-cos": _bwp(f)} for f in named]}
+    whole = (profile.get("flows") or [{}])[0]
+    return {"ingress-bwp-flow": _bwp({**whole, "cirMbps": mbps, "eirMbps": profile.get("eirMbps", 0)})}
+
+
 def _capacity(mbps: int) -> dict[str, Any]:
     return {"requested-capacity": {"total-size": {"value": mbps, "unit": "MBPS"}}}
 
@@ -170,8 +198,11 @@ class PrestoClient:
         if request.max_delay_ms is not None:
             constraint["latency-characteristic"] = [{"traffic-property-name": "one-way-delay-ms",
                                                      "fixed-latency-characteristic": str(request.max_delay_ms)}]
-        body: dict[str, Any] = {"end-point": [_end(request.a_sip, request.a_vlan), _end(request.z_sip, request.z_vlan)],
-                                "conn-constraint": constraint, "uuid": request.uuid}
+        ends = [_end(request.a_sip, request.a_vlan), _end(request.z_sip, request.z_vlan)]
+        if request.profile:
+            for end in ends:
+                end["nrp-carrier-eth-connectivity-end-point-resource"].update(_ingress(request.profile, request.mbps))
+        body: dict[str, Any] = {"end-point": ends, "conn-constraint": constraint, "uuid": request.uuid}
         if request.name:
             body["name"] = [{"value-name": "name", "value": request.name}]
         return _service(self._call(network_domain, "create-connectivity-service", {"input": body})["service"])
