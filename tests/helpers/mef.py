@@ -12,11 +12,14 @@ ROOT = Path(__file__).parents[2]
 
 
 def mef_lso() -> Path:
-    candidates = [os.environ.get("CADENZA_MEF_LSO"), ROOT.parent / "shared/mef-lso", Path("/work/shared/mef-lso")]
-    for candidate in candidates:
-        if candidate and Path(candidate, "sonata").is_dir():
-            return Path(candidate)
-    raise FileNotFoundError("the MEF LSO specs are not at ../shared/mef-lso; set CADENZA_MEF_LSO")
+    """CADENZA_MEF_LSO when set (and then only it: a wrong setting is an error, not a fallback),
+    else `../shared/mef-lso` relative to the project root."""
+    configured = os.environ.get("CADENZA_MEF_LSO")
+    candidate = Path(configured) if configured else ROOT.parent / "shared" / "mef-lso"
+    if not (candidate / "sonata").is_dir():
+        where = f"CADENZA_MEF_LSO={configured}" if configured else f"{candidate} (../shared/mef-lso)"
+        raise FileNotFoundError(f"the MEF LSO specs are not at {where}: set CADENZA_MEF_LSO to their directory")
+    return candidate
 
 
 MEF_LSO = mef_lso()
