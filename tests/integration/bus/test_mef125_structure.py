@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 
 from cadenza.bus.catalog import EIR_SHARE
+from cadenza.bus.product_schemas import ACCESS_ELINE_OVC, OPERATOR_UNI, example_configuration
 from cadenza.core.db import Database
+from cadenza.interfaces.sonata import SonataClient
+from tests.helpers.mef import mef_json
 from tests.helpers.mef125 import epl_use_case_2a, mef125_items, with_rates
-from tests.integration.bus.conftest_poq import Domain, partner_domain, sp_domain, tmp_sqlite
+from tests.integration.bus.conftest_poq import BUYER_SECRET, SP, Domain, partner_domain, sp_domain, tmp_sqlite
 from tests.integration.bus.test_poq_quote import (
     CONTACT,
     OFF_NET,
@@ -25,6 +28,7 @@ from tests.integration.bus.test_poq_quote import (
     created_quote,
 )
 
+MEF106 = "sonata/documentation/productSchema/carrierEthernet/operatorEthernet/MEF 106 resources/"
 METRO_1 = {"@type": "GeographicAddressRef", "id": "addr-site-metro-1", "role": "INSTALL_LOCATION"}
 METRO_2 = {"@type": "GeographicSiteRef", "id": "site-metro-2", "role": "INSTALL_LOCATION"}
 
@@ -109,3 +113,32 @@ def test_an_evc_item_pointing_at_a_missing_uni_item_names_the_relationship(sp: D
         reply = acme.post(QUOTE, json=quote(unknown_uni))
         assert reply.status_code == 422 and reply.json()[0]["propertyPath"] == \
             "/quoteItem/0/product/productRelationship/0/id"
+
+
+def test_a_buyer_qualifies_and_quotes_an_access_eline_in_the_mef106_structure(database: Database,
+                                                                              tmp_path: Path) -> None:
+    """MEF 106 UseCase2/4: the Access E-Line item CONNECTS_TO_UNI an Operator UNI item of the
+    same request, and names the buyer's ENNI in productRelationship (CONNECTS_TO_ENNI)."""
+    document = mef_json(MEF106 + "UseCase2Request.json")
+    ovc_item, uni_item = (dict(i) for i in document["productOfferingQualificationItem"])
+    partner_site = {"@type": "GeographicSiteRef", "id": "site-spr-1", "role": "INSTALL_LOCATION"}
+    ovc_item["product"] = {**ovc_item["product"], "productOffering": {"id": "access-eline"},
+                           "productConfiguration": example_configuration(ACCESS_ELINE_OVC)}
+    uni_item["product"] = {"productOffering": {"id": "operator-uni"}, "place": [partner_site],
+                           "productConfiguration": example_configuration(OPERATOR_UNI)}
+    assert ovc_item["qualificationItemRelationship"] == [{"relationshipType": "CONNECTS_TO_UNI", "id": "item-002"}]
+    assert ovc_item["product"]["productRelationship"][0]["relationshipType"] == "CONNECTS_TO_ENNI"
+    with partner_domain(tmp_sqlite(tmp_path, "alpha"), party="partner-a", price_factor=1.0,
+                        sites=PARTNER_SITES) as alpha, \
+            SonataClient(alpha.url, client_id=SP, client_secret=BUYER_SECRET) as sonata:
+        poq = sonata.create_poq({"instantSyncQualification": True, "relatedContactInformation": CONTACT,
+                                 "productOfferingQualificationItem": [ovc_item, uni_item]})
+        assert poq["state"] == "done.ready", poq
+        assert [i["serviceabilityConfidence"] for i in poq["productOfferingQualificationItem"]] == ["green", "green"]
+        quote = sonata.create_quote({"instantSyncQuote": True, "buyerRequestedQuoteLevel": "firm", "quoteItem": [
+            {"id": ovc_item["id"], "action": "add", "product": ovc_item["product"],
+             "quoteItemRelationship": ovc_item["qualificationItemRelationship"]},
+            {"id": uni_item["id"], "action": "add", "product": uni_item["product"]}]})
+        assert quote["state"] == "approved.orderable", quote
+        ovc, uni = quote["quoteItem"]
+        assert charges(ovc) == (600, 420) and charges(uni) == (400, 80)  # Access E-Line 100 Mbit/s; a 1G port
