@@ -176,3 +176,39 @@ def test_cir_plus_eir_reserves_the_cir_only_and_configures_both(parties: Parties
     taken = {link: free_before[link] - free for link, free in _free_capacity(parties).items()
              if free != free_before[link]}
     assert taken and set(taken.values()) == {50}  # every link of the route gave up the CIR, not CIR + EIR
+
+
+def test_an_evpl_with_two_classes_of_service_in_one_envelope_is_configured_per_class(parties: Parties) -> None:
+    """Per-CoS ingress bandwidth profiles (MEF 10.4 §10.9) sharing an EVC End Point envelope:
+    'gold' committed, 'bronze' best effort; the elements police each, the ICM reserves their CIRs."""
+    config = evpl(331, 332)
+    config["listOfCosNames"] = ["gold", "bronze"]
+    pcp_map = [{"pcpVal": str(v), "pcpCosName": "gold" if v >= 5 else "bronze"} for v in range(8)]
+    flows = [{"classOfServiceName": "gold", "bwpFlow": {
+                 "cir": {"irValue": 40, "irUnits": "MBPS"}, "cbs": {"dataSizeValue": 40, "dataSizeUnits": "KBYTES"},
+                 "eir": {"irValue": 0, "irUnits": "MBPS"}, "envelopeId": "evc-env", "envelopeRank": 2,
+                 "couplingFlag": False, "colorMode": "COLOR_BLIND"}},
+             {"classOfServiceName": "bronze", "bwpFlow": {
+                 "cir": {"irValue": 0, "irUnits": "MBPS"}, "eir": {"irValue": 60, "irUnits": "MBPS"},
+                 "ebs": {"dataSizeValue": 30, "dataSizeUnits": "KBYTES"}, "envelopeId": "evc-env",
+                 "envelopeRank": 1, "couplingFlag": False, "colorMode": "COLOR_AWARE"}}]
+    for end in ("evcEndPointA", "evcEndPointZ"):
+        config[end]["ingressClassOfServiceMap"] = {"mapType": "C_TAG_PCP", "map_M": [
+            *pcp_map, {"pcpVal": "UNTAGGED", "pcpCosName": "bronze"}]}
+        config[end]["ingressBandwidthProfilePerClassofServiceName"] = flows
+        config[end]["evcEndPointEnvelopes"] = [{"envelopeID": "evc-env", "couplingFlagForIndexZero": False}]
+    before, free_before = _constructs(parties), _free_capacity(parties)
+    done = parties.wait(parties.order({"id": "cos", "action": "add", "product": {
+        "productOffering": {"id": "evpl"}, "productConfiguration": config,
+        "place": [site("site-east-4-2"), site("site-west-4-2")]}})["id"])
+    assert done["state"] == "completed", done
+    new = [fc for key, fc in _constructs(parties).items() if key not in before]
+    assert new
+    for fc in new:
+        profile = fc["bandwidth-profile"]
+        assert (profile["cir-kbps"], profile["eir-kbps"]) == (40_000, 60_000)
+        assert [(c["name"], c["cir-kbps"], c["eir-kbps"], c["envelope"], c["rank"], c["color-mode"])
+                for c in profile["class-of-service"]] == [("gold", 40_000, 0, "evc-env", 2, "COLOR_BLIND"),
+                                                          ("bronze", 0, 60_000, "evc-env", 1, "COLOR_AWARE")]
+    taken = {free_before[link] - free for link, free in _free_capacity(parties).items() if free != free_before[link]}
+    assert taken == {40}
