@@ -91,7 +91,7 @@ class SonataAccess:
         try:
             return call(*args, **kwargs)
         except SonataHttpError as exc:
-            refused = 400 <= exc.status < 500
+            refused = 400 <= exc.status < 500 and exc.status not in (408, 429)  # those two mean "not now"
             raise PartnerAccessError(f"{self.party} {'refused' if refused else 'failed'} to {what}: {exc.reason}",
                                      refused=refused) from exc
         except SonataError as exc:

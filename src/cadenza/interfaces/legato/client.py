@@ -65,7 +65,8 @@ class ServiceOrderingClient:
         body = reply.json() if reply.content else None
         if reply.is_success:
             return body
-        kind = LegatoRejected if reply.status_code < 500 else LegatoUnavailable
+        # 408 and 429 say "not now", not "no": tried again like a 5xx
+        kind = LegatoRejected if reply.status_code < 500 and reply.status_code not in (408, 429) else LegatoUnavailable
         raise kind(f"{method} {path} answered {reply.status_code}: {_reason(body)}", status=reply.status_code,
                    body=body)
 

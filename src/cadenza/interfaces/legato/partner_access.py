@@ -130,4 +130,4 @@ class LegatoPartnerAccess:
         except ValueError:
             reason = reply.text[:300]
         # 4xx: the BUS or the partner said no to this request; 5xx: worth trying again later
-        raise PartnerAccessError(reason, refused=400 <= reply.status_code < 500)
+        raise PartnerAccessError(reason, refused=400 <= reply.status_code < 500 and reply.status_code not in (408, 429))
