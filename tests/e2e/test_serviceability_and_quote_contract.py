@@ -169,3 +169,75 @@ def test_an_order_on_an_unknown_foreign_or_different_quote_is_refused(parties: P
     # refused orders leave the quote as it was: it can still be ordered
     assert parties.acme.get(f"{QUOTE}/{quoted['id']}").json()["state"] == "approved.orderable"
     assert parties.wait(parties.order(on_quote(wanted, quoted["id"]))["id"])["state"] == "completed"
+
+
+# -- POQ and quote for changes of existing products ------------------------------------------------
+def change(product_id: str, configuration: dict[str, Any] | None = None) -> dict[str, Any]:
+    if configuration is None:
+        return {"id": "1", "action": "delete", "product": {"id": product_id}}
+    return {"id": "1", "action": "modify", "product": {"id": product_id, "productOffering": {"id": "evpl"},
+                                                         "productConfiguration": configuration}}
+
+
+def test_poq_and_quote_for_a_bandwidth_change_answer_from_the_product_and_its_route(parties: Parties) -> None:
+    done = parties.wait(parties.order(item("1", "evpl", evpl(440, 440, mbps=100), site("site-east-1-2"),
+                                           site("site-east-2-2")))["id"])
+    assert done["state"] == "completed", done
+    product = parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": done["id"]}).json()[0]["id"]
+
+    # its own 100 Mbit/s count as free: 900 fits on the 1 Gbit/s UNI, 1,100 does not
+    grow = qualify(parties, change(product, evpl(440, 440, mbps=900)))["productOfferingQualificationItem"][0]
+    assert grow["serviceabilityConfidence"] == "green", grow
+    assert f"Bandwidth change of product {product} from 100 to 900 Mbit/s" in grow["serviceabilityConfidenceReason"]
+    too_far = qualify(parties, change(product, evpl(440, 440, mbps=1100)))["productOfferingQualificationItem"][0]
+    assert too_far["serviceabilityConfidence"] == "red"
+    assert "has 1000 Mbit/s free, 1100 Mbit/s asked" in too_far["serviceabilityConfidenceReason"]
+    # another service takes 500 Mbit/s of the UNI: now 600 no longer fits
+    other = parties.wait(parties.order(item("1", "evpl", evpl(441, 441, mbps=500), site("site-east-1-2"),
+                                            site("site-east-3-1")))["id"])
+    assert other["state"] == "completed", other
+    crowded = qualify(parties, change(product, evpl(440, 440, mbps=600)))["productOfferingQualificationItem"][0]
+    assert crowded["serviceabilityConfidence"] == "red", crowded
+    assert "has 500 Mbit/s free, 600 Mbit/s asked" in crowded["serviceabilityConfidenceReason"]
+
+    # the quote: the new monthly price (300 is priced at the 500 tier) and a one-time change charge
+    quoted = quote(parties, change(product, evpl(440, 440, mbps=300)))
+    assert quoted["state"] == "approved.orderable", quoted
+    lines = {(p["name"], p["priceType"]): p["price"]["dutyFreeAmount"]["value"]
+             for p in quoted["quoteItem"][0]["quoteItemPrice"]}
+    assert lines == {("evpl 300 Mbit/s", "recurring"): 1150.0, ("change charge", "nonRecurring"): 75.0}
+    modified = parties.wait(parties.order(on_quote(change(product, evpl(440, 440, mbps=300)), quoted["id"]))["id"])
+    assert modified["state"] == "completed", modified
+
+    # a VLAN change is not made in place, so it does not qualify either (MEF 79: a 422)
+    vlan = parties.acme.post(POQ, json={"instantSyncQualification": True, "relatedContactInformation": CONTACT,
+                                        "productOfferingQualificationItem": [change(product, evpl(442, 440))]})
+    assert vlan.status_code == 422 and "VLANs of an existing product cannot change" in vlan.json()[0]["reason"]
+
+
+def test_poq_and_quote_for_a_disconnect_and_for_an_unknown_product(parties: Parties) -> None:
+    done = parties.wait(parties.order(item("1", "evpl", evpl(450, 450), site("site-east-4-2"),
+                                           site("site-east-3-1")))["id"])
+    assert done["state"] == "completed", done
+    product = parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": done["id"]}).json()[0]["id"]
+    answer = qualify(parties, change(product))["productOfferingQualificationItem"][0]
+    assert (answer["state"], answer["serviceabilityConfidence"]) == ("done.ready", "green"), answer
+    assert f"A disconnect of product {product} always qualifies" in answer["serviceabilityConfidenceReason"]
+    quoted = quote(parties, change(product))
+    assert quoted["state"] == "approved.orderable", quoted
+    assert [(p["name"], p["priceType"], p["price"]["dutyFreeAmount"]["value"])
+            for p in quoted["quoteItem"][0]["quoteItemPrice"]] == [("termination charge", "nonRecurring", 0.0)]
+    for path, body in ((POQ, {"instantSyncQualification": True, "relatedContactInformation": CONTACT,
+                              "productOfferingQualificationItem": [change("no-such-product")]}),
+                       (QUOTE, {"instantSyncQuote": True, "buyerRequestedQuoteLevel": "firm",
+                                "relatedContactInformation": CONTACT, "quoteItem": [change("no-such-product")]})):
+        unknown = parties.acme.post(path, json=body)
+        assert unknown.status_code == 422, unknown.text
+        error = unknown.json()[0]
+        assert error["code"] == "referenceNotFound" and error["propertyPath"].endswith("/0/product/id"), error
+    # another customer's product is unknown to it
+    foreign = parties.globex.post(POQ, json={"instantSyncQualification": True, "relatedContactInformation": CONTACT,
+                                             "productOfferingQualificationItem": [change(product)]})
+    assert foreign.status_code == 422 and foreign.json()[0]["code"] == "referenceNotFound"
+    gone = parties.wait(parties.order(on_quote(change(product), quoted["id"]))["id"])
+    assert gone["state"] == "completed", gone

@@ -15,7 +15,8 @@ from typing import Literal
 from cadenza.bus import product_schemas as ps
 from cadenza.core.errors import NotFound, Unprocessable
 
-__all__ = ["EIR_SHARE", "Family", "Kind", "Tier", "Price", "Category", "Offering", "CATEGORIES", "OFFERINGS",
+__all__ = ["CHANGE_CHARGE_SHARE", "TERMINATION_CHARGE", "EIR_SHARE",
+           "Family", "Kind", "Tier", "Price", "Category", "Offering", "CATEGORIES", "OFFERINGS",
            "CATALOG_DATE", "Catalog"]
 
 Family = Literal["cantata", "sonata"]
@@ -23,6 +24,10 @@ Family = Literal["cantata", "sonata"]
 # others attach to; MEF 125 and MEF 106 order it as an item of its own).
 Kind = Literal["evc", "access", "internet", "uni"]
 CATALOG_DATE = datetime(2026, 1, 5, tzinfo=UTC)  # when this catalog was last published
+# A change of an existing product (its bandwidth) costs this share of the offering's installation
+# charge, once; a disconnect costs nothing (docs/catalog.md, Changes and disconnects).
+CHANGE_CHARGE_SHARE = 0.1
+TERMINATION_CHARGE = 0.0
 EIR_SHARE = 0.25  # an excess (best-effort) Mbit/s costs a quarter of a committed one, tier for tier
 
 

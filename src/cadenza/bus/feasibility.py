@@ -96,22 +96,30 @@ class NetworkFeasibility:
         return None
 
     def change(self, service_id: str, mbps: int) -> NetworkAnswer:
-        """Could the service the product runs on grow (or shrink) to `mbps` on its route?"""
-        return self._ask({"action": "modify", "serviceId": service_id, "bandwidthMbps": mbps})
+        """Could the service the product runs on grow (or shrink) to `mbps` on its route? The
+        partner's segment of an off-net product is not asked here: the answer is then not firm."""
+        answer, found = self._ask_for({"action": "modify", "serviceId": service_id, "bandwidthMbps": mbps})
+        if answer.feasible and found is not None and found.partner:
+            return NetworkAnswer(True, f"{answer.reason}; the segment {found.partner} provides is not qualified "
+                                       "for the change by this answer", checked=False)
+        return answer
 
     def _ask(self, check: dict[str, Any]) -> NetworkAnswer:
+        return self._ask_for(check)[0]
+
+    def _ask_for(self, check: dict[str, Any]) -> tuple[NetworkAnswer, Feasibility | None]:
         try:
             found = self._probe.check_feasibility(check)
         except LegatoRejected as exc:  # the service could not even be designed: that is the answer
-            return NetworkAnswer(False, f"Our network cannot provide it: {_first_reason(exc)}")
+            return NetworkAnswer(False, f"Our network cannot provide it: {_first_reason(exc)}"), None
         except LegatoError as exc:
             return NetworkAnswer(True, f"Our network could not be asked just now ({exc.reason}); the answer is "
-                                       "subject to a feasibility check", checked=False)
+                                       "subject to a feasibility check", checked=False), None
         if not found.feasible:
-            return NetworkAnswer(False, f"Our network cannot carry it now: {found.reason}")
+            return NetworkAnswer(False, f"Our network cannot carry it now: {found.reason}"), found
         headroom = min((s.headroom_mbps for s in found.segments), default=0)
         return NetworkAnswer(True, f"our network can carry it now ({headroom} Mbit/s would be left on its "
-                                   "narrowest point)")
+                                   "narrowest point)"), found
 
 
 def _first_reason(exc: LegatoRejected) -> str:

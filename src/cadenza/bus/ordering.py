@@ -13,12 +13,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cadenza.bus import mapping
+from cadenza.bus import (
+    mapping,
+    quote_contract,  # a module: ordering, quote_contract, quote and product_change import in a ring
+)
 from cadenza.bus.item_structure import ReadItem, read_items
 from cadenza.bus.places import End, resolve_place
 from cadenza.bus.product_inventory import products, serving_service, uni_place, users_of
 from cadenza.bus.product_order import Family, orders
-from cadenza.bus.quote_contract import bind_quotes
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.settings import BusSettings
 from cadenza.bus.store import ResourceStore
@@ -27,7 +29,8 @@ from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.ids import new_id
 from cadenza.core.trace import record
 
-__all__ = ["OfferingRules", "SeveralProblems", "plans", "accept_order", "order_plan", "merge_configuration"]
+__all__ = ["OfferingRules", "SeveralProblems", "plans", "accept_order", "order_plan", "merge_configuration",
+           "read_change"]
 
 plans = ResourceStore("orderPlan", label="order plan")
 
@@ -211,6 +214,15 @@ def _plan_existing(session: Session, rules: OfferingRules, party: str, item: dic
     return plan
 
 
+def read_change(session: Session, rules: OfferingRules, party: str, item: dict[str, Any], pointer: str, *,
+                family: str) -> dict[str, Any]:
+    """A modify or delete item read as an order reads it, with the product's offering: POQ and
+    quote judge a change from the same reading (bus.product_change)."""
+    plan = _plan_existing(session, rules, party, item, pointer, family=family)
+    row = products.get(session, plan["product_id"], party)
+    return {**plan, "offering": (row.document.get("productOffering") or {}).get("id")}
+
+
 def _refuse_unchangeable(stored: dict[str, Any], configuration: dict[str, Any], pointer: str) -> None:
     """What the network changes in place is the bandwidth; an EVC's or an Access E-Line's VLANs
     are refused as a change rather than recorded in inventory without being configured (MEF 123:
@@ -311,7 +323,8 @@ def accept_order(session: Session, *, config: BusSettings, rules: OfferingRules,
         work[item["id"]] = {"item": item["id"], "action": item["action"], **step}
     sequence = _item_order(items)
     order_id = new_id()
-    bind_quotes(session, family=fam.name, party=party, order_id=order_id, items=items, work=work, wake=wake)
+    quote_contract.bind_quotes(session, family=fam.name, party=party, order_id=order_id, items=items, work=work,
+                               wake=wake)
     now = iso()
     document: dict[str, Any] = {
         **{k: payload[k] for k in ("externalId", "projectId", "note", "relatedContactInformation") if k in payload},

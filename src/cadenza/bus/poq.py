@@ -21,6 +21,7 @@ from jsonschema import Draft7Validator
 from jsonschema.exceptions import relevance
 from sqlalchemy.orm import Session
 
+from cadenza.bus import product_change  # a module: product_change -> ordering -> quote_contract -> quote
 from cadenza.bus.deferred import INTERNAL, DeferredRequests, public, state_change
 from cadenza.bus.keys import poq_keys
 from cadenza.bus.product_assessment import ItemAssessment, assess_product, check_product, structure_notes
@@ -149,7 +150,7 @@ class Qualifications(DeferredRequests):
             raise Unprocessable("/requestedPOQCompletionDate: required when instantSyncQualification is false",
                                 code="missingProperty", property_path="/requestedPOQCompletionDate")
         read = self._read(items, resource="poq", base="/productOfferingQualificationItem", party=party)
-        checked = [{**self._check({**item, "product": r.product}, i), **structure_notes(r)}
+        checked = [{**self._check({**item, "product": r.product}, i, party=party), **structure_notes(r)}
                    for i, (item, r) in enumerate(zip(items, read, strict=True))]
         document = {**body, "productOfferingQualificationItem": [
             {**item, "state": "acknowledged", "stateChange": [state_change("acknowledged")]} for item in items]}
@@ -191,6 +192,7 @@ class Qualifications(DeferredRequests):
                                party=self._visible_to(owner), pointer=c["pointer"],
                                configuration=c.get("configuration"), buyer=owner, eir_mbps=c.get("eir", 0),
                                place_pointers=c.get("placePointers")) if c["action"] == "add"
+                else product_change.assess_change(self._service.network, self._prices, c) if "productId" in c
                 else None for c in checked]
 
     def _finish(self, session: Session, row: BusResourceRow, document: dict[str, Any],
@@ -201,10 +203,11 @@ class Qualifications(DeferredRequests):
         poq_transition(session, row, document, target, wake=self._wake)
 
     # --- internals ------------------------------------------------------------------------
-    def _check(self, item: dict[str, Any], index: int) -> dict[str, Any]:
+    def _check(self, item: dict[str, Any], index: int, *, party: str) -> dict[str, Any]:
         pointer = f"/productOfferingQualificationItem/{index}/product"
-        if item.get("action") != "add":
-            return {"action": item.get("action")}
+        if item.get("action") in ("modify", "delete"):  # a change of a product the buyer has
+            return product_change.check_change(self._db, self._prices, family=self.family, party=party, item=item,
+                                pointer=f"/productOfferingQualificationItem/{index}")
         offering, mbps, places = check_product(item.get("product"), family=self.family, prices=self._prices,
                                                pointer=pointer, need_bandwidth=False)
         return {"action": "add", "offering": offering, "mbps": mbps, "places": places, "pointer": pointer,

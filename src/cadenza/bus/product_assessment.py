@@ -29,6 +29,7 @@ class ItemAssessment:
     lead_time_days: int | None = None
     network: NetworkAnswer | None = None  # our network's word (None: not asked, nothing of ours to ask)
     eir_mbps: int = 0  # the excess rate asked for beside the committed `mbps`
+    change: str | None = None  # "modify" or "delete": a change of an existing product (bus.product_change)
 
     @property
     def serviceable(self) -> bool:

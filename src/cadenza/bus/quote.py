@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cadenza.bus import product_change  # a module: product_change -> ordering -> quote_contract -> here
 from cadenza.bus.deferred import INTERNAL, DeferredRequests, public, state_change
 from cadenza.bus.keys import quote_keys
 from cadenza.bus.mapping import uni_port_mbps
@@ -116,7 +117,7 @@ class Quotes(DeferredRequests):
     def create(self, body: dict[str, Any], *, party: str) -> dict[str, Any]:
         items = _items(body)
         read = self._read(items, resource="quote", base="/quoteItem", party=party)
-        checked = [{**self._check({**item, "product": r.product}, i, kind=r.kind), **structure_notes(r)}
+        checked = [{**self._check({**item, "product": r.product}, i, kind=r.kind, party=party), **structure_notes(r)}
                    for i, (item, r) in enumerate(zip(items, read, strict=True))]
         document = {**body, "quoteItem": [{**item, "state": "acknowledged"} for item in items],
                     "state": "acknowledged", "stateChange": [state_change("acknowledged")], "quoteDate": iso(),
@@ -180,11 +181,13 @@ class Quotes(DeferredRequests):
         quote_transition(session, row, document, target, wake=self._wake)
 
     # --- internals ------------------------------------------------------------------------
-    def _check(self, item: dict[str, Any], index: int, *, kind: str | None = None) -> dict[str, Any]:
+    def _check(self, item: dict[str, Any], index: int, *, kind: str | None = None, party: str) -> dict[str, Any]:
         pointer = f"/quoteItem/{index}/product"
+        if item.get("action") in ("modify", "delete"):  # a change of a product the buyer has
+            return product_change.check_change(self._db, self._prices, family=self.family, party=party, item=item,
+                                pointer=f"/quoteItem/{index}")
         if item.get("action") != "add":
-            raise Unprocessable(f"/quoteItem/{index}/action: only new products (action 'add') are quoted; change "
-                                "or disconnect a product with a product order",
+            raise Unprocessable(f"/quoteItem/{index}/action: one of add, modify, delete",
                                 property_path=f"/quoteItem/{index}/action")
         uni = kind == "uni"  # a UNI is priced by its port, not by a bandwidth
         offering, mbps, places = check_product(item.get("product"), family=self.family, prices=self._prices,
@@ -198,6 +201,8 @@ class Quotes(DeferredRequests):
         return document.get("requestedQuoteCompletionDate")
 
     def _assess(self, checked: dict[str, Any], party: str) -> ItemAssessment:
+        if "productId" in checked:
+            return product_change.assess_change(self._service.network, self._prices, checked)
         found = assess_product(self._service, self._prices, checked["offering"],
                                None if checked.get("uni") else checked["mbps"], checked["places"],
                                party=party if self.family == "cantata" else None, pointer=checked["pointer"],
@@ -226,8 +231,8 @@ class Quotes(DeferredRequests):
             item["quoteItemTerm"] = [{"name": f"{TERM_MONTHS} months", "endOfTermAction": "roll",
                                       "duration": {"amount": TERM_MONTHS, "units": "calendarMonths"},
                                       "rollInterval": {"amount": 1, "units": "calendarMonths"}}]
-            if firm:
-                item["subjectToFeasibilityCheck"] = False
+            if firm:  # firm unless a part of it (our network, a partner's segment) could not be asked
+                item["subjectToFeasibilityCheck"] = not found.firm
         document[INTERNAL] = {**document[INTERNAL], "items": internal_items}
         states = {i["state"] for i in document["quoteItem"]}
         if "unableToProvide" in states:
@@ -247,6 +252,8 @@ class Quotes(DeferredRequests):
         return target
 
     def _prices_of(self, found: ItemAssessment) -> list[dict[str, Any]]:
+        if found.change is not None:
+            return product_change.change_price_lines(self._prices, found)
         assert found.offering is not None and found.mbps is not None
         # the catalog applies the domain's price factor, and prices the excess rate apart from the committed
         own = self._prices.price(found.offering, found.mbps, eir_mbps=found.eir_mbps)

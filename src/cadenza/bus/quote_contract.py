@@ -21,10 +21,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cadenza.bus import quote  # a module: quote -> product_change -> ordering -> here
 from cadenza.bus.deferred import INTERNAL
 from cadenza.bus.mapping import bandwidth_mbps
 from cadenza.bus.partners import quote_price
-from cadenza.bus.quote import quote_transition, quotes
 from cadenza.bus.rows import BusResourceRow
 from cadenza.core.clock import iso
 from cadenza.core.errors import NotFound, Unprocessable
@@ -85,7 +85,7 @@ def _differences(quoted: dict[str, Any], ordered: dict[str, Any]) -> list[tuple[
 
 def _quote(session: Session, quote_id: str, *, family: str, party: str, pointer: str) -> BusResourceRow:
     try:
-        row = quotes.get(session, quote_id, party, for_update=True)
+        row = quote.quotes.get(session, quote_id, party, for_update=True)
     except NotFound:
         row = None
     if row is None or row.family != family:
@@ -157,7 +157,8 @@ def bind_quotes(session: Session, *, family: str, party: str, order_id: str, ite
                           "mrc": price.mrc if price else 0.0, "currency": price.currency if price else None}
         _bind_partners(plan, [p for p in internal.get("partners", []) if p], row.id, pointer)
     for row, document in used.values():
-        quote_transition(session, row, document, "accepted", reason=f"ordered by product order {order_id}", wake=wake)
+        quote.quote_transition(session, row, document, "accepted", reason=f"ordered by product order {order_id}",
+                               wake=wake)
 
 
 def quoted_charges(plan_work: dict[str, Any] | None) -> dict[str, Any] | None:

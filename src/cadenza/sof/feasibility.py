@@ -107,4 +107,6 @@ def check_feasibility(sof: Sof, party: str | None, check: FeasibilityCheck) -> F
     pairs = [(s["networkDomain"], PathEnd(s["a"]["edgePoint"], s["a"]["vlan"], port_based=s["a"]["vlan"] is None),
               PathEnd(s["z"]["edgePoint"], s["z"]["vlan"], port_based=s["z"]["vlan"] is None), s["uuid"])
              for s in design.get("segments", [])]
-    return _ask(sof, pairs, check.bandwidthMbps, design.get("maxDelayMs"))
+    answer = _ask(sof, pairs, check.bandwidthMbps, design.get("maxDelayMs"))
+    partner = (design.get("partner") or {}).get("party")
+    return Feasibility(answer.feasible, answer.reason, answer.segments, partner)

@@ -11,7 +11,9 @@ this, never from the ICMs' internals.
   active service on the route it has, its own reservation counted as free.
 
 The answer is 200 `{"feasible": bool, "reason": str | null, "segments": [{"networkDomain",
-"route", "delayMs", "headroomMbps"}]}`; a question that cannot be read is a 422 MEF error.
+"route", "delayMs", "headroomMbps"}], "partner": party | null}` (`partner`: for a change, the
+partner whose segment the service also has, which this check does not judge); a question
+that cannot be read is a 422 MEF error.
 Nothing is reserved: a `feasible` answer holds only until someone else takes the capacity.
 """
 
@@ -49,9 +51,10 @@ class Feasibility:
     feasible: bool
     reason: str | None
     segments: tuple[SegmentFeasibility, ...] = ()
+    partner: str | None = None  # a change of a service with a partner segment: that partner
 
     def to_json(self) -> dict[str, Any]:
-        return {"feasible": self.feasible, "reason": self.reason, "segments": [
+        return {"feasible": self.feasible, "reason": self.reason, "partner": self.partner, "segments": [
             {"networkDomain": s.network_domain, "route": list(s.route), "delayMs": s.delay_ms,
              "headroomMbps": s.headroom_mbps} for s in self.segments]}
 
@@ -59,4 +62,4 @@ class Feasibility:
 def feasibility_from_json(body: dict[str, Any]) -> Feasibility:
     return Feasibility(bool(body["feasible"]), body.get("reason"), tuple(
         SegmentFeasibility(s["networkDomain"], tuple(s["route"]), float(s["delayMs"]), int(s["headroomMbps"]))
-        for s in body.get("segments", [])))
+        for s in body.get("segments", [])), body.get("partner"))
