@@ -212,3 +212,20 @@ def test_an_evpl_with_two_classes_of_service_in_one_envelope_is_configured_per_c
                                                           ("bronze", 0, 60_000, "evc-env", 1, "COLOR_AWARE")]
     taken = {free_before[link] - free for link, free in _free_capacity(parties).items() if free != free_before[link]}
     assert taken == {40}
+
+
+def test_poq_and_quote_take_mef125s_own_structure_and_best_effort_epl(parties: Parties) -> None:
+    contact = [{"role": "buyerContactInformation", "name": "Ann", "emailAddress": "a@acme.example", "number": "1"}]
+    places = (address_ref("addr-east-2-1"), site("site-west-2-1"))
+    poq = parties.acme.post("/mefApi/cantata/productOfferingQualification/v1/productOfferingQualification", json={
+        "instantSyncQualification": True, "relatedContactInformation": contact,
+        "productOfferingQualificationItem": mef125_items(places, relation_key="qualificationItemRelationship")})
+    assert poq.status_code == 201, poq.text
+    assert poq.json()["state"] == "done.ready", poq.text
+    assert [i["serviceabilityConfidence"] for i in poq.json()["productOfferingQualificationItem"]] == ["green"] * 3
+    quote = parties.acme.post("/mefApi/cantata/quoteManagement/v2/quote", json={
+        "instantSyncQuote": True, "buyerRequestedQuoteLevel": "firm", "relatedContactInformation": contact,
+        "quoteItem": mef125_items(places, relation_key="quoteItemRelationship")})
+    assert quote.status_code == 201 and quote.json()["state"] == "approved.orderable", quote.text
+    evc = quote.json()["quoteItem"][0]
+    assert "0 Mbit/s CIR + 70 Mbit/s EIR" in evc["quoteItemPrice"][0]["name"]
