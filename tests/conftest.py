@@ -31,6 +31,17 @@ def _postgres_answers() -> str | None:
 _PG_PROBLEM = _postgres_answers()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cadenza_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suite's own Cadenza home (`core/config.py`): nothing it runs touches the user's."""
+    if os.environ.get("CADENZA_HOME"):
+        yield
+        return
+    os.environ["CADENZA_HOME"] = str(tmp_path_factory.mktemp("cadenza-home"))
+    yield
+    os.environ.pop("CADENZA_HOME", None)
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database of its own, dropped afterwards."""
@@ -67,3 +78,4 @@ def database(database_url: str) -> Iterator[Database]:
     migrate(db)
     yield db
     db.dispose()
+

@@ -39,7 +39,8 @@ DomainOption = Annotated[str | None, typer.Option("--domain", "-d", help="name o
 @domain_app.command("up")
 def domain_up(
     config: Annotated[Path, typer.Argument(help="the domain's YAML file", exists=True, dir_okay=False)],
-    database_url: Annotated[str | None, typer.Option("--db", help="database URL (default: SQLite under var/)")] = None,
+    database_url: Annotated[str | None, typer.Option(
+        "--db", help="database URL (default: SQLite under the Cadenza home)")] = None,
     driver: Annotated[str | None, typer.Option(help="netconf or scale (default: as configured)")] = None,
     port: Annotated[int | None, typer.Option(help="HTTP port (default: as configured)")] = None,
     netconf_base_port: Annotated[int | None, typer.Option(help="first NETCONF port; 0 picks free ports")] = None,

@@ -14,20 +14,24 @@ from tests.helpers.servers import free_port, wait_until
 
 
 class DomainProcess:
-    def __init__(self, tmp_path: Path, database_url: str) -> None:
+    def __init__(self, tmp_path: Path, database_url: str, *, env: dict[str, str] | None = None,
+                 cwd: Path | None = None) -> None:
+        """`env`: the whole environment of the domain's process (default: this one's, with the
+        Cadenza home in `tmp_path/var`); `cwd`: where it starts (default: here)."""
         self.tmp_path = tmp_path
+        self.env = env if env is not None else {**os.environ, "CADENZA_HOME": str(tmp_path / "var")}
+        self.cwd = cwd
         self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, config: Path) -> None:
-        env = {**os.environ, "CADENZA_VAR": str(self.tmp_path / "var")}
         log = open(self.tmp_path / "domain.log", "ab")  # noqa: SIM115 - handed to the child process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cadenza.cli", "domain", "up", str(config), "--db", self.database_url,
              "--port", str(self.port), "--netconf-base-port", "0", "--log-level", "warning"],
-            env=env, stdout=log, stderr=subprocess.STDOUT)
+            env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT)
         wait_until(self._healthy, timeout=60, what="the domain to answer /health")
 
     def _healthy(self) -> bool:

@@ -90,7 +90,7 @@ def _start(workdir: Path, stored: int = 0) -> tuple[dict[str, subprocess.Popen[b
             [sys.executable, "-m", "cadenza.cli", "domain", "up", str(path), "--driver", "scale",
              "--port", str(ports[name]), "--db", f"sqlite:///{workdir / name}.db", "--log-level", "warning"],
             stdout=(workdir / f"{name}.log").open("ab"), stderr=subprocess.STDOUT,
-            env={**__import__("os").environ, "CADENZA_VAR": str(workdir / "var")})
+            env={**__import__("os").environ, "CADENZA_HOME": str(workdir / "var")})
         deadline = time.monotonic() + 90
         while True:
             try:

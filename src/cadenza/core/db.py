@@ -1,8 +1,9 @@
 """Persistence: one SQLAlchemy engine per domain database.
 
-SQLite (WAL, one file per domain under `var/`) is the embedded default; PostgreSQL is used
-when `CADENZA_DATABASE_URL` is set. Every entity declares its tables on `Base`; the schema is
-owned by the Alembic migrations in `cadenza.landscape.migrations`, never by `create_all`.
+SQLite (WAL, one file per domain under the Cadenza home, `core/config.py`) is the embedded
+default; PostgreSQL is used when `CADENZA_DATABASE_URL` is set. Every entity declares its
+tables on `Base`; the schema is owned by the Alembic migrations in
+`cadenza.landscape.migrations`, never by `create_all`.
 """
 
 from __future__ import annotations

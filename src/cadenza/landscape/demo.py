@@ -70,7 +70,7 @@ def stop_demo(running: list[RunningDomain]) -> None:
 
 
 def write_credentials(running: list[RunningDomain]) -> Path:
-    """`var/demo-credentials.json`: where to get tokens and with which clients."""
+    """`demo-credentials.json` in the Cadenza home: where to get tokens and with which clients."""
     domains = []
     for domain in running:
         domains.append({

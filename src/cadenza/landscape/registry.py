@@ -1,5 +1,5 @@
 """Where running domains leave their address and operator credentials, so the CLI on the same
-machine can reach them (`var/domains/<name>.json`)."""
+machine can reach them from any directory (`domains/<name>.json` in the Cadenza home, `core/config.py`)."""
 
 from __future__ import annotations
 

@@ -25,10 +25,9 @@ def running(tmp_path: Path, sqlite_url: str) -> Iterator[DomainProcess]:
     process.stop()
 
 
-def cadenza(process: DomainProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CADENZA_VAR": str(process.tmp_path / "var")}
-    return subprocess.run([sys.executable, "-m", "cadenza.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+def cadenza(process: DomainProcess, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cadenza.cli", *args], env=process.env, cwd=cwd,
+                          capture_output=True, text=True, timeout=60, check=False)
 
 
 def link_state(process: DomainProcess, a: str, b: str) -> bool:
@@ -83,3 +82,23 @@ def test_operator_rotates_and_retires_the_signing_key_and_a_restart_keeps_it(run
     assert listed.returncode == 0 and "retired" in listed.stdout
     again = cadenza(running, "keys", "retire")
     assert again.returncode == 1 and "409" in again.stdout
+
+
+def test_the_cli_finds_a_running_domain_from_any_directory(tmp_path: Path, sqlite_url: str) -> None:
+    # No CADENZA_HOME: the default home (under HOME, never the current directory) is shared by
+    # a domain started in one directory and the CLI asked from another.
+    env = {k: v for k, v in os.environ.items() if k not in ("CADENZA_HOME", "CADENZA_VAR", "XDG_STATE_HOME")}
+    env["HOME"] = str(tmp_path / "home")
+    started_in, asked_from = tmp_path / "started-here", tmp_path / "asked-from-here"
+    started_in.mkdir()
+    asked_from.mkdir()
+    process = DomainProcess(tmp_path, sqlite_url, env=env, cwd=started_in)
+    process.start(DEMO)
+    try:
+        status = cadenza(process, "twin", "status", "-d", "sp", "--json", cwd=asked_from)
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert len(json.loads(status.stdout)["elements"]) == 20
+        assert (tmp_path / "home/.local/state/cadenza/domains/sp.json").exists()
+        assert list(started_in.iterdir()) == [] and list(asked_from.iterdir()) == []
+    finally:
+        process.stop()
