@@ -39,4 +39,4 @@ bench: setup
 	$(BIN)/cadenza bench presto
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache  # the state of running domains is in the Cadenza home (README)
