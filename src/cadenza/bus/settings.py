@@ -77,7 +77,7 @@ class PartnerSettings(_Strict):
 
 class EdgePointSettings(_Strict):
     id: str
-    kind: Literal["uni", "enni", "inni"]
+    kind: Literal["uni", "enni", "inni", "internet"]
     partner: str | None = None  # for an ENNI: the party on the other side
 
 

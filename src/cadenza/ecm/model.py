@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cadenza.interfaces.adagio.contract import BandwidthProfile, CosFlow, FcEndPoint, ForwardingConstruct
+from cadenza.interfaces.adagio.contract import BandwidthProfile, CosFlow, FcEndPoint, ForwardingConstruct, IpInterface
 
 __all__ = ["MODULE", "NAMESPACE", "ElementData", "Edit", "fc_to_raw", "fc_from_raw", "END_POINT_NAMES"]
 
@@ -65,6 +65,9 @@ def fc_to_raw(fc: ForwardingConstruct) -> dict[str, Any]:
         raw["bandwidth-profile"]["class-of-service"] = [_cos_to_raw(flow) for flow in bw.per_cos]
     if fc.description:
         raw["description"] = fc.description
+    if fc.ip is not None:
+        raw["ip-interface"] = {"end-point": fc.ip.end_point, "address": fc.ip.address,
+                               "prefix-length": fc.ip.prefix_length, "subscriber-address": fc.ip.subscriber_address}
     return raw
 
 
@@ -80,6 +83,7 @@ def fc_from_raw(raw: Mapping[str, Any]) -> ForwardingConstruct:
                                    eir_kbps=bw.get("eir-kbps", 0), ebs_kbytes=bw.get("ebs-kbytes", 0),
                                    per_cos=tuple(_cos_from_raw(c) for c in bw.get("class-of-service", []))),
         description=raw.get("description", ""),
+        ip=_ip_from_raw(raw.get("ip-interface")),
     )
 
 
@@ -104,3 +108,9 @@ def _cos_from_raw(raw: Mapping[str, Any]) -> CosFlow:
     if isinstance(values.get("rank"), str):
         values["rank"] = int(values["rank"])
     return CosFlow(name=raw["name"], **values)
+
+
+def _ip_from_raw(raw: Mapping[str, Any] | None) -> IpInterface | None:
+    if raw is None:
+        return None
+    return IpInterface(raw["end-point"], raw["address"], int(raw["prefix-length"]), raw["subscriber-address"])

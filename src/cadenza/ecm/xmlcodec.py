@@ -25,7 +25,7 @@ _OP = f"{{{NC_NS}}}operation"
 # (parent, child) pairs that are list entries; "port" is also a leaf inside an end point.
 _LISTS = {("forwarding-construct", "end-point"), ("forwarding-constructs", "forwarding-construct"), ("ports", "port"),
           ("bandwidth-profile", "class-of-service")}
-_INTEGERS = {"vlan-id", "cir-kbps", "cbs-kbytes", "eir-kbps", "ebs-kbytes", "speed-mbps", "rank"}
+_INTEGERS = {"vlan-id", "cir-kbps", "cbs-kbytes", "eir-kbps", "ebs-kbytes", "speed-mbps", "rank", "prefix-length"}
 _BOOLEANS = {"coupling-flag"}
 _OPERATIONS = {"merge", "replace", "create", "delete", "remove"}
 

@@ -84,7 +84,7 @@ def _hops(row: ConnectivityServiceRow) -> list[Hop]:
 
 def _with_bandwidth(hops: Sequence[Hop], mbps: int) -> list[Hop]:
     return [Hop(h.element, ForwardingConstruct(h.fc.fc_id, h.fc.end_points, with_committed_rate(h.fc.bandwidth, mbps),
-                                               h.fc.description)) for h in hops]
+                                               h.fc.description, h.fc.ip)) for h in hops]
 
 
 def _load(job: Job) -> tuple[Icm, ConnectivityServiceRow]:

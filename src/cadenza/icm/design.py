@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from cadenza.icm.topology import Topology
-from cadenza.interfaces.adagio.contract import BandwidthProfile, CosFlow, FcEndPoint, ForwardingConstruct
+from cadenza.interfaces.adagio.contract import BandwidthProfile, CosFlow, FcEndPoint, ForwardingConstruct, IpInterface
 
 __all__ = ["ServiceEnd", "Hop", "design_hops", "hops_to_json", "hops_from_json", "bandwidth_profile",
            "with_committed_rate"]
@@ -74,7 +74,10 @@ def design_hops(
     z: ServiceEnd,
     mbps: int,
     profile: Mapping[str, Any] | None = None,
+    ip: IpInterface | None = None,
 ) -> list[Hop]:
+    """The construct on each element of the path; `ip` (an Internet Access) ends the last
+    one, at the gateway's Internet-facing end point `z`, in a routed interface."""
     if len(elements) != len(links) + 1:
         raise ValueError("a path has one more element than links")
     bandwidth = bandwidth_profile(mbps, profile)
@@ -86,7 +89,9 @@ def design_hops(
             outbound = FcEndPoint(link.end_at(element).port, s_vlans[link.id])
         else:
             outbound = FcEndPoint(z.port, z.vlan_id)
-        fc = ForwardingConstruct(service_uuid, (inbound, outbound), bandwidth, description=f"cadenza {service_uuid}")
+        last = index == len(elements) - 1
+        fc = ForwardingConstruct(service_uuid, (inbound, outbound), bandwidth, description=f"cadenza {service_uuid}",
+                                 ip=ip if last else None)
         hops.append(Hop(element, fc))
         if index < len(links):
             link = topology.links[links[index]]
@@ -104,9 +109,15 @@ def hops_to_json(hops: Sequence[Hop]) -> list[dict[str, Any]]:
             "eir_kbps": hop.fc.bandwidth.eir_kbps,
             "ebs_kbytes": hop.fc.bandwidth.ebs_kbytes,
             "per_cos": [asdict(flow) for flow in hop.fc.bandwidth.per_cos],
+            **({"ip": _ip_json(hop.fc.ip)} if hop.fc.ip is not None else {}),
         }
         for hop in hops
     ]
+
+
+def _ip_json(ip: IpInterface) -> dict[str, Any]:
+    return {"end_point": ip.end_point, "address": ip.address, "prefix_length": ip.prefix_length,
+            "subscriber_address": ip.subscriber_address}
 
 
 def hops_from_json(service_uuid: str, data: Sequence[Mapping[str, Any]]) -> list[Hop]:
@@ -116,6 +127,9 @@ def hops_from_json(service_uuid: str, data: Sequence[Mapping[str, Any]]) -> list
         bandwidth = BandwidthProfile(cir_kbps=item["cir_kbps"], cbs_kbytes=item["cbs_kbytes"],
                                      eir_kbps=item.get("eir_kbps", 0), ebs_kbytes=item.get("ebs_kbytes", 0),
                                      per_cos=tuple(CosFlow(**flow) for flow in item.get("per_cos", ())))
+        ip = item.get("ip")
+        interface = IpInterface(ip["end_point"], ip["address"], ip["prefix_length"], ip["subscriber_address"]) \
+            if ip else None
         hops.append(Hop(item["element"], ForwardingConstruct(service_uuid, (a, z), bandwidth,
-                                                             description=f"cadenza {service_uuid}")))
+                                                             description=f"cadenza {service_uuid}", ip=interface)))
     return hops

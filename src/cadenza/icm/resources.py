@@ -18,7 +18,7 @@ from cadenza.core.db import execute_plain, insert_at_commit, per_transaction
 from cadenza.core.errors import Unprocessable
 from cadenza.icm.design import ServiceEnd
 from cadenza.icm.pathing import FreeBandwidth
-from cadenza.icm.rows import LinkCapacityRow, PortUsageRow, ReservationRow, VlanAllocationRow
+from cadenza.icm.rows import IpAllocationRow, LinkCapacityRow, PortUsageRow, ReservationRow, VlanAllocationRow
 from cadenza.icm.topology import Topology
 from cadenza.icm.vlan_use import VlanUse
 
@@ -190,6 +190,7 @@ class ResourceInventory:
             session.delete(held)
         vlans = self.vlans_of(session, service_uuid)
         session.execute(delete(VlanAllocationRow).where(VlanAllocationRow.service_uuid == service_uuid))
+        session.execute(delete(IpAllocationRow).where(IpAllocationRow.service_uuid == service_uuid))  # icm/ip_pool
         self.vlans.released(session, [((v.element, v.port), v.vlan_id) for v in vlans])
 
     # -- internals ------------------------------------------------------------------------

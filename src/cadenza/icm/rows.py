@@ -15,7 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cadenza.core.db import Base, JsonDocument
 
-__all__ = ["ConnectivityServiceRow", "LinkCapacityRow", "PortUsageRow", "VlanAllocationRow", "ReservationRow"]
+__all__ = ["ConnectivityServiceRow", "LinkCapacityRow", "PortUsageRow", "VlanAllocationRow", "ReservationRow",
+           "IpAllocationRow"]
 
 
 class ConnectivityServiceRow(Base):
@@ -85,3 +86,17 @@ class ReservationRow(Base):
     kind: Mapped[str] = mapped_column(String(10))  # "link" or "port"
     resource: Mapped[str] = mapped_column(String(300))
     mbps: Mapped[int] = mapped_column(Integer)
+
+
+class IpAllocationRow(Base):
+    """An IPv4 subnet of an Internet gateway's pool held by one Internet Access service: the
+    unique constraint keeps two services from ever getting the same subnet."""
+
+    __tablename__ = "icm_ip_allocation"
+    __table_args__ = (UniqueConstraint("network_domain", "edge_point", "prefix"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    network_domain: Mapped[str] = mapped_column(String(100))
+    edge_point: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(43))  # e.g. 203.0.113.4/30
+    service_uuid: Mapped[str] = mapped_column(String(64), index=True)

@@ -21,6 +21,7 @@ from cadenza.core.errors import Forbidden, NotFound, ServiceUnavailable, Unproce
 from cadenza.core.grouping import GroupWorker
 from cadenza.core.ids import new_id
 from cadenza.icm import connectivity_service as cs
+from cadenza.icm import ip_pool
 from cadenza.icm.commands import ChangeBandwidth, CreateConnectivityService, DeleteConnectivityService, EndPointRequest
 from cadenza.icm.design import Hop, ServiceEnd, design_hops, hops_to_json
 from cadenza.icm.feasibility import FeasibilityEnd, FeasibilityQuery, Feasible, check_feasibility
@@ -179,8 +180,12 @@ class Icm:
             return existing, False
         path = self._path(session, a, z, command.mbps, command.max_delay_ms, faults)
         s_vlans = self.inventory.reserve(session, uuid, links=path.link_ids, ends=(a, z), mbps=command.mbps)
+        gateway = self.topology.edge_points[z.edge_point]
+        # An end at an Internet gateway: the service ends there in a routed interface on a subnet of its own.
+        ip = ip_pool.allocate(session, self.name, gateway, uuid) if gateway.kind == "internet" else None
         hops = design_hops(self.topology, service_uuid=uuid, elements=path.elements, links=path.link_ids,
-                           s_vlans=s_vlans, a=a, z=z, mbps=command.mbps, profile=command.profile)
+                           s_vlans=s_vlans, a=a, z=z, mbps=command.mbps, profile=command.profile,
+                           ip=ip.interface("z") if ip else None)
         moment = now()
         row = ConnectivityServiceRow(
             uuid=uuid, network_domain=self.name, owner=command.owner, name=command.name, state=cs.PLANNED,
@@ -188,7 +193,8 @@ class Icm:
             request={"a": _end_json(a), "z": _end_json(z), **({"bandwidthProfile": command.profile}
                                                                if command.profile else {})},
             plan={"elements": list(path.elements), "links": list(path.link_ids), "delay_ms": path.delay_ms,
-                  "s_vlans": s_vlans, "hops": hops_to_json(hops), "activation": activation},
+                  "s_vlans": s_vlans, "hops": hops_to_json(hops), "activation": activation,
+                  **({"ip": ip.to_json()} if ip else {})},
             pending=None, generation=0, created_at=moment, updated_at=moment)
         session.add(row)
         cs.announce(session, row, wake=self.wake)
@@ -235,6 +241,9 @@ class Icm:
         a, z = self._end(command.a, "/input/end-point/0"), self._end(command.z, "/input/end-point/1")
         if (a.element, a.port) == (z.element, z.port):
             raise Unprocessable("The two end points are the same port", property_path="/input/end-point")
+        if self.topology.edge_points[a.edge_point].kind == "internet":
+            raise Unprocessable("An Internet gateway's edge point can only be the second end point (z): the "
+                                "service ends there in a routed interface", property_path="/input/end-point/0")
         return _PlanRequest(command, command.uuid or new_id(), a, z)
 
     def _end(self, request, pointer: str) -> ServiceEnd:  # noqa: ANN001 - EndPointRequest

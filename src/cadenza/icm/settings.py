@@ -4,6 +4,7 @@ domains). The composition root (`cadenza.landscape`) reads these from the domain
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -58,12 +59,31 @@ class EdgePointSettings(_Strict):
     """A service interface point: where a connectivity service may start or end."""
 
     id: str
-    kind: Literal["uni", "enni", "inni"]
+    kind: Literal["uni", "enni", "inni", "internet"]
     element: str
     port: str
     site: str | None = None
     partner: str | None = None  # for an ENNI: the party on the other side
     name: str | None = None
+    # For an Internet gateway's port (kind internet): the IPv4 prefixes it hands out, one
+    # subnet of `ipv4_subnet_length` per Internet Access service (icm/ip_pool.py).
+    ipv4_pool: str | None = None
+    ipv4_subnet_length: int = Field(30, ge=8, le=30)
+
+    @model_validator(mode="after")
+    def _pool_fits(self) -> EdgePointSettings:
+        if self.kind == "internet":
+            if self.ipv4_pool is None:
+                raise ValueError(f"internet edge point {self.id!r} needs an ipv4_pool (e.g. 203.0.113.0/24)")
+            try:
+                pool = ipaddress.IPv4Network(self.ipv4_pool)
+            except ValueError as exc:
+                raise ValueError(f"edge point {self.id!r}: ipv4_pool {self.ipv4_pool!r}: {exc}") from exc
+            if pool.prefixlen > self.ipv4_subnet_length:
+                raise ValueError(f"edge point {self.id!r}: a /{self.ipv4_subnet_length} does not fit in {pool}")
+        elif self.ipv4_pool is not None:
+            raise ValueError(f"edge point {self.id!r}: only an internet edge point has an ipv4_pool")
+        return self
 
 
 class NetworkDomainSettings(_Strict):

@@ -20,7 +20,7 @@ from cadenza.icm.settings import NetworkDomainSettings
 __all__ = ["Element", "LinkEnd", "Link", "EdgePoint", "Topology", "link_id_for"]
 
 Role = Literal["pe", "agg", "core", "border"]
-EdgeKind = Literal["uni", "enni", "inni"]
+EdgeKind = Literal["uni", "enni", "inni", "internet"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,8 @@ class EdgePoint:
     kind: EdgeKind
     element: str
     port: str
+    ipv4_pool: str | None = None  # an Internet gateway's port: the prefixes it hands out
+    ipv4_subnet_length: int = 30
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,7 +113,7 @@ class Topology:
         for ec in config.edge_points:
             if ec.id in edges:
                 raise ValueError(f"edge point {ec.id!r} is declared twice in {config.name}")
-            edges[ec.id] = EdgePoint(ec.id, ec.kind, ec.element, ec.port)
+            edges[ec.id] = EdgePoint(ec.id, ec.kind, ec.element, ec.port, ec.ipv4_pool, ec.ipv4_subnet_length)
         return cls(
             domain=config.name,
             elements=MappingProxyType(elements),

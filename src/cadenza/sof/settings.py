@@ -61,7 +61,7 @@ class LinkSettings(_Strict):
 
 class EdgePointSettings(_Strict):
     id: str
-    kind: Literal["uni", "enni", "inni"]
+    kind: Literal["uni", "enni", "inni", "internet"]
     element: str
     partner: str | None = None  # for an ENNI: the party on the other side
 

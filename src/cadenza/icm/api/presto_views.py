@@ -85,6 +85,12 @@ def service_view(row: ConnectivityServiceRow, faults: NetworkFaults) -> dict[str
             "updated": iso(row.updated_at),
         },
     }
+    ip = row.plan.get("ip")
+    if ip:  # Cadenza addition: the addressing of an Internet Access ending at a gateway
+        view["cadenza-ip-interface"] = {"service-interface-point-id": ip["edge_point"], "ipv4-prefix": ip["prefix"],
+                                        "gateway-ipv4-address": ip["gateway_address"],
+                                        "subscriber-ipv4-address": ip["subscriber_address"],
+                                        "addressing": "DHCP"}
     if row.max_delay_ms is not None:
         view["latency-characteristic"] = [{"traffic-property-name": "one-way-delay-ms",
                                            "fixed-latency-characteristic": str(row.max_delay_ms)}]
@@ -95,7 +101,7 @@ def sip_view(edge: EdgePoint, usage: PortUsageRow | None, faults: NetworkFaults)
     speed = usage.speed_mbps if usage else 0
     free = (speed - usage.reserved_mbps) if usage and usage.mode != "port" else 0
     resource = {"uni": "nrp-carrier-eth-uni-n-resource", "enni": "nrp-carrier-eth-enni-n-resource",
-                "inni": "nrp-carrier-eth-inni-n-resource"}[edge.kind]
+                "inni": "nrp-carrier-eth-inni-n-resource", "internet": "cadenza-internet-gateway-resource"}[edge.kind]
     return {
         "uuid": edge.id,
         "name": [{"value-name": "element", "value": edge.element}, {"value-name": "port", "value": edge.port},

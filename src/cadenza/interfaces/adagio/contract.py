@@ -20,6 +20,7 @@ __all__ = [
     "CosFlow",
     "FcEndPoint",
     "ForwardingConstruct",
+    "IpInterface",
     "ElementState",
     "LinkState",
     "Faults",
@@ -81,16 +82,31 @@ class FcEndPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class IpInterface:
+    """A routed IPv4 interface at one end point of a construct (an Internet gateway's IP UNI):
+    the element's own address on the subscriber's subnet and the one address it hands out."""
+
+    end_point: str  # "a" or "z": where frames leave towards the subscriber's subnet
+    address: str
+    prefix_length: int
+    subscriber_address: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return IpInterface, (self.end_point, self.address, self.prefix_length, self.subscriber_address)
+
+
+@dataclass(frozen=True, slots=True)
 class ForwardingConstruct:
     fc_id: str
     end_points: tuple[FcEndPoint, FcEndPoint]
     bandwidth: BandwidthProfile
     description: str = ""
+    ip: IpInterface | None = None
 
     # Constructs cross to a twin in its own process by the thousand: a slotted dataclass's
     # default pickling looks its fields up for every object and costs several times this.
     def __reduce__(self) -> tuple[Any, ...]:
-        return ForwardingConstruct, (self.fc_id, self.end_points, self.bandwidth, self.description)
+        return ForwardingConstruct, (self.fc_id, self.end_points, self.bandwidth, self.description, self.ip)
 
 
 @dataclass(frozen=True, slots=True)
