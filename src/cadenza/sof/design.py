@@ -9,11 +9,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cadenza.core.errors import Unprocessable
-from cadenza.interfaces.legato.placement import AccessPlacement, EvcPlacement, PartnerSite
+from cadenza.interfaces.legato.placement import AccessPlacement, EvcPlacement, InternetPlacement, PartnerSite
 from cadenza.sof.decomposition import NetworkMap, NoRoute, chain
 from cadenza.sof.settings import PartnerSettings, SiteSettings, SofSettings
 
-__all__ = ["evc_design", "access_design", "reserve", "segment_uuid", "VlanChooser"]
+__all__ = ["evc_design", "access_design", "internet_design", "reserve", "segment_uuid", "VlanChooser"]
 
 # Chooses a VLAN free on every given edge point (or `wanted`, if free) and holds it for the service.
 VlanChooser = Callable[[Sequence[str], int | None], int]
@@ -117,6 +117,32 @@ def access_design(config: SofSettings, network: NetworkMap, placement: AccessPla
                             property_path=f"{pointer}/enni")
     return _base(network, _end(site.edge_point, placement.ceVlan), _end(enni.id, placement.sVlan, choose=True),
                  placement.bandwidthMbps, placement.maxDelayMs, pointer)
+
+
+def internet_design(network: NetworkMap, placement: InternetPlacement, pointer: str) -> dict[str, Any]:
+    """A Basic Internet Access: the subscriber's UNI to an Internet gateway, where the service
+    ends in a routed interface on a subnet of the gateway's pool (the ICM hands it out)."""
+    _uni(network, placement.uni, f"{pointer}/uni")
+    gateways = sorted(e.id for e in network.edge_points.values() if e.kind == "internet")
+    if not gateways:
+        raise Unprocessable("This provider's network has no Internet gateway to deliver Internet Access from",
+                            property_path=pointer)
+    # The gateway nearest the UNI's network domain: the fewest network domains crossed.
+    home = network.edge_points[placement.uni].network_domain
+    gateway = min(gateways, key=lambda g: (len(network.domain_path(home, network.edge_points[g].network_domain))
+                                           if _joined(network, home, g) else 10_000, g))
+    design = _base(network, _end(placement.uni, placement.ceVlan), _end(gateway, None, choose=True),
+                   placement.bandwidthMbps, None, pointer)
+    design["internet"] = {"gateway": gateway, "addressing": None}
+    return design
+
+
+def _joined(network: NetworkMap, home: str, gateway: str) -> bool:
+    try:
+        network.domain_path(home, network.edge_points[gateway].network_domain)
+    except NoRoute:
+        return False
+    return True
 
 
 def reserve(design: dict[str, Any], service_id: str, network: NetworkMap, choose: VlanChooser) -> dict[str, Any]:

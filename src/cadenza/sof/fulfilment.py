@@ -123,6 +123,8 @@ def _add(item: Item) -> None:
                  f"forwarding constructs configured for {segment['uuid'][:8]}", problem,
                  f"ICM-{segment['networkDomain']}")
             _ok(problem)
+        if design.get("internet"):
+            steps.record_addressing(item.sof, item.service_id)
         partner_status = None
         if design["partner"]:  # step 9b
             item.check_cancel()

@@ -23,14 +23,21 @@ from cadenza.core.ids import new_id
 from cadenza.core.patience import Patience
 from cadenza.core.wakeups import WAKEUPS
 from cadenza.interfaces.legato.models import ServiceOrderCreate, ServiceOrderItemCreate
-from cadenza.interfaces.legato.paths import EVC_TYPE, OVC_TYPE
-from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT, EVC_PLACEMENT, AccessPlacement, EvcPlacement
+from cadenza.interfaces.legato.paths import EVC_TYPE, IPVC_TYPE, OVC_TYPE
+from cadenza.interfaces.legato.placement import (
+    ACCESS_PLACEMENT,
+    EVC_PLACEMENT,
+    INTERNET_PLACEMENT,
+    AccessPlacement,
+    EvcPlacement,
+    InternetPlacement,
+)
 from cadenza.interfaces.presto.client import PrestoClient
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
 from cadenza.sof.channels import LEGATO
 from cadenza.sof.decomposition import NetworkMap
-from cadenza.sof.design import access_design, evc_design
+from cadenza.sof.design import access_design, evc_design, internet_design
 from cadenza.sof.partner_access import PartnerAccess
 from cadenza.sof.rows import ServiceOrderItemRow, ServiceOrderRow, ServiceRow, VlanChoiceRow
 from cadenza.sof.settings import SofSettings
@@ -156,7 +163,7 @@ class Sof:
             moment = now()
             row = ServiceRow(
                 id=new_id(), interface=interface, party=party, state=inventory.DESIGNED, reason=None,
-                service_type=item.service.serviceType or ("EVC" if config.type == EVC_TYPE else "OVC"),
+                service_type=item.service.serviceType or {EVC_TYPE: "EVC", IPVC_TYPE: "IPVC"}.get(config.type, "OVC"),
                 name=item.service.name, external_id=item.service.externalId,
                 configuration=config.model_dump(mode="json", by_alias=True), design=design, bandwidth_mbps=mbps,
                 test=None, order_items=[{"itemId": item.id, "serviceOrderId": order.id}],
@@ -194,8 +201,8 @@ class Sof:
     def _design(self, interface: str, config: dict[str, Any], pointer: str) -> tuple[dict[str, Any], int]:
         # Over LEGATO the BUS orders EVCs for its customers and, when it sells an Access E-Line
         # over SONATA, the OVC behind it; over INTERLUDE a buying provider only gets OVCs.
-        accepted = {EVC_TYPE: EVC_PLACEMENT, OVC_TYPE: ACCESS_PLACEMENT} if interface == LEGATO \
-            else {OVC_TYPE: ACCESS_PLACEMENT}
+        accepted = {EVC_TYPE: EVC_PLACEMENT, OVC_TYPE: ACCESS_PLACEMENT, IPVC_TYPE: INTERNET_PLACEMENT} \
+            if interface == LEGATO else {OVC_TYPE: ACCESS_PLACEMENT}
         wanted_type = config.get("@type")
         if wanted_type not in accepted:
             raise Unprocessable(f"This SOF fulfils {' or '.join(sorted(accepted))} services here, not '{wanted_type}'",
@@ -205,6 +212,9 @@ class Sof:
             raise Unprocessable(f"Give the placement of the service in '{key}' (docs/{interface}-profile.md)",
                                 code="missingProperty", property_path=f"{pointer}/{key}")
         try:
+            if wanted_type == IPVC_TYPE:
+                internet = InternetPlacement.model_validate(config[key])
+                return internet_design(self.network, internet, f"{pointer}/{key}"), internet.bandwidthMbps
             if wanted_type == OVC_TYPE:
                 access = AccessPlacement.model_validate(config[key])
                 return access_design(self.config, self.network, access, f"{pointer}/{key}"), access.bandwidthMbps
@@ -215,7 +225,7 @@ class Sof:
 
     @staticmethod
     def new_bandwidth(config: dict[str, Any], pointer: str) -> int:
-        hints = config.get(EVC_PLACEMENT) or config.get(ACCESS_PLACEMENT) or {}
+        hints = config.get(EVC_PLACEMENT) or config.get(ACCESS_PLACEMENT) or config.get(INTERNET_PLACEMENT) or {}
         mbps = hints.get("bandwidthMbps") if isinstance(hints, dict) else None
         if not isinstance(mbps, int) or not 1 <= mbps <= 100_000:
             raise Unprocessable("Give the new bandwidth (1..100000 Mbit/s) in "

@@ -232,6 +232,23 @@ def await_segment(sof_name: str, segment: dict[str, Any]) -> str | None:
 
 
 @DBOS.step(**_RETRY)
+def record_addressing(sof_name: str, service_id: str) -> dict[str, Any] | None:
+    """An Internet Access: the subnet and addresses the gateway's ICM gave its last segment,
+    kept in the design (the service's configuration shows them)."""
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
+        design = sof.service(session, service_id, None).design
+    if not design.get("internet"):
+        return None
+    last = design["segments"][-1]
+    ip = sof.presto.get_connectivity_service(last["networkDomain"], last["uuid"]).raw.get("cadenza-ip-interface")
+    with sof.database.transaction() as session:
+        row = sof.service(session, service_id, None)
+        row.design = {**row.design, "internet": {**row.design["internet"], "addressing": ip}}
+    return ip
+
+
+@DBOS.step(**_RETRY)
 def remove_segment(sof_name: str, segment: dict[str, Any]) -> None:
     """Take the segment off the network, whatever state it is in; nothing there is fine."""
     sof = _SOFS[sof_name]

@@ -41,6 +41,8 @@ def service_view(row: ServiceRow) -> dict[str, Any]:
         "junctions": row.design.get("junctions", []),
         "partner": row.design.get("partner"),
         "reason": row.reason}}
+    if row.design.get("internet"):  # an Internet Access: its gateway and the addressing it was given
+        configuration["cadenzaDesign"]["internet"] = row.design["internet"]
     if row.test is not None:
         configuration["cadenzaActivationTest"] = row.test
     body = {"id": row.id, "href": SERVICES[row.interface].href("service", row.id), "state": row.state,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cadenza.interfaces.legato.paths import EVC_TYPE, OVC_TYPE
-from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT, EVC_PLACEMENT
+from cadenza.interfaces.legato.paths import EVC_TYPE, IPVC_TYPE, OVC_TYPE
+from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT, EVC_PLACEMENT, INTERNET_PLACEMENT
 
-__all__ = ["on_net", "off_net", "evc_configuration", "ovc_access_configuration", "add_evc_item",
+__all__ = ["on_net", "off_net", "evc_configuration", "ovc_access_configuration", "internet_configuration",
+           "add_evc_item",
            "modify_bandwidth_item", "delete_item", "service_order"]
 
 # The attributes carrierEthernetCommon.yaml#/definitions/CarrierEthernetService requires.
@@ -71,8 +72,19 @@ def ovc_access_configuration(*, site: dict[str, Any], ce_vlan: int | None, enni:
             ACCESS_PLACEMENT: placement}
 
 
+def internet_configuration(*, uni: str, ce_vlan: int | None, bandwidth_mbps: int,
+                           identifier: str) -> dict[str, Any]:
+    """A Basic Internet Access as the IPVC it is (legato/serviceSchema/ip/ipvc.yaml, MEF 69.1:
+    a multipoint IPVC with standard routing) from the subscriber's UNI to the Internet."""
+    return {"@type": IPVC_TYPE, "ipvcIdentifier": identifier[:53], "ipvcTopology": "MULTIPOINT",
+            "packetDelivery": "STANDARD_ROUTING", "dscpPreservation": "DISABLED", "maximumTransferUnit": 1500,
+            "fragmentation": "DISABLED", "reservedPrefixes": [], "listOfClassOfServiceNames": ["BE"],
+            INTERNET_PLACEMENT: {"uni": uni, "ceVlan": ce_vlan, "bandwidthMbps": bandwidth_mbps}}
+
+
 def add_evc_item(item_id: str, configuration: dict[str, Any], *, name: str | None = None) -> dict[str, Any]:
-    service: dict[str, Any] = {"serviceType": "EVC" if configuration["@type"] == EVC_TYPE else "OVC",
+    kind = {EVC_TYPE: "EVC", IPVC_TYPE: "IPVC"}.get(configuration["@type"], "OVC")
+    service: dict[str, Any] = {"serviceType": kind,
                                "serviceConfiguration": configuration}
     if name:
         service["name"] = name
@@ -82,7 +94,7 @@ def add_evc_item(item_id: str, configuration: dict[str, Any], *, name: str | Non
 def modify_bandwidth_item(item_id: str, service_id: str, bandwidth_mbps: int, *,
                           service_type: str = EVC_TYPE) -> dict[str, Any]:
     """Only the bandwidth of an existing service changes; its placement stays as designed."""
-    key = EVC_PLACEMENT if service_type == EVC_TYPE else ACCESS_PLACEMENT
+    key = {EVC_TYPE: EVC_PLACEMENT, IPVC_TYPE: INTERNET_PLACEMENT}.get(service_type, ACCESS_PLACEMENT)
     return {"id": item_id, "action": "modify", "service": {
         "id": service_id, "serviceConfiguration": {"@type": service_type, key: {"bandwidthMbps": bandwidth_mbps}}}}
 

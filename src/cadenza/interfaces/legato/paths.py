@@ -14,6 +14,7 @@ __all__ = [
     "INVENTORY_SPEC_FILE",
     "EVC_TYPE",
     "OVC_TYPE",
+    "IPVC_TYPE",
     "WAITING_NOTE_PREFIX",
 ]
 
@@ -34,6 +35,8 @@ INVENTORY_SPEC_FILE = "legato/serviceApi/inventory/serviceInventoryManagement.ap
 # The `$id`s of legato/serviceSchema/carrierEthernet/carrierEthernetEvc.yaml and ...Ovc.yaml.
 EVC_TYPE = "urn:mef:lso:spec:legato:carrier-ethernet-evc:v0.0.1:all"
 OVC_TYPE = "urn:mef:lso:spec:legato:carrier-ethernet-ovc:v0.0.1:all"
+# The `$id` of legato/serviceSchema/ip/ipvc.yaml: an Internet Access is an IPVC (MEF 69.1).
+IPVC_TYPE = "urn:mef:lso:spec:legato:ipvc:v0.0.4:all"
 
 # A `held` service order carries a note (source "sof") whose id starts with this, saying what
 # its held item waits for (docs/legato-profile.md, "Held orders").

@@ -10,6 +10,8 @@ network, so the SOF reads these documented extra properties beside the MEF attri
   (`bandwidthProfile`: EIR, flows per class of service, envelopes).
 - `cadenzaAccessPlacement` on an OVC ordered over INTERLUDE: the partner's site, the CE-VLAN
   there, the partner's ENNI and the S-VLAN the buyer chose on it, and the bandwidth.
+- `cadenzaInternetPlacement` on an IPVC (a Basic Internet Access): the UNI, the CE-VLAN there
+  (None: the whole UNI) and the bandwidth; the SOF picks the Internet gateway.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["PartnerSite", "PartnerQuoteItem", "EvcEnd", "FlowHint", "EnvelopeHint", "BandwidthProfileHint",
-           "EvcPlacement", "AccessPlacement", "EVC_PLACEMENT", "ACCESS_PLACEMENT"]
+           "EvcPlacement", "AccessPlacement", "InternetPlacement", "EVC_PLACEMENT", "ACCESS_PLACEMENT",
+           "INTERNET_PLACEMENT"]
 
 EVC_PLACEMENT = "cadenzaEvcPlacement"
 ACCESS_PLACEMENT = "cadenzaAccessPlacement"
+INTERNET_PLACEMENT = "cadenzaInternetPlacement"
 
 
 class _Hint(BaseModel):
@@ -118,3 +122,9 @@ class AccessPlacement(_Hint):
     sVlan: int = Field(ge=1, le=4094, description="the S-VLAN the buyer chose on the ENNI")
     bandwidthMbps: int = Field(ge=1, le=100_000)
     maxDelayMs: float | None = Field(None, gt=0)
+
+
+class InternetPlacement(_Hint):
+    uni: str = Field(min_length=1, description="the on-net UNI edge point where the subscriber is")
+    ceVlan: int | None = Field(None, ge=1, le=4094, description="None: port-based (the whole UNI)")
+    bandwidthMbps: int = Field(ge=1, le=100_000)
