@@ -8,6 +8,7 @@ fails, or the customer cancels, every service already delivered for it is taken 
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from typing import Any
@@ -190,6 +191,10 @@ def _service_order_payload(order_id: str, work: dict[str, Any]) -> dict[str, Any
         item = builders.delete_item("1", work["service_id"])
     elif work["action"] == "modify":
         item = builders.modify_bandwidth_item("1", work["service_id"], work["mbps"])
+    elif work["kind"] == "internet":
+        config = builders.internet_configuration(uni=work["ends"][0]["edge_point"], ce_vlan=work["ends"][0]["ce_vlan"],
+                                                 bandwidth_mbps=work["mbps"], identifier=external)
+        item = builders.add_evc_item("1", config, name=external)
     elif work["kind"] == "access":
         access = work["access"]
         config = builders.ovc_access_configuration(
@@ -291,10 +296,15 @@ def cancel_service_order(domain: str, order_id: str, service_order_id: str) -> N
 def item_done(domain: str, order_id: str, work: dict[str, Any], outcome: dict[str, Any]) -> None:
     bus = bus_of(domain)
     test = None
-    if outcome["state"] == "completed" and work.get("kind") == "access" and work["action"] == "add":
+    addressing = None
+    if outcome["state"] == "completed" and work.get("kind") in ("access", "internet") and work["action"] == "add":
         # read before the transaction: no call to another entity while holding the database
         service = bus.legato.get_service(outcome["service"])
-        test = (service.get("serviceConfiguration") or {}).get("cadenzaActivationTest")
+        configuration = service.get("serviceConfiguration") or {}
+        if work["kind"] == "access":
+            test = configuration.get("cadenzaActivationTest")
+        else:
+            addressing = ((configuration.get("cadenzaDesign") or {}).get("internet") or {}).get("addressing")
     with bus.database.transaction() as session:
         row = orders.get(session, order_id, None)
         plan = order_plan(session, order_id)
@@ -304,7 +314,10 @@ def item_done(domain: str, order_id: str, work: dict[str, Any], outcome: dict[st
             _trace(session, order_id, "13", "LEGATO", "SOF-sp", "BUS-sp",
                    f"serviceOrder {outcome.get('serviceOrder')} completed: service {outcome['service']} active")
             if work["action"] == "add":
-                products.get(session, plan["work"][work["item"]]["product_id"], None).external_key = outcome["service"]
+                product = products.get(session, plan["work"][work["item"]]["product_id"], None)
+                product.external_key = outcome["service"]
+                if addressing:
+                    _show_addressing(product, addressing)
             if test:
                 _report_test(row, work["item"], test)
         else:
@@ -312,6 +325,22 @@ def item_done(domain: str, order_id: str, work: dict[str, Any], outcome: dict[st
                    f"serviceOrder {outcome.get('serviceOrder')} {outcome['state']}", outcome.get("reason"))
             item_transition(session, row, work["item"], "failed", reason=outcome.get("reason"), wake=bus.wake,
                             error={"code": "otherIssue", "value": (outcome.get("reason") or "")[:255]})
+
+
+def _show_addressing(product: Any, addressing: dict[str, Any]) -> None:
+    """An Internet Access's addressing, where MEF 139 puts it: the UNI Access Link's IPv4
+    Connection Addressing (one primary subnet with the Service Provider's address and the
+    subscriber's, handed out by DHCP; MEF 69.1 §9.4 [R23], [R25])."""
+    network = ipaddress.IPv4Network(addressing["ipv4-prefix"])
+    document = dict(product.document)
+    configuration = dict(document.get("productConfiguration") or {})
+    configuration["ipUniAccessLink"] = {**(configuration.get("ipUniAccessLink") or {}), "ipv4ConnectionAddressing": [{
+        "ipv4PrimarySubnet": {"ipv4Prefix": {"ipv4Address": str(network.network_address),
+                                             "prefixLength": network.prefixlen},
+                              "serviceProviderIpv4Addresses": [addressing["gateway-ipv4-address"]],
+                              "subscriberIpv4Address": [addressing["subscriber-ipv4-address"]]}}]}
+    document["productConfiguration"] = configuration
+    products.save(product, document)
 
 
 def _report_test(row: Any, item_id: str, test: dict[str, Any]) -> None:

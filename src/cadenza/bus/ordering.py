@@ -90,10 +90,9 @@ def _plan_add(config: BusSettings, rules: OfferingRules, fam: Family, party: str
                     f"{pointer}/product/productOffering/id", "referenceNotFound")
     if kind == "uni":
         return _plan_uni(config, rules, party, product, pointer, used=used)
-    if kind not in ("evc", "access"):
-        # Basic Internet Access is in the catalog and qualifies, but this domain has no Internet
-        # gateway in its network design yet, so it cannot be delivered: say so before accepting.
-        raise _fail(f"Product offering '{offering}' can be quoted but not yet ordered here: this network has no "
+    if kind == "internet" and not any(e.kind == "internet" for nd in config.network_domains
+                                      for e in nd.edge_points):
+        raise _fail(f"Product offering '{offering}' can be quoted but not ordered here: this network has no "
                     "Internet gateway to deliver it from", f"{pointer}/product/productOffering/id")
     configuration = product.get("productConfiguration")
     if not isinstance(configuration, dict):
@@ -118,6 +117,20 @@ def _plan_add(config: BusSettings, rules: OfferingRules, fam: Family, party: str
         vlans = mapping.evc_vlans(configuration)
         return {"kind": "evc", "offering": offering, "mbps": mbps, "bandwidth": asked.to_json(), "unis": unis,
                 "ends": [_end(end, vlan) for end, vlan in zip(ends, vlans, strict=True)]}
+    if kind == "internet":
+        if len(places) != 1:
+            raise _fail("An Internet Access needs exactly one place: the subscriber's site",
+                        f"{pointer}/product/place", "missingProperty")
+        end = resolve_place(config, places[0], party=party, pointer=place_at(0))
+        if not end.on_net:
+            raise _fail(f"No Internet Access can be delivered at {end.city or 'this address'}: we have no UNI there",
+                        place_at(0), "invalidValue")
+        if mbps < 1:
+            raise _fail("An Internet Access is sold at a committed rate: give the CIR of its ipUni bandwidth "
+                        "profile envelope", f"{pointer}/product/productConfiguration/ipUni", "missingProperty")
+        # The whole UNI is the subscriber's IP UNI (MEF 69.1 Basic Internet Access: one access link).
+        return {"kind": "internet", "offering": offering, "mbps": mbps, "bandwidth": asked.to_json(), "unis": unis,
+                "ends": [_end(end, None)]}
     if len(places) != 1:
         raise _fail("An Access E-Line needs exactly one place: the UNI site", f"{pointer}/product/place",
                     "missingProperty")
