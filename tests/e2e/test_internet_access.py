@@ -9,7 +9,7 @@ import ipaddress
 from typing import Any
 
 from cadenza.bus.product_schemas import BASIC_INTERNET_ACCESS, example_configuration, validate_product_configuration
-from tests.e2e.conftest import INVENTORY, Parties, item, site
+from tests.e2e.conftest import CONTACT, INVENTORY, Parties, item, site
 
 
 def internet_access(mbps: int) -> dict[str, Any]:
@@ -62,6 +62,23 @@ def test_an_internet_access_order_completes_with_addresses_and_a_disconnect_free
     other = addressing(other_product)
     other_prefix = f"{other['ipv4Prefix']['ipv4Address']}/{other['ipv4Prefix']['prefixLength']}"
     assert not ipaddress.IPv4Network(other_prefix).overlaps(prefix)
+
+    # a bandwidth change keeps the addresses; naming other addresses is refused
+    faster = internet_access(80)
+    modify = {"id": "1", "action": "modify", "product": {"id": product_id, "productOffering": {"id": "internet-access"},
+                                                          "productConfiguration": faster}}
+    changed = parties.wait(parties.order(modify)["id"])
+    assert changed["state"] == "completed", changed
+    now = parties.acme.get(f"{INVENTORY}/product/{product_id}").json()
+    assert now["productConfiguration"]["ipUni"]["ingressBandwidthProfileEnvelope"][0]["cir"]["irValue"] == 80
+    assert addressing(now) == subnet
+    assert gateway_interfaces(parties)[next(iter(added))]["address"] == gateway
+    taken = copy.deepcopy(now["productConfiguration"])
+    taken["ipUniAccessLink"]["ipv4ConnectionAddressing"][0]["ipv4PrimarySubnet"]["subscriberIpv4Address"] = ["8.8.8.8"]
+    refused = parties.acme.post("/mefApi/cantata/productOrderingManagement/v5/productOrder", json={
+        "relatedContactInformation": CONTACT, "productOrderItem": [{**modify, "product": {
+            **modify["product"], "productConfiguration": taken}}]})
+    assert refused.status_code == 422 and "ipv4ConnectionAddressing" in refused.text, refused.text
 
     gone = parties.wait(parties.order({"id": "1", "action": "delete", "product": {"id": product_id}})["id"])
     assert gone["state"] == "completed", gone

@@ -218,7 +218,8 @@ def _plan_existing(session: Session, rules: OfferingRules, party: str, item: dic
             raise _fail("A 'modify' item carries the new product/productConfiguration",
                         f"{pointer}/product/productConfiguration", "missingProperty")
         stored = row.document.get("productConfiguration") or {}
-        configuration = merge_configuration(stored, change)
+        configuration = _keep_addressing(stored, merge_configuration(stored, change),
+                                         f"{pointer}/product/productConfiguration")
         rules.validate(configuration, f"{pointer}/product/productConfiguration")
         _refuse_unchangeable(stored, configuration, f"{pointer}/product/productConfiguration")
         plan["mbps"] = mapping.bandwidth_mbps(configuration, pointer=f"{pointer}/product")
@@ -234,6 +235,20 @@ def read_change(session: Session, rules: OfferingRules, party: str, item: dict[s
     plan = _plan_existing(session, rules, party, item, pointer, family=family)
     row = products.get(session, plan["product_id"], party)
     return {**plan, "offering": (row.document.get("productOffering") or {}).get("id")}
+
+
+def _keep_addressing(stored: dict[str, Any], configuration: dict[str, Any], pointer: str) -> dict[str, Any]:
+    """An Internet Access's addressing is the provider's to give (the gateway handed it out):
+    a modify that leaves it empty keeps it, one that names other addresses is refused."""
+    given = (stored.get("ipUniAccessLink") or {}).get("ipv4ConnectionAddressing")
+    if not given:
+        return configuration
+    link = dict(configuration.get("ipUniAccessLink") or {})
+    asked = link.get("ipv4ConnectionAddressing")
+    if asked and asked != given:
+        raise _fail("The addresses of an Internet Access are assigned by us and cannot be changed in place; "
+                    "disconnect it and order a new one", f"{pointer}/ipUniAccessLink/ipv4ConnectionAddressing")
+    return {**configuration, "ipUniAccessLink": {**link, "ipv4ConnectionAddressing": given}}
 
 
 def _refuse_unchangeable(stored: dict[str, Any], configuration: dict[str, Any], pointer: str) -> None:
