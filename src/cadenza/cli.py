@@ -257,12 +257,15 @@ app.add_typer(demo_app, name="demo")
 @demo_app.command("order")
 def demo_order(customer: Annotated[str, typer.Option(help="demo customer: acme or globex")] = "acme",
                city: Annotated[str, typer.Option(help="off-net end: Springfield (Alpha Access, SONATA) or "
-                                                      "Ogdenville (Beta Fibre, INTERLUDE)")] = "Springfield") -> None:
+                                                      "Ogdenville (Beta Fibre, INTERLUDE)")] = "Springfield",
+               seed: Annotated[int | None, typer.Option(help="chooses the near site and the VLAN: the same seed "
+                                                             "orders the same again (default: a new one, printed)")]
+               = None) -> None:
     """Order an off-net EVPL over CANTATA and print each MEF 55.0.1 §10.2 step as it happens."""
-    import random
+    import secrets
 
     from cadenza.core.config import settings
-    from cadenza.landscape.demo_orders import Customer, evpl_order, follow_order, token
+    from cadenza.landscape.demo_orders import FAR_CITIES, Customer, follow_order, off_net_order, token
 
     path = settings().var_dir / "demo-credentials.json"
     if not path.exists():
@@ -275,15 +278,12 @@ def demo_order(customer: Annotated[str, typer.Option(help="demo customer: acme o
     if client is None:
         console.print(f"[red]{customer} is not a demo customer[/]")
         raise typer.Exit(2)
-    far = {"Springfield": ("12", "Evergreen", "50002"), "Ogdenville": ("22", "Elm", "60002")}.get(city)
-    if far is None:
-        console.print("[red]choose --city Springfield or Ogdenville[/]")
+    if city not in FAR_CITIES:
+        console.print(f"[red]choose --city {' or '.join(FAR_CITIES)}[/]")
         raise typer.Exit(2)
-    near = random.choice([f"site-{area}-{n}-{p}" for area in ("east", "west") for n in (2, 4) for p in (1, 2)])
-    order = evpl_order(customer, {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": near},
-                       {"@type": "FieldedAddress", "role": "INSTALL_LOCATION", "streetNr": far[0],
-                        "streetName": far[1], "streetType": "Terrace", "city": city, "postcode": far[2],
-                        "country": "US"}, vlan=random.randint(1000, 3999), mbps=100)
+    seed = secrets.randbelow(1_000_000) if seed is None else seed
+    chosen = off_net_order(customer, city, seed=seed)
+    order = chosen.payload()
     headers = token(sp["url"], Customer(customer, client["client_id"], client["client_secret"]))
     created = httpx.post(f"{sp['url']}/mefApi/cantata/productOrderingManagement/v5/productOrder", json=order,
                          headers=headers, timeout=30)
@@ -291,7 +291,8 @@ def demo_order(customer: Annotated[str, typer.Option(help="demo customer: acme o
         console.print(f"[red]order refused: {created.status_code} {created.text}[/]")
         raise typer.Exit(1)
     order_id = created.json()["id"]
-    console.print(f"order [bold]{order_id}[/]: EVPL 100 Mbit/s from {near} to {city}")
+    console.print(f"order [bold]{order_id}[/]: EVPL {chosen.mbps} Mbit/s from {chosen.near_site} to {city}, "
+                  f"VLAN {chosen.vlan} (seed {seed}: --seed {seed} orders the same again)")
     ops = httpx.Client(base_url=sp["url"], timeout=30, headers={"Authorization": "Bearer " + httpx.post(
         sp["token_url"], data={"grant_type": "client_credentials", "client_id": operator["client_id"],
                                "client_secret": operator["client_secret"]}).json()["access_token"]})

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ import httpx
 
 from cadenza.bus.product_schemas import EVPL_EVC, example_configuration
 
-__all__ = ["Customer", "evpl_order", "place_and_wait", "follow_order", "DEMO_ORDERS", "ORDERS"]
+__all__ = ["Customer", "OffNetOrder", "evpl_order", "off_net_order", "place_and_wait", "follow_order", "DEMO_ORDERS",
+           "ORDERS", "FAR_CITIES"]
 
 ORDERS = "/mefApi/cantata/productOrderingManagement/v5/productOrder"
 FINAL = ("completed", "failed", "cancelled", "partial", "rejected")
@@ -45,6 +47,36 @@ def evpl_order(customer: str, a: dict[str, Any], z: dict[str, Any], *, vlan: int
                                            "emailAddress": f"noc@{customer}.example", "number": "+1-555-0199"}],
             "productOrderItem": [{"id": "1", "action": "add", "product": {
                 "productOffering": {"id": "evpl"}, "productConfiguration": config, "place": [a, z]}}]}
+
+
+# `cadenza demo order`: the off-net end, a partner's customer address, per city.
+FAR_CITIES = {"Springfield": ("12", "Evergreen", "50002"), "Ogdenville": ("22", "Elm", "60002")}
+_NEAR_SITES = [f"site-{area}-{n}-{p}" for area in ("east", "west") for n in (2, 4) for p in (1, 2)]
+_MBPS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class OffNetOrder:
+    """What `cadenza demo order` asks for: chosen from its seed, so the same seed orders the same."""
+
+    customer: str
+    near_site: str
+    city: str
+    vlan: int
+    mbps: int
+
+    def payload(self) -> dict[str, Any]:
+        nr, street, postcode = FAR_CITIES[self.city]
+        return evpl_order(self.customer, _site(self.near_site), _address(nr, street, self.city, postcode),
+                          vlan=self.vlan, mbps=self.mbps)
+
+
+def off_net_order(customer: str, city: str, *, seed: int) -> OffNetOrder:
+    """An off-net EVPL from one of the customer sites to `city`; the site and VLAN come from `seed`."""
+    if city not in FAR_CITIES:
+        raise ValueError(f"choose a city among {', '.join(FAR_CITIES)}")
+    rng = random.Random(seed)
+    return OffNetOrder(customer, rng.choice(_NEAR_SITES), city, rng.randint(1000, 3999), _MBPS)
 
 
 # Orders `make run` puts in place so that each demo customer already has products.
