@@ -16,10 +16,11 @@ import pytest
 from fastapi import FastAPI
 
 from cadenza.core.notifications.listener import listener_router
+from cadenza.icm.rows import ConnectivityServiceRow
 from cadenza.interfaces.presto.paths import EVENT_TYPES, LISTENER_BASE
 from cadenza.landscape.config import load_domain_config
 from tests.helpers.servers import serve, wait_until
-from tests.integration.icm.conftest import DEMO, Landscape, running
+from tests.integration.icm.conftest import DEMO, Landscape, running, token
 from tests.integration.icm.test_presto_connectivity_service import eline
 
 
@@ -180,3 +181,24 @@ def test_a_twin_in_its_own_process_tells_the_icm_of_its_faults(own_process_lands
         assert landscape.service(service["uuid"])["operational-state"] == "DISABLED"
         twin(landscape, "links/restore", {"a": a, "b": b})
         heard.wait_for(service["uuid"], "ENABLED", "connectivityServiceStateChangeEvent")
+
+
+def test_the_service_list_is_filtered_by_party_in_the_database_however_many_others_hold(
+        landscape: Landscape) -> None:
+    """A PRESTO client sees its own services only (the list takes no other filter and is not
+    paged in the NRP Swagger): 130 services of another party stored first do not crowd it out."""
+    mine = create(landscape, "uni-east-3-2", "uni-west-3-2", 141, 10)
+    icm = landscape.domain.icms["metro"]
+    with icm.database.transaction() as session:
+        row = session.get(ConnectivityServiceRow, mine["uuid"])
+        columns = {c.key: getattr(row, c.key) for c in ConnectivityServiceRow.__table__.columns}
+        for n in range(130):
+            session.add(ConnectivityServiceRow(**{**columns, "uuid": f"other-{n:03}", "name": None,
+                                                  "owner": "someone-else", "created_at": row.created_at}))
+    sof = token(str(landscape.http.base_url).rstrip("/"), "sp-sof", "sof-demo-secret-sp")
+    listed = landscape.http.post("/presto/metro/restconf/operations/get-connectivity-service-list/",
+                                 headers={"Authorization": f"Bearer {sof}"}, json={})
+    assert listed.status_code == 200, listed.text
+    assert [s["uuid"] for s in listed.json()["output"]["service"]] == [mine["uuid"]]
+    everything = landscape.op("get-connectivity-service-list").json()["output"]["service"]  # the operator's
+    assert len(everything) == 131
