@@ -162,6 +162,11 @@ def test_mef125s_own_best_effort_epl_is_ordered_configured_with_its_eir_and_rese
     # Accepted, it is billed what the quote would say: EPL install plus a quarter of the 100 Mbit/s tier.
     accepted = parties.acme.post(f"{INVENTORY}/product/{made['item-001']['id']}/acceptance")
     assert accepted.status_code == 201 and accepted.json()["monthlyCharge"] == 187.5, accepted.text
+    # A modify changes what the network changes in place (the CIR of one class) or is refused:
+    # an EIR recorded in inventory but not configured would be a lie.
+    modify = {"id": "m", "action": "modify", "product": {
+        "id": made["item-001"]["id"], "productConfiguration": with_rates(epl_use_case_2a(), cir=0, eir=100)}}
+    assert "excess rate (EIR) of an existing product cannot change" in refused(parties, modify)["reason"]
 
 
 def test_cir_plus_eir_reserves_the_cir_only_and_configures_both(parties: Parties) -> None:

@@ -222,6 +222,7 @@ def _plan_existing(session: Session, rules: OfferingRules, party: str, item: dic
                                          f"{pointer}/product/productConfiguration")
         rules.validate(configuration, f"{pointer}/product/productConfiguration")
         _refuse_unchangeable(stored, configuration, f"{pointer}/product/productConfiguration")
+        _refuse_profile_change(stored, configuration, f"{pointer}/product")
         plan["mbps"] = mapping.bandwidth_mbps(configuration, pointer=f"{pointer}/product")
         plan["previous_mbps"] = mapping.bandwidth_mbps(stored, pointer=f"{pointer}/product") if stored else None
         plan["configuration"] = configuration
@@ -297,6 +298,28 @@ def _refuse_products_changed_twice(items: list[dict[str, Any]]) -> None:
                 _fail(f"Items {names} all change product {product_id}: an order may change a product in one item "
                       "only; put the changes into one item or order them one after the other",
                       f"/productOrderItem/{n}/product/id") for n in positions])
+
+
+def _refuse_profile_change(stored: dict[str, Any], configuration: dict[str, Any], pointer: str) -> None:
+    """What a modify changes in the network is the committed rate of a profile with one flow
+    (icm/design.with_committed_rate): an excess rate, the flows per class of service or a CIR of
+    0 would be recorded in inventory without being configured, so they are a 422 instead."""
+    if not stored:
+        return
+    before = mapping.bandwidth(stored, pointer=pointer)
+    after = mapping.bandwidth(configuration, pointer=pointer)
+    if before == after:
+        return
+    where = f"{pointer}/productConfiguration"
+    if after.eir_mbps != before.eir_mbps:
+        raise _fail(f"The excess rate (EIR) of an existing product cannot change in place here (from "
+                    f"{before.eir_mbps} to {after.eir_mbps} Mbit/s): only the committed rate (CIR) can", where)
+    if after.cir_mbps < 1:
+        raise _fail("A modify keeps a committed rate (CIR) of at least 1 Mbit/s; disconnect the product and order a "
+                    "best-effort one", where)
+    if len(after.flows) > 1 or [f.cos for f in after.flows] != [f.cos for f in before.flows]:
+        raise _fail("The committed rate of a product with several classes of service, or its classes, cannot change "
+                    "in place here: only the CIR of a single-class profile can", where)
 
 
 def _plan_existing_uni(session: Session, party: str, item: dict[str, Any], pointer: str, row: BusResourceRow,
