@@ -86,7 +86,10 @@ def test_a_uni_alone_is_assigned_and_an_unknown_uni_product_is_refused(parties: 
                                                      "productConfiguration": uni_use_case_2a()}}
     done = parties.wait(parties.order(uni)["id"])
     assert done["state"] == "completed", done
-    assert products_of(parties, done["id"])["uni"]["status"] == "active"
+    assigned = products_of(parties, done["id"])["uni"]
+    assert assigned["status"] == "active"
+    billed = parties.acme.post(f"{INVENTORY}/product/{assigned['id']}/acceptance")
+    assert billed.status_code == 201 and billed.json()["monthlyCharge"] == 100, billed.text  # a 1000BASE_T port
     evc = mef125_items((site("site-east-4-1"), site("site-west-4-1")), relation_key=RELATION, epl=evpl(311, 312),
                        offering="evpl")[0]
     evc[RELATION] = []
