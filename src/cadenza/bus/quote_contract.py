@@ -127,6 +127,7 @@ def bind_quotes(session: Session, *, family: str, party: str, order_id: str, ite
     """Check every item's `quoteItem` and put the quoted terms into its `work`; the quotes
     referenced become `accepted`. Raises Unprocessable (the order is then refused whole)."""
     used: dict[str, tuple[BusResourceRow, dict[str, Any]]] = {}
+    ordered: set[tuple[str, str]] = set()
     for n, item in enumerate(items):
         ref = item.get("quoteItem")
         if ref is None:
@@ -134,6 +135,11 @@ def bind_quotes(session: Session, *, family: str, party: str, order_id: str, ite
         pointer = f"/productOrderItem/{n}/quoteItem"
         if not isinstance(ref, dict) or not isinstance(ref.get("quoteId"), str) or not isinstance(ref.get("id"), str):
             raise _fail("quoteItem names the quote and its item: {quoteId, id}", pointer, "missingProperty")
+        if (ref["quoteId"], ref["id"]) in ordered:
+            # one quoted item is one product at one price: two order items on it would get two for one
+            raise _fail(f"Item '{ref['id']}' of quote {ref['quoteId']} is referenced by another item of this order "
+                        "too: each quote item is ordered once", f"{pointer}/id")
+        ordered.add((ref["quoteId"], ref["id"]))
         if ref["quoteId"] not in used:
             row = _quote(session, ref["quoteId"], family=family, party=party, pointer=pointer)
             _check_orderable(row, pointer)

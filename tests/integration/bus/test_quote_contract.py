@@ -60,3 +60,16 @@ def test_a_budgetary_quote_is_not_orderable_and_a_firm_one_is_used_up_once(sp: D
         assert acme.get(f"{QUOTE}/{firm['id']}").json()["state"] == "accepted"
         with pytest.raises(Unprocessable, match="already been ordered"):
             bind(database, firm["id"])
+
+
+def test_one_quote_item_cannot_be_ordered_by_two_items_of_one_order(sp: Domain, database: Database) -> None:
+    with sp.client("acme", "acme-secret-1") as acme:
+        firm = created_quote(acme, {"instantSyncQuote": True, "buyerRequestedQuoteLevel": "firm",
+                                    "quoteItem": [ITEM]})
+        twice = [{**ITEM, "id": n, "quoteItem": {"quoteId": firm["id"], "id": "1"}} for n in ("1", "2")]
+        work: dict[str, Any] = {n: {"item": n, "action": "add"} for n in ("1", "2")}
+        with (pytest.raises(Unprocessable, match="referenced by another item of this order") as refused,
+              database.transaction() as session):
+            bind_quotes(session, family="cantata", party="acme", order_id="order-1", items=twice, work=work)
+        assert refused.value.property_path == "/productOrderItem/1/quoteItem/id"
+        assert acme.get(f"{QUOTE}/{firm['id']}").json()["state"] == "approved.orderable"  # not used up
