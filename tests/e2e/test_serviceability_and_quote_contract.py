@@ -241,3 +241,15 @@ def test_poq_and_quote_for_a_disconnect_and_for_an_unknown_product(parties: Part
     assert foreign.status_code == 422 and foreign.json()[0]["code"] == "referenceNotFound"
     gone = parties.wait(parties.order(on_quote(change(product), quoted["id"]))["id"])
     assert gone["state"] == "completed", gone
+
+
+def test_a_vlan_in_use_on_the_partners_uni_makes_the_off_net_end_not_ready(parties: Parties) -> None:
+    oak = address("32", "Oak", "Springfield", "70002")  # Alpha Access's only, on its own UNI
+    first = parties.wait(parties.order(item("1", "evpl", evpl(460, 460), site("site-west-1-2"), oak))["id"])
+    assert first["state"] == "completed", first
+    taken = qualify(parties, item("1", "evpl", evpl(461, 460), site("site-west-3-2"), oak))
+    answer = taken["productOfferingQualificationItem"][0]
+    assert answer["serviceabilityConfidence"] == "red", answer
+    assert "CE-VLAN 460 is already in use" in answer["serviceabilityConfidenceReason"]
+    free = qualify(parties, item("1", "evpl", evpl(461, 462), site("site-west-3-2"), oak))
+    assert free["productOfferingQualificationItem"][0]["serviceabilityConfidence"] == "green", free

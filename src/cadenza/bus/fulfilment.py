@@ -148,7 +148,7 @@ def choose_partners(domain: str, order_id: str, item_id: str, since: float | Non
     moved: str | None = None
     for end in work.get("ends", []):
         if end["edge_point"] is None and not end.get("partner"):
-            choice = bus.partners.choose_for(end["address"], work["mbps"])
+            choice = bus.partners.choose_for(end["address"], work["mbps"], ce_vlan=end.get("ce_vlan"))
             at = time.time()
             decision = decide(choice, since=since, at=at, attempt=attempt, patience=bus.partner_patience)
             if decision.kind == "wait":

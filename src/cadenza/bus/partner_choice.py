@@ -47,9 +47,11 @@ class PartnerChooser:
     def __init__(self, serviceability: Serviceability) -> None:
         self._serviceability = serviceability
 
-    def choose_for(self, address: dict[str, Any], mbps: int) -> Choice:
+    def choose_for(self, address: dict[str, Any], mbps: int, *, ce_vlan: int | None = None) -> Choice:
+        """`ce_vlan`: the end's CE-VLAN at the partner's UNI (None: the whole UNI)."""
         place = {"@type": "FieldedAddress", "role": "INSTALL_LOCATION", **address}
-        verdict = self._serviceability.assess(Location(None, place, address.get("city", "")), mbps=mbps)
+        verdict = self._serviceability.assess(Location(None, place, address.get("city", "")), mbps=mbps,
+                                              ce_vlan=ce_vlan, port_based=ce_vlan is None)
         offers = verdict.choice.alternatives if verdict.choice else ()
         silent = tuple(Unanswered(o.partner, o.name or o.partner, o.asked or "SONATA")
                        for o in offers if not o.answered)

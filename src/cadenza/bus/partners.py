@@ -30,11 +30,17 @@ _DAYS = {"calendarDays": 1.0, "businessDays": 7 / 5, "calendarMonths": 30.0, "ca
          "businessHours": 7 / 5 / 8, "calendarMinutes": 1 / 1440, "businessMinutes": 7 / 5 / 480}
 
 
-def access_eline_configuration(mbps: int) -> dict[str, Any]:
-    """The Access E-Line as far as qualification and pricing need it: its committed rate."""
+def access_eline_configuration(mbps: int, *, ce_vlan: int | None = None, port_based: bool = False
+                               ) -> dict[str, Any]:
+    """The Access E-Line as far as qualification and pricing need it: its committed rate and,
+    when known, how it attaches at the UNI (one CE-VLAN, or every one: the whole port), so the
+    partner can say whether its UNI still has them free."""
     flow = {"classOfServiceName": "standard", "bwpFlow": {"cir": {"irValue": mbps, "irUnits": "MBPS"}}}
-    return {"@type": ACCESS_ELINE_TYPE, "uniEp": {"ingressBandwidthProfilePerClassOfServiceName": [flow]},
-            "enniEp": {}}
+    uni: dict[str, Any] = {"ingressBandwidthProfilePerClassOfServiceName": [flow]}
+    if ce_vlan is not None or port_based:
+        uni["ovcEndPointMap"] = {"mapType": "FORM_U",
+                                 "ovcEndPointMapFormU": [ce_vlan] if ce_vlan is not None else list(range(1, 4095))}
+    return {"@type": ACCESS_ELINE_TYPE, "uniEp": uni, "enniEp": {}}
 
 
 def interval_days(duration: dict[str, Any] | None) -> int | None:
@@ -96,11 +102,13 @@ class PartnerDirectory:
         wanted = city.strip().casefold()
         return [p for p in self._partners.values() if any(c.strip().casefold() == wanted for c in p.cities)]
 
-    def qualify_and_quote(self, partner: PartnerSettings, place: dict[str, Any], mbps: int) -> PartnerOffer:
+    def qualify_and_quote(self, partner: PartnerSettings, place: dict[str, Any], mbps: int, *,
+                          ce_vlan: int | None = None, port_based: bool = False) -> PartnerOffer:
         """Ask `partner` about its Access E-Line at `place` (POQ, then a firm quote); never raises
-        for the partner's sake: an unreachable or refusing partner is an offer that is not serviceable."""
-        product = {"productOffering": {"id": ACCESS_ELINE}, "productConfiguration": access_eline_configuration(mbps),
-                   "place": [place]}
+        for the partner's sake: an unreachable or refusing partner is an offer that is not serviceable.
+        `ce_vlan` / `port_based`: how the segment attaches at the partner's UNI, when known."""
+        configuration = access_eline_configuration(mbps, ce_vlan=ce_vlan, port_based=port_based)
+        product = {"productOffering": {"id": ACCESS_ELINE}, "productConfiguration": configuration, "place": [place]}
         sonata = self.client(partner.party)
         asked = "SONATA productOfferingQualification"
         try:

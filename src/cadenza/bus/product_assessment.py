@@ -104,15 +104,20 @@ def assess_product(service: Serviceability, prices: PriceBook, offering: str, mb
                      for i, p in enumerate(places)]
     except PlaceError as exc:
         return ItemAssessment(offering, mbps, error=exc, eir_mbps=eir_mbps)
+    kind = prices.kind_of(offering, "sonata" if prices.sells(offering, "sonata") else "cantata")
+    vlans = network_vlans(kind, configuration) if configuration is not None else []
+    # an off-net end's CE-VLAN (None in a known configuration: the whole UNI) goes to the partner
+    ends = [(vlans[i], vlans[i] is None) if kind == "evc" and i < len(vlans) else (None, False)
+            for i in range(len(locations))]
     verdicts = [_excess_on_net_only(location) if eir_mbps and not service.on_net(location)
-                else service.assess(location, mbps=mbps) for location in locations]
+                else service.assess(location, mbps=mbps, ce_vlan=ends[i][0], port_based=ends[i][1])
+                for i, location in enumerate(locations)]
     lead = prices.lead_time_days(offering, any(v.kind == "offNet" for v in verdicts))
     for verdict in verdicts:
         if verdict.offer is not None and verdict.offer.lead_time_days is not None:
             lead = max(lead, verdict.offer.lead_time_days)
     network = None
     if service.network is not None and mbps is not None and all(v.kind != "notServiceable" for v in verdicts):
-        kind = prices.kind_of(offering, "sonata" if prices.sells(offering, "sonata") else "cantata")
         network = service.network.new_service(kind, verdicts, network_vlans(kind, configuration), mbps, buyer=buyer)
     return ItemAssessment(offering, mbps, verdicts, lead_time_days=lead, network=network, eir_mbps=eir_mbps)
 
