@@ -109,6 +109,25 @@ class EndPointResource(_Tapi):
     cos_identifier_list: list[CosIdentifier] = Field(default_factory=list, alias="cos-identifier-list",
                                                      max_length=8)  # one profile per class of service name
 
+    def ingress_profile(self) -> dict[str, Any] | None:
+        """The end point's ingress bandwidth profile, as the ICM configures it (icm/design.py):
+        rates in kbit/s, bursts in kbytes, one flow per class of service; None when not given."""
+        flows = [(c.cos_name, c.ingress_bwp_per_cos) for c in self.cos_identifier_list
+                 if c.ingress_bwp_per_cos is not None]
+        whole = self.ingress_bwp_flow
+        if not flows and whole is None:
+            return None
+        per_cos = [{"name": name, "cir_kbps": f.cir // 1000, "cbs_kbytes": (f.cbs or 0) // 1000,
+                    "eir_kbps": f.eir // 1000, "ebs_kbytes": (f.ebs or 0) // 1000,
+                    "envelope": f.envelope.envelope_id if f.envelope else None, "rank": f.rank,
+                    "coupling_flag": f.coupling_flag, "color_mode": f.color_mode} for name, f in flows]
+        eir = whole.eir if whole is not None else sum(f.eir for _, f in flows)
+        cbs = whole.cbs if whole is not None else (sum(f.cbs or 0 for _, f in flows) if flows else None)
+        ebs = whole.ebs if whole is not None else (sum(f.ebs or 0 for _, f in flows) if flows else None)
+        cir = whole.cir if whole is not None else sum(f.cir for _, f in flows)
+        return {"cir_kbps": cir // 1000, "eir_kbps": eir // 1000, "cbs_kbytes": None if cbs is None else cbs // 1000,
+                "ebs_kbytes": None if ebs is None else ebs // 1000, "per_cos": per_cos}
+
 
 class SipRef(_Tapi):
     service_interface_point_id: str = Field(alias="service-interface-point-id", min_length=1, max_length=200)
@@ -122,25 +141,7 @@ class EndPointInput(_Tapi):
     resource: EndPointResource | None = Field(None, alias="nrp-carrier-eth-connectivity-end-point-resource")
 
     def ingress_profile(self) -> dict[str, Any] | None:
-        """The end point's ingress bandwidth profile, as the ICM configures it (icm/design.py):
-        rates in kbit/s, bursts in kbytes, one flow per class of service; None when not given."""
-        if self.resource is None:
-            return None
-        flows = [(c.cos_name, c.ingress_bwp_per_cos) for c in self.resource.cos_identifier_list
-                 if c.ingress_bwp_per_cos is not None]
-        whole = self.resource.ingress_bwp_flow
-        if not flows and whole is None:
-            return None
-        per_cos = [{"name": name, "cir_kbps": f.cir // 1000, "cbs_kbytes": (f.cbs or 0) // 1000,
-                    "eir_kbps": f.eir // 1000, "ebs_kbytes": (f.ebs or 0) // 1000,
-                    "envelope": f.envelope.envelope_id if f.envelope else None, "rank": f.rank,
-                    "coupling_flag": f.coupling_flag, "color_mode": f.color_mode} for name, f in flows]
-        eir = whole.eir if whole is not None else sum(f.eir for _, f in flows)
-        cbs = whole.cbs if whole is not None else (sum(f.cbs or 0 for _, f in flows) if flows else None)
-        ebs = whole.ebs if whole is not None else (sum(f.ebs or 0 for _, f in flows) if flows else None)
-        cir = whole.cir if whole is not None else sum(f.cir for _, f in flows)
-        return {"cir_kbps": cir // 1000, "eir_kbps": eir // 1000, "cbs_kbytes": None if cbs is None else cbs // 1000,
-                "ebs_kbytes": None if ebs is None else ebs // 1000, "per_cos": per_cos}
+        return self.resource.ingress_profile() if self.resource is not None else None
 
     @property
     def vlan_id(self) -> int | None:
@@ -235,27 +236,6 @@ class PathServiceEndPointInput(_Tapi):
     def mode(self) -> str:
         mapping = self.resource.ce_vlan_id_list_and_untag if self.resource else None
         return "port" if mapping is None or mapping.vlan_id_mapping_type == "ALL" else "vlan"
-
-    def ingress_profile(self) -> dict[str, Any] | None:
-        """The end point's ingress bandwidth profile, as the ICM configures it (icm/design.py):
-        rates in kbit/s, bursts in kbytes, one flow per class of service; None when not given."""
-        if self.resource is None:
-            return None
-        flows = [(c.cos_name, c.ingress_bwp_per_cos) for c in self.resource.cos_identifier_list
-                 if c.ingress_bwp_per_cos is not None]
-        whole = self.resource.ingress_bwp_flow
-        if not flows and whole is None:
-            return None
-        per_cos = [{"name": name, "cir_kbps": f.cir // 1000, "cbs_kbytes": (f.cbs or 0) // 1000,
-                    "eir_kbps": f.eir // 1000, "ebs_kbytes": (f.ebs or 0) // 1000,
-                    "envelope": f.envelope.envelope_id if f.envelope else None, "rank": f.rank,
-                    "coupling_flag": f.coupling_flag, "color_mode": f.color_mode} for name, f in flows]
-        eir = whole.eir if whole is not None else sum(f.eir for _, f in flows)
-        cbs = whole.cbs if whole is not None else (sum(f.cbs or 0 for _, f in flows) if flows else None)
-        ebs = whole.ebs if whole is not None else (sum(f.ebs or 0 for _, f in flows) if flows else None)
-        cir = whole.cir if whole is not None else sum(f.cir for _, f in flows)
-        return {"cir_kbps": cir // 1000, "eir_kbps": eir // 1000, "cbs_kbytes": None if cbs is None else cbs // 1000,
-                "ebs_kbytes": None if ebs is None else ebs // 1000, "per_cos": per_cos}
 
     @property
     def vlan_id(self) -> int | None:
