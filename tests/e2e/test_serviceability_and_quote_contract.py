@@ -206,8 +206,13 @@ def test_poq_and_quote_for_a_bandwidth_change_answer_from_the_product_and_its_ro
     lines = {(p["name"], p["priceType"]): p["price"]["dutyFreeAmount"]["value"]
              for p in quoted["quoteItem"][0]["quoteItemPrice"]}
     assert lines == {("evpl 300 Mbit/s", "recurring"): 1150.0, ("change charge", "nonRecurring"): 75.0}
+    before = parties.acme.post(f"{INVENTORY}/product/{product}/acceptance").json()  # billing runs: 100 Mbit/s
+    assert before["monthlyCharge"] == 600.0
     modified = parties.wait(parties.order(on_quote(change(product, evpl(440, 440, mbps=300)), quoted["id"]))["id"])
     assert modified["state"] == "completed", modified
+    # from the change on, billing charges what the change was quoted at
+    after = parties.acme.post(f"{INVENTORY}/product/{product}/acceptance").json()
+    assert (after["monthlyCharge"], after["oneTimeCharge"]) == (1150.0, 75.0) and after["id"] != before["id"]
 
     # a VLAN change is not made in place, so it does not qualify either (MEF 79: a 422)
     vlan = parties.acme.post(POQ, json={"instantSyncQualification": True, "relatedContactInformation": CONTACT,

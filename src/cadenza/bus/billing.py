@@ -17,7 +17,7 @@ from cadenza.core.clock import iso, now
 from cadenza.core.errors import Conflict, NotFound
 from cadenza.core.ids import new_id
 
-__all__ = ["accept_product", "billing_record_view", "stop_billing"]
+__all__ = ["accept_product", "billing_record_view", "stop_billing", "bill_quoted_change"]
 
 
 def billing_record_view(row: BillingRecordRow) -> dict[str, Any]:
@@ -64,3 +64,18 @@ def stop_billing(session: Session, product_id: str) -> None:
     for record in session.scalars(select(BillingRecordRow).where(BillingRecordRow.product_id == product_id,
                                                                  BillingRecordRow.end_date.is_(None))):
         record.end_date = now()
+
+
+def bill_quoted_change(session: Session, product_id: str, work: dict[str, Any]) -> None:
+    """A change ordered on a quote is billed as quoted from its completion: the running record
+    ends and one with the quoted monthly charge (and the change charge, once) starts. A product
+    not yet accepted is not billed yet; acceptance starts billing then."""
+    charges = quoted_charges(work)
+    if charges is None:
+        return
+    for record in session.scalars(select(BillingRecordRow).where(BillingRecordRow.product_id == product_id,
+                                                                 BillingRecordRow.end_date.is_(None))):
+        record.end_date = now()
+        session.add(BillingRecordRow(id=new_id(), product_id=product_id, party=record.party, offering=record.offering,
+                                     currency=charges["currency"], monthly=charges["mrc"], one_time=charges["nrc"],
+                                     start_date=now(), end_date=None))

@@ -15,7 +15,7 @@ from typing import Any
 
 from dbos import DBOS
 
-from cadenza.bus.billing import stop_billing
+from cadenza.bus.billing import bill_quoted_change, stop_billing
 from cadenza.bus.ordering import order_plan, plans
 from cadenza.bus.partner_choice import decide
 from cadenza.bus.product_inventory import new_product, product_transition, products
@@ -391,6 +391,8 @@ def finish_product_order(domain: str, order_id: str, target: str, reason: str | 
                     _settle_product(product, work)
                     if work["action"] == "delete":
                         stop_billing(session, product.id)
+                    elif work["action"] == "modify":
+                        bill_quoted_change(session, product.id, work)
             else:
                 if item["state"] not in ("failed", "completed", "cancelled"):
                     item_transition(session, row, item["id"], "cancelled" if target == "cancelled" else "failed",
