@@ -31,7 +31,7 @@ from cadenza.core.auth import (
 )
 from cadenza.core.auth_rows import SigningKeyRow
 from cadenza.core.db import Database
-from cadenza.core.errors import install_error_handlers
+from cadenza.core.errors import Unauthorized, install_error_handlers
 from cadenza.core.notifications import HubStore
 from cadenza.core.notifications.listener_credentials import ListenerCredentials
 from cadenza.core.signing_keys import ACTIVE, PREVIOUS, KeyStore, generate_key
@@ -254,6 +254,26 @@ def test_events_are_delivered_with_a_token_of_the_listeners_domain(database: Dat
         # a customer's listener: nobody gave us credentials there, so no token is sent
         assert asyncio.run(credentials("http://customer.example/listener/x")) == {}
     buyer_db.dispose()
+
+
+def test_an_own_token_refused_at_home_is_issued_anew_at_once(database: Database) -> None:
+    """After a rotation and retirement, the outbox's cached own token is refused by its own
+    listeners: the 401 drops it, so the next delivery carries a token of the new key."""
+    keys = KeyStore(database)
+    seller = TokenIssuer(keys, issuer=SP)
+    credentials = ListenerCredentials(
+        database, own_url=SP, own_token_lifetime_s=3600, credentials={},
+        own_token=lambda: seller.issue(client_id="sp-outbox", party="sp", role="internal", scopes=["notify"]))
+    listener = f"{SP}/cadenza/sof/presto/listener/x"
+    before = asyncio.run(credentials(listener))["Authorization"].removeprefix("Bearer ")
+    keys.rotate()
+    keys.retire()
+    with pytest.raises(Unauthorized):
+        seller.verify(before)
+    assert asyncio.run(credentials(listener))["Authorization"].removeprefix("Bearer ") == before  # still cached
+    credentials.refused(listener)
+    after = asyncio.run(credentials(listener))["Authorization"].removeprefix("Bearer ")
+    assert after != before and seller.verify(after).scopes == {"notify"}
 
 
 def test_two_processes_creating_the_first_key_at_once_cannot_both_make_it_active(database: Database) -> None:

@@ -70,7 +70,12 @@ class ListenerCredentials:
         return {"Authorization": f"Bearer {provider()}"} if provider is not None else {}
 
     def refused(self, url: str) -> None:
-        provider = self._tokens.get(_origin(url))
+        origin = _origin(url)
+        if origin == self._own_origin:
+            # our own token was refused at home (its key retired since it was issued): issue a new one
+            self._own_token = None
+            return
+        provider = self._tokens.get(origin)
         if provider is not None:
             provider.forget()
 
