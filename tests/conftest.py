@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
+import threading
+import traceback
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,3 +82,31 @@ def database(database_url: str) -> Iterator[Database]:
     yield db
     db.dispose()
 
+
+def _holding_threads() -> list[threading.Thread]:
+    """Threads that would keep the interpreter from exiting: alive and not daemon, except the
+    main thread and idle workers of a thread pool (the pool's exit hook ends those at once)."""
+    frames = sys._current_frames()
+    holding = []
+    for thread in threading.enumerate():
+        if thread is threading.main_thread() or thread.daemon or not thread.is_alive():
+            continue
+        stack = traceback.extract_stack(frames.get(thread.ident)) if thread.ident in frames else []
+        functions = [(Path(frame.filename).name, frame.name) for frame in stack]
+        idle_worker = ("thread.py", "_worker") in functions and ("thread.py", "run") not in functions
+        if not idle_worker:
+            holding.append(thread)
+    return holding
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """`make test` must end by itself: once every fixture is torn down, no thread may be left that
+    the interpreter would wait for (a workflow still retrying against a dropped database did)."""
+    holding = _holding_threads()
+    if holding:
+        frames = sys._current_frames()
+        report = "\n".join(f"--- {t.name}\n" + "".join(traceback.format_stack(frames[t.ident]))
+                           for t in holding if t.ident in frames)
+        sys.stderr.write(f"\n{len(holding)} thread(s) still running after the session, holding the process:\n"
+                         f"{report}\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

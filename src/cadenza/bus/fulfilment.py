@@ -26,7 +26,7 @@ from cadenza.core.clock import iso
 from cadenza.core.patience import durable_pause
 from cadenza.core.trace import record
 from cadenza.core.wakeups import WAKEUPS
-from cadenza.core.workflows import declare_queue, enqueue_once, enqueue_or_restart
+from cadenza.core.workflows import declare_queue, enqueue_once, enqueue_or_restart, retry_unless_stopping
 from cadenza.interfaces.legato import builders
 from cadenza.interfaces.legato.client import LegatoRejected
 from cadenza.interfaces.legato.paths import WAITING_NOTE_PREFIX
@@ -214,7 +214,8 @@ def _service_order_payload(order_id: str, work: dict[str, Any]) -> dict[str, Any
     return builders.service_order(item, external_id=external, description=f"product order {order_id}")
 
 
-@DBOS.step(retries_allowed=True, max_attempts=8, interval_seconds=1.0, backoff_rate=2.0)
+@DBOS.step(retries_allowed=True, max_attempts=8, interval_seconds=1.0, backoff_rate=2.0,
+            should_retry=retry_unless_stopping)
 def request_service(domain: str, order_id: str, work: dict[str, Any]) -> dict[str, str]:
     """Step 7 (BUS -> LEGATO -> SOF). The externalId makes a retried step find its order; a
     refusal is an answer (returned), an outage is retried."""
@@ -260,7 +261,8 @@ def order_cancel_requested(domain: str, order_id: str) -> bool:
     return _cancel_requested(bus_of(domain), order_id)
 
 
-@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0)
+@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0,
+            should_retry=retry_unless_stopping)
 def await_service_order(domain: str, order_id: str, service_order_id: str, cancel_known: bool,
                         held_known: bool = False) -> dict[str, Any]:
     """Step 13: wait until the service order is finished, the customer newly asks to cancel, or
@@ -277,7 +279,8 @@ def await_service_order(domain: str, order_id: str, service_order_id: str, cance
             WAKEUPS.pause(news, SAFETY_NET_S)
 
 
-@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0)
+@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0,
+            should_retry=retry_unless_stopping)
 def cancel_service_order(domain: str, order_id: str, service_order_id: str) -> None:
     """The customer cancels while the service order waits for a partner: the SOF stops waiting
     and undoes what it did (the order then ends failed, and the product order cancelled)."""

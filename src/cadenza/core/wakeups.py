@@ -33,6 +33,11 @@ class Wakeups:
     def start(self) -> None:
         self._stopping = False
 
+    @property
+    def stopping(self) -> bool:
+        """Whether the domain is stopping (between `stop` and the next `start`)."""
+        return self._stopping
+
     def stop(self) -> None:
         """End every wait, now and until `start`, with ProcessStopping."""
         with self._lock:

@@ -10,6 +10,9 @@ the same work runs nothing twice.
 from __future__ import annotations
 
 import itertools
+import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +22,15 @@ from dbos import DBOS, DBOSConfig, Queue, SetWorkflowID, WorkflowHandle
 from sqlalchemy import create_engine, event
 
 from cadenza.core.db import _sqlite_pragmas
-from cadenza.core.wakeups import WAKEUPS
+from cadenza.core.wakeups import WAKEUPS, ProcessStopping
 
 __all__ = ["launch_workflows", "shutdown_workflows", "start_once", "start_or_restart", "system_database_url",
-           "declare_queue", "enqueue_once", "WorkQueue"]
+           "declare_queue", "enqueue_once", "WorkQueue", "retry_unless_stopping"]
+
+log = logging.getLogger(__name__)
+# How long a stopping domain waits for the workflow threads it told to stop (they leave at their
+# next wait or retry; an HTTP call under way ends at its own timeout).
+_THREADS_STOP_S = 60.0
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -64,11 +72,29 @@ def launch_workflows(name: str, app_url: str, *, log_level: str = "WARNING") -> 
                                            on_conflict="always_update")
 
 
+def retry_unless_stopping(_error: BaseException) -> bool:
+    """`should_retry` of every retried step: once the domain stops, a failing step is not tried
+    again (DBOS would sleep and retry it against a database or device being taken away, holding
+    the process for minutes); it leaves with ProcessStopping, recorded as neither done nor
+    failed, so the next start resumes it as after a crash."""
+    if WAKEUPS.stopping:
+        raise ProcessStopping
+    return True
+
+
 def shutdown_workflows() -> None:
     # Waiting work leaves at once (as after a crash, to be resumed by the next launch) rather
     # than keep the process alive until its next safety-net read.
     WAKEUPS.stop()
     DBOS.destroy(destroy_registry=False)
+    # DBOS stops taking work but leaves the workflows under way running on their threads (not
+    # daemons): wait for them here, told to stop as they are, so nothing runs on against a
+    # database the caller is about to close or drop, and the process can end.
+    deadline = time.monotonic() + _THREADS_STOP_S
+    for thread in [t for t in threading.enumerate() if t.name.startswith("dbos-executor-")]:
+        thread.join(max(deadline - time.monotonic(), 0.0))
+        if thread.is_alive():
+            log.warning("workflow thread %s still runs after the domain stopped", thread.name)
 
 
 @dataclass

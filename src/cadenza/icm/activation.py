@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from dbos import DBOS
 
-from cadenza.core.workflows import start_once, start_or_restart
+from cadenza.core.workflows import retry_unless_stopping, start_once, start_or_restart
 from cadenza.icm import connectivity_service as cs
 from cadenza.icm.design import Hop, hops_from_json, hops_to_json, with_committed_rate
 from cadenza.icm.rows import ConnectivityServiceRow
@@ -120,7 +120,8 @@ def configure_group(group: Group) -> dict[str, list[str]]:
     return problems
 
 
-@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0, backoff_rate=2.0)
+@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0, backoff_rate=2.0,
+            should_retry=retry_unless_stopping)
 def unconfigure_group(group: Group) -> None:
     icm, rows = _load_group(group)
     results = icm.adagio.remove_many([(hop.element, row.uuid) for row in rows for hop in _hops(row)])
@@ -148,7 +149,8 @@ def configure_elements(job: Job, mbps: int | None = None) -> list[str]:
             if not result.ok]
 
 
-@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0, backoff_rate=2.0)
+@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0, backoff_rate=2.0,
+            should_retry=retry_unless_stopping)
 def unconfigure_elements(job: Job) -> None:
     icm, row = _load(job)
     problems = [_refusal(result) for result in icm.adagio.remove_many([(hop.element, row.uuid) for hop in _hops(row)])

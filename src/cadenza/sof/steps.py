@@ -14,6 +14,7 @@ from cadenza.core.clock import iso, now
 from cadenza.core.errors import Conflict
 from cadenza.core.trace import record
 from cadenza.core.wakeups import WAKEUPS
+from cadenza.core.workflows import retry_unless_stopping
 from cadenza.interfaces.legato.paths import WAITING_NOTE_PREFIX
 from cadenza.interfaces.presto.client import PrestoNotFound, PrestoRefused, SegmentRequest
 from cadenza.sof import service_inventory as inventory
@@ -27,7 +28,8 @@ from cadenza.sof.testing import SegmentResult, combine
 __all__ = ["register", "registered"]
 
 _SOFS: dict[str, Sof] = {}
-_RETRY = {"retries_allowed": True, "max_attempts": 6, "interval_seconds": 0.5, "backoff_rate": 2.0}
+_RETRY = {"retries_allowed": True, "max_attempts": 6, "interval_seconds": 0.5, "backoff_rate": 2.0,
+          "should_retry": retry_unless_stopping}
 
 
 def register(sof: Sof) -> None:
