@@ -112,3 +112,5 @@ def quote_keys(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
     yield from _texts(document, "externalId", "projectId", "quoteLevel")
     yield from _moments([(name, document.get(name)) for name in (
         "quoteDate", "requestedQuoteCompletionDate", "expectedQuoteCompletionDate", "effectiveQuoteCompletionDate")])
+    # not a spec filter: a list expires the quotes whose validity ended before it counts (bus/quote.py)
+    yield from _moments([("validForEnd", (document.get("validFor") or {}).get("endDateTime"))])

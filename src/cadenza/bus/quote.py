@@ -58,6 +58,7 @@ VALIDITY = timedelta(days=30)
 TERM_MONTHS = 12
 
 quotes = ResourceStore("quote", label="quote", keys=quote_keys)
+EXPIRABLE = ("answered", "approved.orderable", "approved.orderableAlternate")  # states a validity can end
 
 
 def _href(row: BusResourceRow) -> str:
@@ -138,6 +139,7 @@ class Quotes(DeferredRequests):
 
     def list(self, *, party: str | None, state: str | None, offset: int, limit: int,
              filters: dict[str, str | None], within: Windows | None = None) -> tuple[list[dict[str, Any]], int]:
+        self._expire_due(party)
         return self._listing(party=party, state=state, offset=offset, limit=limit, filters=filters, summary=_find,
                              within=within)
 
@@ -265,10 +267,23 @@ class Quotes(DeferredRequests):
                 lines += _price_lines(f"off-net access at {verdict.location.city}", offer.price)
         return lines
 
+    def _expire_due(self, party: str | None, at_most: int = 1000) -> None:
+        """Expire the caller's quotes whose validity has ended, so that a list counts and shows them
+        as `expired` (a GET expires the one it reads); found by their `validForEnd` key."""
+        due = {"validForEnd": (None, now())}
+        with self._db.read() as session:
+            ids = [row.id for state in EXPIRABLE for row in quotes.list(
+                session, party, state=state, family=self.family, limit=at_most, within=due)[0]]
+        if not ids:
+            return
+        with self._db.transaction() as session:
+            for quote_id in ids:
+                self._expire(session, quotes.get(session, quote_id, None, for_update=True))
+
     def _expire(self, session: Session, row: BusResourceRow) -> None:
         """A quote past its validity is expired the first time anyone looks at it."""
         end = (row.document.get("validFor") or {}).get("endDateTime")
-        if end and row.state in ("answered", "approved.orderable", "approved.orderableAlternate") and end < iso():
+        if end and row.state in EXPIRABLE and end < iso():
             quote_transition(session, row, dict(row.document), "expired", reason="validity ended", wake=self._wake)
 
     def _close(self, quote_id: str, party: str, target: str, reason: str | None, *, allowed: tuple[str, ...]) -> None:

@@ -73,3 +73,19 @@ def test_one_quote_item_cannot_be_ordered_by_two_items_of_one_order(sp: Domain, 
             bind_quotes(session, family="cantata", party="acme", order_id="order-1", items=twice, work=work)
         assert refused.value.property_path == "/productOrderItem/1/quoteItem/id"
         assert acme.get(f"{QUOTE}/{firm['id']}").json()["state"] == "approved.orderable"  # not used up
+
+
+def test_a_list_shows_a_quote_whose_validity_ended_as_expired(sp: Domain, database: Database) -> None:
+    with sp.client("acme", "acme-secret-1") as acme:
+        quote = created_quote(acme, {"instantSyncQuote": True, "buyerRequestedQuoteLevel": "firm",
+                                     "quoteItem": [ITEM]})
+        fresh = created_quote(acme, {"instantSyncQuote": True, "buyerRequestedQuoteLevel": "firm",
+                                     "quoteItem": [ITEM]})
+        with database.transaction() as session:  # thirty days pass for the first one
+            row = quotes.get(session, quote["id"], None)
+            quotes.save(row, {**row.document, "validFor": {**row.document["validFor"],
+                                                           "endDateTime": "2026-01-01T00:00:00.000Z"}})
+        orderable = acme.get(QUOTE, params={"state": "approved.orderable"})
+        assert [q["id"] for q in orderable.json()] == [fresh["id"]] and orderable.headers["X-Total-Count"] == "1"
+        expired = acme.get(QUOTE, params={"state": "expired"})
+        assert [(q["id"], q["state"]) for q in expired.json()] == [(quote["id"], "expired")]
