@@ -258,3 +258,22 @@ def test_a_vlan_in_use_on_the_partners_uni_makes_the_off_net_end_not_ready(parti
     assert "CE-VLAN 460 is already in use" in answer["serviceabilityConfidenceReason"]
     free = qualify(parties, item("1", "evpl", evpl(461, 462), site("site-west-3-2"), oak))
     assert free["productOfferingQualificationItem"][0]["serviceabilityConfidence"] == "green", free
+
+
+def test_a_bandwidth_change_of_an_off_net_product_asks_the_partner_about_its_segment(parties: Parties) -> None:
+    evergreen = address("12", "Evergreen", "Springfield", "50002")  # Alpha Access's, bought over SONATA
+    done = parties.wait(parties.order(item("1", "evpl", evpl(470, 470, mbps=100), site("site-west-2-2"),
+                                           evergreen))["id"])
+    assert done["state"] == "completed", done
+    product = parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": done["id"]}).json()[0]["id"]
+    grow = qualify(parties, change(product, evpl(470, 470, mbps=400)))["productOfferingQualificationItem"][0]
+    assert grow["serviceabilityConfidence"] == "green", grow
+    assert "Alpha Access can change its segment (green)" in grow["serviceabilityConfidenceReason"]
+    # another 500 Mbit/s on Alpha Access's UNI there: our side could grow to 600, the partner's cannot
+    other = parties.wait(parties.order(item("1", "evpl", evpl(471, 471, mbps=500), site("site-west-4-2"),
+                                            evergreen))["id"])
+    assert other["state"] == "completed", other
+    crowded = qualify(parties, change(product, evpl(470, 470, mbps=600)))["productOfferingQualificationItem"][0]
+    assert crowded["serviceabilityConfidence"] == "red", crowded
+    reason = crowded["serviceabilityConfidenceReason"]
+    assert "Alpha Access cannot change its segment" in reason and "500 Mbit/s free, 600 Mbit/s asked" in reason

@@ -57,10 +57,19 @@ def _site_fields(address: dict[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in address.items() if k in ("streetNr", "streetName", "city", "postcode", "country")}
 
 
+class PartnerChange(Protocol):
+    """Asks a partner whether its segment can change (bus.partners.PartnerDirectory)."""
+
+    def qualify_change(self, party: str, reference: str, mbps: int) -> tuple[bool, bool, str] | None:
+        """(serviceable, firm, reason), or None when the partner cannot be asked about it."""
+
+
 class NetworkFeasibility:
-    def __init__(self, probe: FeasibilityProbe, *, ennis: Mapping[str, str]) -> None:
+    def __init__(self, probe: FeasibilityProbe, *, ennis: Mapping[str, str],
+                 partners: PartnerChange | None = None) -> None:
         self._probe = probe
         self._ennis = dict(ennis)  # buying provider's party -> our ENNI facing it
+        self._partners = partners
 
     def new_service(self, kind: str | None, verdicts: Sequence[PlaceVerdict], vlans: Sequence[int | None], mbps: int,
                     *, buyer: str | None) -> NetworkAnswer | None:
@@ -99,10 +108,16 @@ class NetworkFeasibility:
         """Could the service the product runs on grow (or shrink) to `mbps` on its route? The
         partner's segment of an off-net product is not asked here: the answer is then not firm."""
         answer, found = self._ask_for({"action": "modify", "serviceId": service_id, "bandwidthMbps": mbps})
-        if answer.feasible and found is not None and found.partner:
+        if not answer.feasible or found is None or not found.partner:
+            return answer
+        said = (self._partners.qualify_change(found.partner, found.partner_reference, mbps)
+                if self._partners is not None and found.partner_reference else None)
+        if said is None:  # e.g. a segment bought over INTERLUDE, which has no qualification
             return NetworkAnswer(True, f"{answer.reason}; the segment {found.partner} provides is not qualified "
                                        "for the change by this answer", checked=False)
-        return answer
+        serviceable, firm, reason = said
+        return NetworkAnswer(serviceable, f"{answer.reason}; {reason}" if serviceable else reason,
+                             checked=answer.checked and firm)
 
     def _ask(self, check: dict[str, Any]) -> NetworkAnswer:
         return self._ask_for(check)[0]

@@ -9,6 +9,7 @@ partner, and `PartnerOffer.place` is the place exactly as the partner qualified 
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Callable
@@ -41,6 +42,17 @@ def access_eline_configuration(mbps: int, *, ce_vlan: int | None = None, port_ba
         uni["ovcEndPointMap"] = {"mapType": "FORM_U",
                                  "ovcEndPointMapFormU": [ce_vlan] if ce_vlan is not None else list(range(1, 4095))}
     return {"@type": ACCESS_ELINE_TYPE, "uniEp": uni, "enniEp": {}}
+
+
+def _with_cir(configuration: dict[str, Any], mbps: int) -> dict[str, Any]:
+    """The Access E-Line configuration with every ingress flow's CIR set to `mbps`."""
+    changed = copy.deepcopy(configuration)
+    for end in ("uniEp", "enniEp"):
+        for per_cos in (changed.get(end) or {}).get("ingressBandwidthProfilePerClassOfServiceName") or []:
+            flows = per_cos.get("bwpFlow")
+            for flow in flows if isinstance(flows, list) else [flows] if isinstance(flows, dict) else []:
+                flow["cir"] = {"irValue": mbps, "irUnits": "MBPS"}
+    return changed
 
 
 def interval_days(duration: dict[str, Any] | None) -> int | None:
@@ -141,6 +153,34 @@ class PartnerDirectory:
         return PartnerOffer(partner.party, True, f"{partner.name} qualified it ({item['serviceabilityConfidence']})",
                             price=price, lead_time_days=lead, poq_id=poq["id"], quote_id=quote["id"],
                             quote_item_id=quoted.get("id"), place=place, name=partner.name)
+
+    def qualify_change(self, party: str, reference: str, mbps: int) -> tuple[bool, bool, str] | None:
+        """Ask `party` (over SONATA) whether the Access E-Line it delivered on our product order
+        `reference` can change to `mbps`: a POQ item `modify` of its product. (serviceable, firm,
+        reason); None when the partner is not one we buy from over SONATA."""
+        partner = self._partners.get(party)
+        if partner is None or partner.ordering != "sonata":
+            return None
+        sonata = self.client(party)
+        name = partner.name
+        try:
+            found = sonata.list_products(productOrderId=reference).items
+            if not found:
+                return False, True, f"{name} has no product for our order {reference}"
+            product = found[0]
+            configuration = _with_cir(product.get("productConfiguration") or {}, mbps)
+            poq = sonata.create_poq({"instantSyncQualification": True, "relatedContactInformation": [self.contact],
+                                     "productOfferingQualificationItem": [{"id": "1", "action": "modify", "product": {
+                                         "id": product["id"], "productOffering": {"id": ACCESS_ELINE},
+                                         "productConfiguration": configuration}}]})
+        except SonataError as exc:
+            return True, False, f"{name} could not be asked about its segment ({exc}): not firm"
+        item = poq["productOfferingQualificationItem"][0]
+        color = item.get("serviceabilityConfidence")
+        why = item.get("serviceabilityConfidenceReason") or _termination(item) or f"POQ {poq.get('state')}"
+        if color not in ("green", "yellow"):
+            return False, True, f"{name} cannot change its segment: {why}"
+        return True, color == "green", f"{name} can change its segment ({color})"
 
     def close(self) -> None:
         with self._lock:

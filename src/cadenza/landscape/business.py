@@ -155,7 +155,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     legato = LegatoClient(public_url, token)
     ennis = {e.partner: e.id for nd in config.network_domains for e in nd.edge_points if e.kind == "enni" and e.partner}
     serviceability = Serviceability(list(config.sites), directory, currency=catalog.currency,
-                                    network=NetworkFeasibility(legato, ennis=ennis))
+                                    network=NetworkFeasibility(legato, ennis=ennis, partners=directory))
     rules = OfferingRules(kind_of=catalog.kind_of,
                           validate=lambda c, p: validate_product_configuration(c, pointer=p))
 

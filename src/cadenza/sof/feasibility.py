@@ -108,5 +108,5 @@ def check_feasibility(sof: Sof, party: str | None, check: FeasibilityCheck) -> F
               PathEnd(s["z"]["edgePoint"], s["z"]["vlan"], port_based=s["z"]["vlan"] is None), s["uuid"])
              for s in design.get("segments", [])]
     answer = _ask(sof, pairs, check.bandwidthMbps, design.get("maxDelayMs"))
-    partner = (design.get("partner") or {}).get("party")
-    return Feasibility(answer.feasible, answer.reason, answer.segments, partner)
+    partner = design.get("partner") or {}
+    return Feasibility(answer.feasible, answer.reason, answer.segments, partner.get("party"), partner.get("reference"))

@@ -11,8 +11,9 @@ this, never from the ICMs' internals.
   active service on the route it has, its own reservation counted as free.
 
 The answer is 200 `{"feasible": bool, "reason": str | null, "segments": [{"networkDomain",
-"route", "delayMs", "headroomMbps"}], "partner": party | null}` (`partner`: for a change, the
-partner whose segment the service also has, which this check does not judge); a question
+"route", "delayMs", "headroomMbps"}], "partner": party | null, "partnerReference": ... | null}`
+(for a change: the partner whose segment the service also has, which this check does not
+judge, and the partner's reference for it); a question
 that cannot be read is a 422 MEF error.
 Nothing is reserved: a `feasible` answer holds only until someone else takes the capacity.
 """
@@ -52,9 +53,11 @@ class Feasibility:
     reason: str | None
     segments: tuple[SegmentFeasibility, ...] = ()
     partner: str | None = None  # a change of a service with a partner segment: that partner
+    partner_reference: str | None = None  # and its reference for the segment (its product order id)
 
     def to_json(self) -> dict[str, Any]:
-        return {"feasible": self.feasible, "reason": self.reason, "partner": self.partner, "segments": [
+        return {"feasible": self.feasible, "reason": self.reason, "partner": self.partner,
+                "partnerReference": self.partner_reference, "segments": [
             {"networkDomain": s.network_domain, "route": list(s.route), "delayMs": s.delay_ms,
              "headroomMbps": s.headroom_mbps} for s in self.segments]}
 
@@ -62,4 +65,4 @@ class Feasibility:
 def feasibility_from_json(body: dict[str, Any]) -> Feasibility:
     return Feasibility(bool(body["feasible"]), body.get("reason"), tuple(
         SegmentFeasibility(s["networkDomain"], tuple(s["route"]), float(s["delayMs"]), int(s["headroomMbps"]))
-        for s in body.get("segments", [])), body.get("partner"))
+        for s in body.get("segments", [])), body.get("partner"), body.get("partnerReference"))
