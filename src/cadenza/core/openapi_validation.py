@@ -101,6 +101,16 @@ def _date(value: object) -> bool:
     return not isinstance(value, str) or bool(date.fromisoformat(value)) and len(value) == 10
 
 
+@FORMATS.checks("int32")
+def _int32(value: object) -> bool:
+    return not isinstance(value, int) or -(1 << 31) <= value < (1 << 31)
+
+
+@FORMATS.checks("int64")
+def _int64(value: object) -> bool:
+    return not isinstance(value, int) or -(1 << 63) <= value < (1 << 63)
+
+
 @FORMATS.checks("uri")
 def _uri(value: object) -> bool:
     return not isinstance(value, str) or bool(urlsplit(value).scheme)
@@ -203,6 +213,8 @@ def _expected(error: ValidationError) -> str:
         return f"is {len(error.instance)} characters long; at most {expected} are accepted"
     if kind == "minLength":
         return f"must be at least {expected} characters long"
+    if kind == "format" and expected in ("int32", "int64"):
+        return f"must fit in a signed {expected[3:]}-bit integer"
     if kind == "format":
         return f"must be a {expected} value (got {_short(error.instance)})"
     if kind in ("minItems", "maxItems"):
@@ -269,6 +281,10 @@ def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+_SWAGGER2_SCHEMA_KEYS = ("type", "format", "enum", "items", "minimum", "maximum", "minLength", "maxLength",
+                         "pattern")
+
+
 class Operation:
     """One operation of one spec, compiled: its path and query parameters and its body."""
 
@@ -278,6 +294,7 @@ class Operation:
         item = document["paths"][template]
         operation = item[method]
         self.spec = path.name
+        self.spec_path = path
         self.template = template
         self.method = method.upper()
         self.operation_id = operation.get("operationId") or f"{method} {template}"
@@ -294,19 +311,27 @@ class Operation:
         self.query: dict[str, _Param] = {}
         declared = [("item", n, p) for n, p in enumerate(item.get("parameters", []))]
         declared += [("op", n, p) for n, p in enumerate(operation.get("parameters", []))]
+        self.body_required = False
+        self.body: Any = None
         for where, n, raw in declared:
             param = _resolve(document, raw)
-            if param.get("in") not in ("path", "query") or "schema" not in param:
-                continue
             prefix = f"{uri}#/paths/{template.replace('~', '~0').replace('/', '~1')}"
             pointer = (f"{prefix}/parameters/{n}" if where == "item" else f"{base}/parameters/{n}")
             if "$ref" in raw:
                 pointer = uri + raw["$ref"]
-            compiled = _Param(param["name"], bool(param.get("required")), _resolve(document, param["schema"]),
-                              compile_schema(pointer + "/schema"))
+            if param.get("in") == "body" and "schema" in param:  # Swagger 2.0 (PRESTO)
+                self.body_required = bool(param.get("required"))
+                self.body = compile_schema(pointer + "/schema")
+                continue
+            if param.get("in") not in ("path", "query"):
+                continue
+            if "schema" in param:
+                schema, validator = _resolve(document, param["schema"]), compile_schema(pointer + "/schema")
+            else:  # Swagger 2.0: the type is written on the parameter itself
+                schema = {k: v for k, v in param.items() if k in _SWAGGER2_SCHEMA_KEYS}
+                validator = OpenApi30Validator(schema, format_checker=FORMATS)
+            compiled = _Param(param["name"], bool(param.get("required")), schema, validator)
             (self.path_params if param["in"] == "path" else self.query)[param["name"]] = compiled
-        self.body_required = False
-        self.body: Any = None
         request_body = _resolve(document, operation.get("requestBody") or {})
         content = request_body.get("content") or {}
         media = next((m for m in content if m.startswith("application/json")), None)
@@ -449,6 +474,8 @@ class ServedSpec:
         if self.base is not None:
             return self.base.rstrip("/")
         _uri, document = load_spec(self.path)
+        if "basePath" in document:  # Swagger 2.0
+            return str(document["basePath"]).rstrip("/")
         servers = document.get("servers") or [{}]
         return urlsplit(servers[0].get("url", "").replace("{serverBase}", "host")).path.rstrip("/")
 
@@ -471,7 +498,7 @@ class OperationTable:
                         continue
                     operation = Operation(spec.path, template, method)
                     if "{" in template:
-                        templated.append((method.upper(), _template_regex(template), operation))
+                        templated.append((method.upper(), _template_regex(template.rstrip("/")), operation))
                     else:
                         literal[(method.upper(), template.rstrip("/") or "/")] = operation
             self._apis[spec.served_base()] = (spec, literal, templated)

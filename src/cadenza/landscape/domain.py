@@ -34,6 +34,7 @@ from cadenza.icm.topology import Topology
 from cadenza.interfaces.cantata import openapi as cantata_openapi
 from cadenza.interfaces.interlude import openapi as interlude_openapi
 from cadenza.interfaces.legato import openapi as legato_openapi
+from cadenza.interfaces.presto import openapi as presto_openapi
 from cadenza.interfaces.presto.paths import EVENT_TYPES, events_api, icm_base
 from cadenza.interfaces.sonata import openapi as sonata_openapi
 from cadenza.landscape.business import Business, build_business
@@ -50,7 +51,8 @@ def served_operations() -> OperationTable:
     """The official spec operations of the reference points a domain serves: every request to
     one is validated against it before its route runs."""
     return OperationTable([*cantata_openapi.served_specs(), *sonata_openapi.served_specs(),
-                           *legato_openapi.served_specs(), *interlude_openapi.served_specs()])
+                           *legato_openapi.served_specs(), *interlude_openapi.served_specs(),
+                           *presto_openapi.served_specs()])
 
 
 class ProviderDomain:
