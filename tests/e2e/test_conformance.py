@@ -5,6 +5,7 @@ input a person would send by hand, on the same running landscape."""
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -15,6 +16,8 @@ import pytest
 
 from cadenza.core.openapi_validation import Operation
 from cadenza.interfaces.cantata import openapi as cantata
+from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
+from cadenza.landscape.business import PARTNER_LISTENER_PREFIX
 from cadenza.landscape.domain import served_operations
 from tests.e2e.conftest import CONTACT, Parties
 from tests.helpers.mef import MEF_LSO
@@ -42,11 +45,36 @@ CHECKS = ("not_a_server_error,status_code_conformance,response_schema_conformanc
 ADDITIONS = {("POST", "/mefApi/cantata/productInventory/v1/product/{id}/acceptance"),
              ("POST", "/mefApi/sonata/productInventory/v7/product/{id}/acceptance"),
              ("POST", "/mefApi/interlude/serviceOrderingManagement/v1/serviceOrder/{id}/cancel"),
-             ("POST", "/mefApi/legato/serviceOrderingManagement/v5/serviceOrder/{id}/cancel")}
+             ("POST", "/mefApi/legato/serviceOrderingManagement/v5/serviceOrder/{id}/cancel"),
+             *(("GET", f"/mefApi/{api}/hub/{{id}}") for api in ("cantata/productOfferingQualification/v1",
+                                                               "sonata/productOfferingQualification/v7",
+                                                               "cantata/quoteManagement/v2",
+                                                               "sonata/quoteManagement/v8"))}
 ORDERING = "/mefApi/cantata/productOrderingManagement/v5"
-EXAMPLES = "20"  # per operation and phase; the whole suite must stay within its time on 2 cores
+EXAMPLES = "15"  # per operation and phase; the whole suite must stay within its time on 2 cores
 
 
+# CPython 3.11 can fail to parse a lambda's source while hypothesis describes a deeply nested
+# strategy ("AST constructor recursion depth mismatch"): a fault of the test tool, not of the
+# API under test, so such a run is made once more.
+_TOOL_FAULT = "AST constructor recursion depth mismatch"
+
+
+def _schemathesis(args: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([str(Path(sys.executable).parent / "st"), "run", *args, "--seed", "7", "--no-color",
+                             "--suppress-health-check", "too_slow"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _finish(args: list[str], run: subprocess.Popen[str]) -> tuple[int, str]:
+    output, _ = run.communicate(timeout=1500)
+    if run.returncode != 0 and _TOOL_FAULT in output:
+        run = _schemathesis(args)
+        output, _ = run.communicate(timeout=1500)
+    return run.returncode, output
+
+
+@pytest.mark.timeout(3000)
 @pytest.mark.parametrize(("spec", "api", "versions"), APIS, ids=[a[1] for a in APIS])
 def test_the_running_domains_conform_to_the_official_spec(parties: Parties, spec: str, api: str,
                                                           versions: dict[str, str]) -> None:
@@ -56,19 +84,27 @@ def test_the_running_domains_conform_to_the_official_spec(parties: Parties, spec
     # and wrongly typed query parameters); fuzzing adds generated ones, positive and negative.
     runs = {}
     for family, client in (("cantata", parties.acme), ("sonata", parties.sp_at_partner_a)):
-        runs[family] = subprocess.Popen(
-            [str(Path(sys.executable).parent / "st"), "run", str(MEF_LSO / family / spec),
-             "--url", f"{client.base_url}/mefApi/{family}/{api}/{versions[family]}",
-             "-H", f"Authorization: {client.headers['Authorization']}", "-c", CHECKS, "-n", EXAMPLES,
-             "--phases", "examples,coverage,fuzzing", "--seed", "7", "--no-color", "-w", "2",
-             "--suppress-health-check", "too_slow"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        args = [str(MEF_LSO / family / spec), "--url", f"{client.base_url}/mefApi/{family}/{api}/{versions[family]}",
+                "-H", f"Authorization: {client.headers['Authorization']}", "-c", CHECKS, "-n", EXAMPLES,
+                "--phases", "examples,coverage,fuzzing", "-w", "2"]
+        runs[family] = (args, _schemathesis(args))
     failed = {}
-    for family, run in runs.items():
-        output, _ = run.communicate(timeout=1200)
-        if run.returncode != 0:
+    for family, (args, run) in runs.items():
+        code, output = _finish(args, run)
+        if code != 0:
             failed[family] = output[-8000:]
     assert not failed, "\n\n".join(f"{family}:\n{output}" for family, output in failed.items())
+
+
+@pytest.mark.timeout(1500)
+def test_the_buyers_product_order_listener_conforms_to_the_notification_spec(parties: Parties) -> None:
+    # The Service Provider hears of its orders at Alpha Access here; an event naming an order
+    # the partner does not know is acknowledged and dropped.
+    base = f"{parties.sp.base_url}{PARTNER_LISTENER_PREFIX}/partner-a{PRODUCT_ORDER_LISTENER_BASE}"
+    args = [str(MEF_LSO / "sonata/productApi/order/productOrderNotification.api.yaml"), "--url", base, "-c", CHECKS,
+            "-n", EXAMPLES, "--phases", "examples,coverage,fuzzing"]
+    code, output = _finish(args, _schemathesis(args))
+    assert code == 0, output[-8000:]
 
 
 @pytest.mark.parametrize("domain", ["sp", "partner-a"])
@@ -81,15 +117,18 @@ def test_every_route_under_a_spec_base_is_an_operation_of_that_spec(parties: Par
                                                 ("partner-a-operator", "operator-demo-secret")))
     with served:
         paths = served.get("/openapi.json").json()["paths"]
+    served_paths = [(op.method, path) for path, op in table.operations]
     unmapped = []
     for path, methods in paths.items():
-        if not any(base in path for base in bases):
+        base = next((b for b in sorted(bases, key=len, reverse=True) if b in path), None)
+        if base is None or "/restconf/operations/cadenza-" in path:  # Cadenza's PRESTO additions
             continue
+        # the route's own parameters ({event_type} of a listener) stand for any spec path segment
+        tail = path[path.index(base):].rstrip("/")
+        pattern = re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(tail)) + "/?$")
         for method in methods:
-            concrete = path.replace("{", "").replace("}", "")
-            if "/restconf/operations/cadenza-" in path:  # Cadenza's PRESTO additions (docs/presto-profile.md)
-                continue
-            if table.match(method.upper(), concrete) is None and (method.upper(), path) not in ADDITIONS:
+            known = any(m == method.upper() and pattern.match(p) for m, p in served_paths)
+            if not known and (method.upper(), path) not in ADDITIONS:
                 unmapped.append(f"{method.upper()} {path}")
     assert not unmapped, unmapped
 
@@ -114,15 +153,16 @@ def test_a_broken_body_gets_the_error_shape_its_operation_documents(parties: Par
     assert_conforms(spec, operation.template, operation.method.lower(), reply.status_code, reply.json())
 
 
-def test_nulls_in_the_arrays_of_cancel_and_delivery_date_changes_are_refused(parties: Parties) -> None:
+def test_nulls_in_cancel_and_delivery_date_changes_are_refused(parties: Parties) -> None:
     cancel = parties.acme.post(f"{ORDERING}/cancelProductOrder", json={
         "productOrder": {"productOrderId": "x"}, "cancellationReason": "x", "relatedContactInformation": [None]})
-    change = parties.acme.post(f"{ORDERING}/modifyProductOrderItemRequestedDeliveryDate", json={
-        "productOrderItem": [None], "requestedCompletionDate": "2030-01-01T00:00:00Z",
-        "relatedContactInformation": [None, *CONTACT]})
-    for reply in (cancel, change):
-        assert reply.status_code == 422 and isinstance(reply.json(), list), reply.text
-        assert reply.json()[0]["code"] == "invalidValue" and reply.json()[0]["propertyPath"].endswith("/0")
+    assert cancel.status_code == 422, cancel.text
+    assert "/relatedContactInformation/0" in [e["propertyPath"] for e in cancel.json()]
+    for item in ([None], None, {"productOrderId": None, "productOrderItemId": "1"}):
+        change = parties.acme.post(f"{ORDERING}/modifyProductOrderItemRequestedDeliveryDate", json={
+            "productOrderItem": item, "requestedCompletionDate": "2030-01-01T00:00:00Z"})
+        assert change.status_code == 422 and isinstance(change.json(), list), change.text
+        assert change.json()[0]["propertyPath"].startswith("/productOrderItem")
 
 
 @pytest.mark.parametrize("value", ["null", "abc", "2025-13-45T00:00:00Z"])

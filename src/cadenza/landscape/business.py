@@ -48,6 +48,7 @@ from cadenza.core.notifications.store import HubStore
 from cadenza.interfaces.legato.client import LegatoClient
 from cadenza.interfaces.legato.partner_access import LegatoPartnerAccess
 from cadenza.interfaces.presto.paths import events_api
+from cadenza.interfaces.sonata import SonataHttpError
 from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
 from cadenza.landscape.config import DomainConfig, bus_settings, sof_settings
 from cadenza.sof.api.feasibility import feasibility_router
@@ -129,7 +130,14 @@ def _partner_listener(access: SonataAccess, directory: PartnerDirectory) -> APIR
         order_id = (event.get("event") or {}).get("id")
         if order_id:
             # the event says what changed; what it changed to is read from the partner itself
-            order = await run_in_threadpool(directory.client(access.party).get_product_order, order_id)
+            try:
+                order = await run_in_threadpool(directory.client(access.party).get_product_order, order_id)
+            except SonataHttpError as exc:
+                if exc.status in (400, 404):  # no order of ours at that partner: nothing to follow
+                    log.info("event %s names order %s, which %s does not know: %s", event.get("eventId"),
+                             order_id, access.party, exc.reason)
+                    return
+                raise  # the partner cannot answer now: the sender retries
             await run_in_threadpool(access.remember, order)
 
     return listener_router(f"{PARTNER_LISTENER_PREFIX}/{access.party}{PRODUCT_ORDER_LISTENER_BASE}", on_event)

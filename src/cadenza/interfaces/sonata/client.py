@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote
 
 import httpx
 
@@ -29,6 +30,12 @@ __all__ = ["Listing", "HubApi", "SonataClient"]
 Document = dict[str, Any]
 HubApi = Literal["poq", "quote", "productOrder"]
 _HUB_BASE: dict[str, str] = {"poq": POQ_BASE, "quote": QUOTE_BASE, "productOrder": PRODUCT_ORDER_BASE}
+
+
+def _segment(resource_id: str) -> str:
+    """An id as one path segment: an id with '/' or '?' (as a notification may carry) must not
+    turn into another request."""
+    return quote(str(resource_id), safe="")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +58,7 @@ class SonataClient:
         return self._call("POST", f"{POQ_BASE}/productOfferingQualification", json=poq)
 
     def get_poq(self, poq_id: str) -> Document:
-        return self._call("GET", f"{POQ_BASE}/productOfferingQualification/{poq_id}")
+        return self._call("GET", f"{POQ_BASE}/productOfferingQualification/{_segment(poq_id)}")
 
     def list_poqs(self, *, offset: int = 0, limit: int = 100, **filters: str) -> Listing:
         return self._list(f"{POQ_BASE}/productOfferingQualification", offset, limit, filters)
@@ -61,7 +68,7 @@ class SonataClient:
         return self._call("POST", f"{QUOTE_BASE}/quote", json=quote)
 
     def get_quote(self, quote_id: str) -> Document:
-        return self._call("GET", f"{QUOTE_BASE}/quote/{quote_id}")
+        return self._call("GET", f"{QUOTE_BASE}/quote/{_segment(quote_id)}")
 
     def list_quotes(self, *, offset: int = 0, limit: int = 100, **filters: str) -> Listing:
         return self._list(f"{QUOTE_BASE}/quote", offset, limit, filters)
@@ -71,7 +78,7 @@ class SonataClient:
         return self._call("POST", f"{PRODUCT_ORDER_BASE}/productOrder", json=order)
 
     def get_product_order(self, order_id: str) -> Document:
-        return self._call("GET", f"{PRODUCT_ORDER_BASE}/productOrder/{order_id}")
+        return self._call("GET", f"{PRODUCT_ORDER_BASE}/productOrder/{_segment(order_id)}")
 
     def list_product_orders(self, *, offset: int = 0, limit: int = 100, **filters: str) -> Listing:
         """`filters` are the spec's query parameters, e.g. `state="completed"`, `externalId=...`."""
@@ -81,11 +88,11 @@ class SonataClient:
         return self._call("POST", f"{PRODUCT_ORDER_BASE}/cancelProductOrder", json=request)
 
     def get_cancel_product_order(self, request_id: str) -> Document:
-        return self._call("GET", f"{PRODUCT_ORDER_BASE}/cancelProductOrder/{request_id}")
+        return self._call("GET", f"{PRODUCT_ORDER_BASE}/cancelProductOrder/{_segment(request_id)}")
 
     # --- product inventory (MEF 127) -----------------------------------------------------------
     def get_product(self, product_id: str) -> Document:
-        return self._call("GET", f"{PRODUCT_INVENTORY_BASE}/product/{product_id}")
+        return self._call("GET", f"{PRODUCT_INVENTORY_BASE}/product/{_segment(product_id)}")
 
     def list_products(self, *, offset: int = 0, limit: int = 100, **filters: str) -> Listing:
         """`filters` e.g. `productOrderId=...`, `status="active"`, `geographicalSiteId=...`."""
@@ -100,7 +107,7 @@ class SonataClient:
         return self._call("POST", f"{_HUB_BASE[api]}/hub", json=body)
 
     def unregister_listener(self, api: HubApi, subscription_id: str) -> None:
-        self._call("DELETE", f"{_HUB_BASE[api]}/hub/{subscription_id}")
+        self._call("DELETE", f"{_HUB_BASE[api]}/hub/{_segment(subscription_id)}")
 
     # --- plumbing --------------------------------------------------------------------------------
     def _list(self, path: str, offset: int, limit: int, filters: dict[str, str]) -> Listing:
