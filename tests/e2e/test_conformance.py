@@ -54,9 +54,11 @@ ORDERING = "/mefApi/cantata/productOrderingManagement/v5"
 EXAMPLES = "15"  # per operation and phase; the whole suite must stay within its time on 2 cores
 
 
-# CPython 3.11 can fail to parse a lambda's source while hypothesis describes a deeply nested
-# strategy ("AST constructor recursion depth mismatch"): a fault of the test tool, not of the
-# API under test, so such a run is made once more.
+# CPython 3.11 can fail to parse a lambda's source while hypothesis, which moves the recursion
+# limit as it generates, describes a deeply nested strategy ("AST constructor recursion depth
+# mismatch"). The coverage phase is deterministic, so it would fail again: that run is made once
+# more with the fuzzing phase only (still positive and negative cases). A fault of the test
+# tool, not of the API; seen on the SONATA POQ spec.
 _TOOL_FAULT = "AST constructor recursion depth mismatch"
 
 
@@ -69,7 +71,8 @@ def _schemathesis(args: list[str]) -> subprocess.Popen[str]:
 def _finish(args: list[str], run: subprocess.Popen[str]) -> tuple[int, str]:
     output, _ = run.communicate(timeout=1500)
     if run.returncode != 0 and _TOOL_FAULT in output:
-        run = _schemathesis(args)
+        run = _schemathesis([*args[:args.index("--phases") + 1], "examples,fuzzing",
+                             *args[args.index("--phases") + 2:]])
         output, _ = run.communicate(timeout=1500)
     return run.returncode, output
 
