@@ -118,3 +118,55 @@ def test_a_modify_keeps_every_attribute_it_does_not_change(parties: Parties, vla
     assert refused.status_code == 422, refused.text
     assert refused.json()[0]["propertyPath"] == ("/productOrderItem/0/product/productConfiguration/evcEndPointA/"
                                                  "evcEndPointMap")
+
+
+def _status(parties: Parties, product_id: str) -> str:
+    return parties.acme.get(f"{INVENTORY}/product/{product_id}").json()["status"]
+
+
+def test_a_failed_order_leaves_inventory_as_the_network_is(parties: Parties, vlan: int) -> None:
+    doomed = _active_evpl(parties, vlan, "site-east-3-1", "site-west-3-1")
+    kept = _active_evpl(parties, vlan + 1, "site-east-3-2", "site-west-3-2")
+    relies = [{"id": "disconnect", "relationshipType": "reliesOn"}, {"id": "faster", "relationshipType": "reliesOn"}]
+    order = parties.order(
+        {"id": "disconnect", "action": "delete", "product": {"id": doomed["id"]}},
+        {"id": "faster", "action": "modify", "product": {"id": kept["id"], "productOffering": {"id": "evpl"},
+                                                          "productConfiguration": evpl(vlan + 1, vlan + 1, mbps=300)}},
+        # delivered after the other two, and no partner serves this address: the order fails
+        {**item("new", "evpl", evpl(vlan + 2, vlan + 2), site("site-east-4-1"),
+                address("14", "Evergreen", "Springfield", "50004")), "productOrderItemRelationship": relies})
+    done = parties.wait(order["id"])
+    assert done["state"] == "failed", done["stateChange"]
+    assert {i["id"]: i["state"] for i in done["productOrderItem"]} == {
+        "disconnect": "failed", "faster": "failed", "new": "failed"}
+    # the disconnect happened and cannot be undone: the product says so
+    assert _status(parties, doomed["id"]) == "terminated"
+    # the bandwidth change was undone: the product is as it was
+    after = parties.acme.get(f"{INVENTORY}/product/{kept['id']}").json()
+    assert after["status"] == "active" and after["productConfiguration"] == kept["productConfiguration"]
+    modifies = [e for e in parties.trace(order["id"]) if e["step"] == "7" and "(modify" in e["operation"]]
+    assert len(modifies) == 2, modifies  # the change, and the change back
+    # the new product never became active
+    added = parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": order["id"]}).json()
+    assert [p["status"] for p in added if p["id"] not in (doomed["id"], kept["id"])] == ["cancelled"]
+
+
+def test_a_cancelled_order_passes_through_the_states_mef_123_draws(parties: Parties, vlan: int) -> None:
+    order = parties.order(item("1", "evpl", evpl(vlan, vlan), site("site-east-4-2"),
+                               address("11", "Evergreen", "Springfield", "50001")))
+    cancel = parties.acme.post(f"{ORDERS}/cancelProductOrder", json={
+        "productOrder": {"productOrderId": order["id"]}, "cancellationReason": "changed our mind",
+        "cancellationReasonType": "commercial", "relatedContactInformation": CONTACT})
+    assert cancel.status_code == 201, cancel.text
+    assert cancel.json()["state"] == "done"
+    done = parties.wait(order["id"])
+    assert done["state"] == "cancelled", done["stateChange"]
+    states = [c["state"] for c in done["stateChange"]]
+    assert states[-3:] == ["assessingCancellation", "pendingCancellation", "cancelled"]
+    assert "inProgress" in states
+    item_states = [c["state"] for c in done["productOrderItem"][0]["stateChange"]]
+    assert item_states[0] == "acknowledged" and item_states[-2:] == ["pending", "cancelled"]
+    assert [p["status"] for p in parties.acme.get(f"{INVENTORY}/product",
+                                                  params={"productOrderId": order["id"]}).json()] in ([], ["cancelled"])
+    listed = parties.acme.get(f"{ORDERS}/cancelProductOrder", params={"productOrderId": order["id"]})
+    assert [c["id"] for c in listed.json()] == [cancel.json()["id"]] and listed.headers["X-Total-Count"] == "1"

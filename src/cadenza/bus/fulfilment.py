@@ -19,10 +19,9 @@ from cadenza.bus.billing import bill_quoted_change, stop_billing
 from cadenza.bus.ordering import order_plan, plans
 from cadenza.bus.partner_choice import decide
 from cadenza.bus.product_inventory import new_product, product_transition, products
-from cadenza.bus.product_order import family, item_transition, order_transition, orders
+from cadenza.bus.product_order import ITEM_FINAL, TERMINAL, add_milestone, family, orders, transition_to
 from cadenza.bus.runtime import Bus, bus_of
 from cadenza.bus.sonata_access import TEST_MILESTONE
-from cadenza.core.clock import iso
 from cadenza.core.patience import durable_pause
 from cadenza.core.trace import record
 from cadenza.core.wakeups import WAKEUPS
@@ -89,25 +88,28 @@ def _trace(session: Any, order_id: str, step: str, rp: str, source: str, target:
 # -- steps ----------------------------------------------------------------------------------
 @DBOS.step()
 def begin_order(domain: str, order_id: str) -> dict[str, Any]:
+    """inProgress, each item too; an `add` item's product appears (pendingActive). An order
+    cancelled before its workflow began has nothing left to begin."""
     bus = bus_of(domain)
     with bus.database.transaction() as session:
-        row = orders.get(session, order_id, None)
+        row = orders.get(session, order_id, None, for_update=True)
         plan = order_plan(session, order_id)
-        if row.state == "acknowledged":
-            fam = family(row.family)
-            order_transition(session, row, "inProgress", wake=bus.wake)
-            for item in row.document["productOrderItem"]:
-                item_transition(session, row, item["id"], "inProgress", wake=bus.wake)
-                work = plan["work"][item["id"]]
-                if item["action"] == "add" and "product_id" not in work:
-                    product = new_product(session, family=row.family, owner=row.owner, order_id=order_id,
-                                          base=bus.public_url + fam.inventory_base, item=item,
-                                          site=(work.get("end") or {}).get("site") if work["kind"] == "uni" else None)
-                    work["product_id"] = product.id
-            _relate_to_unis(session, plan, bus.public_url + fam.inventory_base)
-            _store_plan(session, order_id, plan)
-            _trace(session, order_id, "5", "internal", "BUS", "BUS",
-                   f"product to service mapping of {len(plan['work'])} item(s)")
+        if row.state != "acknowledged":
+            return plan
+        fam = family(row.family)
+        transition_to(session, row, "inProgress", wake=bus.wake)
+        for item in row.document["productOrderItem"]:
+            transition_to(session, row, "inProgress", item_id=item["id"], wake=bus.wake)
+            work = plan["work"][item["id"]]
+            if item["action"] == "add" and "product_id" not in work:
+                product = new_product(session, family=row.family, owner=row.owner, order_id=order_id,
+                                      base=bus.public_url + fam.inventory_base, item=item,
+                                      site=(work.get("end") or {}).get("site") if work["kind"] == "uni" else None)
+                work["product_id"] = product.id
+        _relate_to_unis(session, plan, bus.public_url + fam.inventory_base)
+        _store_plan(session, order_id, plan)
+        _trace(session, order_id, "5", "internal", "BUS", "BUS",
+               f"product to service mapping of {len(plan['work'])} item(s)")
         return plan
 
 
@@ -176,7 +178,7 @@ def item_waits(domain: str, order_id: str, item_id: str, target: str, reason: st
         item = next(i for i in row.document["productOrderItem"] if i["id"] == item_id)
         if item["state"] == target or item["state"] not in ("inProgress", "held"):
             return  # replayed, or finished meanwhile
-        item_transition(session, row, item_id, target, reason=reason, wake=bus.wake)
+        transition_to(session, row, target, item_id=item_id, reason=reason, wake=bus.wake)
         _trace(session, order_id, step, "internal", "BUS-sp", "BUS-sp", f"order item {item_id} {target}", reason)
 
 
@@ -322,12 +324,21 @@ def item_done(domain: str, order_id: str, work: dict[str, Any], outcome: dict[st
                 if addressing:
                     _show_addressing(product, addressing)
             if test:
-                _report_test(row, work["item"], test)
+                # How the segment tested, as a milestone of its item, so the buyer's SOF can include
+                # it in the end-to-end result (step 11).
+                add_milestone(session, row, work["item"], TEST_MILESTONE,
+                              f"result={test['result']} frameDelayMs={test['frameDelayMs']} "
+                              f"frameLossRatio={test['frameLossRatio']} "
+                              f"informationRateMbps={test['informationRateMbps']}", wake=bus.wake)
         else:
             _trace(session, order_id, "13", "LEGATO", "SOF-sp", "BUS-sp",
                    f"serviceOrder {outcome.get('serviceOrder')} {outcome['state']}", outcome.get("reason"))
-            item_transition(session, row, work["item"], "failed", reason=outcome.get("reason"), wake=bus.wake,
-                            error={"code": "otherIssue", "value": (outcome.get("reason") or "")[:255]})
+            item = next(i for i in row.document["productOrderItem"] if i["id"] == work["item"])
+            if item["state"] not in ITEM_FINAL:  # a cancelled item stays cancelled
+                if item["state"] == "held":
+                    transition_to(session, row, "inProgress", item_id=work["item"], wake=bus.wake)
+                transition_to(session, row, "failed", item_id=work["item"], reason=outcome.get("reason"),
+                              wake=bus.wake, error={"code": "otherIssue", "value": (outcome.get("reason") or "")[:255]})
 
 
 def _show_addressing(product: Any, addressing: dict[str, Any]) -> None:
@@ -346,20 +357,22 @@ def _show_addressing(product: Any, addressing: dict[str, Any]) -> None:
     products.save(product, document)
 
 
-def _report_test(row: Any, item_id: str, test: dict[str, Any]) -> None:
-    """Tell the buyer how the segment tested (as a milestone of its order item), so its SOF can
-    include it in the end-to-end result (step 11)."""
-    document = dict(row.document)
-    items = [dict(i) for i in document["productOrderItem"]]
-    for item in items:
-        if item["id"] == item_id:
-            item["milestone"] = [*item.get("milestone", []), {
-                "name": TEST_MILESTONE, "date": iso(),
-                "note": (f"result={test['result']} frameDelayMs={test['frameDelayMs']} "
-                                f"frameLossRatio={test['frameLossRatio']} "
-                                f"informationRateMbps={test['informationRateMbps']}")}]
-    document["productOrderItem"] = items
-    orders.save(row, document)
+@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0)
+def services_gone(domain: str, service_ids: list[str]) -> list[str]:
+    """Which of these services the SOF no longer holds (terminated or unknown): what a failed
+    order's delete items really did, read from service inventory rather than assumed."""
+    bus = bus_of(domain)
+    gone = []
+    for service_id in service_ids:
+        try:
+            state = bus.legato.get_service(service_id).get("state")
+        except LegatoRejected as exc:
+            if exc.status != 404:
+                raise
+            state = None
+        if state in (None, "terminated"):
+            gone.append(service_id)
+    return gone
 
 
 @DBOS.step()
@@ -374,39 +387,64 @@ def uni_assigned(domain: str, order_id: str, work: dict[str, Any]) -> None:
 
 
 @DBOS.step()
-def finish_product_order(domain: str, order_id: str, target: str, reason: str | None) -> None:
-    """Step 14: the order's end state and its products, all in one transaction."""
+def finish_product_order(domain: str, order_id: str, target: str, reason: str | None,
+                         gone: list[str] | None = None) -> str:
+    """Step 14: the order's end state and its products, all in one transaction, as the network
+    is: an `add` that did not complete leaves its product `cancelled` (never active), a `modify`
+    leaves it as it was (its change was undone), a `delete` leaves it `active` unless its service
+    is `gone`. Answers "cancel" without finishing when a cancellation arrived after the last
+    item was delivered: the workflow releases what it delivered first."""
     bus = bus_of(domain)
     with bus.database.transaction() as session:
-        row = orders.get(session, order_id, None)
-        if row.state in FINAL | {"cancelled"}:
-            return
-        if row.state in ("assessingCancellation", "pendingCancellation"):
-            # the customer asked to cancel: whatever else happened, everything was released
-            target, reason = "cancelled", "Cancelled at the customer's request; everything was released"
+        row = orders.get(session, order_id, None, for_update=True)
+        if row.state in TERMINAL:
+            return row.state
+        if row.state in CANCELLING:
+            if target == "completed":
+                return "cancel"
+            target, reason = "cancelled", reason or "Cancelled at the customer's request; everything was released"
         plan = order_plan(session, order_id)
         for item in row.document["productOrderItem"]:
             work = plan["work"][item["id"]]
             product = products.get(session, work["product_id"], None) if work.get("product_id") else None
             if target == "completed":
-                item_transition(session, row, item["id"], "completed", wake=bus.wake)
+                transition_to(session, row, "completed", item_id=item["id"], wake=bus.wake)
                 if product is not None:
                     _settle_product(product, work)
                     if work["action"] == "delete":
                         stop_billing(session, product.id)
                     elif work["action"] == "modify":
                         bill_quoted_change(session, product.id, work)
-            else:
-                if item["state"] not in ("failed", "completed", "cancelled"):
-                    item_transition(session, row, item["id"], "cancelled" if target == "cancelled" else "failed",
-                                    reason=reason, wake=bus.wake)
-                if product is not None and work["action"] == "add":
-                    product_transition(product, "cancelled", reason=reason)
+                continue
+            _end_item(session, row, item["id"], target, reason, bus.wake)
+            if product is not None and work["action"] == "add":
+                product_transition(product, "cancelled", reason=reason)
+            elif product is not None and work["action"] == "delete" and work.get("service_id") in (gone or []):
+                product_transition(product, "pendingTerminate", reason=reason)
+                product_transition(product, "terminated", reason="its service was disconnected before the order "
+                                                                 "failed")
+                stop_billing(session, product.id)
         if target == "cancelled" and row.state == "assessingCancellation":
-            order_transition(session, row, "pendingCancellation", wake=bus.wake)
-        order_transition(session, row, target, reason=reason, wake=bus.wake)
+            transition_to(session, row, "pendingCancellation", wake=bus.wake)
+        transition_to(session, row, target, reason=reason, wake=bus.wake)
         _trace(session, order_id, "14", row.family.upper(), "BUS-sp", "Customer" if row.family == "cantata"
                else "Buyer", f"productOrder {target}", reason)
+        return target
+
+
+def _end_item(session: Any, row: Any, item_id: str, target: str, reason: str | None, wake: Any) -> None:
+    """An unfinished item of an order that fails or is cancelled, along the item diagram: failed
+    (from inProgress, held or pending), or cancelled (only from pending)."""
+    state = next(i["state"] for i in row.document["productOrderItem"] if i["id"] == item_id)
+    if state in ITEM_FINAL:
+        return
+    if target == "cancelled":
+        if state == "held":
+            transition_to(session, row, "inProgress", item_id=item_id, reason=reason, wake=wake)
+        transition_to(session, row, "pending", item_id=item_id, reason=reason, wake=wake)
+        transition_to(session, row, "cancelled", item_id=item_id, reason=reason, wake=wake)
+    else:
+        transition_to(session, row, "failed", item_id=item_id, reason=reason, wake=wake)
 
 
 def _settle_product(product: Any, work: dict[str, Any]) -> None:
@@ -466,15 +504,39 @@ def _choose_patiently(domain: str, order_id: str, item_id: str) -> dict[str, Any
             return {"cancelled": True}
 
 
-def _rollback(domain: str, order_id: str, delivered: list[dict[str, Any]]) -> None:
-    """Take down every service this order brought up, newest first."""
+def _rollback(domain: str, order_id: str, delivered: list[dict[str, Any]]) -> list[str]:
+    """Undo what this order delivered, newest first: take down the services it brought up, set
+    back the bandwidth it changed. A delete cannot be undone. Returns what could not be undone."""
+    problems: list[str] = []
     for work in reversed(delivered):
-        if work["action"] != "add" or not work.get("service_id"):
+        if not work.get("service_id"):
             continue
-        undo = {**work, "action": "delete", "item": f"{work['item']}-rollback"}
+        if work["action"] == "add":
+            undo = {**work, "action": "delete", "item": f"{work['item']}-rollback"}
+        elif work["action"] == "modify" and work.get("previous_mbps"):
+            undo = {**work, "mbps": work["previous_mbps"], "item": f"{work['item']}-rollback"}
+        else:
+            continue
         requested = request_service(domain, order_id, undo)
-        if "id" in requested:
-            _await_service_order(domain, order_id, requested["id"])
+        if "id" not in requested:
+            problems.append(requested.get("error", f"item {work['item']} could not be undone"))
+            continue
+        outcome, _ = _await_service_order(domain, order_id, requested["id"])
+        if outcome["state"] != "completed":
+            problems.append(f"undoing item {work['item']} {outcome['state']}: {outcome.get('reason') or ''}".strip())
+    return problems
+
+
+def _close(domain: str, order_id: str, plan: dict[str, Any], delivered: list[dict[str, Any]], target: str,
+           reason: str) -> str:
+    """End an order that failed or was cancelled: undo what it delivered, then record what the
+    network holds (which delete items' services are gone) with the order's end state."""
+    problems = _rollback(domain, order_id, delivered)
+    if problems:
+        reason = f"{reason}; not everything could be undone: {'; '.join(problems)}"
+    deleting = [w["service_id"] for w in plan["work"].values() if w["action"] == "delete" and w.get("service_id")]
+    gone = services_gone(domain, deleting) if deleting else []
+    return finish_product_order(domain, order_id, target, reason, gone)
 
 
 @DBOS.workflow()
@@ -511,10 +573,11 @@ def fulfil_product_order(domain: str, order_id: str) -> str:
             break
         delivered.append({**work, "service_id": outcome["service"]})
     if failure or cancelled:
-        _rollback(domain, order_id, delivered)
         target = "cancelled" if cancelled and not failure else "failed"
-        reason = failure or "Cancelled at the customer's request; everything was released"
-        finish_product_order(domain, order_id, target, reason)
-        return target
-    finish_product_order(domain, order_id, "completed", None)
-    return "completed"
+        return _close(domain, order_id, plan, delivered, target,
+                      failure or "Cancelled at the customer's request; everything was released")
+    finished = finish_product_order(domain, order_id, "completed", None)
+    if finished == "cancel":  # the cancellation came after the last item was delivered
+        return _close(domain, order_id, plan, delivered, "cancelled",
+                      "Cancelled at the customer's request; everything was released")
+    return finished

@@ -49,8 +49,10 @@ def _fail(reason: str, pointer: str, code: str = "invalidValue") -> Unprocessabl
 
 
 def _item_order(items: list[dict[str, Any]]) -> list[str]:
-    """Items in the order they can be delivered: an item after those it relies on."""
-    ids = [i["id"] for i in items]
+    """Items in the order they can be delivered: an item after those it relies on, and
+    disconnects last where nothing says otherwise (a disconnect cannot be undone if a later item
+    fails; an add or a modify can)."""
+    ids = [i["id"] for i in sorted(items, key=lambda i: i["action"] == "delete")]
     after = {i["id"]: [r["id"] for r in (i.get("productOrderItemRelationship") or [])] for i in items}
     done: list[str] = []
     visiting: set[str] = set()

@@ -9,20 +9,15 @@ from typing import Any, Literal
 from fastapi import APIRouter, Body, Depends, Response
 
 from cadenza.bus.api import unprocessable_list
-from cadenza.bus.keys import date_change_keys
-from cadenza.bus.product_order import TERMINAL, Family, orders
+from cadenza.bus.delivery_date import date_changes, request_date_change
+from cadenza.bus.product_order import Family
 from cadenza.bus.runtime import Bus
-from cadenza.bus.store import ResourceStore
 from cadenza.core.auth import Principal
-from cadenza.core.clock import iso
 from cadenza.core.errors import NotFound, Unprocessable
-from cadenza.core.ids import new_id
 from cadenza.core.paging import Page, Windows, date_windows, page_params, set_count_headers
 
-__all__ = ["delivery_date_router", "date_changes"]
+__all__ = ["delivery_date_router"]
 
-date_changes = ResourceStore("modifyDeliveryDate", label="delivery date change request",
-                             keys=date_change_keys)
 
 DATE_CHANGE_DATES = date_windows("requestedCompletionDate", "creationDate")
 
@@ -34,34 +29,12 @@ def delivery_date_router(bus: Bus, fam: Family, caller: Any) -> APIRouter:
     @router.post(path, status_code=201)
     def modify_delivery_date(response: Response, payload: Any = Body(...), principal: Principal = caller) -> Any:
         try:
-            ref = (payload or {}).get("productOrderItem") if isinstance(payload, dict) else None
-            if not isinstance(ref, dict) or not ref.get("productOrderId") or not ref.get("productOrderItemId"):
-                raise Unprocessable("Name the item: productOrderItem/productOrderId and productOrderItemId",
-                                    code="missingProperty", property_path="/productOrderItem")
+            if not isinstance(payload, dict):
+                raise Unprocessable("The body is a ModifyProductOrderItemRequestedDeliveryDate_Create object",
+                                    code="invalidValue", property_path="/")
             with bus.database.transaction() as session:
-                try:
-                    order = orders.get(session, ref["productOrderId"], principal.party)
-                except NotFound as exc:
-                    raise Unprocessable(exc.reason, code="referenceNotFound",
-                                        property_path="/productOrderItem/productOrderId") from exc
-                items = [dict(i) for i in order.document["productOrderItem"]]
-                target = next((i for i in items if i["id"] == ref["productOrderItemId"]), None)
-                if target is None:
-                    raise Unprocessable(f"Order {order.id} has no item '{ref['productOrderItemId']}'",
-                                        code="referenceNotFound", property_path="/productOrderItem/productOrderItemId")
-                if order.state in TERMINAL:
-                    raise Unprocessable(f"Order {order.id} is {order.state}: its dates can no longer change",
-                                        property_path="/productOrderItem/productOrderId")
-                for key in ("requestedCompletionDate", "expediteIndicator"):
-                    if key in payload:
-                        target[key] = payload[key]
-                orders.save(order, {**order.document, "productOrderItem": items})
-                change_id = new_id()
-                row = date_changes.add(session, family=fam.name, owner=principal.party, state="done",
-                                       resource_id=change_id, document={
-                    **{k: payload[k] for k in ("requestedCompletionDate", "expediteIndicator") if k in payload},
-                    "id": change_id, "href": f"{bus.public_url}{fam.order_base}{path}/{change_id}",
-                    "creationDate": iso(), "state": "done", "productOrderItem": ref})
+                row = request_date_change(session, fam=fam, party=principal.party, payload=payload,
+                                          href=f"{bus.public_url}{fam.order_base}{path}", wake=bus.wake)
                 document = row.document
         except Unprocessable as exc:
             return unprocessable_list(exc)

@@ -23,7 +23,8 @@ __all__ = ["product_order_router", "ORDER_EVENT_TYPES"]
 
 ORDER_EVENT_TYPES = ("productOrderStateChangeEvent", "productOrderItemStateChangeEvent",
                      "productOrderItemExpectedCompletionDateSet", "productSpecificProductOrderItemMilestoneEvent",
-                     "cancelProductOrderStateChangeEvent")
+                     "cancelProductOrderStateChangeEvent",
+                     "modifyProductOrderItemRequestedDeliveryDateStateChangeEvent")
 OrderState = Literal["acknowledged", "assessingCancellation", "cancelled", "completed", "failed",
                      "held.assessingCharge", "inProgress", "partial", "pending.assessingModification",
                      "pendingCancellation", "rejected"]
