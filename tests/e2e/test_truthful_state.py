@@ -5,11 +5,17 @@ modify keeps what it does not change."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from fastapi import FastAPI
+
+from cadenza.bus.api.product_order import ORDER_EVENT_TYPES
 from cadenza.bus.product_inventory import new_product
 from cadenza.core.db import Database
+from cadenza.core.notifications.listener import listener_router
 from tests.e2e.conftest import CONTACT, INVENTORY, ORDERS, Parties, address, evpl, item, site
+from tests.helpers.servers import serve, wait_until
 
 PARTNER_INVENTORY = "/mefApi/sonata/productInventory/v7"
 
@@ -170,3 +176,67 @@ def test_a_cancelled_order_passes_through_the_states_mef_123_draws(parties: Part
                                                   params={"productOrderId": order["id"]}).json()] in ([], ["cancelled"])
     listed = parties.acme.get(f"{ORDERS}/cancelProductOrder", params={"productOrderId": order["id"]})
     assert [c["id"] for c in listed.json()] == [cancel.json()["id"]] and listed.headers["X-Total-Count"] == "1"
+
+
+def test_every_event_the_order_hubs_offer_is_published(parties: Parties, vlan: int) -> None:
+    at_sp: list[dict[str, Any]] = []
+    at_partner: list[dict[str, Any]] = []
+    listeners = FastAPI()
+    listeners.include_router(listener_router("/acme/mefApi/cantata/productOrderingNotification/v5",
+                                             lambda _type, event: at_sp.append(event)))
+    listeners.include_router(listener_router("/sp/mefApi/sonata/productOrderingNotification/v10",
+                                             lambda _type, event: at_partner.append(event)))
+    partner_hub = "/mefApi/sonata/productOrderingManagement/v10/hub"
+    with serve(listeners) as url:
+        refused = parties.acme.post(f"{ORDERS}/hub", json={
+            "callback": f"{url}/acme", "query": "eventType=productSpecificProductOrderItemMilestoneEvent"})
+        assert refused.status_code == 400, refused.text  # CANTATA sells nothing with such a milestone
+        hub = parties.acme.post(f"{ORDERS}/hub", json={"callback": f"{url}/acme"})
+        partner = parties.sp_at_partner_a.post(partner_hub, json={
+            "callback": f"{url}/sp", "query": "eventType=productSpecificProductOrderItemMilestoneEvent"})
+        assert hub.status_code == 201 and partner.status_code == 201, (hub.text, partner.text)
+        try:
+            order = parties.order(item("1", "evpl", evpl(vlan, vlan), site("site-east-1-1"),
+                                       address("31", "Oak", "Springfield", "70001")))
+            moved = parties.acme.post(f"{ORDERS}/modifyProductOrderItemRequestedDeliveryDate", json={
+                "productOrderItem": {"productOrderId": order["id"], "productOrderItemId": "1"},
+                "requestedCompletionDate": "2030-06-01T00:00:00Z"})
+            assert moved.status_code == 201 and moved.json()["state"] == "done", moved.text
+            done = parties.wait(order["id"])
+            assert done["state"] == "completed", done["stateChange"]
+            assert done["productOrderItem"][0]["requestedCompletionDate"] == "2030-06-01T00:00:00Z"
+            assert "expectedCompletionDate" in done["productOrderItem"][0]
+            withdrawn = parties.order(item("1", "evpl", evpl(vlan + 1, vlan + 1), site("site-east-1-1"),
+                                           address("32", "Oak", "Springfield", "70002")))
+            cancel = parties.acme.post(f"{ORDERS}/cancelProductOrder", json={
+                "productOrder": {"productOrderId": withdrawn["id"]}, "cancellationReason": "not needed",
+                "cancellationReasonType": "technical", "relatedContactInformation": CONTACT})
+            assert cancel.status_code == 201, cancel.text
+            parties.wait(withdrawn["id"])
+            wait_until(lambda: {e["eventType"] for e in at_sp} >= set(ORDER_EVENT_TYPES) and at_partner,
+                       timeout=30, what="every offered order event")
+        finally:
+            parties.acme.delete(f"{ORDERS}/hub/{hub.json()['id']}")
+            parties.sp_at_partner_a.delete(f"{partner_hub}/{partner.json()['id']}")
+    assert {e["eventType"] for e in at_sp} == set(ORDER_EVENT_TYPES)
+    dated = next(e for e in at_sp if e["eventType"] == "productOrderItemExpectedCompletionDateSet")
+    assert (dated["event"]["id"], dated["event"]["orderItemId"]) == (order["id"], "1")
+    milestone = at_partner[0]
+    assert milestone["eventType"] == "productSpecificProductOrderItemMilestoneEvent"
+    assert milestone["event"]["milestoneName"] == "serviceActivationTest" and milestone["event"]["orderItemId"]
+
+
+def test_the_quoted_lead_time_is_the_ordered_expected_completion(parties: Parties, vlan: int) -> None:
+    wanted = item("1", "evpl", evpl(vlan, vlan), site("site-west-4-2"), address("11", "Evergreen", "Springfield",
+                                                                                 "50001"))
+    quote = parties.acme.post("/mefApi/cantata/quoteManagement/v2/quote", json={
+        "instantSyncQuote": True, "buyerRequestedQuoteLevel": "firm", "relatedContactInformation": CONTACT,
+        "quoteItem": [{"id": "1", "action": "add", "product": wanted["product"]}]})
+    assert quote.status_code == 201, quote.text
+    quoted = quote.json()["quoteItem"][0]["quoteItemInstallationInterval"]
+    assert quoted["units"] == "calendarDays" and quoted["amount"] >= 30  # off-net: at least the catalog's 30 days
+    done = parties.wait(parties.order(wanted)["id"])
+    assert done["state"] == "completed", done["stateChange"]
+    ordered = datetime.fromisoformat(done["orderDate"].replace("Z", "+00:00"))
+    expected = datetime.fromisoformat(done["productOrderItem"][0]["expectedCompletionDate"].replace("Z", "+00:00"))
+    assert expected - ordered == timedelta(days=quoted["amount"])

@@ -11,15 +11,25 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
+from datetime import datetime
 from typing import Any
 
 from dbos import DBOS
 
 from cadenza.bus.billing import bill_quoted_change, stop_billing
+from cadenza.bus.lead_time import expected_completion, installation_days
 from cadenza.bus.ordering import order_plan, plans
 from cadenza.bus.partner_choice import decide
 from cadenza.bus.product_inventory import new_product, product_transition, products
-from cadenza.bus.product_order import ITEM_FINAL, TERMINAL, add_milestone, family, orders, transition_to
+from cadenza.bus.product_order import (
+    ITEM_FINAL,
+    TERMINAL,
+    add_milestone,
+    family,
+    orders,
+    set_expected_completion,
+    transition_to,
+)
 from cadenza.bus.runtime import Bus, bus_of
 from cadenza.bus.sonata_access import TEST_MILESTONE
 from cadenza.core.patience import durable_pause
@@ -106,6 +116,8 @@ def begin_order(domain: str, order_id: str) -> dict[str, Any]:
                                       base=bus.public_url + fam.inventory_base, item=item,
                                       site=(work.get("end") or {}).get("site") if work["kind"] == "uni" else None)
                 work["product_id"] = product.id
+            if item["action"] == "add" and work["kind"] in ("evc", "access") and not _off_net(work):
+                _expect(session, bus, row, work)
         _relate_to_unis(session, plan, bus.public_url + fam.inventory_base)
         _store_plan(session, order_id, plan)
         _trace(session, order_id, "5", "internal", "BUS", "BUS",
@@ -130,6 +142,28 @@ def _relate_to_unis(session: Any, plan: dict[str, Any], base: str) -> None:
                               "href": f"{base}/product/{uni_id}"})
         document["productRelationship"] = relations
         products.save(product, document)
+
+
+def _off_net(work: dict[str, Any]) -> bool:
+    return any(end["edge_point"] is None for end in work.get("ends", []))
+
+
+def _expect(session: Any, bus: Bus, row: Any, work: dict[str, Any]) -> None:
+    """The item's expectedCompletionDate from the lead-time model (the order date + the lead time,
+    the partner's quoted one counted once a partner is chosen)."""
+    days = installation_days(bus.rules.lead_time_days, work["offering"], off_net=_off_net(work),
+                             partner_days=[end.get("partner_lead_days") for end in work.get("ends", [])])
+    start = datetime.fromisoformat(row.document["orderDate"].replace("Z", "+00:00"))
+    set_expected_completion(session, row, work["item"], expected_completion(days, start=start), wake=bus.wake)
+
+
+@DBOS.step()
+def expect_completion(domain: str, order_id: str, item_id: str) -> None:
+    """Once an off-net item's partners are chosen, its expected completion date is known."""
+    bus = bus_of(domain)
+    with bus.database.transaction() as session:
+        row = orders.get(session, order_id, None, for_update=True)
+        _expect(session, bus, row, order_plan(session, order_id)["work"][item_id])
 
 
 def _store_plan(session: Any, order_id: str, plan: dict[str, Any]) -> None:
@@ -162,6 +196,7 @@ def choose_partners(domain: str, order_id: str, item_id: str, since: float | Non
             if decision.kind == "fail":
                 return {"error": f"No partner can serve {end['city']}: {decision.reason}"}
             end["partner"] = decision.partner
+            end["partner_lead_days"] = choice.lead_time_days if decision.partner == choice.partner else None
             moved = decision.reason if decision.failover else moved
     with bus.database.transaction() as session:
         _store_plan(session, order_id, plan)
@@ -357,7 +392,7 @@ def _show_addressing(product: Any, addressing: dict[str, Any]) -> None:
     products.save(product, document)
 
 
-@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0)
+@DBOS.step(retries_allowed=True, max_attempts=5, interval_seconds=1.0, should_retry=retry_unless_stopping)
 def services_gone(domain: str, service_ids: list[str]) -> list[str]:
     """Which of these services the SOF no longer holds (terminated or unknown): what a failed
     order's delete items really did, read from service inventory rather than assumed."""
@@ -561,6 +596,8 @@ def fulfil_product_order(domain: str, order_id: str) -> str:
             if "error" in work:
                 failure = work["error"]
                 break
+            if _off_net(work):
+                expect_completion(domain, order_id, item_id)
         requested = request_service(domain, order_id, work)
         if "error" in requested:
             failure = requested["error"]

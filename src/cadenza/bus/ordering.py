@@ -18,6 +18,7 @@ from cadenza.bus import (
     quote_contract,  # a module: ordering, quote_contract, quote and product_change import in a ring
 )
 from cadenza.bus.item_structure import ReadItem, read_items
+from cadenza.bus.lead_time import CatalogLeadTime
 from cadenza.bus.places import End, resolve_place
 from cadenza.bus.product_inventory import products, serving_service, uni_place, users_of
 from cadenza.bus.product_order import Family, orders
@@ -42,6 +43,7 @@ class OfferingRules:
 
     kind_of: Callable[[str, str], str | None]  # (offering id, family) -> "evc" | "access" | "uni" | ... | None
     validate: Callable[[dict[str, Any], str], None]  # (productConfiguration, pointer)
+    lead_time_days: CatalogLeadTime  # (offering id, off-net?) -> days, for bus.lead_time
 
 
 def _fail(reason: str, pointer: str, code: str = "invalidValue") -> Unprocessable:

@@ -32,6 +32,7 @@ class Choice:
     partner: str | None
     explanation: str
     unanswered: tuple[Unanswered, ...] = ()
+    lead_time_days: int | None = None  # the chosen partner's quoted lead time (bus.lead_time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,7 @@ class PartnerChooser:
                        for o in offers if not o.answered)
         if verdict.kind != "offNet" or verdict.offer is None:
             return Choice(None, verdict.reason, silent)
-        return Choice(verdict.offer.partner, verdict.reason, silent)
+        return Choice(verdict.offer.partner, verdict.reason, silent, lead_time_days=verdict.offer.lead_time_days)
 
 
 def decide(choice: Choice, *, since: float | None, at: float, attempt: int,

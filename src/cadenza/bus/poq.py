@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from cadenza.bus import product_change  # a module: product_change -> ordering -> quote_contract -> quote
 from cadenza.bus.deferred import INTERNAL, DeferredRequests, public, state_change
 from cadenza.bus.keys import poq_keys
+from cadenza.bus.lead_time import interval
 from cadenza.bus.product_assessment import ItemAssessment, assess_product, check_product, structure_notes
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.store import ResourceStore
@@ -115,7 +116,7 @@ def _answer(item: dict[str, Any], found: ItemAssessment | MefError | None) -> No
     item["serviceabilityConfidenceReason"] = found.reason[:1000]
     item["guaranteedUntilDate"] = iso(now() + GUARANTEE)
     if color != "red" and found.lead_time_days is not None:
-        item["installationInterval"] = {"amount": found.lead_time_days, "units": "calendarDays"}
+        item["installationInterval"] = interval(found.lead_time_days)
 
 
 def _internal(found: ItemAssessment | MefError | None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from cadenza.bus.feasibility import NetworkAnswer, network_vlans
 from cadenza.bus.item_structure import ReadItem
+from cadenza.bus.lead_time import installation_days
 from cadenza.bus.mapping import bandwidth, bandwidth_mbps
 from cadenza.bus.product_schemas import validate_product_configuration
 from cadenza.bus.serviceability import Location, PlaceError, PlaceVerdict, PriceBook, Serviceability
@@ -112,10 +113,8 @@ def assess_product(service: Serviceability, prices: PriceBook, offering: str, mb
     verdicts = [_excess_on_net_only(location) if eir_mbps and not service.on_net(location)
                 else service.assess(location, mbps=mbps, ce_vlan=ends[i][0], port_based=ends[i][1])
                 for i, location in enumerate(locations)]
-    lead = prices.lead_time_days(offering, any(v.kind == "offNet" for v in verdicts))
-    for verdict in verdicts:
-        if verdict.offer is not None and verdict.offer.lead_time_days is not None:
-            lead = max(lead, verdict.offer.lead_time_days)
+    lead = installation_days(prices.lead_time_days, offering, off_net=any(v.kind == "offNet" for v in verdicts),
+                             partner_days=[v.offer.lead_time_days for v in verdicts if v.offer is not None])
     network = None
     if service.network is not None and mbps is not None and all(v.kind != "notServiceable" for v in verdicts):
         network = service.network.new_service(kind, verdicts, network_vlans(kind, configuration), mbps, buyer=buyer)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from cadenza.bus import product_change  # a module: product_change -> ordering -> quote_contract -> here
 from cadenza.bus.deferred import INTERNAL, DeferredRequests, public, state_change
 from cadenza.bus.keys import quote_keys
+from cadenza.bus.lead_time import interval
 from cadenza.bus.mapping import uni_port_mbps
 from cadenza.bus.partner_policy import PartnerOffer, Price
 from cadenza.bus.product_assessment import ItemAssessment, assess_product, check_product, structure_notes
@@ -229,7 +230,7 @@ class Quotes(DeferredRequests):
                 continue
             item["state"] = "approved.orderable" if firm else "answered"
             item["quoteItemPrice"] = self._prices_of(found)
-            item["quoteItemInstallationInterval"] = {"amount": found.lead_time_days, "units": "calendarDays"}
+            item["quoteItemInstallationInterval"] = interval(found.lead_time_days)
             item["quoteItemTerm"] = [{"name": f"{TERM_MONTHS} months", "endOfTermAction": "roll",
                                       "duration": {"amount": TERM_MONTHS, "units": "calendarMonths"},
                                       "rollInterval": {"amount": 1, "units": "calendarMonths"}}]

@@ -165,7 +165,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     serviceability = Serviceability(list(config.sites), directory, currency=catalog.currency,
                                     network=NetworkFeasibility(legato, ennis=ennis, partners=directory))
     rules = OfferingRules(kind_of=catalog.kind_of,
-                          validate=lambda c, p: validate_product_configuration(c, pointer=p))
+                          validate=lambda c, p: validate_product_configuration(c, pointer=p),
+                          lead_time_days=catalog.lead_time_days)
 
     def price(offering: str, mbps: int, off_net: bool, *, eir_mbps: int = 0) -> dict[str, Any]:
         charge = catalog.price(offering, mbps, eir_mbps=eir_mbps)

@@ -182,9 +182,13 @@ def test_each_family_needs_its_own_scope(client: TestClient) -> None:
     refused(anonymous, 401, "missingCredentials", "cantata", "site", "/geographicSite")
 
 
-def test_the_catalog_hub_registers_listeners(hub_client: TestClient) -> None:
+def test_the_catalog_hub_registers_listeners_but_offers_no_event_nothing_can_cause(hub_client: TestClient) -> None:
     client = hub_client
-    listener = {"callback": "https://acme.example/listen", "query": "eventType=productOfferingCreateEvent"}
+    # nothing changes this catalog while the domain runs (docs/catalog.md), so no event is offered
+    asking = {"callback": "https://acme.example/listen", "query": "eventType=productOfferingCreateEvent"}
+    refused_query = client.post(f"{CATALOG['cantata']}/hub", headers=ACME, json=asking)
+    assert refused_query.status_code == 400 and "publishes no events" in refused_query.json()["reason"]
+    listener = {"callback": "https://acme.example/listen"}
     created = client.post(f"{CATALOG['cantata']}/hub", headers=ACME, json=listener)
     assert created.status_code == 201, created.text
     assert_conforms(spec("cantata", "catalog"), "/hub", "post", 201, created.json())

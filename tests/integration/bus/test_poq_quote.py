@@ -16,7 +16,7 @@ from cadenza.bus.quote import quotes as quote_store
 from cadenza.core.db import Database
 from cadenza.core.notifications.rows import OutboxEventRow
 from cadenza.interfaces.sonata import SonataClient, SonataHttpError
-from cadenza.interfaces.sonata.paths import poq_base, poq_spec, quote_base, quote_spec
+from cadenza.interfaces.sonata.paths import POQ_EVENTS, QUOTE_EVENTS, poq_base, poq_spec, quote_base, quote_spec
 from tests.helpers.openapi import assert_conforms
 from tests.integration.bus.conftest_poq import (
     BUYER_SECRET,
@@ -228,6 +228,25 @@ def test_a_deferred_poq_moves_through_in_progress_and_publishes_each_change(
     assert events.count("poqCreateEvent") == 1
     assert events.count("poqStateChangeEvent") == 2
     assert events.count("poqItemStateChangeEvent") == 2
+    assert set(events) == set(POQ_EVENTS)  # every event the hub offers is published, and only those
+
+
+def test_a_deferred_quote_publishes_every_event_its_hub_offers(one_partner: tuple[Domain, Domain]) -> None:
+    sp, _ = one_partner
+    with sp.client("acme", "acme-secret-1") as acme:
+        hub = acme.post(quote_base("cantata") + "/hub", json={"callback": "http://127.0.0.1:9/listenerEndpoint"})
+        assert hub.status_code == 201
+        quote = created_quote(acme, {**quote_body(site_ref("site-metro-1")), "instantSyncQuote": False,
+                                     "requestedQuoteCompletionDate": "2030-01-01T00:00:00Z"})
+        done = acme.get(f"{QUOTE}/{quote['id']}").json()
+        assert done["state"] == "approved.orderable", done
+        refused = acme.post(quote_base("cantata") + "/hub", json={"callback": "http://127.0.0.1:9/listenerEndpoint",
+                                                                   "query": "eventType=quoteCreateEvent"})
+        assert refused.status_code == 400 and "quoteStateChangeEvent" in refused.json()["reason"]
+    with sp.database.transaction() as session:
+        events = [e.event_type for e in session.scalars(
+            select(OutboxEventRow).where(OutboxEventRow.api == "cantata.quote"))]
+    assert set(events) == set(QUOTE_EVENTS)
 
 
 def test_quotes_can_be_declined_once_answered_and_not_cancelled_then(one_partner: tuple[Domain, Domain]) -> None:

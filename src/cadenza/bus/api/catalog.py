@@ -21,10 +21,12 @@ from cadenza.core.paging import Page, page_params, paginate
 
 __all__ = ["CATALOG_EVENT_TYPES", "catalog_router"]
 
-# The event types of productCatalogNotification.api.yaml (its listener paths).
-CATALOG_EVENT_TYPES = tuple(f"{entity}{change}Event" for entity in ("category", "productOffering",
-                                                                      "productSpecification")
-                            for change in ("Create", "AttributeValueChange", "StatusChange"))
+# productCatalogNotification.api.yaml defines category, productOffering and productSpecification
+# Create / AttributeValueChange / StatusChange events. This catalog is part of the release
+# (bus/catalog.py: no configuration, no operator API changes it while a domain runs), so none of
+# them can happen and the hub offers none: a subscription asking for one is refused
+# (docs/catalog.md). Offer them here once something can change the catalog, and publish them there.
+CATALOG_EVENT_TYPES: tuple[str, ...] = ()
 _SDK = {"cantata": "https://github.com/MEF-GIT/MEF-LSO-Cantata-SDK/blob/grace/productSchema/",
         "sonata": "https://github.com/MEF-GIT/MEF-LSO-Sonata-SDK/blob/grace/productSchema/"}
 _SEGMENT = {"cantata": ("Cadenza Standard Terms for Business Customers", "direct", "enterprise"),

@@ -19,12 +19,21 @@ from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.store import HubStore
 from cadenza.core.paging import Page, Windows, date_windows, page_params, set_count_headers
 
-__all__ = ["product_order_router", "ORDER_EVENT_TYPES"]
+__all__ = ["product_order_router", "ORDER_EVENT_TYPES", "SONATA_ORDER_EVENT_TYPES", "order_event_types"]
 
+# The productOrderNotification events each family's hub offers: exactly those it publishes.
+# The product-specific milestone is the Access E-Line's activation test (bus/fulfilment.py), sold
+# over SONATA only; charges are never raised, so their events are not offered.
 ORDER_EVENT_TYPES = ("productOrderStateChangeEvent", "productOrderItemStateChangeEvent",
-                     "productOrderItemExpectedCompletionDateSet", "productSpecificProductOrderItemMilestoneEvent",
-                     "cancelProductOrderStateChangeEvent",
+                     "productOrderItemExpectedCompletionDateSet", "cancelProductOrderStateChangeEvent",
                      "modifyProductOrderItemRequestedDeliveryDateStateChangeEvent")
+SONATA_ORDER_EVENT_TYPES = (*ORDER_EVENT_TYPES, "productSpecificProductOrderItemMilestoneEvent")
+
+
+def order_event_types(fam: Family) -> tuple[str, ...]:
+    return SONATA_ORDER_EVENT_TYPES if fam.name == "sonata" else ORDER_EVENT_TYPES
+
+
 OrderState = Literal["acknowledged", "assessingCancellation", "cancelled", "completed", "failed",
                      "held.assessingCharge", "inProgress", "partial", "pending.assessingModification",
                      "pendingCancellation", "rejected"]
@@ -134,8 +143,8 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
     def list_cancel_product_orders(response: Response, page: Page = Depends(page_params),
                                    productOrderId: str | None = None,  # noqa: N803 - spec names
                                    state: ChargeableTaskState | None = None,
-                                   cancellationReasonType: Literal["technical", "timing", "commercial",  # noqa: N803
-                                                                   "other"] | None = None,
+                                   cancellationReasonType: Literal["technical",  # noqa: N803
+                                                                   "commercial"] | None = None,
                                    principal: Principal = caller) -> list[dict]:
         with bus.database.read() as session:
             rows, total = cancellations.list(session, principal.owner_filter, offset=page.offset, limit=page.limit,
@@ -153,5 +162,5 @@ def product_order_router(bus: Bus, fam: Family, hubs: HubStore) -> APIRouter:
 
     router.include_router(delivery_date_router(bus, fam, caller))
     router.include_router(hub_router(api=fam.events_api, base_path="", scope=fam.scope,
-                                     event_types=set(ORDER_EVENT_TYPES), hub_store=hubs))
+                                     event_types=set(order_event_types(fam)), hub_store=hubs))
     return router

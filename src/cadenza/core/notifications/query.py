@@ -33,7 +33,7 @@ def parse_event_types(query: str | None, known: Collection[str]) -> list[str]:
             raise QueryError(f"Empty event type in '{clause.strip()}': separate event types with single commas")
         unknown = sorted(types - set(known))
         if unknown:
-            raise QueryError(f"Unknown event type(s) {', '.join(unknown)}: this hub publishes "
-                             f"{', '.join(sorted(known))}")
+            offered = ", ".join(sorted(known)) or "no events (nothing it serves can change)"
+            raise QueryError(f"Unknown event type(s) {', '.join(unknown)}: this hub publishes {offered}")
         wanted |= types
     return sorted(wanted)
