@@ -116,7 +116,8 @@ def begin_order(domain: str, order_id: str) -> dict[str, Any]:
                                       base=bus.public_url + fam.inventory_base, item=item,
                                       site=(work.get("end") or {}).get("site") if work["kind"] == "uni" else None)
                 work["product_id"] = product.id
-            if item["action"] == "add" and work["kind"] in ("evc", "access") and not _off_net(work):
+            if (work["kind"] in ("evc", "access", "internet") and not _off_net(work)) or (
+                    work["kind"] == "existing" and work.get("offering")):
                 _expect(session, bus, row, work)
         _relate_to_unis(session, plan, bus.public_url + fam.inventory_base)
         _store_plan(session, order_id, plan)

@@ -215,7 +215,8 @@ def _plan_existing(session: Session, rules: OfferingRules, party: str, item: dic
     offering = (row.document.get("productOffering") or {}).get("id")
     if offering and rules.kind_of(offering, family) == "uni":
         return _plan_existing_uni(session, party, item, pointer, row, deleted)
-    plan: dict[str, Any] = {"kind": "existing", "product_id": product_id, "service_id": serving_service(row)}
+    plan: dict[str, Any] = {"kind": "existing", "product_id": product_id, "service_id": serving_service(row),
+                            "offering": offering}
     if item["action"] == "modify":
         change = (item.get("product") or {}).get("productConfiguration")
         if not isinstance(change, dict):

@@ -22,6 +22,7 @@ from typing import Any
 from cadenza.bus import ordering
 from cadenza.bus.catalog import CHANGE_CHARGE_SHARE, TERMINATION_CHARGE
 from cadenza.bus.feasibility import NetworkAnswer, NetworkFeasibility
+from cadenza.bus.lead_time import installation_days
 from cadenza.bus.product_assessment import ItemAssessment
 from cadenza.bus.product_schemas import validate_product_configuration
 from cadenza.core.db import Database
@@ -51,7 +52,8 @@ def check_change(database: Database, prices: Any, *, family: str, party: str, it
 
 def assess_change(network: NetworkFeasibility | None, prices: Any, checked: dict[str, Any]) -> ItemAssessment:
     offering, product = checked.get("offering"), checked["productId"]
-    lead = prices.lead_time_days(offering, False) if offering else None
+    # a change is made in our own network (a partner's segment follows it): the on-net lead time
+    lead = installation_days(prices.lead_time_days, offering, off_net=False) if offering else None
     if checked["action"] == "delete":
         answer = NetworkAnswer(True, f"A disconnect of product {product} always qualifies")
         return ItemAssessment(offering, checked.get("previousMbps"), lead_time_days=lead, network=answer,
