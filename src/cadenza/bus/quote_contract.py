@@ -120,6 +120,7 @@ def _bind_partners(work: dict[str, Any], offers: list[dict[str, Any]], quote_id:
         end["partner"] = offer["partner"]
         end["partnerQuoteItem"] = {"quoteId": offer["quote"], "id": offer.get("quoteItem") or "1"}
         end["partnerPrice"] = offer.get("price")
+        end["partner_lead_days"] = offer.get("leadTimeDays")  # the quoted lead time dates the item (bus.lead_time)
 
 
 def bind_quotes(session: Session, *, family: str, party: str, order_id: str, items: list[dict[str, Any]],
