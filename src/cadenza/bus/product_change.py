@@ -42,7 +42,8 @@ def check_change(database: Database, prices: Any, *, family: str, party: str, it
             raise Unprocessable(f"{pointer}/product: a 'delete' item names the product only (its id)",
                                 code="unexpectedProperty", property_path=f"{pointer}/product/productConfiguration")
     rules = ordering.OfferingRules(kind_of=prices.kind_of,
-                                   validate=lambda c, p: validate_product_configuration(c, pointer=p))
+                                   validate=lambda c, p: validate_product_configuration(c, pointer=p),
+                                   lead_time_days=prices.lead_time_days)
     with database.read() as session:
         found = ordering.read_change(session, rules, party, item, pointer, family=family)
     return {"action": item["action"], "productId": found["product_id"], "serviceId": found.get("service_id"),
