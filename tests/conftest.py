@@ -1,8 +1,11 @@
-"""Fixtures shared by every suite: a migrated database on SQLite and on PostgreSQL."""
+"""Fixtures shared by every suite: a migrated database on SQLite and on PostgreSQL, the suite's own
+Cadenza home, `--order reverse|SEED` to run the tests in another order, and a check that nothing is
+left running when the session ends."""
 
 from __future__ import annotations
 
 import os
+import random
 import sys
 import threading
 import traceback
@@ -81,6 +84,19 @@ def database(database_url: str) -> Iterator[Database]:
     migrate(db)
     yield db
     db.dispose()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--order", default=None, metavar="reverse|SEED",
+                     help="run the tests reversed or shuffled with SEED: they must not depend on their order")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    order = config.getoption("--order")
+    if order == "reverse":
+        items.reverse()
+    elif order is not None:
+        random.Random(int(order)).shuffle(items)
 
 
 def _holding_threads() -> list[threading.Thread]:
