@@ -246,13 +246,16 @@ class RemoteTwinRuntime:
                 log.exception("the network twin's process could not be started again; next try in %.0f s", delay)
                 continue  # the old child has ended: the loop waits `delay`, then tries again
             delay = self.restart_after_s
-            self.restarts += 1
-            log.info("the network twin's process is back (restart %d)", self.restarts)
+            log.info("the network twin's process is back; putting back what it carried")
             for callback in self.on_restart:
                 try:
                     callback()
                 except Exception:
                     log.exception("after the twin's restart: %r failed", callback)
+            # Counted once the callbacks have run: a restart is complete when the network carries
+            # its services again, which is what a watcher of this counter waits for.
+            self.restarts += 1
+            log.info("the network twin is back in service (restart %d)", self.restarts)
 
     def close(self) -> None:
         self._closing.set()
