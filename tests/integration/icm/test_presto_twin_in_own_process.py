@@ -102,7 +102,8 @@ def test_a_twin_process_that_died_answers_503_then_comes_back_carrying_the_insta
 
     twin = landscape.domain.twin
     assert isinstance(twin, RemoteTwinRuntime)
-    wait_until(lambda: twin.restarts == 1, timeout=60, what="the twin's process to be started again and given back its services")
+    wait_until(lambda: twin.restarts == 1, timeout=60,
+               what="the twin's process to be started again and given back its services")
     assert _twin_process(landscape).pid != twin_process.pid
     for element in route:  # not persisted: what the elements carry now, the domain put back
         assert installed in landscape.running_config(element), f"{element} came back without the service"
