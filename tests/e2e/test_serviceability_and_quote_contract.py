@@ -217,6 +217,11 @@ def test_poq_and_quote_for_a_bandwidth_change_answer_from_the_product_and_its_ro
     # from the change on, billing charges what the change was quoted at
     after = parties.acme.post(f"{INVENTORY}/product/{product}/acceptance").json()
     assert (after["monthlyCharge"], after["oneTimeCharge"]) == (1150.0, 75.0) and after["id"] != before["id"]
+    # a change ordered without a quote is billed at the catalog price of what it made, as a quote would say
+    back = parties.wait(parties.order(change(product, evpl(440, 440, mbps=100)))["id"])
+    assert back["state"] == "completed", back
+    unquoted = parties.acme.post(f"{INVENTORY}/product/{product}/acceptance").json()
+    assert (unquoted["monthlyCharge"], unquoted["oneTimeCharge"]) == (600.0, 75.0) and unquoted["id"] != after["id"]
 
     # a VLAN change is not made in place, so it does not qualify either (MEF 79: a 422)
     vlan = parties.acme.post(POQ, json={"instantSyncQualification": True, "relatedContactInformation": CONTACT,

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cadenza.bus.catalog import CHANGE_CHARGE_SHARE
 from cadenza.bus.mapping import bandwidth, uni_port_mbps
 from cadenza.bus.ordering import order_plan
 from cadenza.bus.product_inventory import products
@@ -17,7 +18,7 @@ from cadenza.core.clock import iso, now
 from cadenza.core.errors import Conflict, NotFound
 from cadenza.core.ids import new_id
 
-__all__ = ["accept_product", "billing_record_view", "stop_billing", "bill_quoted_change"]
+__all__ = ["accept_product", "billing_record_view", "stop_billing", "bill_change"]
 
 
 def billing_record_view(row: BillingRecordRow) -> dict[str, Any]:
@@ -66,15 +67,21 @@ def stop_billing(session: Session, product_id: str) -> None:
         record.end_date = now()
 
 
-def bill_quoted_change(session: Session, product_id: str, work: dict[str, Any]) -> None:
-    """A change ordered on a quote is billed as quoted from its completion: the running record
-    ends and one with the quoted monthly charge (and the change charge, once) starts. A product
-    not yet accepted is not billed yet; acceptance starts billing then."""
+def bill_change(session: Session, bus: Bus, product_id: str, work: dict[str, Any]) -> None:
+    """A completed bandwidth change is billed from its completion: the running record ends and
+    one with the new monthly charge (and the change charge, once) starts. Ordered on a quote, it
+    is what was quoted; otherwise the catalog price of the new configuration, with the catalog's
+    change charge, as a quote would have said. A product not yet accepted is not billed yet;
+    acceptance starts billing then."""
     charges = quoted_charges(work)
-    if charges is None:
-        return
-    for record in session.scalars(select(BillingRecordRow).where(BillingRecordRow.product_id == product_id,
-                                                                 BillingRecordRow.end_date.is_(None))):
+    running = list(session.scalars(select(BillingRecordRow).where(BillingRecordRow.product_id == product_id,
+                                                                  BillingRecordRow.end_date.is_(None))))
+    if charges is None and running:
+        asked = bandwidth(work["configuration"], pointer="/productConfiguration")
+        new = bus.price(running[0].offering, asked.cir_mbps, False, eir_mbps=asked.eir_mbps)
+        install = bus.price(running[0].offering, 1, False)["nrc"]  # the offering's installation charge
+        charges = {"currency": new["currency"], "mrc": new["mrc"], "nrc": round(install * CHANGE_CHARGE_SHARE, 2)}
+    for record in running:
         record.end_date = now()
         session.add(BillingRecordRow(id=new_id(), product_id=product_id, party=record.party, offering=record.offering,
                                      currency=charges["currency"], monthly=charges["mrc"], one_time=charges["nrc"],

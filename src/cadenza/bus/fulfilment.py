@@ -16,7 +16,7 @@ from typing import Any
 
 from dbos import DBOS
 
-from cadenza.bus.billing import bill_quoted_change, stop_billing
+from cadenza.bus.billing import bill_change, stop_billing
 from cadenza.bus.lead_time import expected_completion, installation_days
 from cadenza.bus.ordering import order_plan, plans
 from cadenza.bus.partner_choice import decide
@@ -450,7 +450,7 @@ def finish_product_order(domain: str, order_id: str, target: str, reason: str | 
                     if work["action"] == "delete":
                         stop_billing(session, product.id)
                     elif work["action"] == "modify":
-                        bill_quoted_change(session, product.id, work)
+                        bill_change(session, bus, product.id, work)
                 continue
             _end_item(session, row, item["id"], target, reason, bus.wake)
             if product is not None and work["action"] == "add":
