@@ -11,6 +11,7 @@ contract is the same either way; only the transport differs, as ARCHITECTURE §2
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import functools
 import logging
@@ -102,15 +103,16 @@ _GONE = (EOFError, ConnectionError, BrokenPipeError, OSError)  # what a proxy ra
 _REASON = "the network twin's process does not answer"
 
 
-class _ToChild:
+class _ToChild(abc.ABC):
     """Calls through the current child's proxy (`attach` leads to a new one after a restart);
     a call the child cannot answer because it has gone raises what `_gone` says instead."""
 
     def __init__(self) -> None:
         self._proxy: BaseProxy | None = None
 
+    @abc.abstractmethod
     def _gone(self, args: tuple[Any, ...]) -> Exception:
-        raise NotImplementedError
+        """The error a caller gets while the child is gone (each proxy says what that means)."""
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         try:
