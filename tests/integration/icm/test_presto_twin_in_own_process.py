@@ -21,7 +21,9 @@ from tests.integration.icm.test_presto_connectivity_service import assert_networ
 def landscape(sqlite_url: str, tmp_path: Path) -> Iterator[Landscape]:
     config = load_domain_config(DEMO)
     # Not persisted: a twin that restarts comes back empty, and the domain must put back what it carried.
-    twin = config.twin.model_copy(update={"process": "own", "persist": False, "restart_after_s": 3.0})
+    # The restart waits long enough for the test to see the gap even on a loaded machine (at 3 s a
+    # create sent after the kill could meet the next child already starting).
+    twin = config.twin.model_copy(update={"process": "own", "persist": False, "restart_after_s": 10.0})
     config = config.model_copy(update={"twin": twin})
     with running(config, sqlite_url, tmp_path / "sp") as landscape:
         yield landscape
