@@ -62,8 +62,14 @@ def domain_up(
         raise typer.Exit(2) from exc
     domain = ProviderDomain(cfg, database_url=database_url, driver=driver, netconf_base_port=netconf_base_port,
                             public_url=f"http://{cfg.host}:{port or cfg.port}")
-    with console.status(f"starting {cfg.name}: {sum(len(n.elements) for n in cfg.network_domains)} elements"):
-        api = domain.start()
+    from cadenza.core.signing_keys import ConfiguredKeyRefused
+
+    try:
+        with console.status(f"starting {cfg.name}: {sum(len(n.elements) for n in cfg.network_domains)} elements"):
+            api = domain.start()
+    except ConfiguredKeyRefused as exc:  # raised before anything but the database was opened
+        console.print(f"[red]{cfg.name} does not start: {exc}[/]")
+        raise typer.Exit(2) from exc
     settle_after_start()
     url = f"http://{cfg.host}:{port or cfg.port}"
     publish_address(cfg, url=url, pid=os.getpid())

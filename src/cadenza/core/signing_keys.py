@@ -8,7 +8,10 @@ The `active` key signs every new token; `previous` only verifies, so the tokens 
 stay good until they expire; a `retired` key verifies nothing and leaves the JWKS. At most
 two keys are valid at once: a rotation is refused while a previous key is still valid.
 
-The first start of a domain creates its first key. Each process caches the keys and reads
+The first start of a domain creates its first key, unless the domain's configuration gives one
+(a PEM file): then that key is the active one, adopted at start as a rotation would (the key it
+replaces goes on verifying as `previous`), and the API's rotation is refused, because the next
+key is the one the operator puts in the file. Each process caches the keys and reads
 them again when a token names a key it does not know (another worker rotated) and at the
 latest every `refresh_s`, which is how a retirement made by another worker reaches it.
 """
@@ -34,7 +37,8 @@ from cadenza.core.auth_rows import SigningKeyRow
 from cadenza.core.db import Database
 from cadenza.core.errors import Conflict
 
-__all__ = ["ACTIVE", "PREVIOUS", "RETIRED", "ALGORITHM", "SigningKey", "SigningKeys", "KeyStore", "generate_key"]
+__all__ = ["ACTIVE", "PREVIOUS", "RETIRED", "ALGORITHM", "SigningKey", "SigningKeys", "KeyStore", "generate_key",
+           "load_private_key", "ConfiguredKeyRefused"]
 
 ACTIVE, PREVIOUS, RETIRED = "active", "previous", "retired"
 _NEXT = {ACTIVE: PREVIOUS, PREVIOUS: RETIRED}
@@ -85,12 +89,35 @@ def generate_key(state: str = ACTIVE) -> SigningKey:
                       private_key=private)
 
 
-def _new_row(state: str) -> SigningKeyRow:
-    key = generate_key(state)
+class ConfiguredKeyRefused(ValueError):
+    """The key the configuration gives cannot become the active key: the domain does not start."""
+
+
+def load_private_key(pem: bytes, *, source: str) -> Ed25519PrivateKey:
+    """An unencrypted PKCS#8 Ed25519 private key (`openssl genpkey -algorithm ed25519`)."""
+    try:
+        private = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as exc:
+        raise ConfiguredKeyRefused(f"{source} is not an unencrypted PEM private key ({exc}); create one with "
+                                   "`openssl genpkey -algorithm ed25519 -out <file>`") from exc
+    if not isinstance(private, Ed25519PrivateKey):
+        raise ConfiguredKeyRefused(f"{source} holds a {type(private).__name__.lstrip('_')}, not an Ed25519 key; "
+                                   "create one with `openssl genpkey -algorithm ed25519 -out <file>`")
+    return private
+
+
+def _new_row(state: str, private: Ed25519PrivateKey | None = None) -> SigningKeyRow:
+    key = generate_key(state) if private is None else _adopted(private, state)
     pem = key.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                         serialization.NoEncryption()).decode()
     return SigningKeyRow(kid=key.kid, alg=ALGORITHM, state=state, private_pem=pem, public_jwk=key.public_jwk,
                          created_at=key.created_at, retired_at=None)
+
+
+def _adopted(private: Ed25519PrivateKey, state: str) -> SigningKey:
+    jwk = _public_jwk(private.public_key())
+    return SigningKey(kid=jwk["kid"], state=state, created_at=clock.now(), retired_at=None, public_jwk=jwk,
+                      private_key=private)
 
 
 def _key(row: SigningKeyRow) -> SigningKey:
@@ -130,8 +157,10 @@ class KeyStore:
     """The keys of one domain, read from its database and cached in this process."""
 
     def __init__(self, database: Database, *, refresh_s: float = 30.0,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 configured: Ed25519PrivateKey | None = None) -> None:
         self._db = database
+        self._configured = configured
         self._refresh_s = refresh_s
         self._monotonic = monotonic
         self._keys: dict[str, SigningKey] = {}
@@ -139,7 +168,10 @@ class KeyStore:
         self._reloaded_for_unknown_at = float("-inf")
 
     def ensure(self) -> SigningKey:
-        """The active key, created when the domain has none yet (its first start)."""
+        """The active key: the configured one, adopted if it is not yet; else the stored one, created
+        when the domain has none yet (its first start)."""
+        if self._configured is not None:
+            return self._adopt(self._configured)
         self._load()
         active = self._active()
         if active is not None:
@@ -178,8 +210,43 @@ class KeyStore:
         self._load()
         return self._all()
 
+    def _adopt(self, private: Ed25519PrivateKey) -> SigningKey:
+        kid = _public_jwk(private.public_key())["kid"]
+        try:
+            with self._db.transaction() as session:
+                rows = {r.kid: r for r in session.scalars(select(SigningKeyRow).with_for_update()).all()}
+                known = rows.get(kid)
+                if known is not None and known.state != ACTIVE:
+                    raise ConfiguredKeyRefused(
+                        f"The configured signing key {kid} is {known.state} in this domain's database: a key that "
+                        "was rotated away is not used again. Configure a new key (openssl genpkey -algorithm "
+                        "ed25519), or remove security.signing_key_file to sign with the stored active key")
+                if known is None:
+                    previous = [r for r in rows.values() if r.state == PREVIOUS]
+                    if previous:
+                        raise ConfiguredKeyRefused(
+                            f"A new signing key is configured, but key {previous[0].kid} from the last rotation still "
+                            "verifies tokens, and at most two keys are valid at once: start the domain with the "
+                            "former key file, run `cadenza keys retire` once the tokens it signed have expired, "
+                            "then configure the new key")
+                    for row in rows.values():
+                        if row.state == ACTIVE:
+                            _move(row, PREVIOUS)
+                    session.flush()
+                    session.add(_new_row(ACTIVE, private))
+        except IntegrityError:
+            pass  # another process of the domain adopted it first
+        self._load()
+        active = self._active()
+        assert active is not None and active.kid == kid, "the configured signing key did not become active"
+        return active
+
     def rotate(self) -> SigningKey:
         """A new key signs from now on; the one it replaces still verifies until retired."""
+        if self._configured is not None:
+            raise Conflict("This domain's signing key is given in its configuration (security.signing_key_file): "
+                           "rotate by putting a new key in that file and restarting the domain; the key it "
+                           "replaces goes on verifying until `cadenza keys retire`")
         with self._db.transaction() as session:
             rows = session.scalars(select(SigningKeyRow).where(SigningKeyRow.state != RETIRED)
                                    .with_for_update()).all()

@@ -73,6 +73,14 @@ class HttpConfig(_Strict):
     max_request_bytes: int = Field(1 << 20, ge=1024, le=1 << 30, description="largest request body (bytes)")
 
 
+class SecurityConfig(_Strict):
+    """The domain as a security authority (docs/security.md)."""
+
+    # An Ed25519 private key (PEM, PKCS#8, unencrypted) to sign tokens with, instead of the key
+    # the domain creates in its database at its first start. Relative to the YAML file.
+    signing_key_file: Path | None = None
+
+
 class ListenerCredentialsConfig(_Strict):
     """Client credentials another domain gave this one for delivering events to its listeners."""
 
@@ -101,6 +109,7 @@ class DomainConfig(_Strict):
     port: int = 8080
     twin: TwinSettings = TwinSettings()
     http: HttpConfig = HttpConfig()
+    security: SecurityConfig = SecurityConfig()
     network_domains: list[NetworkDomainSettings]
     clients: list[ClientConfig] = []
     sites: list[SiteSettings] = []
@@ -120,7 +129,12 @@ class DomainConfig(_Strict):
 
 def load_domain_config(path: str | Path) -> DomainConfig:
     with open(path, encoding="utf-8") as fh:
-        return DomainConfig.model_validate(yaml.safe_load(fh))
+        config = DomainConfig.model_validate(yaml.safe_load(fh))
+    key_file = config.security.signing_key_file
+    if key_file is not None and not key_file.is_absolute():
+        resolved = (Path(path).parent / key_file).resolve()
+        config = config.model_copy(update={"security": SecurityConfig(signing_key_file=resolved)})
+    return config
 
 
 def bus_settings(config: DomainConfig) -> BusSettings:

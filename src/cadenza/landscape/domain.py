@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from cadenza.core.audit import AuditWriter, install_audit
@@ -22,7 +23,7 @@ from cadenza.core.notifications.listener_credentials import NOTIFY_SCOPE, Listen
 from cadenza.core.notifications.store import HubStore
 from cadenza.core.openapi_validation import OperationTable
 from cadenza.core.request_guard import RequestLimits, guard_endpoints, install_request_guard
-from cadenza.core.signing_keys import KeyStore
+from cadenza.core.signing_keys import ConfiguredKeyRefused, KeyStore, load_private_key
 from cadenza.core.workflows import launch_workflows, shutdown_workflows
 from cadenza.ecm.api.twin import twin_router
 from cadenza.ecm.remote import RemoteTwinRuntime, start_remote_twin
@@ -84,7 +85,7 @@ class ProviderDomain:
     def start(self) -> FastAPI:
         self.database = Database(self.database_url)
         migrate(self.database)
-        self.keys = KeyStore(self.database)
+        self.keys = KeyStore(self.database, configured=self._configured_signing_key())
         self.keys.ensure()  # the first start of a domain creates its first signing key
         self.token_issuer = TokenIssuer(self.keys, issuer=self.public_url)
         listeners = self._listener_credentials(self.database, self.token_issuer)
@@ -116,6 +117,17 @@ class ProviderDomain:
             if resumed:
                 log.info("%s: resumed %d connectivity services caught mid-change", icm.name, resumed)
         return self._app(registry)
+
+    def _configured_signing_key(self) -> Ed25519PrivateKey | None:
+        key_file = self.config.security.signing_key_file
+        if key_file is None:
+            return None
+        try:
+            pem = key_file.read_bytes()
+        except OSError as exc:
+            raise ConfiguredKeyRefused(f"security.signing_key_file of domain {self.config.name}: cannot read "
+                                       f"{key_file} ({exc.strerror})") from exc
+        return load_private_key(pem, source=f"security.signing_key_file {key_file}")
 
     def _listener_credentials(self, database: Database, issuer: TokenIssuer) -> ListenerCredentials:
         """What the outbox presents to listeners: its own token here, the subscriber's elsewhere."""
