@@ -26,17 +26,18 @@ from tests.helpers.servers import wait_until
 
 PARTNER_ORDERS = "/mefApi/sonata/productOrderingManagement/v10/productOrder"
 SHELBYVILLE_BOTH = address("41", "Cedar", "Shelbyville", "80001")  # both partners reach this building
-# Longer than the SONATA client's 15 s timeout, the old give-up point of an order: those
-# orders failed within 20 s.
-STOPPED_FOR_S = 35
+# Each call to a partner here may take CALL_TIMEOUT_S (default 15 s); the partner stays silent
+# several times that long, and past the old give-up point of an order (those failed within 20 s).
+CALL_TIMEOUT_S = 3.0
+STOPPED_FOR_S = 22
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Landscape]:
     tmp: Path = tmp_path_factory.mktemp("patience")
     partners = yaml.safe_load((DEMO / "sp.yaml").read_text())["partners"]
-    for partner in partners:  # short back-off and failover wait; the patience stays the default (hours)
-        partner.update(retry_first_s=1.0, retry_max_s=4.0, failover_after_s=5.0)
+    for partner in partners:  # short calls, back-off and failover wait; the patience stays the default (hours)
+        partner.update(call_timeout_s=CALL_TIMEOUT_S, retry_first_s=1.0, retry_max_s=4.0, failover_after_s=5.0)
     urls = {name: f"sqlite:///{tmp / name}.db" for name in ("partner-a", "partner-b", "sp")}
     with landscape(tmp, urls, overrides={"sp": {"partners": partners}}) as domains:
         yield domains

@@ -84,7 +84,8 @@ class PartnerDirectory:
                  client_factory: Callable[[PartnerSettings], SonataClient] | None = None) -> None:
         self._partners = {p.party: p for p in partners}
         self._factory = client_factory or (lambda p: SonataClient(p.url, client_id=p.client_id,
-                                                                  client_secret=p.client_secret))
+                                                                  client_secret=p.client_secret,
+                                                                  timeout_s=p.call_timeout_s))
         self._clients: dict[str, SonataClient] = {}
         self._lock = threading.Lock()
         # The Buyer Contact Information every POQ must carry (MEF 79): this domain's order desk.

@@ -65,6 +65,7 @@ class PartnerSettings(_Strict):
     # fails only after patience_s; where another partner serves the same place, the policy
     # moves the work to it after failover_after_s (null: never, wait the whole patience).
     patience_s: float = Field(4 * 3600.0, gt=0)
+    call_timeout_s: float = Field(15.0, gt=0)  # one call to the partner's API, before it counts as unanswered
     retry_first_s: float = Field(2.0, gt=0)
     retry_max_s: float = Field(120.0, gt=0)
     failover_after_s: float | None = Field(900.0, ge=0)

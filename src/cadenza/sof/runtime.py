@@ -40,7 +40,8 @@ def interlude_partners(config: SofSettings, *,
     for partner in config.partners:
         if partner.ordering == "interlude":
             token = ClientCredentials(partner.url, partner.client_id, partner.client_secret, transport=transport)
-            adapters[partner.party] = InterludeAccess(InterludeClient(partner.url, token, transport=transport),
+            adapters[partner.party] = InterludeAccess(InterludeClient(partner.url, token, transport=transport,
+                                                                      timeout_s=partner.call_timeout_s),
                                                       party=partner.party)
     return adapters
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["AddressSettings", "SiteSettings", "PartnerSettings", "ElementSettings", "LinkSettings",
            "EdgePointSettings", "NetworkDomainSettings", "SofSettings"]
@@ -38,6 +38,7 @@ class PartnerSettings(_Strict):
     enni: str  # our ENNI edge point facing this partner
     partner_enni: str  # the partner's ENNI edge point facing us
     ordering: Literal["interlude", "sonata"] = "sonata"  # MEF 55.0.1 step 9b option
+    call_timeout_s: float = Field(15.0, gt=0)  # one call to the partner's API, before it counts as unanswered
 
 
 class ElementSettings(_Strict):
