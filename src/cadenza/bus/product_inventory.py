@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cadenza.bus.keys import product_keys
-from cadenza.bus.rows import BusResourceRow
+from cadenza.bus.keys import product_keys, text
+from cadenza.bus.rows import BusResourceKeyRow, BusResourceRow
 from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso
 from cadenza.core.errors import Conflict, NotFound, Unprocessable
@@ -108,9 +108,10 @@ def uni_place(session: Session, product_id: str, party: str | None, *, pointer: 
 
 def users_of(session: Session, product_id: str, owner: str) -> list[BusResourceRow]:
     """The owner's products in service that name `product_id` in their productRelationship (the
-    EVCs on a UNI). The text match narrows in the database; the relationship is then checked."""
+    EVCs on a UNI), found through the indexed `relatedProductId` key the store keeps."""
+    related = select(BusResourceKeyRow.resource_id).where(BusResourceKeyRow.name == "relatedProductId",
+                                                          BusResourceKeyRow.value == text(product_id))
     query = select(BusResourceRow).where(
         BusResourceRow.kind == products.kind, BusResourceRow.owner == owner, BusResourceRow.state.in_(IN_SERVICE),
-        cast(BusResourceRow.document, String).like(f'%"{product_id}"%'))
-    return [row for row in session.scalars(query)
-            if any(r.get("id") == product_id for r in row.document.get("productRelationship") or [])]
+        BusResourceRow.id.in_(related))
+    return list(session.scalars(query))

@@ -1,5 +1,5 @@
-"""Which EVC products use a UNI product: found in the database (a text match narrowed by the
-relationship itself), on SQLite and PostgreSQL alike, however many products the owner holds."""
+"""Which EVC products use a UNI product: found in the database through the indexed
+`relatedProductId` key, on SQLite and PostgreSQL alike, however many products the owner holds."""
 
 from __future__ import annotations
 
