@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from cadenza.core.auth import Principal, require
 from cadenza.core.errors import Unprocessable
@@ -42,12 +43,15 @@ def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str) -> APIRou
     router = APIRouter(tags=[tag])
     caller = Depends(require(scope))
 
+    def render_in(session: Session, order_id: str, party: str | None) -> dict[str, Any]:
+        order = sof.order(session, order_id, party, interface)
+        items = sof.items(session, order.id)
+        services = {i.service_id: sof.service(session, i.service_id, None) for i in items}
+        return order_view(order, items, services)
+
     def render(order_id: str, party: str | None) -> dict[str, Any]:
         with sof.database.read() as session:
-            order = sof.order(session, order_id, party, interface)
-            items = sof.items(session, order.id)
-            services = {i.service_id: sof.service(session, i.service_id, None) for i in items}
-            return order_view(order, items, services)
+            return render_in(session, order_id, party)
 
     @router.post(f"{orders_base}/serviceOrder", status_code=201, response_model=None,
                  operation_id=f"{interface}.createServiceOrder")
@@ -66,9 +70,8 @@ def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str) -> APIRou
                            external_id: str | None = Query(None, alias="externalId"),
                            principal: Principal = caller) -> list[dict]:
         query = sof.orders(principal.owner_filter, interface, {"state": state, "externalId": external_id})
-        with sof.database.read() as session:
-            ids = [row.id for row in paginate_query(session, query, page, response)]
-        return [render(order_id, None) for order_id in ids]
+        with sof.database.read() as session:  # one read for the page: its orders as of one moment
+            return [render_in(session, row.id, None) for row in paginate_query(session, query, page, response)]
 
     @router.get(f"{orders_base}/serviceOrder/{{id}}", operation_id=f"{interface}.retrieveServiceOrder")
     def retrieve_service_order(id: str, principal: Principal = caller) -> dict:
