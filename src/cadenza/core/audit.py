@@ -25,6 +25,7 @@ __all__ = ["install_audit", "AuditWriter"]
 
 log = logging.getLogger(__name__)
 _CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+_CLOSE = object()  # asks the writer's thread to store what it holds and end
 
 
 class AuditWriter:
@@ -32,7 +33,7 @@ class AuditWriter:
 
     def __init__(self, database: Database, *, interval_s: float = 0.02, batch: int = 500) -> None:
         self._database = database
-        self._lines: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._lines: queue.SimpleQueue[dict[str, Any] | None | object] = queue.SimpleQueue()
         self._interval_s = interval_s
         self._batch = batch
         self._flushed = threading.Condition()
@@ -48,19 +49,27 @@ class AuditWriter:
             self._lines.put(None)
             self._flushed.wait(timeout=10)
 
+    def close(self) -> None:
+        """Write everything added so far and end the writer's thread."""
+        self._lines.put(_CLOSE)
+        self._thread.join(timeout=10)
+
     def _run(self) -> None:
-        while True:
+        closing = False
+        while not closing:
             first = self._lines.get()
-            lines, flush = ([] if first is None else [first]), first is None
+            closing = first is _CLOSE
+            flush = first is None or closing
+            lines: list[dict[str, Any]] = [first] if isinstance(first, dict) else []
             while len(lines) < self._batch:
                 try:
                     line = self._lines.get(timeout=self._interval_s if not flush else 0)
                 except queue.Empty:
                     break
-                if line is None:
-                    flush = True
-                else:
+                if isinstance(line, dict):
                     lines.append(line)
+                else:
+                    flush, closing = True, closing or line is _CLOSE
             if lines:
                 self._store(lines)
             if flush:

@@ -192,7 +192,7 @@ class ProviderDomain:
     def stop(self) -> None:
         self._stopping.set()
         if self._audit is not None:
-            self._audit.flush()
+            self._audit.close()
         shutdown_workflows()
         for icm in self.icms.values():
             icm.close()

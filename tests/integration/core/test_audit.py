@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from cadenza.core.audit import install_audit
+from cadenza.core.audit import AuditWriter, install_audit
 from cadenza.core.audit_rows import AuditRow
 from cadenza.core.auth import Principal, require
 from cadenza.core.db import Database
@@ -42,3 +44,16 @@ def test_changes_are_audited_with_caller_and_outcome_and_reads_are_not(database:
                  for r in session.scalars(select(AuditRow).where(AuditRow.path.like("/things%")).order_by(AuditRow.id))]
     assert lines == [("POST", "/things", 201, "acme-corp", "acme"), ("PATCH", "/things/1", 422, "acme-corp", "acme"),
                      ("POST", "/things", 401, None, None)]
+
+
+def test_closing_the_writer_stores_what_it_holds_and_ends_its_thread(database: Database) -> None:
+    writer = AuditWriter(database, interval_s=5.0)  # a long batching pause: only the close stores them
+    moment = datetime.now(UTC)
+    for n in range(3):
+        writer.add({"at": moment, "client_id": "acme", "party": "acme-corp", "method": "POST",
+                    "path": f"/closing/{n}", "status": 201})
+    writer.close()
+    assert not writer._thread.is_alive()
+    with database.read() as session:
+        stored = session.scalars(select(AuditRow.path).where(AuditRow.path.like("/closing/%"))).all()
+    assert sorted(stored) == ["/closing/0", "/closing/1", "/closing/2"]
