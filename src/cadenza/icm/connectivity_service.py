@@ -20,7 +20,7 @@ from cadenza.core.clock import iso, now
 from cadenza.core.errors import Conflict
 from cadenza.core.notifications.outbox import publish
 from cadenza.icm.rows import ConnectivityServiceRow
-from cadenza.interfaces.presto.paths import LISTENER_BASE, STATE_CHANGE_EVENT, events_api, icm_base
+from cadenza.interfaces.presto.paths import DISABLED, ENABLED, LISTENER_BASE, STATE_CHANGE_EVENT, events_api, icm_base
 
 __all__ = [
     "PLANNED",
@@ -63,13 +63,13 @@ class TapiStates:
 
 
 _TAPI = {
-    PLANNED: TapiStates("PLANNED", "DISABLED"),
-    INSTALLED: TapiStates("INSTALLED", "ENABLED"),
-    MODIFYING: TapiStates("INSTALLED", "ENABLED"),
-    REMOVING: TapiStates("PENDING_REMOVAL", "DISABLED"),
+    PLANNED: TapiStates("PLANNED", DISABLED),
+    INSTALLED: TapiStates("INSTALLED", ENABLED),
+    MODIFYING: TapiStates("INSTALLED", ENABLED),
+    REMOVING: TapiStates("PENDING_REMOVAL", DISABLED),
     # Nothing is held any more: the resources are potentially available to others.
-    REMOVED: TapiStates("POTENTIAL_AVAILABLE", "DISABLED", "LOCKED"),
-    FAILED: TapiStates("POTENTIAL_AVAILABLE", "DISABLED", "LOCKED"),
+    REMOVED: TapiStates("POTENTIAL_AVAILABLE", DISABLED, "LOCKED"),
+    FAILED: TapiStates("POTENTIAL_AVAILABLE", DISABLED, "LOCKED"),
 }
 
 

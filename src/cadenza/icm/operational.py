@@ -28,6 +28,8 @@ from cadenza.icm.rows import ConnectivityServiceRow, ReservationRow
 from cadenza.icm.topology import Topology, link_id_for
 from cadenza.interfaces.adagio.contract import AdagioError, Faults
 from cadenza.interfaces.presto.paths import (
+    DISABLED,
+    ENABLED,
     LISTENER_BASE,
     NODE_STATE_CHANGE_EVENT,
     SIP_STATE_CHANGE_EVENT,
@@ -39,9 +41,6 @@ __all__ = ["NetworkFaults", "UNKNOWN", "ENABLED", "DISABLED", "element_state", "
            "affected_services", "publish_changes", "FaultWatcher", "read_faults"]
 
 log = logging.getLogger(__name__)
-
-ENABLED = "ENABLED"
-DISABLED = "DISABLED"
 
 
 @dataclass(frozen=True, slots=True)

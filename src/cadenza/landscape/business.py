@@ -51,6 +51,7 @@ from cadenza.interfaces.presto.paths import events_api
 from cadenza.interfaces.sonata import SonataHttpError
 from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
 from cadenza.landscape.config import DomainConfig, bus_settings, sof_settings
+from cadenza.sof import operational
 from cadenza.sof.api.feasibility import feasibility_router
 from cadenza.sof.api.interlude import interlude_router
 from cadenza.sof.api.interlude_listener import interlude_callback, interlude_listener_routers
@@ -88,6 +89,16 @@ class Business:
         for store in (*self.qualifications, *self.quotes):
             store.resume()
         log.info("%s: resumed %d service orders and %d product orders", self.bus.name, resumed, len(waiting_ids))
+
+    def follow_operational_state(self, stop: threading.Event) -> None:
+        """Read the SOF's segments from its ICMs at start-up and every RECONCILE_S after: what a
+        lost PRESTO event would leave untold (events carry the changes meanwhile)."""
+        while not stop.is_set():
+            try:
+                operational.reconcile(self.sof)
+            except Exception:  # a follower that dies would leave every later loss unrepaired
+                log.exception("%s: reading the segments' operational state failed; trying again", self.sof.name)
+            stop.wait(operational.RECONCILE_S)
 
     def subscribe_to_partners(self, stop: threading.Event) -> None:
         """Register at every partner's hubs: the BUS at SONATA partners', the SOF at INTERLUDE
@@ -189,7 +200,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     own = config.party.id
     routers: list[APIRouter] = [legato_router(sof), feasibility_router(sof), interlude_router(sof),
                                 _heard_from(legato_listener_router(bus), own),
-                                _heard_from(presto_listener_router(), own)]
+                                _heard_from(presto_listener_router(sof), own)]
     qualifications, quotes = [], []
     for fam in (CANTATA, SONATA):
         poq = Qualifications(database, serviceability, catalog, family=fam.name, wake=wake, defer=deferred.submit)

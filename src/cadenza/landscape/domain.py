@@ -154,6 +154,8 @@ class ProviderDomain:
             partners = threading.Thread(target=business.subscribe_to_partners, args=(self._stopping,), daemon=True,
                                         name="partner-hubs")
             partners.start()
+            threading.Thread(target=business.follow_operational_state, args=(self._stopping,), daemon=True,
+                             name="sof-operational-state").start()
             try:
                 yield
             finally:

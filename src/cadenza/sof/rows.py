@@ -1,5 +1,6 @@
 """SOF tables: service orders and their items, services in inventory with their designed
-components, the VLANs SOF chose on INNIs and ENNIs, and proactive PM jobs."""
+components, the operational state of their PRESTO segments, the VLANs SOF chose on INNIs and
+ENNIs, and proactive PM jobs."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cadenza.core.db import Base, JsonDocument
+from cadenza.interfaces.legato.paths import OPERATIONAL_DISABLED
 
-__all__ = ["ServiceOrderRow", "ServiceOrderItemRow", "ServiceRow", "VlanChoiceRow", "PmJobRow"]
+__all__ = ["ServiceOrderRow", "ServiceOrderItemRow", "ServiceRow", "SegmentStateRow", "VlanChoiceRow", "PmJobRow"]
 
 
 class ServiceOrderRow(Base):
@@ -52,6 +54,9 @@ class ServiceRow(Base):
     interface: Mapped[str] = mapped_column(String(20))
     party: Mapped[str] = mapped_column(String(100), index=True)
     state: Mapped[str] = mapped_column(String(30), index=True)
+    # MEF OperationalState, derived from the segments (sof/operational.py); kept beside the MEF
+    # document, not in it, so the document stays what was ordered
+    operational_state: Mapped[str] = mapped_column(String(10), default=OPERATIONAL_DISABLED)
     reason: Mapped[str | None] = mapped_column(Text)
     service_type: Mapped[str] = mapped_column(String(20))
     name: Mapped[str | None] = mapped_column(String(200))
@@ -65,6 +70,17 @@ class ServiceRow(Base):
     end_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SegmentStateRow(Base):
+    """The last TAPI operational state an ICM reported for one PRESTO segment of a live service."""
+
+    __tablename__ = "sof_segment_state"
+
+    uuid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), index=True)
+    network_domain: Mapped[str] = mapped_column(String(100), index=True)
+    operational_state: Mapped[str] = mapped_column(String(10))
 
 
 class VlanChoiceRow(Base):

@@ -23,7 +23,7 @@ from cadenza.core.ids import new_id
 from cadenza.core.patience import Patience
 from cadenza.core.wakeups import WAKEUPS
 from cadenza.interfaces.legato.models import ServiceOrderCreate, ServiceOrderItemCreate
-from cadenza.interfaces.legato.paths import EVC_TYPE, IPVC_TYPE, OVC_TYPE
+from cadenza.interfaces.legato.paths import EVC_TYPE, IPVC_TYPE, OPERATIONAL_DISABLED, OVC_TYPE
 from cadenza.interfaces.legato.placement import (
     ACCESS_PLACEMENT,
     EVC_PLACEMENT,
@@ -165,7 +165,9 @@ class Sof:
                 id=new_id(), interface=interface, party=party, state=inventory.DESIGNED, reason=None,
                 service_type=item.service.serviceType or {EVC_TYPE: "EVC", IPVC_TYPE: "IPVC"}.get(config.type, "OVC"),
                 name=item.service.name, external_id=item.service.externalId,
-                configuration=config.model_dump(mode="json", by_alias=True), design=design, bandwidth_mbps=mbps,
+                # what is ordered as operationalState is no state: the SOF derives it (sof/operational.py)
+                configuration=config.model_dump(mode="json", by_alias=True, exclude={"operationalState"}),
+                design=design, bandwidth_mbps=mbps, operational_state=OPERATIONAL_DISABLED,
                 test=None, order_items=[{"itemId": item.id, "serviceOrderId": order.id}],
                 start_date=None, end_date=None, created_at=moment, updated_at=moment)
             session.add(row)

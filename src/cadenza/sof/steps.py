@@ -17,6 +17,7 @@ from cadenza.core.wakeups import WAKEUPS
 from cadenza.core.workflows import retry_unless_stopping
 from cadenza.interfaces.legato.paths import WAITING_NOTE_PREFIX
 from cadenza.interfaces.presto.client import PrestoNotFound, PrestoRefused, SegmentRequest
+from cadenza.sof import operational
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
 from cadenza.sof.design import reserve
@@ -185,7 +186,10 @@ def settle_service(sof_name: str, service_id: str, target: str, reason: str | No
             job = session.get(PmJobRow, service_id)
             if job is not None and job.state == "running":
                 job.state, job.stopped_at = "stopped", now()
+            operational.forget_segments(session, service_id)
         inventory.transition_to(session, row, target, reason=reason, wake=sof.wake)
+        # the state change event tells listeners to read the service, operational state included
+        operational.refresh(session, row, announce=False)
 
 
 @DBOS.step()
@@ -213,10 +217,12 @@ def create_segment(sof_name: str, service_id: str, segment: dict[str, Any], mbps
                              max_delay_ms=max_delay_ms, name=f"{service_id}/{segment['index']}",
                              profile=segment.get("bandwidthProfile"))
     try:
-        sof.presto.create_connectivity_service(segment["networkDomain"], request)
+        created = sof.presto.create_connectivity_service(segment["networkDomain"], request)
     except PrestoRefused as exc:
         nd = segment["networkDomain"]
         return f"the {nd} network refused segment {segment['index']}: {exc.body.get('reason', exc)}"
+    with sof.database.transaction() as session:
+        operational.track_segment(session, service_id, segment, created.operational_state)
     return None
 
 
@@ -228,6 +234,8 @@ def await_segment(sof_name: str, segment: dict[str, Any]) -> str | None:
     service = _poll(sof, lambda: sof.presto.get_connectivity_service(nd, uuid),
                     lambda s: s.state in ("installed", "failed", "removed"), f"segment {uuid} in {nd}",
                     segment_news(uuid))
+    with sof.database.transaction() as session:
+        operational.record_segment(session, uuid, service.operational_state, wake=sof.wake)
     if service.state == "installed":
         return None
     return f"the {nd} network could not activate segment {segment['index']}: {service.reason or service.state}"

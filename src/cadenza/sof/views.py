@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from cadenza.interfaces.legato.models import Service, ServiceOrder
+from cadenza.interfaces.legato.paths import EVC_TYPE, OVC_TYPE
 from cadenza.sof.channels import ORDERS, SERVICES
 from cadenza.sof.rows import ServiceOrderItemRow, ServiceOrderRow, ServiceRow
 
 __all__ = ["order_view", "service_view"]
+
+# The @types whose schema (carrierEthernetCommon.yaml#/definitions/CarrierEthernetService) has
+# an operationalState.
+CARRIER_ETHERNET_TYPES = frozenset({EVC_TYPE, OVC_TYPE})
 
 
 def _item(item: ServiceOrderItemRow, service: ServiceRow | None, interface: str) -> dict[str, Any]:
@@ -45,6 +50,8 @@ def service_view(row: ServiceRow) -> dict[str, Any]:
         configuration["cadenzaDesign"]["internet"] = row.design["internet"]
     if row.test is not None:
         configuration["cadenzaActivationTest"] = row.test
+    if row.configuration.get("@type") in CARRIER_ETHERNET_TYPES:  # the IPVC schema has no operationalState
+        configuration["operationalState"] = {"state": row.operational_state}
     body = {"id": row.id, "href": SERVICES[row.interface].href("service", row.id), "state": row.state,
             "serviceType": row.service_type, "externalId": row.external_id, "description": row.name,
             "startDate": row.start_date, "endDate": row.end_date, "serviceConfiguration": configuration,

@@ -1,9 +1,11 @@
-"""Order, item and service state rules; combining segment test results."""
+"""Order, item and service state rules; a service's operational state; combining segment test results."""
 
 from __future__ import annotations
 
 import pytest
 
+from cadenza.interfaces.presto import paths as presto
+from cadenza.sof import operational
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
 from cadenza.sof.testing import SegmentResult, combine
@@ -14,6 +16,13 @@ def test_the_states_are_the_legato_enums_verbatim() -> None:
                              "partial")
     assert inventory.STATES == ("feasibilityChecked", "designed", "reserved", "inactive", "active", "terminated")
     assert set(orders.TRANSITIONS) == set(orders.STATES) and set(inventory.TRANSITIONS) == set(inventory.STATES)
+
+
+def test_a_service_is_enabled_only_while_active_with_every_segment_enabled() -> None:
+    assert operational.derived(inventory.ACTIVE, [presto.ENABLED, presto.ENABLED]) == operational.ENABLED
+    assert operational.derived(inventory.ACTIVE, [presto.ENABLED, presto.DISABLED]) == operational.DISABLED
+    assert operational.derived(inventory.RESERVED, [presto.ENABLED]) == operational.DISABLED
+    assert operational.derived(inventory.TERMINATED, []) == operational.DISABLED
 
 
 @pytest.mark.parametrize(("start", "target"), [

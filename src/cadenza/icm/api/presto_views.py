@@ -13,6 +13,7 @@ from cadenza.icm.operational import NetworkFaults, element_state, route_faults, 
 from cadenza.icm.rows import ConnectivityServiceRow, PortUsageRow
 from cadenza.icm.topology import EdgePoint, Topology
 from cadenza.interfaces.adagio.contract import LinkState, PmCounters
+from cadenza.interfaces.presto.paths import DISABLED, ENABLED
 
 __all__ = ["service_view", "sip_view", "topology_view", "test_view", "counters_view", "path_view"]
 
@@ -80,7 +81,7 @@ def service_view(row: ConnectivityServiceRow, faults: NetworkFaults) -> dict[str
             "route": row.plan.get("elements", []),
             "route-delay-ms": row.plan.get("delay_ms"),
             "s-vlans": row.plan.get("s_vlans", {}),
-            "route-faults": route_faults(row.plan, faults) if states.operational == "ENABLED" else [],
+            "route-faults": route_faults(row.plan, faults) if states.operational == ENABLED else [],
             "created": iso(row.created_at),
             "updated": iso(row.updated_at),
         },
@@ -131,7 +132,7 @@ def topology_view(topology: Topology, links: dict[str, LinkState], free: dict[st
             "name": [{"value-name": "a", "value": str(link.a)}, {"value-name": "b", "value": str(link.b)}],
             "layer-protocol-name": ["ETH"],
             "node-edge-point": [],
-            "operational-state": "ENABLED" if up else "DISABLED",
+            "operational-state": ENABLED if up else DISABLED,
             "administrative-state": "UNLOCKED",
             "lifecycle-state": "INSTALLED",
             # what the link carries now (a degraded link less than it was built for)

@@ -5,18 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cadenza.interfaces.legato.paths import EVC_TYPE, IPVC_TYPE, OVC_TYPE
+from cadenza.interfaces.legato.paths import EVC_TYPE, IPVC_TYPE, OPERATIONAL_ENABLED, OVC_TYPE
 from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT, EVC_PLACEMENT, INTERNET_PLACEMENT
 
 __all__ = ["on_net", "off_net", "evc_configuration", "ovc_access_configuration", "internet_configuration",
            "add_evc_item",
            "modify_bandwidth_item", "delete_item", "service_order"]
 
-# The attributes carrierEthernetCommon.yaml#/definitions/CarrierEthernetService requires.
+# The attributes carrierEthernetCommon.yaml#/definitions/CarrierEthernetService requires. The
+# schema requires `operationalState` on an order too; what is ordered is the state wanted, and
+# the SOF keeps none of it: its inventory shows the state its segments report (sof/operational.py).
 _CARRIER_ETHERNET_SERVICE = {
     "adminState": {"state": "UNLOCKED"},
     "administrativeState": {"state": "UNLOCKED"},
-    "operationalState": {"state": "ENABLED"},
+    "operationalState": {"state": OPERATIONAL_ENABLED},
     "cTagPcpPreservation": "ENABLED",
     "cTagDeiPreservation": "ENABLED",
     "connectionType": "POINT_TO_POINT",

@@ -16,6 +16,8 @@ __all__ = [
     "OVC_TYPE",
     "IPVC_TYPE",
     "WAITING_NOTE_PREFIX",
+    "OPERATIONAL_ENABLED",
+    "OPERATIONAL_DISABLED",
 ]
 
 ORDERING_BASE = "/mefApi/legato/serviceOrderingManagement/v5"
@@ -41,3 +43,8 @@ IPVC_TYPE = "urn:mef:lso:spec:legato:ipvc:v0.0.4:all"
 # A `held` service order carries a note (source "sof") whose id starts with this, saying what
 # its held item waits for (docs/legato-profile.md, "Held orders").
 WAITING_NOTE_PREFIX = "sof-waiting-"
+
+# carrierEthernetCommon.yaml#/definitions/OperationalState (ITU-T X.731), the `state` of an EVC's
+# or OVC's `operationalState`: whether the service can carry traffic now.
+OPERATIONAL_ENABLED = "ENABLED"
+OPERATIONAL_DISABLED = "DISABLED"

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from cadenza.core.client_credentials import TokenProvider, TokenUnavailable, send_with_token
-from cadenza.interfaces.presto.paths import OPERATIONS, icm_base
+from cadenza.interfaces.presto.paths import DISABLED, OPERATIONS, icm_base
 
 __all__ = [
     "PrestoError",
@@ -81,6 +81,7 @@ class ConnectivityService:
     route: tuple[str, ...]
     route_delay_ms: float | None
     raw: dict[str, Any]
+    operational_state: str = DISABLED  # TAPI operational-state: can it carry traffic now?
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +163,8 @@ def _service(view: dict[str, Any]) -> ConnectivityService:
     return ConnectivityService(
         uuid=view["uuid"], state=activation.get("state", ""), reason=activation.get("reason"),
         bandwidth_mbps=int(view.get("requested-capacity", {}).get("total-size", {}).get("value", 0)),
-        route=tuple(activation.get("route", [])), route_delay_ms=activation.get("route-delay-ms"), raw=view)
+        route=tuple(activation.get("route", [])), route_delay_ms=activation.get("route-delay-ms"), raw=view,
+        operational_state=view.get("operational-state", DISABLED))
 
 
 class PrestoClient:
@@ -220,6 +222,11 @@ class PrestoClient:
         output = self._call(network_domain, "get-connectivity-service-details",
                             {"input": {"service-id-or-name": uuid}})
         return _service(output["service"])
+
+    def list_connectivity_services(self, network_domain: str) -> list[ConnectivityService]:
+        """Every connectivity service of the caller's party in the network domain."""
+        output = self._call(network_domain, "get-connectivity-service-list", {})
+        return [_service(view) for view in output.get("service", [])]
 
     def run_activation_test(self, network_domain: str, uuid: str) -> ActivationTest:
         test = self._call(network_domain, "cadenza-run-activation-test",

@@ -7,7 +7,7 @@ Cadenza mounts each ICM's RESTCONF tree under `/presto/{network-domain}` (docs/p
 from __future__ import annotations
 
 __all__ = ["icm_base", "events_api", "OPERATIONS", "DATA_CONTEXT", "SPEC_FILE", "LISTENER_BASE", "STATE_CHANGE_EVENT",
-           "NODE_STATE_CHANGE_EVENT", "SIP_STATE_CHANGE_EVENT", "EVENT_TYPES"]
+           "NODE_STATE_CHANGE_EVENT", "SIP_STATE_CHANGE_EVENT", "EVENT_TYPES", "ENABLED", "DISABLED"]
 
 SPEC_FILE = "presto/api/swagger/presto-nrp.yaml"
 
@@ -26,6 +26,9 @@ STATE_CHANGE_EVENT = "connectivityServiceStateChangeEvent"
 # SERVICE_INTERFACE_POINT), published when the network's faults change it.
 NODE_STATE_CHANGE_EVENT = "nodeStateChangeEvent"
 SIP_STATE_CHANGE_EVENT = "serviceInterfacePointStateChangeEvent"
+# TAPI OperationalState (tapi-common.yang): whether the object can carry traffic now.
+ENABLED = "ENABLED"
+DISABLED = "DISABLED"
 EVENT_TYPES = frozenset({STATE_CHANGE_EVENT, NODE_STATE_CHANGE_EVENT, SIP_STATE_CHANGE_EVENT})
 
 

@@ -1,7 +1,9 @@
 """The SOF's listener for its ICMs' PRESTO notifications (steps 9a-10: ICM -> SOF).
 
 An event only says which connectivity service changed; the step waiting on it re-reads the
-service over PRESTO, so a forged or stale event can wake a wait but never change a state.
+service over PRESTO, and so does the operational state the SOF keeps of it
+(sof/operational.py), so a forged or stale event can wake a wait or cause a read but never
+change a state.
 """
 
 from __future__ import annotations
@@ -9,10 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 
 from cadenza.core.notifications.listener import listener_router
 from cadenza.core.wakeups import WAKEUPS
 from cadenza.interfaces.presto.paths import LISTENER_BASE, STATE_CHANGE_EVENT
+from cadenza.sof import operational
+from cadenza.sof.service import Sof
 from cadenza.sof.steps import segment_news
 
 __all__ = ["presto_listener_router", "PRESTO_LISTENER_PREFIX"]
@@ -20,10 +25,12 @@ __all__ = ["presto_listener_router", "PRESTO_LISTENER_PREFIX"]
 PRESTO_LISTENER_PREFIX = "/cadenza/sof/presto"  # the callback the SOF registers at each ICM's hub
 
 
-def presto_listener_router() -> APIRouter:
-    def on_event(_event_type: str, event: dict[str, Any]) -> None:
-        uuid = (event.get("event") or {}).get("id")
+def presto_listener_router(sof: Sof) -> APIRouter:
+    async def on_event(_event_type: str, event: dict[str, Any]) -> None:
+        body = event.get("event") or {}
+        uuid = body.get("id")
         if isinstance(uuid, str):
             WAKEUPS.notify(segment_news(uuid))
+            await run_in_threadpool(operational.follow_segment, sof, uuid, body.get("operational-state"))
 
     return listener_router(f"{PRESTO_LISTENER_PREFIX}{LISTENER_BASE}", on_event, event_types={STATE_CHANGE_EVENT})

@@ -1,0 +1,134 @@
+"""A service's operational state (MEF OperationalState, the `operationalState` of an EVC or OVC):
+can it carry traffic now?
+
+The SOF derives it from what its ICMs say of the service's PRESTO segments: `ENABLED` while the
+service is `active` and every segment is ENABLED, else `DISABLED`. Each segment's last reported
+state is kept in `sof_segment_state`. A segment's state change event (PRESTO hub) is only a
+hint: when it disagrees with what is kept, the segment is read again over PRESTO and that
+reading is recorded, so a forged or stale event can cause a read but never a state. A reading
+of every segment (`reconcile`, at start-up and every RECONCILE_S) catches an event lost on the
+way. A change of the service's operational state publishes `serviceAttributeValueChangeEvent`.
+
+The partner's leg of an off-net service is not included: neither SONATA product inventory nor
+its events carry an operational state (docs/legato-profile.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from cadenza.interfaces.legato.paths import OPERATIONAL_DISABLED, OPERATIONAL_ENABLED
+from cadenza.interfaces.presto import paths as presto
+from cadenza.interfaces.presto.client import PrestoError, PrestoNotFound
+from cadenza.sof import service_inventory as inventory
+from cadenza.sof.rows import SegmentStateRow, ServiceRow
+from cadenza.sof.service import Sof
+
+__all__ = ["ENABLED", "DISABLED", "RECONCILE_S", "derived", "track_segment", "record_segment", "refresh",
+           "forget_segments", "follow_segment", "reconcile"]
+
+log = logging.getLogger(__name__)
+
+ENABLED = OPERATIONAL_ENABLED
+DISABLED = OPERATIONAL_DISABLED
+# How often every segment is read anyway. Events carry the changes within a second; this only
+# bounds how long a lost one can leave a service showing the wrong state.
+RECONCILE_S = 30.0
+
+
+def derived(lifecycle: str, segments: Iterable[str]) -> str:
+    """The service's operational state from its lifecycle state and its segments' TAPI states."""
+    if lifecycle != inventory.ACTIVE:
+        return DISABLED
+    return ENABLED if all(state == presto.ENABLED for state in segments) else DISABLED
+
+
+def track_segment(session: Session, service_id: str, segment: dict[str, Any], state: str) -> None:
+    """Start keeping a segment's state once its ICM has accepted it."""
+    row = session.get(SegmentStateRow, segment["uuid"])
+    if row is None:
+        session.add(SegmentStateRow(uuid=segment["uuid"], service_id=service_id,
+                                    network_domain=segment["networkDomain"], operational_state=state))
+    else:
+        row.operational_state = state
+
+
+def refresh(session: Session, service: ServiceRow, *, announce: bool = True,
+            wake: Callable[[], None] | None = None) -> bool:
+    """Derive the service's state from its kept segments; publish when it changed and `announce`."""
+    states = session.scalars(select(SegmentStateRow.operational_state).where(
+        SegmentStateRow.service_id == service.id))
+    new = derived(service.state, states)
+    if new == service.operational_state:
+        return False
+    service.operational_state = new
+    if announce:
+        inventory.announce_changed(session, service, wake=wake)
+    return True
+
+
+def record_segment(session: Session, uuid: str, state: str, *, wake: Callable[[], None] | None = None) -> None:
+    """What an ICM read says of a segment, and what follows for its service."""
+    row = session.get(SegmentStateRow, uuid)
+    if row is None or row.operational_state == state:
+        return
+    row.operational_state = state
+    service = session.get(ServiceRow, row.service_id)
+    if service is not None:
+        refresh(session, service, wake=wake)
+
+
+def forget_segments(session: Session, service_id: str) -> None:
+    """A terminated service has no segments left to follow."""
+    session.execute(delete(SegmentStateRow).where(SegmentStateRow.service_id == service_id))
+
+
+def _read(sof: Sof, network_domain: str, uuid: str) -> str:
+    try:
+        return sof.presto.get_connectivity_service(network_domain, uuid).operational_state
+    except PrestoNotFound:  # gone from the network: it carries nothing
+        return presto.DISABLED
+
+
+def follow_segment(sof: Sof, uuid: str, hint: Any) -> None:
+    """A PRESTO event named segment `uuid`, saying `hint` of its state: read it again if that
+    differs from what is kept. A failed read raises, so the ICM's outbox sends the event again."""
+    with sof.database.read() as session:
+        row = session.get(SegmentStateRow, uuid)
+        if row is None or row.operational_state == hint:
+            return
+        network_domain = row.network_domain
+    state = _read(sof, network_domain, uuid)
+    with sof.database.transaction() as session:
+        record_segment(session, uuid, state, wake=sof.wake)
+
+
+def reconcile(sof: Sof) -> int:
+    """Read every kept segment from its ICM (one list per network domain) and record what
+    differs; returns how many segments changed. A domain that does not answer is skipped."""
+    with sof.database.read() as session:
+        domains = sorted(set(session.scalars(select(SegmentStateRow.network_domain).distinct())))
+    changed = 0
+    for network_domain in domains:
+        before = changed
+        try:
+            now = {s.uuid: s.operational_state for s in sof.presto.list_connectivity_services(network_domain)}
+        except PrestoError as exc:
+            log.info("%s: the operational state of %s's segments cannot be read now: %s", sof.name,
+                     network_domain, exc)
+            continue
+        with sof.database.transaction() as session:
+            for row in session.scalars(select(SegmentStateRow).where(
+                    SegmentStateRow.network_domain == network_domain)).all():
+                state = now.get(row.uuid, presto.DISABLED)
+                if state != row.operational_state:
+                    record_segment(session, row.uuid, state, wake=sof.wake)
+                    changed += 1
+        if changed > before:
+            log.info("%s: %d segment(s) in %s had changed unheard", sof.name, changed - before, network_domain)
+    return changed
