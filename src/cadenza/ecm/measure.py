@@ -1,8 +1,10 @@
 """Test traffic through the twin, following what is actually configured.
 
-The information rate is what the network model gives the construct: its CIR is offered, and
-each link crossed carries at most its capacity now (a degraded link less), shared in
-proportion to what the constructs crossing it offer; loss takes its part of what is left.
+The information rate is what the network model gives the construct. The test offers what its
+bandwidth profile admits, CIR plus EIR (MEF 10.4: green up to CIR, yellow up to EIR). Each link
+crossed carries at most its capacity now (a degraded link less): green traffic first, shared in
+proportion to the CIRs offered there when they do not fit, then yellow traffic in what is left,
+shared in proportion to the EIRs; loss takes its part of what gets through.
 
 A frame entering `fc_id` at (element, port) leaves by the construct's other end point, with
 that end point's VLAN (port-based end points pass the tag through); if a link is attached
@@ -24,7 +26,7 @@ __all__ = ["HOP_DELAY_MS", "Trace", "trace", "measure"]
 
 HOP_DELAY_MS = 0.02  # forwarding latency of one element
 _MAX_HOPS = 64
-_PORT_LOAD = "measure.port-load"  # kbit/s offered per port by the constructs there
+_PORT_LOAD = "measure.port-load"  # (green, yellow) kbit/s offered per port by the constructs there
 
 
 @dataclass
@@ -59,7 +61,7 @@ def trace(twin: NetworkTwin, fc_id: str, ingress: str, ingress_port: str) -> Tra
         vlan = out.vlan_id if out.vlan_id is not None else vlan
         result.path.append(f"{element}:{port}>{out.port}")
         result.delay_ms += HOP_DELAY_MS
-        result.rate_mbps = min(result.rate_mbps, fc.bandwidth.cir_kbps / 1000)
+        result.rate_mbps = min(result.rate_mbps, _admitted_mbps(fc))
         link = twin.link_at(element, out.port)
         if link is None:
             return result  # left the network at an edge port
@@ -75,20 +77,29 @@ def trace(twin: NetworkTwin, fc_id: str, ingress: str, ingress_port: str) -> Tra
     return result
 
 
+def _admitted_mbps(fc: ForwardingConstruct) -> float:
+    return (fc.bandwidth.cir_kbps + fc.bandwidth.eir_kbps) / 1000
+
+
 def _share_mbps(capacity_mbps: float, data: ElementData, port: str, fc: ForwardingConstruct) -> float:
-    """What `fc` gets of a link: its offered rate (the CIR) while the traffic every construct
-    offers there fits the link's capacity now, else its proportional part of that capacity."""
+    """What `fc` gets of a link: its CIR while the CIRs offered there fit the link's capacity now
+    (else its proportional part of that capacity), plus its part of what green traffic leaves,
+    shared among the EIRs offered there."""
     load = data.derived.get(_PORT_LOAD)
     if load is None:  # once per configuration: the content is immutable, a commit makes a new one
         load = {}
         for each in data.fcs.values():
             for ep_port in {ep.port for ep in each.end_points}:
-                load[ep_port] = load.get(ep_port, 0) + each.bandwidth.cir_kbps
+                green, yellow = load.get(ep_port, (0, 0))
+                load[ep_port] = (green + each.bandwidth.cir_kbps, yellow + each.bandwidth.eir_kbps)
         data.derived[_PORT_LOAD] = load
-    offered_mbps, total_mbps = fc.bandwidth.cir_kbps / 1000, load.get(port, 0) / 1000
-    if total_mbps <= capacity_mbps:
-        return offered_mbps
-    return capacity_mbps * offered_mbps / total_mbps
+    green_kbps, yellow_kbps = load.get(port, (0, 0))
+    cir_mbps, eir_mbps = fc.bandwidth.cir_kbps / 1000, fc.bandwidth.eir_kbps / 1000
+    if green_kbps / 1000 >= capacity_mbps:
+        return capacity_mbps * cir_mbps / (green_kbps / 1000) if green_kbps else 0.0
+    spare_mbps = capacity_mbps - green_kbps / 1000
+    excess_mbps = min(eir_mbps, spare_mbps * eir_mbps / (yellow_kbps / 1000)) if yellow_kbps else 0.0
+    return cir_mbps + excess_mbps
 
 
 def _takes(end_point_vlan: int | None, frame_vlan: int | None) -> bool:

@@ -25,15 +25,17 @@ def chain(*, persist: bool = False, commit_delay_ms: int = 0) -> EcmSettings:
 
 
 def fc(fc_id: str = "svc-1", a: tuple[str, int | None] = ("uni1", 100), z: tuple[str, int | None] = ("nni", 100),
-       cir_kbps: int = 50_000) -> ForwardingConstruct:
-    return ForwardingConstruct(fc_id, (FcEndPoint(*a), FcEndPoint(*z)), BandwidthProfile(cir_kbps=cir_kbps))
+       cir_kbps: int = 50_000, eir_kbps: int = 0) -> ForwardingConstruct:
+    return ForwardingConstruct(fc_id, (FcEndPoint(*a), FcEndPoint(*z)),
+                               BandwidthProfile(cir_kbps=cir_kbps, eir_kbps=eir_kbps))
 
 
-def path_fcs(fc_id: str = "svc-1", vlan: int = 100, cir_kbps: int = 50_000) -> list[tuple[str, ForwardingConstruct]]:
+def path_fcs(fc_id: str = "svc-1", vlan: int = 100, cir_kbps: int = 50_000,
+             eir_kbps: int = 0) -> list[tuple[str, ForwardingConstruct]]:
     """The construct on each element of the chain for one service from pe1:uni1 to pe2:uni1."""
-    return [("pe1", fc(fc_id, ("uni1", vlan), ("nni", vlan), cir_kbps)),
-            ("p1", fc(fc_id, ("west", vlan), ("east", vlan), cir_kbps)),
-            ("pe2", fc(fc_id, ("nni", vlan), ("uni1", vlan), cir_kbps))]
+    return [("pe1", fc(fc_id, ("uni1", vlan), ("nni", vlan), cir_kbps, eir_kbps)),
+            ("p1", fc(fc_id, ("west", vlan), ("east", vlan), cir_kbps, eir_kbps)),
+            ("pe2", fc(fc_id, ("nni", vlan), ("uni1", vlan), cir_kbps, eir_kbps))]
 
 
 class FakeClock:

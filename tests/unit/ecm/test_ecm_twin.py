@@ -145,6 +145,23 @@ def test_constructs_that_together_offer_more_than_a_link_carries_share_it(manage
     assert manager.measure("svc-2", "pe2", "uni1").throughput_mbps == pytest.approx(50 * 0.99)
 
 
+def test_excess_rate_fills_what_committed_traffic_leaves(manager: ElementManager, twin: NetworkTwin) -> None:
+    # CIR 0 + EIR 200 (the MEF 125 EVPL examples): nothing committed, yet the traffic gets through
+    manager.apply_many(path_fcs("svc-1", vlan=100, cir_kbps=0, eir_kbps=200_000)
+                       + path_fcs("svc-2", vlan=200, cir_kbps=100_000, eir_kbps=300_000))
+    # the 400 Mbit/s link: svc-2's 100 green first, then 300 left for 500 of yellow, shared 2:3
+    assert manager.measure("svc-1", "pe1", "uni1").throughput_mbps == pytest.approx(120 * 0.99)
+    assert manager.measure("svc-2", "pe2", "uni1").throughput_mbps == pytest.approx((100 + 180) * 0.99)
+    twin.degrade_link("p1:east", "pe2:nni", capacity_mbps=100)  # green takes it all: no yellow gets through
+    assert manager.measure("svc-1", "pe1", "uni1").throughput_mbps == pytest.approx(0)
+    assert manager.measure("svc-2", "pe2", "uni1").throughput_mbps == pytest.approx(100 * 0.99)
+
+
+def test_excess_rate_is_capped_by_the_profile_where_links_have_room(manager: ElementManager) -> None:
+    manager.apply_many(path_fcs(cir_kbps=50_000, eir_kbps=100_000))
+    assert manager.measure("svc-1", "pe1", "uni1").throughput_mbps == pytest.approx(150 * 0.99)
+
+
 def test_a_watcher_wakes_when_a_fault_changes_and_not_before(manager: ElementManager, twin: NetworkTwin) -> None:
     seen = manager.wait_for_fault_change(-1, 0)
     assert manager.wait_for_fault_change(seen, 0.01) == seen  # nothing changed: the wait times out

@@ -157,10 +157,9 @@ class LatencyCharacteristic(_Tapi):
                                                      pattern=r"^\d+(\.\d+)?$")
 
 
-class ConnConstraint(_Tapi):
-    requested_capacity: Capacity | None = Field(None, alias="requested-capacity")
-    service_type: str = Field("POINT_TO_POINT_CONNECTIVITY", alias="service-type")
-    service_level: str | None = Field(None, alias="service-level")
+class _LatencyBounded(_Tapi):
+    """A constraint that may bound the delay: the tightest fixed latency it names."""
+
     latency_characteristic: list[LatencyCharacteristic] = Field(default_factory=list, alias="latency-characteristic")
 
     @property
@@ -168,6 +167,12 @@ class ConnConstraint(_Tapi):
         bounds = [float(lc.fixed_latency_characteristic) for lc in self.latency_characteristic
                   if lc.fixed_latency_characteristic is not None]
         return min(bounds) if bounds else None
+
+
+class ConnConstraint(_LatencyBounded):
+    requested_capacity: Capacity | None = Field(None, alias="requested-capacity")
+    service_type: str = Field("POINT_TO_POINT_CONNECTIVITY", alias="service-type")
+    service_level: str | None = Field(None, alias="service-level")
 
 
 class CreateInput(_Tapi):
@@ -243,15 +248,8 @@ class PathServiceEndPointInput(_Tapi):
         return mapping.vlan_id[0].vlan_id if mapping is not None and self.mode == "vlan" and mapping.vlan_id else None
 
 
-class RoutingConstraint(_Tapi):
+class RoutingConstraint(_LatencyBounded):
     requested_capacity: Capacity | None = Field(None, alias="requested-capacity")
-    latency_characteristic: list[LatencyCharacteristic] = Field(default_factory=list, alias="latency-characteristic")
-
-    @property
-    def max_delay_ms(self) -> float | None:
-        bounds = [float(lc.fixed_latency_characteristic) for lc in self.latency_characteristic
-                  if lc.fixed_latency_characteristic is not None]
-        return min(bounds) if bounds else None
 
 
 class ComputeP2PPathInputBody(_Tapi):
