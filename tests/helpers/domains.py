@@ -15,14 +15,15 @@ from tests.helpers.servers import free_port, wait_until
 
 class DomainProcess:
     def __init__(self, tmp_path: Path, database_url: str, *, env: dict[str, str] | None = None,
-                 cwd: Path | None = None) -> None:
+                 cwd: Path | None = None, port: int | None = None) -> None:
         """`env`: the whole environment of the domain's process (default: this one's, with the
-        Cadenza home in `tmp_path/var`); `cwd`: where it starts (default: here)."""
+        Cadenza home in `tmp_path/var`); `cwd`: where it starts (default: here); `port`: where it
+        answers (default: a port free now)."""
         self.tmp_path = tmp_path
         self.env = env if env is not None else {**os.environ, "CADENZA_HOME": str(tmp_path / "var")}
         self.cwd = cwd
         self.database_url = database_url
-        self.port = free_port()
+        self.port = port if port is not None else free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -12,6 +12,7 @@ import httpx
 import yaml
 
 from tests.helpers.domains import DomainProcess
+from tests.helpers.servers import reserve
 
 DEMO = Path(__file__).parents[2] / "src/cadenza/landscape/demo"
 
@@ -32,14 +33,21 @@ class Landscape:
                             headers={"Authorization": f"Bearer {reply.json()['access_token']}"})
 
 
-def _write(tmp: Path, name: str, process: DomainProcess, running: dict[str, DomainProcess],
-           overrides: dict[str, dict]) -> Path:
-    config = yaml.safe_load((DEMO / f"{name}.yaml").read_text())
+def _config(name: str) -> dict:
+    return yaml.safe_load((DEMO / f"{name}.yaml").read_text())
+
+
+def _write(tmp: Path, name: str, process: DomainProcess, urls: dict[str, str], overrides: dict[str, dict]) -> Path:
+    """`urls`: where each party's domain answers."""
+    config = _config(name)
     config.update(overrides.get(name, {}))  # before the partners' addresses: an override may list partners
     config["port"] = process.port
     for partner in config.get("partners", []):
-        if partner["party"] in running:
-            partner["url"] = running[partner["party"]].url
+        if partner["party"] in urls:
+            partner["url"] = urls[partner["party"]]
+    for client in config.get("clients", []):  # a subscriber's listeners are where its domain answers
+        if client.get("listener_credentials") and client["party"] in urls:
+            client["listener_credentials"]["url"] = urls[client["party"]]
     path = tmp / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
@@ -50,16 +58,23 @@ def landscape(tmp: Path, database_urls: dict[str, str], *, overrides: dict[str, 
               ) -> Iterator[Landscape]:
     """Start the named domains (partners first, so the SP finds them), yield, stop them all.
 
-    Each domain's port is picked only when it starts: a port picked earlier could be taken
-    meanwhile by the NETCONF servers of a domain starting before it."""
+    Every domain's port is held (bound) from the start, so the partners, started first, know
+    where the SP's listeners are, and the NETCONF servers of a domain starting before another
+    cannot take its port; each is let go only as its domain starts."""
     processes: dict[str, DomainProcess] = {}
+    held = {name: reserve() for name in database_urls}
     try:
+        for name in database_urls:
+            processes[name] = DomainProcess(tmp / name, database_urls[name], port=held[name].getsockname()[1])
+        urls = {_config(name)["party"]["id"]: process.url for name, process in processes.items()}
         for name in sorted(database_urls, key=lambda n: n == "sp"):
-            process = DomainProcess(tmp / name, database_urls[name])
+            process = processes[name]
             process.tmp_path.mkdir(parents=True, exist_ok=True)
-            processes[name] = process
-            process.start(_write(tmp, name, process, processes, overrides or {}))
+            held.pop(name).close()
+            process.start(_write(tmp, name, process, urls, overrides or {}))
         yield Landscape(processes)
     finally:
+        for sock in held.values():
+            sock.close()
         for process in processes.values():
             process.stop()

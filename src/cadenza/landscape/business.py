@@ -129,8 +129,8 @@ def _internal_client(config: DomainConfig) -> tuple[str, str]:
 
 
 def _heard_from(listener: APIRouter, *parties: str) -> APIRouter:
-    """A listener hears only the parties whose events it is for (and its own domain, which may
-    stand in for a partner in tests), with the `notify` scope of a token this domain issued."""
+    """A listener hears only the parties whose events it is for, with the `notify` scope of a
+    token this domain issued: our own listeners only our own party, a partner's only that partner."""
     guarded = APIRouter(dependencies=[Depends(require(NOTIFY_SCOPE, parties=set(parties)))])
     guarded.include_router(listener)
     return guarded
@@ -198,7 +198,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     sites = SiteDirectory(bus_config, book)
     deferred = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bus-deferred")
     own = config.party.id
-    routers: list[APIRouter] = [legato_router(sof), feasibility_router(sof), interlude_router(sof),
+    routers: list[APIRouter] = [legato_router(sof, hub_store=hubs), feasibility_router(sof),
+                                interlude_router(sof, hub_store=hubs),
                                 _heard_from(legato_listener_router(bus), own),
                                 _heard_from(presto_listener_router(sof), own)]
     qualifications, quotes = [], []
@@ -211,10 +212,10 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                     address_router(book, api_family=fam.name), site_router(sites, api_family=fam.name),
                     poq_router(poq, hubs), quote_router(quote, hubs), product_order_router(bus, fam, hubs),
                     product_inventory_router(bus, fam)]
-    routers += [_heard_from(_partner_listener(access, directory), party, own)
+    routers += [_heard_from(_partner_listener(access, directory), party)
                 for party, access in sonata_access.items()]
     routers.append(partner_access_router(config.party.id, sonata_access))
     for party, access in interlude.items():
-        routers += [_heard_from(router, party, own) for router in interlude_listener_routers(access)]
+        routers += [_heard_from(router, party) for router in interlude_listener_routers(access)]
     return Business(bus, sof, routers, qualifications, quotes, sonata_access, interlude, directory, public_url)
 

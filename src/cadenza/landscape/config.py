@@ -84,6 +84,9 @@ class SecurityConfig(_Strict):
 class ListenerCredentialsConfig(_Strict):
     """Client credentials another domain gave this one for delivering events to its listeners."""
 
+    # That domain's root: its token endpoint is `/oauth2/token` below it, and its party's hub
+    # subscriptions here may call back only at its origin (docs/security.md).
+    url: str
     client_id: str
     client_secret: str = Field(min_length=8)
 

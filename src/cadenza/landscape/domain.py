@@ -19,7 +19,7 @@ from cadenza.core.db import Database
 from cadenza.core.errors import install_error_handlers
 from cadenza.core.notifications.delivery import OutboxDispatcher
 from cadenza.core.notifications.hub import hub_router
-from cadenza.core.notifications.listener_credentials import NOTIFY_SCOPE, ListenerCredentials
+from cadenza.core.notifications.listener_credentials import NOTIFY_SCOPE, ListenerAccess, ListenerCredentials
 from cadenza.core.notifications.store import HubStore
 from cadenza.core.openapi_validation import OperationTable
 from cadenza.core.request_guard import RequestLimits, guard_endpoints, install_request_guard
@@ -107,7 +107,7 @@ class ProviderDomain:
         for client in self.config.clients:
             registry.register(client.client_id, client.client_secret, party=client.party, role=client.role,
                               scopes=client.scopes)
-        self.hubs = HubStore(self.database)
+        self.hubs = HubStore(self.database, admit=listeners.admit)
         self.business = build_business(self.config, self.database, public_url=self.public_url, hubs=self.hubs,
                                        wake=self.dispatcher.wake)
         launch_workflows(f"cadenza-{self.config.name}", self.database_url)
@@ -130,16 +130,20 @@ class ProviderDomain:
         return load_private_key(pem, source=f"security.signing_key_file {key_file}")
 
     def _listener_credentials(self, database: Database, issuer: TokenIssuer) -> ListenerCredentials:
-        """What the outbox presents to listeners: its own token here, the subscriber's elsewhere."""
+        """What the outbox presents to listeners, chosen by the party that owns the subscription: its
+        own token for its own party at home, a subscriber's own domain's token at that domain."""
 
         def own_token() -> str:
             return issuer.issue(client_id=f"{self.config.name}-outbox", party=self.config.party.id, role="internal",
                                 scopes=[NOTIFY_SCOPE])
 
-        at_subscribers = {c.party: (c.listener_credentials.client_id, c.listener_credentials.client_secret)
+        at_subscribers = {c.party: ListenerAccess(c.listener_credentials.url, c.listener_credentials.client_id,
+                                                  c.listener_credentials.client_secret)
                           for c in self.config.clients if c.listener_credentials is not None}
-        return ListenerCredentials(database, own_url=self.public_url, own_token=own_token,
-                                   own_token_lifetime_s=issuer.lifetime_s, credentials=at_subscribers)
+        partners = {p.party: p.url for p in self.config.partners}  # their listeners are theirs alone
+        return ListenerCredentials(database, own_url=self.public_url, own_party=self.config.party.id,
+                                   own_token=own_token, own_token_lifetime_s=issuer.lifetime_s,
+                                   credentials=at_subscribers, origins=partners)
 
     def _app(self, registry: ClientRegistry) -> FastAPI:
         assert self.database is not None and self.twin is not None and self.dispatcher is not None

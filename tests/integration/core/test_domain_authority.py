@@ -33,7 +33,8 @@ from cadenza.core.auth_rows import SigningKeyRow
 from cadenza.core.db import Database
 from cadenza.core.errors import Unauthorized, install_error_handlers
 from cadenza.core.notifications import HubStore
-from cadenza.core.notifications.listener_credentials import ListenerCredentials
+from cadenza.core.notifications.callback import CallbackError
+from cadenza.core.notifications.listener_credentials import ListenerAccess, ListenerCredentials
 from cadenza.core.signing_keys import ACTIVE, PREVIOUS, KeyStore, generate_key
 from cadenza.landscape.database import migrate
 from tests.helpers.servers import serve
@@ -230,8 +231,9 @@ def test_another_worker_of_the_domain_verifies_a_key_it_has_not_seen_yet(databas
 
 
 def test_events_are_delivered_with_a_token_of_the_listeners_domain(database: Database, tmp_path: Path) -> None:
-    """The seller's outbox presents, at the buyer's listener, a token the buyer's domain issued
-    with the credentials the buyer gave it; at its own listeners, a token of its own."""
+    """The seller's outbox presents, to the buyer's subscription at the buyer's listener, a token
+    the buyer's domain issued with the credentials the buyer gave it; to its own subscriptions at
+    its own listeners, a token of its own; the token follows who subscribed, not where to."""
     buyer_db = Database(f"sqlite:///{tmp_path / 'buyer.db'}")
     migrate(buyer_db)
     buyer_app = domain_app(buyer_db, "http://placeholder")  # the issuer is fixed once the port is known
@@ -239,20 +241,40 @@ def test_events_are_delivered_with_a_token_of_the_listeners_domain(database: Dat
                                       scopes=["notify"])
     with serve(buyer_app) as buyer_url:
         buyer_app.state.auth.issuer.issuer = buyer_url
-        HubStore(database).subscribe(api="sonata.productOrder", party="buyer", callback=f"{buyer_url}/listener",
-                                     query=None, event_types=[])
+        hubs = HubStore(database)
+
+        def subscription(party: str, callback: str) -> str:
+            return hubs.subscribe(api="sonata.productOrder", party=party, callback=callback, query=None,
+                                  event_types=[]).id
+
+        buyers = subscription("buyer", f"{buyer_url}/listener")
         seller = TokenIssuer(KeyStore(database), issuer=SP)
         credentials = ListenerCredentials(
-            database, own_url=SP, own_token_lifetime_s=60, credentials={"buyer": ("seller-at-buyer", "seller-secret")},
+            database, own_url=SP, own_party="sp", own_token_lifetime_s=60,
+            credentials={"buyer": ListenerAccess(buyer_url, "seller-at-buyer", "seller-secret")},
             own_token=lambda: seller.issue(client_id="sp-outbox", party="sp", role="internal", scopes=["notify"]))
-        at_buyer = asyncio.run(credentials(f"{buyer_url}/listener/productOrderStateChangeEvent"))
+        at_buyer = asyncio.run(credentials(f"{buyer_url}/listener/productOrderStateChangeEvent", buyers))
         principal = buyer_app.state.auth.issuer.verify(at_buyer["Authorization"].removeprefix("Bearer "))
         assert (principal.client_id, principal.party, principal.scopes) == ("seller-at-buyer", "seller",
                                                                             frozenset({"notify"}))
-        at_home = asyncio.run(credentials(f"{SP}/cadenza/sof/presto/listener/x"))
+        own = subscription("sp", f"{SP}/cadenza/sof/presto")
+        at_home = asyncio.run(credentials(f"{SP}/cadenza/sof/presto/listener/x", own))
         assert seller.verify(at_home["Authorization"].removeprefix("Bearer ")).scopes == {"notify"}
         # a customer's listener: nobody gave us credentials there, so no token is sent
-        assert asyncio.run(credentials("http://customer.example/listener/x")) == {}
+        customers = subscription("acme", "http://customer.example")
+        assert asyncio.run(credentials("http://customer.example/listener/x", customers)) == {}
+        # a customer's subscription pointing at the buyer's or our own listener gets no token of either
+        assert asyncio.run(credentials(f"{buyer_url}/listener/x", customers)) == {}
+        assert asyncio.run(credentials(f"{SP}/cadenza/sof/presto/listener/x", customers)) == {}
+        # nor does the buyer's own subscription anywhere but at the buyer's domain
+        assert asyncio.run(credentials(f"{SP}/cadenza/sof/presto/listener/x", buyers)) == {}
+        # and the hub refuses such callbacks at registration
+        for party, callback in (("acme", f"{SP}/cadenza/sof/presto"), ("acme", buyer_url),
+                                ("buyer", "http://elsewhere.example")):
+            with pytest.raises(CallbackError):
+                credentials.admit(party, callback)
+        credentials.admit("buyer", f"{buyer_url}/listener")
+        credentials.admit("acme", "http://customer.example")
     buyer_db.dispose()
 
 
@@ -262,17 +284,19 @@ def test_an_own_token_refused_at_home_is_issued_anew_at_once(database: Database)
     keys = KeyStore(database)
     seller = TokenIssuer(keys, issuer=SP)
     credentials = ListenerCredentials(
-        database, own_url=SP, own_token_lifetime_s=3600, credentials={},
+        database, own_url=SP, own_party="sp", own_token_lifetime_s=3600, credentials={},
         own_token=lambda: seller.issue(client_id="sp-outbox", party="sp", role="internal", scopes=["notify"]))
     listener = f"{SP}/cadenza/sof/presto/listener/x"
-    before = asyncio.run(credentials(listener))["Authorization"].removeprefix("Bearer ")
+    own = HubStore(database).subscribe(api="presto.metro", party="sp", callback=f"{SP}/cadenza/sof/presto",
+                                       query=None, event_types=[]).id
+    before = asyncio.run(credentials(listener, own))["Authorization"].removeprefix("Bearer ")
     keys.rotate()
     keys.retire()
     with pytest.raises(Unauthorized):
         seller.verify(before)
-    assert asyncio.run(credentials(listener))["Authorization"].removeprefix("Bearer ") == before  # still cached
-    credentials.refused(listener)
-    after = asyncio.run(credentials(listener))["Authorization"].removeprefix("Bearer ")
+    assert asyncio.run(credentials(listener, own))["Authorization"].removeprefix("Bearer ") == before  # cached
+    credentials.refused(listener, own)
+    after = asyncio.run(credentials(listener, own))["Authorization"].removeprefix("Bearer ")
     assert after != before and seller.verify(after).scopes == {"notify"}
 
 

@@ -189,7 +189,8 @@ async def test_a_committed_event_reaches_the_listener_path_of_the_spec_over_http
         subscribe(database, url)
         # A long poll interval: only wake() can explain a quick delivery.
         dispatcher = OutboxDispatcher(database, backoff=FAST, poll_interval_s=30.0,
-                                      auth_header_for=lambda target: {"Authorization": "Bearer partner-token"})
+                                      auth_header_for=lambda _target, _subscription: {
+                                          "Authorization": "Bearer partner-token"})
         await dispatcher.start()
         try:
             await asyncio.sleep(0.1)

@@ -22,6 +22,7 @@ from cadenza.landscape.config import (
     AddressConfig,
     ClientConfig,
     DomainConfig,
+    ListenerCredentialsConfig,
     PartnerConfig,
     SiteConfig,
     load_domain_config,
@@ -44,8 +45,12 @@ def sof_config(base_url: str) -> DomainConfig:
                             role="internal", scopes=["legato"]),
                ClientConfig(client_id="sp-bus-2", client_secret="bus-demo-secret-2", party="someone-else",
                             role="internal", scopes=["legato"]),
+               # the partner SOF (this domain, looped back) delivers its INTERLUDE events to the
+               # partner listener with the token of partner-a, the party that listener hears
                ClientConfig(client_id="peer-sof", client_secret="peer-demo-secret", party="cadenza-sp-peer",
-                            role="internal", scopes=["interlude"])]
+                            role="internal", scopes=["interlude"],
+                            listener_credentials=ListenerCredentialsConfig(
+                                url=base_url, client_id="partner-a", client_secret="partner-a-at-sp-secret"))]
     partners = [PartnerConfig(party="partner-a", name="Partner A (this domain, looped back)", url=base_url,
                               client_id="peer-sof", client_secret="peer-demo-secret", enni="enni-partner-1",
                               partner_enni="enni-partner-2", ordering="interlude", cities=["Westport"])]

@@ -28,6 +28,7 @@ __all__ = ["Claimed", "Outcome", "claim_due", "record_outcomes"]
 class Claimed:
     id: str
     event_id: str
+    subscription_id: str
     target_url: str
     body: dict[str, Any]
     attempts: int
@@ -60,13 +61,13 @@ def claim_due(database: Database, *, batch: int, lease_s: float,
     stmt = (update(OutboxEventRow)
             .where(OutboxEventRow.id.in_(due.scalar_subquery()))
             .values(claimed_by=token, next_attempt_at=now + timedelta(seconds=lease_s))
-            .returning(OutboxEventRow.id, OutboxEventRow.event_id, OutboxEventRow.target_url,
-                       OutboxEventRow.body, OutboxEventRow.attempts)
+            .returning(OutboxEventRow.id, OutboxEventRow.event_id, OutboxEventRow.subscription_id,
+                       OutboxEventRow.target_url, OutboxEventRow.body, OutboxEventRow.attempts)
             .execution_options(synchronize_session=False))
     with database.transaction() as session:
         rows = session.execute(stmt).all()
-    return [Claimed(id=r.id, event_id=r.event_id, target_url=r.target_url, body=r.body, attempts=r.attempts,
-                    claim=token) for r in rows]
+    return [Claimed(id=r.id, event_id=r.event_id, subscription_id=r.subscription_id, target_url=r.target_url,
+                    body=r.body, attempts=r.attempts, claim=token) for r in rows]
 
 
 def record_outcomes(database: Database, outcomes: list[Outcome]) -> None:

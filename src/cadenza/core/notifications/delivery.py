@@ -47,7 +47,7 @@ class OutboxDispatcher:
                  batch: int = 100, max_attempts: int = 20, backoff: Backoff | None = None,
                  poll_interval_s: float = 0.5, request_timeout_s: float = 10.0, lease_s: float | None = None,
                  auth_header_for: AuthHeaderFor | None = None, apis: Collection[str] | None = None,
-                 on_refused: Callable[[str], None] | None = None) -> None:
+                 on_refused: Callable[[str, str], None] | None = None) -> None:
         self._db = database
         self._new_session = http or _default_session(request_timeout_s)
         self.batch = batch
@@ -131,12 +131,13 @@ class OutboxDispatcher:
     async def _deliver(self, row: Claimed) -> Outcome:
         if self._http is None:
             raise RuntimeError("the dispatcher is not started")
-        error = await post_event(self._http, row.target_url, row.body, auth_header_for=self._auth_header_for)
+        error = await post_event(self._http, row.target_url, row.body, subscription_id=row.subscription_id,
+                                 auth_header_for=self._auth_header_for)
         if error is None:
             self.stats.delivered += 1
             return Outcome(row=row, delivered=True)
         if self._on_refused is not None and error.startswith("HTTP 401 "):
-            self._on_refused(row.target_url)
+            self._on_refused(row.target_url, row.subscription_id)
         return self._failed(row, error)
 
     def _failed(self, row: Claimed, error: str) -> Outcome:

@@ -69,6 +69,7 @@ def hub_router(*, api: str, base_path: str, scope: str, event_types: Collection[
                              message="Send {\"callback\": \"https://...\", \"query\": \"eventType=...\"}") from exc
         try:
             callback = check_callback(data.callback)
+            hub_store.admit(principal.party, callback)
         except CallbackError as exc:
             raise BadRequest(f"/callback: {exc}", code="invalidBody") from exc
         try:

@@ -1,14 +1,18 @@
-"""The bearer token an event is delivered with: listeners are APIs like any other (docs/security.md).
+"""The bearer token an event is delivered with, chosen by the party that owns the subscription
+(the party whose token created it at the hub), never by where its callback points
+(docs/security.md, "Events: listeners need a token too").
 
-- To this domain's own listeners (its SOF hearing its ICMs, its BUS hearing its SOF) the domain
-  presents a token it issues itself, with the `notify` scope.
-- To another domain's listeners it presents a token *that* domain issued: the subscriber
-  gave this domain client credentials for it (`listener_credentials` on the subscriber's
-  client entry), fetched from the token endpoint at the callback's origin.
-- Anyone else (a customer's listener) gets the event without a token, as before.
+- A subscription of this domain's own party (its SOF hearing its ICMs, its BUS hearing its
+  SOF) gets a token the domain issues itself, with the `notify` scope, and only at this
+  domain's own origin.
+- A subscription of a party that gave this domain listener credentials gets a token from the
+  token endpoint at that party's registered URL, fetched with that party's credentials, and
+  only when the callback is at that URL's origin.
+- Any other subscription (a customer's listener) gets its events without a token.
 
-Which party a callback belongs to is read from the hub subscriptions at that origin: the
-party that registered it.
+`admit` is the same rule at registration: an outside party may register a callback only at
+the origin registered for it, and, if none is, at no origin that is this domain's or another
+party's. Delivery checks again, for subscriptions made before the rule.
 """
 
 from __future__ import annotations
@@ -17,47 +21,100 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit
-
-from sqlalchemy import select
 
 from cadenza.core.client_credentials import ClientCredentials
 from cadenza.core.db import Database
+from cadenza.core.notifications.callback import CallbackError
 from cadenza.core.notifications.rows import EventSubscriptionRow
 
-__all__ = ["NOTIFY_SCOPE", "ListenerCredentials"]
+__all__ = ["NOTIFY_SCOPE", "ListenerAccess", "ListenerCredentials", "origin_of"]
 
 NOTIFY_SCOPE = "notify"
-_UNKNOWN_FOR_S = 10.0  # how long an origin no subscriber of ours gave credentials for stays unasked
 
 
-def _origin(url: str) -> str:
+def origin_of(url: str) -> str:
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerAccess:
+    """What a subscribing party gave this domain: where its listeners and token endpoint are,
+    and the client credentials its domain registered for us."""
+
+    url: str
+    client_id: str
+    client_secret: str
+
+    @property
+    def origin(self) -> str:
+        return origin_of(self.url)
 
 
 class ListenerCredentials:
-    """`auth_header_for` of the domain's outbox dispatcher; `refused(url)` drops a token a
-    listener answered 401 to, so the next attempt fetches a new one."""
+    """`auth_header_for` of the domain's outbox dispatcher, `admit` of its hubs; `refused` drops
+    a token a listener answered 401 to, so the next attempt fetches a new one."""
 
-    def __init__(self, database: Database, *, own_url: str, own_token: Callable[[], str], own_token_lifetime_s: float,
-                 credentials: Mapping[str, tuple[str, str]]) -> None:
+    def __init__(self, database: Database, *, own_url: str, own_party: str, own_token: Callable[[], str],
+                 own_token_lifetime_s: float, credentials: Mapping[str, ListenerAccess],
+                 origins: Mapping[str, str] | None = None) -> None:
+        """`credentials`: per subscribing party, its listener access; `origins`: where other
+        parties known to this domain (its partners) have their own listeners."""
         self._db = database
-        self._own_origin = _origin(own_url)
+        self._own_origin = origin_of(own_url)
+        self._own_party = own_party
         self._issue_own = own_token
         self._own_renew_s = own_token_lifetime_s / 2
         self._own_token: tuple[str, float] | None = None
-        self._credentials = dict(credentials)  # subscriber party -> (client id, secret) at its domain
+        self._credentials = dict(credentials)
+        self._registered = {party: origin_of(url) for party, url in (origins or {}).items()}
+        self._registered.update({party: access.origin for party, access in self._credentials.items()})
         self._lock = threading.Lock()
-        self._tokens: dict[str, ClientCredentials] = {}
-        self._unknown_until: dict[str, float] = {}
+        self._tokens: dict[str, ClientCredentials] = {}  # per subscribing party
+        self._parties: dict[str, str] = {}  # subscription id -> its owning party (never changes)
 
-    async def __call__(self, url: str) -> dict[str, str]:
-        origin = _origin(url)
+    # -- registration ---------------------------------------------------------------------------
+    def admit(self, party: str, callback: str) -> None:
+        """Raise CallbackError, saying what to do instead, for a callback `party` may not register."""
+        if party == self._own_party:
+            return  # our own subscriptions get our token only at home (`_for`), wherever they point
+        origin = origin_of(callback)
+        registered = self._registered.get(party)
+        if registered is not None:
+            if origin != registered:
+                raise CallbackError(
+                    f"The callback '{callback}' is not at {registered}, the address registered for your "
+                    f"listeners (party {party}): register a callback under {registered}, or ask this "
+                    "provider to change the address it has for you")
+            return
         if origin == self._own_origin:
-            return {"Authorization": f"Bearer {self._own_bearer()}"}
-        # a token request or a subscription lookup may wait on the network or the database
-        return await asyncio.to_thread(self._foreign, origin)
+            raise CallbackError(f"The callback '{callback}' points at this provider's own listeners: register "
+                                "the address of a listener of yours")
+        others = sorted(p for p, o in self._registered.items() if o == origin)
+        if others:
+            raise CallbackError(f"The callback '{callback}' points at the listeners of another party "
+                                f"({', '.join(others)}): register the address of a listener of yours")
+
+    # -- delivery -------------------------------------------------------------------------------
+    async def __call__(self, url: str, subscription_id: str) -> dict[str, str]:
+        if self._parties.get(subscription_id) == self._own_party and origin_of(url) == self._own_origin:
+            return {"Authorization": f"Bearer {self._own_bearer()}"}  # the common case, without a thread
+        # a subscription lookup or a token request may wait on the database or the network
+        return await asyncio.to_thread(self._for, url, subscription_id)
+
+    def _for(self, url: str, subscription_id: str) -> dict[str, str]:
+        party = self._party_of(subscription_id)
+        origin = origin_of(url)
+        if party is None:
+            return {}
+        if party == self._own_party:
+            return {"Authorization": f"Bearer {self._own_bearer()}"} if origin == self._own_origin else {}
+        access = self._credentials.get(party)
+        if access is None or origin != access.origin:
+            return {}
+        return {"Authorization": f"Bearer {self._provider(party, access)()}"}
 
     def _own_bearer(self) -> str:
         cached = self._own_token
@@ -65,40 +122,27 @@ class ListenerCredentials:
             cached = self._own_token = (self._issue_own(), time.monotonic() + self._own_renew_s)
         return cached[0]
 
-    def _foreign(self, origin: str) -> dict[str, str]:
-        provider = self._provider(origin)
-        return {"Authorization": f"Bearer {provider()}"} if provider is not None else {}
+    def _party_of(self, subscription_id: str) -> str | None:
+        party = self._parties.get(subscription_id)
+        if party is None:
+            with self._db.read() as session:
+                row = session.get(EventSubscriptionRow, subscription_id)
+                party = row.party if row is not None else None
+            if party is not None:
+                self._parties[subscription_id] = party
+        return party
 
-    def refused(self, url: str) -> None:
-        origin = _origin(url)
-        if origin == self._own_origin:
+    def _provider(self, party: str, access: ListenerAccess) -> ClientCredentials:
+        with self._lock:
+            return self._tokens.setdefault(party, ClientCredentials(access.origin, access.client_id,
+                                                                    access.client_secret))
+
+    def refused(self, url: str, subscription_id: str) -> None:
+        party = self._parties.get(subscription_id)
+        if party == self._own_party:
             # our own token was refused at home (its key retired since it was issued): issue a new one
             self._own_token = None
             return
-        provider = self._tokens.get(origin)
+        provider = self._tokens.get(party) if party is not None else None
         if provider is not None:
             provider.forget()
-
-    def _provider(self, origin: str) -> ClientCredentials | None:
-        with self._lock:
-            if origin in self._tokens:
-                return self._tokens[origin]
-            if time.monotonic() < self._unknown_until.get(origin, 0.0):
-                return None
-        party = self._subscriber_at(origin)
-        credentials = self._credentials.get(party) if party is not None else None
-        with self._lock:
-            if credentials is None:
-                self._unknown_until[origin] = time.monotonic() + _UNKNOWN_FOR_S
-                return None
-            provider = self._tokens.setdefault(origin, ClientCredentials(origin, *credentials))
-        return provider
-
-    def _subscriber_at(self, origin: str) -> str | None:
-        if not self._credentials:
-            return None
-        with self._db.read() as session:
-            at_origin = EventSubscriptionRow.callback.startswith(origin + "/", autoescape=True)
-            parties = set(session.scalars(select(EventSubscriptionRow.party).where(at_origin)))
-        known = sorted(parties & set(self._credentials))
-        return known[0] if known else None

@@ -14,25 +14,26 @@ import aiohttp
 
 __all__ = ["AuthHeaderFor", "post_event"]
 
-AuthHeaderFor = Callable[[str], Mapping[str, str] | Awaitable[Mapping[str, str]]]
+# (listener URL, subscription id) -> headers: the token is chosen by who owns the subscription
+AuthHeaderFor = Callable[[str, str], Mapping[str, str] | Awaitable[Mapping[str, str]]]
 HEADERS = {"Content-Type": "application/json;charset=utf-8"}
 
 
-async def _headers(url: str, auth_header_for: AuthHeaderFor | None) -> dict[str, str]:
+async def _headers(url: str, subscription_id: str, auth_header_for: AuthHeaderFor | None) -> dict[str, str]:
     headers = dict(HEADERS)
     if auth_header_for is not None:
-        extra = auth_header_for(url)
+        extra = auth_header_for(url, subscription_id)
         if inspect.isawaitable(extra):
             extra = await extra
         headers.update(extra)
     return headers
 
 
-async def post_event(http: aiohttp.ClientSession, url: str, body: dict[str, Any], *,
+async def post_event(http: aiohttp.ClientSession, url: str, body: dict[str, Any], *, subscription_id: str = "",
                      auth_header_for: AuthHeaderFor | None = None) -> str | None:
     """None when the listener accepted the event (2xx), else the reason it did not."""
     try:
-        headers = await _headers(url, auth_header_for)
+        headers = await _headers(url, subscription_id, auth_header_for)
     except Exception as exc:  # a failing token source is one failed attempt, not a lost round
         return f"no credentials for {url}: {type(exc).__name__}: {exc}"
     try:

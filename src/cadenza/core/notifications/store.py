@@ -6,6 +6,7 @@ party's subscription: to a stranger it simply does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -39,8 +40,15 @@ def _subscription(row: EventSubscriptionRow) -> Subscription:
 class HubStore:
     """Subscriptions kept in the domain database."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, admit: Callable[[str, str], None] | None = None) -> None:
+        """`admit(party, callback)` raises CallbackError for a callback the party may not register
+        (the domain's ListenerCredentials.admit); without it, every callback is admitted."""
         self._db = database
+        self._admit = admit
+
+    def admit(self, party: str, callback: str) -> None:
+        if self._admit is not None:
+            self._admit(party, callback)
 
     def subscribe(self, *, api: str, party: str, callback: str, query: str | None,
                   event_types: list[str]) -> Subscription:

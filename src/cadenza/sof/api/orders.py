@@ -38,7 +38,8 @@ def _parse(payload: Any) -> ServiceOrderCreate:
                             code="missingProperty" if first["type"] == "missing" else "invalidValue") from exc
 
 
-def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str) -> APIRouter:
+def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str,
+                   hub_store: HubStore | None = None) -> APIRouter:
     orders_base, services_base = ORDERS[interface].base_path, SERVICES[interface].base_path
     router = APIRouter(tags=[tag])
     caller = Depends(require(scope))
@@ -99,7 +100,7 @@ def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str) -> APIRou
         with sof.database.read() as session:
             return service_view(sof.service(session, id, principal.owner_filter, interface))
 
-    hubs = HubStore(sof.database)
+    hubs = hub_store or HubStore(sof.database)
     router.include_router(hub_router(api=ORDERS[interface].api, base_path=orders_base, scope=scope,
                                      event_types=ORDER_EVENT_TYPES, hub_store=hubs))
     router.include_router(hub_router(api=SERVICES[interface].api, base_path=services_base, scope=scope,
