@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from cadenza.core.error_model import error_body
 from cadenza.core.request_guard import answers_422_list, current_rejection
 
 __all__ = [
@@ -117,15 +118,6 @@ class ServiceUnavailable(MefError):
 class InternalError(MefError):
     status = 500
     default_code = "internalError"
-
-
-def error_body(code: str, reason: str, *, message: str | None = None, property_path: str | None = None) -> dict:
-    body: dict[str, Any] = {"code": code, "reason": reason[:255]}
-    if message:
-        body["message"] = message
-    if property_path is not None:
-        body["propertyPath"] = property_path
-    return body
 
 
 def _json_pointer(loc: tuple[Any, ...]) -> str:

@@ -36,6 +36,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from cadenza.core.error_model import error_body
+
 __all__ = [
     "OpenApi30Validator",
     "FORMATS",
@@ -190,15 +192,6 @@ class Rejection:
     @property
     def first(self) -> dict[str, Any]:
         return self.body[0] if isinstance(self.body, list) else self.body
-
-
-def _error(code: str, reason: str, *, message: str | None = None, property_path: str | None = None) -> dict:
-    body: dict[str, Any] = {"code": code, "reason": reason[:255]}
-    if message:
-        body["message"] = message
-    if property_path is not None:
-        body["propertyPath"] = property_path
-    return body
 
 
 def _expected(error: ValidationError) -> str:
@@ -411,12 +404,13 @@ class Operation:
             pointer, (code, expected) = next(iter(problems.items()))
             more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
             return self._bad_request("invalidBody", f"{pointer or '/'}: {expected}{more}")
-        listed = [_error(code, f"{pointer or '/'}: {expected}", property_path=pointer or "/")
+        listed = [error_body(code, f"{pointer or '/'}: {expected}", property_path=pointer or "/")
                   for pointer, (code, expected) in problems.items()]
         return Rejection(422, listed)
 
     def _bad_request(self, code: str, reason: str) -> Rejection:
-        return Rejection(400, _error(code, reason, message=f"{self.method} {self.template} ({self.spec}): {reason}"))
+        where = f"{self.method} {self.template} ({self.spec})"
+        return Rejection(400, error_body(code, reason, message=f"{where}: {reason}"))
 
 
 _INVALID = object()
