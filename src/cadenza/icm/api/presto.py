@@ -12,6 +12,7 @@ from cadenza.core.auth import Principal, require
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.icm import activation
 from cadenza.icm.api.presto_views import counters_view, path_view, service_view, sip_view, test_view, topology_view
+from cadenza.icm.bandwidth_profile import ingress_profile
 from cadenza.icm.commands import ChangeBandwidth, CreateConnectivityService, DeleteConnectivityService, EndPointRequest
 from cadenza.icm.oam import read_counters, run_activation_test
 from cadenza.icm.rows import PortUsageRow
@@ -20,7 +21,6 @@ from cadenza.icm.topology import link_id_for
 from cadenza.interfaces.presto.models import (
     ComputeP2PPathInput,
     CreateConnectivityServiceInput,
-    EndPointInput,
     ServiceIdOrNameInput,
     SipIdOrNameInput,
     TopologyIdOrNameInput,
@@ -32,25 +32,6 @@ from cadenza.interfaces.presto.paths import DATA_CONTEXT, OPERATIONS, icm_base
 __all__ = ["presto_router"]
 
 SCOPE = "presto"
-
-
-def ingress_profile(end_points: list[EndPointInput], mbps: int) -> dict[str, Any] | None:
-    """The bandwidth profile the elements police: that of the end point asking most (the
-    elements police one profile for both directions, docs/presto-profile.md). The committed
-    rate reserved is `requested-capacity` (TAPI: the CIR); a profile committing more is refused,
-    and a service must commit something or police an excess rate."""
-    asked = [p for p in (ep.ingress_profile() for ep in end_points) if p is not None]
-    profile = max(asked, key=lambda p: (p["cir_kbps"], p["eir_kbps"]), default=None)
-    if profile is not None and profile["cir_kbps"] > mbps * 1000:
-        raise Unprocessable(f"The end point's ingress bandwidth profile commits {profile['cir_kbps'] // 1000} Mbit/s, "
-                            f"more than the requested capacity of {mbps} Mbit/s; make them agree",
-                            property_path="/input/conn-constraint/requested-capacity")
-    if mbps == 0 and (profile is None or profile["eir_kbps"] <= 0):
-        raise Unprocessable("A connectivity service with no committed rate (requested-capacity 0) needs an excess "
-                            "rate: give ingress-bwp-flow or cos-identifier-list/ingress-bwp-per-cos with 'eir' above "
-                            "0 on an end point", code="missingProperty",
-                            property_path="/input/end-point/0/nrp-carrier-eth-connectivity-end-point-resource")
-    return profile
 
 
 def presto_router(icm: Icm) -> APIRouter:
@@ -73,7 +54,7 @@ def presto_router(icm: Icm) -> APIRouter:
                                 code="missingProperty", property_path="/input/conn-constraint/requested-capacity")
         a, z = (EndPointRequest(ep.service_interface_point.service_interface_point_id, ep.vlan_id)
                 for ep in request.end_point)
-        profile = ingress_profile(request.end_point, mbps)
+        profile = ingress_profile([ep.ingress_profile() for ep in request.end_point], mbps)
         # A new service's activation has started when this returns (Icm.on_planned).
         row, _new = icm.create(CreateConnectivityService(
             owner=principal.party, a=a, z=z, mbps=mbps, max_delay_ms=constraint.max_delay_ms if constraint else None,
