@@ -9,6 +9,7 @@ fails, or the customer cancels, every service already delivered for it is taken 
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import logging
 import time
 from datetime import datetime
@@ -35,7 +36,14 @@ from cadenza.bus.sonata_access import TEST_MILESTONE
 from cadenza.core.patience import durable_pause
 from cadenza.core.trace import record
 from cadenza.core.wakeups import WAKEUPS
-from cadenza.core.workflows import declare_queue, enqueue_once, enqueue_or_restart, retry_unless_stopping
+from cadenza.core.workflows import (
+    current_attempt,
+    declare_queue,
+    enqueue_once,
+    enqueue_or_restart,
+    retry_unless_stopping,
+    start_once,
+)
 from cadenza.interfaces.legato import builders
 from cadenza.interfaces.legato.client import LegatoRejected
 from cadenza.interfaces.legato.paths import WAITING_NOTE_PREFIX
@@ -55,7 +63,8 @@ def workflow_id(order_id: str) -> str:
 
 # However many orders are accepted at once, this many are worked on at a time; the rest wait
 # (acknowledged, in the durable queue). Each waits mostly on its SOF, so the figure bounds
-# threads and concurrent LEGATO calls rather than throughput.
+# threads and concurrent LEGATO calls rather than throughput. An order held for a partner gives
+# its place back (`await_partner`). The domain's `order_queue_concurrency` sets the figure.
 ORDERS_QUEUE = declare_queue("bus-product-orders", worker_concurrency=64)
 
 
@@ -69,8 +78,33 @@ UNFINISHED = ("acknowledged", "inProgress", *CANCELLING)
 
 def resume_order(bus: Bus, order_id: str) -> None:
     """At start-up, for an order not finished: queue its workflow, find it queued or running,
-    or run it again when it ended without finishing (its steps find what is done)."""
-    enqueue_or_restart(ORDERS_QUEUE, fulfil_product_order, workflow_id(order_id), bus.name, order_id)
+    or run it again when it ended without finishing (its steps find what is done). For an order
+    that was held, that is the last of its chain (`<id>-held-<n>`, `<id>-go-<n>`), with its own
+    arguments."""
+    link = _last_link(workflow_id(order_id))
+    if link is None:
+        enqueue_or_restart(ORDERS_QUEUE, fulfil_product_order, workflow_id(order_id), bus.name, order_id)
+        return
+    attempt = current_attempt(link)
+    if DBOS.get_workflow_status(attempt) is not None:
+        return  # waiting, queued, running or done: DBOS recovers it itself
+    [status] = DBOS.list_workflows(workflow_ids=[link], load_output=False)
+    args = status.input["args"] if status.input else (bus.name, order_id)
+    if link.rsplit("-", 2)[-2] == "held":
+        start_once(await_partner, attempt, *args)
+    else:
+        enqueue_once(ORDERS_QUEUE, fulfil_product_order, attempt, *args)
+
+
+def _last_link(base: str) -> str | None:
+    """The id of the last waiter or continuation an order's held items made, if any."""
+    last = None
+    for n in itertools.count(1):
+        for link in (f"{base}-held-{n}", f"{base}-go-{n}"):
+            if DBOS.get_workflow_status(link) is None:
+                return last
+            last = link
+    raise AssertionError("unreachable")
 
 
 def _news_of(order_id: str) -> str:
@@ -498,13 +532,14 @@ def _settle_product(product: Any, work: dict[str, Any]) -> None:
 
 
 # -- the workflow -------------------------------------------------------------------------------
-def _await_service_order(domain: str, order_id: str, service_order_id: str,
-                         item_id: str | None = None) -> tuple[dict[str, Any], bool]:
+def _await_service_order(domain: str, order_id: str, service_order_id: str, item_id: str | None = None, *,
+                         cancel: bool = False) -> tuple[dict[str, Any], bool]:
     """Follow the service order by its notifications (polling only as a safety net); returns its
-    final state and whether the customer asked to cancel meanwhile. While the service order is
+    final state and whether the customer asked to cancel meanwhile. Once the service order is
     `held` (its partner does not answer), so is the product order item `item_id`, with the SOF's
-    word on what it waits for."""
-    cancel = held = False
+    word on what it waits for, and this returns `{"held": True}` at once: the order's workflow
+    hands the waiting to `await_partner` rather than keep its place in the queue."""
+    held = False
     while True:
         state = await_service_order(domain, order_id, service_order_id, cancel, held)
         cancel = cancel or state.pop("cancel")
@@ -515,29 +550,78 @@ def _await_service_order(domain: str, order_id: str, service_order_id: str,
             item_waits(domain, order_id, item_id, "held" if now_held else "inProgress",
                        (state.get("waiting") or "the service order is held") if now_held
                        else "the partner answered again: work goes on", "13")
+        if item_id is not None and now_held:
+            return {"held": True}, cancel
         held = now_held
         if state["state"] in FINAL:
             return {**state, "serviceOrder": service_order_id}, cancel
 
 
-def _choose_patiently(domain: str, order_id: str, item_id: str) -> dict[str, Any]:
-    """Choose the partners of an item, holding it while a partner it needs does not answer:
-    asked again after a durable, growing pause (a restart resumes the wait), back inProgress
-    when answered, failed when the partner's patience is spent; a cancel ends the wait."""
-    since: float | None = None
-    attempt = 0
+def _choose_or_hold(domain: str, order_id: str, item_id: str) -> dict[str, Any]:
+    """Choose the partners of an item; while a partner it needs does not answer, the item is held
+    and `{"held": {since, attempt, wait}}` says how `await_partner` is to go on asking."""
+    work = choose_partners(domain, order_id, item_id)
+    if "wait" not in work:
+        return work
+    item_waits(domain, order_id, item_id, "held", work["reason"])
+    return {"held": {"since": work["since"], "attempt": 1, "wait": work["wait"]}}
+
+
+def _choose_patiently(domain: str, order_id: str, item_id: str, held: dict[str, Any]) -> dict[str, Any]:
+    """Ask again after a durable, growing pause (a restart resumes the wait) until the partners
+    are chosen (the item back inProgress), the partner's patience is spent, or the customer
+    cancels."""
+    since, attempt, wait = held["since"], held["attempt"], held["wait"]
     while True:
+        durable_pause(wait, key=_news_of(order_id))
+        if order_cancel_requested(domain, order_id):
+            return {"cancelled": True}
         work = choose_partners(domain, order_id, item_id, since, attempt)
         if "wait" not in work:
-            if since is not None and "error" not in work:
+            if "error" not in work:
                 item_waits(domain, order_id, item_id, "inProgress",
                            work.get("resumedBecause") or "the partner answered again: work goes on")
             return work
         item_waits(domain, order_id, item_id, "held", work["reason"])
-        since, attempt = work["since"], attempt + 1
-        durable_pause(work["wait"], key=_news_of(order_id))
-        if order_cancel_requested(domain, order_id):
-            return {"cancelled": True}
+        attempt, wait = attempt + 1, work["wait"]
+
+
+def _follow_held(domain: str, order_id: str, item_id: str, service_order_id: str, cancel: bool) -> bool:
+    """Wait while the item's service order is held; stop the SOF's waiting if the customer
+    cancels. Returns whether the customer cancelled."""
+    while True:
+        state = await_service_order(domain, order_id, service_order_id, cancel, True)
+        cancel = cancel or state.pop("cancel")
+        if state["state"] != "held":
+            item_waits(domain, order_id, item_id, "inProgress", "the partner answered again: work goes on", "13")
+            return cancel
+        cancel_service_order(domain, order_id, service_order_id)  # held still: the customer newly cancelled
+
+
+@DBOS.workflow()
+def await_partner(domain: str, order_id: str, resume: dict[str, Any]) -> str:
+    """While an order item is held for a partner: wait, outside the orders queue (this workflow is
+    not queued), until the partner answers, its patience is spent or the customer cancels, then
+    queue the order's work again where it stopped (`resume`). Durable like any workflow: a restart
+    resumes the wait; the continuation's id is fixed, so it is queued once."""
+    item_id = resume["item"]
+    if "service_order" in resume:
+        resume = {**resume, "cancel": _follow_held(domain, order_id, item_id, resume["service_order"],
+                                                   resume.get("cancel", False))}
+    else:
+        chosen = _choose_patiently(domain, order_id, item_id, resume["choice"])
+        resume = {**{k: v for k, v in resume.items() if k != "choice"}, "chosen": chosen}
+    enqueue_once(ORDERS_QUEUE, fulfil_product_order, f"{resume['base']}-go-{resume['n']}", domain, order_id, resume)
+    return "resumed"
+
+
+def _hand_off(domain: str, order_id: str, resume: dict[str, Any]) -> str:
+    """End this queued workflow, giving back its place in the queue, with a waiter for the partner."""
+    n = resume.get("n", 0) + 1
+    base = workflow_id(order_id)  # one chain per order, whichever attempt of its workflow holds
+    resume = {**resume, "n": n, "base": base}
+    start_once(await_partner, f"{base}-held-{n}", domain, order_id, resume)
+    return "held"
 
 
 def _rollback(domain: str, order_id: str, delivered: list[dict[str, Any]]) -> list[str]:
@@ -576,34 +660,52 @@ def _close(domain: str, order_id: str, plan: dict[str, Any], delivered: list[dic
 
 
 @DBOS.workflow()
-def fulfil_product_order(domain: str, order_id: str) -> str:
+def fulfil_product_order(domain: str, order_id: str, resume: dict[str, Any] | None = None) -> str:
+    """The order's work, item by item, from the start or, queued again by `await_partner`, from
+    the item that was held (`resume`: where, what was delivered, what the wait found)."""
     plan = begin_order(domain, order_id)
-    delivered: list[dict[str, Any]] = []
+    resume = resume or {}
+    delivered: list[dict[str, Any]] = list(resume.get("delivered", []))
     failure: str | None = None
     cancelled = False
-    for item_id in plan["sequence"]:
-        if cancelled or order_cancel_requested(domain, order_id):
+    sequence = plan["sequence"]
+    for index in range(resume.get("at", 0), len(sequence)):
+        item_id = sequence[index]
+        resumed = resume if resume.get("item") == item_id else {}
+        # a service order under way is followed to its end even if the customer cancelled: its
+        # SOF is undoing what it did
+        if not resumed.get("service_order") and (cancelled or order_cancel_requested(domain, order_id)):
             cancelled = True
             break
         work = plan["work"][item_id]
         if work.get("kind") == "uni":
             uni_assigned(domain, order_id, work)  # no service: the UNI is the site's port (ordering._plan_uni)
             continue
-        if work["action"] == "add" and work.get("kind") == "evc":
-            work = _choose_patiently(domain, order_id, item_id)
-            if "cancelled" in work:
-                cancelled = True
+        here = {"at": index, "item": item_id, "delivered": delivered,
+                **{k: resume[k] for k in ("n", "base") if k in resume}}
+        service_order = resumed.get("service_order")
+        if service_order is None:
+            if work["action"] == "add" and work.get("kind") == "evc":
+                work = resumed["chosen"] if "chosen" in resumed else _choose_or_hold(domain, order_id, item_id)
+                if "held" in work:
+                    return _hand_off(domain, order_id, {**here, "choice": work["held"]})
+                if "cancelled" in work:
+                    cancelled = True
+                    break
+                if "error" in work:
+                    failure = work["error"]
+                    break
+                if _off_net(work):
+                    expect_completion(domain, order_id, item_id)
+            requested = request_service(domain, order_id, work)
+            if "error" in requested:
+                failure = requested["error"]
                 break
-            if "error" in work:
-                failure = work["error"]
-                break
-            if _off_net(work):
-                expect_completion(domain, order_id, item_id)
-        requested = request_service(domain, order_id, work)
-        if "error" in requested:
-            failure = requested["error"]
-            break
-        outcome, cancel_seen = _await_service_order(domain, order_id, requested["id"], item_id)
+            service_order = requested["id"]
+        outcome, cancel_seen = _await_service_order(domain, order_id, service_order, item_id,
+                                                    cancel=resumed.get("cancel", False))
+        if outcome.get("held"):
+            return _hand_off(domain, order_id, {**here, "service_order": service_order, "cancel": cancel_seen})
         cancelled = cancelled or cancel_seen
         item_done(domain, order_id, work, outcome)
         if outcome["state"] != "completed":

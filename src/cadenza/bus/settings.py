@@ -93,3 +93,6 @@ class BusSettings(_Strict):
     network_domains: list[NetworkDomainSettings] = []
     sites: list[SiteSettings] = []
     partners: list[PartnerSettings] = []
+    # how many product orders are worked on at once (the rest wait in the durable queue); one
+    # held for a partner takes no place
+    order_queue_concurrency: int = Field(64, ge=1)

@@ -187,6 +187,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
               partners=PartnerChooser(serviceability), price=price, public_url=public_url,
               partner_patience={p.party: p.patience() for p in config.partners})
     register(bus)
+    fulfilment.ORDERS_QUEUE.worker_concurrency = bus_config.order_queue_concurrency  # registered at launch
     if not hubs.subscriptions(api="legato.serviceOrder", party=config.party.id):
         hubs.subscribe(api="legato.serviceOrder", party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",
                        query=None, event_types=[])
