@@ -64,7 +64,7 @@ def workflow_id(order_id: str) -> str:
 # However many orders are accepted at once, this many are worked on at a time; the rest wait
 # (acknowledged, in the durable queue). Each waits mostly on its SOF, so the figure bounds
 # threads and concurrent LEGATO calls rather than throughput. An order held for a partner gives
-# its place back (`await_partner`). The domain's `order_queue_concurrency` sets the figure.
+# its place back (`await_held_order_partner`). The domain's `order_queue_concurrency` sets the figure.
 ORDERS_QUEUE = declare_queue("bus-product-orders", worker_concurrency=64)
 
 
@@ -91,7 +91,7 @@ def resume_order(bus: Bus, order_id: str) -> None:
     [status] = DBOS.list_workflows(workflow_ids=[link], load_output=False)
     args = status.input["args"] if status.input else (bus.name, order_id)
     if link.rsplit("-", 2)[-2] == "held":
-        start_once(await_partner, attempt, *args)
+        start_once(await_held_order_partner, attempt, *args)
     else:
         enqueue_once(ORDERS_QUEUE, fulfil_product_order, attempt, *args)
 
@@ -538,7 +538,7 @@ def _await_service_order(domain: str, order_id: str, service_order_id: str, item
     final state and whether the customer asked to cancel meanwhile. Once the service order is
     `held` (its partner does not answer), so is the product order item `item_id`, with the SOF's
     word on what it waits for, and this returns `{"held": True}` at once: the order's workflow
-    hands the waiting to `await_partner` rather than keep its place in the queue."""
+    hands the waiting to `await_held_order_partner` rather than keep its place in the queue."""
     held = False
     while True:
         state = await_service_order(domain, order_id, service_order_id, cancel, held)
@@ -559,7 +559,7 @@ def _await_service_order(domain: str, order_id: str, service_order_id: str, item
 
 def _choose_or_hold(domain: str, order_id: str, item_id: str) -> dict[str, Any]:
     """Choose the partners of an item; while a partner it needs does not answer, the item is held
-    and `{"held": {since, attempt, wait}}` says how `await_partner` is to go on asking."""
+    and `{"held": {since, attempt, wait}}` says how `await_held_order_partner` is to go on asking."""
     work = choose_partners(domain, order_id, item_id)
     if "wait" not in work:
         return work
@@ -599,7 +599,7 @@ def _follow_held(domain: str, order_id: str, item_id: str, service_order_id: str
 
 
 @DBOS.workflow()
-def await_partner(domain: str, order_id: str, resume: dict[str, Any]) -> str:
+def await_held_order_partner(domain: str, order_id: str, resume: dict[str, Any]) -> str:
     """While an order item is held for a partner: wait, outside the orders queue (this workflow is
     not queued), until the partner answers, its patience is spent or the customer cancels, then
     queue the order's work again where it stopped (`resume`). Durable like any workflow: a restart
@@ -620,7 +620,7 @@ def _hand_off(domain: str, order_id: str, resume: dict[str, Any]) -> str:
     n = resume.get("n", 0) + 1
     base = workflow_id(order_id)  # one chain per order, whichever attempt of its workflow holds
     resume = {**resume, "n": n, "base": base}
-    start_once(await_partner, f"{base}-held-{n}", domain, order_id, resume)
+    start_once(await_held_order_partner, f"{base}-held-{n}", domain, order_id, resume)
     return "held"
 
 
@@ -661,7 +661,7 @@ def _close(domain: str, order_id: str, plan: dict[str, Any], delivered: list[dic
 
 @DBOS.workflow()
 def fulfil_product_order(domain: str, order_id: str, resume: dict[str, Any] | None = None) -> str:
-    """The order's work, item by item, from the start or, queued again by `await_partner`, from
+    """The order's work, item by item, from the start or, queued again by `await_held_order_partner`, from
     the item that was held (`resume`: where, what was delivered, what the wait found)."""
     plan = begin_order(domain, order_id)
     resume = resume or {}
