@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dbos import DBOS
 
@@ -26,7 +26,7 @@ from cadenza.icm import connectivity_service as cs
 from cadenza.icm.design import Hop, hops_from_json, hops_to_json, with_committed_rate
 from cadenza.icm.rows import ConnectivityServiceRow
 from cadenza.icm.service import Icm
-from cadenza.interfaces.adagio.contract import ElementResult, ForwardingConstruct
+from cadenza.interfaces.adagio.contract import ElementResult, FcEndPoint, ForwardingConstruct
 
 __all__ = ["Job", "Group", "register", "registered", "submit_activation", "submit_change", "submit_removal",
            "resume_all", "reinstall_all"]
@@ -87,6 +87,27 @@ def _with_bandwidth(hops: Sequence[Hop], mbps: int) -> list[Hop]:
                                                h.fc.description, h.fc.ip)) for h in hops]
 
 
+def _with_end_vlans(hops: Sequence[Hop], a_vlan: int | None, z_vlan: int | None) -> list[Hop]:
+    """The service's end points on the new CE-VLANs: the first element's inbound end point is
+    end a, the last element's outbound one end z (design_hops); the S-VLANs between stay."""
+    changed = list(hops)
+    for index, side, vlan in ((0, 0, a_vlan), (len(changed) - 1, 1, z_vlan)):
+        hop = changed[index]
+        ends = list(hop.fc.end_points)
+        ends[side] = FcEndPoint(ends[side].port, vlan)
+        changed[index] = Hop(hop.element, replace(hop.fc, end_points=(ends[0], ends[1])))
+    return changed
+
+
+def _as_settled(row: ConnectivityServiceRow, settings: dict[str, int | None]) -> list[Hop]:
+    """The row's constructs carrying `settings` ({"mbps", "a", "z"}); the bandwidth profile is
+    left exactly as it is when the committed rate does not change."""
+    hops = _hops(row)
+    if settings["mbps"] != row.bandwidth_mbps:
+        hops = _with_bandwidth(hops, int(settings["mbps"] or 0))
+    return _with_end_vlans(hops, settings["a"], settings["z"])
+
+
 def _load(job: Job) -> tuple[Icm, ConnectivityServiceRow]:
     icm = _ICMS[job.network_domain]
     with icm.database.read() as session:
@@ -142,9 +163,11 @@ def record_activations(group: Group, failures: dict[str, str]) -> None:
 
 
 @DBOS.step()
-def configure_elements(job: Job, mbps: int | None = None) -> list[str]:
+def configure_elements(job: Job, settings: dict[str, int | None] | None = None) -> list[str]:
+    """Every element of the route holds the service's construct as planned, or as it is with
+    `settings` ({"mbps", "a", "z"}: a change); the reasons of those that refuse."""
     icm, row = _load(job)
-    hops = _hops(row) if mbps is None else _with_bandwidth(_hops(row), mbps)
+    hops = _hops(row) if settings is None else _as_settled(row, settings)
     return [_refusal(result) for result in icm.adagio.apply_many([(hop.element, hop.fc) for hop in hops])
             if not result.ok]
 
@@ -173,18 +196,38 @@ def record_outcome(job: Job, target: str, reason: str | None, release: bool) -> 
 
 
 @DBOS.step()
-def settle_change(job: Job, kept_mbps: int, reason: str | None) -> None:
-    """End a bandwidth change at `kept_mbps`: the new figure, or the old one when refused."""
+def settle_change(job: Job, kept: dict[str, int | None], reason: str | None) -> None:
+    """End a change with the service as `kept`: what was asked, or what it was when refused.
+    The reservation follows `kept`, and of each end point's two CE-VLANs the one not kept is
+    given back, in the transaction that records the outcome."""
     icm = _ICMS[job.network_domain]
     with icm.database.transaction() as session:
         row = icm.get(session, job.service, None)
         if row.state != cs.MODIFYING or row.generation != job.generation:
             return  # this step already ran before a crash
-        icm.inventory.change_bandwidth(session, row.uuid, kept_mbps)
-        row.bandwidth_mbps = kept_mbps
-        row.plan = {**row.plan, "hops": hops_to_json(_with_bandwidth(_hops(row), kept_mbps))}
+        before, after = row.pending["from"], row.pending["to"]
+        icm.inventory.change_bandwidth(session, row.uuid, int(kept["mbps"] or 0))
+        request = dict(row.request)
+        for name in "az":
+            if before[name] == after[name]:
+                continue
+            end = request[name]
+            dropped = after[name] if kept[name] == before[name] else before[name]
+            if dropped is not None:
+                icm.inventory.release_ce_vlan(session, row.uuid, element=end["element"], port=end["port"],
+                                              vlan=dropped)
+            request[name] = {**end, "vlan_id": kept[name]}
+        row.plan = {**row.plan, "hops": hops_to_json(_as_settled(row, kept))}
+        row.bandwidth_mbps = int(kept["mbps"] or 0)
+        row.request = request
         row.pending = None
         cs.transition_to(session, row, cs.INSTALLED, reason=reason, wake=icm.wake)
+
+
+def _describe(settings: dict[str, int | None], changed: Sequence[str]) -> str:
+    words = {"mbps": f"{settings['mbps']} Mbit/s", "a": f"CE-VLAN {settings['a']} at end point a",
+             "z": f"CE-VLAN {settings['z']} at end point z"}
+    return ", ".join(words[key] for key in changed)
 
 
 # -- workflows -------------------------------------------------------------------------------
@@ -200,14 +243,18 @@ def activate_group(group: Group) -> dict[str, str]:
 
 
 @DBOS.workflow()
-def change_bandwidth(job: Job, from_mbps: int, to_mbps: int) -> str:
-    problems = configure_elements(job, to_mbps)
+def change_connectivity_service(job: Job, before: dict[str, int | None], after: dict[str, int | None]) -> str:
+    """A change of bandwidth and/or end point CE-VLANs: every element takes it, or every
+    element is given back what it held and the service stays as it was."""
+    problems = configure_elements(job, after)
     if not problems:
-        settle_change(job, to_mbps, None)
+        settle_change(job, after, None)
         return cs.INSTALLED
-    configure_elements(job, from_mbps)  # put back what the elements held before
-    reason = f"Bandwidth change to {to_mbps} Mbit/s refused, kept {from_mbps}: " + "; ".join(problems)
-    settle_change(job, from_mbps, reason)
+    configure_elements(job, before)  # put back what the elements held before
+    changed = [key for key in ("mbps", "a", "z") if before[key] != after[key]]
+    reason = (f"Change to {_describe(after, changed)} refused, kept {_describe(before, changed)}: "
+              + "; ".join(problems))
+    settle_change(job, before, reason)
     return "refused"
 
 
@@ -225,8 +272,8 @@ def submit_activation(icm: Icm, activation: str, services: list[str], *, start: 
 
 def submit_change(icm: Icm, row: ConnectivityServiceRow, *, start: Starter = start_once) -> None:
     pending = row.pending or {}
-    start(change_bandwidth, f"presto-modify-{row.uuid}-{row.generation}", Job(icm.name, row.uuid, row.generation),
-          pending["from_mbps"], pending["to_mbps"])
+    start(change_connectivity_service, f"presto-modify-{row.uuid}-{row.generation}",
+          Job(icm.name, row.uuid, row.generation), pending["from"], pending["to"])
 
 
 def submit_removal(icm: Icm, row: ConnectivityServiceRow, *, start: Starter = start_once) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["EndPointRequest", "CreateConnectivityService", "ChangeBandwidth", "DeleteConnectivityService"]
+__all__ = ["EndPointRequest", "CreateConnectivityService", "ChangeConnectivityService", "DeleteConnectivityService"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +29,14 @@ class CreateConnectivityService:
 
 
 @dataclass(frozen=True, slots=True)
-class ChangeBandwidth:
+class ChangeConnectivityService:
+    """A change of an installed service in place: its bandwidth, the CE-VLAN of end points, or both."""
+
     owner: str | None  # None: an operator acting on any party's service
     service: str
-    mbps: int
+    mbps: int | None = None  # None: the bandwidth stays
+    # each an end point of the service (by its service interface point) with its new CE-VLAN
+    end_points: tuple[EndPointRequest, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,6 +174,25 @@ class ResourceInventory:
                 self._shrink(session, held.kind, held.resource, -delta)
             held.mbps = mbps
 
+    def claim_ce_vlan(self, session: Session, service_uuid: str, *, element: str, port: str, vlan: int,
+                      edge_point: str) -> None:
+        """Take CE-VLAN `vlan` on an edge port for a service that changes its end point's VLAN,
+        beside the one it holds. Written at once, so the unique constraint decides in this
+        transaction (an IntegrityError: another process took it after the mirror was read)."""
+        if self.vlans.in_use(session, (element, port), vlan):
+            raise ResourceUnavailable(f"CE-VLAN {vlan} is already in use on edge point {edge_point}",
+                                      property_path="/input/end-point")
+        session.execute(_CLAIM_VLANS, [{"network_domain": self.domain, "element": element, "port": port,
+                                        "vlan_id": vlan, "service_uuid": service_uuid}])
+        self.vlans.claimed(session, [((element, port), vlan)])
+
+    def release_ce_vlan(self, session: Session, service_uuid: str, *, element: str, port: str, vlan: int) -> None:
+        """Give back one CE-VLAN the service holds on an edge port (the one a change did not keep)."""
+        session.execute(delete(VlanAllocationRow).where(
+            VlanAllocationRow.service_uuid == service_uuid, VlanAllocationRow.network_domain == self.domain,
+            VlanAllocationRow.element == element, VlanAllocationRow.port == port, VlanAllocationRow.vlan_id == vlan))
+        self.vlans.released(session, [((element, port), vlan)])
+
     def release(self, session: Session, service_uuid: str) -> None:
         for held in self.held_by(session, service_uuid):
             self._shrink(session, held.kind, held.resource, held.mbps)

@@ -22,7 +22,12 @@ from cadenza.core.grouping import GroupWorker
 from cadenza.core.ids import new_id
 from cadenza.icm import connectivity_service as cs
 from cadenza.icm import ip_pool
-from cadenza.icm.commands import ChangeBandwidth, CreateConnectivityService, DeleteConnectivityService, EndPointRequest
+from cadenza.icm.commands import (
+    ChangeConnectivityService,
+    CreateConnectivityService,
+    DeleteConnectivityService,
+    EndPointRequest,
+)
 from cadenza.icm.design import Hop, ServiceEnd, design_hops, hops_to_json
 from cadenza.icm.feasibility import FeasibilityEnd, FeasibilityQuery, Feasible, check_feasibility
 from cadenza.icm.operational import FaultWatcher, NetworkFaults, read_faults
@@ -201,16 +206,64 @@ class Icm:
         designed[uuid] = hops
         return row, True
 
-    def change_bandwidth(self, command: ChangeBandwidth) -> ConnectivityServiceRow:
-        with self.database.transaction() as session:
-            row = self.get(session, command.service, command.owner)
-            if row.bandwidth_mbps == command.mbps and row.state == cs.INSTALLED:
+    def change(self, command: ChangeConnectivityService) -> ConnectivityServiceRow:
+        """Decide a change of an installed service now: its bandwidth on the route it has, and
+        each end point's new CE-VLAN, claimed on the port beside the old one (the unique
+        constraint decides whether it is free: a VLAN taken meanwhile is refused). The service
+        is then `modifying` with `pending` {"from", "to"} ({"mbps", "a", "z"} each) until its
+        workflow has configured the elements (`activation.change_connectivity_service`), which
+        keeps one of the two VLANs and gives the other back. A change already asked for, or
+        one that changes nothing, returns the service as it is."""
+        for attempt in range(2):
+            try:
+                with self.database.transaction() as session:
+                    row = self.get(session, command.service, command.owner)
+                    current = _settings(row)
+                    target = self._target(row, current, command)
+                    if row.state == cs.MODIFYING and (row.pending or {}).get("to") == target:
+                        return row  # a retried request: its change is under way
+                    if target == current and row.state == cs.INSTALLED:
+                        return row
+                    cs.transition_to(session, row, cs.MODIFYING, wake=self.wake)
+                    if target["mbps"] != current["mbps"]:
+                        self.inventory.change_bandwidth(session, row.uuid, target["mbps"])
+                    for name in "az":
+                        if target[name] != current[name]:
+                            end = row.request[name]
+                            self.inventory.claim_ce_vlan(session, row.uuid, element=end["element"], port=end["port"],
+                                                         vlan=target[name], edge_point=end["sip"])
+                    row.pending = {"from": current, "to": target}
+                    row.generation += 1
                 return row
-            cs.transition_to(session, row, cs.MODIFYING, wake=self.wake)
-            self.inventory.change_bandwidth(session, row.uuid, command.mbps)
-            row.pending = {"from_mbps": row.bandwidth_mbps, "to_mbps": command.mbps}
-            row.generation += 1
-        return row
+            except IntegrityError as exc:
+                # Another process claimed the VLAN after our mirror said it was free: look again.
+                with self.database.transaction() as session:
+                    self.inventory.reload(session)
+                if attempt:
+                    raise ResourceUnavailable("A CE-VLAN this change needs was taken by a concurrent request",
+                                              property_path="/input/end-point") from exc
+        raise AssertionError("unreachable")
+
+    def _target(self, row: ConnectivityServiceRow, current: dict[str, int | None],
+                command: ChangeConnectivityService) -> dict[str, int | None]:
+        target = dict(current)
+        if command.mbps is not None:
+            target["mbps"] = command.mbps
+        for end_point in command.end_points:
+            name = next((n for n in "az" if row.request[n]["sip"] == end_point.sip), None)
+            if name is None:
+                raise Unprocessable(f"'{end_point.sip}' is not an end point of connectivity service {row.uuid}",
+                                    code="referenceNotFound",
+                                    property_path="/input/end-point/service-interface-point")
+            if (current[name] is None) != (end_point.vlan_id is None):
+                raise Unprocessable(f"End point {end_point.sip} of {row.uuid} is "
+                                    f"{'port-based' if current[name] is None else 'VLAN-based'} and stays so: only "
+                                    "the CE-VLAN of a VLAN-based end point changes in place",
+                                    property_path="/input/end-point/nrp-carrier-eth-connectivity-end-point-resource")
+            if end_point.vlan_id is not None and not 1 <= end_point.vlan_id <= 4094:
+                raise Unprocessable(f"VLAN id {end_point.vlan_id} is outside 1..4094", property_path="/input/end-point")
+            target[name] = end_point.vlan_id
+        return target
 
     def delete(self, command: DeleteConnectivityService) -> ConnectivityServiceRow:
         with self.database.transaction() as session:
@@ -279,6 +332,11 @@ class Icm:
                                 down_links=down_links)
         except NoPathError as exc:
             raise Unprocessable(exc.reason, property_path="/input/conn-constraint") from exc
+
+
+def _settings(row: ConnectivityServiceRow) -> dict[str, int | None]:
+    """What a change can change: the bandwidth and the CE-VLAN at each end (None: port-based)."""
+    return {"mbps": row.bandwidth_mbps, "a": row.request["a"]["vlan_id"], "z": row.request["z"]["vlan_id"]}
 
 
 def _end_json(end: ServiceEnd) -> dict:

@@ -13,7 +13,12 @@ from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.icm import activation
 from cadenza.icm.api.presto_views import counters_view, path_view, service_view, sip_view, test_view, topology_view
 from cadenza.icm.bandwidth_profile import ingress_profile
-from cadenza.icm.commands import ChangeBandwidth, CreateConnectivityService, DeleteConnectivityService, EndPointRequest
+from cadenza.icm.commands import (
+    ChangeConnectivityService,
+    CreateConnectivityService,
+    DeleteConnectivityService,
+    EndPointRequest,
+)
 from cadenza.icm.oam import read_counters, run_activation_test
 from cadenza.icm.rows import PortUsageRow
 from cadenza.icm.service import Icm
@@ -63,11 +68,16 @@ def presto_router(icm: Icm) -> APIRouter:
 
     @router.post(f"{OPERATIONS}/update-connectivity-service/")
     def update_connectivity_service(body: UpdateConnectivityServiceInput, principal: Principal = caller) -> dict:
-        mbps = capacity_mbps(body.input.conn_constraint.requested_capacity if body.input.conn_constraint else None)
-        if mbps is None:
-            raise Unprocessable("Only the bandwidth can be changed: give conn-constraint/requested-capacity",
-                                code="missingProperty", property_path="/input/conn-constraint/requested-capacity")
-        row = icm.change_bandwidth(ChangeBandwidth(principal.owner_filter, body.input.service_id_or_name, mbps))
+        request = body.input
+        mbps = capacity_mbps(request.conn_constraint.requested_capacity if request.conn_constraint else None)
+        end = request.end_point
+        if mbps is None and end is None:
+            raise Unprocessable("Say what changes: the bandwidth in conn-constraint/requested-capacity, or an "
+                                "end-point with its new ce-vlan-id-list-and-untag", code="missingProperty",
+                                property_path="/input/conn-constraint/requested-capacity")
+        ends = () if end is None else (EndPointRequest(end.service_interface_point.service_interface_point_id,
+                                                       end.vlan_id),)
+        row = icm.change(ChangeConnectivityService(principal.owner_filter, request.service_id_or_name, mbps, ends))
         if row.pending:
             activation.submit_change(icm, row)
         return {"output": {"service": service_view(row, icm.faults_now())}}

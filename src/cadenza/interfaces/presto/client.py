@@ -209,9 +209,15 @@ class PrestoClient:
             body["name"] = [{"value-name": "name", "value": request.name}]
         return _service(self._call(network_domain, "create-connectivity-service", {"input": body})["service"])
 
-    def update_connectivity_service(self, network_domain: str, uuid: str, mbps: int) -> ConnectivityService:
-        output = self._call(network_domain, "update-connectivity-service", {
-            "input": {"service-id-or-name": uuid, "conn-constraint": _capacity(mbps)}})
+    def update_connectivity_service(self, network_domain: str, uuid: str, mbps: int | None = None, *,
+                                    end_point: tuple[str, int] | None = None) -> ConnectivityService:
+        """Change the bandwidth, and/or the CE-VLAN of one end point ((service interface point, VLAN))."""
+        body: dict[str, Any] = {"service-id-or-name": uuid}
+        if mbps is not None:
+            body["conn-constraint"] = _capacity(mbps)
+        if end_point is not None:
+            body["end-point"] = _end(*end_point)
+        output = self._call(network_domain, "update-connectivity-service", {"input": body})
         return _service(output["service"])
 
     def delete_connectivity_service(self, network_domain: str, uuid: str) -> ConnectivityService:

@@ -196,8 +196,12 @@ class CreateConnectivityServiceInput(_Tapi):
 
 
 class UpdateInput(_Tapi):
+    """A change of an installed service: its bandwidth (`conn-constraint/requested-capacity`),
+    the CE-VLAN of one of its end points (`end-point`, named by its service interface point), or both."""
+
     service_id_or_name: str = Field(alias="service-id-or-name", min_length=1)
     conn_constraint: ConnConstraint | None = Field(None, alias="conn-constraint")
+    end_point: EndPointInput | None = Field(None, alias="end-point")
 
 
 class UpdateConnectivityServiceInput(_Tapi):
