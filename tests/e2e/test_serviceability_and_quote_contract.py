@@ -223,10 +223,18 @@ def test_poq_and_quote_for_a_bandwidth_change_answer_from_the_product_and_its_ro
     unquoted = parties.acme.post(f"{INVENTORY}/product/{product}/acceptance").json()
     assert (unquoted["monthlyCharge"], unquoted["oneTimeCharge"]) == (600.0, 75.0) and unquoted["id"] != after["id"]
 
-    # a VLAN change is not made in place, so it does not qualify either (MEF 79: a 422)
-    vlan = parties.acme.post(POQ, json={"instantSyncQualification": True, "relatedContactInformation": CONTACT,
-                                        "productOfferingQualificationItem": [change(product, evpl(442, 440))]})
-    assert vlan.status_code == 422 and "VLANs of an existing product cannot change" in vlan.json()[0]["reason"]
+    # a CE-VLAN change is judged on the UNI: 441 is the other service's there, 442 is free
+    taken = qualify(parties, change(product, evpl(441, 440)))["productOfferingQualificationItem"][0]
+    assert taken["serviceabilityConfidence"] == "red", taken
+    assert "CE-VLAN 441 is already in use on edge point uni-east-1-2" in taken["serviceabilityConfidenceReason"]
+    free = qualify(parties, change(product, evpl(442, 440)))["productOfferingQualificationItem"][0]
+    assert free["serviceabilityConfidence"] == "green", free
+    # a change the network does not make in place (a VLAN-based end made port-based) is a 422, as an order's would be
+    whole = evpl(440, 440)
+    whole["evcEndPointZ"]["evcEndPointMap"] = {"vlanType": "ALL"}
+    port = parties.acme.post(POQ, json={"instantSyncQualification": True, "relatedContactInformation": CONTACT,
+                                        "productOfferingQualificationItem": [change(product, whole)]})
+    assert port.status_code == 422 and "stays VLAN-based" in port.json()[0]["reason"], port.text
 
 
 def test_poq_and_quote_for_a_disconnect_and_for_an_unknown_product(parties: Parties) -> None:

@@ -116,9 +116,8 @@ def test_a_modify_keeps_every_attribute_it_does_not_change(parties: Parties, vla
     assert {k: v for k, v in after.items() if k not in ("evcEndPointA", "evcEndPointZ")} == {
         k: v for k, v in stored.items() if k not in ("evcEndPointA", "evcEndPointZ")}
 
-    # a VLAN change the network would not carry out is refused, not recorded
-    moved = {"@type": stored["@type"], "evcEndPointA": {"evcEndPointMap": {
-        **stored["evcEndPointA"]["evcEndPointMap"], "vlanId": [vlan + 3]}}}
+    # a change the network would not carry out in place (a VLAN-based end made port-based) is refused, not recorded
+    moved = {"@type": stored["@type"], "evcEndPointA": {"evcEndPointMap": {"vlanType": "ALL", "vlanId": None}}}
     refused = parties.acme.post(f"{ORDERS}/productOrder", json={"relatedContactInformation": CONTACT,
                                                                 "productOrderItem": [{**change, "product": {
                                                                     **change["product"],

@@ -60,8 +60,10 @@ def _site_fields(address: dict[str, Any]) -> dict[str, str]:
 class PartnerChange(Protocol):
     """Asks a partner whether its segment can change (bus.partners.PartnerDirectory)."""
 
-    def qualify_change(self, party: str, reference: str, mbps: int) -> tuple[bool, bool, str] | None:
-        """(serviceable, firm, reason), or None when the partner cannot be asked about it."""
+    def qualify_change(self, party: str, reference: str, mbps: int, *,
+                       ce_vlan: int | None = None) -> tuple[bool, bool, str] | None:
+        """(serviceable, firm, reason), or None when the partner cannot be asked about it;
+        `ce_vlan`: the segment's new CE-VLAN at the partner's UNI, when that changes too."""
 
 
 class NetworkFeasibility:
@@ -104,13 +106,22 @@ class NetworkFeasibility:
             return self._ask({"action": "add", "serviceConfiguration": config})
         return None
 
-    def change(self, service_id: str, mbps: int) -> NetworkAnswer:
-        """Could the service the product runs on grow (or shrink) to `mbps` on its route? The
-        partner's segment of an off-net product is not asked here: the answer is then not firm."""
-        answer, found = self._ask_for({"action": "modify", "serviceId": service_id, "bandwidthMbps": mbps})
+    def change(self, service_id: str, mbps: int, *, end_vlans: Sequence[int | None] | None = None,
+               ce_vlan: int | None = None) -> NetworkAnswer:
+        """Could the service the product runs on grow (or shrink) to `mbps` on its route, with
+        the CE-VLANs given (an EVC's per end point, `end_vlans`; an Access E-Line's at its UNI,
+        `ce_vlan`) free on their UNIs? A partner whose segment changes is asked too (POQ over
+        SONATA); one that cannot be asked leaves the answer not firm."""
+        check: dict[str, Any] = {"action": "modify", "serviceId": service_id, "bandwidthMbps": mbps}
+        if end_vlans is not None:
+            check["endPoints"] = [{"ceVlan": vlan} for vlan in end_vlans]
+        if ce_vlan is not None:
+            check["ceVlan"] = ce_vlan
+        answer, found = self._ask_for(check)
         if not answer.feasible or found is None or not found.partner:
             return answer
-        said = (self._partners.qualify_change(found.partner, found.partner_reference, mbps)
+        said = (self._partners.qualify_change(found.partner, found.partner_reference, mbps,
+                                              ce_vlan=found.partner_ce_vlan)
                 if self._partners is not None and found.partner_reference else None)
         if said is None:  # e.g. a segment bought over INTERLUDE, which has no qualification
             return NetworkAnswer(True, f"{answer.reason}; the segment {found.partner} provides is not qualified "

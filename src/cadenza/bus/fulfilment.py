@@ -46,7 +46,7 @@ from cadenza.core.workflows import (
 )
 from cadenza.interfaces.legato import builders
 from cadenza.interfaces.legato.client import LegatoRejected
-from cadenza.interfaces.legato.paths import WAITING_NOTE_PREFIX
+from cadenza.interfaces.legato.paths import OVC_TYPE, WAITING_NOTE_PREFIX
 
 __all__ = ["submit_order", "request_cancel", "service_order_event", "workflow_id"]
 
@@ -262,7 +262,7 @@ def _service_order_payload(order_id: str, work: dict[str, Any]) -> dict[str, Any
     if work["action"] == "delete":
         item = builders.delete_item("1", work["service_id"])
     elif work["action"] == "modify":
-        item = builders.modify_bandwidth_item("1", work["service_id"], work["mbps"])
+        item = _modify_item(work)
     elif work["kind"] == "internet":
         config = builders.internet_configuration(uni=work["ends"][0]["edge_point"], ce_vlan=work["ends"][0]["ce_vlan"],
                                                  bandwidth_mbps=work["mbps"], identifier=external)
@@ -284,6 +284,18 @@ def _service_order_payload(order_id: str, work: dict[str, Any]) -> dict[str, Any
                                                                       bandwidth_profile=work.get("bandwidth")),
                                      name=external)
     return builders.service_order(item, external_id=external, description=f"product order {order_id}")
+
+
+def _modify_item(work: dict[str, Any]) -> dict[str, Any]:
+    """A modify's service order item: the new bandwidth and, when they change, the CE-VLANs
+    (an EVC's per end point, an Access E-Line's at its UNI)."""
+    kind = work.get("product_kind")
+    vlans, before = work.get("vlans") or [], work.get("previous_vlans") or []
+    moved = vlans != before
+    if kind == "access":
+        return builders.modify_item("1", work["service_id"], work["mbps"], service_type=OVC_TYPE,
+                                    ce_vlan=vlans[0] if moved and vlans else None)
+    return builders.modify_item("1", work["service_id"], work["mbps"], end_vlans=vlans if moved else None)
 
 
 @DBOS.step(retries_allowed=True, max_attempts=8, interval_seconds=1.0, backoff_rate=2.0,
@@ -634,7 +646,8 @@ def _rollback(domain: str, order_id: str, delivered: list[dict[str, Any]]) -> li
         if work["action"] == "add":
             undo = {**work, "action": "delete", "item": f"{work['item']}-rollback"}
         elif work["action"] == "modify" and work.get("previous_mbps"):
-            undo = {**work, "mbps": work["previous_mbps"], "item": f"{work['item']}-rollback"}
+            undo = {**work, "mbps": work["previous_mbps"], "vlans": work.get("previous_vlans"),
+                    "previous_vlans": work.get("vlans"), "item": f"{work['item']}-rollback"}
         else:
             continue
         requested = request_service(domain, order_id, undo)

@@ -231,6 +231,10 @@ def _plan_existing(session: Session, rules: OfferingRules, party: str, item: dic
         plan["mbps"] = mapping.bandwidth_mbps(configuration, pointer=f"{pointer}/product")
         plan["previous_mbps"] = mapping.bandwidth_mbps(stored, pointer=f"{pointer}/product") if stored else None
         plan["configuration"] = configuration
+        kind = rules.kind_of(offering, family) if offering else None
+        plan["product_kind"] = kind
+        plan["vlans"] = _vlans(kind, configuration, f"{pointer}/product")
+        plan["previous_vlans"] = _vlans(kind, stored, f"{pointer}/product") if stored else plan["vlans"]
     return plan
 
 
@@ -257,26 +261,40 @@ def _keep_addressing(stored: dict[str, Any], configuration: dict[str, Any], poin
     return {**configuration, "ipUniAccessLink": {**link, "ipv4ConnectionAddressing": given}}
 
 
+def _vlans(kind: str | None, configuration: dict[str, Any], pointer: str) -> list[int | None]:
+    """The CE-VLANs a modify may change: at end point A and Z of an EVC, at the UNI of an
+    Access E-Line (None: port-based, all VLANs); none for other products."""
+    if kind == "evc" or "evcEndPointA" in configuration or "evcEndPointZ" in configuration:
+        return list(mapping.evc_vlans(configuration))
+    if kind == "access" or "enniEp" in configuration:
+        return [mapping.access_vlans(configuration, pointer=pointer)[0]]
+    return []
+
+
 def _refuse_unchangeable(stored: dict[str, Any], configuration: dict[str, Any], pointer: str) -> None:
-    """What the network changes in place is the bandwidth; an EVC's or an Access E-Line's VLANs
-    are refused as a change rather than recorded in inventory without being configured (MEF 123:
-    an attribute the Seller does not allow to change is a 422)."""
+    """What the network changes in place is the bandwidth and the CE-VLAN of an end point that
+    stays VLAN-based (an EVC's evcEndPointMap, an Access E-Line's uniEp/ovcEndPointMap). The
+    type, the S-VLAN at an ENNI and a change between port-based and VLAN-based are refused
+    rather than recorded in inventory without being configured (MEF 123: an attribute the
+    Seller does not allow to change is a 422)."""
     if configuration.get("@type") != stored.get("@type"):
         raise _fail(f"A modify keeps the product's type ({stored.get('@type')}); order a new product for "
                     f"{configuration.get('@type')}", f"{pointer}/@type")
-    if "evcEndPointA" in stored or "evcEndPointZ" in stored:
-        before, after = mapping.evc_vlans(stored), mapping.evc_vlans(configuration)
-        where = "evcEndPointA/evcEndPointMap" if before[0] != after[0] else "evcEndPointZ/evcEndPointMap"
-    elif "enniEp" in stored:
-        before = mapping.access_vlans(stored, pointer=pointer)
-        after = mapping.access_vlans(configuration, pointer=pointer)
-        where = "uniEp/ovcEndPointMap" if before[0] != after[0] else "enniEp/ovcEndPointMap"
-    else:
-        return
-    if before != after:
-        raise _fail(f"The VLANs of an existing product cannot change in place here (from {list(before)} to "
-                    f"{list(after)}): only the bandwidth can; disconnect it and order a new one",
-                    f"{pointer}/{where}")
+    if "enniEp" in stored:
+        s_before = mapping.access_vlans(stored, pointer=pointer)[1]
+        s_after = mapping.access_vlans(configuration, pointer=pointer)[1]
+        if s_before != s_after:
+            raise _fail(f"The S-VLAN at the ENNI of an existing Access E-Line cannot change in place (from {s_before} "
+                        f"to {s_after}): only its CE-VLAN at the UNI and its bandwidth can",
+                        f"{pointer}/enniEp/ovcEndPointMap")
+    ends = ("evcEndPointA/evcEndPointMap", "evcEndPointZ/evcEndPointMap") if "enniEp" not in stored else (
+        "uniEp/ovcEndPointMap",)
+    for where, before, after in zip(ends, _vlans(None, stored, pointer), _vlans(None, configuration, pointer),
+                                    strict=False):
+        if before != after and (before is None or after is None):
+            raise _fail(f"An end point of an existing product stays {'port-based' if before is None else 'VLAN-based'} "
+                        f"(from {before or 'all VLANs'} to {after or 'all VLANs'}): only the CE-VLAN of a VLAN-based "
+                        "end point can change in place; disconnect it and order a new one", f"{pointer}/{where}")
 
 
 class SeveralProblems(Unprocessable):

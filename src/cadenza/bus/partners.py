@@ -155,10 +155,12 @@ class PartnerDirectory:
                             price=price, lead_time_days=lead, poq_id=poq["id"], quote_id=quote["id"],
                             quote_item_id=quoted.get("id"), place=place, name=partner.name)
 
-    def qualify_change(self, party: str, reference: str, mbps: int) -> tuple[bool, bool, str] | None:
+    def qualify_change(self, party: str, reference: str, mbps: int, *,
+                       ce_vlan: int | None = None) -> tuple[bool, bool, str] | None:
         """Ask `party` (over SONATA) whether the Access E-Line it delivered on our product order
-        `reference` can change to `mbps`: a POQ item `modify` of its product. (serviceable, firm,
-        reason); None when the partner is not one we buy from over SONATA."""
+        `reference` can change to `mbps`, and to CE-VLAN `ce_vlan` at its UNI when given: a POQ
+        item `modify` of its product. (serviceable, firm, reason); None when the partner is not
+        one we buy from over SONATA."""
         partner = self._partners.get(party)
         if partner is None or partner.ordering != "sonata":
             return None
@@ -170,6 +172,10 @@ class PartnerDirectory:
                 return False, True, f"{name} has no product for our order {reference}"
             product = found[0]
             configuration = _with_cir(product.get("productConfiguration") or {}, mbps)
+            if ce_vlan is not None:
+                uni = dict(configuration.get("uniEp") or {})
+                uni["ovcEndPointMap"] = {**(uni.get("ovcEndPointMap") or {}), "ovcEndPointMapFormU": [ce_vlan]}
+                configuration = {**configuration, "uniEp": uni}
             poq = sonata.create_poq({"instantSyncQualification": True, "relatedContactInformation": [self.contact],
                                      "productOfferingQualificationItem": [{"id": "1", "action": "modify", "product": {
                                          "id": product["id"], "productOffering": {"id": ACCESS_ELINE},

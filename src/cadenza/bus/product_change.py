@@ -1,13 +1,15 @@
-"""POQ and quote for a change of a product the buyer has (`modify`: a bandwidth change;
-`delete`: a disconnect), answered from the product in inventory and from the network.
+"""POQ and quote for a change of a product the buyer has (`modify`: a bandwidth and/or CE-VLAN
+change; `delete`: a disconnect), answered from the product in inventory and from the network.
 
 An item is read exactly as a product order would read it (`ordering.read_change`): the same
 product must exist and be active, a modify is merged into the stored configuration and
-validated, a change the network does not make in place (the VLANs, the type) is refused, so
-what qualifies here is what an order accepts. Then:
+validated, a change the network does not make in place (the type, an ENNI's S-VLAN, a
+port-based end made VLAN-based) is refused, so what qualifies here is what an order accepts. Then:
 
-- a bandwidth change asks the SOF (LEGATO feasibility, `bus.feasibility`) whether the route
-  the service has can carry the new bandwidth, its own reservation counted as free;
+- a modify asks the SOF (LEGATO feasibility, `bus.feasibility`) whether the route the service
+  has can carry the new bandwidth, its own reservation counted as free, and whether each new
+  CE-VLAN is free on its UNI (the ICM's VLAN bookkeeping); a partner whose UNI's VLAN changes
+  is asked over SONATA;
 - a disconnect of an existing product always qualifies.
 
 Prices (docs/catalog.md): a modify is quoted at the catalog's recurring price for the new
@@ -48,7 +50,8 @@ def check_change(database: Database, prices: Any, *, family: str, party: str, it
         found = ordering.read_change(session, rules, party, item, pointer, family=family)
     return {"action": item["action"], "productId": found["product_id"], "serviceId": found.get("service_id"),
             "offering": found.get("offering"), "mbps": found.get("mbps"), "previousMbps": found.get("previous_mbps"),
-            "pointer": f"{pointer}/product", "kind": found.get("kind")}
+            "pointer": f"{pointer}/product", "kind": found.get("kind"), "productKind": found.get("product_kind"),
+            "vlans": found.get("vlans") or [], "previousVlans": found.get("previous_vlans") or []}
 
 
 def assess_change(network: NetworkFeasibility | None, prices: Any, checked: dict[str, Any]) -> ItemAssessment:
@@ -63,10 +66,23 @@ def assess_change(network: NetworkFeasibility | None, prices: Any, checked: dict
     if network is None or not checked.get("serviceId") or mbps is None:
         answer = NetworkAnswer(True, f"Product {product} changes no network resource", checked=network is None)
     else:
-        answer = network.change(checked["serviceId"], mbps)
-        moved = f"from {before} to {mbps} Mbit/s" if before else f"to {mbps} Mbit/s"
-        answer = NetworkAnswer(answer.feasible, f"Bandwidth change of product {product} {moved}: {answer.reason}",
-                               answer.checked)
+        vlans, was = checked.get("vlans") or [], checked.get("previousVlans") or []
+        retagged = vlans != was
+        access = checked.get("productKind") == "access"
+        answer = network.change(checked["serviceId"], mbps, end_vlans=vlans if retagged and not access else None,
+                                ce_vlan=vlans[0] if retagged and access and vlans else None)
+        what = []
+        if before != mbps:
+            what.append(f"Bandwidth change of product {product} " + (f"from {before} to {mbps} Mbit/s" if before
+                                                                     else f"to {mbps} Mbit/s"))
+        if retagged:
+            names = ["UNI"] if access else ["end point A", "end point Z"]
+            what.append(f"CE-VLAN change of product {product} " + ", ".join(
+                f"at {name} from {old} to {new}" for name, old, new in zip(names, was, vlans, strict=False)
+                if old != new))
+        if not what:
+            what.append(f"Bandwidth change of product {product} to {mbps} Mbit/s")
+        answer = NetworkAnswer(answer.feasible, f"{'; '.join(what)}: {answer.reason}", answer.checked)
     return ItemAssessment(offering, mbps, lead_time_days=lead, network=answer, change="modify")
 
 

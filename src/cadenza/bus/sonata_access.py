@@ -86,6 +86,7 @@ class SonataAccess:
         self._contact = contact
         self._max_age_s = max_age_s
         self._read_at: dict[str, float] = {}
+        self._changes: dict[str, str] = {}  # a modify order's id -> the order of the product it changes
 
     def _call(self, what: str, call: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -112,14 +113,15 @@ class SonataAccess:
         with self._db.transaction() as session:
             try:
                 row = partner_orders.get(session, order["id"], self.party)
-                removal = row.document.get("cadenzaRemovalOrder")
-                partner_orders.save(row, {**order, **({"cadenzaRemovalOrder": removal} if removal else {})},
-                                    state=order["state"])
+                kept = {k: row.document[k] for k in ("cadenzaRemovalOrder", "cadenzaChangeOrder") if k in row.document}
+                partner_orders.save(row, {**order, **kept}, state=order["state"])
             except Exception:  # first sight of this order
                 partner_orders.add(session, family="sonata", owner=self.party, state=order["state"], document=order,
                                    resource_id=order["id"])
         self._read_at[order["id"]] = time.monotonic()
         WAKEUPS.notify(partner_news(self.party, order["id"]))
+        if order["id"] in self._changes:  # whoever waits for the segment waits for its change too
+            WAKEUPS.notify(partner_news(self.party, self._changes[order["id"]]))
 
     def _order(self, reference: str) -> dict[str, Any]:
         fresh = time.monotonic() - self._read_at.get(reference, 0) < self._max_age_s
@@ -151,11 +153,28 @@ class SonataAccess:
             return AccessStatus("failed", reason=reasons[-1] if reasons else order["state"], detail=detail)
         if state == "active" and self._is_removed(order):
             return AccessStatus("removed", detail=detail)
+        change_id = self._change_order(reference) if state == "active" else None
+        if change_id:  # the last modify: in progress, or how it ended
+            change = self._order(change_id)
+            detail["changeOrder"], detail["changeState"] = change_id, change["state"]
+            if change["state"] not in _DONE:
+                return AccessStatus("inProgress", detail=detail)
+            if _DONE[change["state"]] == "failed":
+                reasons = [c.get("changeReason") for c in change.get("stateChange", []) if c.get("changeReason")]
+                return AccessStatus("active", test=_test_result(order), detail=detail,
+                                    change_failed=reasons[-1] if reasons else change["state"])
         return AccessStatus(state, test=_test_result(order) if state == "active" else None, detail=detail)
 
     def _product_of(self, reference: str) -> dict[str, Any] | None:
         found = self._call("read the inventory", self._client.list_products, productOrderId=reference)
         return found.items[0] if found.items else None
+
+    def _change_order(self, reference: str) -> str | None:
+        with self._db.read() as session:
+            change_id = partner_orders.get(session, reference, self.party).document.get("cadenzaChangeOrder")
+        if change_id:
+            self._changes[change_id] = reference
+        return change_id
 
     def _is_removed(self, order: dict[str, Any]) -> bool:
         with self._db.transaction() as session:
@@ -175,16 +194,25 @@ class SonataAccess:
                 raise PartnerAccessError(f"{self.party} failed to cancel {reference}: {exc.reason}") from exc
         self._read_at.pop(reference, None)
 
-    def modify(self, reference: str, bandwidth_mbps: int, idempotency_key: str) -> None:
+    def modify(self, reference: str, bandwidth_mbps: int, idempotency_key: str, *, ce_vlan: int | None = None) -> None:
+        """A modify of the Access E-Line product: its CIR, and given `ce_vlan` the CE-VLAN of its
+        UNI end point (uniEp/ovcEndPointMap); the S-VLAN at the ENNI stays. `status` follows the
+        modify order until the partner has finished it."""
         product = self._product_of(reference)
         if product is None:
             raise PartnerAccessError(f"{self.party} has no product for order {reference}", refused=True)
         config = copy.deepcopy(product["productConfiguration"])
         for flow in _flows(config):
             flow["cir"] = {"irValue": bandwidth_mbps, "irUnits": "MBPS"}
-        self._place_once(idempotency_key, [{"id": "modify", "action": "modify", "product": {
+        if ce_vlan is not None:
+            config["uniEp"]["ovcEndPointMap"] = {**config["uniEp"]["ovcEndPointMap"], "ovcEndPointMapFormU": [ce_vlan]}
+        change = self._place_once(idempotency_key, [{"id": "modify", "action": "modify", "product": {
             "id": product["id"], "productOffering": {"id": "access-eline"}, "productConfiguration": config}}],
-            "change the bandwidth")
+            "change the bandwidth" if ce_vlan is None else f"change the CE-VLAN to {ce_vlan}")
+        with self._db.transaction() as session:
+            row = partner_orders.get(session, reference, self.party)
+            partner_orders.save(row, {**row.document, "cadenzaChangeOrder": change["id"]})
+        self._changes[change["id"]] = reference
 
     def remove(self, reference: str, idempotency_key: str) -> None:
         order = self._order(reference)

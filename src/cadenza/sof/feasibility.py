@@ -15,7 +15,7 @@ from typing import Any
 
 from cadenza.core.errors import Conflict, NotFound, Unprocessable
 from cadenza.interfaces.legato.feasibility import Feasibility, FeasibilityCheck, SegmentFeasibility
-from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT
+from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT, EVC_PLACEMENT
 from cadenza.interfaces.presto.client import PathEnd, PrestoRefused
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof.channels import LEGATO
@@ -104,9 +104,17 @@ def check_feasibility(sof: Sof, party: str | None, check: FeasibilityCheck) -> F
             raise Unprocessable(f"Service {service.id} is {service.state}: only an active service can be changed",
                                 property_path="/serviceId")
         design = dict(service.design)
-    pairs = [(s["networkDomain"], PathEnd(s["a"]["edgePoint"], s["a"]["vlan"], port_based=s["a"]["vlan"] is None),
-              PathEnd(s["z"]["edgePoint"], s["z"]["vlan"], port_based=s["z"]["vlan"] is None), s["uuid"])
-             for s in design.get("segments", [])]
+        # the change read as a modify item would be (the CE-VLANs that move, and where)
+        hints = check.model_dump(include={"bandwidthMbps", "endPoints", "ceVlan"}, exclude_unset=True)
+        change = sof.read_change(service, {ACCESS_PLACEMENT if "ceVlan" in hints else EVC_PLACEMENT: hints}, "")
+    vlans = change["vlans"]
+
+    def end(point: dict[str, Any]) -> PathEnd:
+        vlan = vlans.get(point["edgePoint"], point["vlan"])
+        return PathEnd(point["edgePoint"], vlan, port_based=vlan is None)
+
+    pairs = [(s["networkDomain"], end(s["a"]), end(s["z"]), s["uuid"]) for s in design.get("segments", [])]
     answer = _ask(sof, pairs, check.bandwidthMbps, design.get("maxDelayMs"))
     partner = design.get("partner") or {}
-    return Feasibility(answer.feasible, answer.reason, answer.segments, partner.get("party"), partner.get("reference"))
+    return Feasibility(answer.feasible, answer.reason, answer.segments, partner.get("party"), partner.get("reference"),
+                       change.get("partnerCeVlan"))

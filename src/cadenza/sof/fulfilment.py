@@ -3,7 +3,7 @@ order id: a resubmitted or recovered order runs nothing twice.
 
 Per item: `add` reserves S-VLANs, creates every on-net segment over PRESTO and the partner
 segment through `PartnerAccess`, tests end to end, starts proactive PM and activates the
-service; `modify` changes the bandwidth on every segment and at the partner; `delete`
+service; `modify` changes the bandwidth and CE-VLANs on every segment and at the partner; `delete`
 removes everything. Any failure (and a cancellation) is compensated step by step, so the
 network and the partner hold nothing for a failed item, whose termination error says why.
 """
@@ -170,29 +170,45 @@ def _undo(item: Item, segments: list[dict[str, Any]], design: dict[str, Any], pa
 
 
 # -- modify and delete ------------------------------------------------------------------------
-def _modify(item: Item, mbps: int) -> None:
+def _segment_ends(segment: dict[str, Any], vlans: dict[str, int | None]) -> list[tuple[str, int]]:
+    """The segment's end points a VLAN change moves: (UNI edge point, CE-VLAN in `vlans`)."""
+    return [(segment[e]["edgePoint"], vlan) for e in ("a", "z")
+            if segment[e]["edgePoint"] in vlans and (vlan := vlans[segment[e]["edgePoint"]]) is not None]
+
+
+def _modify(item: Item, change: dict[str, Any]) -> None:
+    """A bandwidth and/or CE-VLAN change (Sof.read_change): every segment changes in place,
+    those ending at a UNI whose VLAN changes on it too, and the partner's segment follows; if
+    any refuses, what changed is put back as it was."""
     current = steps.load_service(item.sof, item.service_id)
     design, before = current["design"], current["mbps"]
+    mbps, vlans = change["mbps"], change.get("vlans") or {}
+    was = {p["edgePoint"]: p["vlan"] for s in design["segments"] for p in (s["a"], s["z"])}
     changed: list[dict[str, Any]] = []
     try:
         for segment in design["segments"]:
             changed.append(segment)
-            _ok(steps.change_segment(item.sof, segment, mbps))
+            _ok(steps.change_segment(item.sof, segment, mbps, _segment_ends(segment, vlans)))
         partner = design.get("partner")
         if partner:
             key = f"{item.service_id}-{item.order_id}-modify"
             party, reference = partner["party"], partner["reference"]
-            _ok(_patiently(item, party, f"bandwidth change of access segment {reference}", partial(
-                steps.modify_partner, item.sof, party, reference, mbps, key)).get("problem"))
+            ce_vlan = change.get("partnerCeVlan")
+            what = "bandwidth change" if "partnerCeVlan" not in change else f"CE-VLAN change to {ce_vlan}"
+            _ok(_patiently(item, party, f"{what} of access segment {reference}", partial(
+                steps.modify_partner, item.sof, party, reference, mbps, key, ce_vlan)).get("problem"))
             status = _patiently(item, party, f"progress of access segment {reference}", partial(
                 steps.await_partner, item.sof, party, reference, "active"))
-            if status["state"] != "active" or status.get("bandwidth_mbps") not in (None, mbps):
-                raise Failed(f"partner {partner['party']} could not change the bandwidth: {status.get('reason')}")
+            if status["state"] != "active" or status.get("change_failed") or \
+                    status.get("bandwidth_mbps") not in (None, mbps):
+                raise Failed(f"partner {partner['party']} could not make the {what}: "
+                             f"{status.get('change_failed') or status.get('reason')}")
     except Exception as exc:
+        back = {edge_point: was[edge_point] for edge_point in vlans}
         for segment in changed:  # put back what the network carried before
-            steps.change_segment(item.sof, segment, before)
+            steps.change_segment(item.sof, segment, before, _segment_ends(segment, back))
         raise _as_failed(exc) from None
-    steps.settle_bandwidth(item.sof, item.service_id, mbps)
+    steps.settle_change(item.sof, item.service_id, change)
 
 
 def _delete(item: Item) -> None:
@@ -219,7 +235,7 @@ def fulfil(sof_name: str, order_id: str) -> str:
             if entry["action"] == "add":
                 _add(item)
             elif entry["action"] == "modify":
-                _modify(item, steps.ordered_bandwidth(sof_name, order_id, item.item_id))
+                _modify(item, steps.ordered_change(sof_name, order_id, item.item_id, item.service_id))
             else:
                 _delete(item)
         except Exception as exc:

@@ -14,7 +14,7 @@ from cadenza.interfaces.interlude.client import InterludeClient
 from cadenza.interfaces.legato.builders import (
     add_evc_item,
     delete_item,
-    modify_bandwidth_item,
+    modify_item,
     ovc_access_configuration,
     service_order,
 )
@@ -69,9 +69,10 @@ class InterludeAccess:
                                  "order an access segment")
         return order["serviceOrderItem"][0]["service"]["id"]
 
-    def modify(self, reference: str, bandwidth_mbps: int, idempotency_key: str) -> None:
-        self._place_once(idempotency_key, modify_bandwidth_item("modify", reference, bandwidth_mbps,
-                                                                service_type=OVC_TYPE), "change the bandwidth")
+    def modify(self, reference: str, bandwidth_mbps: int, idempotency_key: str, *, ce_vlan: int | None = None) -> None:
+        self._place_once(idempotency_key, modify_item("modify", reference, bandwidth_mbps, service_type=OVC_TYPE,
+                                                      ce_vlan=ce_vlan),
+                         "change the bandwidth" if ce_vlan is None else f"change the CE-VLAN to {ce_vlan}")
 
     def remove(self, reference: str, idempotency_key: str) -> None:
         service = self._call("read the access segment", self._client.get_service, reference)

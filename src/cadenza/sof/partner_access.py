@@ -37,8 +37,9 @@ class PartnerAccess(Protocol):
     def status(self, reference: str) -> AccessStatus:
         """Where the segment is: inProgress, active (with its test result), failed, removed."""
 
-    def modify(self, reference: str, bandwidth_mbps: int, idempotency_key: str) -> None:
-        """Change the segment's bandwidth; `status` then reports `inProgress` until done."""
+    def modify(self, reference: str, bandwidth_mbps: int, idempotency_key: str, *, ce_vlan: int | None = None) -> None:
+        """Change the segment's bandwidth and, given `ce_vlan`, its CE-VLAN at the partner's UNI
+        (the S-VLAN at the ENNI stays); `status` then reports `inProgress` until done."""
 
     def remove(self, reference: str, idempotency_key: str) -> None:
         """Disconnect the segment; quietly succeeds when it is already gone."""

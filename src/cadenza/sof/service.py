@@ -31,6 +31,7 @@ from cadenza.interfaces.legato.placement import (
     AccessPlacement,
     EvcPlacement,
     InternetPlacement,
+    ServiceChange,
 )
 from cadenza.interfaces.presto.client import PrestoClient
 from cadenza.sof import service_inventory as inventory
@@ -193,7 +194,7 @@ class Sof:
             if config is None:
                 raise Unprocessable("A 'modify' item needs service/serviceConfiguration with the new bandwidth",
                                     code="missingProperty", property_path=f"{pointer}/serviceConfiguration")
-            self.new_bandwidth(config.model_dump(by_alias=True), f"{pointer}/serviceConfiguration")
+            self.read_change(row, config.model_dump(by_alias=True), f"{pointer}/serviceConfiguration")
         elif config is not None:
             raise Unprocessable("A 'delete' item must not carry serviceConfiguration", code="unexpectedProperty",
                                 property_path=f"{pointer}/serviceConfiguration")
@@ -226,14 +227,58 @@ class Sof:
             raise _placement_error(exc, f"{pointer}/{key}") from exc
 
     @staticmethod
-    def new_bandwidth(config: dict[str, Any], pointer: str) -> int:
-        hints = config.get(EVC_PLACEMENT) or config.get(ACCESS_PLACEMENT) or config.get(INTERNET_PLACEMENT) or {}
-        mbps = hints.get("bandwidthMbps") if isinstance(hints, dict) else None
-        if not isinstance(mbps, int) or not 1 <= mbps <= 100_000:
-            raise Unprocessable("Give the new bandwidth (1..100000 Mbit/s) in "
-                                f"{EVC_PLACEMENT}/bandwidthMbps", code="missingProperty",
-                                property_path=f"{pointer}/{EVC_PLACEMENT}/bandwidthMbps")
-        return mbps
+    def read_change(row: ServiceRow, config: dict[str, Any], pointer: str) -> dict[str, Any]:
+        """What a modify of service `row` changes: `{"mbps": new bandwidth, "vlans": {UNI edge
+        point: new CE-VLAN} for each on-net end whose VLAN changes, "partnerCeVlan": the new
+        CE-VLAN at the partner's UNI when that changes}` (docs/legato-profile.md)."""
+        own = {EVC_TYPE: EVC_PLACEMENT, OVC_TYPE: ACCESS_PLACEMENT, IPVC_TYPE: INTERNET_PLACEMENT}.get(
+            row.configuration.get("@type"), EVC_PLACEMENT)
+        key = next((k for k in (own, EVC_PLACEMENT, ACCESS_PLACEMENT, INTERNET_PLACEMENT) if k in config), own)
+        hints = config.get(key)
+        if not isinstance(hints, dict) or not isinstance(hints.get("bandwidthMbps"), int) \
+                or not 1 <= hints["bandwidthMbps"] <= 100_000:
+            raise Unprocessable(f"Give the new bandwidth (1..100000 Mbit/s) in {own}/bandwidthMbps",
+                                code="missingProperty", property_path=f"{pointer}/{own}/bandwidthMbps")
+        try:
+            change = ServiceChange.model_validate(hints)
+        except ValidationError as exc:
+            raise _placement_error(exc, f"{pointer}/{key}") from exc
+        design = row.design
+        vlans: dict[str, int | None] = {}
+        found: dict[str, Any] = {"mbps": change.bandwidthMbps, "vlans": vlans}
+
+        def moved(current: int | None, wanted: int | None, where: str) -> bool:
+            if current == wanted:
+                return False
+            if current is None or wanted is None:
+                raise Unprocessable(f"{where} is {'port-based' if current is None else 'VLAN-based'} and stays so: "
+                                    "only the CE-VLAN of a VLAN-based end point changes in place",
+                                    property_path=f"{pointer}/{key}")
+            return True
+
+        if change.endPoints is not None:
+            ordered = (row.configuration.get(EVC_PLACEMENT) or {}).get("endPoints") or []
+            if len(ordered) != 2:
+                raise Unprocessable(f"Service {row.id} is not an EVC: give its new CE-VLAN in {own}/ceVlan",
+                                    property_path=f"{pointer}/{key}/endPoints")
+            for end, was in zip(change.endPoints, ordered, strict=True):
+                if "ceVlan" not in end.model_fields_set:
+                    continue
+                if was.get("uni"):
+                    current = next(p["vlan"] for p in (design["a"], design["z"]) if p["edgePoint"] == was["uni"])
+                    if moved(current, end.ceVlan, f"End point {was['uni']}"):
+                        vlans[was["uni"]] = end.ceVlan
+                elif moved((design.get("partner") or {}).get("ceVlan"), end.ceVlan,
+                           f"The end point at partner {was.get('partner')}"):
+                    found["partnerCeVlan"] = end.ceVlan
+        if "ceVlan" in change.model_fields_set:
+            if row.configuration.get("@type") == EVC_TYPE:
+                raise Unprocessable("An EVC's CE-VLANs change per end point: give endPoints [{ceVlan}, {ceVlan}]",
+                                    property_path=f"{pointer}/{key}/ceVlan")
+            uni = design["a"]["edgePoint"]
+            if moved(design["a"]["vlan"], change.ceVlan, f"End point {uni}"):
+                vlans[uni] = change.ceVlan
+        return found
 
     def cancel(self, order_id: str, party: str | None, interface: str) -> ServiceOrderRow:
         with self.database.transaction() as session:

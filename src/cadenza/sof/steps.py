@@ -16,6 +16,7 @@ from cadenza.core.trace import record
 from cadenza.core.wakeups import WAKEUPS
 from cadenza.core.workflows import retry_unless_stopping
 from cadenza.interfaces.legato.paths import WAITING_NOTE_PREFIX
+from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT, EVC_PLACEMENT, INTERNET_PLACEMENT
 from cadenza.interfaces.presto.client import PrestoNotFound, PrestoRefused, SegmentRequest
 from cadenza.sof import operational
 from cadenza.sof import service_inventory as inventory
@@ -193,17 +194,53 @@ def settle_service(sof_name: str, service_id: str, target: str, reason: str | No
 
 
 @DBOS.step()
-def settle_bandwidth(sof_name: str, service_id: str, mbps: int) -> None:
+def settle_change(sof_name: str, service_id: str, change: dict[str, Any]) -> None:
+    """The service as a modify left it (`Sof.read_change`): its bandwidth, and each changed
+    CE-VLAN in the design (ends, segments, partner leg) and in the configuration it shows."""
     sof = _SOFS[sof_name]
+    vlans: dict[str, int | None] = change.get("vlans") or {}
     with sof.database.transaction() as session:
         row = sof.service(session, service_id, None)
-        if row.bandwidth_mbps == mbps:
-            return
-        row.bandwidth_mbps = mbps
         design = dict(row.design)
-        design["mbps"] = mbps
+        partner_vlan = change.get("partnerCeVlan")
+        if row.bandwidth_mbps == change["mbps"] and all(
+                design[e]["vlan"] == vlans[design[e]["edgePoint"]] for e in ("a", "z")
+                if design[e]["edgePoint"] in vlans) and (
+                "partnerCeVlan" not in change or (design.get("partner") or {}).get("ceVlan") == partner_vlan):
+            return  # this step already ran before a crash
+        row.bandwidth_mbps = change["mbps"]
+        design["mbps"] = change["mbps"]
+        for e in ("a", "z"):
+            if design[e]["edgePoint"] in vlans:
+                design[e] = {**design[e], "vlan": vlans[design[e]["edgePoint"]]}
+        design["segments"] = [{**s, **{e: {**s[e], "vlan": vlans[s[e]["edgePoint"]]} for e in ("a", "z")
+                                       if s[e]["edgePoint"] in vlans}} for s in design["segments"]]
+        if "partnerCeVlan" in change and design.get("partner"):
+            design["partner"] = {**design["partner"], "ceVlan": partner_vlan}
         row.design = design
+        row.configuration = _configured_vlans(row.configuration, vlans, change)
         inventory.announce_changed(session, row, wake=sof.wake)
+
+
+def _configured_vlans(configuration: dict[str, Any], vlans: dict[str, int | None],
+                      change: dict[str, Any]) -> dict[str, Any]:
+    """The service's configuration with the CE-VLANs a modify changed, where it was ordered with them."""
+    config = dict(configuration)
+    evc = config.get(EVC_PLACEMENT)
+    if isinstance(evc, dict):
+        ends = []
+        for end in evc.get("endPoints") or []:
+            if end.get("uni") in vlans:
+                end = {**end, "ceVlan": vlans[end["uni"]]}
+            elif end.get("partner") and "partnerCeVlan" in change:
+                end = {**end, "ceVlan": change["partnerCeVlan"]}
+            ends.append(end)
+        config[EVC_PLACEMENT] = {**evc, "endPoints": ends}
+    for key in (ACCESS_PLACEMENT, INTERNET_PLACEMENT):
+        placement = config.get(key)
+        if isinstance(placement, dict) and vlans:
+            config[key] = {**placement, "ceVlan": next(iter(vlans.values()))}
+    return config
 
 
 # -- PRESTO segments (step 9a) ------------------------------------------------------------------
@@ -280,17 +317,29 @@ def remove_segment(sof_name: str, segment: dict[str, Any]) -> None:
 
 
 @DBOS.step(**_RETRY)
-def change_segment(sof_name: str, segment: dict[str, Any], mbps: int) -> str | None:
+def change_segment(sof_name: str, segment: dict[str, Any], mbps: int,
+                   ends: list[tuple[str, int]] | None = None) -> str | None:
+    """The segment at `mbps`, each of its end points in `ends` ((UNI edge point, CE-VLAN)) on
+    its new VLAN: one PRESTO update per end point (TAPI changes one per call), the first with
+    the bandwidth. The reason when the ICM refuses or its elements do."""
     sof = _SOFS[sof_name]
     nd, uuid = segment["networkDomain"], segment["uuid"]
-    try:
-        sof.presto.update_connectivity_service(nd, uuid, mbps)
-    except PrestoRefused as exc:
-        return f"the {nd} network refused {mbps} Mbit/s on segment {segment['index']}: {exc.body.get('reason', exc)}"
-    service = _poll(sof, lambda: sof.presto.get_connectivity_service(nd, uuid),
-                    lambda s: s.state != "modifying", f"bandwidth change of {uuid} in {nd}", segment_news(uuid))
-    if service.bandwidth_mbps != mbps:
-        return f"the {nd} network kept segment {segment['index']} at {service.bandwidth_mbps} Mbit/s: {service.reason}"
+    calls: list[tuple[int | None, tuple[str, int] | None]] = [(mbps, None)] if not ends else [
+        (mbps if n == 0 else None, (edge_point, vlan)) for n, (edge_point, vlan) in enumerate(ends)]
+    for asked_mbps, end in calls:
+        what = f"{mbps} Mbit/s" if end is None else f"CE-VLAN {end[1]} at {end[0]}"
+        try:
+            sof.presto.update_connectivity_service(nd, uuid, asked_mbps, end_point=(tuple(end) if end else None))
+        except PrestoRefused as exc:
+            return f"the {nd} network refused {what} on segment {segment['index']}: {exc.body.get('reason', exc)}"
+        service = _poll(sof, lambda: sof.presto.get_connectivity_service(nd, uuid),
+                        lambda s: s.state != "modifying", f"change of {uuid} in {nd}", segment_news(uuid))
+        if service.bandwidth_mbps != mbps:
+            return (f"the {nd} network kept segment {segment['index']} at {service.bandwidth_mbps} Mbit/s: "
+                    f"{service.reason}")
+        if end is not None and service.vlan_at(end[0]) != end[1]:
+            return (f"the {nd} network kept segment {segment['index']} on CE-VLAN {service.vlan_at(end[0])} at "
+                    f"{end[0]}: {service.reason}")
     return None
 
 
@@ -333,13 +382,16 @@ def await_partner(sof_name: str, party: str, reference: str, wanted: str) -> dic
 
 
 @DBOS.step(**_RETRY)
-def modify_partner(sof_name: str, party: str, reference: str, mbps: int, key: str) -> dict[str, str]:
+def modify_partner(sof_name: str, party: str, reference: str, mbps: int, key: str,
+                   ce_vlan: int | None = None) -> dict[str, str]:
+    """The partner's segment at `mbps` and, given `ce_vlan`, on that CE-VLAN at its UNI."""
     try:
-        _SOFS[sof_name].partner_access[party].modify(reference, mbps, key)
+        _SOFS[sof_name].partner_access[party].modify(reference, mbps, key, ce_vlan=ce_vlan)
     except PartnerAccessError as exc:
         if not exc.refused:
             return {"unanswered": exc.reason}
-        return {"problem": f"partner {party} refused {mbps} Mbit/s: {exc.reason}"}
+        asked = f"{mbps} Mbit/s" + (f" on CE-VLAN {ce_vlan}" if ce_vlan is not None else "")
+        return {"problem": f"partner {party} refused {asked}: {exc.reason}"}
     return {}
 
 
@@ -403,11 +455,13 @@ def start_pm(sof_name: str, service_id: str) -> None:
 
 
 @DBOS.step()
-def ordered_bandwidth(sof_name: str, order_id: str, item_id: str) -> int:
+def ordered_change(sof_name: str, order_id: str, item_id: str, service_id: str) -> dict[str, Any]:
+    """What the modify item asks of the service (Sof.read_change), read against the service as it is."""
     sof = _SOFS[sof_name]
     with sof.database.transaction() as session:
         item = next(i for i in sof.items(session, order_id) if i.item_id == item_id)
-    return Sof.new_bandwidth(item.service.get("serviceConfiguration", {}), "")
+        return Sof.read_change(sof.service(session, service_id, None), item.service.get("serviceConfiguration", {}),
+                               "")
 
 
 # -- the interaction trace (cadenza trace ORDER_ID) ---------------------------------------------

@@ -10,7 +10,7 @@ from cadenza.interfaces.legato.builders import (
     add_evc_item,
     delete_item,
     evc_configuration,
-    modify_bandwidth_item,
+    modify_item,
     off_net,
     on_net,
     ovc_access_configuration,
@@ -61,7 +61,7 @@ def test_an_evc_to_a_partner_site_is_stitched_across_metro_and_core_and_ordered_
     assert test["result"] == "PASS" and len(test["segments"]) == 3
     assert abs(test["frameDelayMs"] - sum(s["frameDelayMs"] for s in test["segments"])) < 1e-3
 
-    changed = sof_landscape.legato.create_service_order(service_order(modify_bandwidth_item("bw", service["id"], 400)))
+    changed = sof_landscape.legato.create_service_order(service_order(modify_item("bw", service["id"], 400)))
     assert sof_landscape.wait_for_order(changed["id"], "completed", "failed")["state"] == "completed"
     for segment in (metro, core):
         assert sof_landscape.presto(segment["networkDomain"], segment["uuid"])["requested-capacity"][

@@ -29,6 +29,7 @@ T = TypeVar("T")
 class ModifyBody(BaseModel):
     bandwidth_mbps: int = Field(ge=1)
     idempotency_key: str = Field(min_length=1, max_length=200)
+    ce_vlan: int | None = Field(None, ge=1, le=4094)  # the new CE-VLAN at the partner's UNI; None: it stays
 
 
 class RemoveBody(BaseModel):
@@ -71,7 +72,7 @@ def partner_access_router(own_party: str, accesses: Mapping[str, SonataAccess]) 
     @router.post("/accessOrder/{reference}/modify", status_code=204, response_class=Response)
     async def modify(party: str, reference: str, body: ModifyBody, principal: Principal = caller) -> Response:
         access = access_for(party, principal)
-        await run(lambda: access.modify(reference, body.bandwidth_mbps, body.idempotency_key))
+        await run(lambda: access.modify(reference, body.bandwidth_mbps, body.idempotency_key, ce_vlan=body.ce_vlan))
         return Response(status_code=204)
 
     @router.post("/accessOrder/{reference}/remove", status_code=204, response_class=Response)

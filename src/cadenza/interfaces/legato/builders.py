@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT, EVC_PLACEMENT,
 
 __all__ = ["on_net", "off_net", "evc_configuration", "ovc_access_configuration", "internet_configuration",
            "add_evc_item",
-           "modify_bandwidth_item", "delete_item", "service_order"]
+           "modify_item", "delete_item", "service_order"]
 
 # The attributes carrierEthernetCommon.yaml#/definitions/CarrierEthernetService requires. The
 # schema requires `operationalState` on an order too; what is ordered is the state wanted, and
@@ -93,12 +94,19 @@ def add_evc_item(item_id: str, configuration: dict[str, Any], *, name: str | Non
     return {"id": item_id, "action": "add", "service": service}
 
 
-def modify_bandwidth_item(item_id: str, service_id: str, bandwidth_mbps: int, *,
-                          service_type: str = EVC_TYPE) -> dict[str, Any]:
-    """Only the bandwidth of an existing service changes; its placement stays as designed."""
+def modify_item(item_id: str, service_id: str, bandwidth_mbps: int, *, service_type: str = EVC_TYPE,
+                end_vlans: Sequence[int | None] | None = None, ce_vlan: int | None = None) -> dict[str, Any]:
+    """A change of an existing service in place: its bandwidth, and for an EVC the CE-VLAN of each
+    end point after the change (`end_vlans`, in the order it was ordered with), for an OVC or
+    IPVC the CE-VLAN at its UNI (`ce_vlan`); VLANs not given stay. Its placement stays as designed."""
     key = {EVC_TYPE: EVC_PLACEMENT, IPVC_TYPE: INTERNET_PLACEMENT}.get(service_type, ACCESS_PLACEMENT)
+    hints: dict[str, Any] = {"bandwidthMbps": bandwidth_mbps}
+    if end_vlans is not None:
+        hints["endPoints"] = [{"ceVlan": vlan} for vlan in end_vlans]
+    if ce_vlan is not None:
+        hints["ceVlan"] = ce_vlan
     return {"id": item_id, "action": "modify", "service": {
-        "id": service_id, "serviceConfiguration": {"@type": service_type, key: {"bandwidthMbps": bandwidth_mbps}}}}
+        "id": service_id, "serviceConfiguration": {"@type": service_type, key: hints}}}
 
 
 def delete_item(item_id: str, service_id: str) -> dict[str, Any]:

@@ -63,6 +63,8 @@ class AccessStatus:
     test: SegmentTestResult | None = None  # present once active
     bandwidth_mbps: int | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    # the segment is active, but the last change of it (a modify) failed, for this reason
+    change_failed: str | None = None
 
 
 class PartnerAccessError(Exception):
@@ -82,7 +84,7 @@ def status_from_json(body: dict[str, Any]) -> AccessStatus:
     test = body.get("test")
     result = SegmentTestResult(**{**test, "failures": tuple(test.get("failures", ()))}) if test else None
     return AccessStatus(state=body["state"], reason=body.get("reason"), bandwidth_mbps=body.get("bandwidth_mbps"),
-                        detail=body.get("detail") or {}, test=result)
+                        detail=body.get("detail") or {}, test=result, change_failed=body.get("change_failed"))
 
 
 class LegatoPartnerAccess:
@@ -108,9 +110,11 @@ class LegatoPartnerAccess:
     def status(self, reference: str) -> AccessStatus:
         return status_from_json(self._call("GET", f"/accessOrder/{reference}"))
 
-    def modify(self, reference: str, bandwidth_mbps: int, idempotency_key: str) -> None:
-        self._call("POST", f"/accessOrder/{reference}/modify",
-                   {"bandwidth_mbps": bandwidth_mbps, "idempotency_key": idempotency_key})
+    def modify(self, reference: str, bandwidth_mbps: int, idempotency_key: str, *, ce_vlan: int | None = None) -> None:
+        body: dict[str, Any] = {"bandwidth_mbps": bandwidth_mbps, "idempotency_key": idempotency_key}
+        if ce_vlan is not None:
+            body["ce_vlan"] = ce_vlan
+        self._call("POST", f"/accessOrder/{reference}/modify", body)
 
     def remove(self, reference: str, idempotency_key: str) -> None:
         self._call("POST", f"/accessOrder/{reference}/remove", {"idempotency_key": idempotency_key})

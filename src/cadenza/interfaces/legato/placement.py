@@ -12,6 +12,10 @@ network, so the SOF reads these documented extra properties beside the MEF attri
   there, the partner's ENNI and the S-VLAN the buyer chose on it, and the bandwidth.
 - `cadenzaInternetPlacement` on an IPVC (a Basic Internet Access): the UNI, the CE-VLAN there
   (None: the whole UNI) and the bandwidth; the SOF picks the Internet gateway.
+
+A `modify` item carries a `ServiceChange` under the same key: the bandwidth and, for an EVC,
+the new CE-VLAN of each end point given (`endPoints`, in the order the service was ordered
+with), for an OVC or IPVC the new `ceVlan` at its UNI.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["PartnerSite", "PartnerQuoteItem", "EvcEnd", "FlowHint", "EnvelopeHint", "BandwidthProfileHint",
-           "EvcPlacement", "AccessPlacement", "InternetPlacement", "EVC_PLACEMENT", "ACCESS_PLACEMENT",
-           "INTERNET_PLACEMENT"]
+           "EvcPlacement", "AccessPlacement", "InternetPlacement", "EndChange", "ServiceChange", "EVC_PLACEMENT",
+           "ACCESS_PLACEMENT", "INTERNET_PLACEMENT"]
 
 EVC_PLACEMENT = "cadenzaEvcPlacement"
 ACCESS_PLACEMENT = "cadenzaAccessPlacement"
@@ -128,3 +132,18 @@ class InternetPlacement(_Hint):
     uni: str = Field(min_length=1, description="the on-net UNI edge point where the subscriber is")
     ceVlan: int | None = Field(None, ge=1, le=4094, description="None: port-based (the whole UNI)")
     bandwidthMbps: int = Field(ge=1, le=100_000)
+
+
+class EndChange(_Hint):
+    """One end point of an EVC in a modify: its CE-VLAN after the change (given: it changes to
+    this; left out: it stays)."""
+
+    ceVlan: int | None = Field(None, ge=1, le=4094)
+
+
+class ServiceChange(_Hint):
+    """What a `modify` changes: the committed bandwidth, and CE-VLANs (see the module doc)."""
+
+    bandwidthMbps: int = Field(ge=1, le=100_000)
+    endPoints: list[EndChange] | None = Field(None, min_length=2, max_length=2)
+    ceVlan: int | None = Field(None, ge=1, le=4094)

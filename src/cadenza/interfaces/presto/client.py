@@ -83,6 +83,16 @@ class ConnectivityService:
     raw: dict[str, Any]
     operational_state: str = DISABLED  # TAPI operational-state: can it carry traffic now?
 
+    def vlan_at(self, sip: str) -> int | None:
+        """The CE-VLAN of the end point at `sip` (None: port-based, or no such end point)."""
+        for end in self.raw.get("end-point", []):
+            if (end.get("service-interface-point") or {}).get("service-interface-point-id") == sip:
+                mapping = (end.get("nrp-carrier-eth-connectivity-end-point-resource") or {}).get(
+                    "ce-vlan-id-list-and-untag") or {}
+                listed = mapping.get("vlan-id") or []
+                return int(listed[0]["vlan-id"]) if listed else None
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class ActivationTest:
