@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cadenza.bus.product_schemas import EPL_EVC
 from tests.e2e.conftest import CONTACT, INVENTORY, ORDERS, SPRINGFIELD, Parties, address, epl, evpl, item, site
 
 POQ = "/mefApi/cantata/productOfferingQualification/v1/productOfferingQualification"
@@ -229,12 +230,10 @@ def test_poq_and_quote_for_a_bandwidth_change_answer_from_the_product_and_its_ro
     assert "CE-VLAN 441 is already in use on edge point uni-east-1-2" in taken["serviceabilityConfidenceReason"]
     free = qualify(parties, change(product, evpl(442, 440)))["productOfferingQualificationItem"][0]
     assert free["serviceabilityConfidence"] == "green", free
-    # a change the network does not make in place (a VLAN-based end made port-based) is a 422, as an order's would be
-    whole = evpl(440, 440)
-    whole["evcEndPointZ"]["evcEndPointMap"] = {"vlanType": "ALL"}
-    port = parties.acme.post(POQ, json={"instantSyncQualification": True, "relatedContactInformation": CONTACT,
-                                        "productOfferingQualificationItem": [change(product, whole)]})
-    assert port.status_code == 422 and "stays VLAN-based" in port.json()[0]["reason"], port.text
+    # a change not made in place (of the type: EVPL to EPL) is a 422, as an order's would be
+    retyped = parties.acme.post(POQ, json={"instantSyncQualification": True, "relatedContactInformation": CONTACT,
+                                           "productOfferingQualificationItem": [change(product, {"@type": EPL_EVC})]})
+    assert retyped.status_code == 422 and "keeps the product's type" in retyped.json()[0]["reason"], retyped.text
 
 
 def test_poq_and_quote_for_a_disconnect_and_for_an_unknown_product(parties: Parties) -> None:

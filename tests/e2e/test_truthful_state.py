@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from cadenza.bus.api.product_order import ORDER_EVENT_TYPES
 from cadenza.bus.product_inventory import new_product
+from cadenza.bus.product_schemas import EPL_EVC
 from cadenza.core.db import Database
 from cadenza.core.notifications.listener import listener_router
 from cadenza.core.notifications.rows import OutboxEventRow
@@ -116,15 +117,15 @@ def test_a_modify_keeps_every_attribute_it_does_not_change(parties: Parties, vla
     assert {k: v for k, v in after.items() if k not in ("evcEndPointA", "evcEndPointZ")} == {
         k: v for k, v in stored.items() if k not in ("evcEndPointA", "evcEndPointZ")}
 
-    # a change the network would not carry out in place (a VLAN-based end made port-based) is refused, not recorded
-    moved = {"@type": stored["@type"], "evcEndPointA": {"evcEndPointMap": {"vlanType": "ALL", "vlanId": None}}}
+    # a change the network would not carry out in place (of the type: EVPL to EPL) is refused, not recorded
+    moved = {"@type": EPL_EVC}
     refused = parties.acme.post(f"{ORDERS}/productOrder", json={"relatedContactInformation": CONTACT,
                                                                 "productOrderItem": [{**change, "product": {
                                                                     **change["product"],
                                                                     "productConfiguration": moved}}]})
     assert refused.status_code == 422, refused.text
-    assert refused.json()[0]["propertyPath"] == ("/productOrderItem/0/product/productConfiguration/evcEndPointA/"
-                                                 "evcEndPointMap")
+    assert refused.json()[0]["propertyPath"] == "/productOrderItem/0/product/productConfiguration/@type"
+    assert parties.acme.get(f"{INVENTORY}/product/{product['id']}").json()["productConfiguration"] == after
 
 
 def _status(parties: Parties, product_id: str) -> str:

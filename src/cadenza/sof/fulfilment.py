@@ -208,7 +208,7 @@ def _modify(item: Item, change: dict[str, Any]) -> None:
         for segment in changed:  # put back what the network carried before
             steps.change_segment(item.sof, segment, before, _segment_ends(segment, back))
         raise _as_failed(exc) from None
-    steps.settle_change(item.sof, item.service_id, change)
+    steps.settle_service_change(item.sof, item.service_id, change)
 
 
 def _delete(item: Item) -> None:

@@ -194,7 +194,7 @@ def settle_service(sof_name: str, service_id: str, target: str, reason: str | No
 
 
 @DBOS.step()
-def settle_change(sof_name: str, service_id: str, change: dict[str, Any]) -> None:
+def settle_service_change(sof_name: str, service_id: str, change: dict[str, Any]) -> None:
     """The service as a modify left it (`Sof.read_change`): its bandwidth, and each changed
     CE-VLAN in the design (ends, segments, partner leg) and in the configuration it shows."""
     sof = _SOFS[sof_name]
