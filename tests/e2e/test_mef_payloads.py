@@ -237,3 +237,24 @@ def test_poq_and_quote_take_mef125s_own_structure_and_best_effort_epl(parties: P
     assert quote.status_code == 201 and quote.json()["state"] == "approved.orderable", quote.text
     evc = quote.json()["quoteItem"][0]
     assert "0 Mbit/s CIR + 70 Mbit/s EIR" in evc["quoteItemPrice"][0]["name"]
+
+
+def test_a_site_holds_one_uni_and_a_second_one_there_is_refused(parties: Parties) -> None:
+    def uni_item(item_id: str) -> dict[str, Any]:
+        return {"id": item_id, "action": "add", "product": {
+            "productOffering": {"id": "uni"}, "place": [site("site-west-2-2")],
+            "productConfiguration": uni_use_case_2a()}}
+
+    error = refused(parties, uni_item("one"), uni_item("two"))
+    assert error["propertyPath"] == "/productOrderItem/1/product/place/0"
+    assert "item one adds one" in error["reason"], error
+    done = parties.wait(parties.order(uni_item("uni"))["id"])
+    assert done["state"] == "completed", done
+    held = products_of(parties, done["id"])["uni"]
+    error = refused(parties, uni_item("again"))
+    assert error["propertyPath"] == "/productOrderItem/0/product/place/0"
+    assert held["id"] in error["reason"] and "connect the EVC to that UNI by its product id" in error["reason"], error
+    gone = parties.wait(parties.order(delete(held["id"]))["id"])
+    assert gone["state"] == "completed", gone
+    again = parties.wait(parties.order(uni_item("again"))["id"])  # once terminated, the site takes a UNI again
+    assert again["state"] == "completed", again

@@ -20,7 +20,7 @@ from cadenza.bus import (
 from cadenza.bus.item_structure import ReadItem, read_items
 from cadenza.bus.lead_time import CatalogLeadTime
 from cadenza.bus.places import End, resolve_place
-from cadenza.bus.product_inventory import products, serving_service, uni_place, users_of
+from cadenza.bus.product_inventory import products, serving_service, uni_at_site, uni_place, users_of
 from cadenza.bus.product_order import Family, orders
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.settings import BusSettings
@@ -395,6 +395,7 @@ def accept_order(session: Session, *, config: BusSettings, rules: OfferingRules,
                 if item["action"] == "add"
                 else _plan_existing(session, rules, party, item, pointer, family=fam.name, deleted=deleted))
         work[item["id"]] = {"item": item["id"], "action": item["action"], **step}
+    _refuse_second_uni_at_a_site(session, rules, fam.name, items, work)
     sequence = _item_order(items)
     order_id = new_id()
     quote_contract.bind_quotes(session, family=fam.name, party=party, order_id=order_id, items=items, work=work,
@@ -415,6 +416,27 @@ def accept_order(session: Session, *, config: BusSettings, rules: OfferingRules,
            source="Customer" if fam.name == "cantata" else f"Buyer {party}", target=f"BUS-{config.name}",
            operation=f"POST productOrder ({len(items)} item(s))")
     return row
+
+
+def _refuse_second_uni_at_a_site(session: Session, rules: OfferingRules, family: str, items: list[dict[str, Any]],
+                                 work: dict[str, Any]) -> None:
+    """A site's edge point is one UNI: a UNI item at a site that holds a UNI product in service
+    already (or twice in one order) is refused, naming the product to connect to instead."""
+    taken: dict[str, str] = {}
+    for n, item in enumerate(items):
+        step = work[item["id"]]
+        site = (step.get("end") or {}).get("site") if step.get("kind") == "uni" else None
+        if site is None:
+            continue
+        where = f"/productOrderItem/{n}/product/place/0"
+        if site in taken:
+            raise _fail(f"Item {item['id']} adds a second UNI at site {site}, where item {taken[site]} adds one: "
+                        "connect both EVCs to that UNI item", where)
+        taken[site] = item["id"]
+        held = uni_at_site(session, site, is_uni=lambda o: o is not None and rules.kind_of(o, family) == "uni")
+        if held is not None:
+            raise _fail(f"Site {site} has its UNI already (product {held.id}, {held.state}): connect the EVC to "
+                        "that UNI by its product id (productRelationship) instead of adding one", where)
 
 
 def order_plan(session: Session, order_id: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from cadenza.core.clock import iso
 from cadenza.core.errors import Conflict, NotFound, Unprocessable
 
 __all__ = ["STATUS_TRANSITIONS", "IN_SERVICE", "products", "new_product", "product_transition", "serving_service",
-           "uni_place", "users_of"]
+           "uni_place", "uni_at_site", "users_of"]
 
 # MEFProductStatusType, verbatim.
 STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -115,3 +115,13 @@ def users_of(session: Session, product_id: str, owner: str) -> list[BusResourceR
         BusResourceRow.kind == products.kind, BusResourceRow.owner == owner, BusResourceRow.state.in_(IN_SERVICE),
         BusResourceRow.id.in_(related))
     return list(session.scalars(query))
+
+
+def uni_at_site(session: Session, site: str, *, is_uni: Callable[[str | None], bool]) -> BusResourceRow | None:
+    """The UNI product in service at one of our sites, whoever owns it: a site's edge point is one UNI."""
+    at_site = select(BusResourceKeyRow.resource_id).where(BusResourceKeyRow.name == "geographicalSiteId",
+                                                          BusResourceKeyRow.value == text(site))
+    query = select(BusResourceRow).where(BusResourceRow.kind == products.kind, BusResourceRow.state.in_(IN_SERVICE),
+                                         BusResourceRow.id.in_(at_site)).order_by(BusResourceRow.id)
+    return next((row for row in session.scalars(query)
+                 if is_uni((row.document.get("productOffering") or {}).get("id"))), None)
