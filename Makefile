@@ -28,9 +28,13 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/cadenza landscape up
 
+# Modules go whole to a worker (`--dist loadfile`), so the domains a module starts are shared by
+# its tests; TEST_WORKERS=1 runs them one after the other.
+TEST_WORKERS ?= 2
+
 test: setup
 	$(BIN)/ruff check src tests
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check src tests
