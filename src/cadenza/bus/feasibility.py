@@ -74,9 +74,11 @@ class NetworkFeasibility:
         self._partners = partners
 
     def new_service(self, kind: str | None, verdicts: Sequence[PlaceVerdict], vlans: Sequence[int | None], mbps: int,
-                    *, buyer: str | None) -> NetworkAnswer | None:
+                    *, buyer: str | None, eir_mbps: int = 0) -> NetworkAnswer | None:
         """The network's word on a new product at these places; None when there is nothing of
-        ours to ask about yet (a partner not chosen, a kind we do not deliver)."""
+        ours to ask about yet (a partner not chosen, a kind we do not deliver). `eir_mbps`: the
+        excess rate beside the committed `mbps` (configured, not reserved)."""
+        profile = {"cirMbps": mbps, "eirMbps": eir_mbps} if eir_mbps else None
         if kind == "evc" and len(verdicts) == 2:
             ends = []
             for verdict, vlan in zip(verdicts, [*vlans, None, None][:2], strict=True):
@@ -89,7 +91,7 @@ class NetworkFeasibility:
                 else:
                     return None
             return self._ask({"action": "add", "serviceConfiguration": builders.evc_configuration(
-                *ends, bandwidth_mbps=mbps)})
+                *ends, bandwidth_mbps=mbps, bandwidth_profile=profile)})
         if kind == "access" and len(verdicts) == 1 and buyer in self._ennis:
             site = verdicts[0].location.site
             if verdicts[0].kind != "onNet" or site is None:
@@ -97,7 +99,7 @@ class NetworkFeasibility:
             ce_vlan, s_vlan = [*vlans, None, None][:2]
             config = builders.ovc_access_configuration(
                 site={"id": site.id}, ce_vlan=None if ce_vlan == ANY_VLAN else ce_vlan, enni=self._ennis[buyer],
-                s_vlan=s_vlan or 1, bandwidth_mbps=mbps)
+                s_vlan=s_vlan or 1, bandwidth_mbps=mbps, bandwidth_profile=profile)
             # left out, not null: any free one will do (docs/legato-profile.md, Feasibility)
             if s_vlan is None:
                 del config[ACCESS_PLACEMENT]["sVlan"]

@@ -219,7 +219,8 @@ def choose_partners(domain: str, order_id: str, item_id: str, since: float | Non
     moved: str | None = None
     for end in work.get("ends", []):
         if end["edge_point"] is None and not end.get("partner"):
-            choice = bus.partners.choose_for(end["address"], work["mbps"], ce_vlan=end.get("ce_vlan"))
+            choice = bus.partners.choose_for(end["address"], work["mbps"], ce_vlan=end.get("ce_vlan"),
+                                             eir_mbps=(work.get("bandwidth") or {}).get("eirMbps", 0))
             at = time.time()
             decision = decide(choice, since=since, at=at, attempt=attempt, patience=bus.partner_patience)
             if decision.kind == "wait":
@@ -272,7 +273,7 @@ def _service_order_payload(order_id: str, work: dict[str, Any]) -> dict[str, Any
         config = builders.ovc_access_configuration(
             site={"id": access["end"]["site"]} if access["end"]["site"] else access["end"]["address"],
             ce_vlan=access["end"]["ce_vlan"], enni=access["enni"], s_vlan=access["s_vlan"],
-            bandwidth_mbps=work["mbps"], identifier=external)
+            bandwidth_mbps=work["mbps"], identifier=external, bandwidth_profile=work.get("bandwidth"))
         item = builders.add_evc_item("1", config, name=external)
     else:
         ends = [builders.on_net(e["edge_point"], e["ce_vlan"]) if e["edge_point"]

@@ -113,11 +113,8 @@ def _plan_add(config: BusSettings, rules: OfferingRules, fam: Family, party: str
             raise _fail("An EVC product needs two places (its two UNI sites) in product/place, or two UNI items "
                         "it connects to (productOrderItemRelationship CONNECTS_TO_UNI_A and CONNECTS_TO_UNI_Z)",
                         f"{pointer}/product/place", "missingProperty")
+        # an off-net end's partner is asked for the same profile, CIR (0 allowed) and EIR
         ends = [resolve_place(config, place, party=party, pointer=place_at(n)) for n, place in enumerate(places)]
-        if asked.eir_mbps and not all(end.on_net for end in ends):
-            off = next(n for n, end in enumerate(ends) if not end.on_net)
-            raise _fail("An excess information rate (EIR) is offered on our own network only, and this end is "
-                        "served by a partner: ask for a committed rate (CIR) alone", place_at(off))
         vlans = mapping.evc_vlans(configuration)
         return {"kind": "evc", "offering": offering, "mbps": mbps, "bandwidth": asked.to_json(), "unis": unis,
                 "ends": [_end(end, vlan) for end, vlan in zip(ends, vlans, strict=True)]}
@@ -142,16 +139,14 @@ def _plan_add(config: BusSettings, rules: OfferingRules, fam: Family, party: str
     if not end.on_net:
         raise _fail(f"No UNI can be provided at {end.city or 'this address'}: it is outside our footprint",
                     place_at(0), "invalidValue")
-    if mbps < 1:
-        raise _fail("An Access E-Line is sold at a committed rate: give its CIR",
-                    f"{pointer}/product/productConfiguration", "missingProperty")
     ce_vlan, s_vlan = mapping.access_vlans(configuration, pointer=f"{pointer}/product")
     enni = next((e.id for nd in config.network_domains for e in nd.edge_points
                  if e.kind == "enni" and e.partner == party), None)
     if enni is None:
         raise _fail(f"There is no ENNI between us and {party}: an interconnect agreement comes first",
                     f"{pointer}/product/productConfiguration/enniEp", "invalidValue")
-    return {"kind": "access", "offering": offering, "mbps": mbps, "unis": unis,
+    # CIR 0 with an EIR is a best-effort line, as an EVC may be (mapping.bandwidth wants one above 0)
+    return {"kind": "access", "offering": offering, "mbps": mbps, "bandwidth": asked.to_json(), "unis": unis,
             "access": {"end": _end(end, ce_vlan), "enni": enni, "s_vlan": s_vlan}}
 
 

@@ -48,11 +48,13 @@ class PartnerChooser:
     def __init__(self, serviceability: Serviceability) -> None:
         self._serviceability = serviceability
 
-    def choose_for(self, address: dict[str, Any], mbps: int, *, ce_vlan: int | None = None) -> Choice:
-        """`ce_vlan`: the end's CE-VLAN at the partner's UNI (None: the whole UNI)."""
+    def choose_for(self, address: dict[str, Any], mbps: int, *, ce_vlan: int | None = None,
+                   eir_mbps: int = 0) -> Choice:
+        """`ce_vlan`: the end's CE-VLAN at the partner's UNI (None: the whole UNI); `mbps` and
+        `eir_mbps`: the committed and excess rate the partner is asked to qualify and quote."""
         place = {"@type": "FieldedAddress", "role": "INSTALL_LOCATION", **address}
         verdict = self._serviceability.assess(Location(None, place, address.get("city", "")), mbps=mbps,
-                                              ce_vlan=ce_vlan, port_based=ce_vlan is None)
+                                              eir_mbps=eir_mbps, ce_vlan=ce_vlan, port_based=ce_vlan is None)
         offers = verdict.choice.alternatives if verdict.choice else ()
         silent = tuple(Unanswered(o.partner, o.name or o.partner, o.asked or "SONATA")
                        for o in offers if not o.answered)

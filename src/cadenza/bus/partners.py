@@ -31,12 +31,16 @@ _DAYS = {"calendarDays": 1.0, "businessDays": 7 / 5, "calendarMonths": 30.0, "ca
          "businessHours": 7 / 5 / 8, "calendarMinutes": 1 / 1440, "businessMinutes": 7 / 5 / 480}
 
 
-def access_eline_configuration(mbps: int, *, ce_vlan: int | None = None, port_based: bool = False
-                               ) -> dict[str, Any]:
-    """The Access E-Line as far as qualification and pricing need it: its committed rate and,
-    when known, how it attaches at the UNI (one CE-VLAN, or every one: the whole port), so the
-    partner can say whether its UNI still has them free."""
-    flow = {"classOfServiceName": "standard", "bwpFlow": {"cir": {"irValue": mbps, "irUnits": "MBPS"}}}
+def access_eline_configuration(mbps: int, *, ce_vlan: int | None = None, port_based: bool = False,
+                               eir_mbps: int = 0) -> dict[str, Any]:
+    """The Access E-Line as far as qualification and pricing need it: its committed rate (0
+    allowed with an excess rate), its excess rate and, when known, how it attaches at the UNI
+    (one CE-VLAN, or every one: the whole port), so the partner can say whether its UNI still
+    has them free."""
+    rates: dict[str, Any] = {"cir": {"irValue": mbps, "irUnits": "MBPS"}}
+    if eir_mbps:
+        rates["eir"] = {"irValue": eir_mbps, "irUnits": "MBPS"}
+    flow = {"classOfServiceName": "standard", "bwpFlow": rates}
     uni: dict[str, Any] = {"ingressBandwidthProfilePerClassOfServiceName": [flow]}
     if ce_vlan is not None or port_based:
         uni["ovcEndPointMap"] = {"mapType": "FORM_U",
@@ -116,11 +120,13 @@ class PartnerDirectory:
         return [p for p in self._partners.values() if any(c.strip().casefold() == wanted for c in p.cities)]
 
     def qualify_and_quote(self, partner: PartnerSettings, place: dict[str, Any], mbps: int, *,
-                          ce_vlan: int | None = None, port_based: bool = False) -> PartnerOffer:
+                          ce_vlan: int | None = None, port_based: bool = False, eir_mbps: int = 0
+                          ) -> PartnerOffer:
         """Ask `partner` about its Access E-Line at `place` (POQ, then a firm quote); never raises
         for the partner's sake: an unreachable or refusing partner is an offer that is not serviceable.
-        `ce_vlan` / `port_based`: how the segment attaches at the partner's UNI, when known."""
-        configuration = access_eline_configuration(mbps, ce_vlan=ce_vlan, port_based=port_based)
+        `ce_vlan` / `port_based`: how the segment attaches at the partner's UNI, when known;
+        `mbps` / `eir_mbps`: the committed and excess rate asked (the partner prices both)."""
+        configuration = access_eline_configuration(mbps, ce_vlan=ce_vlan, port_based=port_based, eir_mbps=eir_mbps)
         product = {"productOffering": {"id": ACCESS_ELINE}, "productConfiguration": configuration, "place": [place]}
         sonata = self.client(partner.party)
         asked = "SONATA productOfferingQualification"

@@ -12,7 +12,7 @@ from cadenza.bus.item_structure import ReadItem
 from cadenza.bus.lead_time import installation_days
 from cadenza.bus.mapping import bandwidth, bandwidth_mbps
 from cadenza.bus.product_schemas import validate_product_configuration
-from cadenza.bus.serviceability import Location, PlaceError, PlaceVerdict, PriceBook, Serviceability
+from cadenza.bus.serviceability import PlaceError, PlaceVerdict, PriceBook, Serviceability
 from cadenza.core.errors import Unprocessable
 from cadenza.interfaces.sonata.paths import Family
 
@@ -110,23 +110,16 @@ def assess_product(service: Serviceability, prices: PriceBook, offering: str, mb
     # an off-net end's CE-VLAN (None in a known configuration: the whole UNI) goes to the partner
     ends = [(vlans[i], vlans[i] is None) if kind == "evc" and i < len(vlans) else (None, False)
             for i in range(len(locations))]
-    verdicts = [_excess_on_net_only(location) if eir_mbps and not service.on_net(location)
-                else service.assess(location, mbps=mbps, ce_vlan=ends[i][0], port_based=ends[i][1])
+    # a partner serving an end is asked for the excess rate too: it prices and polices it
+    verdicts = [service.assess(location, mbps=mbps, ce_vlan=ends[i][0], port_based=ends[i][1], eir_mbps=eir_mbps)
                 for i, location in enumerate(locations)]
     lead = installation_days(prices.lead_time_days, offering, off_net=any(v.kind == "offNet" for v in verdicts),
                              partner_days=[v.offer.lead_time_days for v in verdicts if v.offer is not None])
     network = None
     if service.network is not None and mbps is not None and all(v.kind != "notServiceable" for v in verdicts):
-        network = service.network.new_service(kind, verdicts, network_vlans(kind, configuration), mbps, buyer=buyer)
+        network = service.network.new_service(kind, verdicts, network_vlans(kind, configuration), mbps, buyer=buyer,
+                                              eir_mbps=eir_mbps)
     return ItemAssessment(offering, mbps, verdicts, lead_time_days=lead, network=network, eir_mbps=eir_mbps)
-
-
-def _excess_on_net_only(location: Location) -> PlaceVerdict:
-    # A partner's Access E-Line is bought at a committed rate only (docs/catalog.md), so an excess
-    # rate cannot be promised beyond our own network.
-    return PlaceVerdict("notServiceable", f"{location.city}: an excess information rate (EIR) is offered on our own "
-                        "network only, and this place is served by a partner; ask for a committed rate (CIR) "
-                        "alone there", location)
 
 
 def structure_notes(read: ReadItem) -> dict[str, Any]:

@@ -39,7 +39,8 @@ class PartnerProbe(Protocol):
     def partners_for(self, city: str) -> list[PartnerSettings]: ...
 
     def qualify_and_quote(self, partner: PartnerSettings, place: dict[str, Any], mbps: int, *,
-                          ce_vlan: int | None = None, port_based: bool = False) -> PartnerOffer: ...
+                          ce_vlan: int | None = None, port_based: bool = False, eir_mbps: int = 0
+                          ) -> PartnerOffer: ...
 
 
 class Priced(Protocol):
@@ -146,8 +147,9 @@ class Serviceability:
         return location.site is not None and location.site.edge_point is not None
 
     def assess(self, location: Location, *, mbps: int | None, ce_vlan: int | None = None,
-               port_based: bool = False) -> PlaceVerdict:
-        """`ce_vlan` / `port_based`: how an off-net end attaches at the partner's UNI, when known."""
+               port_based: bool = False, eir_mbps: int = 0) -> PlaceVerdict:
+        """`ce_vlan` / `port_based`: how an off-net end attaches at the partner's UNI, when known;
+        `mbps` and `eir_mbps`: the committed and excess rate a partner is asked about."""
         site = location.site
         if site is not None and site.edge_point:
             return PlaceVerdict("onNet", f"On-net: site {site.id} is served at {site.edge_point}", location)
@@ -162,7 +164,8 @@ class Serviceability:
         partners = self._partners
         assert partners is not None
         def ask(partner: PartnerSettings) -> PartnerOffer:
-            return partners.qualify_and_quote(partner, location.address, mbps, ce_vlan=ce_vlan, port_based=port_based)
+            return partners.qualify_and_quote(partner, location.address, mbps, ce_vlan=ce_vlan, port_based=port_based,
+                                              eir_mbps=eir_mbps)
 
         if len(candidates) == 1:
             offers = [ask(candidates[0])]

@@ -39,10 +39,17 @@ _DONE = {"completed": "active", "failed": "failed", "rejected": "failed", "cance
 
 
 def access_eline_item(item_id: str, *, site: dict[str, Any], ce_vlan: int | None, s_vlan: int,
-                      mbps: int) -> dict[str, Any]:
+                      mbps: int, eir_mbps: int = 0) -> dict[str, Any]:
+    """The Access E-Line product order item: its flows commit `mbps` (0: nothing committed) and
+    allow `eir_mbps` beyond it, each burst sized only where its rate is above 0 (MEF 10.4)."""
     config = copy.deepcopy(example_configuration(ACCESS_ELINE_OVC))
     for flow in _flows(config):
         flow["cir"] = {"irValue": mbps, "irUnits": "MBPS"}
+        flow["eir"] = {"irValue": eir_mbps, "irUnits": "MBPS"}
+        if not mbps:
+            flow["cbs"] = {"dataSizeValue": 0, "dataSizeUnits": "KBYTES"}
+        if eir_mbps:
+            flow["ebs"] = {"dataSizeValue": 40, "dataSizeUnits": "KBYTES"}
     uni_map = config["uniEp"]["ovcEndPointMap"]
     if ce_vlan is None:
         config["uniEp"]["ovcEndPointMap"] = {"mapType": "FORM_U", "ovcEndPointMapFormU": list(range(1, 4095))}
@@ -138,7 +145,7 @@ class SonataAccess:
     # -- PartnerAccess --------------------------------------------------------------------------
     def order(self, request: AccessRequest) -> str:
         item = access_eline_item("access", site=request.site, ce_vlan=request.ce_vlan, s_vlan=request.s_vlan,
-                                 mbps=request.bandwidth_mbps)
+                                 mbps=request.bandwidth_mbps, eir_mbps=request.eir_mbps)
         if request.quote_item and request.quote_item.get("quoteId") and request.quote_item.get("id"):
             # the quote is the contract: the partner delivers and bills what it quoted
             item["quoteItem"] = {"quoteId": request.quote_item["quoteId"], "id": request.quote_item["id"]}

@@ -77,16 +77,22 @@ def evc_design(config: SofSettings, network: NetworkMap, placement: EvcPlacement
     if partner.enni not in network.edge_points:
         raise Unprocessable(f"Partner {partner.party}'s ENNI '{partner.enni}' is not an edge point of this provider",
                             property_path=f"{pointer}/endPoints/{order[1]}/partner")
-    if placement.bandwidthMbps < 1 or (placement.bandwidthProfile and placement.bandwidthProfile.eirMbps):
-        raise Unprocessable("A partner's access line is bought at a committed rate only: an EVC with an off-net end "
-                            "needs bandwidthMbps above 0 and no excess rate", property_path=f"{pointer}/bandwidthMbps")
+    profile = placement.bandwidthProfile
+    # the partner's line is bought in whole Mbit/s, as bus.mapping counts an excess rate
+    eir_mbps = max(1, round(profile.eirMbps)) if profile is not None and profile.eirMbps > 0 else 0
+    if placement.bandwidthMbps + eir_mbps < 1:
+        raise Unprocessable("An EVC with an off-net end needs a committed rate (bandwidthMbps) or an excess rate "
+                            "(bandwidthProfile/eirMbps) above 0: the partner's access line carries it",
+                            property_path=f"{pointer}/bandwidthMbps")
     design = _base(network, a, _end(partner.enni, None, choose=True), placement.bandwidthMbps,
                    placement.maxDelayMs, pointer)
+    if profile is not None:  # our own segments police the product's profile, as on-net
+        design["bandwidthProfile"] = profile.model_dump(exclude_none=True)
     design["partner"] = {"party": partner.party, "ordering": partner.ordering,
                          "site": (z_end.site or PartnerSite()).model_dump(exclude_none=True),
                          "ceVlan": z_end.ceVlan, "enni": partner.enni, "partnerEnni": partner.partner_enni,
                          "quoteItem": z_end.partnerQuoteItem.model_dump() if z_end.partnerQuoteItem else None,
-                         "sVlan": None, "reference": None}
+                         "sVlan": None, "reference": None, "eirMbps": eir_mbps}
     return design
 
 
@@ -115,8 +121,11 @@ def access_design(config: SofSettings, network: NetworkMap, placement: AccessPla
     if enni is None or enni.kind != "enni":
         raise Unprocessable(f"'{placement.enni}' is not one of our ENNIs", code="referenceNotFound",
                             property_path=f"{pointer}/enni")
-    return _base(network, _end(site.edge_point, placement.ceVlan), _end(enni.id, placement.sVlan, choose=True),
-                 placement.bandwidthMbps, placement.maxDelayMs, pointer)
+    design = _base(network, _end(site.edge_point, placement.ceVlan), _end(enni.id, placement.sVlan, choose=True),
+                   placement.bandwidthMbps, placement.maxDelayMs, pointer)
+    if placement.bandwidthProfile is not None:  # the elements police the EIR the buyer asked for
+        design["bandwidthProfile"] = placement.bandwidthProfile.model_dump(exclude_none=True)
+    return design
 
 
 def internet_design(network: NetworkMap, placement: InternetPlacement, pointer: str) -> dict[str, Any]:

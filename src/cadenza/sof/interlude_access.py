@@ -62,9 +62,12 @@ class InterludeAccess:
         return self._call(what, self._client.create_service_order, service_order(item, external_id=key))
 
     def order(self, request: AccessRequest) -> str:
+        # the excess rate goes in the placement's profile, which the partner's elements police
+        profile = {"cirMbps": request.bandwidth_mbps, "eirMbps": request.eir_mbps} if request.eir_mbps else None
         config = ovc_access_configuration(site=request.site, ce_vlan=request.ce_vlan, enni=request.enni,
                                           s_vlan=request.s_vlan, bandwidth_mbps=request.bandwidth_mbps,
-                                          max_delay_ms=request.max_delay_ms, identifier=request.idempotency_key)
+                                          max_delay_ms=request.max_delay_ms, identifier=request.idempotency_key,
+                                          bandwidth_profile=profile)
         order = self._place_once(request.idempotency_key, add_evc_item("access", config),
                                  "order an access segment")
         return order["serviceOrderItem"][0]["service"]["id"]

@@ -353,7 +353,8 @@ def order_partner(sof_name: str, service_id: str, partner: dict[str, Any], mbps:
         return {"problem": f"no way to order from partner {partner['party']} is configured in this domain"}
     request = AccessRequest(idempotency_key=f"{service_id}-access", partner=partner["party"], site=partner["site"],
                             ce_vlan=partner["ceVlan"], enni=partner["partnerEnni"], s_vlan=partner["sVlan"],
-                            bandwidth_mbps=mbps, max_delay_ms=max_delay_ms, quote_item=partner.get("quoteItem"))
+                            bandwidth_mbps=mbps, max_delay_ms=max_delay_ms, quote_item=partner.get("quoteItem"),
+                            eir_mbps=partner.get("eirMbps", 0))
     try:
         reference = access.order(request)
     except PartnerAccessError as exc:

@@ -87,12 +87,17 @@ def test_the_quote_prices_the_excess_rate_and_a_best_effort_evc_is_cheaper(sp: D
     assert both == (1000, 750 + EIR_SHARE * 750) and committed == (1000, 750)
 
 
-def test_an_excess_rate_off_net_is_not_serviceable_and_says_why(sp: Domain) -> None:
+def test_an_excess_rate_off_net_is_qualified_and_quoted_by_the_partner_at_its_price(sp: Domain) -> None:
     with sp.client("acme", "acme-secret-1") as acme:
         answer = created_poq(acme, poq(mef125_items((METRO_1, OFF_NET), relation_key="qualificationItemRelationship")))
-    evc = answer["productOfferingQualificationItem"][0]
-    assert evc["serviceabilityConfidence"] == "red"
-    assert "excess information rate (EIR) is offered on our own network only" in evc["serviceabilityConfidenceReason"]
+        evc = answer["productOfferingQualificationItem"][0]
+        assert evc["serviceabilityConfidence"] == "green", evc
+        assert "Off-net via partner-a" in evc["serviceabilityConfidenceReason"]
+        quoted = created_quote(acme, quote(mef125_items((METRO_1, OFF_NET), relation_key="quoteItemRelationship")))
+    assert quoted["state"] == "approved.orderable", quoted
+    # MEF's EPL (CIR 0 + EIR 70) at the 100 Mbit/s tier, and the partner's Access E-Line asked
+    # for the same: 600 to install, EIR_SHARE of its 100 Mbit/s tier (420) a month.
+    assert charges(quoted["quoteItem"][0]) == (1000 + 600, EIR_SHARE * 750 + EIR_SHARE * 420)
 
 
 def test_an_evc_item_pointing_at_a_missing_uni_item_names_the_relationship(sp: Domain) -> None:

@@ -62,10 +62,14 @@ def evc_configuration(a: dict[str, Any], z: dict[str, Any], *, bandwidth_mbps: i
 
 def ovc_access_configuration(*, site: dict[str, Any], ce_vlan: int | None, enni: str, s_vlan: int,
                              bandwidth_mbps: int, max_delay_ms: float | None = None,
-                             identifier: str | None = None) -> dict[str, Any]:
-    """An Access E-Line OVC from a UNI at `site` to the seller's `enni`, on S-VLAN `s_vlan`."""
+                             identifier: str | None = None,
+                             bandwidth_profile: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An Access E-Line OVC from a UNI at `site` to the seller's `enni`, on S-VLAN `s_vlan`;
+    `bandwidth_profile`: the placement's bandwidthProfile (an EIR beside the committed rate)."""
     placement: dict[str, Any] = {"site": site, "ceVlan": ce_vlan, "enni": enni, "sVlan": s_vlan,
                                  "bandwidthMbps": bandwidth_mbps}
+    if bandwidth_profile:
+        placement["bandwidthProfile"] = bandwidth_profile
     if max_delay_ms is not None:
         placement["maxDelayMs"] = max_delay_ms
     return {"@type": OVC_TYPE, **_CARRIER_ETHERNET_SERVICE, "identifier": (identifier or f"ovc-{enni}-{s_vlan}")[:45],

@@ -39,10 +39,17 @@ class AccessRequest:
     ce_vlan: Annotated[int | None, Field(ge=1, le=4094)]  # at the UNI; None: port-based
     enni: str  # the partner's ENNI edge point facing us (PartnerConfig.partner_enni)
     s_vlan: Annotated[int, Field(ge=1, le=4094)]  # on the ENNI (ours and the partner's side carry the same)
-    bandwidth_mbps: Annotated[int, Field(ge=1)]
+    bandwidth_mbps: Annotated[int, Field(ge=0)]  # the committed rate; 0 for a best-effort line with an EIR
     max_delay_ms: Annotated[float | None, Field(gt=0)] = None
     # The partner's quote item ({quoteId, id}) this segment was quoted on: its order references it.
     quote_item: dict[Annotated[str, Field(max_length=20)], Annotated[str, Field(max_length=200)]] | None = None
+    # The excess rate beside the committed one: configured by the partner, not reserved.
+    eir_mbps: Annotated[int, Field(ge=0)] = 0
+
+    def __post_init__(self) -> None:
+        if self.bandwidth_mbps < 0 or self.eir_mbps < 0 or self.bandwidth_mbps + self.eir_mbps < 1:
+            raise ValueError("an access segment needs a committed rate (bandwidth_mbps) or an excess rate "
+                             "(eir_mbps) of at least 1 Mbit/s")
 
 
 @dataclass(frozen=True, slots=True)

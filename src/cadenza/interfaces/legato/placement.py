@@ -9,7 +9,9 @@ network, so the SOF reads these documented extra properties beside the MEF attri
   one-way delay bound, and optionally the product's ingress bandwidth profile
   (`bandwidthProfile`: EIR, flows per class of service, envelopes).
 - `cadenzaAccessPlacement` on an OVC ordered over INTERLUDE: the partner's site, the CE-VLAN
-  there, the partner's ENNI and the S-VLAN the buyer chose on it, and the bandwidth.
+  there, the partner's ENNI and the S-VLAN the buyer chose on it, the committed bandwidth (0
+  allowed: best effort) and optionally the ingress bandwidth profile (`bandwidthProfile`, as
+  on an EVC: the EIR the segment's elements police).
 - `cadenzaInternetPlacement` on an IPVC (a Basic Internet Access): the UNI, the CE-VLAN there
   (None: the whole UNI) and the bandwidth; the SOF picks the Internet gateway.
 
@@ -124,8 +126,10 @@ class AccessPlacement(_Hint):
     ceVlan: int | None = Field(None, ge=1, le=4094)
     enni: str = Field(min_length=1, description="the seller's ENNI edge point facing the buyer")
     sVlan: int = Field(ge=1, le=4094, description="the S-VLAN the buyer chose on the ENNI")
-    bandwidthMbps: int = Field(ge=1, le=100_000)
+    # The committed rate the network reserves; 0 for a best-effort segment whose profile has an EIR.
+    bandwidthMbps: int = Field(ge=0, le=100_000)
     maxDelayMs: float | None = Field(None, gt=0)
+    bandwidthProfile: BandwidthProfileHint | None = None
 
 
 class InternetPlacement(_Hint):
