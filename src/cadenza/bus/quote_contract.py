@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from cadenza.bus import quote  # a module: quote -> product_change -> ordering -> here
 from cadenza.bus.deferred import INTERNAL
-from cadenza.bus.mapping import bandwidth_mbps
+from cadenza.bus.mapping import bandwidth
 from cadenza.bus.partners import quote_price
 from cadenza.bus.rows import BusResourceRow
 from cadenza.core.clock import iso
@@ -53,14 +53,16 @@ def place_key(place: Any) -> tuple[str, ...]:
     return ("address", *(_norm(place.get(k)) for k in ("streetNr", "streetName", "city", "postcode")))
 
 
-def _mbps(product: dict[str, Any]) -> int | None:
+def _rates(product: dict[str, Any]) -> tuple[int, int] | None:
+    """(committed, excess) Mbit/s: both set the price."""
     config = product.get("productConfiguration")
     if not isinstance(config, dict):
         return None
     try:
-        return bandwidth_mbps(config, pointer="")
+        asked = bandwidth(config, pointer="")
     except Unprocessable:
         return None
+    return asked.cir_mbps, asked.eir_mbps
 
 
 def _differences(quoted: dict[str, Any], ordered: dict[str, Any]) -> list[tuple[str, str]]:
@@ -76,8 +78,12 @@ def _differences(quoted: dict[str, Any], ordered: dict[str, Any]) -> list[tuple[
                       "/product/productOffering/id"))
     if q_product.get("id") != o_product.get("id"):
         found.append((f"product ({q_product.get('id')} quoted)", "/product/id"))
-    if _mbps(q_product) != _mbps(o_product):
-        found.append((f"committed bandwidth ({_mbps(q_product)} Mbit/s quoted)", "/product/productConfiguration"))
+    quoted_rates, ordered_rates = _rates(q_product), _rates(o_product)
+    if (quoted_rates or (None, None))[0] != (ordered_rates or (None, None))[0]:
+        found.append((f"committed bandwidth ({(quoted_rates or (None,))[0]} Mbit/s quoted)",
+                      "/product/productConfiguration"))
+    elif quoted_rates is not None and ordered_rates is not None and quoted_rates[1] != ordered_rates[1]:
+        found.append((f"excess bandwidth (EIR {quoted_rates[1]} Mbit/s quoted)", "/product/productConfiguration"))
     if [place_key(p) for p in q_product.get("place") or []] != [place_key(p) for p in o_product.get("place") or []]:
         found.append(("places", "/product/place"))
     return found

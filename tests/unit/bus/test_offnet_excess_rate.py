@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from cadenza.bus import quote_contract
 from cadenza.bus.mapping import bandwidth
 from cadenza.bus.partners import PartnerDirectory, access_eline_configuration
 from cadenza.bus.product_schemas import validate_product_configuration
@@ -70,3 +71,14 @@ def test_the_partner_is_asked_to_qualify_and_quote_the_excess_rate() -> None:
     for product in (poq["productOfferingQualificationItem"][0]["product"], quote["quoteItem"][0]["product"]):
         rates = bandwidth(product["productConfiguration"], pointer="")
         assert (rates.cir_mbps, rates.eir_mbps) == (0, 200)
+
+
+def test_an_order_keeps_to_the_excess_rate_its_quote_priced() -> None:
+    def line(eir: int, cir: int = 0) -> dict[str, Any]:
+        return {"action": "add", "product": access_eline_item("1", site={"id": "s-1"}, ce_vlan=100, s_vlan=1100,
+                                                              mbps=cir, eir_mbps=eir)["product"]}
+
+    assert quote_contract._differences(line(200), line(200)) == []
+    assert quote_contract._differences(line(200), line(300)) == [
+        ("excess bandwidth (EIR 200 Mbit/s quoted)", "/product/productConfiguration")]
+    assert quote_contract._differences(line(200), line(200, cir=50))[0][0] == "committed bandwidth (0 Mbit/s quoted)"
