@@ -236,6 +236,13 @@ class KeyStore:
                     session.add(_new_row(ACTIVE, private))
         except IntegrityError:
             pass  # another process of the domain adopted it first
+        except ConfiguredKeyRefused:
+            # On PostgreSQL a process that waited on the row locks of another one adopting the same
+            # key sees its demotion of the old key but not the row it inserted: read again.
+            self._load()
+            active = self._active()
+            if active is None or active.kid != kid:
+                raise
         self._load()
         active = self._active()
         assert active is not None and active.kid == kid, "the configured signing key did not become active"

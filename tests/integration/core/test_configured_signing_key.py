@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,25 @@ def test_a_key_rotated_away_is_not_used_again(database: Database) -> None:
     KeyStore(database, configured=Ed25519PrivateKey.generate()).ensure()  # first is now previous
     with pytest.raises(ConfiguredKeyRefused, match="is previous"):
         KeyStore(database, configured=first).ensure()
+
+
+def test_two_processes_adopting_the_same_new_key_at_once_both_start(database: Database) -> None:
+    KeyStore(database).ensure()  # the generated key the configured one replaces
+    private = Ed25519PrivateKey.generate()
+    start = threading.Barrier(2)
+    results: list[str | BaseException] = []
+
+    def adopt() -> None:
+        store = KeyStore(database, configured=private)
+        start.wait()
+        try:
+            results.append(store.ensure().kid)
+        except BaseException as exc:  # the assertion below shows what a worker met
+            results.append(exc)
+
+    workers = [threading.Thread(target=adopt) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert results == [thumbprint_kid(private)] * 2, results
