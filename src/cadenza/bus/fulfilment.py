@@ -606,7 +606,9 @@ def _follow_held(domain: str, order_id: str, item_id: str, service_order_id: str
         state = await_service_order(domain, order_id, service_order_id, cancel, True)
         cancel = cancel or state.pop("cancel")
         if state["state"] != "held":
-            item_waits(domain, order_id, item_id, "inProgress", "the partner answered again: work goes on", "13")
+            why = ("the partner answered again: work goes on" if state["state"] in ("inProgress", "completed")
+                   else f"the wait for the partner ended: the service order is {state['state']}")
+            item_waits(domain, order_id, item_id, "inProgress", why, "13")
             return cancel
         cancel_service_order(domain, order_id, service_order_id)  # held still: the customer newly cancelled
 

@@ -196,10 +196,12 @@ def record_outcome(job: Job, target: str, reason: str | None, release: bool) -> 
 
 
 @DBOS.step()
-def settle_change(job: Job, kept: dict[str, int | None], reason: str | None) -> None:
+def settle_change(job: Job, kept: dict[str, int | None], reason: str | None, hold_both: bool = False) -> None:
     """End a change with the service as `kept`: what was asked, or what it was when refused.
     The reservation follows `kept`, and of each end point's two CE-VLANs the one not kept is
-    given back, in the transaction that records the outcome."""
+    given back, in the transaction that records the outcome; unless `hold_both` (an element
+    could not be put back and may still forward the other one): then the service holds both
+    until it is removed, so no other service is given a VLAN an element still uses."""
     icm = _ICMS[job.network_domain]
     with icm.database.transaction() as session:
         row = icm.get(session, job.service, None)
@@ -213,7 +215,7 @@ def settle_change(job: Job, kept: dict[str, int | None], reason: str | None) -> 
                 continue
             end = request[name]
             dropped = after[name] if kept[name] == before[name] else before[name]
-            if dropped is not None:
+            if dropped is not None and not hold_both:
                 icm.inventory.release_ce_vlan(session, row.uuid, element=end["element"], port=end["port"],
                                               vlan=dropped)
             request[name] = {**end, "vlan_id": kept[name]}
@@ -250,11 +252,14 @@ def change_connectivity_service(job: Job, before: dict[str, int | None], after: 
     if not problems:
         settle_change(job, after, None)
         return cs.INSTALLED
-    configure_elements(job, before)  # put back what the elements held before
+    unrestored = configure_elements(job, before)  # put back what the elements held before
     changed = [key for key in ("mbps", "a", "z") if before[key] != after[key]]
     reason = (f"Change to {_describe(after, changed)} refused, kept {_describe(before, changed)}: "
               + "; ".join(problems))
-    settle_change(job, before, reason)
+    if unrestored:
+        reason += ("; putting the elements back failed too, so the service holds both CE-VLANs until it is "
+                   "removed: " + "; ".join(unrestored))
+    settle_change(job, before, reason, bool(unrestored))
     return "refused"
 
 

@@ -177,38 +177,62 @@ def _segment_ends(segment: dict[str, Any], vlans: dict[str, int | None]) -> list
 
 
 def _modify(item: Item, change: dict[str, Any]) -> None:
-    """A bandwidth and/or CE-VLAN change (Sof.read_change): every segment changes in place,
-    those ending at a UNI whose VLAN changes on it too, and the partner's segment follows; if
-    any refuses, what changed is put back as it was."""
+    """A bandwidth and/or CE-VLAN change (Sof.read_change). The partner's segment changes first:
+    it is the one that may keep us waiting for hours or refuse, and our own segments change in
+    seconds, so a VLAN they give up is not left free (for another order to take) while the
+    partner decides. Then every segment changes in place, those ending at a UNI whose VLAN
+    changes on it too; if one refuses, what changed is put back, at the partner as well, and a
+    put-back that fails is said in the reason rather than passed over."""
     current = steps.load_service(item.sof, item.service_id)
     design, before = current["design"], current["mbps"]
     mbps, vlans = change["mbps"], change.get("vlans") or {}
     was = {p["edgePoint"]: p["vlan"] for s in design["segments"] for p in (s["a"], s["z"])}
+    partner = design.get("partner")
+    if partner:
+        _modify_partner(item, partner, mbps, change.get("partnerCeVlan"), "partnerCeVlan" in change,
+                        f"{item.service_id}-{item.order_id}-modify", undo=(before, partner.get("ceVlan")))
     changed: list[dict[str, Any]] = []
     try:
         for segment in design["segments"]:
             changed.append(segment)
             _ok(steps.change_segment(item.sof, segment, mbps, _segment_ends(segment, vlans)))
-        partner = design.get("partner")
-        if partner:
-            key = f"{item.service_id}-{item.order_id}-modify"
-            party, reference = partner["party"], partner["reference"]
-            ce_vlan = change.get("partnerCeVlan")
-            what = "bandwidth change" if "partnerCeVlan" not in change else f"CE-VLAN change to {ce_vlan}"
-            _ok(_patiently(item, party, f"{what} of access segment {reference}", partial(
-                steps.modify_partner, item.sof, party, reference, mbps, key, ce_vlan)).get("problem"))
-            status = _patiently(item, party, f"progress of access segment {reference}", partial(
-                steps.await_partner, item.sof, party, reference, "active"))
-            if status["state"] != "active" or status.get("change_failed") or \
-                    status.get("bandwidth_mbps") not in (None, mbps):
-                raise Failed(f"partner {partner['party']} could not make the {what}: "
-                             f"{status.get('change_failed') or status.get('reason')}")
     except Exception as exc:
+        failure = _as_failed(exc)
         back = {edge_point: was[edge_point] for edge_point in vlans}
-        for segment in changed:  # put back what the network carried before
-            steps.change_segment(item.sof, segment, before, _segment_ends(segment, back))
-        raise _as_failed(exc) from None
+        unrestored = [problem for segment in changed  # put back what the network carried before
+                      if (problem := steps.change_segment(item.sof, segment, before, _segment_ends(segment, back)))]
+        if partner:
+            try:
+                _modify_partner(item, partner, before, partner.get("ceVlan"), "partnerCeVlan" in change,
+                                f"{item.service_id}-{item.order_id}-modify-undo")
+            except Failed as undo:
+                unrestored.append(f"the partner's segment was not put back: {undo.reason}")
+        if unrestored:
+            raise Failed(f"{failure.reason}; putting the change back failed too: {'; '.join(unrestored)}") from None
+        raise failure from None
     steps.settle_service_change(item.sof, item.service_id, change)
+
+
+def _modify_partner(item: Item, partner: dict[str, Any], mbps: int, ce_vlan: int | None, vlan_changes: bool,
+                    key: str, *, undo: tuple[int, int | None] | None = None) -> None:
+    """The partner's segment at `mbps` (and `ce_vlan`), followed until the partner's change ends.
+    Once the partner accepted it, stopping to wait (a cancel, the patience spent) sends the
+    change back, `undo` = (mbps, CE-VLAN) as before, since the partner may still make it."""
+    party, reference = partner["party"], partner["reference"]
+    what = f"CE-VLAN change to {ce_vlan}" if vlan_changes else "bandwidth change"
+    _ok(_patiently(item, party, f"{what} of access segment {reference}", partial(
+        steps.modify_partner, item.sof, party, reference, mbps, key, ce_vlan if vlan_changes else None),
+        cancellable=undo is not None).get("problem"))
+    try:
+        status = _patiently(item, party, f"progress of access segment {reference}", partial(
+            steps.await_partner, item.sof, party, reference, "active"), cancellable=undo is not None)
+    except Failed:
+        if undo is not None:
+            _modify_partner(item, partner, undo[0], undo[1], vlan_changes, f"{key}-undo")
+        raise
+    if status["state"] != "active" or status.get("change_failed") or status.get("bandwidth_mbps") not in (None, mbps):
+        raise Failed(f"partner {party} could not make the {what}: "
+                     f"{status.get('change_failed') or status.get('reason')}")
 
 
 def _delete(item: Item) -> None:

@@ -121,3 +121,26 @@ def test_an_off_net_end_changes_its_ce_vlan_at_the_partner_over_interlude(sof_la
     gone = sof_landscape.legato.create_service_order(service_order(delete_item("rm", service["id"])))
     assert sof_landscape.wait_for_order(gone["id"], "completed", "failed")["state"] == "completed"
     assert_nothing_left(sof_landscape)
+
+
+def test_a_partner_refusing_the_ce_vlan_leaves_both_ends_as_they_were(sof_landscape: SofLandscape) -> None:
+    service = _active(sof_landscape, on_net("uni-east-3-2", 320),
+                      off_net("partner-a", site_id="site-pa-7", ce_vlan=421), mbps=100)
+    blocker = _active(sof_landscape, on_net("uni-west-2-1", 422), on_net("uni-east-4-2", 422))  # at the partner's UNI
+    segment = service["serviceConfiguration"]["cadenzaDesign"]["segments"][0]
+
+    refused = _modify(sof_landscape, service["id"], 100, [323, 422])
+    assert refused["state"] == "failed", refused
+    reason = refused["serviceOrderItem"][0]["terminationError"][0]["value"]
+    assert "partner-a" in reason and "422" in reason and "putting the change back failed" not in reason, reason
+    after = sof_landscape.legato.get_service(service["id"])["serviceConfiguration"]
+    assert after["cadenzaDesign"]["partner"]["ceVlan"] == 421
+    assert _end_vlan(sof_landscape, segment, "uni-east-3-2") == 320
+    assert 323 not in _element_vlans(sof_landscape, segment["uuid"])
+    # the VLAN asked on our own UNI was never taken, so it is free for others
+    assert _feasible(sof_landscape, service["id"], [323, 421])["feasible"]
+
+    for done in (service, blocker):
+        gone = sof_landscape.legato.create_service_order(service_order(delete_item("rm", done["id"])))
+        assert sof_landscape.wait_for_order(gone["id"], "completed", "failed")["state"] == "completed"
+    assert_nothing_left(sof_landscape)
