@@ -217,7 +217,7 @@ def choose_partners(domain: str, order_id: str, item_id: str, since: float | Non
         plan = order_plan(session, order_id)
     work = plan["work"][item_id]
     moved: str | None = None
-    for end in work.get("ends", []):
+    for n, end in enumerate(work.get("ends", [])):
         if end["edge_point"] is None and not end.get("partner"):
             choice = bus.partners.choose_for(end["address"], work["mbps"], ce_vlan=end.get("ce_vlan"),
                                              eir_mbps=(work.get("bandwidth") or {}).get("eirMbps", 0))
@@ -234,9 +234,19 @@ def choose_partners(domain: str, order_id: str, item_id: str, since: float | Non
             end["partner"] = decision.partner
             end["partner_lead_days"] = choice.lead_time_days if decision.partner == choice.partner else None
             moved = decision.reason if decision.failover else moved
+        _note_uni_partner(plan, work, n, end)
     with bus.database.transaction() as session:
         _store_plan(session, order_id, plan)
     return {**work, "resumedBecause": moved} if moved else work
+
+
+def _note_uni_partner(plan: dict[str, Any], work: dict[str, Any], index: int, end: dict[str, Any]) -> None:
+    """A partner's UNI added by this order is the partner of the end connected to it: noted on
+    the UNI item's work, as a later EVC on that UNI reads it (bus.order_plans.offnet_uni)."""
+    letter = ("A", "Z")[index] if index < 2 else None
+    for uni in work.get("unis") or []:
+        if uni.get("item") and uni.get("end") == letter and end.get("partner") and uni["item"] in plan["work"]:
+            plan["work"][uni["item"]]["partner"] = end["partner"]
 
 
 @DBOS.step()

@@ -39,9 +39,10 @@ RELATIONSHIP_KEY = {"poq": "qualificationItemRelationship", "quote": "quoteItemR
                     "order": "productOrderItemRelationship"}
 
 Kind = Literal["evc", "access", "uni", "internet"]
-# (UNI product id, pointer of the reference) -> the UNI's place; raises Unprocessable when the
-# id names no UNI product of the buyer that an EVC can use.
-ExistingUni = Callable[[str, str], dict[str, Any]]
+# (UNI product id, pointer of the reference) -> the UNI's place and, for a partner's UNI whose
+# access line is in service, that partner; raises Unprocessable when the id names no UNI product
+# of the buyer that an EVC can use.
+ExistingUni = Callable[[str, str], tuple[dict[str, Any], str | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class UniRef:
     pointer: str  # where that place, or the UNI product's id, is in the request
     item: str | None = None  # the UNI item of this request that adds the UNI
     product: str | None = None  # the UNI product in inventory
+    partner: str | None = None  # the partner providing that UNI product, whose line is there already
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +149,7 @@ def _ends(kind: Kind, links: list[tuple[dict[str, Any], str, str]], pointer: str
 
 
 def _at(uni: UniRef, end: str, relationship_type: str) -> UniRef:
-    return UniRef(end, relationship_type, uni.place, uni.pointer, uni.item, uni.product)
+    return UniRef(end, relationship_type, uni.place, uni.pointer, uni.item, uni.product, uni.partner)
 
 
 def _uni_item(relation: dict[str, Any], where: str, base: str, by_id: dict[str, tuple[int, dict[str, Any]]],
@@ -175,5 +177,5 @@ def _uni_product(relation: dict[str, Any], where: str, existing_uni: ExistingUni
     product_id = relation.get("id")
     if not isinstance(product_id, str) or not product_id:
         raise _fail("name the UNI product by its id", f"{where}/id", "missingProperty")
-    return UniRef("", relation["relationshipType"], existing_uni(product_id, f"{where}/id"), f"{where}/id",
-                  product=product_id)
+    place, partner = existing_uni(product_id, f"{where}/id")
+    return UniRef("", relation["relationshipType"], place, f"{where}/id", product=product_id, partner=partner)

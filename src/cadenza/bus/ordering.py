@@ -19,12 +19,12 @@ from cadenza.bus import (
 )
 from cadenza.bus.item_structure import ReadItem, read_items
 from cadenza.bus.lead_time import CatalogLeadTime
+from cadenza.bus.order_plans import order_plan, plans
 from cadenza.bus.places import End, resolve_place
 from cadenza.bus.product_inventory import products, serving_service, uni_at_site, uni_place, users_of
 from cadenza.bus.product_order import Family, orders
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.settings import BusSettings
-from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.ids import new_id
@@ -32,9 +32,6 @@ from cadenza.core.trace import record
 
 __all__ = ["OfferingRules", "SeveralProblems", "plans", "accept_order", "order_plan", "merge_configuration",
            "read_change"]
-
-plans = ResourceStore("orderPlan", label="order plan")
-
 
 @dataclass(frozen=True, slots=True)
 class OfferingRules:
@@ -116,8 +113,12 @@ def _plan_add(config: BusSettings, rules: OfferingRules, fam: Family, party: str
         # an off-net end's partner is asked for the same profile, CIR (0 allowed) and EIR
         ends = [resolve_place(config, place, party=party, pointer=place_at(n)) for n, place in enumerate(places)]
         vlans = mapping.evc_vlans(configuration)
+        planned = [_end(end, vlan) for end, vlan in zip(ends, vlans, strict=True)]
+        for uni in read.unis if read is not None else ():
+            if uni.partner:  # an off-net UNI in inventory: its partner's line is there already (choose_partners)
+                planned[("A", "Z").index(uni.end)]["partner"] = uni.partner
         return {"kind": "evc", "offering": offering, "mbps": mbps, "bandwidth": asked.to_json(), "unis": unis,
-                "ends": [_end(end, vlan) for end, vlan in zip(ends, vlans, strict=True)]}
+                "ends": planned}
     if kind == "internet":
         if len(places) != 1:
             raise _fail("An Internet Access needs exactly one place: the subscriber's site",
@@ -433,6 +434,3 @@ def _refuse_second_uni_at_a_site(session: Session, rules: OfferingRules, family:
             raise _fail(f"Site {site} has its UNI already (product {held.id}, {held.state}): connect the EVC to "
                         "that UNI by its product id (productRelationship) instead of adding one", where)
 
-
-def order_plan(session: Session, order_id: str) -> dict[str, Any]:
-    return plans.get(session, f"plan-{order_id}", None).document

@@ -192,7 +192,8 @@ class Qualifications(DeferredRequests):
         return [assess_product(self._service, self._prices, c["offering"], c["mbps"], c["places"],
                                party=self._visible_to(owner), pointer=c["pointer"],
                                configuration=c.get("configuration"), buyer=owner, eir_mbps=c.get("eir", 0),
-                               place_pointers=c.get("placePointers")) if c["action"] == "add"
+                               place_pointers=c.get("placePointers"), partners=c.get("partners"))
+                if c["action"] == "add"
                 else product_change.assess_change(self._service.network, self._prices, c) if "productId" in c
                 else None for c in checked]
 

@@ -94,11 +94,13 @@ def check_product(product: Any, *, family: Family, prices: PriceBook, pointer: s
 def assess_product(service: Serviceability, prices: PriceBook, offering: str, mbps: int | None,
                    places: list[dict[str, Any]], *, party: str | None, pointer: str,
                    configuration: dict[str, Any] | None = None, buyer: str | None = None, eir_mbps: int = 0,
-                   place_pointers: list[str] | None = None) -> ItemAssessment:
+                   place_pointers: list[str] | None = None, partners: list[str | None] | None = None
+                   ) -> ItemAssessment:
     """Judge every place of the product, then ask our network whether it could carry it now;
     partners and the network are asked here, outside any transaction. `buyer`: the party asking.
     `place_pointers` say where each place is in the request when they are not `{pointer}/place/i`
-    (the places of an EVC's UNI items, see cadenza.bus.item_structure)."""
+    (the places of an EVC's UNI items, see cadenza.bus.item_structure); `partners` the partner
+    each place must be served by (a partner's UNI in inventory), None where any may."""
     try:
         locations = [service.locate(p, party=party, pointer=(place_pointers[i] if place_pointers
                                                               else f"{pointer}/place/{i}"))
@@ -111,7 +113,9 @@ def assess_product(service: Serviceability, prices: PriceBook, offering: str, mb
     ends = [(vlans[i], vlans[i] is None) if kind == "evc" and i < len(vlans) else (None, False)
             for i in range(len(locations))]
     # a partner serving an end is asked for the excess rate too: it prices and polices it
-    verdicts = [service.assess(location, mbps=mbps, ce_vlan=ends[i][0], port_based=ends[i][1], eir_mbps=eir_mbps)
+    pinned = partners or []
+    verdicts = [service.assess(location, mbps=mbps, ce_vlan=ends[i][0], port_based=ends[i][1], eir_mbps=eir_mbps,
+                               partner=pinned[i] if i < len(pinned) else None)
                 for i, location in enumerate(locations)]
     lead = installation_days(prices.lead_time_days, offering, off_net=any(v.kind == "offNet" for v in verdicts),
                              partner_days=[v.offer.lead_time_days for v in verdicts if v.offer is not None])
@@ -124,10 +128,16 @@ def assess_product(service: Serviceability, prices: PriceBook, offering: str, mb
 
 def structure_notes(read: ReadItem) -> dict[str, Any]:
     """What POQ and quote keep of an item beside its checked product: where its places are in the
-    request (a UNI item's place for an EVC in the MEF 125 form) and the excess rate it asks for."""
+    request (a UNI item's place for an EVC in the MEF 125 form), the excess rate it asks for, and
+    the partner of each end at a partner's UNI in inventory."""
     config = read.product.get("productConfiguration")
     try:
         eir = bandwidth(config, pointer="").eir_mbps if isinstance(config, dict) and read.kind != "uni" else 0
     except Unprocessable:
         eir = 0
-    return {"placePointers": list(read.place_pointers), "eir": eir} if read.action == "add" else {}
+    if read.action != "add":
+        return {}
+    notes: dict[str, Any] = {"placePointers": list(read.place_pointers), "eir": eir}
+    if any(u.partner for u in read.unis):
+        notes["partners"] = [u.partner for u in read.unis]
+    return notes

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cadenza.bus.keys import product_keys, text
+from cadenza.bus.order_plans import offnet_uni
 from cadenza.bus.rows import BusResourceKeyRow, BusResourceRow
 from cadenza.bus.store import ResourceStore
 from cadenza.core.clock import iso
@@ -84,9 +85,12 @@ def serving_service(row: BusResourceRow) -> str | None:
 
 
 def uni_place(session: Session, product_id: str, party: str | None, *, pointer: str,
-              is_uni: Callable[[str | None], bool]) -> dict[str, Any]:
+              is_uni: Callable[[str | None], bool]) -> tuple[dict[str, Any], str | None]:
     """The place of the buyer's UNI product `product_id`, for an EVC that connects to it (the MEF
-    125 form naming an existing UNI in `productRelationship`); a 422 at `pointer` otherwise."""
+    125 form naming an existing UNI in `productRelationship`), and the partner that provides it
+    when it is a partner's UNI with an access line in service (the further EVC's line is then
+    that partner's too); a 422 at `pointer` otherwise. A partner's UNI whose last EVC is gone
+    lost its line with it: the place is then just its address, served as any off-net address."""
     try:
         row = products.get(session, product_id, party)
     except NotFound as exc:
@@ -100,10 +104,13 @@ def uni_place(session: Session, product_id: str, party: str | None, *, pointer: 
         raise Unprocessable(f"{pointer}: UNI {product_id} is {row.state}; an EVC can connect to an active UNI only",
                             property_path=pointer)
     sites = row.document.get("relatedSite") or []
-    if not sites:
-        raise Unprocessable(f"{pointer}: UNI {product_id} is at a site a partner serves; a further EVC on a partner's "
-                            "UNI is not offered yet: order the EVC with a new UNI item there", property_path=pointer)
-    return {"@type": "GeographicSiteRef", "id": sites[0]["id"], "role": "INSTALL_LOCATION"}
+    if sites:
+        return {"@type": "GeographicSiteRef", "id": sites[0]["id"], "role": "INSTALL_LOCATION"}, None
+    found = offnet_uni(session, row, users_of(session, row.id, row.owner))
+    if found is None:
+        raise Unprocessable(f"{pointer}: UNI {product_id} has no record of where it is; order the EVC with a new UNI "
+                            "item there", property_path=pointer)
+    return {"@type": "FieldedAddress", "role": "INSTALL_LOCATION", **found.address}, found.partner
 
 
 def users_of(session: Session, product_id: str, owner: str) -> list[BusResourceRow]:

@@ -210,7 +210,8 @@ class Quotes(DeferredRequests):
                                None if checked.get("uni") else checked["mbps"], checked["places"],
                                party=party if self.family == "cantata" else None, pointer=checked["pointer"],
                                configuration=checked.get("configuration"), buyer=party,
-                               eir_mbps=checked.get("eir", 0), place_pointers=checked.get("placePointers"))
+                               eir_mbps=checked.get("eir", 0), place_pointers=checked.get("placePointers"),
+                               partners=checked.get("partners"))
         if checked.get("uni"):  # the port speed prices it; partners are asked on the EVC that uses it
             found = replace(found, mbps=checked["mbps"])
         if found.error is not None:  # the places were readable at create time; a site vanished since

@@ -147,13 +147,19 @@ class Serviceability:
         return location.site is not None and location.site.edge_point is not None
 
     def assess(self, location: Location, *, mbps: int | None, ce_vlan: int | None = None,
-               port_based: bool = False, eir_mbps: int = 0) -> PlaceVerdict:
+               port_based: bool = False, eir_mbps: int = 0, partner: str | None = None) -> PlaceVerdict:
         """`ce_vlan` / `port_based`: how an off-net end attaches at the partner's UNI, when known;
-        `mbps` and `eir_mbps`: the committed and excess rate a partner is asked about."""
+        `mbps` and `eir_mbps`: the committed and excess rate a partner is asked about; `partner`:
+        the one partner to ask (the place is a UNI it provides, so its line is there already)."""
         site = location.site
         if site is not None and site.edge_point:
             return PlaceVerdict("onNet", f"On-net: site {site.id} is served at {site.edge_point}", location)
         candidates = self._partners.partners_for(location.city) if self._partners else []
+        if partner is not None:
+            candidates = [p for p in candidates if p.party == partner]
+            if not candidates:
+                return PlaceVerdict("notServiceable", f"The UNI at {location.city} is provided by {partner}, which no "
+                                    f"longer serves {location.city}", location)
         if not candidates:
             return PlaceVerdict("notServiceable", f"{location.city} is outside our network and every partner's "
                                 "footprint: choose a site in a city we serve, or ask us to extend coverage", location)
