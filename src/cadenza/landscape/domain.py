@@ -81,6 +81,7 @@ class ProviderDomain:
         self.business: Business | None = None
         self._audit: AuditWriter | None = None
         self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []  # background loops that end when _stopping is set
 
     def start(self) -> FastAPI:
         self.database = Database(self.database_url)
@@ -155,11 +156,13 @@ class ProviderDomain:
         @asynccontextmanager
         async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
             await dispatcher.start()
-            partners = threading.Thread(target=business.subscribe_to_partners, args=(self._stopping,), daemon=True,
-                                        name="partner-hubs")
-            partners.start()
-            threading.Thread(target=business.follow_operational_state, args=(self._stopping,), daemon=True,
-                             name="sof-operational-state").start()
+            self._threads = [
+                threading.Thread(target=business.subscribe_to_partners, args=(self._stopping,), daemon=True,
+                                 name="partner-hubs"),
+                threading.Thread(target=business.follow_operational_state, args=(self._stopping,), daemon=True,
+                                 name="sof-operational-state")]
+            for thread in self._threads:
+                thread.start()
             try:
                 yield
             finally:
@@ -197,6 +200,8 @@ class ProviderDomain:
 
     def stop(self) -> None:
         self._stopping.set()
+        for thread in self._threads:  # a round under way finishes before the ICMs and the database close
+            thread.join(timeout=10)
         if self._audit is not None:
             self._audit.close()
         shutdown_workflows()

@@ -16,6 +16,7 @@ its events carry an operational state (docs/legato-profile.md).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -39,6 +40,10 @@ DISABLED = OPERATIONAL_DISABLED
 # How often every segment is read anyway. Events carry the changes within a second; this only
 # bounds how long a lost one can leave a service showing the wrong state.
 RECONCILE_S = 30.0
+# A reading is recorded before the next one is taken, so an older reading (a reconcile's list
+# taken before an event's read) cannot overwrite a newer one. One process; workers sharing a
+# database would need the same order kept by the database.
+_READING = threading.Lock()
 
 
 def derived(lifecycle: str, segments: Iterable[str]) -> str:
@@ -103,9 +108,10 @@ def follow_segment(sof: Sof, uuid: str, hint: Any) -> None:
         if row is None or row.operational_state == hint:
             return
         network_domain = row.network_domain
-    state = _read(sof, network_domain, uuid)
-    with sof.database.transaction() as session:
-        record_segment(session, uuid, state, wake=sof.wake)
+    with _READING:
+        state = _read(sof, network_domain, uuid)
+        with sof.database.transaction() as session:
+            record_segment(session, uuid, state, wake=sof.wake)
 
 
 def reconcile(sof: Sof) -> int:
@@ -116,19 +122,20 @@ def reconcile(sof: Sof) -> int:
     changed = 0
     for network_domain in domains:
         before = changed
-        try:
-            now = {s.uuid: s.operational_state for s in sof.presto.list_connectivity_services(network_domain)}
-        except PrestoError as exc:
-            log.info("%s: the operational state of %s's segments cannot be read now: %s", sof.name,
-                     network_domain, exc)
-            continue
-        with sof.database.transaction() as session:
-            for row in session.scalars(select(SegmentStateRow).where(
-                    SegmentStateRow.network_domain == network_domain)).all():
-                state = now.get(row.uuid, presto.DISABLED)
-                if state != row.operational_state:
-                    record_segment(session, row.uuid, state, wake=sof.wake)
-                    changed += 1
+        with _READING:
+            try:
+                now = {s.uuid: s.operational_state for s in sof.presto.list_connectivity_services(network_domain)}
+            except PrestoError as exc:
+                log.info("%s: the operational state of %s's segments cannot be read now: %s", sof.name,
+                         network_domain, exc)
+                continue
+            with sof.database.transaction() as session:
+                for row in session.scalars(select(SegmentStateRow).where(
+                        SegmentStateRow.network_domain == network_domain)).all():
+                    state = now.get(row.uuid, presto.DISABLED)
+                    if state != row.operational_state:
+                        record_segment(session, row.uuid, state, wake=sof.wake)
+                        changed += 1
         if changed > before:
             log.info("%s: %d segment(s) in %s had changed unheard", sof.name, changed - before, network_domain)
     return changed
