@@ -92,10 +92,12 @@ class Parties:
 
 
 @pytest.fixture(scope="module")
-def parties(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parties]:
+def parties(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parties]:
+    """The demo landscape of one module; a module's `LANDSCAPE_OVERRIDES` ({domain: {key: value}})
+    changes its domains' YAML."""
     tmp: Path = tmp_path_factory.mktemp("landscape")
     urls = {name: f"sqlite:///{tmp / name}.db" for name in ("partner-a", "partner-b", "sp")}
-    with landscape(tmp, urls) as running:
+    with landscape(tmp, urls, overrides=getattr(request.module, "LANDSCAPE_OVERRIDES", None)) as running:
         clients = {
             "acme": running.client("sp", "acme", "acme-demo-secret"),
             "globex": running.client("sp", "globex", "globex-demo-secret"),

@@ -91,14 +91,14 @@ class Business:
         log.info("%s: resumed %d service orders and %d product orders", self.bus.name, resumed, len(waiting_ids))
 
     def follow_operational_state(self, stop: threading.Event) -> None:
-        """Read the SOF's segments from its ICMs at start-up and every RECONCILE_S after: what a
-        lost PRESTO event would leave untold (events carry the changes meanwhile)."""
+        """Read the SOF's segments from its ICMs at start-up and every `operational_reconcile_s`
+        after: what a lost PRESTO event would leave untold (events carry the changes meanwhile)."""
         while not stop.is_set():
             try:
                 operational.reconcile(self.sof)
             except Exception:  # a follower that dies would leave every later loss unrepaired
                 log.exception("%s: reading the segments' operational state failed; trying again", self.sof.name)
-            stop.wait(operational.RECONCILE_S)
+            stop.wait(self.sof.config.operational_reconcile_s)
 
     def subscribe_to_partners(self, stop: threading.Event) -> None:
         """Register at every partner's hubs: the BUS at SONATA partners', the SOF at INTERLUDE

@@ -118,6 +118,7 @@ class DomainConfig(_Strict):
     sites: list[SiteSettings] = []
     partners: list[PartnerSettings] = []
     price_factor: float = Field(1.0, gt=0, description="scales every catalog price of this domain")
+    operational_reconcile_s: float = Field(30.0, gt=0, description="how often the SOF reads every segment's state")
     order_queue_concurrency: int = Field(64, ge=1, description="product orders worked on at once (BusSettings)")
 
     @model_validator(mode="after")

@@ -6,8 +6,9 @@ service is `active` and every segment is ENABLED, else `DISABLED`. Each segment'
 state is kept in `sof_segment_state`. A segment's state change event (PRESTO hub) is only a
 hint: when it disagrees with what is kept, the segment is read again over PRESTO and that
 reading is recorded, so a forged or stale event can cause a read but never a state. A reading
-of every segment (`reconcile`, at start-up and every RECONCILE_S) catches an event lost on the
-way. A change of the service's operational state publishes `serviceAttributeValueChangeEvent`.
+of every segment (`reconcile`, at start-up and every `operational_reconcile_s` of the SOF's
+settings) catches an event lost on the way. A change of the service's operational state
+publishes `serviceAttributeValueChangeEvent`.
 
 The partner's leg of an off-net service is not included: neither SONATA product inventory nor
 its events carry an operational state (docs/legato-profile.md).
@@ -30,7 +31,7 @@ from cadenza.sof import service_inventory as inventory
 from cadenza.sof.rows import SegmentStateRow, ServiceRow
 from cadenza.sof.service import Sof
 
-__all__ = ["ENABLED", "DISABLED", "RECONCILE_S", "derived", "track_segment", "record_segment", "refresh",
+__all__ = ["ENABLED", "DISABLED", "derived", "track_segment", "record_segment", "refresh",
            "forget_segments", "follow_segment", "reconcile"]
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,6 @@ ENABLED = OPERATIONAL_ENABLED
 DISABLED = OPERATIONAL_DISABLED
 # How often every segment is read anyway. Events carry the changes within a second; this only
 # bounds how long a lost one can leave a service showing the wrong state.
-RECONCILE_S = 30.0
 # A reading is recorded before the next one is taken, so an older reading (a reconcile's list
 # taken before an event's read) cannot overwrite a newer one. One process; workers sharing a
 # database would need the same order kept by the database.

@@ -79,3 +79,6 @@ class SofSettings(_Strict):
     network_domains: list[NetworkDomainSettings]
     sites: list[SiteSettings] = []
     partners: list[PartnerSettings] = []
+    # How often every segment's operational state is read from the ICMs, beside their events:
+    # the longest a lost event leaves a service's state untold (sof/operational.py).
+    operational_reconcile_s: float = Field(30.0, gt=0)
