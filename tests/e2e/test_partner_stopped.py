@@ -81,6 +81,7 @@ def _finished(acme: httpx.Client, order_id: str) -> dict[str, Any]:
                       what=f"order {order_id} to finish")
 
 
+@pytest.mark.timeout(900)  # the landscape's start, two silent minutes and the orders completing
 def test_orders_for_a_stopped_partner_are_held_and_complete_once_it_answers_again(running: Landscape) -> None:
     acme = running.client("sp", "acme", "acme-demo-secret")
     operator = running.client("sp", "sp-operator", "operator-demo-secret")
