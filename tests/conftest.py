@@ -9,32 +9,16 @@ import random
 import sys
 import threading
 import traceback
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from cadenza.core.db import Database
 from cadenza.landscape.database import migrate
+from tests.helpers.pg import fresh_database, postgres_problem
 
-PG_SERVER = os.environ.get("CADENZA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
-
-
-def _postgres_answers() -> str | None:
-    """None when the server answers, else why not."""
-    try:
-        engine = create_engine(f"{PG_SERVER}/postgres", connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:  # any failure to connect means: no server to test against
-        return f"no PostgreSQL server answers at {PG_SERVER}: {type(exc).__name__}: {exc}"
-
-
-_PG_PROBLEM = _postgres_answers()
+_PG_PROBLEM = postgres_problem()
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -53,16 +37,8 @@ def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database of its own, dropped afterwards."""
     if _PG_PROBLEM:
         pytest.skip(_PG_PROBLEM)
-    name = f"cadenza_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from cadenza.landscape.config import load_domain_config
+from cadenza.landscape.config import DomainConfig, load_domain_config
 from cadenza.landscape.registry import DomainAddress, find_address, publish_address
 
 app = typer.Typer(help="Cadenza: MEF LSO reference architecture, running.", no_args_is_help=True)
@@ -45,6 +45,8 @@ def domain_up(
     port: Annotated[int | None, typer.Option(help="HTTP port (default: as configured)")] = None,
     netconf_base_port: Annotated[int | None, typer.Option(help="first NETCONF port; 0 picks free ports")] = None,
     log_level: Annotated[str, typer.Option(help="log level")] = "info",
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="run the domain as N worker processes sharing one API socket (PostgreSQL only)")] = None,
 ) -> None:
     """Start one provider domain: its network twin, ICMs and APIs."""
     from cadenza.core.gc_tuning import settle_after_start
@@ -52,6 +54,10 @@ def domain_up(
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cfg = load_domain_config(config)
+    if workers is not None:
+        _run_workers(cfg, config, database_url, workers, port=port or cfg.port, driver=driver,
+                     netconf_base_port=netconf_base_port, log_level=log_level)
+        return
     # Hold the API port from the start: the twin's NETCONF servers must not take it meanwhile.
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -86,6 +92,103 @@ def domain_up(
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
+
+
+def _run_workers(cfg: DomainConfig, config: Path, database_url: str | None, count: int, *, port: int,
+                 driver: str | None, netconf_base_port: int | None, log_level: str) -> None:
+    from cadenza.core.config import settings
+    from cadenza.landscape.workers import Supervisor, WorkersNeedPostgres
+
+    url = database_url or settings().database_url or "sqlite:///"
+    try:
+        supervisor = Supervisor(cfg, config.resolve(), database_url=url, workers=count, host=cfg.host, port=port,
+                                var_dir=(settings().var_dir / cfg.name).resolve(), driver=driver,
+                                netconf_base_port=netconf_base_port, log_level=log_level)
+    except WorkersNeedPostgres as exc:
+        console.print(f"[red]{cfg.name} does not start: {exc}[/]")
+        raise typer.Exit(2) from exc
+    try:
+        supervisor.bind()
+    except OSError as exc:
+        console.print(f"[red]cannot listen on {cfg.host}:{port}: {exc}[/]")
+        raise typer.Exit(2) from exc
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        with console.status(f"starting {cfg.name}: the network twin, then {count} workers"):
+            supervisor.start()
+        publish_address(cfg, url=supervisor.public_url, pid=os.getpid())
+        console.print(f"[bold green]{cfg.party.name}[/] is up at {supervisor.public_url} with {count} workers "
+                      f"(pids {', '.join(map(str, supervisor.pids()))})")
+        supervisor.supervise()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        supervisor.stop()
+
+
+def _end_with_supervisor() -> None:
+    """A worker of `domain up --workers` lives as long as its supervisor: one killed outright
+    must not leave workers serving its socket beside the next start (nor they the twin's)."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="supervisor-watch", daemon=True).start()
+
+
+@app.command("worker")
+def worker(
+    config: Annotated[Path, typer.Argument(help="the domain's YAML file", exists=True, dir_okay=False)],
+    database_url: Annotated[str, typer.Option("--db", help="the domain's PostgreSQL database URL")],
+    port: Annotated[int | None, typer.Option(help="serve the API at this port of the configured host")] = None,
+    public_url: Annotated[str | None, typer.Option(
+        help="the domain's one address, issuer of its tokens (default: the configured host and port)")] = None,
+    fd: Annotated[int | None, typer.Option(hidden=True, help="the supervisor's listening socket")] = None,
+    ready_file: Annotated[Path | None, typer.Option(hidden=True, help="touched once the worker serves")] = None,
+    log_level: Annotated[str, typer.Option(help="log level")] = "info",
+) -> None:
+    """Add a worker to a running domain (started with `domain up --workers`), from here or
+    another machine: it takes its share of the domain's queues and serves its API."""
+    from cadenza.core.executors import worker_executor_id
+    from cadenza.core.gc_tuning import settle_after_start
+    from cadenza.landscape.domain import ProviderDomain
+    from cadenza.landscape.workers import TwinNotServed, WorkerRole, WorkersNeedPostgres
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cfg = load_domain_config(config)
+    if fd is not None:
+        _end_with_supervisor()
+        listener = socket.socket(fileno=fd)
+    else:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind((cfg.host, port or cfg.port))
+        except OSError as exc:
+            console.print(f"[red]cannot listen on {cfg.host}:{port or cfg.port}: {exc}[/]")
+            raise typer.Exit(2) from exc
+    role = WorkerRole(worker_executor_id(f"cadenza-{cfg.name}"))
+    try:
+        domain = ProviderDomain(cfg, database_url=database_url, public_url=public_url or f"http://{cfg.host}:{cfg.port}",
+                                worker=role)
+        api = domain.start()
+    except (WorkersNeedPostgres, TwinNotServed) as exc:
+        console.print(f"[red]the worker does not start: {exc}[/]")
+        raise typer.Exit(2) from exc
+    settle_after_start()
+    if ready_file is not None:
+        ready_file.touch()
+    logging.getLogger("cadenza.worker").info("%s: worker %s serves", cfg.name, role.executor_id)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        uvicorn.run(api, fd=listener.fileno(), log_level=log_level.lower())
+    finally:
+        domain.stop()
 
 
 @landscape_app.command("up")

@@ -54,18 +54,20 @@ def _write(tmp: Path, name: str, process: DomainProcess, urls: dict[str, str], o
 
 
 @contextmanager
-def landscape(tmp: Path, database_urls: dict[str, str], *, overrides: dict[str, dict] | None = None
-              ) -> Iterator[Landscape]:
+def landscape(tmp: Path, database_urls: dict[str, str], *, overrides: dict[str, dict] | None = None,
+              args: dict[str, list[str]] | None = None) -> Iterator[Landscape]:
     """Start the named domains (partners first, so the SP finds them), yield, stop them all.
 
     Every domain's port is held (bound) from the start, so the partners, started first, know
     where the SP's listeners are, and the NETCONF servers of a domain starting before another
-    cannot take its port; each is let go only as its domain starts."""
+    cannot take its port; each is let go only as its domain starts. `args`: more options of
+    `cadenza domain up` per domain (e.g. `--workers`)."""
     processes: dict[str, DomainProcess] = {}
     held = {name: reserve() for name in database_urls}
     try:
         for name in database_urls:
-            processes[name] = DomainProcess(tmp / name, database_urls[name], port=held[name].getsockname()[1])
+            processes[name] = DomainProcess(tmp / name, database_urls[name], port=held[name].getsockname()[1],
+                                            args=(args or {}).get(name))
         urls = {_config(name)["party"]["id"]: process.url for name, process in processes.items()}
         for name in sorted(database_urls, key=lambda n: n == "sp"):
             process = processes[name]

@@ -46,7 +46,9 @@ def system_database_url(app_url: str) -> str:
     return app_url
 
 
-def launch_workflows(name: str, app_url: str, *, log_level: str = "WARNING") -> None:
+def launch_workflows(name: str, app_url: str, *, log_level: str = "WARNING", executor_id: str | None = None) -> None:
+    """`executor_id`: this process's among the workers of the domain (`core/executors.py`);
+    by default `name`, the one process of a domain, which then resumes its own work at start."""
     url = system_database_url(app_url)
     config: DBOSConfig = {
         "name": name,
@@ -54,7 +56,7 @@ def launch_workflows(name: str, app_url: str, *, log_level: str = "WARNING") -> 
         "log_level": log_level,
         # A fixed version lets a restarted process recover the workflows of its predecessor.
         "application_version": APPLICATION_VERSION,
-        "executor_id": name,
+        "executor_id": executor_id or name,
     }
     if url.startswith("sqlite"):
         # One connection: DBOS's writers then queue on the pool instead of meeting SQLite's busy

@@ -30,7 +30,7 @@ from cadenza.core.errors import ServiceUnavailable
 from cadenza.ecm.settings import EcmSettings
 from cadenza.interfaces.adagio.contract import ElementResult, ElementUnreachable, Faults, ForwardingConstruct
 
-__all__ = ["RemoteTwinRuntime", "start_remote_twin"]
+__all__ = ["RemoteTwinRuntime", "start_remote_twin", "AttachedTwinRuntime", "attach_twin"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ _TWIN_METHODS = ("status", "fail_link", "restore_link", "degrade_link", "fail_el
                  "faults", "element_states", "link_states", "refuse_edits")
 
 _runtime: Any = None  # the child's TwinRuntime, built by `_start` before any request is served
+_fault_changes: Synchronized[int] | None = None
 
 
 def _start(config: EcmSettings, var_dir: Path, driver: str | None, base_port: int | None,
@@ -47,7 +48,8 @@ def _start(config: EcmSettings, var_dir: Path, driver: str | None, base_port: in
     from cadenza.core.gc_tuning import settle_after_start
     from cadenza.ecm.runtime import start_twin
 
-    global _runtime
+    global _runtime, _fault_changes
+    _fault_changes = fault_changes
     _runtime = start_twin(config, var_dir=var_dir, driver=driver, base_port=base_port)  # type: ignore[arg-type]
 
     def count_fault_change() -> None:
@@ -77,6 +79,11 @@ class _Facade:
     def ports(self) -> dict[str, int]:
         return _runtime.ports
 
+    def fault_changes(self) -> int:
+        """The count of fault changes, for domains that attach from other processes (they
+        share no memory with the child and ask)."""
+        return _fault_changes.value if _fault_changes is not None else 0
+
     def close(self) -> None:
         _runtime.close()
 
@@ -96,7 +103,7 @@ def _twin() -> Any:
 # Module-level callables: under spawn the registry travels to the child by pickle.
 _TwinProcess.register("manager", callable=_manager, exposed=_MANAGER_METHODS)
 _TwinProcess.register("twin", callable=_twin, exposed=_TWIN_METHODS)
-_TwinProcess.register("facade", callable=_Facade, exposed=("ports", "close"))
+_TwinProcess.register("facade", callable=_Facade, exposed=("ports", "fault_changes", "close"))
 
 
 _GONE = (EOFError, ConnectionError, BrokenPipeError, OSError)  # what a proxy raises once the child has gone
@@ -228,6 +235,7 @@ class RemoteTwinRuntime:
         self.twin.attach(process.twin())  # type: ignore[attr-defined]
         self._facade: BaseProxy = process.facade()  # type: ignore[attr-defined]
         self.ports: dict[str, int] = self._facade.ports()  # type: ignore[attr-defined]
+        self.address: tuple[str, int] = process.address  # type: ignore[attr-defined]
 
     def _supervise(self) -> None:
         delay = self.restart_after_s
@@ -277,14 +285,126 @@ class RemoteTwinRuntime:
 
 
 def start_remote_twin(config: EcmSettings, *, var_dir: Path, driver: str | None = None,
-                      base_port: int | None = None) -> RemoteTwinRuntime:
+                      base_port: int | None = None, serve_at: tuple[str, int] | None = None,
+                      authkey: bytes | None = None) -> RemoteTwinRuntime:
+    """`serve_at`: a TCP address where the child also answers other processes that present
+    `authkey` (the workers of a domain, `attach_twin`); port 0 picks one, `.address` says it."""
+
     def launch() -> tuple[_TwinProcess, Synchronized[int], EventType]:
         # spawn, not fork: the domain already runs threads, and a forked copy of their locks can hang
         context = multiprocessing.get_context("spawn")
-        process = _TwinProcess(ctx=context)
+        process = _TwinProcess(address=serve_at, authkey=authkey, ctx=context)
         fault_changes = context.Value("Q", 0)  # shared memory: the child counts, the domain reads
         fault_signal = context.Event()  # set by the child after each count: the domain's watchers wake
         process.start(initializer=_start, initargs=(config, var_dir, driver, base_port, fault_changes, fault_signal))
         return process, fault_changes, fault_signal
 
     return RemoteTwinRuntime(launch, restart_after_s=config.twin.restart_after_s)
+
+
+class _AskedCount:
+    """The child's count of fault changes, asked over the connection (an attached process
+    shares no memory with the child); -1 while it cannot be asked, which is news to any reader."""
+
+    def __init__(self, facade: Callable[[], Any]) -> None:
+        self._facade = facade
+
+    @property
+    def value(self) -> int:
+        try:
+            return int(self._facade().fault_changes())
+        except Exception:  # the child is gone or restarting: the next call says so properly
+            return -1
+
+
+class _PolledSignal:
+    """Stands in for the shared event of a child process: waits by asking the count."""
+
+    POLL_S = 0.2
+
+    def __init__(self, count: _AskedCount) -> None:
+        self._count = count
+
+    def wait(self, timeout_s: float) -> bool:
+        seen = self._count.value
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            time.sleep(min(self.POLL_S, max(deadline - time.monotonic(), 0.0)))
+            if self._count.value != seen:
+                return True
+        return False
+
+    def clear(self) -> None:
+        pass
+
+
+class AttachedTwinRuntime:
+    """The twin of a domain whose workers share it: the process that owns it (`domain up
+    --workers`) serves it at an address published in the domain's database, and each worker
+    attaches to it there. When the owner restarts the twin, it answers at a new address: the
+    worker finds it (`locate`) and attaches again, then runs `on_restart` (putting back what an
+    empty network should carry is safe to do twice: an element given what it holds is unchanged)."""
+
+    CHECK_S = 1.0
+
+    def __init__(self, locate: Callable[[], tuple[tuple[str, int], bytes]]) -> None:
+        self._locate = locate
+        self.on_restart: list[Callable[[], None]] = []
+        self.manager = _RemoteAdagio()
+        self.twin = _RemoteTwin()
+        self.restarts = 0
+        self._closing = threading.Event()
+        self._facade: BaseProxy | None = None
+        self._connect()
+        self._watcher = threading.Thread(target=self._watch, name="twin-attachment", daemon=True)
+        self._watcher.start()
+
+    def _connect(self) -> None:
+        address, authkey = self._locate()
+        process = _TwinProcess(address=address, authkey=authkey)
+        process.connect()
+        self.address = address
+        self._facade = process.facade()  # type: ignore[attr-defined]
+        count = _AskedCount(lambda: self._facade)
+        self.manager.attach(process.manager(), count, self._answers, _PolledSignal(count))  # type: ignore[attr-defined,arg-type]
+        self.twin.attach(process.twin())  # type: ignore[attr-defined]
+        self.ports: dict[str, int] = self._facade.ports()  # type: ignore[attr-defined]
+
+    def _answers(self) -> bool:
+        try:
+            self._facade.ports()  # type: ignore[union-attr]
+            return True
+        except Exception:  # any failure to ask means: not answering
+            return False
+
+    def _watch(self) -> None:
+        while not self._closing.wait(self.CHECK_S):
+            if self._answers():
+                continue
+            try:
+                self._connect()
+            except Exception as exc:  # the owner has not brought it back yet
+                log.info("the network twin does not answer yet (%s); looking again", exc)
+                continue
+            log.info("attached again to the network twin at %s:%d", *self.address)
+            for callback in self.on_restart:
+                try:
+                    callback()
+                except Exception:
+                    log.exception("after attaching to the restarted twin: %r failed", callback)
+            self.restarts += 1
+
+    def close(self) -> None:
+        """Let go of the twin; it is its owner's to stop."""
+        self._closing.set()
+        self._watcher.join(timeout=10)
+
+    def __enter__(self) -> AttachedTwinRuntime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def attach_twin(locate: Callable[[], tuple[tuple[str, int], bytes]]) -> AttachedTwinRuntime:
+    return AttachedTwinRuntime(locate)

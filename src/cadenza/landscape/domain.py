@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
@@ -17,6 +18,7 @@ from cadenza.core.auth import Authenticator, ClientRegistry, TokenIssuer, keys_r
 from cadenza.core.config import settings
 from cadenza.core.db import Database
 from cadenza.core.errors import install_error_handlers
+from cadenza.core.executors import WorkerRegistry
 from cadenza.core.notifications.delivery import OutboxDispatcher
 from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.listener_credentials import NOTIFY_SCOPE, ListenerAccess, ListenerCredentials
@@ -26,7 +28,7 @@ from cadenza.core.request_guard import RequestLimits, guard_endpoints, install_r
 from cadenza.core.signing_keys import ConfiguredKeyRefused, KeyStore, load_private_key
 from cadenza.core.workflows import launch_workflows, shutdown_workflows
 from cadenza.ecm.api.twin import twin_router
-from cadenza.ecm.remote import RemoteTwinRuntime, start_remote_twin
+from cadenza.ecm.remote import AttachedTwinRuntime, RemoteTwinRuntime, attach_twin, start_remote_twin
 from cadenza.ecm.runtime import TwinRuntime, start_twin
 from cadenza.icm import activation
 from cadenza.icm.api.presto import presto_router
@@ -42,10 +44,12 @@ from cadenza.landscape.business import Business, build_business
 from cadenza.landscape.config import DomainConfig, ecm_settings
 from cadenza.landscape.database import migrate
 from cadenza.landscape.trace_api import trace_router
+from cadenza.landscape.workers import TWIN_ENDPOINT, WorkerRole, find_endpoint, refuse_sqlite
 
 __all__ = ["ProviderDomain", "served_operations"]
 
 log = logging.getLogger(__name__)
+_ROUTE_THREADS = 200
 
 
 def served_operations() -> OperationTable:
@@ -61,18 +65,24 @@ class ProviderDomain:
 
     def __init__(self, config: DomainConfig, *, database_url: str | None = None, var_dir: Path | None = None,
                  driver: str | None = None, netconf_base_port: int | None = None,
-                 public_url: str | None = None) -> None:
+                 public_url: str | None = None, worker: WorkerRole | None = None) -> None:
+        """`worker`: this process is one of the domain's workers (`landscape/workers.py`): it
+        attaches to the twin the supervisor serves and beats as its own DBOS executor."""
         env = settings()
         self.config = config
         self.var_dir = (var_dir or env.var_dir / config.name).resolve()
         self.var_dir.mkdir(parents=True, exist_ok=True)
         self.database_url = database_url or env.database_url or f"sqlite:///{self.var_dir / 'domain.db'}"
+        self.worker = worker
+        if worker is not None:
+            refuse_sqlite(self.database_url, 1)
+        self.workers: WorkerRegistry | None = None
         self._driver = driver
         self._netconf_base_port = netconf_base_port
         self.database: Database | None = None
         self.keys: KeyStore | None = None
         self.token_issuer: TokenIssuer | None = None
-        self.twin: TwinRuntime | RemoteTwinRuntime | None = None
+        self.twin: TwinRuntime | RemoteTwinRuntime | AttachedTwinRuntime | None = None
         self.icms: dict[str, Icm] = {}
         self.dispatcher: OutboxDispatcher | None = None
         # Where this domain answers: its entities reach each other over their reference points here.
@@ -91,16 +101,14 @@ class ProviderDomain:
         self.token_issuer = TokenIssuer(self.keys, issuer=self.public_url)
         listeners = self._listener_credentials(self.database, self.token_issuer)
         self.dispatcher = OutboxDispatcher(self.database, auth_header_for=listeners, on_refused=listeners.refused)
-        start = start_remote_twin if self.config.twin.process == "own" else start_twin
-        self.twin = start(ecm_settings(self.config), var_dir=self.var_dir / "twin", driver=self._driver,  # type: ignore[arg-type]
-                          base_port=self._netconf_base_port)
+        self.twin = self._start_twin(self.database)
         for nd in self.config.network_domains:
             speeds = {(e.name, p.name): p.speed_mbps for e in nd.elements for p in e.ports}
             icm = Icm(topology=Topology.from_config(nd), database=self.database, adagio=self.twin.manager,
                       port_speeds=speeds, wake=self.dispatcher.wake)
             self.icms[nd.name] = icm
             activation.register(icm)
-        if isinstance(self.twin, RemoteTwinRuntime):
+        if isinstance(self.twin, RemoteTwinRuntime | AttachedTwinRuntime):
             icms = list(self.icms.values())
             # a network that restarted empty carries the installed services again
             self.twin.on_restart.append(lambda: [activation.reinstall_all(icm) for icm in icms])
@@ -111,13 +119,28 @@ class ProviderDomain:
         self.hubs = HubStore(self.database, admit=listeners.admit)
         self.business = build_business(self.config, self.database, public_url=self.public_url, hubs=self.hubs,
                                        wake=self.dispatcher.wake)
-        launch_workflows(f"cadenza-{self.config.name}", self.database_url)
+        workflows_name = f"cadenza-{self.config.name}"
+        if self.worker is not None:
+            self.workers = WorkerRegistry(self.database, self.worker.executor_id)
+            # alive before it owns any workflow: a peer never takes over the work of one starting
+            self.workers.beat()
+        launch_workflows(workflows_name, self.database_url,
+                         executor_id=self.worker.executor_id if self.worker is not None else None)
+        if self.workers is not None:
+            self.workers.start()
         self.business.after_launch()
         for icm in self.icms.values():
             resumed = activation.resume_all(icm)
             if resumed:
                 log.info("%s: resumed %d connectivity services caught mid-change", icm.name, resumed)
         return self._app(registry)
+
+    def _start_twin(self, database: Database) -> TwinRuntime | RemoteTwinRuntime | AttachedTwinRuntime:
+        if self.worker is not None:  # the supervisor's, shared by every worker
+            return attach_twin(lambda: find_endpoint(database, TWIN_ENDPOINT))
+        start = start_remote_twin if self.config.twin.process == "own" else start_twin
+        return start(ecm_settings(self.config), var_dir=self.var_dir / "twin", driver=self._driver,  # type: ignore[operator]
+                     base_port=self._netconf_base_port)
 
     def _configured_signing_key(self) -> Ed25519PrivateKey | None:
         key_file = self.config.security.signing_key_file
@@ -155,6 +178,10 @@ class ProviderDomain:
 
         @asynccontextmanager
         async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+            # Sync routes run on this pool, and a listener's handler may call this same domain
+            # (LEGATO, PRESTO at its own address): with anyio's 40 threads, a burst of own events
+            # filled the pool with handlers waiting on calls that needed a thread of it.
+            anyio.to_thread.current_default_thread_limiter().total_tokens = _ROUTE_THREADS
             await dispatcher.start()
             self._threads = [
                 threading.Thread(target=business.subscribe_to_partners, args=(self._stopping,), daemon=True,
@@ -205,6 +232,8 @@ class ProviderDomain:
         if self._audit is not None:
             self._audit.close()
         shutdown_workflows()
+        if self.workers is not None:  # after the workflows left: the peers take over what is unfinished
+            self.workers.stop()
         for icm in self.icms.values():
             icm.close()
         if self.twin is not None:
