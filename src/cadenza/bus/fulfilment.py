@@ -20,7 +20,7 @@ from dbos import DBOS
 from cadenza.bus.billing import bill_change, stop_billing
 from cadenza.bus.lead_time import expected_completion, installation_days
 from cadenza.bus.ordering import order_plan, plans
-from cadenza.bus.partner_choice import decide
+from cadenza.bus.partner_choice import Choice, Decision, decide
 from cadenza.bus.product_inventory import new_product, product_transition, products
 from cadenza.bus.product_order import (
     ITEM_FINAL,
@@ -206,38 +206,61 @@ def _store_plan(session: Any, order_id: str, plan: dict[str, Any]) -> None:
     plans.save(row, plan)
 
 
-@DBOS.step()
 def choose_partners(domain: str, order_id: str, item_id: str, since: float | None = None,
                     attempt: int = 0) -> dict[str, Any]:
     """Steps 3d/6: an off-net end is served by the partner the policy picks among those
     that qualify and quote for its address over SONATA. While a partner that could serve it
-    does not answer: `{"wait": seconds, "since": ..., "reason": ...}` (bus/partner_choice.decide)."""
+    does not answer: `{"wait": seconds, "since": ..., "reason": ...}` (bus/partner_choice.decide).
+    Workflow code, not a step: the partners are asked at once, each ask a step of its own
+    (bus.partner_asks), which a step could not start."""
     bus = bus_of(domain)
-    with bus.database.transaction() as session:
-        plan = order_plan(session, order_id)
+    plan = read_order_plan(domain, order_id)
     work = plan["work"][item_id]
     moved: str | None = None
     for n, end in enumerate(work.get("ends", [])):
         if end["edge_point"] is None and not end.get("partner"):
             choice = bus.partners.choose_for(end["address"], work["mbps"], ce_vlan=end.get("ce_vlan"),
                                              eir_mbps=(work.get("bandwidth") or {}).get("eirMbps", 0))
-            at = time.time()
-            decision = decide(choice, since=since, at=at, attempt=attempt, patience=bus.partner_patience)
+            decision, at = decide_partner(domain, choice, since, attempt)
             if decision.kind == "wait":
                 return {"wait": decision.retry_in_s, "since": at if since is None else since,
                         "reason": decision.reason}
-            with bus.database.transaction() as session:
-                _trace(session, order_id, "6", "SONATA", "BUS-sp", "BUS-partners",
-                       f"qualify and quote access at {end['city']}", decision.reason)
+            trace_partner_choice(domain, order_id, end["city"], decision.reason)
             if decision.kind == "fail":
                 return {"error": f"No partner can serve {end['city']}: {decision.reason}"}
             end["partner"] = decision.partner
             end["partner_lead_days"] = choice.lead_time_days if decision.partner == choice.partner else None
             moved = decision.reason if decision.failover else moved
         _note_uni_partner(plan, work, n, end)
-    with bus.database.transaction() as session:
-        _store_plan(session, order_id, plan)
+    store_order_plan(domain, order_id, plan)
     return {**work, "resumedBecause": moved} if moved else work
+
+
+@DBOS.step()
+def read_order_plan(domain: str, order_id: str) -> dict[str, Any]:
+    with bus_of(domain).database.transaction() as session:
+        return order_plan(session, order_id)
+
+
+@DBOS.step()
+def decide_partner(domain: str, choice: Choice, since: float | None, attempt: int) -> tuple[Decision, float]:
+    """The partner policy's decision on `choice` now, and when now was (recorded: a replay
+    decides the same, jitter included)."""
+    at = time.time()
+    return decide(choice, since=since, at=at, attempt=attempt, patience=bus_of(domain).partner_patience), at
+
+
+@DBOS.step()
+def trace_partner_choice(domain: str, order_id: str, city: str, reason: str) -> None:
+    with bus_of(domain).database.transaction() as session:
+        _trace(session, order_id, "6", "SONATA", "BUS-sp", "BUS-partners", f"qualify and quote access at {city}",
+               reason)
+
+
+@DBOS.step()
+def store_order_plan(domain: str, order_id: str, plan: dict[str, Any]) -> None:
+    with bus_of(domain).database.transaction() as session:
+        _store_plan(session, order_id, plan)
 
 
 def _note_uni_partner(plan: dict[str, Any], work: dict[str, Any], index: int, end: dict[str, Any]) -> None:

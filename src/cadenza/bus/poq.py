@@ -3,9 +3,8 @@ service that qualifies each item with `Serviceability`.
 
 A POQ asking for an instant answer (`instantSyncQualification`) is created already in its
 final state; the Notification spec then expects only `poqCreateEvent`. A deferred POQ is
-created `acknowledged` and `process()` later moves it through `inProgress` to its final state,
-publishing every POQ and item state change. Processing is idempotent and keyed on the stored
-state, so `resume()` at start finishes whatever a stopped process left.
+created `acknowledged` and its durable assessment (bus.deferred) later moves it through
+`inProgress` to its final state, publishing every POQ and item state change.
 """
 
 from __future__ import annotations

@@ -1,13 +1,20 @@
 """Judging the product of a POQ or quote item: is the offering sold to this API family, is
 its configuration valid, and can every place be served (on-net, by a partner, or not at all).
-POQ and quote ask the same questions; they differ only in how they report the answer."""
+POQ and quote ask the same questions; they differ only in how they report the answer.
+
+In a deferred assessment this runs in its durable workflow: what it asks outside (each partner,
+our network) is a step, so a resumed assessment keeps the answers it had; the rest is reading
+the request and the domain's settings, the same on every run."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cadenza.bus.feasibility import NetworkAnswer, network_vlans
+from dbos import DBOS
+
+from cadenza.bus.feasibility import NetworkAnswer, NetworkFeasibility, network_vlans
 from cadenza.bus.item_structure import ReadItem
 from cadenza.bus.lead_time import installation_days
 from cadenza.bus.mapping import bandwidth, bandwidth_mbps
@@ -121,9 +128,16 @@ def assess_product(service: Serviceability, prices: PriceBook, offering: str, mb
                              partner_days=[v.offer.lead_time_days for v in verdicts if v.offer is not None])
     network = None
     if service.network is not None and mbps is not None and all(v.kind != "notServiceable" for v in verdicts):
-        network = service.network.new_service(kind, verdicts, network_vlans(kind, configuration), mbps, buyer=buyer,
-                                              eir_mbps=eir_mbps)
+        network = network_answer(service.network, kind, verdicts, network_vlans(kind, configuration), mbps,
+                                 buyer=buyer, eir_mbps=eir_mbps)
     return ItemAssessment(offering, mbps, verdicts, lead_time_days=lead, network=network, eir_mbps=eir_mbps)
+
+
+@DBOS.step()
+def network_answer(network: NetworkFeasibility, kind: str | None, verdicts: Sequence[PlaceVerdict],
+                   vlans: Sequence[int | None], mbps: int, *, buyer: str | None, eir_mbps: int) -> NetworkAnswer | None:
+    """Our network's word on the new product (asked of our SOF over LEGATO)."""
+    return network.new_service(kind, verdicts, vlans, mbps, buyer=buyer, eir_mbps=eir_mbps)
 
 
 def structure_notes(read: ReadItem) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dbos import DBOS
+
 # ordering -> quote_contract -> quote -> here: the module, read at call time, breaks the cycle
 from cadenza.bus import ordering
 from cadenza.bus.catalog import CHANGE_CHARGE_SHARE, TERMINATION_CHARGE
@@ -54,7 +56,10 @@ def check_change(database: Database, prices: Any, *, family: str, party: str, it
             "vlans": found.get("vlans") or [], "previousVlans": found.get("previous_vlans") or []}
 
 
+@DBOS.step()
 def assess_change(network: NetworkFeasibility | None, prices: Any, checked: dict[str, Any]) -> ItemAssessment:
+    """The answer for a change item checked by `check_change`; a step, as it asks our network and
+    perhaps a partner: a resumed deferred assessment keeps the answer it had."""
     offering, product = checked.get("offering"), checked["productId"]
     # a change is made in our own network (a partner's segment follows it): the on-net lead time
     lead = installation_days(prices.lead_time_days, offering, off_net=False) if offering else None

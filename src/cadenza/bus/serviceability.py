@@ -4,11 +4,14 @@ A place is on-net when it is one of the domain's sites with an edge point (a UNI
 network); off-net when its city lies in a partner's advertised footprint and a partner,
 asked over SONATA (POQ and quote for its Access E-Line), says yes; otherwise it is not
 serviceable, and the reason says what the customer can do about it.
+
+The partners that could serve a place are asked through `asks`: in a domain, durably and all at
+once (bus.partner_asks); by default one after another, for code that runs outside a domain.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -16,8 +19,8 @@ from cadenza.bus.address import fielded, footprint_address
 from cadenza.bus.partner_policy import PartnerChoice, PartnerOffer, choose_partner
 from cadenza.bus.settings import AddressSettings, PartnerSettings, SiteSettings
 
-__all__ = ["Location", "PlaceVerdict", "PlaceError", "PartnerProbe", "PriceBook", "Priced", "Serviceability",
-           "fielded_address"]
+__all__ = ["Location", "PlaceVerdict", "PlaceError", "PartnerAsk", "PartnerAsks", "PartnerProbe", "PriceBook",
+           "Priced", "Serviceability", "fielded_address"]
 
 Kind = Literal["onNet", "offNet", "notServiceable"]
 _SUPPORTED = "GeographicSiteRef (a site id), GeographicAddressRef (an address id) or FieldedAddress"
@@ -38,9 +41,32 @@ class PartnerProbe(Protocol):
 
     def partners_for(self, city: str) -> list[PartnerSettings]: ...
 
+    def partner(self, party: str) -> PartnerSettings: ...
+
     def qualify_and_quote(self, partner: PartnerSettings, place: dict[str, Any], mbps: int, *,
                           ce_vlan: int | None = None, port_based: bool = False, eir_mbps: int = 0
                           ) -> PartnerOffer: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerAsk:
+    """One question to one partner: its Access E-Line at `place` (bus.partners.qualify_and_quote).
+    The partner by its party id: a durable ask keeps its question, never the partner's credentials."""
+
+    party: str
+    place: dict[str, Any]
+    mbps: int
+    ce_vlan: int | None = None
+    port_based: bool = False
+    eir_mbps: int = 0
+
+    def put_to(self, probe: PartnerProbe) -> PartnerOffer:
+        return probe.qualify_and_quote(probe.partner(self.party), self.place, self.mbps, ce_vlan=self.ce_vlan,
+                                       port_based=self.port_based, eir_mbps=self.eir_mbps)
+
+
+# Asks every partner its question; the answers in the same order.
+PartnerAsks = Callable[[list[PartnerAsk]], list[PartnerOffer]]
 
 
 class Priced(Protocol):
@@ -105,9 +131,10 @@ def _norm(value: Any) -> str:
 
 class Serviceability:
     def __init__(self, sites: list[SiteSettings], partners: PartnerProbe | None, *, currency: str,
-                 network: Any = None) -> None:
+                 network: Any = None, asks: PartnerAsks | None = None) -> None:
         self._sites = {s.id: s for s in sites}
         self._partners = partners
+        self._asks = asks or self._ask_in_turn
         self.currency = currency
         # bus.feasibility.NetworkFeasibility: what our network can carry now (None: a domain
         # without a network of its own, as some tests build)
@@ -167,17 +194,8 @@ class Serviceability:
             names = ", ".join(p.party for p in candidates)
             return PlaceVerdict("offNet", f"Off-net: {location.city} is in the footprint of {names}; "
                                 "give a bandwidth (cir) for a firm answer", location)
-        partners = self._partners
-        assert partners is not None
-        def ask(partner: PartnerSettings) -> PartnerOffer:
-            return partners.qualify_and_quote(partner, location.address, mbps, ce_vlan=ce_vlan, port_based=port_based,
-                                              eir_mbps=eir_mbps)
-
-        if len(candidates) == 1:
-            offers = [ask(candidates[0])]
-        else:  # all partners at once: a silent one then costs the buyer one timeout, not one per partner
-            with ThreadPoolExecutor(max_workers=len(candidates), thread_name_prefix="partner-ask") as pool:
-                offers = list(pool.map(ask, candidates))
+        offers = self._asks([PartnerAsk(p.party, location.address, mbps, ce_vlan=ce_vlan, port_based=port_based,
+                                        eir_mbps=eir_mbps) for p in candidates])
         choice = choose_partner(offers, currency=self.currency)
         if choice.chosen is None:
             silent = [o for o in offers if not o.answered]
@@ -187,6 +205,11 @@ class Serviceability:
                                     f"did not answer in time; {choice.reason}", location, choice)
             return PlaceVerdict("notServiceable", choice.reason, location, choice)
         return PlaceVerdict("offNet", f"Off-net via {choice.chosen.partner}: {choice.reason}", location, choice)
+
+    def _ask_in_turn(self, asks: list[PartnerAsk]) -> list[PartnerOffer]:
+        partners = self._partners
+        assert partners is not None
+        return [ask.put_to(partners) for ask in asks]
 
     @staticmethod
     def _visible(site: SiteSettings, party: str | None) -> bool:

@@ -14,11 +14,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from dbos import DBOS, DBOSConfig, Queue, SetWorkflowID, WorkflowHandle
+from dbos import DBOS, DBOSConfig, Queue, SetEnqueueOptions, SetWorkflowID, WorkflowHandle
 from sqlalchemy import create_engine, event
 
 from cadenza.core.db import _sqlite_pragmas
@@ -119,11 +120,15 @@ def declare_queue(name: str, *, worker_concurrency: int, polling_interval_s: flo
     return queue
 
 
-def enqueue_once(queue: WorkQueue, workflow: Callable[P, R], workflow_id: str, *args: Any) -> WorkflowHandle[R]:
-    """Queue `workflow` under `workflow_id`; if it already waits, runs or ran, get that one back."""
+def enqueue_once(queue: WorkQueue, workflow: Callable[P, R], workflow_id: str, *args: Any,
+                 delay_s: float | None = None) -> WorkflowHandle[R]:
+    """Queue `workflow` under `workflow_id`; if it already waits, runs or ran, get that one back.
+    `delay_s`: it is taken from the queue only that much later (waiting in the system database
+    meanwhile, taking no place in the queue, surviving a restart there)."""
     if queue.handle is None:
         raise RuntimeError(f"queue {queue.name} is not registered: launch_workflows first")
-    with SetWorkflowID(workflow_id):
+    delayed = SetEnqueueOptions(delay_seconds=delay_s) if delay_s is not None else nullcontext()
+    with SetWorkflowID(workflow_id), delayed:
         return queue.handle.enqueue(workflow, *args)
 
 

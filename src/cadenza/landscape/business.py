@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -29,6 +28,7 @@ from cadenza.bus.api.site import site_router
 from cadenza.bus.catalog import Catalog
 from cadenza.bus.feasibility import NetworkFeasibility
 from cadenza.bus.ordering import OfferingRules
+from cadenza.bus.partner_asks import DurablePartnerAsks
 from cadenza.bus.partner_choice import PartnerChooser
 from cadenza.bus.partners import PartnerDirectory
 from cadenza.bus.poq import Qualifications
@@ -86,9 +86,10 @@ class Business:
             waiting_ids = orders.ids_in(session, fulfilment.UNFINISHED)
         for order_id in waiting_ids:
             fulfilment.resume_order(self.bus, order_id)
-        for store in (*self.qualifications, *self.quotes):
-            store.resume()
-        log.info("%s: resumed %d service orders and %d product orders", self.bus.name, resumed, len(waiting_ids))
+        # DBOS recovery resumes the POQ and quote assessments under way; this finds any left without one
+        requests = sum(store.resume() for store in (*self.qualifications, *self.quotes))
+        log.info("%s: resumed %d service orders and %d product orders; queued %d POQ or quote assessments",
+                 self.bus.name, resumed, len(waiting_ids), requests)
 
     def follow_operational_state(self, stop: threading.Event) -> None:
         """Read the SOF's segments from its ICMs at start-up and every `operational_reconcile_s`
@@ -174,7 +175,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     legato = LegatoClient(public_url, token)
     ennis = {e.partner: e.id for nd in config.network_domains for e in nd.edge_points if e.kind == "enni" and e.partner}
     serviceability = Serviceability(list(config.sites), directory, currency=catalog.currency,
-                                    network=NetworkFeasibility(legato, ennis=ennis, partners=directory))
+                                    network=NetworkFeasibility(legato, ennis=ennis, partners=directory),
+                                    asks=DurablePartnerAsks(config.name, directory))
     rules = OfferingRules(kind_of=catalog.kind_of,
                           validate=lambda c, p: validate_product_configuration(c, pointer=p),
                           lead_time_days=catalog.lead_time_days)
@@ -197,7 +199,6 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                            callback=f"{public_url}{PRESTO_LISTENER_PREFIX}", query=None, event_types=[])
     book = AddressBook(bus_config)
     sites = SiteDirectory(bus_config, book)
-    deferred = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bus-deferred")
     own = config.party.id
     routers: list[APIRouter] = [legato_router(sof, hub_store=hubs), feasibility_router(sof),
                                 interlude_router(sof, hub_store=hubs),
@@ -205,8 +206,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                                 _heard_from(presto_listener_router(sof), own)]
     qualifications, quotes = [], []
     for fam in (CANTATA, SONATA):
-        poq = Qualifications(database, serviceability, catalog, family=fam.name, wake=wake, defer=deferred.submit)
-        quote = Quotes(database, serviceability, catalog, family=fam.name, wake=wake, defer=deferred.submit)
+        poq = Qualifications(database, serviceability, catalog, family=fam.name, domain=config.name, wake=wake)
+        quote = Quotes(database, serviceability, catalog, family=fam.name, domain=config.name, wake=wake)
         qualifications.append(poq)
         quotes.append(quote)
         routers += [catalog_router(catalog, api_family=fam.name, hub_store=hubs),

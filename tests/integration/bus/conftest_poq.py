@@ -2,9 +2,10 @@
 served on a real port, so a buyer domain reaches its partners over SONATA as in production.
 
 Why not `ProviderDomain`: a buyer and its partners must run side by side in this one test
-process, and a whole domain runs DBOS, which allows one instance per process. POQ and quote
-need no durable workflow, so these domains are built from the same parts without it; the
-e2e tests run the complete domains, each in a process of its own."""
+process, and a whole domain runs DBOS, which allows one instance per process. These domains
+are built from the same parts and share the one DBOS instance the buyer's domain launches on
+its database: their durable work (deferred assessments, partner asks) finds its domain by
+name, as after a restart; the e2e tests run the complete domains, each in a process of its own."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from fastapi import FastAPI
 from cadenza.bus.api.poq import poq_router
 from cadenza.bus.api.quote import quote_router
 from cadenza.bus.catalog import Catalog
+from cadenza.bus.partner_asks import DurablePartnerAsks
 from cadenza.bus.partners import PartnerDirectory
 from cadenza.bus.poq import Qualifications
 from cadenza.bus.quote import Quotes
@@ -27,6 +29,7 @@ from cadenza.core.auth import ClientRegistry, token_router
 from cadenza.core.db import Database
 from cadenza.core.errors import install_error_handlers
 from cadenza.core.notifications.store import HubStore
+from cadenza.core.workflows import launch_workflows, shutdown_workflows
 from cadenza.landscape.config import AddressConfig, PartnerConfig, SiteConfig
 from cadenza.landscape.database import migrate
 from tests.helpers.auth import authenticator
@@ -79,12 +82,12 @@ def build_app(database: Database, *, party: str, sites: list[SiteConfig], partne
     app.include_router(token_router())
     catalog = Catalog(price_factor=price_factor)
     directory = PartnerDirectory(partners, buyer_name=party, buyer_party=party)
-    service = Serviceability(sites, directory, currency=catalog.currency)
+    service = Serviceability(sites, directory, currency=catalog.currency, asks=DurablePartnerAsks(party, directory))
     hubs = HubStore(database)
     quotes: dict[str, Quotes] = {}
     for family in ("cantata", "sonata"):
-        app.include_router(poq_router(Qualifications(database, service, catalog, family=family), hubs))
-        quotes[family] = Quotes(database, service, catalog, family=family)
+        app.include_router(poq_router(Qualifications(database, service, catalog, family=family, domain=party), hubs))
+        quotes[family] = Quotes(database, service, catalog, family=family, domain=party)
         app.include_router(quote_router(quotes[family], hubs))
     return app, quotes, directory
 
@@ -112,6 +115,8 @@ def sp_domain(database: Database, *, sites: list[SiteConfig], partners: list[Dom
         ("globex", "globex-secret-1", "globex", "customer", ["cantata"])])
     with ExitStack() as stack:
         stack.callback(directory.close)
+        launch_workflows(f"cadenza-{SP}-poq-test", database.url)
+        stack.callback(shutdown_workflows)
         url = stack.enter_context(serve(app))
         yield Domain(SP, url, database, quotes)
 

@@ -18,6 +18,7 @@ from cadenza.core.notifications.rows import OutboxEventRow
 from cadenza.interfaces.sonata import SonataClient, SonataHttpError
 from cadenza.interfaces.sonata.paths import POQ_EVENTS, QUOTE_EVENTS, poq_base, poq_spec, quote_base, quote_spec
 from tests.helpers.openapi import assert_conforms
+from tests.helpers.servers import wait_until
 from tests.integration.bus.conftest_poq import (
     BUYER_SECRET,
     SP,
@@ -210,6 +211,12 @@ def test_bad_requests_get_the_spec_error_naming_the_field(one_partner: tuple[Dom
         assert unknown.status_code == 422 and unknown.json()[0]["propertyPath"] == "/quoteItem/0/product/place/0/id"
 
 
+def _answered(http: Any, path: str) -> dict[str, Any]:
+    """A deferred request once its assessment (a workflow of its own) has answered it."""
+    return wait_until(lambda: (r := http.get(path).json())["state"] not in ("acknowledged", "inProgress") and r,
+                      timeout=30, interval=0.1, what=f"{path} to be answered")
+
+
 def test_a_deferred_poq_moves_through_in_progress_and_publishes_each_change(
         one_partner: tuple[Domain, Domain]) -> None:
     sp, _ = one_partner
@@ -219,7 +226,7 @@ def test_a_deferred_poq_moves_through_in_progress_and_publishes_each_change(
         poq = created_poq(acme, poq_body(site_ref("site-metro-1"), instant=False,
                                          requestedPOQCompletionDate="2030-01-01T00:00:00Z"))
         assert poq["state"] == "acknowledged" and "expectedPOQCompletionDate" in poq
-        done = acme.get(f"{POQ}/{poq['id']}").json()
+        done = _answered(acme, f"{POQ}/{poq['id']}")
         assert [c["state"] for c in done["stateChange"]] == ["acknowledged", "inProgress", "done.ready"]
         assert done["productOfferingQualificationItem"][0]["state"] == "done.ready"
         assert_conforms(poq_spec("cantata"), "/productOfferingQualification/{id}", "get", 200, done)
@@ -238,7 +245,7 @@ def test_a_deferred_quote_publishes_every_event_its_hub_offers(one_partner: tupl
         assert hub.status_code == 201
         quote = created_quote(acme, {**quote_body(site_ref("site-metro-1")), "instantSyncQuote": False,
                                      "requestedQuoteCompletionDate": "2030-01-01T00:00:00Z"})
-        done = acme.get(f"{QUOTE}/{quote['id']}").json()
+        done = _answered(acme, f"{QUOTE}/{quote['id']}")
         assert done["state"] == "approved.orderable", done
         refused = acme.post(quote_base("cantata") + "/hub", json={"callback": "http://127.0.0.1:9/listenerEndpoint",
                                                                    "query": "eventType=quoteCreateEvent"})

@@ -23,6 +23,9 @@ class TwoPartners:
     def partners_for(self, city: str) -> list[PartnerSettings]:
         return [_partner("partner-a"), _partner("partner-b")] if city == "Springfield" else []
 
+    def partner(self, party: str) -> PartnerSettings:
+        return _partner(party)
+
     def qualify_and_quote(self, partner: PartnerSettings, place: dict[str, Any], mbps: int, *,
                           ce_vlan: int | None = None, port_based: bool = False, eir_mbps: int = 0) -> PartnerOffer:
         self.asked.append(partner.party)
