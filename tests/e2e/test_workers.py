@@ -2,10 +2,11 @@
 --workers 1` (behind the domain's address), one added with `cadenza worker` at a port of its
 own. Orders placed at either worker complete; a worker killed (SIGKILL) with 50 orders in
 flight leaves them to the other, which finishes every one, nothing ordered twice at a partner
-and no element configured twice."""
+and no element configured twice; a worker that joins later takes its share of the queues."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,6 +50,17 @@ class Workers:
             with engine.connect() as conn:
                 return conn.execute(text("SELECT count(*) FROM dbos.workflow_status WHERE status = 'PENDING' "
                                          "AND executor_id LIKE :pid"), {"pid": f"%:{pid}:%"}).scalar_one()
+        finally:
+            engine.dispose()
+
+    def ran_by(self, pid: int, workflow: str) -> int:
+        """Workflows named `workflow` the worker of process `pid` finished."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(text("SELECT count(*) FROM dbos.workflow_status WHERE status = 'SUCCESS' "
+                                         "AND name LIKE :name AND executor_id LIKE :pid"),
+                                    {"name": f"%{workflow}", "pid": f"%:{pid}:%"}).scalar_one()
         finally:
             engine.dispose()
 
@@ -135,3 +147,23 @@ def test_a_killed_worker_leaves_its_orders_to_the_other(workers: Workers) -> Non
     for name, client_id in (("sp", "sp-operator"), ("partner-a", "partner-a-operator"),
                             ("partner-b", "partner-b-operator")):
         commits_match_constructs(running.client(name, client_id, "operator-demo-secret"))
+
+
+def test_a_worker_started_later_takes_its_share_of_the_queues(workers: Workers, tmp_path: Path) -> None:
+    """Runs after the kill: the domain is down to its first worker, and a new one joins."""
+    joining = WorkerProcess(tmp_path / "sp-worker-3", workers.database_url, public_url=workers.running.url("sp"))
+    joining.start(workers.running.domains["sp"].tmp_path.parent / "sp.yaml")
+    try:
+        at_first = workers.customer(workers.running.url("sp"))
+        placed = []
+        for n in range(20):  # one at a time: each is queued and taken by whichever worker looks first
+            reply = at_first.post(f"{ORDERS}/productOrder", json=_evpl_order(700 + n))
+            assert reply.status_code == 201, reply.text
+            placed.append(reply.json()["id"])
+            time.sleep(0.3)
+        orders = _await_final(at_first, placed, timeout=300)
+        assert [o["state"] for o in orders] == ["completed"] * len(placed), _states(orders)
+        assert joining.proc is not None
+        assert workers.ran_by(joining.proc.pid, "fulfil_product_order") > 0
+    finally:
+        joining.stop()

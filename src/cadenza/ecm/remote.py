@@ -235,7 +235,8 @@ class RemoteTwinRuntime:
         self.twin.attach(process.twin())  # type: ignore[attr-defined]
         self._facade: BaseProxy = process.facade()  # type: ignore[attr-defined]
         self.ports: dict[str, int] = self._facade.ports()  # type: ignore[attr-defined]
-        self.address: tuple[str, int] = process.address  # type: ignore[attr-defined]
+        # where the child answers other processes (`serve_at`); stand-ins in tests have none
+        self.address: tuple[str, int] | None = getattr(process, "address", None)
 
     def _supervise(self) -> None:
         delay = self.restart_after_s

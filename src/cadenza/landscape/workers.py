@@ -141,9 +141,13 @@ class Supervisor:
         self.twin = start_remote_twin(ecm_settings(self.config), var_dir=self.var_dir / "twin", driver=self._driver,
                                       base_port=self._netconf_base_port, serve_at=("127.0.0.1", 0), authkey=authkey)
         database, twin = self.database, self.twin
-        publish_endpoint(database, TWIN_ENDPOINT, twin.address, authkey)
-        # restarted, the twin answers at a new address: the workers look it up again
-        twin.on_restart.append(lambda: publish_endpoint(database, TWIN_ENDPOINT, twin.address, authkey))
+
+        def publish() -> None:
+            assert twin.address is not None, "a twin served at serve_at has an address"
+            publish_endpoint(database, TWIN_ENDPOINT, twin.address, authkey)
+
+        publish()
+        twin.on_restart.append(publish)  # restarted, the twin answers at a new address: workers look again
         self._workers = [_Worker(i, self.var_dir / f"worker-{i}.ready") for i in range(1, self.count + 1)]
         first, *others = self._workers
         self._launch(first)

@@ -28,7 +28,7 @@ from cadenza.sof.service import Sof, cancel_news
 
 __all__ = ["Failed", "fulfil", "submit", "resume_all"]
 
-CANCELLED = "cancelled at the requester's demand before it completed; everything done so far was undone"
+CANCELLED = steps.CANCELLED
 
 
 class Failed(Exception):
@@ -99,7 +99,9 @@ def _patiently(item: Item, party: str, what: str, call: Callable[[], dict[str, A
 
 # -- add --------------------------------------------------------------------------------------
 def _add(item: Item) -> None:
-    design = steps.reserve_resources(item.sof, item.service_id)
+    # Each step records its own line of the trace and reads a cancellation itself: one durable
+    # step per state change, not three (the step, its note, a cancellation check).
+    design = steps.reserve_resources(item.sof, item.service_id, item.order_id)  # step 8
     if "problem" in design:
         steps.settle_service(item.sof, item.service_id, inventory.TERMINATED, design["problem"])
         raise Failed(design["problem"])
@@ -107,22 +109,14 @@ def _add(item: Item) -> None:
     partner_ref: str | None = None
     note = partial(steps.note, item.sof, item.order_id)
     partner_party = (design.get("partner") or {}).get("party")
-    note("8", "internal", f"SOF-{item.sof}", f"designed {len(design['segments'])} on-net segment(s)"
-         + (f" and a partner segment at {partner_party}" if partner_party else ""))
     try:
         for segment in design["segments"]:  # step 9a
-            item.check_cancel()
-            problem = steps.create_segment(item.sof, item.service_id, segment, design["mbps"], design["maxDelayMs"])
-            note("9a", "PRESTO", f"ICM-{segment['networkDomain']}",
-                 f"create-connectivity-service {segment['uuid'][:8]}", problem)
+            problem = steps.create_segment(item.sof, item.service_id, segment, design["mbps"], design["maxDelayMs"],
+                                           item.order_id)
             _ok(problem)
             done.append(segment)
-        for segment in done:
-            problem = steps.await_segment(item.sof, segment)
-            note("10", "ADAGIO", f"ECM-{segment['networkDomain']}",
-                 f"forwarding constructs configured for {segment['uuid'][:8]}", problem,
-                 f"ICM-{segment['networkDomain']}")
-            _ok(problem)
+        for segment in done:  # step 10
+            _ok(steps.await_segment(item.sof, segment, item.order_id))
         if design.get("internet"):
             steps.record_addressing(item.sof, item.service_id)
         partner_status = None
@@ -144,14 +138,12 @@ def _add(item: Item) -> None:
             if partner_status["state"] != "active":
                 raise Failed(f"partner {design['partner']['party']} could not deliver the access segment: "
                              f"{partner_status.get('reason') or partner_status['state']}")
-        item.check_cancel()
-        test = steps.test_service(item.sof, item.service_id, partner_status)  # step 11
-        note("11", "PRESTO", "ICMs" + (f" + {partner_party}" if partner_party else ""),
-             f"service activation test: {test['result']}", "; ".join(test.get("failures", [])) or None)
+        test = steps.test_service(item.sof, item.service_id, partner_status, item.order_id)  # step 11
+        if test["result"] == "CANCELLED":
+            raise Failed(CANCELLED)
         if test["result"] != "PASS":
             raise Failed("the end-to-end activation test failed: " + "; ".join(test["failures"]))
-        steps.start_pm(item.sof, item.service_id)  # step 12
-        note("12", "PRESTO", "ICMs", "proactive performance monitoring started")
+        steps.start_pm(item.sof, item.service_id, item.order_id)  # step 12
         steps.settle_service(item.sof, item.service_id, inventory.ACTIVE, None)  # step 13
     except Exception as exc:  # a step out of retries (an ICM or partner unreachable) fails the item too
         failure = _as_failed(exc)
@@ -249,12 +241,8 @@ def fulfil(sof_name: str, order_id: str) -> str:
         if entry["state"] in orders.FINAL:
             continue  # this item was finished before a restart
         item = Item(sof_name, order_id, entry["item"], entry["service"])
-        if steps.cancel_requested(sof_name, order_id):
-            if entry["action"] == "add":
-                steps.settle_service(sof_name, item.service_id, inventory.TERMINATED, CANCELLED)
-            steps.item_to(sof_name, order_id, item.item_id, orders.FAILED, CANCELLED)
-            continue
-        steps.item_to(sof_name, order_id, item.item_id, orders.IN_PROGRESS, None)
+        if not steps.begin_item(sof_name, order_id, item.item_id, entry["action"], item.service_id):
+            continue  # cancelled before it began
         try:
             if entry["action"] == "add":
                 _add(item)

@@ -34,6 +34,10 @@ _RETRY = {"retries_allowed": True, "max_attempts": 6, "interval_seconds": 0.5, "
           "should_retry": retry_unless_stopping}
 
 
+# The reason a cancelled item fails with (`fulfilment.py`).
+CANCELLED = "cancelled at the requester's demand before it completed; everything done so far was undone"
+
+
 def register(sof: Sof) -> None:
     """Make a SOF reachable from its workflows, which carry only its name to stay replayable."""
     _SOFS[sof.name] = sof
@@ -95,14 +99,34 @@ def cancel_requested(sof_name: str, order_id: str) -> bool:
 def item_to(sof_name: str, order_id: str, item_id: str, target: str, reason: str | None) -> None:
     sof = _SOFS[sof_name]
     with sof.database.transaction() as session:
+        _item_to(session, sof, sof.order(session, order_id, None), item_id, target, reason)
+
+
+def _item_to(session: Any, sof: Sof, order: Any, item_id: str, target: str, reason: str | None) -> None:
+    items = sof.items(session, order.id)
+    item = next(i for i in items if i.item_id == item_id)
+    if item.state == target:
+        return
+    error = {"code": "otherIssue", "value": reason} if reason else None
+    orders.item_transition_to(session, order, item, target, error=error, wake=sof.wake)
+    _order_follows_held(session, sof, order, items)
+
+
+@DBOS.step()
+def begin_item(sof_name: str, order_id: str, item_id: str, action: str, service_id: str) -> bool:
+    """The item goes to work (`inProgress`), or, when the requester cancelled the order
+    meanwhile, fails as cancelled (an added service with it): whether it goes to work.
+    One step, so a cancellation is read and acted on in the same transaction."""
+    sof = _SOFS[sof_name]
+    with sof.database.transaction() as session:
         order = sof.order(session, order_id, None)
-        items = sof.items(session, order_id)
-        item = next(i for i in items if i.item_id == item_id)
-        if item.state == target:
-            return
-        error = {"code": "otherIssue", "value": reason} if reason else None
-        orders.item_transition_to(session, order, item, target, error=error, wake=sof.wake)
-        _order_follows_held(session, sof, order, items)
+        if order.cancel_requested:
+            if action == "add":
+                _settle(session, sof, sof.service(session, service_id, None), inventory.TERMINATED, CANCELLED)
+            _item_to(session, sof, order, item_id, orders.FAILED, CANCELLED)
+            return False
+        _item_to(session, sof, order, item_id, orders.IN_PROGRESS, None)
+        return True
 
 
 @DBOS.step()
@@ -156,8 +180,9 @@ def load_service(sof_name: str, service_id: str) -> dict[str, Any]:
 
 
 @DBOS.step()
-def reserve_resources(sof_name: str, service_id: str) -> dict[str, Any]:
-    """Choose the S-VLANs and lay out the segments; `{"problem": ...}` when none is free."""
+def reserve_resources(sof_name: str, service_id: str, order_id: str) -> dict[str, Any]:
+    """Choose the S-VLANs and lay out the segments; `{"problem": ...}` when none is free. The
+    trace of `order_id` says what was designed (step 8), in the same transaction."""
     sof = _SOFS[sof_name]
     with sof.database.transaction() as session:
         row = sof.service(session, service_id, None)
@@ -172,6 +197,10 @@ def reserve_resources(sof_name: str, service_id: str) -> dict[str, Any]:
         row = sof.service(session, service_id, None)
         row.design = design
         inventory.transition_to(session, row, inventory.RESERVED, wake=sof.wake)
+        party = (design.get("partner") or {}).get("party")
+        _note(session, sof, order_id, "8", "internal", f"SOF-{sof.name}",
+              f"designed {len(design['segments'])} on-net segment(s)"
+              + (f" and a partner segment at {party}" if party else ""))
     return design
 
 
@@ -179,18 +208,21 @@ def reserve_resources(sof_name: str, service_id: str) -> dict[str, Any]:
 def settle_service(sof_name: str, service_id: str, target: str, reason: str | None) -> None:
     sof = _SOFS[sof_name]
     with sof.database.transaction() as session:
-        row = sof.service(session, service_id, None)
-        if row.state == target:
-            return
-        if target == inventory.TERMINATED:
-            sof.release_vlans(session, service_id)
-            job = session.get(PmJobRow, service_id)
-            if job is not None and job.state == "running":
-                job.state, job.stopped_at = "stopped", now()
-            operational.forget_segments(session, service_id)
-        inventory.transition_to(session, row, target, reason=reason, wake=sof.wake)
-        # the state change event tells listeners to read the service, operational state included
-        operational.refresh(session, row, announce=False)
+        _settle(session, sof, sof.service(session, service_id, None), target, reason)
+
+
+def _settle(session: Any, sof: Sof, row: Any, target: str, reason: str | None) -> None:
+    if row.state == target:
+        return
+    if target == inventory.TERMINATED:
+        sof.release_vlans(session, row.id)
+        job = session.get(PmJobRow, row.id)
+        if job is not None and job.state == "running":
+            job.state, job.stopped_at = "stopped", now()
+        operational.forget_segments(session, row.id)
+    inventory.transition_to(session, row, target, reason=reason, wake=sof.wake)
+    # the state change event tells listeners to read the service, operational state included
+    operational.refresh(session, row, announce=False)
 
 
 @DBOS.step()
@@ -246,36 +278,53 @@ def _configured_vlans(configuration: dict[str, Any], vlans: dict[str, int | None
 # -- PRESTO segments (step 9a) ------------------------------------------------------------------
 @DBOS.step(**_RETRY)
 def create_segment(sof_name: str, service_id: str, segment: dict[str, Any], mbps: int,
-                   max_delay_ms: float | None) -> str | None:
-    """Ask the ICM for the segment; the reason when it refuses (a PRESTO outage is retried)."""
+                   max_delay_ms: float | None, order_id: str) -> str | None:
+    """Ask the ICM for the segment; the reason when it refuses (a PRESTO outage is retried), or
+    CANCELLED, asking nothing, when the requester cancelled the order. The trace of
+    `order_id` records the request (step 9a)."""
     sof = _SOFS[sof_name]
+    if cancelled(sof, order_id):
+        return CANCELLED
+    nd = segment["networkDomain"]
+    operation = f"create-connectivity-service {segment['uuid'][:8]}"
     request = SegmentRequest(uuid=segment["uuid"], a_sip=segment["a"]["edgePoint"], a_vlan=segment["a"]["vlan"],
                              z_sip=segment["z"]["edgePoint"], z_vlan=segment["z"]["vlan"], mbps=mbps,
                              max_delay_ms=max_delay_ms, name=f"{service_id}/{segment['index']}",
                              profile=segment.get("bandwidthProfile"))
     try:
-        created = sof.presto.create_connectivity_service(segment["networkDomain"], request)
+        created = sof.presto.create_connectivity_service(nd, request)
     except PrestoRefused as exc:
-        nd = segment["networkDomain"]
-        return f"the {nd} network refused segment {segment['index']}: {exc.body.get('reason', exc)}"
+        problem = f"the {nd} network refused segment {segment['index']}: {exc.body.get('reason', exc)}"
+        with sof.database.transaction() as session:
+            _note(session, sof, order_id, "9a", "PRESTO", f"ICM-{nd}", operation, problem)
+        return problem
     with sof.database.transaction() as session:
         operational.track_segment(session, service_id, segment, created.operational_state)
+        _note(session, sof, order_id, "9a", "PRESTO", f"ICM-{nd}", operation)
     return None
 
 
+def cancelled(sof: Sof, order_id: str) -> bool:
+    with sof.database.read() as session:
+        return sof.order(session, order_id, None).cancel_requested
+
+
 @DBOS.step(**_RETRY)
-def await_segment(sof_name: str, segment: dict[str, Any]) -> str | None:
-    """Wait until the ICM has configured the segment; the reason when it failed."""
+def await_segment(sof_name: str, segment: dict[str, Any], order_id: str) -> str | None:
+    """Wait until the ICM has configured the segment; the reason when it failed. The trace of
+    `order_id` records the outcome (step 10)."""
     sof = _SOFS[sof_name]
     nd, uuid = segment["networkDomain"], segment["uuid"]
     service = _poll(sof, lambda: sof.presto.get_connectivity_service(nd, uuid),
                     lambda s: s.state in ("installed", "failed", "removed"), f"segment {uuid} in {nd}",
                     segment_news(uuid))
+    problem = None if service.state == "installed" else (
+        f"the {nd} network could not activate segment {segment['index']}: {service.reason or service.state}")
     with sof.database.transaction() as session:
         operational.record_segment(session, uuid, service.operational_state, wake=sof.wake)
-    if service.state == "installed":
-        return None
-    return f"the {nd} network could not activate segment {segment['index']}: {service.reason or service.state}"
+        _note(session, sof, order_id, "10", "ADAGIO", f"ECM-{nd}", f"forwarding constructs configured for {uuid[:8]}",
+              problem, f"ICM-{nd}")
+    return problem
 
 
 @DBOS.step(**_RETRY)
@@ -412,8 +461,13 @@ def remove_partner(sof_name: str, party: str, reference: str, key: str) -> dict[
 
 # -- testing and monitoring (steps 11 and 12) ---------------------------------------------------
 @DBOS.step(**_RETRY)
-def test_service(sof_name: str, service_id: str, partner_status: dict[str, Any] | None) -> dict[str, Any]:
+def test_service(sof_name: str, service_id: str, partner_status: dict[str, Any] | None,
+                 order_id: str) -> dict[str, Any]:
+    """The end-to-end activation test (step 11), recorded on the service and in the trace of
+    `order_id`; `{"result": "CANCELLED"}`, testing nothing, when the requester cancelled."""
     sof = _SOFS[sof_name]
+    if cancelled(sof, order_id):
+        return {"result": "CANCELLED"}
     with sof.database.transaction() as session:
         row = sof.service(session, service_id, None)
         design, mbps = row.design, row.bandwidth_mbps
@@ -429,14 +483,18 @@ def test_service(sof_name: str, service_id: str, partner_status: dict[str, Any] 
                                      test["rate_mbps"], tuple(test["failures"])) if test else
                        SegmentResult(name, False, 0.0, 1.0, 0.0, ("the partner reported no test result",)))
     outcome = combine(results, cir_mbps=mbps, max_delay_ms=design.get("maxDelayMs"))
+    party = (design.get("partner") or {}).get("party")
     with sof.database.transaction() as session:
         sof.service(session, service_id, None).test = outcome
+        _note(session, sof, order_id, "11", "PRESTO", "ICMs" + (f" + {party}" if party else ""),
+              f"service activation test: {outcome['result']}", "; ".join(outcome.get("failures", [])) or None)
     return outcome
 
 
 @DBOS.step(**_RETRY)
-def start_pm(sof_name: str, service_id: str) -> None:
-    """Proactive PM: record what is monitored and how often, and take the first reading."""
+def start_pm(sof_name: str, service_id: str, order_id: str) -> None:
+    """Proactive PM: record what is monitored and how often, and take the first reading (step
+    12, in the trace of `order_id`)."""
     sof = _SOFS[sof_name]
     with sof.database.transaction() as session:
         row = sof.service(session, service_id, None)
@@ -453,6 +511,7 @@ def start_pm(sof_name: str, service_id: str) -> None:
         job.monitored = {"metrics": ["frameDelay", "frameLossRatio", "txFrames", "rxFrames", "txOctets", "rxOctets"],
                          "segments": segments, "partner": partner}
         job.last_counters, job.last_collected_at = counters, now()
+        _note(session, sof, order_id, "12", "PRESTO", "ICMs", "proactive performance monitoring started")
 
 
 @DBOS.step()
@@ -473,10 +532,16 @@ def note(sof_name: str, order_id: str, step: str, reference_point: str, target: 
     is `productOrderId/itemId`), or under the service order itself when it has none."""
     sof = _SOFS[sof_name]
     with sof.database.transaction() as session:
-        row = session.get(ServiceOrderRow, order_id)
-        external = (row.external_id or "") if row is not None else ""
-        record(session, order_id=external.split("/", 1)[0] or order_id, step=step, reference_point=reference_point,
-               source=source or f"SOF-{sof.name}", target=target, operation=operation, detail=detail)
+        _note(session, sof, order_id, step, reference_point, target, operation, detail, source)
+
+
+def _note(session: Any, sof: Sof, order_id: str, step: str, reference_point: str, target: str, operation: str,
+          detail: str | None = None, source: str | None = None) -> None:
+    """`note` within the transaction of the step whose work it records: one checkpoint, not two."""
+    row = session.get(ServiceOrderRow, order_id)
+    external = (row.external_id or "") if row is not None else ""
+    record(session, order_id=external.split("/", 1)[0] or order_id, step=step, reference_point=reference_point,
+           source=source or f"SOF-{sof.name}", target=target, operation=operation, detail=detail)
 
 
 def partner_option(sof_name: str, party: str | None) -> str | None:
