@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import json
 import logging
 import time
 from datetime import datetime
@@ -215,6 +216,7 @@ def choose_partners(domain: str, order_id: str, item_id: str, since: float | Non
     (bus.partner_asks), which a step could not start."""
     bus = bus_of(domain)
     plan = read_order_plan(domain, order_id)
+    as_read = json.dumps(plan, sort_keys=True)
     work = plan["work"][item_id]
     moved: str | None = None
     for n, end in enumerate(work.get("ends", [])):
@@ -232,7 +234,8 @@ def choose_partners(domain: str, order_id: str, item_id: str, since: float | Non
             end["partner_lead_days"] = choice.lead_time_days if decision.partner == choice.partner else None
             moved = decision.reason if decision.failover else moved
         _note_uni_partner(plan, work, n, end)
-    store_order_plan(domain, order_id, plan)
+    if json.dumps(plan, sort_keys=True) != as_read:  # an on-net item has nothing to store: no step for it
+        store_order_plan(domain, order_id, plan)
     return {**work, "resumedBecause": moved} if moved else work
 
 
