@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import httpx
 from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
@@ -156,7 +157,8 @@ def _partner_listener(access: SonataAccess, directory: PartnerDirectory) -> APIR
 
 
 def build_business(config: DomainConfig, database: Database, *, public_url: str, hubs: HubStore,
-                   wake: Callable[[], None]) -> Business:
+                   wake: Callable[[], None], own: httpx.BaseTransport | None = None) -> Business:
+    """`own`: the transport of calls between this domain's entities (at `public_url`)."""
     client_id, secret = _internal_client(config)
     token = ClientCredentials(public_url, client_id, secret)
     catalog = Catalog(price_factor=config.price_factor)
@@ -168,11 +170,13 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                                            contact=contact) for p in config.partners if p.ordering == "sonata"}
     interlude = interlude_partners(sof_config)
     sof = build_sof(config=sof_config, database=database, presto_base_url=public_url, token_provider=token,
+                    presto_transport=own,
                     dispatcher_wake=wake, partner_patience={p.party: p.patience() for p in config.partners},
                     partner_names={p.party: p.name for p in config.partners}, partner_access={**interlude, **{
                         # step 9b, second option: the SOF asks its BUS over LEGATO, the BUS asks the partner
-                        party: LegatoPartnerAccess(public_url, token, party=party) for party in sonata_access}})
-    legato = LegatoClient(public_url, token)
+                        party: LegatoPartnerAccess(public_url, token, party=party, transport=own)
+                        for party in sonata_access}})
+    legato = LegatoClient(public_url, token, transport=own)
     ennis = {e.partner: e.id for nd in config.network_domains for e in nd.edge_points if e.kind == "enni" and e.partner}
     serviceability = Serviceability(list(config.sites), directory, currency=catalog.currency,
                                     network=NetworkFeasibility(legato, ennis=ennis, partners=directory),

@@ -71,6 +71,9 @@ class HttpConfig(_Strict):
     """What the domain's HTTP server accepts."""
 
     max_request_bytes: int = Field(1 << 20, ge=1024, le=1 << 30, description="largest request body (bytes)")
+    # LEGATO and PRESTO between this domain's own entities handed to its app in-process
+    # (core/in_process.py) rather than over a loopback socket; false: always over HTTP.
+    in_process: bool = True
 
 
 class SecurityConfig(_Strict):

@@ -3,6 +3,7 @@ the HTTP application serving its reference points. The only place concrete parts
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from cadenza.core.config import settings
 from cadenza.core.db import Database
 from cadenza.core.errors import install_error_handlers
 from cadenza.core.executors import WorkerRegistry
+from cadenza.core.in_process import InProcessTransport
 from cadenza.core.notifications.delivery import OutboxDispatcher
 from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.listener_credentials import NOTIFY_SCOPE, ListenerAccess, ListenerCredentials
@@ -85,6 +87,7 @@ class ProviderDomain:
         self.twin: TwinRuntime | RemoteTwinRuntime | AttachedTwinRuntime | None = None
         self.icms: dict[str, Icm] = {}
         self.dispatcher: OutboxDispatcher | None = None
+        self.in_process: InProcessTransport | None = None
         # Where this domain answers: its entities reach each other over their reference points here.
         # It is also the domain's issuer identifier: the `iss` and `aud` of every token it signs.
         self.public_url = (public_url or f"http://{config.host}:{config.port}").rstrip("/")
@@ -117,8 +120,9 @@ class ProviderDomain:
             registry.register(client.client_id, client.client_secret, party=client.party, role=client.role,
                               scopes=client.scopes)
         self.hubs = HubStore(self.database, admit=listeners.admit)
+        self.in_process = InProcessTransport() if self.config.http.in_process else None
         self.business = build_business(self.config, self.database, public_url=self.public_url, hubs=self.hubs,
-                                       wake=self.dispatcher.wake)
+                                       wake=self.dispatcher.wake, own=self.in_process)
         workflows_name = f"cadenza-{self.config.name}"
         if self.worker is not None:
             self.workers = WorkerRegistry(self.database, self.worker.executor_id)
@@ -172,6 +176,7 @@ class ProviderDomain:
     def _app(self, registry: ClientRegistry) -> FastAPI:
         assert self.database is not None and self.twin is not None and self.dispatcher is not None
         dispatcher = self.dispatcher
+        in_process = self.in_process
 
         business = self.business
         assert business is not None
@@ -182,6 +187,8 @@ class ProviderDomain:
             # (LEGATO, PRESTO at its own address): with anyio's 40 threads, a burst of own events
             # filled the pool with handlers waiting on calls that needed a thread of it.
             anyio.to_thread.current_default_thread_limiter().total_tokens = _ROUTE_THREADS
+            if in_process is not None:
+                in_process.bind(_app, asyncio.get_running_loop())
             await dispatcher.start()
             self._threads = [
                 threading.Thread(target=business.subscribe_to_partners, args=(self._stopping,), daemon=True,
@@ -195,6 +202,8 @@ class ProviderDomain:
             finally:
                 self._stopping.set()
                 await dispatcher.stop()
+                if in_process is not None:  # the loop ends with the server: later calls go over HTTP
+                    in_process.unbind()
 
         app = FastAPI(title=f"Cadenza: {self.config.party.name}", version="0.1.0", lifespan=lifespan)
         assert self.token_issuer is not None

@@ -58,6 +58,8 @@ def test_an_on_net_evc_becomes_active_with_its_connectivity_service_on_the_netwo
     listed = sof_landscape.legato.list_services(state="active")
     assert_valid(INVENTORY_SPEC_FILE, "Service", listed, many=True)
     assert [s["id"] for s in listed] == [service_id]
+    # the SOF reached its ICMs' PRESTO in the domain's own process (core/in_process.py)
+    assert sof_landscape.domain.in_process is not None and sof_landscape.domain.in_process.handled > 0
     with sof_landscape.domain.database.transaction() as session:
         job = session.get(PmJobRow, service_id)
         assert job is not None and job.state == "running" and job.last_counters
