@@ -39,6 +39,11 @@ class InProcessTransport(httpx.BaseTransport):
             self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False)
             self._loop = loop
 
+    def bound(self) -> httpx.ASGITransport | None:
+        """The app's transport while it serves: for async callers on its own loop (the outbox)."""
+        with self._lock:
+            return self._asgi
+
     def unbind(self) -> None:
         with self._lock:
             self._asgi, self._loop = None, None

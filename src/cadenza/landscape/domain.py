@@ -103,7 +103,9 @@ class ProviderDomain:
         self.keys.ensure()  # the first start of a domain creates its first signing key
         self.token_issuer = TokenIssuer(self.keys, issuer=self.public_url)
         listeners = self._listener_credentials(self.database, self.token_issuer)
-        self.dispatcher = OutboxDispatcher(self.database, auth_header_for=listeners, on_refused=listeners.refused)
+        self.in_process = InProcessTransport() if self.config.http.in_process else None
+        self.dispatcher = OutboxDispatcher(self.database, auth_header_for=listeners, on_refused=listeners.refused,
+                                           own=(self.public_url, self.in_process) if self.in_process else None)
         self.twin = self._start_twin(self.database)
         for nd in self.config.network_domains:
             speeds = {(e.name, p.name): p.speed_mbps for e in nd.elements for p in e.ports}
@@ -120,7 +122,6 @@ class ProviderDomain:
             registry.register(client.client_id, client.client_secret, party=client.party, role=client.role,
                               scopes=client.scopes)
         self.hubs = HubStore(self.database, admit=listeners.admit)
-        self.in_process = InProcessTransport() if self.config.http.in_process else None
         self.business = build_business(self.config, self.database, public_url=self.public_url, hubs=self.hubs,
                                        wake=self.dispatcher.wake, own=self.in_process)
         workflows_name = f"cadenza-{self.config.name}"

@@ -9,13 +9,16 @@ import contextvars
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request
 
+from cadenza.core.db import Database
 from cadenza.core.in_process import InProcessTransport
-from tests.helpers.servers import serve
+from cadenza.core.notifications import HubStore, OutboxDispatcher, listener_router, publish
+from tests.helpers.servers import reserve, serve, wait_until
 
 
 def _app(transport: InProcessTransport) -> FastAPI:
@@ -85,3 +88,46 @@ def test_before_and_after_the_app_serves_requests_go_over_http() -> None:
     with httpx.Client(base_url=url, transport=transport) as client, pytest.raises(httpx.ConnectError):
         client.post("/echo", json={})  # unbound: over HTTP, where nothing listens any more
     assert transport.handled == 0
+
+
+def test_events_to_the_domains_own_listeners_are_delivered_in_process(database: Database) -> None:
+    """The outbox hands an event for a listener at the domain's own address to its app (the
+    listener sees the in-process client, not a socket peer); others still go over HTTP."""
+    transport = InProcessTransport()
+    heard: list[tuple[str, str]] = []
+    app = FastAPI()
+    holder: dict[str, OutboxDispatcher] = {}
+
+    async def on_event(event_type: str, event: dict) -> None:
+        heard.append((event_type, event["event"]["id"]))
+
+    app.include_router(listener_router("/own/mefApi/sonata/productOrderingNotification/v10", on_event))
+
+    @app.middleware("http")
+    async def peer(request: Request, call_next: Any) -> Any:
+        heard.append(("peer", f"{request.client.host}:{request.client.port}" if request.client else ""))
+        return await call_next(request)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        transport.bind(app, asyncio.get_running_loop())
+        await holder["dispatcher"].start()
+        yield
+        await holder["dispatcher"].stop()
+        transport.unbind()
+
+    app.router.lifespan_context = lifespan
+    sock = reserve()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    holder["dispatcher"] = OutboxDispatcher(database, poll_interval_s=0.05, own=(url, transport))
+    HubStore(database).subscribe(api="sonata.productOrder", party="buyer", callback=f"{url}/own", query=None,
+                                 event_types=[])
+    with serve(app, sock):
+        with database.transaction() as session:
+            publish(session, api="sonata.productOrder", event_type="productOrderStateChangeEvent",
+                    resource={"id": "order-1"}, listener_base_path="/mefApi/sonata/productOrderingNotification/v10",
+                    party="buyer", wake=holder["dispatcher"].wake)
+        wait_until(lambda: ("productOrderStateChangeEvent", "order-1") in heard, timeout=10, what="the event")
+    # httpx's ASGI transport presents the caller as 127.0.0.1:123; a socket peer has a real port
+    assert ("peer", "127.0.0.1:123") in heard and holder["dispatcher"].stats.delivered == 1
+    assert transport.bound() is None

@@ -20,9 +20,10 @@ import aiohttp
 
 from cadenza.core import clock
 from cadenza.core.db import Database
+from cadenza.core.in_process import InProcessTransport
 from cadenza.core.notifications.backoff import Backoff
 from cadenza.core.notifications.claims import Claimed, Outcome, claim_due, record_outcomes
-from cadenza.core.notifications.sender import AuthHeaderFor, post_event
+from cadenza.core.notifications.sender import AuthHeaderFor, post_event, post_event_in_process
 
 __all__ = ["DispatcherStats", "OutboxDispatcher"]
 
@@ -47,19 +48,24 @@ class OutboxDispatcher:
                  batch: int = 100, max_attempts: int = 20, backoff: Backoff | None = None,
                  poll_interval_s: float = 0.5, request_timeout_s: float = 10.0, lease_s: float | None = None,
                  auth_header_for: AuthHeaderFor | None = None, apis: Collection[str] | None = None,
-                 on_refused: Callable[[str, str], None] | None = None) -> None:
+                 on_refused: Callable[[str, str], None] | None = None,
+                 own: tuple[str, InProcessTransport] | None = None) -> None:
+        """`own`: this domain's address and its in-process transport: events to its own
+        listeners (the BUS's and SOF's) are handed to its app rather than posted over a socket."""
         self._db = database
         self._new_session = http or _default_session(request_timeout_s)
         self.batch = batch
         self.max_attempts = max_attempts
         self.backoff = backoff or Backoff()
         self.poll_interval_s = poll_interval_s
+        self.request_timeout_s = request_timeout_s
         # The lease must outlive one delivery round, or a slow round is retried by a peer.
         self.lease_s = lease_s if lease_s is not None else request_timeout_s * 2 + 5
         self._auth_header_for = auth_header_for
         # told of a listener's 401, so the token it refused is not presented again
         self._on_refused = on_refused
         self._apis = apis
+        self._own = (own[0].rstrip("/") + "/", own[1]) if own is not None else None
         self.stats = DispatcherStats()
         self._http: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
@@ -131,8 +137,14 @@ class OutboxDispatcher:
     async def _deliver(self, row: Claimed) -> Outcome:
         if self._http is None:
             raise RuntimeError("the dispatcher is not started")
-        error = await post_event(self._http, row.target_url, row.body, subscription_id=row.subscription_id,
-                                 auth_header_for=self._auth_header_for)
+        app = self._own[1].bound() if self._own is not None and row.target_url.startswith(self._own[0]) else None
+        if app is not None:
+            error = await post_event_in_process(app, row.target_url, row.body, timeout_s=self.request_timeout_s,
+                                                subscription_id=row.subscription_id,
+                                                auth_header_for=self._auth_header_for)
+        else:
+            error = await post_event(self._http, row.target_url, row.body, subscription_id=row.subscription_id,
+                                     auth_header_for=self._auth_header_for)
         if error is None:
             self.stats.delivered += 1
             return Outcome(row=row, delivered=True)
