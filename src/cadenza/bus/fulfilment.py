@@ -119,8 +119,11 @@ def request_cancel(order_id: str) -> None:
 
 
 def service_order_event(order_id: str, service_order_id: str) -> None:
-    """A LEGATO notification arrived: wake the order's workflow (it re-reads the state itself)."""
+    """A LEGATO notification arrived: wake the order's workflow (it re-reads the state itself),
+    in whichever worker of the domain it runs."""
     if not WAKEUPS.notify(_news_of(order_id)):
+        # Said only when that is known: nothing here waits and there is no other worker (the
+        # relay's other processes cannot answer whether one of theirs woke).
         log.debug("no workflow waits for service order %s of order %s", service_order_id, order_id)
 
 

@@ -9,12 +9,16 @@ so a notification landing between that read and the wait is never missed.
 When the domain stops, every wait ends with `ProcessStopping`, a BaseException: DBOS records
 neither the step nor the workflow as failed, so the work is resumed by the next start exactly
 as after a crash, and the process does not hang on threads waiting for news.
+
+A domain of several worker processes hears a notification in one of them while the work waiting
+for it may run in another: `relay_to` hands every hint to a relay (core/wakeup_relay.py) that
+passes it to the other processes, where it arrives through `wake_here`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 __all__ = ["Wakeups", "WAKEUPS", "ProcessStopping"]
@@ -29,6 +33,11 @@ class Wakeups:
         self._lock = threading.Lock()
         self._waiters: dict[str, list[threading.Event]] = {}
         self._stopping = False
+        self._relay: Callable[[str], None] | None = None
+
+    def relay_to(self, publish: Callable[[str], None] | None) -> None:
+        """Hand every hint notified here to `publish` too (None: keep them in this process)."""
+        self._relay = publish
 
     def start(self) -> None:
         self._stopping = False
@@ -76,12 +85,31 @@ class Wakeups:
                     self._waiters.pop(name, None)
 
     def notify(self, key: str) -> bool:
-        """Wake whatever watches `key`; whether anything did."""
+        """Wake whatever watches `key`, here and (through the relay) in the domain's other
+        processes; whether anything may have woken: False only when nothing here watches
+        `key` and there is no other process to tell."""
+        woken = self.wake_here(key)
+        relay = self._relay
+        if relay is None:
+            return woken
+        relay(key)
+        return True
+
+    def wake_here(self, key: str) -> bool:
+        """Wake whatever watches `key` in this process only; whether anything did."""
         with self._lock:
             waiters = list(self._waiters.get(key, ()))
         for event in waiters:
             event.set()
         return bool(waiters)
+
+    def wake_all_here(self) -> int:
+        """Wake every watcher in this process (hints may have been lost: each looks once)."""
+        with self._lock:
+            waiting = [event for events in self._waiters.values() for event in events]
+        for event in waiting:
+            event.set()
+        return len(waiting)
 
     def watched(self) -> int:
         with self._lock:

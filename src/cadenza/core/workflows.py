@@ -23,6 +23,7 @@ from dbos import DBOS, DBOSConfig, Queue, SetEnqueueOptions, SetWorkflowID, Work
 from sqlalchemy import create_engine, event
 
 from cadenza.core.db import _sqlite_pragmas
+from cadenza.core.wakeup_relay import WakeupRelay, start_relay
 from cadenza.core.wakeups import WAKEUPS, ProcessStopping
 
 __all__ = ["launch_workflows", "shutdown_workflows", "start_once", "start_or_restart", "system_database_url",
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 # How long a stopping domain waits for the workflow threads it told to stop (they leave at their
 # next wait or retry; an HTTP call under way ends at its own timeout).
 _THREADS_STOP_S = 60.0
+
+# The relay of this process's wake-up hints to the domain's other workers (PostgreSQL only).
+_RELAY: WakeupRelay | None = None
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -67,6 +71,9 @@ def launch_workflows(name: str, app_url: str, *, log_level: str = "WARNING", exe
         event.listen(engine, "connect", _sqlite_pragmas)
         config["system_database_engine"] = engine
     WAKEUPS.start()
+    global _RELAY
+    # Before DBOS resumes anything, so the waits it resumes hear the other workers from the start.
+    _RELAY = start_relay(name, app_url)
     DBOS(config=config)
     DBOS.launch()
     for queue in _QUEUES.values():
@@ -89,6 +96,10 @@ def shutdown_workflows() -> None:
     # Waiting work leaves at once (as after a crash, to be resumed by the next launch) rather
     # than keep the process alive until its next safety-net read.
     WAKEUPS.stop()
+    global _RELAY
+    if _RELAY is not None:
+        _RELAY.stop()
+        _RELAY = None
     DBOS.destroy(destroy_registry=False)
     # DBOS stops taking work but leaves the workflows under way running on their threads (not
     # daemons): wait for them here, told to stop as they are, so nothing runs on against a

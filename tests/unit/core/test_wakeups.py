@@ -58,3 +58,23 @@ def test_stop_ends_every_wait_and_start_allows_them_again() -> None:
 
 def test_process_stopping_is_not_an_error_a_step_would_record() -> None:
     assert not issubclass(ProcessStopping, Exception)
+
+
+def test_with_a_relay_every_hint_goes_to_the_other_processes_and_may_have_woken_something() -> None:
+    wakeups = Wakeups()
+    relayed: list[str] = []
+    wakeups.relay_to(relayed.append)
+    assert wakeups.notify("order-1") is True  # nothing here watches, but another process may
+    with wakeups.watch("order-2") as news:
+        assert wakeups.wake_here("order-2") is True  # a hint from another process: not sent back
+        assert wakeups.pause(news, 0.01) is True
+    assert relayed == ["order-1"]
+    wakeups.relay_to(None)
+    assert wakeups.notify("order-1") is False
+
+
+def test_wake_all_here_wakes_every_watcher_once() -> None:
+    wakeups = Wakeups()
+    with wakeups.watch("order-1") as one, wakeups.watch("order-2") as two:
+        assert wakeups.wake_all_here() == 2
+        assert wakeups.pause(one, 0.01) is True and wakeups.pause(two, 0.01) is True
