@@ -16,14 +16,17 @@ its events carry an operational state (docs/legato-profile.md).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from cadenza.core.db import Database
 from cadenza.interfaces.legato.paths import OPERATIONAL_DISABLED, OPERATIONAL_ENABLED
 from cadenza.interfaces.presto import paths as presto
 from cadenza.interfaces.presto.client import PrestoError, PrestoNotFound
@@ -32,7 +35,7 @@ from cadenza.sof.rows import SegmentStateRow, ServiceRow
 from cadenza.sof.service import Sof
 
 __all__ = ["ENABLED", "DISABLED", "derived", "track_segment", "record_segment", "refresh",
-           "forget_segments", "follow_segment", "reconcile"]
+           "forget_segments", "follow_segment", "reconcile", "reading_turn"]
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +44,33 @@ DISABLED = OPERATIONAL_DISABLED
 # How often every segment is read anyway. Events carry the changes within a second; this only
 # bounds how long a lost one can leave a service showing the wrong state.
 # A reading is recorded before the next one is taken, so an older reading (a reconcile's list
-# taken before an event's read) cannot overwrite a newer one. One process; workers sharing a
-# database would need the same order kept by the database.
+# taken before an event's read) cannot overwrite a newer one. The threads of one process take
+# turns on a lock; the workers of a domain on PostgreSQL then on an advisory lock of the SOF,
+# held by one connection of each process at most (a thread waits on the process's lock first).
 _READING = threading.Lock()
+
+
+def reading_key(sof_name: str) -> int:
+    """The advisory lock (a signed 64-bit key) the workers of one SOF take turns on."""
+    return int.from_bytes(hashlib.sha256(f"sof-reading\0{sof_name}".encode()).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def reading_turn(database: Database, sof_name: str) -> Iterator[None]:
+    """Read and record one reading with no other reading of this SOF in between, in any worker."""
+    with _READING:
+        if database.is_sqlite:  # one process
+            yield
+            return
+        key = reading_key(sof_name)
+        with database.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            conn.commit()  # a session lock: it outlives the statement's transaction
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                conn.commit()
 
 
 def derived(lifecycle: str, segments: Iterable[str]) -> str:
@@ -108,7 +135,7 @@ def follow_segment(sof: Sof, uuid: str, hint: Any) -> None:
         if row is None or row.operational_state == hint:
             return
         network_domain = row.network_domain
-    with _READING:
+    with reading_turn(sof.database, sof.name):
         state = _read(sof, network_domain, uuid)
         with sof.database.transaction() as session:
             record_segment(session, uuid, state, wake=sof.wake)
@@ -122,7 +149,7 @@ def reconcile(sof: Sof) -> int:
     changed = 0
     for network_domain in domains:
         before = changed
-        with _READING:
+        with reading_turn(sof.database, sof.name):
             try:
                 now = {s.uuid: s.operational_state for s in sof.presto.list_connectivity_services(network_domain)}
             except PrestoError as exc:
