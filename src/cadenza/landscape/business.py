@@ -5,7 +5,6 @@ clients to each other (LEGATO, PRESTO over this domain's own HTTP address), to p
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -51,8 +50,9 @@ from cadenza.interfaces.legato.partner_access import LegatoPartnerAccess
 from cadenza.interfaces.presto.paths import events_api
 from cadenza.interfaces.sonata import SonataHttpError
 from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
+from cadenza.landscape import partner_hubs
 from cadenza.landscape.config import DomainConfig, bus_settings, sof_settings
-from cadenza.sof import operational
+from cadenza.sof import operational_reading
 from cadenza.sof.api.feasibility import feasibility_router
 from cadenza.sof.api.interlude import interlude_router
 from cadenza.sof.api.interlude_listener import interlude_callback, interlude_listener_routers
@@ -92,35 +92,18 @@ class Business:
         log.info("%s: resumed %d service orders and %d product orders; queued %d POQ or quote assessments",
                  self.bus.name, resumed, len(waiting_ids), requests)
 
-    def follow_operational_state(self, stop: threading.Event) -> None:
-        """Read the SOF's segments from its ICMs at start-up and every `operational_reconcile_s`
-        after: what a lost PRESTO event would leave untold (events carry the changes meanwhile)."""
-        while not stop.is_set():
-            try:
-                operational.reconcile(self.sof)
-            except Exception:  # a follower that dies would leave every later loss unrepaired
-                log.exception("%s: reading the segments' operational state failed; trying again", self.sof.name)
-            stop.wait(self.sof.config.operational_reconcile_s)
-
-    def subscribe_to_partners(self, stop: threading.Event) -> None:
-        """Register at every partner's hubs: the BUS at SONATA partners', the SOF at INTERLUDE
-        partners' (they may start after us: keep trying)."""
-        pending: dict[str, Callable[[], None]] = {}
+    def keep_standing_work(self) -> None:
+        """Once the domain serves, in every worker: the SOF's periodic reading of its segments'
+        states and the registrations at the partners' hubs, durable work that runs once across
+        the workers however many start it."""
+        operational_reading.schedule_readings(self.sof)
+        hubs: dict[str, tuple[str, partner_hubs.PartnerHub]] = {}
         for party in self.sonata_access:
-            callback = f"{self.public_url}{PARTNER_LISTENER_PREFIX}/{party}"
-            pending[f"SONATA {party}"] = partial(self.directory.client(party).register_listener, "productOrder",
-                                                 callback)
+            hubs[f"SONATA {party}"] = (f"{self.public_url}{PARTNER_LISTENER_PREFIX}/{party}",
+                                       partial(self.directory.client(party).register_listener, "productOrder"))
         for party, access in self.interlude_access.items():
-            pending[f"INTERLUDE {party}"] = partial(access.subscribe, interlude_callback(self.public_url, party))
-        while pending and not stop.is_set():
-            for name, subscribe in list(pending.items()):
-                try:
-                    subscribe()
-                    pending.pop(name)
-                    log.info("subscribed to the events of %s", name)
-                except Exception as exc:  # the partner is not up yet
-                    log.debug("%s hub not reachable yet: %s", name, exc)
-            stop.wait(2.0)
+            hubs[f"INTERLUDE {party}"] = (interlude_callback(self.public_url, party), access.subscribe)
+        partner_hubs.keep_registrations(self.bus.name, hubs)
 
 
 def _internal_client(config: DomainConfig) -> tuple[str, str]:

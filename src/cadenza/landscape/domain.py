@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -93,8 +92,6 @@ class ProviderDomain:
         self.public_url = (public_url or f"http://{config.host}:{config.port}").rstrip("/")
         self.business: Business | None = None
         self._audit: AuditWriter | None = None
-        self._stopping = threading.Event()
-        self._threads: list[threading.Thread] = []  # background loops that end when _stopping is set
 
     def start(self) -> FastAPI:
         self.database = Database(self.database_url)
@@ -191,17 +188,10 @@ class ProviderDomain:
             if in_process is not None:
                 in_process.bind(_app, asyncio.get_running_loop())
             await dispatcher.start()
-            self._threads = [
-                threading.Thread(target=business.subscribe_to_partners, args=(self._stopping,), daemon=True,
-                                 name="partner-hubs"),
-                threading.Thread(target=business.follow_operational_state, args=(self._stopping,), daemon=True,
-                                 name="sof-operational-state")]
-            for thread in self._threads:
-                thread.start()
+            await asyncio.to_thread(business.keep_standing_work)
             try:
                 yield
             finally:
-                self._stopping.set()
                 await dispatcher.stop()
                 if in_process is not None:  # the loop ends with the server: later calls go over HTTP
                     in_process.unbind()
@@ -236,9 +226,6 @@ class ProviderDomain:
         return app
 
     def stop(self) -> None:
-        self._stopping.set()
-        for thread in self._threads:  # a round under way finishes before the ICMs and the database close
-            thread.join(timeout=10)
         if self._audit is not None:
             self._audit.close()
         shutdown_workflows()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -148,3 +150,23 @@ def test_the_hub_needs_a_token_with_the_apis_scope(client: TestClient) -> None:
     wrong_scope = client.post(f"{BASE}/hub", json={"callback": CALLBACK}, headers=bearer(client, "carol"))
     assert wrong_scope.status_code == 403 and wrong_scope.json()["code"] == "accessDenied"
     assert client.get(f"{BASE}/hub/anything", headers=bearer(client, "carol")).status_code == 403
+
+
+def test_registrations_of_one_callback_at_once_make_one_subscription(database: Database) -> None:
+    """Workers of a domain starting together, or a retry crossing its first try, register the
+    same callback at the same moment: the hub keeps one."""
+    at_once = threading.Barrier(6)
+    ids: list[str] = []
+
+    def register() -> None:
+        at_once.wait(10)
+        ids.append(HubStore(database).subscribe(api=API, party="acme", callback=CALLBACK, query=None,
+                                                event_types=[]).id)
+
+    threads = [threading.Thread(target=register) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(ids) == 6 and len(set(ids)) == 1
+    assert [s.id for s in HubStore(database).subscriptions(api=API, party="acme")] == ids[:1]

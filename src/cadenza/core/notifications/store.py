@@ -6,10 +6,11 @@ party's subscription: to a stranger it simply does not exist.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from cadenza.core import clock
 from cadenza.core.db import Database
@@ -30,6 +31,12 @@ class Subscription:
 
     def wants(self, event_type: str) -> bool:
         return not self.event_types or event_type in self.event_types
+
+
+def _lock_key(api: str, party: str, callback: str) -> int:
+    """A signed 64-bit advisory lock key of one party's callback on one API's hub."""
+    digest = hashlib.sha256(f"hub\0{api}\0{party}\0{callback}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _subscription(row: EventSubscriptionRow) -> Subscription:
@@ -54,8 +61,12 @@ class HubStore:
                   event_types: list[str]) -> Subscription:
         """A new subscription, or the party's existing one with the same callback and query:
         a buyer that registers again at every start (it cannot know whether we kept its
-        subscription) must not hear of each event once per start."""
+        subscription) must not hear of each event once per start. Two registrations of one
+        callback at once (workers of a domain starting together, a retry crossing its first
+        try) take turns on PostgreSQL, so the second finds the first; SQLite has one writer."""
         with self._db.transaction() as session:
+            if not self._db.is_sqlite:
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(api, party, callback)})
             for existing in session.scalars(select(EventSubscriptionRow).where(
                     EventSubscriptionRow.api == api, EventSubscriptionRow.party == party,
                     EventSubscriptionRow.callback == callback)):
