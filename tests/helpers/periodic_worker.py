@@ -17,6 +17,7 @@ from datetime import datetime
 from dbos import DBOS
 from sqlalchemy import Engine, create_engine, text
 
+from cadenza.core.executors import worker_executor_id
 from cadenza.core.schedules import keep_schedule
 from cadenza.core.workflows import launch_workflows, shutdown_workflows
 
@@ -38,7 +39,8 @@ def record_period(instant: str, label: str) -> None:
 
 def main(database_url: str, period_s: str) -> None:
     _ENGINE.append(create_engine(database_url))
-    launch_workflows("cadenza-periodic-test", database_url)
+    name = "cadenza-periodic-test"
+    launch_workflows(name, database_url, executor_id=worker_executor_id(name))  # each worker its own
     try:
         keep_schedule(SCHEDULE, count_period, period_s=float(period_s), context="runs")
         print("ready", flush=True)
