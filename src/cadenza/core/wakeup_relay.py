@@ -32,8 +32,10 @@ from cadenza.core.wakeups import WAKEUPS, Wakeups
 __all__ = ["WakeupRelay", "relay_channel", "start_relay"]
 
 log = logging.getLogger(__name__)
-# A silently dropped connection (no reset) is noticed within about half a minute.
-_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
+# A silently dropped connection (no reset) is noticed within about half a minute, and an
+# unreachable server within seconds.
+_CONNECT = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+            "keepalives_count": 3}
 _NOTIFY_MAX_BYTES = 7900  # PostgreSQL refuses payloads of 8000 bytes and more
 _BACKLOG = 10_000  # hints waiting to be sent while the database is slow; past that they are dropped
 _LISTEN_POLL_S = 0.5  # how soon a stopping relay notices
@@ -108,7 +110,7 @@ class WakeupRelay:
         connected_before = False
         while not self._stopping.is_set():
             try:
-                with psycopg.connect(self._url, autocommit=True, **_KEEPALIVE) as conn:
+                with psycopg.connect(self._url, autocommit=True, **_CONNECT) as conn:
                     conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
                     self.listening_pid = conn.info.backend_pid
                     if connected_before:
@@ -134,13 +136,16 @@ class WakeupRelay:
     def _send(self) -> None:
         conn: psycopg.Connection | None = None
         try:
-            while True:
-                payload = self._outbox.get()
-                if payload is None or self._stopping.is_set():
+            while not self._stopping.is_set():
+                try:
+                    payload = self._outbox.get(timeout=_LISTEN_POLL_S)
+                except queue.Empty:
+                    continue
+                if payload is None:
                     return
                 try:
                     if conn is None or conn.closed:
-                        conn = psycopg.connect(self._url, autocommit=True, **_KEEPALIVE)
+                        conn = psycopg.connect(self._url, autocommit=True, **_CONNECT)
                     conn.execute("SELECT pg_notify(%s, %s)", (self.channel, payload))
                 except psycopg.Error as exc:  # dropped: a hint, and the next one reconnects
                     log.warning("wake-up relay could not publish a hint (%s)", exc)
