@@ -1,18 +1,39 @@
 """The benchmarks are deliverables too: each runs end to end on a small scale and reports what
-it measured (figures are never asserted; only that the runs complete and count what they did)."""
+it measured (figures are never asserted; only that the runs complete, count what they did and
+print every figure and ratio). The PostgreSQL runtimes run where the benchmarks' server
+answers, and say so where it does not."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
+import pytest
 
-def cadenza(*args: str, timeout: float = 300) -> dict:
+from cadenza import cli
+from cadenza.bench.runtimes import postgres_problem
+
+PG_PROBLEM = postgres_problem()
+
+
+def cadenza(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> dict:
     run = subprocess.run([sys.executable, "-m", "cadenza.cli", "bench", *args, "--json"], capture_output=True,
-                         text=True, timeout=timeout, check=False)
+                         text=True, timeout=timeout, check=False, env={**os.environ, **(env or {})})
     assert run.returncode == 0, run.stderr[-3000:]
     return json.loads(run.stdout[run.stdout.index("{"):])
+
+
+def printed(show: object, *args: object) -> str:
+    width = cli.console.width
+    cli.console.width = 250  # no figure's name broken over two lines
+    try:
+        with cli.console.capture() as out:
+            show(*args)  # type: ignore[operator]
+    finally:
+        cli.console.width = width
+    return out.get()
 
 
 def test_bench_presto_runs_both_drivers_and_path_computation() -> None:
@@ -24,10 +45,56 @@ def test_bench_presto_runs_both_drivers_and_path_computation() -> None:
     assert result["path"]["samples"] > 0 and result["path"]["p99_ms"] > 0
 
 
-def test_bench_order_and_in_flight_complete_every_order() -> None:
-    order = cadenza("order", "--orders", "4", "--customers", "2")
-    assert order["completed"] == 4 and order["sp_peak_rss_mib"] > 0
-    assert order["where_time_goes_ms"]
-    in_flight = cadenza("in-flight", "--orders", "8", "--senders", "4")
+def _has_every_figure(run: dict, *, postgres: bool) -> None:
+    assert run["completed"] == run["orders"] == 3, run["states"]
+    for kind in ("per_order", "on_net", "partner"):  # order 0 needs the partner, orders 1 and 2 do not
+        assert run["hops"][kind] > 0
+        assert run["floor"][kind]["chains"] > 0 and run["floor"][kind]["p50_ms"] > 0
+    census = run["hops_census"]
+    assert census["on_net"]["served_by"]["sp"] > 0 and census["partner"]["served_by"]["partner-a"] > 0
+    assert set(run["ratios"]) == {"throughput_over_floor", "on_net_p50_over_floor", "partner_p50_over_floor"}
+    assert all(ratio is not None for ratio in run["ratios"].values())
+    assert run["targets_met"]["on_net_p50"] is None  # the p50 target is for 8 customers, not 2
+    assert set(run["cpu"]) == ({"sp", "partner-a", "sp_postgres"} if postgres else {"sp", "partner-a"})
+    assert all(figures["s_per_order"] > 0 for figures in run["cpu"].values())
+    assert run["where_time_goes_ms"] and run["sp_peak_rss_mib"] > 0
+    text = printed(cli._print_order_run, run, {"on_net_p50_over_floor_max": 5.0, "p50_target_customers": 8})
+    for figure in ("orders completed/s", "on-net p50 / p99 ms", "partner p50 / p99 ms", "CPU s/order, SP",
+                   "CPU s/order, partner", "chains/s", "hops", "where the time goes"):
+        assert figure in text
+
+
+def test_bench_order_runs_on_every_runtime_with_its_floor_and_ratios() -> None:
+    result = cadenza("order", "--runtime", "all", "--orders", "3", "--customers", "2", "--floor-seconds", "0.5",
+                     timeout=900)
+    runs = result["runtimes"]
+    _has_every_figure(runs["sqlite"], postgres=False)
+    summary = printed(cli._print_order_summary, result)
+    assert "sqlite" in summary and "pg2" in summary
+    if PG_PROBLEM:
+        assert all(runs[name]["skipped"] == PG_PROBLEM for name in ("pg1", "pg2"))
+        pytest.skip(f"the PostgreSQL runtimes: {PG_PROBLEM}")
+    for name in ("pg1", "pg2"):
+        _has_every_figure(runs[name], postgres=True)
+    assert result["comparison"]["cpu_pg2_over_pg1"] is not None and result["comparison"]["cpu_target_met"] is not None
+    assert "2 workers over 1" in summary
+
+
+def test_the_postgresql_runtimes_say_why_they_are_skipped() -> None:
+    nowhere = {"CADENZA_BENCH_PG": "postgresql+psycopg://postgres@127.0.0.1:1"}  # nothing listens on port 1
+    order = cadenza("order", "--runtime", "pg1", env=nowhere)
+    skipped = order["runtimes"]["pg1"]["skipped"]
+    assert "no PostgreSQL server answers at postgresql+psycopg://postgres@127.0.0.1:1" in skipped
+    assert "skipped" in printed(cli._print_order_run, order["runtimes"]["pg1"], order["targets"])
+    in_flight = cadenza("in-flight", "--runtime", "pg2", env=nowhere)
+    assert "CADENZA_BENCH_PG" in in_flight["skipped"]
+
+
+@pytest.mark.parametrize("runtime", ["sqlite", "pg2"])
+def test_bench_in_flight_completes_every_order(runtime: str) -> None:
+    if runtime == "pg2" and PG_PROBLEM:
+        pytest.skip(PG_PROBLEM)
+    in_flight = cadenza("in-flight", "--runtime", runtime, "--orders", "8", "--senders", "4", timeout=600)
+    assert in_flight["runtime"] == runtime
     assert in_flight["accepted"] == 8 and in_flight["refused"] == 0 and in_flight["unfinished"] == 0
-    assert in_flight["final_states"]["completed"] == 8
+    assert in_flight["final_states"]["completed"] == 8 and in_flight["orders_stored"] == 8

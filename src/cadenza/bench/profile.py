@@ -52,6 +52,7 @@ class SamplingProfile:
     pid: int
     out: Path
     rate: int = 50
+    subprocesses: bool = True
     _proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> SamplingProfile:
@@ -59,7 +60,8 @@ class SamplingProfile:
         if not Path(spy).exists():
             return self
         # --subprocesses: a twin in a process of its own is part of the domain's work
-        self._proc = subprocess.Popen([spy, "record", "--gil", "--nonblocking", "--subprocesses", "-p", str(self.pid),
+        self._proc = subprocess.Popen([spy, "record", "--gil", "--nonblocking",
+                                       *(["--subprocesses"] if self.subprocesses else []), "-p", str(self.pid),
                                        "-r", str(self.rate), "-f", "raw", "-o", str(self.out)],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return self
