@@ -8,6 +8,11 @@ is up. When the network's faults change (the twin reports each change through AD
 watcher compares what each affected object was with what it is and publishes one event per
 change on the ICM's hub, in the shape of a TAPI `notification` (tapi-notification.yang:
 ATTRIBUTE_VALUE_CHANGE of `operational-state`, with old and new value).
+
+Every worker process of a domain runs a watcher for each of its ICMs. What the events have
+told so far is the database's (`PublishedFaultsRow`): a watcher publishes the changes from
+that to what it reads now, in the network domain's turn for it (`core.turns`) and moving the
+row on by a conditional UPDATE in the same transaction, so each change is published once.
 """
 
 from __future__ import annotations
@@ -17,14 +22,16 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from cadenza.core.clock import iso
+from cadenza.core.clock import iso, now
 from cadenza.core.db import Database
 from cadenza.core.notifications.outbox import publish
+from cadenza.core.turns import take_turn
 from cadenza.icm import connectivity_service as cs
-from cadenza.icm.rows import ConnectivityServiceRow, ReservationRow
+from cadenza.icm.rows import ConnectivityServiceRow, PublishedFaultsRow, ReservationRow
 from cadenza.icm.topology import Topology, link_id_for
 from cadenza.interfaces.adagio.contract import AdagioError, Faults
 from cadenza.interfaces.presto.paths import (
@@ -141,7 +148,8 @@ def publish_changes(session: Session, topology: Topology, before: NetworkFaults,
 
 class FaultWatcher:
     """Follows the network's faults for one ICM: wakes when the ECM counts a fault change
-    (blocked meanwhile, no polling), reads the faults, publishes what changed."""
+    (blocked meanwhile, no polling), reads the faults, publishes what changed since the domain
+    last published (see the module's docstring: whichever worker did)."""
 
     WAIT_S = 1.0  # how soon a closing ICM's watcher notices; a fault change wakes it at once
 
@@ -149,8 +157,9 @@ class FaultWatcher:
                  wait: Callable[[int, float], int], wake: Callable[[], None] | None = None) -> None:
         self.topology, self.database, self._read, self._wait, self._wake = topology, database, read, wait, wake
         self._closing = threading.Event()
-        self._seen = self._wait(-1, 0)  # the count now, at once (no count is -1)
-        self.known = self._read()
+        self.seen = self._wait(-1, 0)  # the ECM's count of fault changes handled (now, at once: no count is -1)
+        with database.transaction() as session:
+            _start_from(session, topology.domain, self._read())
         self._thread = threading.Thread(target=self._run, name=f"icm-faults-{topology.domain}", daemon=True)
         self._thread.start()
 
@@ -161,24 +170,68 @@ class FaultWatcher:
     def _run(self) -> None:
         while not self._closing.is_set():
             try:
-                count = self._wait(self._seen, self.WAIT_S)
-                if count != self._seen and not self._closing.is_set():
-                    self._seen = count
+                count = self._wait(self.seen, self.WAIT_S)
+                if count != self.seen and not self._closing.is_set():
                     self.check()
+                    self.seen = count
             except Exception:  # a watcher that dies would leave every later fault unannounced
                 log.exception("%s: following the network's faults failed; trying again", self.topology.domain)
                 self._closing.wait(self.WAIT_S)
 
     def check(self) -> int:
-        """Compare the faults now with the last known, publish the differences."""
-        after = self._read()
-        before = self.known
-        if after == before:
-            return 0
-        with self.database.transaction() as session:
-            published = publish_changes(session, self.topology, before, after, wake=self._wake)
-        self.known = after
-        return published
+        """Publish what changed between the faults the domain last published and the faults
+        now; returns how many events. The faults are read in the domain's turn, so a worker
+        coming second reads them no older than the first did, and finds published what both saw."""
+        domain = self.topology.domain
+        for _ in range(3):
+            try:
+                with self.database.transaction() as session:
+                    take_turn(session, f"cadenza-icm-faults:{domain}")
+                    before, generation = _published(session, domain)
+                    after = self._read()
+                    if after == before:
+                        return 0
+                    published = publish_changes(session, self.topology, before, after, wake=self._wake)
+                    if not _move_on(session, domain, generation, after):
+                        raise _Outrun  # another worker published meanwhile (SQLite: no turns): undo ours
+                return published
+            except _Outrun:
+                continue
+        return 0
+
+
+class _Outrun(Exception):
+    """Another worker published a change first: this transaction's events are rolled back."""
+
+
+_PUBLISHED = PublishedFaultsRow.__table__
+
+
+def _start_from(session: Session, domain: str, faults: NetworkFaults) -> None:
+    """The faults as the domain's first worker found them: nothing is published for what was
+    down before. A worker starting later leaves what the others published as it is."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(_PUBLISHED).on_conflict_do_nothing(),
+                    [{"network_domain": domain, **_columns(faults), "generation": 0, "published_at": now()}])
+
+
+def _published(session: Session, domain: str) -> tuple[NetworkFaults, int]:
+    row = session.get(PublishedFaultsRow, domain, populate_existing=True)
+    assert row is not None, f"no published faults of {domain}: the watcher records them as it starts"
+    return (NetworkFaults(frozenset(row.down_links), frozenset(row.down_elements), row.known), row.generation)
+
+
+def _move_on(session: Session, domain: str, generation: int, faults: NetworkFaults) -> bool:
+    """Record `faults` as published, if nobody has since `generation`."""
+    moved = session.execute(update(_PUBLISHED)
+                            .where(_PUBLISHED.c.network_domain == domain, _PUBLISHED.c.generation == generation)
+                            .values(**_columns(faults), generation=generation + 1, published_at=now()))
+    return moved.rowcount == 1
+
+
+def _columns(faults: NetworkFaults) -> dict[str, object]:
+    return {"down_links": sorted(faults.down_links), "down_elements": sorted(faults.down_elements),
+            "known": faults.known}
 
 
 def read_faults(topology: Topology, faults: Callable[[], Faults]) -> NetworkFaults:

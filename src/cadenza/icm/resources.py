@@ -3,6 +3,13 @@
 Every reservation is recorded against the service that holds it, so releasing a service gives
 back exactly what it took, and counters change only through conditional UPDATEs that cannot
 oversubscribe under concurrency.
+
+Several worker processes may plan in the same domain on one database. The database decides
+(conditional UPDATEs, the VLAN unique constraint); what each process mirrors in memory (free
+bandwidth per link, VLANs in use) is a hint. A transaction that changes the inventory first
+takes the domain's turn (`begin`): one such transaction at a time per domain, whichever
+process, so they never deadlock on each other's counter rows, and a transaction that asks for
+fresh pictures plans on exactly what the database holds.
 """
 
 from __future__ import annotations
@@ -10,12 +17,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, case, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cadenza.core.db import execute_plain, insert_at_commit, per_transaction
 from cadenza.core.errors import Unprocessable
+from cadenza.core.turns import take_turn
 from cadenza.icm.design import ServiceEnd
 from cadenza.icm.pathing import FreeBandwidth
 from cadenza.icm.rows import IpAllocationRow, LinkCapacityRow, PortUsageRow, ReservationRow, VlanAllocationRow
@@ -47,6 +57,25 @@ _TAKE_PORT = {"port": _PORT_TAKEN.where(_PORTS.c.mode == "free"),  # a port-base
               "vlan": _PORT_TAKEN.where(_PORTS.c.mode != "port")}  # VLAN-based ones share it
 _HOLD = insert(_HELD)
 _CLAIM_VLANS = insert(_VLANS)
+# Giving a service's resources back: the statements of a release, a port left by its last
+# service free again for any use.
+_HELD_BY = (select(_HELD.c.kind, _HELD.c.resource, _HELD.c.mbps)
+            .where(_HELD.c.service_uuid == bindparam("service")).order_by(_HELD.c.id))
+_GIVE_LINK = (update(_LINKS)
+              .where(_LINKS.c.network_domain == bindparam("domain"), _LINKS.c.link_id == bindparam("link"))
+              .values(reserved_mbps=_LINKS.c.reserved_mbps - bindparam("delta")))
+_LAST_USER = _PORTS.c.users <= 1
+_GIVE_PORT = (update(_PORTS)
+              .where(_PORTS.c.network_domain == bindparam("domain"), _PORTS.c.element == bindparam("el"),
+                     _PORTS.c.port == bindparam("pt"))
+              .values(reserved_mbps=_PORTS.c.reserved_mbps - bindparam("delta"),
+                      users=case((_LAST_USER, 0), else_=_PORTS.c.users - 1),
+                      mode=case((_LAST_USER, "free"), else_=_PORTS.c.mode)))
+_DROP_HELD = delete(_HELD).where(_HELD.c.service_uuid == bindparam("service"))
+_VLANS_OF = select(_VLANS.c.element, _VLANS.c.port, _VLANS.c.vlan_id).where(
+    _VLANS.c.service_uuid == bindparam("service"))
+_DROP_VLANS = delete(_VLANS).where(_VLANS.c.service_uuid == bindparam("service"))
+_DROP_IPS = delete(IpAllocationRow.__table__).where(IpAllocationRow.__table__.c.service_uuid == bindparam("service"))
 
 
 class ResourceUnavailable(Unprocessable):
@@ -54,7 +83,14 @@ class ResourceUnavailable(Unprocessable):
 
     def __init__(self, reason: str, *, link: str | None = None, **kwargs: object) -> None:
         super().__init__(reason, **kwargs)  # type: ignore[arg-type]
-        self.link = link
+        self.link = link  # set when the database refused the link: its picture here was stale
+
+
+@dataclass(slots=True)
+class _Turn:
+    """A transaction's turn to change the inventory (`ResourceInventory.begin`)."""
+
+    fresh: bool = False  # the pictures were read again from the database once the turn was taken
 
 
 class LinkLoad:
@@ -86,6 +122,11 @@ class LinkLoad:
                                       LinkCapacityRow.reserved_mbps)
                                .where(LinkCapacityRow.network_domain == domain))
         free = {link_id: float(cap - used) for link_id, cap, used in rows}
+        # What `session` itself has taken is in what it just read, and comes off again at its
+        # commit: the mirror holds only what is committed.
+        for link_id, delta in session.info.get(self, {}).items():
+            if link_id in free:
+                free[link_id] += delta
         with self._lock:
             self._free = free
             self._picture = None
@@ -114,32 +155,51 @@ class ResourceInventory:
 
     # -- set-up ---------------------------------------------------------------------------
     def seed(self, session: Session) -> None:
-        """Create the counters for links and edge ports the database does not know yet."""
+        """Create the counters for links and edge ports the database does not know yet. Every
+        worker of the domain does so as it starts, perhaps at the same moment: a counter
+        another created meanwhile is left as it is."""
         known_links = set(session.scalars(select(LinkCapacityRow.link_id)
                                           .where(LinkCapacityRow.network_domain == self.domain)))
-        for link in self.topology.links.values():
-            if link.id not in known_links:
-                session.add(LinkCapacityRow(network_domain=self.domain, link_id=link.id,
-                                            capacity_mbps=int(link.capacity_mbps), reserved_mbps=0))
+        links = [{"network_domain": self.domain, "link_id": link.id, "capacity_mbps": int(link.capacity_mbps),
+                  "reserved_mbps": 0} for link in self.topology.links.values() if link.id not in known_links]
         known_ports = set(session.execute(select(PortUsageRow.element, PortUsageRow.port)
                                           .where(PortUsageRow.network_domain == self.domain)))
+        ports: dict[tuple[str, str], dict[str, object]] = {}
         for edge in self.topology.edge_points.values():
             key = (edge.element, edge.port)
-            if key not in known_ports:
-                known_ports.add(key)
-                session.add(PortUsageRow(network_domain=self.domain, element=edge.element, port=edge.port,
-                                         speed_mbps=self._port_speeds.get(key, 10_000), reserved_mbps=0,
-                                         mode="free", users=0))
+            if key not in known_ports and key not in ports:
+                ports[key] = {"network_domain": self.domain, "element": edge.element, "port": edge.port,
+                              "speed_mbps": self._port_speeds.get(key, 10_000), "reserved_mbps": 0,
+                              "mode": "free", "users": 0}
+        for table, rows in ((_LINKS, links), (_PORTS, list(ports.values()))):
+            if rows:
+                dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+                session.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+
+    def begin(self, session: Session, *, fresh: bool = False) -> None:
+        """Take this domain's turn to change its inventory, for the rest of the transaction:
+        every transaction that changes counters or VLANs does, first thing, so whichever
+        process they run in they change them one at a time (rows locked in one order, no
+        deadlock between planners). With `fresh`, the pictures are then read again from the
+        database, so this transaction plans on exactly what it holds (a request the pictures
+        refused, or the database contradicted, is planned again so)."""
+        turn: _Turn | None = session.info.get(self)
+        if turn is None:
+            turn = per_transaction(session, self, _Turn)
+            take_turn(session, f"cadenza-icm-inventory:{self.domain}")
+        if fresh and not turn.fresh:
+            turn.fresh = True
+            self.load.reload(session, self.domain)
+
+    def fresh(self, session: Session) -> bool:
+        """Whether this transaction plans on pictures read from the database in its turn."""
+        turn: _Turn | None = session.info.get(self)
+        return turn is not None and turn.fresh
 
     # -- queries --------------------------------------------------------------------------
     def available_mbps(self, session: Session) -> FreeBandwidth:
         """Free bandwidth per link as this process last knew it (see LinkLoad)."""
         return self.load.snapshot(session, self.domain)
-
-    def reload(self, session: Session) -> None:
-        """Forget what this process mirrors (link load, VLANs in use): another took some."""
-        self.load.reload(session, self.domain)
-        self.vlans.forget()
 
     def exact_available_mbps(self, session: Session) -> FreeBandwidth:
         """Free bandwidth per link as the database has it now (the mirror read again)."""
@@ -159,6 +219,12 @@ class ResourceInventory:
         """Take bandwidth on every link and edge port, the edge VLANs and one S-VLAN per link.
         Returns the S-VLAN chosen for each link. Raises ResourceUnavailable, leaving the
         caller to roll the transaction back."""
+        self.begin(session)
+        ends = tuple(ends)
+        if self.fresh(session):
+            self.vlans.refresh(session, [(end.element, end.port) for end in ends if end.vlan_id is not None]
+                               + [(e.element, e.port) for link_id in links
+                                  for e in (self.topology.links[link_id].a, self.topology.links[link_id].b)])
         self._take_links(session, service_uuid, links, mbps)
         for end in ends:
             self._take_port(session, service_uuid, end, mbps)
@@ -166,6 +232,7 @@ class ResourceInventory:
 
     def change_bandwidth(self, session: Session, service_uuid: str, mbps: int) -> None:
         """Move every reservation of the service to `mbps`, all or nothing."""
+        self.begin(session)
         for held in self.held_by(session, service_uuid):
             delta = mbps - held.mbps
             if delta > 0:
@@ -179,6 +246,9 @@ class ResourceInventory:
         """Take CE-VLAN `vlan` on an edge port for a service that changes its end point's VLAN,
         beside the one it holds. Written at once, so the unique constraint decides in this
         transaction (an IntegrityError: another process took it after the mirror was read)."""
+        self.begin(session)
+        if self.fresh(session):
+            self.vlans.refresh(session, [(element, port)])
         if self.vlans.in_use(session, (element, port), vlan):
             raise ResourceUnavailable(f"CE-VLAN {vlan} is already in use on edge point {edge_point}",
                                       property_path="/input/end-point")
@@ -188,29 +258,33 @@ class ResourceInventory:
 
     def release_ce_vlan(self, session: Session, service_uuid: str, *, element: str, port: str, vlan: int) -> None:
         """Give back one CE-VLAN the service holds on an edge port (the one a change did not keep)."""
+        self.begin(session)
         session.execute(delete(VlanAllocationRow).where(
             VlanAllocationRow.service_uuid == service_uuid, VlanAllocationRow.network_domain == self.domain,
             VlanAllocationRow.element == element, VlanAllocationRow.port == port, VlanAllocationRow.vlan_id == vlan))
         self.vlans.released(session, [((element, port), vlan)])
 
     def release(self, session: Session, service_uuid: str) -> None:
-        for held in self.held_by(session, service_uuid):
-            self._shrink(session, held.kind, held.resource, held.mbps)
-            if held.kind == "port":
-                element, port = held.resource.split(":", 1)
-                session.execute(update(PortUsageRow)
-                                .where(PortUsageRow.network_domain == self.domain, PortUsageRow.element == element,
-                                       PortUsageRow.port == port)
-                                .values(users=PortUsageRow.users - 1))
-                session.execute(update(PortUsageRow)
-                                .where(PortUsageRow.network_domain == self.domain, PortUsageRow.element == element,
-                                       PortUsageRow.port == port, PortUsageRow.users <= 0)
-                                .values(mode="free", users=0))
-            session.delete(held)
-        vlans = self.vlans_of(session, service_uuid)
-        session.execute(delete(VlanAllocationRow).where(VlanAllocationRow.service_uuid == service_uuid))
-        session.execute(delete(IpAllocationRow).where(IpAllocationRow.service_uuid == service_uuid))  # icm/ip_pool
-        self.vlans.released(session, [((v.element, v.port), v.vlan_id) for v in vlans])
+        """Give back everything the service holds: a statement per table, whatever its route."""
+        self.begin(session)
+        held = session.execute(_HELD_BY, {"service": service_uuid}).all()
+        links = [{"domain": self.domain, "link": resource, "delta": mbps}
+                 for kind, resource, mbps in held if kind == "link"]
+        ports = [{"domain": self.domain, "el": resource.split(":", 1)[0], "pt": resource.split(":", 1)[1],
+                  "delta": mbps} for kind, resource, mbps in held if kind == "port"]
+        if links:
+            execute_plain(session, _GIVE_LINK, links)
+            for link in links:
+                self.load.on_commit(session, link["link"], -link["delta"])
+        if ports:
+            execute_plain(session, _GIVE_PORT, ports)
+        if held:
+            session.execute(_DROP_HELD, {"service": service_uuid})
+        vlans = session.execute(_VLANS_OF, {"service": service_uuid}).all()
+        if vlans:
+            session.execute(_DROP_VLANS, {"service": service_uuid})
+        session.execute(_DROP_IPS, {"service": service_uuid})  # icm/ip_pool
+        self.vlans.released(session, [((element, port), vlan) for element, port, vlan in vlans])
 
     # -- internals ------------------------------------------------------------------------
     def _take_links(self, session: Session, service_uuid: str, links: Sequence[str], mbps: int) -> None:

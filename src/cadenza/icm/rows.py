@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cadenza.core.db import Base, JsonDocument
 
 __all__ = ["ConnectivityServiceRow", "LinkCapacityRow", "PortUsageRow", "VlanAllocationRow", "ReservationRow",
-           "IpAllocationRow"]
+           "IpAllocationRow", "PublishedFaultsRow"]
 
 
 class ConnectivityServiceRow(Base):
@@ -100,3 +100,19 @@ class IpAllocationRow(Base):
     edge_point: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(43))  # e.g. 203.0.113.4/30
     service_uuid: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class PublishedFaultsRow(Base):
+    """What is down in a network domain as its operational state events last told it, whichever
+    worker published them: each worker's fault watcher publishes the changes from this to what
+    it reads now, and moves it on by a conditional UPDATE of `generation` in the same
+    transaction, so each change is published once however many workers watch."""
+
+    __tablename__ = "icm_published_faults"
+
+    network_domain: Mapped[str] = mapped_column(String(100), primary_key=True)
+    down_links: Mapped[list[str]] = mapped_column(JsonDocument)
+    down_elements: Mapped[list[str]] = mapped_column(JsonDocument)
+    known: Mapped[bool] = mapped_column(Boolean)  # False: the element manager did not answer
+    generation: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

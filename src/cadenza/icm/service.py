@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, defer
 
 from cadenza.core.clock import now
@@ -72,6 +72,11 @@ class Icm:
         self.on_planned: Callable[[str, list[tuple[ConnectivityServiceRow, list[Hop]]]], None] | None = None
         self._planner: GroupWorker[_PlanRequest, tuple[ConnectivityServiceRow, bool]] = GroupWorker(
             self._plan_group, name=f"icm-planner-{self.name}")
+        # How often a request was planned again on pictures read afresh, and how often of
+        # those because the database refused what the pictures offered (another worker of the
+        # domain had taken it): what several planners on one database cost.
+        self.replans = 0
+        self.conflicts = 0
         with database.transaction() as session:
             self.inventory.seed(session)
         # Operational states follow the network: the watcher publishes their changes.
@@ -138,41 +143,67 @@ class Icm:
 
     def _plan_group(self, requests: Sequence[_PlanRequest]) -> list[tuple[ConnectivityServiceRow, bool] | Exception]:
         activation = f"presto-activate-{new_id()}"  # the group's activation workflow, recorded in each plan
-        outcomes: list[tuple[ConnectivityServiceRow, bool] | Exception]
         designed: dict[str, list[Hop]] = {}  # each new service's constructs, for its activation
-        faults = self._faults()  # once for the group: reading the twin's state walks every element
-        try:
-            # Rows are written at commit, all at once: a flush per request would cost more than it.
-            with self.database.transaction() as session, session.no_autoflush:
-                outcomes = [self._plan(session, request, activation, faults, designed) for request in requests]
-        except Exception:
-            # One request the network cannot carry spoils the group's transaction: plan each
-            # on its own, so it alone is refused. Rare enough to pay a transaction each.
-            designed.clear()
-            outcomes = [self._plan_alone(request, activation, designed) for request in requests]
+        outcomes = self._plan_together(requests, activation, designed, fresh=False)
         planned = [(outcome[0], designed[outcome[0].uuid]) for outcome in outcomes
                    if not isinstance(outcome, Exception) and outcome[1]]
         if planned and self.on_planned is not None:
             self.on_planned(activation, planned)
         return outcomes
 
-    def _plan_alone(self, request: _PlanRequest, activation: str,
-                    designed: dict[str, list[Hop]]) -> tuple[ConnectivityServiceRow, bool] | Exception:
-        for attempt in range(2):
-            try:
-                with self.database.transaction() as session:
-                    return self._plan(session, request, activation, self._faults(), designed)
-            except (ResourceUnavailable, IntegrityError) as exc:
-                stale = isinstance(exc, IntegrityError) or exc.link is not None
-                if not stale or attempt:
-                    return exc if isinstance(exc, ResourceUnavailable) else ResourceUnavailable(
-                        "A VLAN this service needs was taken by a concurrent request; try again")
-                # Our picture of links or VLANs was stale (another process reserved): look again, once.
-                with self.database.transaction() as session:
-                    self.inventory.reload(session)
-            except Exception as exc:
-                return exc
-        raise AssertionError("unreachable")
+    def _plan_together(self, requests: Sequence[_PlanRequest], activation: str, designed: dict[str, list[Hop]], *,
+                       fresh: bool) -> list[tuple[ConnectivityServiceRow, bool] | Exception]:
+        """Plan `requests` in one transaction, on this process's pictures or (`fresh`) on what
+        the database holds. One request refused spoils the transaction: the others are planned
+        together again without it, then it alone on fresh pictures, so what refuses it is the
+        database as the others left it. When the database contradicted the pictures (another
+        worker of the domain took what they showed free), the whole group goes again on fresh
+        pictures."""
+        if not requests:
+            return []
+        faults = self._faults()  # once for the group: reading the twin's state walks every element
+        done: list[tuple[ConnectivityServiceRow, bool]] = []
+        ours: dict[str, list[Hop]] = {}
+        if fresh:
+            self.replans += len(requests)
+        try:
+            # Rows are written at commit, all at once: a flush per request would cost more than it.
+            with self.database.transaction() as session, session.no_autoflush:
+                if fresh:  # else the domain's turn is taken by the first reservation (ResourceInventory.reserve)
+                    self.inventory.begin(session, fresh=True)
+                for request in requests:
+                    done.append(self._plan(session, request, activation, faults, ours))
+        except Exception as exc:
+            if isinstance(exc, OperationalError) and not _transient(exc):
+                return [exc] * len(requests)  # the database itself fails: nothing to plan again
+            if self._contradicted(exc) or len(done) == len(requests):  # stale, or the commit failed
+                if not fresh:
+                    return self._plan_together(requests, activation, designed, fresh=True)
+                if len(requests) > 1:
+                    return [outcome for request in requests
+                            for outcome in self._plan_together([request], activation, designed, fresh=True)]
+                return [exc if not isinstance(exc, IntegrityError) else ResourceUnavailable(
+                    "A VLAN this service needs was taken by a concurrent request; try again")]
+            refused = len(done)
+            others = self._plan_together([*requests[:refused], *requests[refused + 1:]], activation, designed,
+                                         fresh=fresh)
+            if fresh and len(requests) == 1:
+                alone: list[tuple[ConnectivityServiceRow, bool] | Exception] = [exc]
+            else:
+                alone = self._plan_together([requests[refused]], activation, designed, fresh=True)
+            return [*others[:refused], *alone, *others[refused:]]
+        designed.update(ours)
+        return list(done)
+
+    def _contradicted(self, exc: Exception) -> bool:
+        """Whether `exc` says the database refused what this process's pictures offered (see
+        `_conflict`); a VLAN mirror found wrong is forgotten (which port, the error does not say)."""
+        if not _conflict(exc):
+            return False
+        self.conflicts += 1
+        if isinstance(exc, IntegrityError):
+            self.inventory.vlans.forget()
+        return True
 
     def _plan(self, session: Session, request: _PlanRequest, activation: str,
               faults: _Faults, designed: dict[str, list[Hop]]) -> tuple[ConnectivityServiceRow, bool]:
@@ -217,6 +248,9 @@ class Icm:
         for attempt in range(2):
             try:
                 with self.database.transaction() as session:
+                    # The domain's turn first: a change takes counters and VLANs, and what the
+                    # mirror says of a CE-VLAN is checked against the database on the second try.
+                    self.inventory.begin(session, fresh=attempt > 0)
                     row = self.get(session, command.service, command.owner)
                     current = _settings(row)
                     target = self._target(row, current, command)
@@ -237,11 +271,13 @@ class Icm:
                 return row
             except IntegrityError as exc:
                 # Another process claimed the VLAN after our mirror said it was free: look again.
-                with self.database.transaction() as session:
-                    self.inventory.reload(session)
+                self.inventory.vlans.forget()
                 if attempt:
                     raise ResourceUnavailable("A CE-VLAN this change needs was taken by a concurrent request",
                                               property_path="/input/end-point") from exc
+            except ResourceUnavailable:
+                if attempt:  # refused on what the database holds
+                    raise
         raise AssertionError("unreachable")
 
     def _target(self, row: ConnectivityServiceRow, current: dict[str, int | None],
@@ -332,6 +368,19 @@ class Icm:
                                 down_links=down_links)
         except NoPathError as exc:
             raise Unprocessable(exc.reason, property_path="/input/conn-constraint") from exc
+
+
+def _conflict(exc: Exception) -> bool:
+    """Whether the database refused what this process's pictures offered: a link they showed
+    with room (the conditional UPDATE found none), a VLAN they showed free (the unique
+    constraint), or a transaction PostgreSQL gave up on."""
+    return (isinstance(exc, (IntegrityError, OperationalError))
+            or (isinstance(exc, ResourceUnavailable) and exc.link is not None))
+
+
+def _transient(exc: OperationalError) -> bool:
+    """A deadlock or serialization failure: the same transaction again may well succeed."""
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
 
 
 def _settings(row: ConnectivityServiceRow) -> dict[str, int | None]:

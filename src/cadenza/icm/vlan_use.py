@@ -9,16 +9,19 @@ leaves it when its transaction commits. Per port a low-water mark remembers belo
 everything is taken, so the lowest free id is found without scanning the taken ones.
 
 The unique constraint on (domain, element, port, vlan) stays the only authority: when a claim
-collides (another process took the id), the caller forgets the mirror and plans again.
+collides (another process took the id), the caller forgets the mirror and plans again. Ids
+another process gave back stay taken here until then, or until a transaction that plans on
+fresh pictures reads its ports again (`refresh`): a refusal is never the mirror's word alone.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from cadenza.core.db import per_transaction
@@ -41,6 +44,7 @@ class VlanUse:
         self._used: dict[Port, set[int]] = {}
         self._low: dict[Port, int] = {}  # every id from FIRST_S_VLAN up to (not incl.) this is taken
         self._complete = False  # every port of the domain read (else: read on first use)
+        self._open: Counter[tuple[Port, int]] = Counter()  # claimed by transactions not yet ended
         self._lock = threading.RLock()
 
     def taken(self, session: Session, ports: Iterable[Port]) -> dict[Port, set[int]]:
@@ -71,6 +75,7 @@ class VlanUse:
         claims = list(claims)
         self._pending(session).claims.extend(claims)
         with self._lock:
+            self._open.update(claims)
             for port, vlan in claims:
                 if port in self._used:
                     self._take(port, vlan)
@@ -78,6 +83,32 @@ class VlanUse:
     def released(self, session: Session, releases: Iterable[tuple[Port, int]]) -> None:
         """Ids `session` has deleted: free once it commits."""
         self._pending(session).releases.extend(releases)
+
+    def refresh(self, session: Session, ports: Iterable[Port]) -> None:
+        """Read these ports again from the database (as `session` sees it), keeping what
+        transactions of this process have claimed and not yet ended, and what `session` has
+        given back but not yet committed: ids another process took or gave back since show."""
+        wanted = list(dict.fromkeys(ports))
+        if not wanted:
+            return
+        stored: dict[Port, set[int]] = {port: set() for port in wanted}
+        for element, port, vlan in session.execute(
+                select(_VLANS.c.element, _VLANS.c.port, _VLANS.c.vlan_id).where(
+                    _VLANS.c.network_domain == self._domain,
+                    tuple_(_VLANS.c.element, _VLANS.c.port).in_(wanted))):
+            stored[(element, port)].add(vlan)
+        own: _Pending | None = session.info.get(self)
+        for port, vlan in own.releases if own is not None else ():
+            if port in stored:
+                stored[port].add(vlan)
+        with self._lock:
+            for port, vlan in self._open:
+                if port in stored:
+                    stored[port].add(vlan)
+            for port, vlans in stored.items():
+                self._used[port], self._low[port] = set(), FIRST_S_VLAN
+                for vlan in vlans:
+                    self._take(port, vlan)
 
     def forget(self) -> None:
         """Drop the whole mirror: the next look reads it again from the database."""
@@ -127,13 +158,23 @@ class VlanUse:
 
     def _committed(self, pending: _Pending) -> None:
         with self._lock:
+            self._ended(pending.claims)
             for port, vlan in pending.releases:
                 self._free(port, vlan)
 
     def _rolled_back(self, pending: _Pending) -> None:
         with self._lock:
+            self._ended(pending.claims)
             for port, vlan in pending.claims:
                 self._free(port, vlan)
+
+    def _ended(self, claims: list[tuple[Port, int]]) -> None:
+        for claim in claims:
+            left = self._open[claim] - 1
+            if left > 0:
+                self._open[claim] = left
+            else:
+                del self._open[claim]
 
 
 @dataclass

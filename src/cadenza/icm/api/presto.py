@@ -158,8 +158,9 @@ def presto_router(icm: Icm) -> APIRouter:
 
     def topology() -> dict[str, Any]:
         live = {link_id_for(f"{s.a}:{s.a_port}", f"{s.b}:{s.b_port}"): s for s in icm.adagio.links()}
-        with icm.database.transaction() as session:
-            free = icm.inventory.available_mbps(session)
+        # what the database holds, not this worker's picture: another worker may have planned since
+        with icm.database.read() as session:
+            free = icm.inventory.exact_available_mbps(session)
         return topology_view(icm.topology, live, free, icm.faults_now())
 
     def named_topology(name: str) -> dict[str, Any]:
