@@ -20,6 +20,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -51,7 +52,11 @@ class WorkerSettings:
 
 
 class WorkerRegistry:
-    def __init__(self, database: Database, executor_id: str, settings: WorkerSettings | None = None) -> None:
+    def __init__(self, database: Database, executor_id: str, settings: WorkerSettings | None = None,
+                 on_takeover: Callable[[], None] | None = None) -> None:
+        """`on_takeover`: run (in a thread of its own, the heartbeat goes on) after this worker took
+        over a dead one: the domain's start-up sweep, for the work the dead one had committed but
+        not yet handed to a workflow (its workflows are recovered by DBOS; that work has none)."""
         if database.is_sqlite:
             raise ValueError("workers share a PostgreSQL database; SQLite is one process")
         self._db = database
@@ -60,6 +65,7 @@ class WorkerRegistry:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.taken_over: list[str] = []  # executors whose work this worker handed back to the queues
+        self._on_takeover = on_takeover
 
     def start(self) -> None:
         self.beat()
@@ -115,8 +121,17 @@ class WorkerRegistry:
             log.warning("worker %s took over %d unfinished workflows of executor %s, which is not alive",
                         self.executor_id, len(handles), executor)
         self.taken_over.extend(taken)
+        if taken and self._on_takeover is not None:
+            threading.Thread(target=self._sweep, name="takeover-sweep", daemon=True).start()
         self._forget_stale(pending)
         return taken
+
+    def _sweep(self) -> None:
+        assert self._on_takeover is not None
+        try:
+            self._on_takeover()
+        except Exception:  # the next takeover or start sweeps again; the heartbeat must go on
+            log.exception("worker %s: resuming the work a dead worker left uncommitted failed", self.executor_id)
 
     def _claim(self, executor: str) -> bool:
         cutoff = func.now() - timedelta(seconds=self.settings.dead_after_s)

@@ -123,19 +123,27 @@ class ProviderDomain:
                                        wake=self.dispatcher.wake, own=self.in_process)
         workflows_name = f"cadenza-{self.config.name}"
         if self.worker is not None:
-            self.workers = WorkerRegistry(self.database, self.worker.executor_id)
+            self.workers = WorkerRegistry(self.database, self.worker.executor_id, on_takeover=self._resume)
             # alive before it owns any workflow: a peer never takes over the work of one starting
             self.workers.beat()
         launch_workflows(workflows_name, self.database_url,
                          executor_id=self.worker.executor_id if self.worker is not None else None)
         if self.workers is not None:
             self.workers.start()
+        self._resume()
+        return self._app(registry)
+
+    def _resume(self) -> None:
+        """Start (or find running) the workflow of everything committed but unfinished: at start,
+        and on a worker after it took over a dead one (which may have died between committing
+        a request and handing it to its workflow). Workflow ids are the resources' own, so work
+        already under way anywhere is found, not started twice."""
+        assert self.business is not None
         self.business.after_launch()
         for icm in self.icms.values():
             resumed = activation.resume_all(icm)
             if resumed:
                 log.info("%s: resumed %d connectivity services caught mid-change", icm.name, resumed)
-        return self._app(registry)
 
     def _start_twin(self, database: Database) -> TwinRuntime | RemoteTwinRuntime | AttachedTwinRuntime:
         if self.worker is not None:  # the supervisor's, shared by every worker
