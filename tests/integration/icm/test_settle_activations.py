@@ -39,7 +39,8 @@ def test_a_group_is_settled_once_each_service_its_own_way(landscape: Landscape,
         vlans = session.scalar(select(func.count()).select_from(VlanAllocationRow)
                                .where(VlanAllocationRow.service_uuid == refused))
         events = [(e.body["event"]["id"], e.body["event"]["state"]) for e in session.scalars(
-            select(OutboxEventRow).where(OutboxEventRow.subscription_id == "sub-1"))]
+            select(OutboxEventRow).where(OutboxEventRow.subscription_id == "sub-1")
+            .order_by(OutboxEventRow.created_at))]  # PostgreSQL returns rows in no set order
     assert {uuid: row.state for uuid, row in rows.items()} == {ok: "installed", refused: "failed", other: "installed"}
     assert rows[refused].reason == "Activation failed and was rolled back: pe-e1 refused"
     assert rows[ok].reason is None and rows[ok].activated_at is not None and rows[refused].activated_at is None

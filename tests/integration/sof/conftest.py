@@ -54,7 +54,10 @@ def sof_config(base_url: str) -> DomainConfig:
     partners = [PartnerConfig(party="partner-a", name="Partner A (this domain, looped back)", url=base_url,
                               client_id="peer-sof", client_secret="peer-demo-secret", enni="enni-partner-1",
                               partner_enni="enni-partner-2", ordering="interlude", cities=["Westport"])]
-    return config.model_copy(update={"clients": clients, "partners": partners, "sites": [PARTNER_SITE]})
+    # the SOF's own periodic reading an hour apart: a test that reads the segments itself
+    # (operational.reconcile) must not find its change already read by a scheduled run
+    return config.model_copy(update={"clients": clients, "partners": partners, "sites": [PARTNER_SITE],
+                                     "operational_reconcile_s": 3600.0})
 
 
 @dataclass
