@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from dbos import DBOS
 
 from cadenza.core.client_credentials import ClientCredentials
 from cadenza.interfaces.legato.client import LegatoClient
@@ -29,6 +30,7 @@ from cadenza.landscape.config import (
 )
 from cadenza.landscape.domain import ProviderDomain
 from cadenza.sof import Sof
+from cadenza.sof.operational_reading import schedule_name
 from tests.helpers.servers import reserve, start_server, wait_until
 
 DEMO = Path(__file__).parents[3] / "src/cadenza/landscape/demo/sp.yaml"
@@ -54,10 +56,7 @@ def sof_config(base_url: str) -> DomainConfig:
     partners = [PartnerConfig(party="partner-a", name="Partner A (this domain, looped back)", url=base_url,
                               client_id="peer-sof", client_secret="peer-demo-secret", enni="enni-partner-1",
                               partner_enni="enni-partner-2", ordering="interlude", cities=["Westport"])]
-    # the SOF's own periodic reading an hour apart: a test that reads the segments itself
-    # (operational.reconcile) must not find its change already read by a scheduled run
-    return config.model_copy(update={"clients": clients, "partners": partners, "sites": [PARTNER_SITE],
-                                     "operational_reconcile_s": 3600.0})
+    return config.model_copy(update={"clients": clients, "partners": partners, "sites": [PARTNER_SITE]})
 
 
 @dataclass
@@ -79,6 +78,17 @@ class SofLandscape:
         return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
+def _only_the_tests_read_the_segments(sof: Sof) -> None:
+    """A test that reads the segments itself (operational.reconcile) must not find its change
+    already read by the SOF's scheduled reading: pause the schedule (an hourly cron would still
+    fire at the top of an hour) and let the start-up reading finish."""
+    DBOS.pause_schedule(schedule_name(sof.name))
+    wait_until(lambda: not DBOS.list_workflows(schedule_name=schedule_name(sof.name),
+                                               status=["PENDING", "ENQUEUED"], load_input=False,
+                                               load_output=False),
+               timeout=60, interval=0.1, what="the SOF's start-up reading of the segments")
+
+
 @pytest.fixture
 def sof_landscape(database_url: str, tmp_path: Path) -> Iterator[SofLandscape]:
     sock = reserve()
@@ -90,6 +100,7 @@ def sof_landscape(database_url: str, tmp_path: Path) -> Iterator[SofLandscape]:
     assert domain.business is not None
     sof = domain.business.sof  # the SOF the domain itself composed, with its routers and partners
     sof.poll_interval_s = 0.1
+    _only_the_tests_read_the_segments(sof)
     server, thread = start_server(app, sock)
     legato = LegatoClient(base_url, ClientCredentials(base_url, "sp-bus", "bus-demo-secret"))
     try:

@@ -63,8 +63,11 @@ def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str,
         except Unprocessable as exc:
             # createServiceOrder is the one Legato operation whose 422 body is a list of errors
             return JSONResponse([exc.body()], status_code=422)
+        # the reply shows the order as accepted; read before fulfilment starts, which may move
+        # it on before the reply is written
+        accepted = render(order.id, None)
         fulfilment.submit(sof, order.id)
-        return render(order.id, None)
+        return accepted
 
     @router.get(f"{orders_base}/serviceOrder", operation_id=f"{interface}.listServiceOrder")
     def list_service_order(response: Response, page: Page = Depends(page_params), state: str | None = None,
