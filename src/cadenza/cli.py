@@ -98,6 +98,7 @@ def _exit_on_sigterm(_signum: int, _frame: object) -> None:
 def _run_workers(cfg: DomainConfig, config: Path, database_url: str | None, count: int, *, port: int,
                  driver: str | None, netconf_base_port: int | None, log_level: str) -> None:
     from cadenza.core.config import settings
+    from cadenza.core.connection_budget import TooFewConnections
     from cadenza.landscape.workers import Supervisor, WorkersNeedPostgres
 
     url = database_url or settings().database_url or "sqlite:///"
@@ -121,6 +122,9 @@ def _run_workers(cfg: DomainConfig, config: Path, database_url: str | None, coun
         console.print(f"[bold green]{cfg.party.name}[/] is up at {supervisor.public_url} with {count} workers "
                       f"(pids {', '.join(map(str, supervisor.pids()))})")
         supervisor.supervise()
+    except TooFewConnections as exc:
+        console.print(f"[red]{cfg.name} does not start: {exc}[/]")
+        raise typer.Exit(2) from exc
     except KeyboardInterrupt:
         pass
     finally:
@@ -155,6 +159,8 @@ def worker(
 ) -> None:
     """Add a worker to a running domain (started with `domain up --workers`), from here or
     another machine: it takes its share of the domain's queues and serves its API."""
+    from cadenza.core.connection_budget import TooFewConnections, check_budget
+    from cadenza.core.db import Database
     from cadenza.core.executors import worker_executor_id
     from cadenza.core.gc_tuning import settle_after_start
     from cadenza.landscape.domain import ProviderDomain
@@ -175,10 +181,16 @@ def worker(
             raise typer.Exit(2) from exc
     role = WorkerRole(worker_executor_id(f"cadenza-{cfg.name}"))
     try:
+        if fd is None:  # a supervisor's workers were counted by it, together
+            probe = Database(database_url, pool_size=1, max_overflow=0)
+            try:
+                check_budget(probe, processes=1, pools=cfg.database.pools())
+            finally:
+                probe.engine.dispose()
         domain = ProviderDomain(cfg, database_url=database_url, public_url=public_url or f"http://{cfg.host}:{cfg.port}",
                                 worker=role)
         api = domain.start()
-    except (WorkersNeedPostgres, TwinNotServed) as exc:
+    except (WorkersNeedPostgres, TwinNotServed, TooFewConnections) as exc:
         console.print(f"[red]the worker does not start: {exc}[/]")
         raise typer.Exit(2) from exc
     settle_after_start()

@@ -51,9 +51,11 @@ def system_database_url(app_url: str) -> str:
     return app_url
 
 
-def launch_workflows(name: str, app_url: str, *, log_level: str = "WARNING", executor_id: str | None = None) -> None:
+def launch_workflows(name: str, app_url: str, *, log_level: str = "WARNING", executor_id: str | None = None,
+                     pool_size: int = 10) -> None:
     """`executor_id`: this process's among the workers of the domain (`core/executors.py`);
-    by default `name`, the one process of a domain, which then resumes its own work at start."""
+    by default `name`, the one process of a domain, which then resumes its own work at start.
+    `pool_size`: DBOS's connections to a PostgreSQL system database (core/connection_budget.py)."""
     url = system_database_url(app_url)
     config: DBOSConfig = {
         "name": name,
@@ -62,6 +64,7 @@ def launch_workflows(name: str, app_url: str, *, log_level: str = "WARNING", exe
         # A fixed version lets a restarted process recover the workflows of its predecessor.
         "application_version": APPLICATION_VERSION,
         "executor_id": executor_id or name,
+        "sys_db_pool_size": pool_size,
     }
     if url.startswith("sqlite"):
         # One connection: DBOS's writers then queue on the pool instead of meeting SQLite's busy

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cadenza.bus.settings import AddressSettings, BusSettings, PartnerSettings, PartySettings, SiteSettings
+from cadenza.core.connection_budget import DatabasePools
 from cadenza.ecm.settings import EcmSettings, TwinSettings
 from cadenza.icm.settings import (
     EdgePointSettings,
@@ -76,6 +77,18 @@ class HttpConfig(_Strict):
     in_process: bool = True
 
 
+class DatabaseConfig(_Strict):
+    """PostgreSQL connections each process of the domain may open (core/connection_budget.py);
+    SQLite ignores them."""
+
+    pool_size: int = Field(5, ge=1, description="entities' connections kept open")
+    max_overflow: int = Field(10, ge=0, description="entities' connections opened beyond pool_size under load")
+    workflow_pool_size: int = Field(10, ge=2, description="DBOS's connections to the system tables")
+
+    def pools(self) -> DatabasePools:
+        return DatabasePools(self.pool_size, self.max_overflow, self.workflow_pool_size)
+
+
 class SecurityConfig(_Strict):
     """The domain as a security authority (docs/security.md)."""
 
@@ -116,6 +129,7 @@ class DomainConfig(_Strict):
     twin: TwinSettings = TwinSettings()
     http: HttpConfig = HttpConfig()
     security: SecurityConfig = SecurityConfig()
+    database: DatabaseConfig = DatabaseConfig()
     network_domains: list[NetworkDomainSettings]
     clients: list[ClientConfig] = []
     sites: list[SiteSettings] = []

@@ -94,7 +94,8 @@ class ProviderDomain:
         self._audit: AuditWriter | None = None
 
     def start(self) -> FastAPI:
-        self.database = Database(self.database_url)
+        pools = self.config.database.pools()
+        self.database = Database(self.database_url, pool_size=pools.pool_size, max_overflow=pools.max_overflow)
         migrate(self.database)
         self.keys = KeyStore(self.database, configured=self._configured_signing_key())
         self.keys.ensure()  # the first start of a domain creates its first signing key
@@ -126,7 +127,7 @@ class ProviderDomain:
             self.workers = WorkerRegistry(self.database, self.worker.executor_id, on_takeover=self._resume)
             # alive before it owns any workflow: a peer never takes over the work of one starting
             self.workers.beat()
-        launch_workflows(workflows_name, self.database_url,
+        launch_workflows(workflows_name, self.database_url, pool_size=pools.workflow_pool_size,
                          executor_id=self.worker.executor_id if self.worker is not None else None)
         if self.workers is not None:
             self.workers.start()

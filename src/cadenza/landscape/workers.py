@@ -31,6 +31,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 
+from cadenza.core.connection_budget import check_budget
 from cadenza.core.db import Database
 from cadenza.core.worker_rows import EndpointRow
 from cadenza.ecm.remote import RemoteTwinRuntime, start_remote_twin
@@ -134,8 +135,10 @@ class Supervisor:
         creates: signing key, clients, subscriptions), the others together once it is ready."""
         assert self.listener is not None, "bind first"
         self.var_dir.mkdir(parents=True, exist_ok=True)
-        self.database = Database(self.database_url)
+        self.database = Database(self.database_url, pool_size=1, max_overflow=1)
         migrate(self.database)
+        # all the workers at once, before any starts: one that fits alone may not fit beside the rest
+        check_budget(self.database, processes=self.count, pools=self.config.database.pools())
         authkey = secrets.token_bytes(32)
         # The workers of this machine reach the twin on loopback (docs/scale-out.md for others).
         self.twin = start_remote_twin(ecm_settings(self.config), var_dir=self.var_dir / "twin", driver=self._driver,
