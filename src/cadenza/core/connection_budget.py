@@ -2,7 +2,7 @@
 
 Each worker process holds up to `DatabasePools.per_process` connections: its entities' pool,
 DBOS's system pool, and a few of its own (the wake-up relay's listener and sender, the turn
-lock, DBOS's notification listener). A server past its `max_connections` refuses the next one
+lock, the heartbeat, DBOS's notification listener). A server past its `max_connections` refuses the next one
 ("sorry, too many clients already"), which a request meets as an error in the middle of its
 work: a domain is refused at start instead, with what to change, when its workers would not fit.
 """
@@ -17,7 +17,7 @@ from cadenza.core.db import Database
 
 __all__ = ["DatabasePools", "TooFewConnections", "check_budget", "left_after"]
 
-_OWN = 5  # relay listener + sender, turn lock, DBOS notification listener, one spare
+_OWN = 6  # relay listener + sender, turn lock, heartbeat, DBOS notification listener, one spare
 
 
 @dataclass(frozen=True, slots=True)

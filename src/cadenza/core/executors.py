@@ -59,7 +59,9 @@ class WorkerRegistry:
         not yet handed to a workflow (its workflows are recovered by DBOS; that work has none)."""
         if database.is_sqlite:
             raise ValueError("workers share a PostgreSQL database; SQLite is one process")
-        self._db = database
+        # A connection of its own: a busy worker whose pool is taken by requests must still beat
+        # on time, or its peers would take over the work it is doing (and both would run it).
+        self._db = Database(database.url, pool_size=1, max_overflow=0)
         self.executor_id = executor_id
         self.settings = settings or WorkerSettings()
         self._stop = threading.Event()
@@ -83,6 +85,7 @@ class WorkerRegistry:
                                 .values(heartbeat_at=_LONG_AGO))
         except Exception:  # the database may be going away with us; the timeout then does it
             log.warning("could not record that worker %s stopped", self.executor_id, exc_info=True)
+        self._db.engine.dispose()
 
     def live_workers(self) -> list[str]:
         cutoff = func.now() - timedelta(seconds=self.settings.dead_after_s)

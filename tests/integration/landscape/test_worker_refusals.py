@@ -44,11 +44,11 @@ def test_a_worker_of_a_domain_nobody_supervises_is_refused(tmp_path: Path, pg_ur
 
 def test_workers_that_would_exhaust_the_servers_connections_are_refused_before_any_starts(
         tmp_path: Path, pg_url: str) -> None:
-    # 40 workers of 30 connections each: more than a default server's 100
+    # 40 workers of 31 connections each: more than a default server's 100
     done = cadenza(tmp_path, "domain", "up", str(DEMO), "--db", pg_url, "--workers", "40", "--port", str(free_port()))
     assert done.returncode == 2, done.stdout + done.stderr
     said = " ".join(done.stdout.split())
-    assert "40 workers would open up to 1200 PostgreSQL connections" in said, said
+    assert "40 workers would open up to 1240 PostgreSQL connections" in said, said
     assert "raise max_connections" in said and "database.pool_size" in said
     assert "worker 1 started" not in done.stderr
 
