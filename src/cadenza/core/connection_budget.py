@@ -27,8 +27,8 @@ _OWN = 6  # relay listener + sender, turn lock, heartbeat, DBOS notification lis
 
 @dataclass(frozen=True, slots=True)
 class DatabasePools:
-    pool_size: int = 5  # entities' pool: connections kept open
-    max_overflow: int = 10  # ... and opened beyond them under load
+    pool_size: int = 10  # entities' pool: connections kept open
+    max_overflow: int = 5  # ... and opened beyond them under load
     workflow_pool_size: int = 10  # DBOS's system pool (it opens no overflow)
 
     @property

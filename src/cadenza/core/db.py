@@ -52,7 +52,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """The engine and session factory of one domain's database."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 5, max_overflow: int = 10) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 5) -> None:
         """`pool_size`, `max_overflow`: PostgreSQL connections kept open and opened beyond them
         under load (every worker of a domain has its own: core/connection_budget.py)."""
         self.url = url

@@ -81,8 +81,8 @@ class DatabaseConfig(_Strict):
     """PostgreSQL connections each process of the domain may open (core/connection_budget.py);
     SQLite ignores them."""
 
-    pool_size: int = Field(5, ge=1, description="entities' connections kept open")
-    max_overflow: int = Field(10, ge=0, description="entities' connections opened beyond pool_size under load")
+    pool_size: int = Field(10, ge=1, description="entities' connections kept open")
+    max_overflow: int = Field(5, ge=0, description="entities' connections opened beyond pool_size under load")
     workflow_pool_size: int = Field(10, ge=2, description="DBOS's connections to the system tables")
 
     def pools(self) -> DatabasePools:
