@@ -77,13 +77,16 @@ class HttpConfig(_Strict):
     in_process: bool = True
 
 
+_POOLS = DatabasePools()  # the defaults live with the budget that counts them
+
+
 class DatabaseConfig(_Strict):
     """PostgreSQL connections each process of the domain may open (core/connection_budget.py);
     SQLite ignores them."""
 
-    pool_size: int = Field(10, ge=1, description="entities' connections kept open")
-    max_overflow: int = Field(5, ge=0, description="entities' connections opened beyond pool_size under load")
-    workflow_pool_size: int = Field(10, ge=2, description="DBOS's connections to the system tables")
+    pool_size: int = Field(_POOLS.pool_size, ge=1, description="entities' connections kept open")
+    max_overflow: int = Field(_POOLS.max_overflow, ge=0, description="opened beyond pool_size under load")
+    workflow_pool_size: int = Field(_POOLS.workflow_pool_size, ge=2, description="DBOS's system-table pool")
 
     def pools(self) -> DatabasePools:
         return DatabasePools(self.pool_size, self.max_overflow, self.workflow_pool_size)
