@@ -30,12 +30,17 @@ TARGETS = ("running", "candidate")
 
 class ElementDatastore:
     def __init__(self, name: str, ports: Mapping[str, int], *, commit_delay_ms: int = 0,
-                 persist_path: Path | None = None, clock: Callable[[], float] = time.time) -> None:
+                 persist_path: Path | None = None, clock: Callable[[], float] = time.time,
+                 before_commit: Callable[[], None] | None = None,
+                 after_commit: Callable[[frozenset[str]], None] | None = None) -> None:
         self.name = name
         self.commit_delay_ms = commit_delay_ms
         self.up = True
         self._persist_path = persist_path
         self._clock = clock
+        # The twin's traffic is computed up to the moment of a change with what ran before it.
+        self._before_commit = before_commit or _nothing
+        self._after_commit = after_commit or _nothing_changed
         self._mutex = threading.RLock()
         self._locks: dict[str, str | None] = dict.fromkeys(TARGETS)
         self._candidate: ElementData | None = None  # None: identical to running
@@ -119,6 +124,7 @@ class ElementDatastore:
             validate(candidate, changed)  # a failed commit keeps the candidate, as RFC 6241 §8.3.4.1 says
             if self.commit_delay_ms:
                 time.sleep(self.commit_delay_ms / 1000)
+            self._before_commit()
             configured, moment = dict(self.configured_at), self._clock()
             for key in changed:
                 if key in candidate.fcs:
@@ -132,7 +138,8 @@ class ElementDatastore:
             self._running, self._candidate, self.configured_at = candidate, None, configured
             self.commits += 1
             self.writes += len(changed)
-            return True
+        self._after_commit(frozenset(changed))
+        return True
 
     def discard(self, owner: str) -> None:
         self._answering()
@@ -150,3 +157,11 @@ class ElementDatastore:
     def _answering(self) -> None:
         if not self.up:
             raise ElementDown(self.name)
+
+
+def _nothing() -> None:
+    return None
+
+
+def _nothing_changed(fc_ids: frozenset[str]) -> None:
+    return None

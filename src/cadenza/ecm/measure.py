@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cadenza.ecm.model import ElementData
-from cadenza.ecm.twin import NetworkTwin
+from cadenza.ecm.twin import Link, NetworkTwin
 from cadenza.interfaces.adagio.contract import ForwardingConstruct, Measurement
 
 __all__ = ["HOP_DELAY_MS", "Trace", "trace", "measure"]
@@ -36,6 +36,8 @@ class Trace:
     delivery: float = 1.0  # product of (1 - loss) over the links crossed
     rate_mbps: float = float("inf")
     broken: str = ""
+    # The links crossed, each with True when the frame left by the link's `a` end.
+    crossed: list[tuple[Link, bool]] = field(default_factory=list)
 
 
 def trace(twin: NetworkTwin, fc_id: str, ingress: str, ingress_port: str) -> Trace:
@@ -68,6 +70,7 @@ def trace(twin: NetworkTwin, fc_id: str, ingress: str, ingress_port: str) -> Tra
         if not link.up:
             result.broken = f"link {link.a}:{link.a_port}-{link.b}:{link.b_port} is down"
             return result
+        result.crossed.append((link, (link.a, link.a_port) == (element, out.port)))
         result.delay_ms += link.delay_ms
         result.delivery *= 1 - link.loss_ratio
         result.rate_mbps = min(result.rate_mbps, _share_mbps(link.capacity_mbps, ds.running, out.port, fc))

@@ -7,11 +7,23 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["TwinSettings", "PortSettings", "ElementSettings", "LinkSettings", "NetworkSettings", "EcmSettings"]
+__all__ = ["TrafficConfig", "TwinSettings", "PortSettings", "ElementSettings", "LinkSettings", "NetworkSettings",
+           "EcmSettings"]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TrafficConfig(_Strict):
+    """How the twin's traffic is simulated (ecm/traffic.py): the seed of its noise, the length
+    of a step, the delay probes per step, how much history elements keep, link buffers."""
+
+    seed: int = Field(1, ge=0)
+    step_s: int = Field(10, ge=1, le=900)
+    probes_per_step: int = Field(10, ge=1, le=100)
+    history_s: int = Field(3600, ge=60, le=86_400)
+    buffer_ms: float = Field(10.0, gt=0, le=1000)
 
 
 class TwinSettings(_Strict):
@@ -23,6 +35,10 @@ class TwinSettings(_Strict):
     process: Literal["domain", "own"] = "domain"
     # With its own process: how long after that process died the domain starts it again.
     restart_after_s: float = Field(1.0, ge=0, le=300)
+    # Simulated seconds per wall-clock second: 1 real time, 900 one 15-minute PM interval a
+    # second (demos), 0 time stands still but for explicit advances (tests).
+    time_scale: float = Field(1.0, ge=0, le=86_400)
+    traffic: TrafficConfig = TrafficConfig()
 
 
 class PortSettings(_Strict):

@@ -8,7 +8,6 @@ configuration, never invented.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.ecm.datastore import ElementDatastore
 from cadenza.ecm.model import fc_to_raw
 from cadenza.ecm.settings import EcmSettings
+from cadenza.ecm.sim_clock import SimClock
 from cadenza.interfaces.adagio.contract import ElementState, Faults, LinkState
 
 __all__ = ["Link", "NetworkTwin"]
@@ -44,13 +44,21 @@ class Link:
 
 class NetworkTwin:
     def __init__(self, config: EcmSettings, *, var_dir: Path | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] | None = None) -> None:
         persist_dir = var_dir / "twin" if var_dir is not None and config.twin.persist else None
-        self.clock = clock
+        self.sim_clock: SimClock | None = None
+        if clock is None:
+            self.sim_clock = SimClock(scale=config.twin.time_scale,
+                                      state_path=persist_dir / "clock.json" if persist_dir else None)
+            clock = self.sim_clock
+        self.clock: Callable[[], float] = clock
         self.elements: dict[str, ElementDatastore] = {}
         self.links: list[Link] = []
         self._by_port: dict[tuple[str, str], Link] = {}
         self.listeners: list[Callable[[], None]] = []  # told before any state change (PM settles)
+        # Told after any change of what is configured or up: the constructs whose configuration
+        # changed, or None when a fault may have changed any path.
+        self.change_listeners: list[Callable[[frozenset[str] | None], None]] = []
         # Planning reads the faults for every group of requests; walking a thousand elements
         # each time would cost more than the planning, so they are kept until a fault changes.
         # Each of `fault_listeners` is told after each change: the element manager wakes the
@@ -63,12 +71,17 @@ class NetworkTwin:
                 path = persist_dir / f"{element.name}.xml" if persist_dir else None
                 self.elements[element.name] = ElementDatastore(
                     element.name, {p.name: p.speed_mbps for p in element.ports},
-                    commit_delay_ms=element.commit_delay_ms, persist_path=path, clock=clock)
+                    commit_delay_ms=element.commit_delay_ms, persist_path=path, clock=clock,
+                    before_commit=self._notify, after_commit=self._configured)
             for lc in nd.links:
                 link = Link(lc.a_element, lc.a_port, lc.b_element, lc.b_port, lc.capacity_mbps, lc.delay_ms,
                             lc.loss_ratio)
                 self.links.append(link)
                 self._by_port[(link.a, link.a_port)] = self._by_port[(link.b, link.b_port)] = link
+        # Imported here: the traffic engine walks the twin's paths (measure.py), which know this module.
+        from cadenza.ecm.traffic import TrafficEngine, TrafficSettings
+
+        self.traffic = TrafficEngine(self, TrafficSettings(**config.twin.traffic.model_dump()))
 
     # -- lookups ----------------------------------------------------------------------------
     def element(self, name: str) -> ElementDatastore:
@@ -136,8 +149,13 @@ class NetworkTwin:
 
     def _faults_changed(self) -> None:
         self._faults = None
+        self._configured(None)
         for listener in self.fault_listeners:
             listener()
+
+    def _configured(self, fc_ids: frozenset[str] | None) -> None:
+        for listener in self.change_listeners:
+            listener(fc_ids)
 
     def _notify(self) -> None:
         for listener in self.listeners:
