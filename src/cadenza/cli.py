@@ -342,6 +342,74 @@ def restore_element(name: str, domain: DomainOption = None) -> None:
     console.print(f"element {name} is [green]up[/]")
 
 
+@twin_app.command("clock")
+def twin_clock(scale: Annotated[float | None, typer.Option(help="simulated seconds per second (0: stopped)")] = None,
+               advance: Annotated[str | None, typer.Option(help="move time forward now, e.g. 90s, 15m, 3h, 1d")] = None,
+               domain: DomainOption = None) -> None:
+    """The network's simulated time: show it, change its pace, or move it forward."""
+    if scale is None and advance is None:
+        state = _call(domain, "GET", "/cadenza/twin/v1/clock")
+    else:
+        state = _call(domain, "POST", "/cadenza/twin/v1/clock",
+                      {"scale": scale, "advanceSeconds": _seconds(advance) if advance else None})
+    pace = "stopped" if state["scale"] == 0 else f"{state['scale']:g}x real time"
+    console.print(f"simulated time {state['now']} ({pace}; traffic steps of {state['stepSeconds']} s)")
+
+
+def _seconds(text: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+    try:
+        return float(text[:-1]) * units[text[-1]] if text[-1] in units else float(text)
+    except ValueError:
+        console.print(f"[red]{text!r} is not a duration: write e.g. 90s, 15m, 3h or 1d[/]")
+        raise typer.Exit(2) from None
+
+
+@twin_app.command("demand")
+def twin_demand(service: Annotated[str, typer.Argument(help="forwarding construct id (the connectivity service)")],
+                offered_mbps: Annotated[float | None, typer.Option(help="a fixed load, e.g. to congest a link")] = None,
+                mean: Annotated[float | None, typer.Option(help="mean load as a share of the CIR")] = None,
+                amplitude: Annotated[float | None, typer.Option(help="daily swing as a share of the mean")] = None,
+                noise: Annotated[float | None, typer.Option(help="relative noise step to step")] = None,
+                reset: Annotated[bool, typer.Option("--reset", help="back to the default pattern")] = False,
+                domain: DomainOption = None) -> None:
+    """Show or set the traffic the customer offers to a service (both directions)."""
+    path = f"/cadenza/twin/v1/demand/{service}"
+    settings = {k: v for k, v in {"offeredMbps": offered_mbps, "mean": mean, "amplitude": amplitude,
+                                  "noise": noise}.items() if v is not None}
+    if reset:
+        demand = _call(domain, "DELETE", path)
+    elif settings:
+        demand = _call(domain, "PUT", path, settings)
+    else:
+        demand = _call(domain, "GET", path)
+    if demand.get("offeredMbps") is not None:
+        console.print(f"{service}: a fixed {demand['offeredMbps']:g} Mbit/s offered in each direction")
+    else:
+        console.print(f"{service}: {demand['mean']:.0%} of the CIR on average, swinging {demand['amplitude']:.0%} "
+                      f"around it daily (peak {demand['peakHour']:g}:00 UTC), noise {demand['noise']:.0%}, bursts of "
+                      f"x{demand['burstFactor']:g} with probability {demand['burstProbability']:g} a step"
+                      + ("" if demand["custom"] else " (the default)"))
+
+
+@twin_app.command("traffic")
+def twin_traffic(service: Annotated[str, typer.Argument(help="forwarding construct id (the connectivity service)")],
+                 window: Annotated[str, typer.Option(help="how far back, e.g. 15m, 1h")] = "15m",
+                 domain: DomainOption = None) -> None:
+    """What a service carried lately, per direction: rates per colour, delivery, delay, loss."""
+    summary = _call(domain, "GET", f"/cadenza/twin/v1/traffic/{service}?windowSeconds={_seconds(window):g}")
+    table = Table(title=f"{service}: the last {window}")
+    for column in ("direction", "offered", "green", "yellow", "dropped at ingress", "delivered", "green loss",
+                   "mean / max delay ms"):
+        table.add_column(column)
+    for d in summary["directions"]:
+        delay = "-" if d["meanDelayMs"] is None else f"{d['meanDelayMs']:.3f} / {d['maxDelayMs']:.3f}"
+        table.add_row(f"{d['ingress']} -> {d['egress']}", *(f"{d[k]:.2f} Mbit/s" for k in
+                      ("offeredMbps", "greenMbps", "yellowMbps", "droppedAtIngressMbps", "deliveredMbps")),
+                      f"{d['greenLossRatio']:.4%}", delay)
+    console.print(table)
+
+
 def _print_keys(listing: dict) -> None:
     table = Table(title="Token signing keys")
     for column in ("kid", "alg", "state", "created", "retired"):

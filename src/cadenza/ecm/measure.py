@@ -17,10 +17,13 @@ arrives, a frame coming back - makes the path unreachable, and says where.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cadenza.ecm.model import ElementData
-from cadenza.ecm.twin import Link, NetworkTwin
 from cadenza.interfaces.adagio.contract import ForwardingConstruct, Measurement
+
+if TYPE_CHECKING:  # the twin builds its traffic engine, which walks paths with this module
+    from cadenza.ecm.twin import Link, NetworkTwin
 
 __all__ = ["HOP_DELAY_MS", "Trace", "trace", "measure"]
 

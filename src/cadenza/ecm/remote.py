@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 _MANAGER_METHODS = ("apply", "remove", "read", "elements", "links", "faults", "measure", "counters", "apply_many",
                     "remove_many")  # not wait_for_fault_change: the domain's side answers it from shared memory
 _TWIN_METHODS = ("status", "fail_link", "restore_link", "degrade_link", "fail_element", "restore_element",
-                 "faults", "element_states", "link_states", "refuse_edits")
+                 "faults", "element_states", "link_states", "refuse_edits", "clock_state", "set_clock", "demand",
+                 "set_demand", "traffic_summary")
 
 _runtime: Any = None  # the child's TwinRuntime, built by `_start` before any request is served
 _fault_changes: Synchronized[int] | None = None

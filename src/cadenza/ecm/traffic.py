@@ -27,10 +27,14 @@ PM history bins; older ones are for the collector (ICM) to have read.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,9 +42,11 @@ from cadenza.ecm.demand import DEFAULT_DEMAND, Demand, offered_mbps
 from cadenza.ecm.measure import HOP_DELAY_MS, trace
 from cadenza.ecm.noise import exponential, key_of, uniform
 from cadenza.ecm.queueing import overflow, waiting_ms
-from cadenza.ecm.twin import NetworkTwin
 
-__all__ = ["FRAME_OCTETS", "TrafficSettings", "FlowKey", "FlowSteps", "FlowTotals", "TrafficEngine"]
+if TYPE_CHECKING:  # the twin builds this engine
+    from cadenza.ecm.twin import NetworkTwin
+
+__all__ = ["FRAME_OCTETS", "TrafficSettings", "FlowKey", "FlowSteps", "FlowTotals", "TrafficEngine", "summarise"]
 
 FRAME_OCTETS = 1000
 _FRAMES_PER_MBIT_S = 125.0  # 1 Mbit/s of 1000-octet frames, per second
@@ -128,12 +134,13 @@ class _History:
 
 class TrafficEngine:
     def __init__(self, twin: NetworkTwin, settings: TrafficSettings, *,
-                 clock: Callable[[], float] | None = None) -> None:
+                 clock: Callable[[], float] | None = None, demand_path: Path | None = None) -> None:
         self._twin = twin
+        self._demand_path = demand_path
         self.settings = settings
         self._clock = clock or twin.clock
         self._mutex = threading.RLock()
-        self._demands: dict[str, Demand] = {}
+        self._demands: dict[str, Demand] = _load_demands(demand_path)
         self._flows: list[_Flow] | None = None  # None: rebuild from the twin before the next step
         # Tracing a path is the dear part of a rebuild: only constructs changed since are traced
         # again (None: all of them, after a fault).
@@ -168,6 +175,9 @@ class TrafficEngine:
     def demand(self, fc_id: str) -> Demand:
         return self._demands.get(fc_id, DEFAULT_DEMAND)
 
+    def has_demand(self, fc_id: str) -> bool:
+        return fc_id in self._demands
+
     def set_demand(self, fc_id: str, demand: Demand | None) -> None:
         """The demand on both directions of `fc_id` from the present step on (None: the default)."""
         with self._mutex:
@@ -176,6 +186,7 @@ class TrafficEngine:
                 self._demands.pop(fc_id, None)
             else:
                 self._demands[fc_id] = demand
+            _save_demands(self._demand_path, self._demands)
 
     # -- reads -----------------------------------------------------------------------------
     def flows(self) -> list[FlowKey]:
@@ -371,3 +382,39 @@ class TrafficEngine:
         slots = steps % len(self._utilisation_steps)
         self._utilisation_steps[slots] = steps
         self._utilisation[slots] = np.nan_to_num(rho, posinf=0.0)
+
+
+def _load_demands(path: Path | None) -> dict[str, Demand]:
+    if path is None or not path.exists():
+        return {}
+    return {fc_id: Demand.from_json(raw) for fc_id, raw in json.loads(path.read_text()).items()}
+
+
+def _save_demands(path: Path | None, demands: dict[str, Demand]) -> None:
+    """Demands set by hand survive a restart of the twin, as the customers' traffic would."""
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({fc_id: d.to_json() for fc_id, d in sorted(demands.items())}, indent=1))
+    os.replace(tmp, path)
+
+
+def summarise(steps: FlowSteps) -> dict[str, Any]:
+    """A direction's figures over the given steps, as an operator reads them (JSON-able)."""
+    seconds = max(1, len(steps.steps)) * steps.step_s
+    to_mbps = FRAME_OCTETS * 8 / 1e6 / seconds  # frames over the window -> Mbit/s
+
+    def rate(frames: np.ndarray) -> float:
+        return round(float(frames.sum()) * to_mbps, 3)
+
+    delivered = steps.delays_ms[~np.isnan(steps.delays_ms)]
+    green = float(steps.green.sum())
+    return {"ingress": f"{steps.key[1]}:{steps.key[2]}", "egress": f"{steps.egress[0]}:{steps.egress[1]}",
+            "steps": len(steps.steps), "offeredMbps": rate(steps.offered), "greenMbps": rate(steps.green),
+            "yellowMbps": rate(steps.yellow), "droppedAtIngressMbps": rate(steps.red),
+            "deliveredMbps": rate(steps.rx_green + steps.rx_yellow),
+            "greenLossRatio": round(1 - float(steps.rx_green.sum()) / green, 6) if green else 0.0,
+            "meanDelayMs": round(float(delivered.mean()), 4) if delivered.size else None,
+            "maxDelayMs": round(float(delivered.max()), 4) if delivered.size else None,
+            "probesLost": int(np.isnan(steps.delays_ms).sum())}

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cadenza.core.clock import iso
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.ecm.datastore import ElementDatastore
+from cadenza.ecm.demand import Demand
 from cadenza.ecm.model import fc_to_raw
 from cadenza.ecm.settings import EcmSettings
 from cadenza.ecm.sim_clock import SimClock
+from cadenza.ecm.traffic import TrafficEngine, TrafficSettings, summarise
 from cadenza.interfaces.adagio.contract import ElementState, Faults, LinkState
 
 __all__ = ["Link", "NetworkTwin"]
@@ -78,10 +82,8 @@ class NetworkTwin:
                             lc.loss_ratio)
                 self.links.append(link)
                 self._by_port[(link.a, link.a_port)] = self._by_port[(link.b, link.b_port)] = link
-        # Imported here: the traffic engine walks the twin's paths (measure.py), which know this module.
-        from cadenza.ecm.traffic import TrafficEngine, TrafficSettings
-
-        self.traffic = TrafficEngine(self, TrafficSettings(**config.twin.traffic.model_dump()))
+        self.traffic = TrafficEngine(self, TrafficSettings(**config.twin.traffic.model_dump()),
+                                     demand_path=persist_dir / "demand.json" if persist_dir else None)
 
     # -- lookups ----------------------------------------------------------------------------
     def element(self, name: str) -> ElementDatastore:
@@ -160,6 +162,54 @@ class NetworkTwin:
     def _notify(self) -> None:
         for listener in self.listeners:
             listener()
+
+    # -- time and traffic -------------------------------------------------------------------
+    def clock_state(self) -> dict[str, Any]:
+        moment = self.clock()
+        return {"now": iso(datetime.fromtimestamp(moment, UTC)), "epochSeconds": moment,
+                "scale": self.sim_clock.scale if self.sim_clock else None,
+                "stepSeconds": self.traffic.settings.step_s}
+
+    def set_clock(self, *, scale: float | None = None, advance_s: float | None = None) -> dict[str, Any]:
+        if self.sim_clock is None:
+            raise Unprocessable("This twin's time is given by its host, not by the twin's clock")
+        if scale is not None and scale < 0:
+            raise Unprocessable("scale must be 0 (stopped) or more", property_path="/scale")
+        if advance_s is not None and advance_s < 0:
+            raise Unprocessable("simulated time only moves forward: advanceSeconds must not be negative",
+                                property_path="/advanceSeconds")
+        self.traffic.settle()
+        if scale is not None:
+            self.sim_clock.set_scale(scale)
+        if advance_s:
+            self.sim_clock.advance(advance_s)
+        return self.clock_state()
+
+    def demand(self, fc_id: str) -> dict[str, Any]:
+        self._construct(fc_id)
+        return {"forwardingConstruct": fc_id, "custom": self.traffic.has_demand(fc_id),
+                **self.traffic.demand(fc_id).to_json()}
+
+    def set_demand(self, fc_id: str, settings: dict[str, Any] | None) -> dict[str, Any]:
+        """The customer traffic offered to `fc_id` (both directions) from now on; None: the default."""
+        self._construct(fc_id)
+        try:
+            demand = None if settings is None else Demand.from_json(settings)
+        except (TypeError, ValueError) as exc:
+            raise Unprocessable(f"Demand for {fc_id!r} refused: {exc}") from None
+        self.traffic.set_demand(fc_id, demand)
+        return self.demand(fc_id)
+
+    def traffic_summary(self, fc_id: str, *, window_s: float = 900.0) -> dict[str, Any]:
+        """Each direction of `fc_id` over the last `window_s`: rates per colour, delay, loss."""
+        self._construct(fc_id)
+        return {"forwardingConstruct": fc_id, "windowSeconds": window_s,
+                "directions": [summarise(self.traffic.steps(key, since=self.clock() - window_s))
+                               for key in self.traffic.flows() if key[0] == fc_id]}
+
+    def _construct(self, fc_id: str) -> None:
+        if not any(fc_id in ds.running.fcs for ds in self.elements.values()):
+            raise NotFound(f"No forwarding construct {fc_id!r} is configured on any element of this twin")
 
     # -- state ------------------------------------------------------------------------------
     def element_state(self, name: str) -> ElementState:

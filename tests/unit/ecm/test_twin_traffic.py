@@ -152,3 +152,17 @@ def test_totals_count_every_step_computed(running) -> None:
     steps, totals = twin.traffic.steps(A_TO_Z), twin.traffic.totals(A_TO_Z)
     assert totals.green == pytest.approx(steps.green.sum())
     assert totals.rx_green == pytest.approx(steps.rx_green.sum())
+
+
+def test_a_demand_set_by_hand_and_the_clock_survive_a_restart_of_the_twin(tmp_path) -> None:
+    first = NetworkTwin(chain(persist=True), var_dir=tmp_path)
+    manager = ElementManager(ScaleDriver(first.elements), first, workers=2)
+    manager.apply_many(path_fcs())
+    manager.close()
+    first.set_clock(scale=0, advance_s=3600)
+    first.set_demand("svc-1", {"offeredMbps": 42})
+    moment = first.clock()
+    again = NetworkTwin(chain(persist=True), var_dir=tmp_path)
+    assert again.demand("svc-1")["offeredMbps"] == 42
+    assert again.clock() == pytest.approx(moment)
+    assert again.sim_clock is not None and again.sim_clock.scale == 1  # the configured scale, from now on

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from cadenza.core.auth import require
 from cadenza.ecm.twin import NetworkTwin
 
-__all__ = ["twin_router", "LinkRef", "LinkDegradation"]
+__all__ = ["twin_router", "LinkRef", "LinkDegradation", "ClockChange", "DemandSettings"]
 
 
 class LinkRef(BaseModel):
@@ -28,6 +28,27 @@ class LinkDegradation(LinkRef):
     delay_ms: float | None = Field(None, ge=0)
     loss_ratio: float | None = Field(None, ge=0, le=1)
     capacity_mbps: int | None = Field(None, ge=0, description="the capacity the link still carries")
+
+
+class ClockChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scale: float | None = Field(None, ge=0, le=86_400,
+                                description="simulated seconds per wall-clock second (0: stopped)")
+    advanceSeconds: float | None = Field(None, ge=0, le=366 * 86_400,
+                                         description="move simulated time forward at once by this much")
+
+
+class DemandSettings(BaseModel):
+    """The customer traffic offered to a service (ecm/demand.py); omitted fields keep their defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+    mean: float | None = Field(None, ge=0, le=100, description="mean offered load, as a share of the CIR")
+    amplitude: float | None = Field(None, ge=0, le=10, description="daily swing, as a share of the mean")
+    peakHour: float | None = Field(None, ge=0, lt=24, description="UTC hour of the daily peak")
+    noise: float | None = Field(None, ge=0, le=10, description="relative standard deviation step to step")
+    burstProbability: float | None = Field(None, ge=0, le=1)
+    burstFactor: float | None = Field(None, ge=1, le=1000)
+    offeredMbps: float | None = Field(None, ge=0, le=10_000_000, description="a fixed load instead of the pattern")
 
 
 def _link(state: Any) -> dict[str, Any]:
@@ -68,5 +89,29 @@ def twin_router(twin: NetworkTwin) -> APIRouter:
     @router.post("/elements/{name}/restore")
     def restore_element(name: str) -> dict[str, Any]:
         return _element(twin.restore_element(name))
+
+    @router.get("/clock")
+    def clock() -> dict[str, Any]:
+        return twin.clock_state()
+
+    @router.post("/clock")
+    def change_clock(body: ClockChange) -> dict[str, Any]:
+        return twin.set_clock(scale=body.scale, advance_s=body.advanceSeconds)
+
+    @router.get("/demand/{fc_id}")
+    def demand(fc_id: str) -> dict[str, Any]:
+        return twin.demand(fc_id)
+
+    @router.put("/demand/{fc_id}")
+    def set_demand(fc_id: str, body: DemandSettings) -> dict[str, Any]:
+        return twin.set_demand(fc_id, body.model_dump(exclude_none=True))
+
+    @router.delete("/demand/{fc_id}")
+    def reset_demand(fc_id: str) -> dict[str, Any]:
+        return twin.set_demand(fc_id, None)
+
+    @router.get("/traffic/{fc_id}")
+    def traffic(fc_id: str, windowSeconds: float = Query(900, gt=0, le=86_400)) -> dict[str, Any]:  # noqa: N803
+        return twin.traffic_summary(fc_id, window_s=windowSeconds)
 
     return router
