@@ -261,14 +261,15 @@ def measure(series: DeltaTSeries, plan: MetricPlan, *, interval_len: int | None 
 
     m = series.probes_per_delta_t
     delays = np.where(qualified[..., None], series.delays_ms, np.nan).reshape(*shape[:-1], length * m)
-    delivered_probes = ~np.isnan(delays)
-    n_probes = delivered_probes.sum(axis=-1)
+    n_probes = (~np.isnan(delays)).sum(axis=-1)
     ordered = np.sort(delays, axis=-1)
     with np.errstate(invalid="ignore"):
         mean_fd = np.where(n_probes > 0, np.nansum(delays, axis=-1) / np.maximum(n_probes, 1), np.nan)
     d_min = np.where(n_probes > 0, ordered[..., 0] if length * m else np.nan, np.nan)
-    ifdv = {}
+    ifdv: dict[tuple[float, int], np.ndarray] = {}
     for percentile, lag in plan.ifdv:
+        if lag < 1:
+            raise ValueError(f"IFDV pairs probes at least one spacing apart, not {lag}")
         gaps = np.abs(delays[..., lag:] - delays[..., :-lag]) if lag < length * m else delays[..., :0]
         ifdv[(percentile, lag)] = percentile_of(gaps, percentile=percentile)
 

@@ -251,6 +251,8 @@ def test_a_series_refuses_counters_that_cannot_be() -> None:
         DeltaTSeries(0.0, 10.0, [5], [6], [[1.0]])
     with pytest.raises(ValueError, match="delays_ms"):
         DeltaTSeries(0.0, 10.0, [5, 5], [5, 5], [[1.0]])
+    with pytest.raises(ValueError, match="one Δt grid"):
+        DeltaTBatch.of([DeltaTSeries(0.0, 10.0, [5], [5], [[1.0]]), DeltaTSeries(10.0, 10.0, [5], [5], [[1.0]])])
 
 
 def _random_series(rng: np.random.Generator, k: int, m: int) -> DeltaTSeries:
