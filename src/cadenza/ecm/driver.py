@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from cadenza.interfaces.adagio.contract import ForwardingConstruct
+from cadenza.interfaces.adagio.contract import Alarm, ForwardingConstruct, PmInterval
 
 __all__ = ["ElementSession", "Driver"]
 
@@ -26,6 +26,14 @@ class ElementSession(Protocol):
 
     def get(self, fc_ids: str | Sequence[str] | None = None) -> dict[str, ForwardingConstruct]:
         """Constructs in the running datastore: all, or only those named (subtree filter)."""
+        ...
+
+    def get_pm(self, fc_id: str, port: str, numbers: Sequence[int]) -> list[PmInterval]:
+        """`<get>` of the PM history bins `numbers` of the session entering `fc_id` at `port`."""
+        ...
+
+    def get_alarms(self) -> list[Alarm]:
+        """`<get>` of the alarms the element raises."""
         ...
 
     def edit(self, fcs: Sequence[ForwardingConstruct] = (), removed: Sequence[str] = ()) -> None:

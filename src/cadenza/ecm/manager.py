@@ -24,6 +24,7 @@ from cadenza.ecm.measure import measure
 from cadenza.ecm.twin import NetworkTwin
 from cadenza.interfaces.adagio.contract import (
     AdagioError,
+    Alarm,
     ElementRefused,
     ElementResult,
     ElementState,
@@ -33,6 +34,7 @@ from cadenza.interfaces.adagio.contract import (
     LinkState,
     Measurement,
     PmCounters,
+    PmInterval,
 )
 
 __all__ = ["ElementManager"]
@@ -139,6 +141,15 @@ class ElementManager:
 
     def counters(self, fc_id: str, ingress: str, ingress_port: str) -> PmCounters:
         return self._pm.counters(fc_id, ingress, ingress_port)
+
+    def pm_intervals(self, element: str, fc_id: str, port: str, numbers: Sequence[int]) -> list[PmInterval]:
+        return self._with_session(element, lambda s: s.get_pm(fc_id, port, list(numbers)))
+
+    def alarms(self, element: str) -> list[Alarm]:
+        return self._with_session(element, lambda s: s.get_alarms())
+
+    def pm_clock(self) -> tuple[float, int, int]:
+        return self.twin.pm_clock()
 
     # -- several elements at once -----------------------------------------------------------
     def apply_many(self, items: Sequence[tuple[str, ForwardingConstruct]]) -> list[ElementResult]:

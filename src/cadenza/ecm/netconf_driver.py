@@ -22,8 +22,15 @@ from ncclient.transport.errors import TransportError
 from cadenza.ecm.model import NAMESPACE
 from cadenza.ecm.ncsession import connect
 from cadenza.ecm.ssh import PASSWORD, USERNAME
+from cadenza.ecm.state_xml import alarms_filter, parse_alarms, parse_pm, pm_filter
 from cadenza.ecm.xmlcodec import edits_to_xml, parse_data
-from cadenza.interfaces.adagio.contract import ElementRefused, ElementUnreachable, ForwardingConstruct
+from cadenza.interfaces.adagio.contract import (
+    Alarm,
+    ElementRefused,
+    ElementUnreachable,
+    ForwardingConstruct,
+    PmInterval,
+)
 
 __all__ = ["NetconfDriver"]
 
@@ -52,6 +59,14 @@ class _NcSession:
             subtree = ("subtree", top)
         reply = self._call(self._m.get_config, source="running", filter=subtree)
         return dict(parse_data(reply.data_ele).fcs)
+
+    def get_pm(self, fc_id: str, port: str, numbers: Sequence[int]) -> list[PmInterval]:
+        reply = self._call(self._m.get, filter=("subtree", pm_filter(fc_id, port, numbers)))
+        return parse_pm(reply.data_ele, self.element)
+
+    def get_alarms(self) -> list[Alarm]:
+        reply = self._call(self._m.get, filter=("subtree", alarms_filter()))
+        return parse_alarms(reply.data_ele, self.element)
 
     def edit(self, fcs: Sequence[ForwardingConstruct] = (), removed: Sequence[str] = ()) -> None:
         self._call(self._m.edit_config, target="candidate", config=edits_to_xml(fcs, removed))

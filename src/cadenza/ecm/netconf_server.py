@@ -8,7 +8,7 @@ invalid request leaves the candidate untouched and answers an rpc-error naming w
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import paramiko
 from lxml import etree
@@ -19,13 +19,16 @@ from cadenza.ecm.datastore import ElementDatastore
 from cadenza.ecm.errors import ElementDown, RpcError
 from cadenza.ecm.model import MODULE, NAMESPACE
 from cadenza.ecm.ssh import LoopbackNetconfServer, PasswordGate, host_key
+from cadenza.ecm.state_xml import STATE_MODULE, STATE_NAMESPACE, requested, state_to_xml
 from cadenza.ecm.xmlcodec import NC_NS, config_to_xml, parse_edits
+from cadenza.interfaces.adagio.contract import Alarm, PmInterval
 
-__all__ = ["CAPABILITIES", "ElementServer"]
+__all__ = ["CAPABILITIES", "ElementServer", "ElementStateSource"]
 
 CAPABILITIES = (
     "urn:ietf:params:netconf:capability:candidate:1.0",
     f"{NAMESPACE}?module={MODULE}&revision=2026-11-27",
+    f"{STATE_NAMESPACE}?module={STATE_MODULE}&revision=2026-12-02",
 )
 _NC = f"{{{NC_NS}}}"
 
@@ -34,11 +37,22 @@ def _local(elm: etree._Element) -> str:
     return etree.QName(elm).localname
 
 
+class ElementStateSource(Protocol):
+    """Where an element's operational state comes from (the twin: traffic, faults)."""
+
+    def pm_intervals(self, element: str, fc_id: str, port: str, numbers: list[int] | None) -> list[PmInterval]: ...
+
+    def alarms(self, element: str) -> list[Alarm]: ...
+
+    def pm_clock(self) -> tuple[float, int, int]: ...
+
+
 class _Methods:
     """The rpc_* handlers `netconf.server` dispatches to; each maps onto the datastore."""
 
-    def __init__(self, datastore: ElementDatastore) -> None:
+    def __init__(self, datastore: ElementDatastore, state: ElementStateSource | None) -> None:
         self.ds = datastore
+        self.state = state
 
     def nc_append_capabilities(self, capabilities: etree._Element) -> None:
         for uri in CAPABILITIES:
@@ -49,7 +63,7 @@ class _Methods:
         return self._call(session, rpc, self._data, _local(source[0]) if len(source) else "running", subtree)
 
     def rpc_get(self, session: NetconfServerSession, rpc: etree._Element, subtree: etree._Element | None) -> Any:
-        return self._call(session, rpc, self._data, "running", subtree)
+        return self._call(session, rpc, self._data_and_state, subtree)
 
     def rpc_lock(self, session: NetconfServerSession, rpc: etree._Element, target: str) -> etree._Element:
         return self._call(session, rpc, self.ds.lock, target, _owner(session))
@@ -88,6 +102,22 @@ class _Methods:
         config_to_xml(reply, data, fc_ids=fc_ids, ports=ports)
         return reply
 
+    def _data_and_state(self, subtree: etree._Element | None) -> etree._Element:
+        """`<get>`: the running configuration the filter selects, and the operational state it asks for."""
+        reply = self._data("running", subtree)
+        if self.state is None:
+            return reply
+        asked = requested(subtree)
+        name = self.ds.name
+        intervals = None
+        if asked.sessions:
+            intervals = [bin_ for fc_id, port, numbers in asked.sessions
+                         for bin_ in self.state.pm_intervals(name, fc_id, port, list(numbers) if numbers else None)]
+        _, interval_s, step_s = self.state.pm_clock()
+        state_to_xml(reply, intervals=intervals, interval_s=interval_s, step_s=step_s,
+                     alarms=self.state.alarms(name) if asked.alarms else None)
+        return reply
+
     def _call(self, session: NetconfServerSession, rpc: etree._Element, fn: Any, *args: Any) -> etree._Element:
         try:
             result = fn(*args)
@@ -120,10 +150,10 @@ class ElementServer:
     """A running NETCONF server for one datastore; `port` is where it listens."""
 
     def __init__(self, datastore: ElementDatastore, *, var_dir: Path, port: int = 0,
-                 key: paramiko.PKey | None = None) -> None:
+                 key: paramiko.PKey | None = None, state: ElementStateSource | None = None) -> None:
         self.datastore = datastore
         gate = PasswordGate(lambda: datastore.up)
-        self._server = LoopbackNetconfServer(gate, _Methods(datastore), key or host_key(var_dir), port)
+        self._server = LoopbackNetconfServer(gate, _Methods(datastore, state), key or host_key(var_dir), port)
         self.port: int = self._server.port
 
     def close(self) -> None:

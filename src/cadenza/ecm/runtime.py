@@ -57,14 +57,14 @@ def start_twin(config: EcmSettings, *, var_dir: Path, driver: Literal["netconf",
     twin = NetworkTwin(config, var_dir=var_dir)
     mode = driver or config.twin.driver
     if mode == "scale":
-        return TwinRuntime(twin, ElementManager(ScaleDriver(twin.elements), twin, workers=workers))
+        return TwinRuntime(twin, ElementManager(ScaleDriver(twin.elements, twin), twin, workers=workers))
     first = config.twin.netconf_base_port if base_port is None else base_port
     key = host_key(var_dir)
     servers: dict[str, ElementServer] = {}
     try:
         for index, (name, datastore) in enumerate(twin.elements.items()):
             port = first + index if first else 0
-            servers[name] = ElementServer(datastore, var_dir=var_dir, port=port, key=key)
+            servers[name] = ElementServer(datastore, var_dir=var_dir, port=port, key=key, state=twin)
     except OSError:
         for server in servers.values():
             server.close()

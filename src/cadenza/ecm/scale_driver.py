@@ -16,7 +16,14 @@ from typing import TypeVar
 from cadenza.ecm.datastore import ElementDatastore
 from cadenza.ecm.errors import ElementDown, RpcError
 from cadenza.ecm.model import Edit, fc_to_raw
-from cadenza.interfaces.adagio.contract import ElementRefused, ElementUnreachable, ForwardingConstruct
+from cadenza.ecm.netconf_server import ElementStateSource
+from cadenza.interfaces.adagio.contract import (
+    Alarm,
+    ElementRefused,
+    ElementUnreachable,
+    ForwardingConstruct,
+    PmInterval,
+)
 
 __all__ = ["ScaleDriver"]
 
@@ -25,8 +32,9 @@ _sessions = itertools.count(1)
 
 
 class _ScaleSession:
-    def __init__(self, datastore: ElementDatastore) -> None:
+    def __init__(self, datastore: ElementDatastore, state: ElementStateSource) -> None:
         self._ds = datastore
+        self._state = state
         self._owner = f"scale-{next(_sessions)}"
 
     def lock(self) -> None:
@@ -41,6 +49,14 @@ class _ScaleSession:
             return dict(fcs)
         wanted = [fc_ids] if isinstance(fc_ids, str) else fc_ids
         return {fc_id: fcs[fc_id] for fc_id in wanted if fc_id in fcs}
+
+    def get_pm(self, fc_id: str, port: str, numbers: Sequence[int]) -> list[PmInterval]:
+        self._call(self._ds.get_config, "running")  # a failed element answers nothing
+        return self._state.pm_intervals(self._ds.name, fc_id, port, list(numbers))
+
+    def get_alarms(self) -> list[Alarm]:
+        self._call(self._ds.get_config, "running")
+        return self._state.alarms(self._ds.name)
 
     def edit(self, fcs: Sequence[ForwardingConstruct] = (), removed: Sequence[str] = ()) -> None:
         edits = [Edit("replace", "forwarding-construct", fc.fc_id, fc_to_raw(fc), fc) for fc in fcs]
@@ -68,8 +84,9 @@ class _ScaleSession:
 class ScaleDriver:
     waits_on_io = False
 
-    def __init__(self, datastores: Mapping[str, ElementDatastore]) -> None:
+    def __init__(self, datastores: Mapping[str, ElementDatastore], state: ElementStateSource) -> None:
         self._datastores = dict(datastores)
+        self._state = state
         self._locks = {name: threading.Lock() for name in self._datastores}
 
     @contextmanager
@@ -77,7 +94,7 @@ class ScaleDriver:
         if element not in self._datastores:
             raise ElementUnreachable(element, "no such element")
         with self._locks[element]:
-            session = _ScaleSession(self._datastores[element])
+            session = _ScaleSession(self._datastores[element], self._state)
             try:
                 yield session
             finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["TrafficConfig", "TwinSettings", "PortSettings", "ElementSettings", "LinkSettings", "NetworkSettings",
            "EcmSettings"]
@@ -21,9 +21,20 @@ class TrafficConfig(_Strict):
 
     seed: int = Field(1, ge=0)
     step_s: int = Field(10, ge=1, le=900)
+    # The PM measurement interval (MEF 35.1's default 15 minutes): a whole number of steps.
+    interval_s: int = Field(900, ge=60, le=86_400)
     probes_per_step: int = Field(10, ge=1, le=100)
-    history_s: int = Field(3600, ge=60, le=86_400)
+    # What an element keeps (8 intervals of 15 minutes); older bins are for the ICM to have read.
+    history_s: int = Field(7200, ge=60, le=86_400)
     buffer_ms: float = Field(10.0, gt=0, le=1000)
+
+    @model_validator(mode="after")
+    def _whole_steps(self) -> TrafficConfig:
+        if self.interval_s % self.step_s:
+            raise ValueError(f"interval_s ({self.interval_s}) must be a whole number of steps of {self.step_s} s")
+        if self.history_s < self.interval_s:
+            raise ValueError("history_s must hold at least one interval (interval_s)")
+        return self
 
 
 class TwinSettings(_Strict):

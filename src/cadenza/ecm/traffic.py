@@ -60,8 +60,9 @@ FlowKey = tuple[str, str, str]  # forwarding construct id, ingress element, ingr
 class TrafficSettings:
     seed: int = 1
     step_s: int = 10
+    interval_s: int = 900
     probes_per_step: int = 10
-    history_s: int = 3600
+    history_s: int = 7200
     buffer_ms: float = 10.0
 
     @property
@@ -189,6 +190,13 @@ class TrafficEngine:
             _save_demands(self._demand_path, self._demands)
 
     # -- reads -----------------------------------------------------------------------------
+    def paths(self) -> dict[FlowKey, tuple[tuple[str, str], str]]:
+        """Each flow configured now: its far end and, when its path is broken, why."""
+        with self._mutex:
+            if self._flows is None:
+                self._flows = self._build_flows()
+            return {flow.key: (flow.egress, flow.broken) for flow in self._flows}
+
     def flows(self) -> list[FlowKey]:
         with self._mutex:
             self.settle()

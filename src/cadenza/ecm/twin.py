@@ -18,11 +18,12 @@ from cadenza.core.clock import iso
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.ecm.datastore import ElementDatastore
 from cadenza.ecm.demand import Demand
+from cadenza.ecm.element_state import AlarmBook, pm_intervals
 from cadenza.ecm.model import fc_to_raw
 from cadenza.ecm.settings import EcmSettings
 from cadenza.ecm.sim_clock import SimClock
 from cadenza.ecm.traffic import TrafficEngine, TrafficSettings, summarise
-from cadenza.interfaces.adagio.contract import ElementState, Faults, LinkState
+from cadenza.interfaces.adagio.contract import Alarm, ElementState, Faults, LinkState, PmInterval
 
 __all__ = ["Link", "NetworkTwin"]
 
@@ -82,8 +83,9 @@ class NetworkTwin:
                             lc.loss_ratio)
                 self.links.append(link)
                 self._by_port[(link.a, link.a_port)] = self._by_port[(link.b, link.b_port)] = link
-        self.traffic = TrafficEngine(self, TrafficSettings(**config.twin.traffic.model_dump()),
+        self.traffic: TrafficEngine = TrafficEngine(self, TrafficSettings(**config.twin.traffic.model_dump()),
                                      demand_path=persist_dir / "demand.json" if persist_dir else None)
+        self.alarm_book = AlarmBook(self)
 
     # -- lookups ----------------------------------------------------------------------------
     def element(self, name: str) -> ElementDatastore:
@@ -206,6 +208,17 @@ class NetworkTwin:
         return {"forwardingConstruct": fc_id, "windowSeconds": window_s,
                 "directions": [summarise(self.traffic.steps(key, since=self.clock() - window_s))
                                for key in self.traffic.flows() if key[0] == fc_id]}
+
+    # -- what elements report (ecm/element_state.py), served by their NETCONF servers ---------
+    def pm_intervals(self, element: str, fc_id: str, port: str, numbers: list[int] | None) -> list[PmInterval]:
+        return pm_intervals(self, element, fc_id, port, numbers)
+
+    def alarms(self, element: str) -> list[Alarm]:
+        return self.alarm_book.alarms(element)
+
+    def pm_clock(self) -> tuple[float, int, int]:
+        settings = self.traffic.settings
+        return self.clock(), settings.interval_s, settings.step_s
 
     def _construct(self, fc_id: str) -> None:
         if not any(fc_id in ds.running.fcs for ds in self.elements.values()):

@@ -26,7 +26,7 @@ def twin(clock: FakeClock) -> NetworkTwin:
 
 @pytest.fixture
 def manager(twin: NetworkTwin) -> Iterator[ElementManager]:
-    manager = ElementManager(ScaleDriver(twin.elements), twin, workers=4)
+    manager = ElementManager(ScaleDriver(twin.elements, twin), twin, workers=4)
     yield manager
     manager.close()
 

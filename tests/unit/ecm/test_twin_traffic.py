@@ -25,7 +25,7 @@ def _landscape(seed: int = 1) -> tuple[NetworkTwin, ElementManager, FakeClock]:
     settings = chain().model_dump()
     settings["twin"]["traffic"] = {"seed": seed}
     twin = NetworkTwin(EcmSettings.model_validate(settings), clock=clock)
-    manager = ElementManager(ScaleDriver(twin.elements), twin, workers=2)
+    manager = ElementManager(ScaleDriver(twin.elements, twin), twin, workers=2)
     return twin, manager, clock
 
 
@@ -156,7 +156,7 @@ def test_totals_count_every_step_computed(running) -> None:
 
 def test_a_demand_set_by_hand_and_the_clock_survive_a_restart_of_the_twin(tmp_path) -> None:
     first = NetworkTwin(chain(persist=True), var_dir=tmp_path)
-    manager = ElementManager(ScaleDriver(first.elements), first, workers=2)
+    manager = ElementManager(ScaleDriver(first.elements, first), first, workers=2)
     manager.apply_many(path_fcs())
     manager.close()
     first.set_clock(scale=0, advance_s=3600)

@@ -26,6 +26,8 @@ __all__ = [
     "Faults",
     "Measurement",
     "PmCounters",
+    "PmInterval",
+    "Alarm",
     "AdagioError",
     "ElementRefused",
     "ElementUnreachable",
@@ -161,6 +163,55 @@ class PmCounters:
     extra: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class PmInterval:
+    """One measurement interval of a SOAM PM session (in the spirit of MEF 35.1's history bins):
+    the flow entering forwarding construct `fc_id` at `element`:`port`, measured to its far end.
+
+    Interval `number` covers [number * interval_s, (number + 1) * interval_s) of simulated time,
+    in steps of `step_s`: per step, frames offered at the ingress and their colours after
+    policing (green, yellow, red = dropped there), frames delivered at the far end per colour,
+    and the one-way delay of each probe in microseconds (None: the probe was lost). Steps the
+    session did not exist for are absent from `step_index`; `complete` says whether all were there."""
+
+    fc_id: str
+    element: str
+    port: str
+    far_end: str
+    number: int
+    interval_s: int
+    step_s: int
+    step_index: tuple[int, ...]
+    offered: tuple[int, ...]
+    green: tuple[int, ...]
+    yellow: tuple[int, ...]
+    red: tuple[int, ...]
+    rx_green: tuple[int, ...]
+    rx_yellow: tuple[int, ...]
+    delays_us: tuple[tuple[int | None, ...], ...]
+
+    @property
+    def start(self) -> float:
+        return float(self.number * self.interval_s)
+
+    @property
+    def complete(self) -> bool:
+        return len(self.step_index) == self.interval_s // self.step_s
+
+
+@dataclass(frozen=True, slots=True)
+class Alarm:
+    """A fault an element reports (`alarm_type`: link-down on a port whose link or neighbour
+    failed; loss-of-continuity on a construct whose frames stopped arriving from its far end)."""
+
+    element: str
+    resource: str  # a port, or the id of a forwarding construct
+    alarm_type: str
+    severity: str  # X.733: critical, major, minor, warning
+    raised_at: float  # simulated time, epoch seconds
+    text: str
+
+
 class AdagioError(Exception):
     """Base of everything ECM reports back to an ICM."""
 
@@ -243,4 +294,18 @@ class AdagioClient(Protocol):
 
     def remove_many(self, items: Sequence[tuple[str, str]]) -> list[ElementResult]:
         """`remove` for each (element, fc id), as `apply_many` does."""
+        ...
+
+    def pm_intervals(self, element: str, fc_id: str, port: str, numbers: Sequence[int]) -> list[PmInterval]:
+        """The PM history bins numbered `numbers` of the session measuring the flow that enters
+        `fc_id` at `element`:`port`, read from the element (NETCONF `<get>` of its operational
+        state); bins the element no longer keeps, or that have not ended yet, are left out."""
+        ...
+
+    def alarms(self, element: str) -> list[Alarm]:
+        """The alarms `element` raises now (an element that is down answers nothing)."""
+        ...
+
+    def pm_clock(self) -> tuple[float, int, int]:
+        """(now in simulated epoch seconds, PM interval length s, step length s) of the network."""
         ...

@@ -1,0 +1,84 @@
+"""Operational state over NETCONF `<get>`: PM history bins and alarms, valid against the state YANG module."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import libyang
+import pytest
+from ecm_line import connect, construct
+from lxml import etree
+
+from cadenza.ecm.model import MODULE
+from cadenza.ecm.runtime import TwinRuntime
+from cadenza.ecm.state_xml import STATE_MODULE, alarms_filter, pm_filter
+from cadenza.interfaces.adagio.contract import BandwidthProfile, ElementUnreachable, FcEndPoint, ForwardingConstruct
+
+
+def _service(runtime: TwinRuntime) -> None:
+    far = ForwardingConstruct("svc-1", (FcEndPoint("west", 100), FcEndPoint("uni", 100)),
+                              BandwidthProfile(cir_kbps=20_000))
+    results = runtime.manager.apply_many([("n0", construct()), ("n1", far)])
+    assert all(r.ok for r in results)
+
+
+def _two_intervals_later(runtime: TwinRuntime) -> int:
+    """Stop time, move it past two interval ends; the number of the last bin that has ended."""
+    twin = runtime.twin
+    twin.set_clock(scale=0)
+    twin.set_clock(advance_s=1800)
+    return int(twin.clock() // 900) - 1
+
+
+def _valid_state(reply_xml: str) -> None:
+    context = libyang.Context(str(files("cadenza.ecm") / "yang"))
+    context.load_module(MODULE)
+    context.load_module(STATE_MODULE)
+    data = etree.fromstring(reply_xml.encode())
+    for top in data:
+        tree = context.parse_data_mem(etree.tostring(top), "xml", strict=True, validate_present=True)
+        assert tree is not None
+        tree.free()
+
+
+def test_pm_bins_read_over_netconf_are_the_twins_figures_and_valid_yang(runtime: TwinRuntime) -> None:
+    _service(runtime)
+    last = _two_intervals_later(runtime)
+    [read] = runtime.manager.pm_intervals("n0", "svc-1", "uni", [last])
+    [direct] = runtime.twin.pm_intervals("n0", "svc-1", "uni", [last])
+    assert read == direct
+    assert read.complete and read.far_end == "n1:uni"
+    assert sum(read.green) > 0 and all(g <= o for g, o in zip(read.green, read.offered, strict=True))
+    assert all(len(probes) == 10 for probes in read.delays_us)
+    with connect(runtime.ports["n0"]) as m:
+        _valid_state(m.get(filter=("subtree", pm_filter("svc-1", "uni", [last]))).data_xml)
+
+
+def test_a_bin_that_has_not_ended_is_not_reported(runtime: TwinRuntime) -> None:
+    _service(runtime)
+    last = _two_intervals_later(runtime)
+    assert runtime.manager.pm_intervals("n0", "svc-1", "uni", [last + 1]) == []
+
+
+def test_a_failed_link_raises_link_down_at_both_ends_and_loss_of_continuity_at_each_edge(runtime: TwinRuntime) -> None:
+    _service(runtime)
+    runtime.twin.fail_link("n0", "n1")
+    n0 = {(a.resource, a.alarm_type): a for a in runtime.manager.alarms("n0")}
+    n1 = {(a.resource, a.alarm_type): a for a in runtime.manager.alarms("n1")}
+    assert set(n0) == {("east", "link-down"), ("svc-1", "loss-of-continuity")}
+    assert set(n1) == {("west", "link-down"), ("svc-1", "loss-of-continuity")}
+    assert n0[("svc-1", "loss-of-continuity")].severity == "critical"
+    with connect(runtime.ports["n0"]) as m:
+        _valid_state(m.get(filter=("subtree", alarms_filter())).data_xml)
+    runtime.twin.restore_link("n0", "n1")
+    assert runtime.manager.alarms("n0") == []
+
+
+def test_a_failed_element_answers_nothing_and_its_neighbour_loses_the_signal(runtime: TwinRuntime) -> None:
+    _service(runtime)
+    runtime.twin.fail_element("n1")
+    [signal, continuity] = sorted(runtime.manager.alarms("n0"), key=lambda a: a.alarm_type)
+    assert (signal.resource, signal.alarm_type) == ("east", "link-down") and "n1" in signal.text
+    assert continuity.alarm_type == "loss-of-continuity"
+    with pytest.raises(ElementUnreachable):
+        runtime.manager.alarms("n1")
