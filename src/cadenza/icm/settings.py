@@ -9,11 +9,24 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["PortSettings", "ElementSettings", "LinkSettings", "EdgePointSettings", "NetworkDomainSettings"]
+__all__ = ["PmSettings", "PortSettings", "ElementSettings", "LinkSettings", "EdgePointSettings",
+           "NetworkDomainSettings"]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PmSettings(_Strict):
+    """How an ICM collects PM from its elements (icm/pm_collection.py)."""
+
+    collect_every_s: float = Field(60, ge=1, le=86_400, description="wall-clock seconds between collections")
+    retention_days: float = Field(35, gt=0, le=3660, description="simulated days of PM bins kept")
+    catch_up_bins: int = Field(8, ge=1, le=96, description="how many ended bins a first collection reaches back")
+    # Threshold crossings published on the ICM's hub, per direction and interval: frame loss of
+    # the green frames, and mean delay (the service's own max delay where it has one).
+    tca_frame_loss_percent: float | None = Field(1.0, ge=0, le=100)
+    tca_mean_delay_ms: float | None = Field(None, gt=0)
 
 
 class PortSettings(_Strict):

@@ -31,7 +31,7 @@ from cadenza.core.workflows import launch_workflows, shutdown_workflows
 from cadenza.ecm.api.twin import twin_router
 from cadenza.ecm.remote import AttachedTwinRuntime, RemoteTwinRuntime, attach_twin, start_remote_twin
 from cadenza.ecm.runtime import TwinRuntime, start_twin
-from cadenza.icm import activation
+from cadenza.icm import activation, pm_schedule
 from cadenza.icm.api.presto import presto_router
 from cadenza.icm.service import Icm
 from cadenza.icm.topology import Topology
@@ -132,6 +132,8 @@ class ProviderDomain:
         if self.workers is not None:
             self.workers.start()
         self._resume()
+        for icm in self.icms.values():
+            pm_schedule.schedule_collection(icm, self.config.pm)
         return self._app(registry)
 
     def _resume(self) -> None:

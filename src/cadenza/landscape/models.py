@@ -10,6 +10,7 @@ from cadenza.bus import rows as bus_rows  # noqa: F401
 from cadenza.core import audit_rows, auth_rows, trace, worker_rows  # noqa: F401
 from cadenza.core.db import Base
 from cadenza.core.notifications import rows as notification_rows  # noqa: F401
+from cadenza.icm import pm_rows as icm_pm_rows  # noqa: F401
 from cadenza.icm import rows as icm_rows  # noqa: F401
 from cadenza.sof import rows as sof_rows  # noqa: F401
 

@@ -7,7 +7,8 @@ Cadenza mounts each ICM's RESTCONF tree under `/presto/{network-domain}` (docs/p
 from __future__ import annotations
 
 __all__ = ["icm_base", "events_api", "OPERATIONS", "DATA_CONTEXT", "SPEC_FILE", "LISTENER_BASE", "STATE_CHANGE_EVENT",
-           "NODE_STATE_CHANGE_EVENT", "SIP_STATE_CHANGE_EVENT", "EVENT_TYPES", "ENABLED", "DISABLED"]
+           "NODE_STATE_CHANGE_EVENT", "SIP_STATE_CHANGE_EVENT", "THRESHOLD_CROSSING_EVENT", "EVENT_TYPES", "ENABLED",
+           "DISABLED"]
 
 SPEC_FILE = "presto/api/swagger/presto-nrp.yaml"
 
@@ -26,10 +27,12 @@ STATE_CHANGE_EVENT = "connectivityServiceStateChangeEvent"
 # SERVICE_INTERFACE_POINT), published when the network's faults change it.
 NODE_STATE_CHANGE_EVENT = "nodeStateChangeEvent"
 SIP_STATE_CHANGE_EVENT = "serviceInterfacePointStateChangeEvent"
+# A TAPI THRESHOLD_CROSSING_ALERT (tapi-notification tca-info) on a connectivity service's PM.
+THRESHOLD_CROSSING_EVENT = "connectivityServiceThresholdCrossingEvent"
 # TAPI OperationalState (tapi-common.yang): whether the object can carry traffic now.
 ENABLED = "ENABLED"
 DISABLED = "DISABLED"
-EVENT_TYPES = frozenset({STATE_CHANGE_EVENT, NODE_STATE_CHANGE_EVENT, SIP_STATE_CHANGE_EVENT})
+EVENT_TYPES = frozenset({STATE_CHANGE_EVENT, NODE_STATE_CHANGE_EVENT, SIP_STATE_CHANGE_EVENT, THRESHOLD_CROSSING_EVENT})
 
 
 def events_api(network_domain: str) -> str:

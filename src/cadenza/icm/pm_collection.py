@@ -1,0 +1,138 @@
+"""ICM PM collection (MEF 55.0.1 §10.4 step 4.1 and §10.6 step 2): read the ended PM bins of
+every installed connectivity service from the elements over ADAGIO, keep them, and tell the
+hub when a direction crosses a threshold.
+
+Each direction of a service is the session at its ingress edge (the `a` and `z` ends). A
+collection asks each session for the bins after the last one stored (at most `catch_up_bins`
+back, what an element still keeps), so collections that overlap, run twice or were killed half
+way store each bin once (the bin's primary key) and leave no gap: the next one starts from what
+is stored. An element that does not answer is asked again next time. Bins older than the
+retention are deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from cadenza.core.clock import iso, now
+from cadenza.core.notifications.outbox import publish
+from cadenza.icm import connectivity_service as cs
+from cadenza.icm.pm_bins import to_row
+from cadenza.icm.pm_rows import PmBinRow, PmThresholdRow
+from cadenza.icm.rows import ConnectivityServiceRow
+from cadenza.icm.service import Icm
+from cadenza.icm.settings import PmSettings
+from cadenza.interfaces.adagio.contract import AdagioError, PmInterval
+from cadenza.interfaces.presto.paths import LISTENER_BASE, THRESHOLD_CROSSING_EVENT, events_api, icm_base
+
+__all__ = ["Collected", "collect", "FRAME_LOSS", "MEAN_DELAY"]
+
+log = logging.getLogger(__name__)
+
+FRAME_LOSS = "frame-loss-ratio"  # threshold parameters, as TAPI tca-info names what crossed
+MEAN_DELAY = "mean-frame-delay"
+_WATCHED = (cs.INSTALLED, cs.MODIFYING)
+
+
+@dataclass
+class Collected:
+    sessions: int = 0
+    bins: int = 0
+    unreachable: list[str] = field(default_factory=list)
+    crossings: int = 0
+    expired: int = 0
+
+
+def collect(icm: Icm, settings: PmSettings) -> Collected:
+    sim_now, interval_s, _ = icm.adagio.pm_clock()
+    ended = int(sim_now // interval_s)  # bins before this one have ended
+    result = Collected()
+    with icm.database.transaction() as session:
+        services = list(session.scalars(select(ConnectivityServiceRow).where(
+            ConnectivityServiceRow.network_domain == icm.name, ConnectivityServiceRow.state.in_(_WATCHED))))
+        last = dict(((uuid, ingress), number) for uuid, ingress, number in session.execute(
+            select(PmBinRow.service_uuid, PmBinRow.ingress, func.max(PmBinRow.number))
+            .where(PmBinRow.network_domain == icm.name).group_by(PmBinRow.service_uuid, PmBinRow.ingress)))
+    for row in services:
+        for end in (row.request["a"], row.request["z"]):
+            ingress = f"{end['element']}:{end['port']}"
+            first = max(last.get((row.uuid, ingress), -1) + 1, ended - settings.catch_up_bins)
+            if first >= ended:
+                continue
+            result.sessions += 1
+            try:
+                bins = icm.adagio.pm_intervals(end["element"], row.uuid, end["port"], list(range(first, ended)))
+            except AdagioError as exc:
+                result.unreachable.append(f"{ingress}: {exc}")
+                continue
+            if bins:
+                with icm.database.transaction() as session:
+                    result.bins += _store(session, icm.name, bins)
+                    result.crossings += _crossings(session, icm, row, ingress, bins, settings)
+    horizon = int(sim_now - settings.retention_days * 86_400)
+    with icm.database.transaction() as session:
+        result.expired = session.execute(delete(PmBinRow).where(
+            PmBinRow.network_domain == icm.name, PmBinRow.start < horizon)).rowcount or 0
+    if result.unreachable:
+        log.info("%s: PM of %d sessions not collected, asked again next time: %s", icm.name,
+                 len(result.unreachable), "; ".join(result.unreachable[:3]))
+    return result
+
+
+def _store(session: Session, network_domain: str, bins: list[PmInterval]) -> int:
+    at = now()
+    rows = [to_row(network_domain, interval, at) for interval in bins]
+    values = [{c.name: getattr(r, c.name) for c in PmBinRow.__table__.columns} for r in rows]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    outcome = session.execute(dialect.insert(PmBinRow.__table__).on_conflict_do_nothing(), values)
+    return outcome.rowcount if outcome.rowcount is not None and outcome.rowcount >= 0 else len(values)
+
+
+def _crossings(session: Session, icm: Icm, row: ConnectivityServiceRow, ingress: str, bins: list[PmInterval],
+               settings: PmSettings) -> int:
+    """Publish each threshold this direction crossed (above, or cleared) in the new bins."""
+    delay_limit = row.max_delay_ms or settings.tca_mean_delay_ms
+    published = 0
+    for interval in sorted(bins, key=lambda b: b.number):
+        figures = {FRAME_LOSS: (_loss_percent(interval), settings.tca_frame_loss_percent),
+                   MEAN_DELAY: (_mean_delay_ms(interval), delay_limit)}
+        for parameter, (value, limit) in figures.items():
+            if limit is None or value is None:
+                continue
+            state = session.get(PmThresholdRow, (icm.name, row.uuid, ingress, parameter))
+            above = value > limit
+            if (state is None and not above) or (state is not None and state.above == above):
+                continue
+            if state is None:
+                session.add(PmThresholdRow(network_domain=icm.name, service_uuid=row.uuid, ingress=ingress,
+                                           parameter=parameter, above=above, since_number=interval.number))
+            else:
+                state.above, state.since_number = above, interval.number
+            publish(session, api=events_api(icm.name), event_type=THRESHOLD_CROSSING_EVENT, party=row.owner,
+                    listener_base_path=LISTENER_BASE, wake=icm.wake, resource={
+                        "id": row.uuid,
+                        "href": f"{icm_base(icm.name)}/restconf/data/context/connectivity-service={row.uuid}/",
+                        "ingress": ingress, "egress": interval.far_end,
+                        "threshold-crossing": "THRESHOLD_ABOVE" if above else "CLEARED",
+                        "threshold-parameter": parameter, "threshold-value": limit, "measured-value": round(value, 6),
+                        "perceived-severity": "WARNING" if above else "CLEARED",
+                        "measurement-interval": iso(datetime.fromtimestamp(interval.start, UTC)),
+                        "suspect-interval-flag": not interval.complete})
+            published += 1
+    return published
+
+
+def _loss_percent(interval: PmInterval) -> float | None:
+    sent = sum(interval.green)
+    return 100 * (sent - sum(interval.rx_green)) / sent if sent else None
+
+
+def _mean_delay_ms(interval: PmInterval) -> float | None:
+    delivered = [d for probes in interval.delays_us for d in probes if d is not None]
+    return sum(delivered) / len(delivered) / 1000 if delivered else None

@@ -1,0 +1,92 @@
+"""ICM PM collection: the elements' ended bins are stored once each, with no gap between
+collections, and a direction that crosses a threshold (and later clears) is told on the hub."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from cadenza.core.schedules import run_now
+from cadenza.icm.pm_bins import steps_of
+from cadenza.icm.pm_collection import FRAME_LOSS, collect
+from cadenza.icm.pm_rows import PmBinRow
+from cadenza.icm.pm_schedule import schedule_name
+from cadenza.icm.settings import PmSettings
+from cadenza.interfaces.presto.paths import THRESHOLD_CROSSING_EVENT
+from tests.helpers.servers import wait_until
+from tests.integration.icm.conftest import Landscape
+from tests.integration.icm.test_presto_operational_state import Listener, create, hub_listener, links_of, twin
+
+SETTINGS = PmSettings(catch_up_bins=4)
+
+
+@pytest.fixture
+def alerts(landscape: Landscape) -> Iterator[Listener]:
+    with hub_listener(landscape) as listener:
+        yield listener
+
+
+def _bins(landscape: Landscape, uuid: str) -> list[PmBinRow]:
+    with landscape.domain.database.transaction() as session:
+        return list(session.scalars(select(PmBinRow).where(PmBinRow.service_uuid == uuid)
+                                    .order_by(PmBinRow.ingress, PmBinRow.number)))
+
+
+def _advance(landscape: Landscape, seconds: float) -> None:
+    twin(landscape, "clock", {"scale": 0, "advanceSeconds": seconds})
+
+
+def test_collections_store_each_ended_bin_once_and_leave_no_gap(landscape: Landscape) -> None:
+    service = create(landscape, "uni-east-1-1", "uni-west-3-1", 121, 100)
+    icm = landscape.domain.icms["metro"]
+    _advance(landscape, 1900)  # two interval ends at least
+    first = collect(icm, SETTINGS)
+    stored = _bins(landscape, service["uuid"])
+    ingresses = {row.ingress for row in stored}
+    assert len(ingresses) == 2, "both directions, each from the element at its ingress"
+    assert first.bins == len(stored) >= 2 and first.unreachable == []
+    assert collect(icm, SETTINGS).bins == 0, "nothing ended since: nothing stored twice"
+
+    _advance(landscape, 900)
+    assert collect(icm, SETTINGS).bins == 2
+    for ingress in ingresses:
+        numbers = [row.number for row in _bins(landscape, service["uuid"]) if row.ingress == ingress]
+        assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), "consecutive: no gap"
+    latest = _bins(landscape, service["uuid"])[-1]
+    steps = steps_of(latest)
+    assert latest.complete and len(steps.index) == 90 and steps.delays_ms.shape == (90, 10)
+    assert latest.green == int(steps.column("green").sum()) > 0
+    assert 0 < latest.delay_min_ms <= latest.delay_mean_ms <= latest.delay_max_ms
+
+
+def test_a_lossy_link_raises_a_threshold_crossing_and_its_repair_clears_it(landscape: Landscape,
+                                                                            alerts: Listener) -> None:
+    service = create(landscape, "uni-east-1-1", "uni-west-3-1", 122, 100)
+    icm = landscape.domain.icms["metro"]
+    _advance(landscape, 1900)
+    collect(icm, SETTINGS)
+    assert alerts.about(service["uuid"], THRESHOLD_CROSSING_EVENT) == []
+    a, b = sorted(links_of(service))[0].split("|")
+    twin(landscape, "links/degrade", {"a": a, "b": b, "loss_ratio": 0.05})
+    _advance(landscape, 1800)
+    assert collect(icm, SETTINGS).crossings >= 1
+    above = wait_until(lambda: alerts.about(service["uuid"], THRESHOLD_CROSSING_EVENT),
+                       what="a threshold crossing event")[0]["event"]
+    assert (above["threshold-crossing"], above["threshold-parameter"]) == ("THRESHOLD_ABOVE", FRAME_LOSS)
+    assert above["measured-value"] > SETTINGS.tca_frame_loss_percent  # the bin the degradation began in
+    twin(landscape, "links/degrade", {"a": a, "b": b, "loss_ratio": 0.0})
+    _advance(landscape, 1800)
+    collect(icm, SETTINGS)
+    cleared = wait_until(lambda: [e for e in alerts.about(service["uuid"], THRESHOLD_CROSSING_EVENT)
+                                  if e["event"]["threshold-crossing"] == "CLEARED"], what="the crossing cleared")
+    assert cleared[0]["event"]["threshold-parameter"] == FRAME_LOSS
+
+
+def test_the_scheduled_collection_stores_the_bins_by_itself(landscape: Landscape) -> None:
+    service = create(landscape, "uni-east-1-1", "uni-west-3-1", 123, 100)
+    _advance(landscape, 1900)
+    run_now(schedule_name("metro"))  # one period now, as the schedule runs it
+    wait_until(lambda: len({row.ingress for row in _bins(landscape, service["uuid"])}) == 2,
+               what="the scheduled collection to store both directions' bins")
