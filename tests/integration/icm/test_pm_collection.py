@@ -90,3 +90,30 @@ def test_the_scheduled_collection_stores_the_bins_by_itself(landscape: Landscape
     run_now(schedule_name("metro"))  # one period now, as the schedule runs it
     wait_until(lambda: len({row.ingress for row in _bins(landscape, service["uuid"])}) == 2,
                what="the scheduled collection to store both directions' bins")
+
+
+def test_the_pm_history_over_presto_gives_each_direction_its_intervals_and_mef_metrics(landscape: Landscape) -> None:
+    service = create(landscape, "uni-east-1-1", "uni-west-3-1", 124, 100)
+    _advance(landscape, 2800)
+    collect(landscape.domain.icms["metro"], SETTINGS)
+    reply = landscape.op("cadenza-get-pm-history", {"input": {"service-id-or-name": service["uuid"],
+                                                              "include-steps": True}})
+    assert reply.status_code == 200, reply.text
+    history = reply.json()["output"]["pm-history"]
+    assert (history["interval-seconds"], history["step-seconds"]) == (900, 10)
+    assert len(history["direction"]) == 2
+    interval = history["direction"][0]["interval"][-1]
+    assert interval["green-frames-fw-tx"] >= interval["green-frames-fw-rx"] > 0
+    assert interval["availability-percent"] == 100 and interval["unavailable-intervals-fw"] == 0
+    assert interval["fd-1-fw-min"] <= interval["fd-1-fw-mean"] <= interval["fd-1-fw-p99"] <= interval["fd-1-fw-max"]
+    assert len(interval["cadenza-steps"]["green-tx"]) == 90
+    assert sum(interval["cadenza-steps"]["green-tx"]) == interval["green-frames-fw-tx"]
+
+
+def test_a_pm_history_with_an_impossible_delta_t_is_refused_with_its_path(landscape: Landscape) -> None:
+    service = create(landscape, "uni-east-1-1", "uni-west-3-1", 125, 100)
+    _advance(landscape, 1900)
+    collect(landscape.domain.icms["metro"], SETTINGS)
+    reply = landscape.op("cadenza-get-pm-history", {"input": {"service-id-or-name": service["uuid"],
+                                                              "availability": {"delta-t-seconds": 7}}})
+    assert reply.status_code == 422 and "delta-t-seconds" in reply.json()["reason"]

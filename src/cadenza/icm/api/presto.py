@@ -11,6 +11,7 @@ from sqlalchemy import select
 from cadenza.core.auth import Principal, require
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.icm import activation
+from cadenza.icm.api.presto_pm_views import pm_history_view
 from cadenza.icm.api.presto_views import counters_view, path_view, service_view, sip_view, test_view, topology_view
 from cadenza.icm.bandwidth_profile import ingress_profile
 from cadenza.icm.commands import (
@@ -20,12 +21,14 @@ from cadenza.icm.commands import (
     EndPointRequest,
 )
 from cadenza.icm.oam import read_counters, run_activation_test
+from cadenza.icm.pm_history import Availability, read_history
 from cadenza.icm.rows import PortUsageRow
 from cadenza.icm.service import Icm
 from cadenza.icm.topology import link_id_for
 from cadenza.interfaces.presto.models import (
     ComputeP2PPathInput,
     CreateConnectivityServiceInput,
+    PmHistoryInput,
     ServiceIdOrNameInput,
     SipIdOrNameInput,
     TopologyIdOrNameInput,
@@ -128,6 +131,22 @@ def presto_router(icm: Icm) -> APIRouter:
         with icm.database.transaction() as session:
             row = icm.get(session, body.input.service_id_or_name, principal.owner_filter)
         return {"output": {"counters": counters_view(row, read_counters(icm.adagio, row))}}
+
+    @router.post(f"{OPERATIONS}/cadenza-get-pm-history/")
+    def pm_history(body: PmHistoryInput, principal: Principal = caller) -> dict:
+        asked = body.input
+        end_s = asked.end.timestamp() if asked.end else icm.adagio.pm_clock()[0]
+        start_s = asked.start.timestamp() if asked.start else end_s - 86_400
+        if start_s >= end_s:
+            raise Unprocessable("'from' must be before 'to'", property_path="/input/from")
+        availability = Availability(asked.availability.delta_t_seconds, asked.availability.threshold_c,
+                                    asked.availability.consecutive_n)
+        with icm.database.read() as session:
+            row = icm.get(session, asked.service_id_or_name, principal.owner_filter)
+            directions = read_history(session, icm.name, row.uuid, start_s=start_s, end_s=end_s,
+                                      availability=availability)
+        return {"output": {"pm-history": pm_history_view(row.uuid, directions, availability, start_s=start_s,
+                                                         end_s=end_s, include_steps=asked.include_steps)}}
 
     def sips() -> list[dict[str, Any]]:
         faults = icm.faults_now()

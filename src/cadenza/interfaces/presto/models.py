@@ -6,11 +6,15 @@ allows a server to support a subset); outputs are built as plain dicts in the sp
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "AvailabilityParameters",
+    "PmHistoryRequest",
+    "PmHistoryInput",
     "BwpFlow",
     "CosIdentifier",
     "Envelope",
@@ -265,3 +269,23 @@ class ComputeP2PPathInputBody(_Tapi):
 
 class ComputeP2PPathInput(_Tapi):
     input: ComputeP2PPathInputBody
+
+
+class AvailabilityParameters(_Tapi):
+    """MEF 10.4 availability parameters for the counts of a PM history (Cadenza profile)."""
+
+    delta_t_seconds: int = Field(10, alias="delta-t-seconds", ge=1, le=3600)
+    threshold_c: float = Field(0.5, alias="threshold-c", ge=0, le=1)
+    consecutive_n: int = Field(10, alias="consecutive-n", ge=1, le=1000)
+
+
+class PmHistoryRequest(_Tapi):
+    service_id_or_name: str = Field(alias="service-id-or-name", min_length=1)
+    start: datetime | None = Field(None, alias="from", description="simulated time; default: a day before `to`")
+    end: datetime | None = Field(None, alias="to", description="simulated time; default: now")
+    include_steps: bool = Field(False, alias="include-steps")
+    availability: AvailabilityParameters = Field(default_factory=AvailabilityParameters)
+
+
+class PmHistoryInput(_Tapi):
+    input: PmHistoryRequest

@@ -1,0 +1,68 @@
+"""Rendering a PM history in the PRESTO profile: per direction and interval, the counters and
+measurements under the names of nrm-oam.yang (MEF 35.1), `fw` being the direction of the
+session (from its ingress); see docs/presto-profile.md."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from cadenza.core.clock import iso
+from cadenza.icm.pm_history import Availability, DirectionPm, IntervalPm
+
+__all__ = ["pm_history_view"]
+
+
+def _us(ms: float | None) -> int | None:
+    return None if ms is None or math.isnan(ms) else int(round(ms * 1000))
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 6)
+
+
+def _at(seconds: float) -> str:
+    return iso(datetime.fromtimestamp(seconds, UTC))
+
+
+def _interval(pm: IntervalPm, include_steps: bool) -> dict[str, Any]:
+    row = pm.row
+    view: dict[str, Any] = {
+        "interval-number": row.number, "start": _at(row.start), "end": _at(row.start + row.interval_s),
+        "suspect-interval-flag": not row.complete,
+        "all-frames-fw-tx": row.green + row.yellow, "all-frames-fw-rx": row.rx_green + row.rx_yellow,
+        "green-frames-fw-tx": row.green, "green-frames-fw-rx": row.rx_green, "frames-dropped-at-ingress": row.red,
+        "soam-pm-frames-tx": row.probes, "soam-pm-frames-rx": row.probes - row.probes_lost,
+        "fd-1-fw-min": _us(row.delay_min_ms), "fd-1-fw-mean": _us(row.delay_mean_ms),
+        "fd-1-fw-max": _us(row.delay_max_ms), "fd-1-fw-p99": _us(pm.fd_p99_ms), "fdr-1-fw-p99": _us(pm.fdr_p99_ms),
+        "ifdv-1-fw-p99": _us(pm.ifdv_p99_ms),
+        "flr-1-fw-min": round(100 * float(pm.delta_t_flr.min()), 6) if pm.delta_t_flr.size else None,
+        "flr-1-fw-max": round(100 * float(pm.delta_t_flr.max()), 6) if pm.delta_t_flr.size else None,
+        "flr-1-fw-mean": _number(pm.flr_percent),
+        "available-intervals-fw": pm.available_delta_ts, "unavailable-intervals-fw": pm.unavailable_delta_ts,
+        "availability-percent": _number(pm.availability_percent), "availability-final": pm.final,
+        "hli-count-fw": pm.hli_count, "chli-count-fw": pm.chli_count,
+    }
+    if include_steps:
+        steps = pm.steps
+        view["cadenza-steps"] = {
+            "index": steps.index.tolist(), "green-tx": steps.column("green").tolist(),
+            "green-rx": steps.column("rx_green").tolist(),
+            "probe-delay-us": [[None if np.isnan(d) else int(round(float(d) * 1000)) for d in probes]
+                               for probes in steps.delays_ms]}
+    return view
+
+
+def pm_history_view(uuid: str, directions: list[DirectionPm], availability: Availability, *, start_s: float,
+                    end_s: float, include_steps: bool) -> dict[str, Any]:
+    first = next((d.intervals[0].row for d in directions if d.intervals), None)
+    return {"service-id": uuid, "from": _at(start_s), "to": _at(end_s),
+            "interval-seconds": first.interval_s if first else None, "step-seconds": first.step_s if first else None,
+            "availability-parameters": {"delta-t-seconds": availability.delta_t_s,
+                                        "threshold-c": availability.threshold_c,
+                                        "consecutive-n": availability.consecutive_n},
+            "direction": [{"ingress": d.ingress, "egress": d.egress,
+                           "interval": [_interval(pm, include_steps) for pm in d.intervals]} for d in directions]}

@@ -1,0 +1,124 @@
+"""A connectivity service's PM history as the ICM serves it over PRESTO (§10.4 step 4.1, §10.6
+step 1.1): the stored bins of each direction in a span of simulated time, with the MEF 10.4
+metrics of each interval computed from its steps (core/pm/metrics.py).
+
+The availability counts need the SLS's Δt, C and n, which the ICM does not know: the caller
+gives them (the SOF, from the SLS), or the profile's defaults apply. Δt must be a whole number
+of the elements' steps; steps are added up into Δt's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cadenza.core.errors import Unprocessable
+from cadenza.core.pm.metrics import (
+    DeltaTSeries,
+    MetricPlan,
+    availability_states,
+    frame_loss_ratio,
+    high_loss,
+    measure,
+)
+from cadenza.icm.pm_bins import BinSteps, steps_of
+from cadenza.icm.pm_rows import PmBinRow
+
+__all__ = ["Availability", "IntervalPm", "DirectionPm", "read_history", "CHLI_P"]
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    delta_t_s: int = 10
+    threshold_c: float = 0.5
+    consecutive_n: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalPm:
+    row: PmBinRow
+    steps: BinSteps
+    availability_percent: float
+    flr_percent: float
+    hli_count: int
+    chli_count: int  # runs of at least CHLI_P high-loss Δt's
+    available_delta_ts: int
+    unavailable_delta_ts: int
+    final: bool  # the availability of every Δt is settled (later Δt's cannot change it)
+    fd_p99_ms: float
+    fdr_p99_ms: float
+    ifdv_p99_ms: float
+    delta_t_flr: np.ndarray  # per Δt of the interval
+
+
+@dataclass
+class DirectionPm:
+    ingress: str
+    egress: str
+    intervals: list[IntervalPm] = field(default_factory=list)
+
+
+CHLI_P = 3
+_PERCENTILE = 99.0
+
+
+def read_history(session: Session, network_domain: str, uuid: str, *, start_s: float, end_s: float,
+                 availability: Availability) -> list[DirectionPm]:
+    rows = list(session.scalars(select(PmBinRow).where(
+        PmBinRow.network_domain == network_domain, PmBinRow.service_uuid == uuid, PmBinRow.start >= start_s,
+        PmBinRow.start < end_s).order_by(PmBinRow.ingress, PmBinRow.number)))
+    by_ingress: dict[str, list[PmBinRow]] = {}
+    for row in rows:
+        by_ingress.setdefault(row.ingress, []).append(row)
+    return [_direction(bins, availability) for bins in by_ingress.values()]
+
+
+def _direction(bins: list[PmBinRow], availability: Availability) -> DirectionPm:
+    """One series over the direction's bins, so the sliding window of availability sees across
+    interval borders; bins missing in between count as maintenance (nothing was measured)."""
+    first = bins[0]
+    if availability.delta_t_s % first.step_s or first.interval_s % availability.delta_t_s:
+        raise Unprocessable(f"delta-t-seconds {availability.delta_t_s} must be a whole number of the elements' "
+                            f"{first.step_s} s steps and divide their {first.interval_s} s interval",
+                            property_path="/input/availability/delta-t-seconds")
+    per = availability.delta_t_s // first.step_s
+    per_interval = first.interval_s // first.step_s
+    span = bins[-1].number - first.number + 1
+    probes = max(steps_of(b).delays_ms.shape[1] for b in bins[:1])
+    tx = np.zeros(span * per_interval, dtype=np.int64)
+    rx = np.zeros(span * per_interval, dtype=np.int64)
+    delays = np.full((span * per_interval, probes), np.nan)
+    measured = np.zeros(span * per_interval, dtype=bool)
+    decoded = []
+    for row in bins:
+        steps = steps_of(row)
+        decoded.append(steps)
+        at = (row.number - first.number) * per_interval + steps.index.astype(np.int64)
+        tx[at], rx[at], measured[at] = steps.column("green"), steps.column("rx_green"), True
+        delays[at, :steps.delays_ms.shape[1]] = steps.delays_ms
+    k = span * per_interval // per
+    series = DeltaTSeries(start=float(first.start), delta_t_s=float(availability.delta_t_s),
+                          tx_frames=tx.reshape(k, per).sum(axis=1), rx_frames=rx.reshape(k, per).sum(axis=1),
+                          delays_ms=delays.reshape(k, per * probes),
+                          maintenance=~measured.reshape(k, per).any(axis=1))
+    plan = MetricPlan(threshold_c=availability.threshold_c, consecutive_n=availability.consecutive_n,
+                      fd_percentiles=(_PERCENTILE,), fdr_percentiles=(_PERCENTILE,), ifdv=((_PERCENTILE, 1),),
+                      chli_p=(CHLI_P,))
+    metrics = measure(series, plan, interval_len=per_interval // per)
+    states = availability_states(high_loss(series.tx_frames, series.rx_frames, threshold_c=availability.threshold_c),
+                                 consecutive_n=availability.consecutive_n)
+    flr = frame_loss_ratio(series.tx_frames, series.rx_frames).reshape(span, -1)
+    counted = ~series.maintenance.reshape(span, -1)
+    available = states.available.reshape(span, -1) & counted
+    direction = DirectionPm(first.ingress, first.egress)
+    for row, steps in zip(bins, decoded, strict=True):
+        i = row.number - first.number
+        direction.intervals.append(IntervalPm(
+            row, steps, float(metrics.availability_percent[i]), float(metrics.flr_percent[i]),
+            int(metrics.hli_count[i]), int(metrics.chli_count[CHLI_P][i]), int(available[i].sum()),
+            int((counted[i] & ~available[i]).sum()), bool(metrics.final[i]), float(metrics.fd_ms[_PERCENTILE][i]),
+            float(metrics.fdr_ms[_PERCENTILE][i]), float(metrics.ifdv_ms[(_PERCENTILE, 1)][i]), flr[i]))
+    return direction
