@@ -31,7 +31,7 @@ from cadenza.icm.settings import PmSettings
 from cadenza.interfaces.adagio.contract import AdagioError, PmInterval
 from cadenza.interfaces.presto.paths import LISTENER_BASE, THRESHOLD_CROSSING_EVENT, events_api, icm_base
 
-__all__ = ["Collected", "collect", "FRAME_LOSS", "MEAN_DELAY"]
+__all__ = ["Collected", "collect", "collect_service", "FRAME_LOSS", "MEAN_DELAY"]
 
 log = logging.getLogger(__name__)
 
@@ -60,21 +60,7 @@ def collect(icm: Icm, settings: PmSettings) -> Collected:
             select(PmBinRow.service_uuid, PmBinRow.ingress, func.max(PmBinRow.number))
             .where(PmBinRow.network_domain == icm.name).group_by(PmBinRow.service_uuid, PmBinRow.ingress)))
     for row in services:
-        for end in (row.request["a"], row.request["z"]):
-            ingress = f"{end['element']}:{end['port']}"
-            first = max(last.get((row.uuid, ingress), -1) + 1, ended - settings.catch_up_bins)
-            if first >= ended:
-                continue
-            result.sessions += 1
-            try:
-                bins = icm.adagio.pm_intervals(end["element"], row.uuid, end["port"], list(range(first, ended)))
-            except AdagioError as exc:
-                result.unreachable.append(f"{ingress}: {exc}")
-                continue
-            if bins:
-                with icm.database.transaction() as session:
-                    result.bins += _store(session, icm.name, bins)
-                    result.crossings += _crossings(session, icm, row, ingress, bins, settings)
+        _collect_service(icm, row, settings, ended, last, result)
     horizon = int(sim_now - settings.retention_days * 86_400)
     with icm.database.transaction() as session:
         result.expired = session.execute(delete(PmBinRow).where(
@@ -83,6 +69,40 @@ def collect(icm: Icm, settings: PmSettings) -> Collected:
         log.info("%s: PM of %d sessions not collected, asked again next time: %s", icm.name,
                  len(result.unreachable), "; ".join(result.unreachable[:3]))
     return result
+
+
+def collect_service(icm: Icm, row: ConnectivityServiceRow, settings: PmSettings) -> Collected:
+    """What has ended of one service's bins and is not stored yet, fetched now (§10.4 step 4:
+    a report asks for what the cache lacks, not for everything)."""
+    sim_now, interval_s, _ = icm.adagio.pm_clock()
+    ended = int(sim_now // interval_s)
+    with icm.database.read() as session:
+        last = dict(((uuid, ingress), number) for uuid, ingress, number in session.execute(
+            select(PmBinRow.service_uuid, PmBinRow.ingress, func.max(PmBinRow.number))
+            .where(PmBinRow.network_domain == icm.name, PmBinRow.service_uuid == row.uuid)
+            .group_by(PmBinRow.service_uuid, PmBinRow.ingress)))
+    result = Collected()
+    _collect_service(icm, row, settings, ended, last, result)
+    return result
+
+
+def _collect_service(icm: Icm, row: ConnectivityServiceRow, settings: PmSettings, ended: int,
+                     last: dict[tuple[str, str], int], result: Collected) -> None:
+    for end in (row.request["a"], row.request["z"]):
+        ingress = f"{end['element']}:{end['port']}"
+        first = max(last.get((row.uuid, ingress), -1) + 1, ended - settings.catch_up_bins)
+        if first >= ended:
+            continue
+        result.sessions += 1
+        try:
+            bins = icm.adagio.pm_intervals(end["element"], row.uuid, end["port"], list(range(first, ended)))
+        except AdagioError as exc:
+            result.unreachable.append(f"{ingress}: {exc}")
+            continue
+        if bins:
+            with icm.database.transaction() as session:
+                result.bins += _store(session, icm.name, bins)
+                result.crossings += _crossings(session, icm, row, ingress, bins, settings)
 
 
 def _store(session: Session, network_domain: str, bins: list[PmInterval]) -> int:

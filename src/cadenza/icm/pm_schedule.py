@@ -15,9 +15,14 @@ from cadenza.icm.pm_collection import collect
 from cadenza.icm.service import Icm
 from cadenza.icm.settings import PmSettings
 
-__all__ = ["schedule_collection", "schedule_name"]
+__all__ = ["schedule_collection", "schedule_name", "settings_of"]
 
 _SETTINGS: dict[str, PmSettings] = {}
+
+
+def settings_of(icm_name: str) -> PmSettings:
+    """The PM settings the ICM's collection was scheduled with (the defaults before that)."""
+    return _SETTINGS.get(icm_name, PmSettings())
 
 
 def schedule_name(icm_name: str) -> str:
@@ -41,6 +46,6 @@ def collect_pm(scheduled_at: datetime, icm_name: str) -> None:
 
 @DBOS.step()
 def collect_pm_bins(icm_name: str) -> dict[str, int]:
-    done = collect(activation.registered(icm_name), _SETTINGS.get(icm_name, PmSettings()))
+    done = collect(activation.registered(icm_name), settings_of(icm_name))
     return {"sessions": done.sessions, "bins": done.bins, "crossings": done.crossings, "expired": done.expired,
             "unreachable": len(done.unreachable)}

@@ -3,12 +3,14 @@ docs/presto-profile.md). Thin: parse, authorise, call the ICM, render."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
 from cadenza.core.auth import Principal, require
+from cadenza.core.clock import iso
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.icm import activation
 from cadenza.icm.api.presto_pm_views import pm_history_view
@@ -21,7 +23,9 @@ from cadenza.icm.commands import (
     EndPointRequest,
 )
 from cadenza.icm.oam import read_counters, run_activation_test
+from cadenza.icm.pm_collection import collect_service
 from cadenza.icm.pm_history import Availability, read_history
+from cadenza.icm.pm_schedule import settings_of
 from cadenza.icm.rows import PortUsageRow
 from cadenza.icm.service import Icm
 from cadenza.icm.topology import link_id_for
@@ -143,10 +147,14 @@ def presto_router(icm: Icm) -> APIRouter:
                                     asked.availability.consecutive_n)
         with icm.database.read() as session:
             row = icm.get(session, asked.service_id_or_name, principal.owner_filter)
+        collect_service(icm, row, settings_of(icm.name))  # what the store lacks, from the elements now
+        with icm.database.read() as session:
             directions = read_history(session, icm.name, row.uuid, start_s=start_s, end_s=end_s,
                                       availability=availability)
-        return {"output": {"pm-history": pm_history_view(row.uuid, directions, availability, start_s=start_s,
-                                                         end_s=end_s, include_steps=asked.include_steps)}}
+        view = pm_history_view(row, directions, availability, start_s=start_s, end_s=end_s,
+                               include_steps=asked.include_steps)
+        view["network-time"] = iso(datetime.fromtimestamp(icm.adagio.pm_clock()[0], UTC))
+        return {"output": {"pm-history": view}}
 
     def sips() -> list[dict[str, Any]]:
         faults = icm.faults_now()

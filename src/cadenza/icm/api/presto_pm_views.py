@@ -12,6 +12,7 @@ import numpy as np
 
 from cadenza.core.clock import iso
 from cadenza.icm.pm_history import Availability, DirectionPm, IntervalPm
+from cadenza.icm.rows import ConnectivityServiceRow
 
 __all__ = ["pm_history_view"]
 
@@ -56,13 +57,17 @@ def _interval(pm: IntervalPm, include_steps: bool) -> dict[str, Any]:
     return view
 
 
-def pm_history_view(uuid: str, directions: list[DirectionPm], availability: Availability, *, start_s: float,
-                    end_s: float, include_steps: bool) -> dict[str, Any]:
+def pm_history_view(service: ConnectivityServiceRow, directions: list[DirectionPm], availability: Availability, *,
+                    start_s: float, end_s: float, include_steps: bool) -> dict[str, Any]:
     first = next((d.intervals[0].row for d in directions if d.intervals), None)
-    return {"service-id": uuid, "from": _at(start_s), "to": _at(end_s),
+    # Which edge point each direction enters by, so a SOF can tell a-to-z from z-to-a.
+    sips = {f"{end['element']}:{end['port']}": end.get("sip") for end in (service.request["a"], service.request["z"])}
+    return {"service-id": service.uuid, "from": _at(start_s), "to": _at(end_s),
             "interval-seconds": first.interval_s if first else None, "step-seconds": first.step_s if first else None,
             "availability-parameters": {"delta-t-seconds": availability.delta_t_s,
                                         "threshold-c": availability.threshold_c,
                                         "consecutive-n": availability.consecutive_n},
             "direction": [{"ingress": d.ingress, "egress": d.egress,
+                           "ingress-service-interface-point": sips.get(d.ingress),
+                           "egress-service-interface-point": sips.get(d.egress),
                            "interval": [_interval(pm, include_steps) for pm in d.intervals]} for d in directions]}

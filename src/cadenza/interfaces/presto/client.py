@@ -256,6 +256,19 @@ class PrestoClient:
         return self._call(network_domain, "cadenza-get-pm-counters", {"input": {"service-id-or-name": uuid}})[
             "counters"]
 
+    def get_pm_history(self, network_domain: str, uuid: str, *, start: str | None = None, end: str | None = None,
+                       include_steps: bool = True, availability: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The service's PM per direction and interval (docs/presto-profile.md, cadenza-get-pm-history);
+        `start` and `end` are date-times of the network's (simulated) time."""
+        asked: dict[str, Any] = {"service-id-or-name": uuid, "include-steps": include_steps}
+        if start is not None:
+            asked["from"] = start
+        if end is not None:
+            asked["to"] = end
+        if availability is not None:
+            asked["availability"] = availability
+        return self._call(network_domain, "cadenza-get-pm-history", {"input": asked})["pm-history"]
+
     def compute_p2p_path(self, network_domain: str, a: PathEnd, z: PathEnd, mbps: int, *,
                          max_delay_ms: float | None = None, for_service: str | None = None) -> PathFound:
         """Whether the network domain could carry this now; reserves nothing. Raises PrestoRefused
