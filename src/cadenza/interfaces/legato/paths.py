@@ -9,6 +9,7 @@ __all__ = [
     "ORDER_LISTENER_BASE",
     "INVENTORY_LISTENER_BASE",
     "ORDER_EVENT_TYPES",
+    "ORDER_CREATE_EVENT",
     "SERVICE_EVENT_TYPES",
     "ORDER_SPEC_FILE",
     "INVENTORY_SPEC_FILE",
@@ -26,7 +27,8 @@ INVENTORY_BASE = "/mefApi/legato/serviceInventory/v5"
 ORDER_LISTENER_BASE = "/mefApi/legato/serviceOrderingNotification/v5"
 INVENTORY_LISTENER_BASE = "/mefApi/legato/serviceInventoryNotification/v5"
 
-ORDER_EVENT_TYPES = ("serviceOrderCreateEvent", "serviceOrderStateChangeEvent", "serviceOrderItemStateChangeEvent",
+ORDER_CREATE_EVENT = "serviceOrderCreateEvent"
+ORDER_EVENT_TYPES = (ORDER_CREATE_EVENT, "serviceOrderStateChangeEvent", "serviceOrderItemStateChangeEvent",
                      "serviceOrderInformationRequiredEvent")
 SERVICE_EVENT_TYPES = ("serviceCreateEvent", "serviceDeleteEvent", "serviceStateChangeEvent",
                        "serviceAttributeValueChangeEvent")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __all__ = ["icm_base", "events_api", "OPERATIONS", "DATA_CONTEXT", "SPEC_FILE", "LISTENER_BASE", "STATE_CHANGE_EVENT",
            "NODE_STATE_CHANGE_EVENT", "SIP_STATE_CHANGE_EVENT", "THRESHOLD_CROSSING_EVENT", "EVENT_TYPES", "ENABLED",
-           "DISABLED"]
+           "DISABLED", "PLANNED"]
 
 SPEC_FILE = "presto/api/swagger/presto-nrp.yaml"
 
@@ -23,6 +23,8 @@ def icm_base(network_domain: str) -> str:
 # Cadenza profile: TAPI notifications as MEF-style hub events (docs/presto-profile.md).
 LISTENER_BASE = "/cadenza/presto/notification/v1"
 STATE_CHANGE_EVENT = "connectivityServiceStateChangeEvent"
+# The Cadenza `state` a connectivity service begins in, as its state change events carry it.
+PLANNED = "planned"
 # The operational state of the topology's nodes and edge points (TAPI object types NODE and
 # SERVICE_INTERFACE_POINT), published when the network's faults change it.
 NODE_STATE_CHANGE_EVENT = "nodeStateChangeEvent"

@@ -4,6 +4,10 @@ An event only says which connectivity service changed; the step waiting on it re
 service over PRESTO, and so does the operational state the SOF keeps of it
 (sof/operational.py), so a forged or stale event can wake a wait or cause a read but never
 change a state.
+
+An event saying a service is now `planned` wakes no wait: `planned` is where a service begins
+(icm/connectivity_service.py: no transition leads there), and every wait of the SOF on a
+segment begins after the ICM answered its create, so its first read already shows it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cadenza.core.notifications.listener import listener_router
 from cadenza.core.wakeups import WAKEUPS
-from cadenza.interfaces.presto.paths import LISTENER_BASE, STATE_CHANGE_EVENT
+from cadenza.interfaces.presto.paths import LISTENER_BASE, PLANNED, STATE_CHANGE_EVENT
 from cadenza.sof import operational
 from cadenza.sof.service import Sof
 from cadenza.sof.steps import segment_news
@@ -30,7 +34,8 @@ def presto_listener_router(sof: Sof) -> APIRouter:
         body = event.get("event") or {}
         uuid = body.get("id")
         if isinstance(uuid, str):
-            WAKEUPS.notify(segment_news(uuid))
+            if body.get("state") != PLANNED:
+                WAKEUPS.notify(segment_news(uuid))
             await run_in_threadpool(operational.follow_segment, sof, uuid, body.get("operational-state"))
 
     return listener_router(f"{PRESTO_LISTENER_PREFIX}{LISTENER_BASE}", on_event, event_types={STATE_CHANGE_EVENT})
