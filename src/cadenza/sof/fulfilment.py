@@ -237,11 +237,16 @@ def _delete(item: Item) -> None:
 # -- the workflow -----------------------------------------------------------------------------
 @DBOS.workflow()
 def fulfil(sof_name: str, order_id: str) -> str:
-    for entry in steps.start_order(sof_name, order_id):
+    entries = steps.start_order(sof_name, order_id)  # begins the first unfinished item too
+    unfinished = [e["item"] for e in entries if e["state"] not in orders.FINAL]
+    last_item: dict[str, Any] | None = None  # the end of the last item, recorded with the order's
+    for entry in entries:
         if entry["state"] in orders.FINAL:
             continue  # this item was finished before a restart
         item = Item(sof_name, order_id, entry["item"], entry["service"])
-        if not steps.begin_item(sof_name, order_id, item.item_id, entry["action"], item.service_id):
+        began = entry["began"] if "began" in entry else steps.begin_item(
+            sof_name, order_id, item.item_id, entry["action"], item.service_id)
+        if not began:
             continue  # cancelled before it began
         try:
             if entry["action"] == "add":
@@ -250,11 +255,14 @@ def fulfil(sof_name: str, order_id: str) -> str:
                 _modify(item, steps.ordered_change(sof_name, order_id, item.item_id, item.service_id))
             else:
                 _delete(item)
+            end = {"item": item.item_id, "target": orders.COMPLETED, "reason": None}
         except Exception as exc:
-            steps.item_to(sof_name, order_id, item.item_id, orders.FAILED, _as_failed(exc).reason)
-            continue
-        steps.item_to(sof_name, order_id, item.item_id, orders.COMPLETED, None)
-    return steps.finish_order(sof_name, order_id)
+            end = {"item": item.item_id, "target": orders.FAILED, "reason": _as_failed(exc).reason}
+        if item.item_id == unfinished[-1]:
+            last_item = end
+        else:
+            steps.item_to(sof_name, order_id, end["item"], end["target"], end["reason"])
+    return steps.finish_order(sof_name, order_id, last_item)
 
 
 def submit(sof: Sof, order_id: str) -> None:

@@ -78,14 +78,22 @@ def _poll(sof: Sof, read, done, what: str, news: str | None = None):  # noqa: AN
 
 # -- the order ------------------------------------------------------------------------------
 @DBOS.step()
-def start_order(sof_name: str, order_id: str) -> list[dict[str, str]]:
+def start_order(sof_name: str, order_id: str) -> list[dict[str, Any]]:
+    """The order `inProgress`, and its first unfinished item begun as `begin_item` would (that
+    entry's `began` says whether it went to work): one checkpoint, and one transaction, whose
+    two state change events reach the requester together, to be read once."""
     sof = _SOFS[sof_name]
     with sof.database.transaction() as session:
         order = sof.order(session, order_id, None)
         if order.state == orders.ACKNOWLEDGED:
             orders.transition_to(session, order, orders.IN_PROGRESS, wake=sof.wake)
-        return [{"item": i.item_id, "action": i.action, "service": i.service_id, "state": i.state}
-                for i in sof.items(session, order_id)]
+        entries: list[dict[str, Any]] = [
+            {"item": i.item_id, "action": i.action, "service": i.service_id, "state": i.state}
+            for i in sof.items(session, order_id)]
+        first = next((e for e in entries if e["state"] not in orders.FINAL), None)
+        if first is not None:
+            first["began"] = _begin_item(session, sof, order, first["item"], first["action"], first["service"])
+        return entries
 
 
 @DBOS.step()
@@ -119,14 +127,17 @@ def begin_item(sof_name: str, order_id: str, item_id: str, action: str, service_
     One step, so a cancellation is read and acted on in the same transaction."""
     sof = _SOFS[sof_name]
     with sof.database.transaction() as session:
-        order = sof.order(session, order_id, None)
-        if order.cancel_requested:
-            if action == "add":
-                _settle(session, sof, sof.service(session, service_id, None), inventory.TERMINATED, CANCELLED)
-            _item_to(session, sof, order, item_id, orders.FAILED, CANCELLED)
-            return False
-        _item_to(session, sof, order, item_id, orders.IN_PROGRESS, None)
-        return True
+        return _begin_item(session, sof, sof.order(session, order_id, None), item_id, action, service_id)
+
+
+def _begin_item(session: Any, sof: Sof, order: Any, item_id: str, action: str, service_id: str) -> bool:
+    if order.cancel_requested:
+        if action == "add":
+            _settle(session, sof, sof.service(session, service_id, None), inventory.TERMINATED, CANCELLED)
+        _item_to(session, sof, order, item_id, orders.FAILED, CANCELLED)
+        return False
+    _item_to(session, sof, order, item_id, orders.IN_PROGRESS, None)
+    return True
 
 
 @DBOS.step()
@@ -160,10 +171,15 @@ def _order_follows_held(session: Any, sof: Sof, order: Any, items: list[Any]) ->
 
 
 @DBOS.step()
-def finish_order(sof_name: str, order_id: str) -> str:
+def finish_order(sof_name: str, order_id: str, last_item: dict[str, Any] | None = None) -> str:
+    """The order's end state from its items'. `last_item` (`item`, `target`, `reason`): the end
+    of the item worked last, recorded here as `item_to` would: one checkpoint, and one
+    transaction, whose two state change events reach the requester together, to be read once."""
     sof = _SOFS[sof_name]
     with sof.database.transaction() as session:
         order = sof.order(session, order_id, None)
+        if last_item is not None:
+            _item_to(session, sof, order, last_item["item"], last_item["target"], last_item["reason"])
         if order.state not in orders.FINAL:
             target = orders.outcome([i.state for i in sof.items(session, order_id)])
             orders.transition_to(session, order, target, wake=sof.wake)

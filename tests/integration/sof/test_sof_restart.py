@@ -4,6 +4,8 @@ what is done, and nothing is configured or reserved twice."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from dbos import DBOS
 from sqlalchemy import func, select
@@ -17,10 +19,11 @@ from tests.integration.sof.test_legato_on_net import evc_order
 
 def test_an_order_whose_workflow_ended_in_error_is_run_again_at_start(sof_landscape: SofLandscape,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(_sof_name: str, _order_id: str) -> str:
+    def broken(_sof_name: str, _order_id: str, _last_item: dict[str, Any] | None = None) -> str:
         raise RuntimeError("service inventory bug")
 
-    monkeypatch.setattr(steps, "finish_order", broken)  # every item is delivered, then the workflow fails
+    # every item is delivered, then the workflow fails (before recording the last item's end)
+    monkeypatch.setattr(steps, "finish_order", broken)
     created = sof_landscape.legato.create_service_order(evc_order("uni-east-1-2", 110, "uni-west-3-2", 210, 100))
     order_id = created["id"]
     wait_until(lambda: (s := DBOS.get_workflow_status(order_id)) is not None and s.status == "ERROR",
