@@ -18,20 +18,46 @@ passes it to the other processes, where it arrives through `wake_here`.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["Wakeups", "WAKEUPS", "ProcessStopping"]
+__all__ = ["Wakeups", "WAKEUPS", "ProcessStopping", "News"]
 
 
 class ProcessStopping(BaseException):  # noqa: N818 - like SystemExit, a way out rather than an error
     """The domain is stopping: leave the waiting work where it is, to be resumed on restart."""
 
 
+class News(threading.Event):
+    """What a watch is told: set by every hint, and knowing when the last one arrived, so that a
+    reading begun since (e.g. another reader's, sof/segment_readings.py) may serve the watcher."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stamping = threading.Lock()
+        self._heard_at: float | None = None
+
+    def set(self) -> None:
+        with self._stamping:
+            self._heard_at = time.monotonic()
+            super().set()
+
+    def clear(self) -> None:
+        self.clear_heard()
+
+    def clear_heard(self) -> float | None:
+        """Clear; the `time.monotonic()` of the last hint since the last clear (None: none came)."""
+        with self._stamping:
+            heard, self._heard_at = self._heard_at, None
+            super().clear()
+            return heard
+
+
 class Wakeups:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiters: dict[str, list[threading.Event]] = {}
+        self._waiters: dict[str, list[News]] = {}
         self._stopping = False
         self._relay: Callable[[str], None] | None = None
 
@@ -65,10 +91,10 @@ class Wakeups:
         return woken
 
     @contextmanager
-    def watch(self, key: str | None) -> Iterator[threading.Event]:
+    def watch(self, key: str | None) -> Iterator[News]:
         """An event set by every `notify(key)` from now until the block ends (`None`: by nothing
         but `stop`, for waits that only back off)."""
-        event = threading.Event()
+        event = News()
         with self._lock:
             if self._stopping:
                 raise ProcessStopping

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -48,6 +49,7 @@ DISABLED = OPERATIONAL_DISABLED
 # turns on a lock; the workers of a domain on PostgreSQL then on an advisory lock of the SOF,
 # held by one connection of each process at most (a thread waits on the process's lock first).
 _READING = threading.Lock()
+_turn_ended = 0.0  # time.monotonic() when this process last gave the turn back
 
 
 def reading_key(sof_name: str) -> int:
@@ -56,21 +58,27 @@ def reading_key(sof_name: str) -> int:
 
 
 @contextmanager
-def reading_turn(database: Database, sof_name: str) -> Iterator[None]:
-    """Read and record one reading with no other reading of this SOF in between, in any worker."""
+def reading_turn(database: Database, sof_name: str) -> Iterator[float]:
+    """Read and record one reading with no other reading of this SOF in between, in any worker.
+    Yields the `time.monotonic()` since which no other turn recorded a reading: one begun since
+    (sof/segment_readings.py), even outside the turn, is no older than anything recorded."""
+    global _turn_ended
     with _READING:
-        if database.is_sqlite:  # one process
-            yield
-            return
-        key = reading_key(sof_name)
-        with database.engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
-            conn.commit()  # a session lock: it outlives the statement's transaction
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                conn.commit()
+        try:
+            if database.is_sqlite:  # one process
+                yield _turn_ended
+                return
+            key = reading_key(sof_name)
+            with database.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+                conn.commit()  # a session lock: it outlives the statement's transaction
+                try:
+                    yield time.monotonic()  # other workers' turns end unseen here
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    conn.commit()
+        finally:
+            _turn_ended = time.monotonic()
 
 
 def derived(lifecycle: str, segments: Iterable[str]) -> str:
@@ -120,23 +128,26 @@ def forget_segments(session: Session, service_id: str) -> None:
     session.execute(delete(SegmentStateRow).where(SegmentStateRow.service_id == service_id))
 
 
-def _read(sof: Sof, network_domain: str, uuid: str) -> str:
+def _read(sof: Sof, network_domain: str, uuid: str, since: float) -> str:
     try:
-        return sof.presto.get_connectivity_service(network_domain, uuid).operational_state
+        return sof.readings.read(network_domain, uuid, since=since).operational_state
     except PrestoNotFound:  # gone from the network: it carries nothing
         return presto.DISABLED
 
 
-def follow_segment(sof: Sof, uuid: str, hint: Any) -> None:
+def follow_segment(sof: Sof, uuid: str, hint: Any, heard_at: float | None = None) -> None:
     """A PRESTO event named segment `uuid`, saying `hint` of its state: read it again if that
-    differs from what is kept. A failed read raises, so the ICM's outbox sends the event again."""
+    differs from what is kept. A failed read raises, so the ICM's outbox sends the event again.
+    `heard_at` (`time.monotonic()`, now if not given): when the event arrived. A reading begun
+    since then by a step waiting for the segment serves here too (sof/segment_readings.py)."""
+    heard_at = time.monotonic() if heard_at is None else heard_at
     with sof.database.read() as session:
         row = session.get(SegmentStateRow, uuid)
         if row is None or row.operational_state == hint:
             return
         network_domain = row.network_domain
-    with reading_turn(sof.database, sof.name):
-        state = _read(sof, network_domain, uuid)
+    with reading_turn(sof.database, sof.name) as quiet_since:
+        state = _read(sof, network_domain, uuid, max(heard_at, quiet_since))
         with sof.database.transaction() as session:
             record_segment(session, uuid, state, wake=sof.wake)
 

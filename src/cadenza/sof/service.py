@@ -41,6 +41,7 @@ from cadenza.sof.decomposition import NetworkMap
 from cadenza.sof.design import access_design, evc_design, internet_design
 from cadenza.sof.partner_access import PartnerAccess
 from cadenza.sof.rows import ServiceOrderItemRow, ServiceOrderRow, ServiceRow, VlanChoiceRow
+from cadenza.sof.segment_readings import SegmentReadings
 from cadenza.sof.settings import SofSettings
 
 __all__ = ["Sof", "cancel_news"]
@@ -72,6 +73,7 @@ class Sof:
         self.config = config
         self.database = database
         self.presto = presto
+        self.readings = SegmentReadings(lambda nd, uuid: self.presto.get_connectivity_service(nd, uuid))
         self.partner_access = dict(partner_access)
         self.wake = wake
         self.network = NetworkMap(config)

@@ -61,13 +61,16 @@ def segment_news(uuid: str) -> str:
 
 def _poll(sof: Sof, read, done, what: str, news: str | None = None):  # noqa: ANN001, ANN202 - small local helper
     """Read until `done(value)`. With `news` (a wake-up key its source notifies) each read waits
-    for the next notification, or SAFETY_NET_S; without, it backs off from the SOF's poll interval."""
+    for the next notification, or SAFETY_NET_S; without, it backs off from the SOF's poll interval.
+    `read(since)` is to read the source at `since` or later (a `time.monotonic()` value): when
+    the last notification arrived, which a reading begun since shows (sof/segment_readings.py),
+    or, with none (the first read, the safety net's), now."""
     deadline, pause = time.monotonic() + sof.activation_timeout_s, sof.poll_interval_s
     limit = SAFETY_NET_S if news else UNNOTIFIED_MAX_PAUSE_S
     with WAKEUPS.watch(news) as heard:
         while True:
-            heard.clear()
-            value = read()
+            heard_at = heard.clear_heard()
+            value = read(heard_at if heard_at is not None else time.monotonic())
             if done(value):
                 return value
             if time.monotonic() > deadline:
@@ -331,7 +334,7 @@ def await_segment(sof_name: str, segment: dict[str, Any], order_id: str) -> str 
     `order_id` records the outcome (step 10)."""
     sof = _SOFS[sof_name]
     nd, uuid = segment["networkDomain"], segment["uuid"]
-    service = _poll(sof, lambda: sof.presto.get_connectivity_service(nd, uuid),
+    service = _poll(sof, lambda since: sof.readings.read(nd, uuid, since=since),
                     lambda s: s.state in ("installed", "failed", "removed"), f"segment {uuid} in {nd}",
                     segment_news(uuid))
     problem = None if service.state == "installed" else (
@@ -366,9 +369,9 @@ def remove_segment(sof_name: str, segment: dict[str, Any]) -> None:
     sof = _SOFS[sof_name]
     nd, uuid = segment["networkDomain"], segment["uuid"]
 
-    def read():  # noqa: ANN202
+    def read(since: float) -> str:
         try:
-            return sof.presto.get_connectivity_service(nd, uuid).state
+            return sof.readings.read(nd, uuid, since=since).state
         except PrestoNotFound:
             return "absent"
 
@@ -397,7 +400,7 @@ def change_segment(sof_name: str, segment: dict[str, Any], mbps: int,
             sof.presto.update_connectivity_service(nd, uuid, asked_mbps, end_point=(tuple(end) if end else None))
         except PrestoRefused as exc:
             return f"the {nd} network refused {what} on segment {segment['index']}: {exc.body.get('reason', exc)}"
-        service = _poll(sof, lambda: sof.presto.get_connectivity_service(nd, uuid),
+        service = _poll(sof, lambda since: sof.readings.read(nd, uuid, since=since),
                         lambda s: s.state != "modifying", f"change of {uuid} in {nd}", segment_news(uuid))
         if service.bandwidth_mbps != mbps:
             return (f"the {nd} network kept segment {segment['index']} at {service.bandwidth_mbps} Mbit/s: "
@@ -438,7 +441,7 @@ def await_partner(sof_name: str, party: str, reference: str, wanted: str) -> dic
     access = sof.partner_access[party]
     news = partner_news(party, reference) if access.notifies else None
     try:
-        status = _poll(sof, lambda: access.status(reference), lambda s: s.state != "inProgress",
+        status = _poll(sof, lambda _since: access.status(reference), lambda s: s.state != "inProgress",
                        f"partner {party} segment {reference}", news)
     except PartnerAccessError as exc:
         if exc.refused:
@@ -466,7 +469,7 @@ def remove_partner(sof_name: str, party: str, reference: str, key: str) -> dict[
     access = _SOFS[sof_name].partner_access[party]
     try:
         access.remove(reference, key)
-        _poll(_SOFS[sof_name], lambda: access.status(reference), lambda s: s.state in ("removed", "failed"),
+        _poll(_SOFS[sof_name], lambda _since: access.status(reference), lambda s: s.state in ("removed", "failed"),
               f"removal of partner {party} segment {reference}")
     except PartnerAccessError as exc:
         if exc.refused:

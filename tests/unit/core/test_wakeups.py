@@ -78,3 +78,15 @@ def test_wake_all_here_wakes_every_watcher_once() -> None:
     with wakeups.watch("order-1") as one, wakeups.watch("order-2") as two:
         assert wakeups.wake_all_here() == 2
         assert wakeups.pause(one, 0.01) is True and wakeups.pause(two, 0.01) is True
+
+
+def test_clearing_the_news_says_when_the_last_hint_since_the_previous_clear_arrived() -> None:
+    wakeups = Wakeups()
+    with wakeups.watch("k") as news:
+        assert news.clear_heard() is None  # nothing heard yet: a reader must read now
+        before = time.monotonic()
+        wakeups.notify("k")
+        wakeups.notify("k")
+        heard = news.clear_heard()
+        assert heard is not None and before <= heard <= time.monotonic()
+        assert not news.is_set() and news.clear_heard() is None

@@ -3,7 +3,8 @@
 An event only says which connectivity service changed; the step waiting on it re-reads the
 service over PRESTO, and so does the operational state the SOF keeps of it
 (sof/operational.py), so a forged or stale event can wake a wait or cause a read but never
-change a state.
+change a state. Both read the service at about the same time, and share one reading when
+they can (sof/segment_readings.py).
 
 An event saying a service is now `planned` wakes no wait: `planned` is where a service begins
 (icm/connectivity_service.py: no transition leads there), and every wait of the SOF on a
@@ -12,6 +13,7 @@ segment begins after the ICM answered its create, so its first read already show
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import APIRouter
@@ -34,8 +36,9 @@ def presto_listener_router(sof: Sof) -> APIRouter:
         body = event.get("event") or {}
         uuid = body.get("id")
         if isinstance(uuid, str):
+            heard_at = time.monotonic()
             if body.get("state") != PLANNED:
                 WAKEUPS.notify(segment_news(uuid))
-            await run_in_threadpool(operational.follow_segment, sof, uuid, body.get("operational-state"))
+            await run_in_threadpool(operational.follow_segment, sof, uuid, body.get("operational-state"), heard_at)
 
     return listener_router(f"{PRESTO_LISTENER_PREFIX}{LISTENER_BASE}", on_event, event_types={STATE_CHANGE_EVENT})
