@@ -148,7 +148,7 @@ class ElementManager:
     def alarms(self, element: str) -> list[Alarm]:
         return self._with_session(element, lambda s: s.get_alarms())
 
-    def pm_clock(self) -> tuple[float, int, int]:
+    def pm_clock(self) -> tuple[float, int, int, float]:
         return self.twin.pm_clock()
 
     # -- several elements at once -----------------------------------------------------------

@@ -44,7 +44,7 @@ class ElementStateSource(Protocol):
 
     def alarms(self, element: str) -> list[Alarm]: ...
 
-    def pm_clock(self) -> tuple[float, int, int]: ...
+    def pm_clock(self) -> tuple[float, int, int, float]: ...
 
 
 class _Methods:
@@ -113,7 +113,7 @@ class _Methods:
         if asked.sessions:
             intervals = [bin_ for fc_id, port, numbers in asked.sessions
                          for bin_ in self.state.pm_intervals(name, fc_id, port, list(numbers) if numbers else None)]
-        _, interval_s, step_s = self.state.pm_clock()
+        _, interval_s, step_s, _ = self.state.pm_clock()
         state_to_xml(reply, intervals=intervals, interval_s=interval_s, step_s=step_s,
                      alarms=self.state.alarms(name) if asked.alarms else None)
         return reply

@@ -216,9 +216,10 @@ class NetworkTwin:
     def alarms(self, element: str) -> list[Alarm]:
         return self.alarm_book.alarms(element)
 
-    def pm_clock(self) -> tuple[float, int, int]:
+    def pm_clock(self) -> tuple[float, int, int, float]:
+        """(now, PM interval s, step s, scale: simulated seconds per wall second, 1 on a host's clock)."""
         settings = self.traffic.settings
-        return self.clock(), settings.interval_s, settings.step_s
+        return self.clock(), settings.interval_s, settings.step_s, self.sim_clock.scale if self.sim_clock else 1.0
 
     def _construct(self, fc_id: str) -> None:
         if not any(fc_id in ds.running.fcs for ds in self.elements.values()):

@@ -50,7 +50,7 @@ class Collected:
 
 
 def collect(icm: Icm, settings: PmSettings) -> Collected:
-    sim_now, interval_s, _ = icm.adagio.pm_clock()
+    sim_now, interval_s, *_ = icm.adagio.pm_clock()
     ended = int(sim_now // interval_s)  # bins before this one have ended
     result = Collected()
     with icm.database.transaction() as session:
@@ -74,7 +74,7 @@ def collect(icm: Icm, settings: PmSettings) -> Collected:
 def collect_service(icm: Icm, row: ConnectivityServiceRow, settings: PmSettings) -> Collected:
     """What has ended of one service's bins and is not stored yet, fetched now (§10.4 step 4:
     a report asks for what the cache lacks, not for everything)."""
-    sim_now, interval_s, _ = icm.adagio.pm_clock()
+    sim_now, interval_s, *_ = icm.adagio.pm_clock()
     ended = int(sim_now // interval_s)
     with icm.database.read() as session:
         last = dict(((uuid, ingress), number) for uuid, ingress, number in session.execute(

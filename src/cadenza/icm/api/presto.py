@@ -156,6 +156,12 @@ def presto_router(icm: Icm) -> APIRouter:
         view["network-time"] = iso(datetime.fromtimestamp(icm.adagio.pm_clock()[0], UTC))
         return {"output": {"pm-history": view}}
 
+    @router.post(f"{OPERATIONS}/cadenza-get-network-time/")
+    def network_time(principal: Principal = caller) -> dict:
+        moment, interval_s, step_s, scale = icm.adagio.pm_clock()
+        return {"output": {"network-time": {"time": iso(datetime.fromtimestamp(moment, UTC)), "epoch-seconds": moment,
+                                            "scale": scale, "interval-seconds": interval_s, "step-seconds": step_s}}}
+
     def sips() -> list[dict[str, Any]]:
         faults = icm.faults_now()
         with icm.database.read() as session:

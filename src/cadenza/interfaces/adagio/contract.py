@@ -306,6 +306,7 @@ class AdagioClient(Protocol):
         """The alarms `element` raises now (an element that is down answers nothing)."""
         ...
 
-    def pm_clock(self) -> tuple[float, int, int]:
-        """(now in simulated epoch seconds, PM interval length s, step length s) of the network."""
+    def pm_clock(self) -> tuple[float, int, int, float]:
+        """(now in simulated epoch seconds, PM interval length s, step length s, simulated seconds
+        per wall-clock second) of the network."""
         ...

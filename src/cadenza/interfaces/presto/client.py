@@ -269,6 +269,10 @@ class PrestoClient:
             asked["availability"] = availability
         return self._call(network_domain, "cadenza-get-pm-history", {"input": asked})["pm-history"]
 
+    def get_network_time(self, network_domain: str) -> dict[str, Any]:
+        """The network's (simulated) time: `epoch-seconds`, `scale`, `interval-seconds`, `step-seconds`."""
+        return self._call(network_domain, "cadenza-get-network-time", {})["network-time"]
+
     def compute_p2p_path(self, network_domain: str, a: PathEnd, z: PathEnd, mbps: int, *,
                          max_delay_ms: float | None = None, for_service: str | None = None) -> PathFound:
         """Whether the network domain could carry this now; reserves nothing. Raises PrestoRefused

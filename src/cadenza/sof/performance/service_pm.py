@@ -1,0 +1,172 @@
+"""A service's performance end to end, assembled from its segments (MEF 55.0.1 §10.4 steps 3-5,
+§10.6 steps 1-3).
+
+SOF determines what it needs (the service's segments in each SP network domain; the partner's
+segment comes over INTERLUDE), asks each ICM for its segment's PM history over PRESTO (the ICM
+answers from its store and fetches only what it lacks from the elements), and composes the
+segments step by step in each direction: frames offered at the service's ingress, delivered
+with the product of each segment's delivery ratio, each delay probe the sum of the segments'
+probes of the same index (lost if lost in any). The MEF 10.4 metrics of each interval are then
+computed on the composed steps with the SLS's own Δt, C and n (core/pm/metrics.py), so
+availability is the service's, not any one segment's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from cadenza.core.clock import iso
+from cadenza.core.pm.metrics import DeltaTSeries, IntervalMetrics, measure
+from cadenza.sof.rows import ServiceRow
+from cadenza.sof.sls.objectives import CosObjectives, SlsObjectives, offering_defaults, parse_sls
+
+__all__ = ["A_TO_Z", "Z_TO_A", "SegmentHistory", "DirectionPm", "ServicePm", "HistorySource", "service_pm",
+           "service_objectives"]
+
+A_TO_Z, Z_TO_A = "a-to-z", "z-to-a"
+
+# (network domain, connectivity service uuid, from, to) -> the PRESTO pm-history output
+HistorySource = Callable[[str, str, str, str], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class SegmentHistory:
+    """One segment's intervals in one direction, as its ICM reported them."""
+
+    name: str  # the network domain, or the partner
+    uuid: str
+    intervals: Mapping[int, Mapping[str, Any]]  # interval number -> the PRESTO interval view
+
+
+@dataclass
+class DirectionPm:
+    direction: str
+    numbers: list[int] = field(default_factory=list)  # intervals present in every segment
+    metrics: IntervalMetrics | None = None  # arrays over `numbers`
+    segments: list[SegmentHistory] = field(default_factory=list)
+    utilisation_percent: list[float] = field(default_factory=list)  # of the CIR, per interval
+
+
+@dataclass
+class ServicePm:
+    service_id: str
+    interval_s: int
+    step_s: int
+    cos: CosObjectives
+    network_time: str | None
+    directions: list[DirectionPm]
+    missing: list[str]  # segments whose PM could not be read, and why
+
+
+def service_objectives(row: ServiceRow) -> SlsObjectives:
+    """The SLS the customer ordered (the configuration's `carrierEthernetSls`), else the offering's."""
+    found = _find(row.configuration, "carrierEthernetSls")
+    parsed = parse_sls(found) if found is not None else None
+    return parsed or offering_defaults()
+
+
+def _find(document: Any, key: str) -> Any:  # noqa: ANN401 - a JSON document
+    if isinstance(document, dict):
+        if key in document:
+            return document[key]
+        for value in document.values():
+            if (found := _find(value, key)) is not None:
+                return found
+    elif isinstance(document, list):
+        for value in document:
+            if (found := _find(value, key)) is not None:
+                return found
+    return None
+
+
+def service_pm(row: ServiceRow, history: HistorySource, *, start_s: float, end_s: float,
+               cos: CosObjectives | None = None) -> ServicePm:
+    cos = cos or next(iter(service_objectives(row).by_cos.values()))
+    start, end = _at(start_s), _at(end_s)
+    by_direction: dict[str, list[SegmentHistory]] = {A_TO_Z: [], Z_TO_A: []}
+    missing: list[str] = []
+    interval_s = step_s = 0
+    network_time = None
+    for segment in row.design.get("segments", []):
+        try:
+            answer = history(segment["networkDomain"], segment["uuid"], start, end)
+        except Exception as exc:  # noqa: BLE001 - any failure of one domain leaves the others' figures
+            missing.append(f"{segment['networkDomain']}: {exc}")
+            continue
+        interval_s, step_s = answer.get("interval-seconds") or interval_s, answer.get("step-seconds") or step_s
+        network_time = answer.get("network-time", network_time)
+        for direction in answer.get("direction", []):
+            forward = direction.get("ingress-service-interface-point") == segment["a"]["edgePoint"]
+            by_direction[A_TO_Z if forward else Z_TO_A].append(SegmentHistory(
+                segment["networkDomain"], segment["uuid"],
+                {i["interval-number"]: i for i in direction.get("interval", [])}))
+    directions = [_compose(name, segments, cos, interval_s, step_s, row.bandwidth_mbps)
+                  for name, segments in by_direction.items() if segments]
+    return ServicePm(row.id, interval_s, step_s, cos, network_time, directions, missing)
+
+
+def _compose(name: str, segments: list[SegmentHistory], cos: CosObjectives, interval_s: int, step_s: int,
+             cir_mbps: int) -> DirectionPm:
+    numbers = sorted(set.intersection(*(set(s.intervals) for s in segments)))
+    result = DirectionPm(name, numbers, segments=segments)
+    if not numbers or not step_s:
+        return result
+    per_interval = interval_s // step_s
+    probes = len(segments[0].intervals[numbers[0]]["cadenza-steps"]["probe-delay-us"][0] or [None])
+    span = numbers[-1] - numbers[0] + 1
+    tx = np.zeros(span * per_interval)
+    kept = np.ones(span * per_interval)
+    delays = np.zeros((span * per_interval, probes))
+    measured = np.zeros(span * per_interval, dtype=bool)
+    for n in numbers:
+        base = (n - numbers[0]) * per_interval
+        for position, segment in enumerate(segments):
+            steps = segment.intervals[n]["cadenza-steps"]
+            at = base + np.asarray(steps["index"], dtype=np.int64)
+            sent = np.asarray(steps["green-tx"], dtype=np.float64)
+            got = np.asarray(steps["green-rx"], dtype=np.float64)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                kept[at] *= np.where(sent > 0, got / np.maximum(sent, 1), 1.0)
+            if position == 0:
+                tx[at], measured[at] = sent, True
+            delay = np.array([[np.nan if d is None else d / 1000 for d in row] for row in steps["probe-delay-us"]])
+            if delay.size:
+                delays[at, :delay.shape[1]] += delay
+    per = max(1, cos.delta_t_s // step_s)
+    k = span * per_interval // per
+    rx = np.floor(tx * kept)
+    series = DeltaTSeries(start=float(numbers[0] * interval_s), delta_t_s=float(per * step_s),
+                          tx_frames=tx.reshape(k, per).sum(axis=1).astype(np.int64),
+                          rx_frames=rx.reshape(k, per).sum(axis=1).astype(np.int64),
+                          delays_ms=delays.reshape(k, per * probes),
+                          maintenance=~measured.reshape(k, per).any(axis=1))
+    metrics = measure(series, cos.plan(probe_spacing_s=step_s / probes), interval_len=per_interval // per)
+    present = np.isin(np.arange(numbers[0], numbers[-1] + 1), numbers)
+    result.metrics = _select(metrics, present)
+    frames_per_mbit = 125.0 * interval_s  # 1000-octet frames in one interval at 1 Mbit/s
+    result.utilisation_percent = [round(100 * float(segments[0].intervals[n]["all-frames-fw-tx"]) / frames_per_mbit
+                                        / cir_mbps, 3) if cir_mbps else 0.0 for n in numbers]
+    return result
+
+
+def _select(metrics: IntervalMetrics, keep: np.ndarray) -> IntervalMetrics:
+    """The metrics of the intervals present (gaps between them were only there to keep time)."""
+    def pick(values: np.ndarray) -> np.ndarray:
+        return np.asarray(values)[keep]
+
+    return IntervalMetrics(
+        availability_percent=pick(metrics.availability_percent), flr_percent=pick(metrics.flr_percent),
+        hli_count=pick(metrics.hli_count), mean_fd_ms=pick(metrics.mean_fd_ms),
+        fd_ms={p: pick(v) for p, v in metrics.fd_ms.items()}, fdr_ms={p: pick(v) for p, v in metrics.fdr_ms.items()},
+        ifdv_ms={p: pick(v) for p, v in metrics.ifdv_ms.items()},
+        chli_count={p: pick(v) for p, v in metrics.chli_count.items()}, final=pick(metrics.final),
+        qualified_probes=pick(metrics.qualified_probes))
+
+
+def _at(seconds: float) -> str:
+    return iso(datetime.fromtimestamp(seconds, UTC))
