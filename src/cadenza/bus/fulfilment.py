@@ -297,7 +297,17 @@ def _partner_site(address: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in address.items() if k in ("streetNr", "streetName", "city", "postcode", "country")}
 
 
-def _service_order_payload(order_id: str, work: dict[str, Any]) -> dict[str, Any]:
+def _customer_contact(row: Any) -> dict[str, Any]:  # noqa: ANN401 - a ProductOrderRow
+    """Who the service is for, as LEGATO's relatedContactInformation says it (docs/legato-profile.md):
+    the buyer's first contact on the order, with role `customer` and the buyer's party as organization,
+    so the SOF can show the service to that customer over ALLEGRO and to nobody else."""
+    contacts = row.document.get("relatedContactInformation") or [{}]
+    first = contacts[0]
+    return {"role": "customer", "organization": row.owner, "name": first.get("name") or row.owner,
+            "emailAddress": first.get("emailAddress", ""), "number": first.get("number", "")}
+
+
+def _service_order_payload(order_id: str, work: dict[str, Any], customer: dict[str, Any]) -> dict[str, Any]:
     external = f"{order_id}/{work['item']}"
     if work["action"] == "delete":
         item = builders.delete_item("1", work["service_id"])
@@ -323,6 +333,8 @@ def _service_order_payload(order_id: str, work: dict[str, Any]) -> dict[str, Any
                                                                       identifier=external,
                                                                       bandwidth_profile=work.get("bandwidth")),
                                      name=external)
+    if item["action"] == "add":
+        item["service"]["relatedContactInformation"] = [customer]
     return builders.service_order(item, external_id=external, description=f"product order {order_id}")
 
 
@@ -344,7 +356,9 @@ def request_service(domain: str, order_id: str, work: dict[str, Any]) -> dict[st
     """Step 7 (BUS -> LEGATO -> SOF). The externalId makes a retried step find its order; a
     refusal is an answer (returned), an outage is retried."""
     bus = bus_of(domain)
-    payload = _service_order_payload(order_id, work)
+    with bus.database.read() as session:
+        customer = _customer_contact(orders.get(session, order_id, None))
+    payload = _service_order_payload(order_id, work, customer)
     existing = bus.legato.list_service_orders(externalId=payload["externalId"])
     try:
         created = existing[0] if existing else bus.legato.create_service_order(payload)

@@ -269,8 +269,10 @@ class _Param:
 
 def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     while isinstance(node, dict) and "$ref" in node and node["$ref"].startswith("#/"):
+        target: Any = document
         for part in node["$ref"][2:].split("/"):
-            node = document[part.replace("~1", "/").replace("~0", "~")]
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
     return node
 
 

@@ -53,12 +53,15 @@ from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
 from cadenza.landscape import partner_hubs
 from cadenza.landscape.config import DomainConfig, bus_settings, sof_settings
 from cadenza.sof import operational_reading
+from cadenza.sof.api.allegro_pm import allegro_pm_router
 from cadenza.sof.api.feasibility import feasibility_router
 from cadenza.sof.api.interlude import interlude_router
 from cadenza.sof.api.interlude_listener import interlude_callback, interlude_listener_routers
 from cadenza.sof.api.legato import legato_router
 from cadenza.sof.api.presto_listener import PRESTO_LISTENER_PREFIX, presto_listener_router
 from cadenza.sof.interlude_access import InterludeAccess
+from cadenza.sof.performance import execution as performance_execution
+from cadenza.sof.performance import profile as performance_profiles
 from cadenza.sof.runtime import build_sof, interlude_partners, resume_sof
 from cadenza.sof.service import Sof
 
@@ -83,6 +86,7 @@ class Business:
     def after_launch(self) -> None:
         """Once DBOS runs: resume what a crash interrupted."""
         resumed = resume_sof(self.sof)
+        performance_execution.resume_all(self.sof)
         with self.bus.database.read() as session:
             waiting_ids = orders.ids_in(session, fulfilment.UNFINISHED)
         for order_id in waiting_ids:
@@ -188,7 +192,10 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     book = AddressBook(bus_config)
     sites = SiteDirectory(bus_config, book)
     own = config.party.id
-    routers: list[APIRouter] = [legato_router(sof, hub_store=hubs), feasibility_router(sof),
+    with database.transaction() as session:
+        performance_profiles.seed(session)  # the report types the SP offers (§10.4 step 1)
+    routers: list[APIRouter] = [legato_router(sof, hub_store=hubs), allegro_pm_router(sof, hub_store=hubs),
+                                feasibility_router(sof),
                                 interlude_router(sof, hub_store=hubs),
                                 _heard_from(legato_listener_router(bus), own),
                                 _heard_from(presto_listener_router(sof), own)]

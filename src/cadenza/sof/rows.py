@@ -53,6 +53,8 @@ class ServiceRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     interface: Mapped[str] = mapped_column(String(20))
     party: Mapped[str] = mapped_column(String(100), index=True)
+    # The party the service is for (LEGATO relatedContactInformation, role customer): who sees it over ALLEGRO
+    customer: Mapped[str | None] = mapped_column(String(100), index=True)
     state: Mapped[str] = mapped_column(String(30), index=True)
     # MEF OperationalState, derived from the segments (sof/operational.py); kept beside the MEF
     # document, not in it, so the document stays what was ordered

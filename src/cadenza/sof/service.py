@@ -166,6 +166,7 @@ class Sof:
             moment = now()
             row = ServiceRow(
                 id=new_id(), interface=interface, party=party, state=inventory.DESIGNED, reason=None,
+                customer=_customer(item.service.relatedContactInformation),
                 service_type=item.service.serviceType or {EVC_TYPE: "EVC", IPVC_TYPE: "IPVC"}.get(config.type, "OVC"),
                 name=item.service.name, external_id=item.service.externalId,
                 # what is ordered as operationalState is no state: the SOF derives it (sof/operational.py)
@@ -326,3 +327,8 @@ class Sof:
     def release_vlans(self, session: Session, service_id: str) -> None:
         for row in session.scalars(select(VlanChoiceRow).where(VlanChoiceRow.service_id == service_id)):
             session.delete(row)
+
+
+def _customer(contacts: list[dict[str, Any]] | None) -> str | None:
+    """The organization of the contact with role `customer` (docs/legato-profile.md)."""
+    return next((c.get("organization") for c in contacts or [] if c.get("role") == "customer"), None)

@@ -43,6 +43,7 @@ SCOPES = [
     ("/mefApi/legato/", "legato"),
     ("/mefApi/interlude/", "interlude"),
     ("/presto/", "presto"),
+    ("/mefApi/allegro/", "allegro"),
     ("/cadenza/legato/partnerAccess/v1/", "legato"),
     ("/cadenza/legato/serviceFeasibility/v1/", "legato"),
     ("/cadenza/twin/v1/", "twin"),

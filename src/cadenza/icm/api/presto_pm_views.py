@@ -51,6 +51,7 @@ def _interval(pm: IntervalPm, include_steps: bool) -> dict[str, Any]:
         steps = pm.steps
         view["cadenza-steps"] = {
             "index": steps.index.tolist(), "green-tx": steps.column("green").tolist(),
+            "all-tx": (steps.column("green") + steps.column("yellow")).tolist(),
             "green-rx": steps.column("rx_green").tolist(),
             "probe-delay-us": [[None if np.isnan(d) else int(round(float(d) * 1000)) for d in probes]
                                for probes in steps.delays_ms]}

@@ -95,6 +95,7 @@ class ServiceValue(_Spec):
     place: list[RelatedPlaceRefOrValue] | None = None
     serviceRelationship: list[ServiceRelationship] | None = None
     serviceConfiguration: MefServiceConfiguration | None = None
+    relatedContactInformation: list[dict[str, Any]] | None = None
 
 
 class ServiceOrderItemCreate(_Spec):

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cadenza.core.clock import iso, now
-from cadenza.core.errors import Conflict, NotFound, Unprocessable
+from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.ids import new_id
 from cadenza.core.notifications.outbox import publish
 from cadenza.interfaces.allegro.pm_paths import CE_PM_CONFIGURATION_TYPE, PM_BASE, PM_HUB, PM_LISTENER_BASE
@@ -104,9 +104,11 @@ def create(session: Session, document: dict[str, Any], party: str, *, wake: Call
 def delete(session: Session, profile_id: str, party: str, *, wake: Callable[[], None] | None) -> None:
     row = get(session, profile_id, party)
     if row.party is None:
-        raise Conflict(f"Performance profile '{profile_id}' is the provider's offer: it cannot be deleted")
+        raise Unprocessable(f"Performance profile '{profile_id}' is the provider's offer: it cannot be deleted",
+                            property_path="/id")
     if _assigned(session, profile_id):
-        raise Conflict(f"Performance profile '{profile_id}' is assigned to a performance job")
+        raise Unprocessable(f"Performance profile '{profile_id}' is assigned to a performance job",
+                            code="performanceProfileInUse", property_path="/id")
     session.delete(row)
     publish(session, api=PM_HUB, event_type="performanceProfileDeleteEvent", party=party, wake=wake,
             listener_base_path=PM_LISTENER_BASE, resource={"id": profile_id, "href": href(profile_id)})

@@ -50,6 +50,7 @@ class DirectionPm:
     metrics: IntervalMetrics | None = None  # arrays over `numbers`
     segments: list[SegmentHistory] = field(default_factory=list)
     utilisation_percent: list[float] = field(default_factory=list)  # of the CIR, per interval
+    peak_utilisation_percent: list[float] = field(default_factory=list)  # the busiest step of each interval
 
 
 @dataclass
@@ -151,6 +152,10 @@ def _compose(name: str, segments: list[SegmentHistory], cos: CosObjectives, inte
     frames_per_mbit = 125.0 * interval_s  # 1000-octet frames in one interval at 1 Mbit/s
     result.utilisation_percent = [round(100 * float(segments[0].intervals[n]["all-frames-fw-tx"]) / frames_per_mbit
                                         / cir_mbps, 3) if cir_mbps else 0.0 for n in numbers]
+    step_frames_per_mbit = 125.0 * step_s
+    result.peak_utilisation_percent = [
+        round(100 * max(segments[0].intervals[n]["cadenza-steps"].get("all-tx") or [0]) / step_frames_per_mbit
+              / cir_mbps, 3) if cir_mbps else 0.0 for n in numbers]
     return result
 
 
