@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["EndPointRequest", "CreateConnectivityService", "ChangeConnectivityService", "DeleteConnectivityService"]
+__all__ = ["EndPointRequest", "CreateConnectivityService", "ChangeConnectivityService", "DeleteConnectivityService",
+           "RerouteConnectivityService"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +44,13 @@ class ChangeConnectivityService:
 class DeleteConnectivityService:
     owner: str | None
     service: str
+
+
+@dataclass(frozen=True, slots=True)
+class RerouteConnectivityService:
+    """Move an installed service to a path that keeps off `avoid` (link ids, element names)."""
+
+    owner: str | None
+    service: str
+    avoid: tuple[str, ...] = ()
+    max_delay_ms: float | None = None  # None: the service's own maximum, if it has one

@@ -264,6 +264,42 @@ class ResourceInventory:
             VlanAllocationRow.element == element, VlanAllocationRow.port == port, VlanAllocationRow.vlan_id == vlan))
         self.vlans.released(session, [((element, port), vlan)])
 
+    def reserve_links(self, session: Session, service_uuid: str, links: Sequence[str], mbps: int) -> dict[str, int]:
+        """Take bandwidth and one S-VLAN on each of `links` for a service that already holds its
+        edge ports (the new links of a reroute); returns the S-VLAN chosen for each."""
+        self.begin(session)
+        if self.fresh(session):
+            self.vlans.refresh(session, [(e.element, e.port) for link_id in links
+                                         for e in (self.topology.links[link_id].a, self.topology.links[link_id].b)])
+        self._take_links(session, service_uuid, links, mbps)
+        return self._take_link_vlans(session, service_uuid, links)
+
+    def release_links(self, session: Session, service_uuid: str, links: Sequence[str]) -> None:
+        """Give back what the service holds on `links` alone (bandwidth and S-VLANs): the links a
+        reroute left, or the new ones of a reroute undone. Its edge ports and other links stay."""
+        self.begin(session)
+        links = list(links)
+        if not links:
+            return
+        held = session.execute(select(_HELD.c.resource, _HELD.c.mbps).where(
+            _HELD.c.service_uuid == service_uuid, _HELD.c.kind == "link", _HELD.c.resource.in_(links))).all()
+        if held:
+            execute_plain(session, _GIVE_LINK, [{"domain": self.domain, "link": link, "delta": mbps}
+                                                for link, mbps in held])
+            for link, mbps in held:
+                self.load.on_commit(session, link, -mbps)
+            session.execute(delete(_HELD).where(_HELD.c.service_uuid == service_uuid, _HELD.c.kind == "link",
+                                                _HELD.c.resource.in_(links)))
+        ports = {(e.element, e.port) for link_id in links
+                 for e in (self.topology.links[link_id].a, self.topology.links[link_id].b)}
+        vlans = [(element, port, vlan) for element, port, vlan in session.execute(_VLANS_OF, {"service": service_uuid})
+                 if (element, port) in ports]
+        for element, port, vlan in vlans:
+            session.execute(delete(_VLANS).where(
+                _VLANS.c.service_uuid == service_uuid, _VLANS.c.network_domain == self.domain,
+                _VLANS.c.element == element, _VLANS.c.port == port, _VLANS.c.vlan_id == vlan))
+        self.vlans.released(session, [((element, port), vlan) for element, port, vlan in vlans])
+
     def release(self, session: Session, service_uuid: str) -> None:
         """Give back everything the service holds: a statement per table, whatever its route."""
         self.begin(session)

@@ -27,11 +27,13 @@ from cadenza.icm.commands import (
     CreateConnectivityService,
     DeleteConnectivityService,
     EndPointRequest,
+    RerouteConnectivityService,
 )
 from cadenza.icm.design import Hop, ServiceEnd, design_hops, hops_to_json
 from cadenza.icm.feasibility import FeasibilityEnd, FeasibilityQuery, Feasible, check_feasibility
 from cadenza.icm.operational import FaultWatcher, NetworkFaults, read_faults
 from cadenza.icm.pathing import NoPathError, PathRequest, compute_path
+from cadenza.icm.reroute import plan_reroute, refuse_while_rerouting
 from cadenza.icm.resources import ResourceInventory, ResourceUnavailable
 from cadenza.icm.rows import ConnectivityServiceRow
 from cadenza.icm.topology import Topology, link_id_for
@@ -252,6 +254,7 @@ class Icm:
                     # mirror says of a CE-VLAN is checked against the database on the second try.
                     self.inventory.begin(session, fresh=attempt > 0)
                     row = self.get(session, command.service, command.owner)
+                    refuse_while_rerouting(row, "change")
                     current = _settings(row)
                     target = self._target(row, current, command)
                     if row.state == cs.MODIFYING and (row.pending or {}).get("to") == target:
@@ -306,8 +309,14 @@ class Icm:
             row = self.get(session, command.service, command.owner)
             if row.state in (cs.REMOVING, cs.REMOVED, cs.FAILED):
                 return row
+            refuse_while_rerouting(row, "remove")
             cs.transition_to(session, row, cs.REMOVING, wake=self.wake)
         return row
+
+    def reroute(self, command: RerouteConnectivityService) -> tuple[ConnectivityServiceRow, bool]:
+        """Decide a move of an installed service to a route that keeps off `command.avoid`, make
+        before break (`cadenza.icm.reroute`); True when there is a move to make."""
+        return plan_reroute(self, command)
 
     def feasibility(self, ends: Sequence[tuple[str, str, int | None]], mbps: int, *,
                     max_delay_ms: float | None = None, for_service: str | None = None,

@@ -31,7 +31,7 @@ from cadenza.core.workflows import launch_workflows, shutdown_workflows
 from cadenza.ecm.api.twin import twin_router
 from cadenza.ecm.remote import AttachedTwinRuntime, RemoteTwinRuntime, attach_twin, start_remote_twin
 from cadenza.ecm.runtime import TwinRuntime, start_twin
-from cadenza.icm import activation, pm_schedule
+from cadenza.icm import activation, pm_schedule, reroute_flow
 from cadenza.icm.api.presto import presto_router
 from cadenza.icm.service import Icm
 from cadenza.icm.topology import Topology
@@ -145,7 +145,7 @@ class ProviderDomain:
         assert self.business is not None
         self.business.after_launch()
         for icm in self.icms.values():
-            resumed = activation.resume_all(icm)
+            resumed = activation.resume_all(icm) + reroute_flow.resume_reroutes(icm)
             if resumed:
                 log.info("%s: resumed %d connectivity services caught mid-change", icm.name, resumed)
 

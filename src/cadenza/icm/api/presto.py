@@ -12,15 +12,24 @@ from sqlalchemy import select
 from cadenza.core.auth import Principal, require
 from cadenza.core.clock import iso
 from cadenza.core.errors import NotFound, Unprocessable
-from cadenza.icm import activation
+from cadenza.icm import activation, reroute_flow
 from cadenza.icm.api.presto_pm_views import pm_history_view
-from cadenza.icm.api.presto_views import counters_view, path_view, service_view, sip_view, test_view, topology_view
+from cadenza.icm.api.presto_views import (
+    counters_view,
+    path_view,
+    reroute_view,
+    service_view,
+    sip_view,
+    test_view,
+    topology_view,
+)
 from cadenza.icm.bandwidth_profile import ingress_profile
 from cadenza.icm.commands import (
     ChangeConnectivityService,
     CreateConnectivityService,
     DeleteConnectivityService,
     EndPointRequest,
+    RerouteConnectivityService,
 )
 from cadenza.icm.oam import read_counters, run_activation_test
 from cadenza.icm.pm_collection import collect_service
@@ -33,6 +42,7 @@ from cadenza.interfaces.presto.models import (
     ComputeP2PPathInput,
     CreateConnectivityServiceInput,
     PmHistoryInput,
+    RerouteInput,
     ServiceIdOrNameInput,
     SipIdOrNameInput,
     TopologyIdOrNameInput,
@@ -94,6 +104,17 @@ def presto_router(icm: Icm) -> APIRouter:
         row = icm.delete(DeleteConnectivityService(principal.owner_filter, body.input.service_id_or_name))
         activation.submit_removal(icm, row)
         return {"output": {"service": service_view(row, icm.faults_now())}}
+
+    @router.post(f"{OPERATIONS}/cadenza-reroute-connectivity-service/")
+    def reroute_connectivity_service(body: RerouteInput, principal: Principal = caller) -> dict:
+        """Move an installed service to a route keeping off `avoid`, make before break: the new
+        route is decided (and its resources held) before this answers; the elements follow."""
+        asked = body.input
+        row, moved = icm.reroute(RerouteConnectivityService(principal.owner_filter, asked.service_id_or_name,
+                                                            tuple(asked.avoid), asked.max_delay_ms))
+        if moved:
+            reroute_flow.submit_reroute(icm, row)
+        return {"output": reroute_view(row, moved, icm.faults_now())}
 
     @router.post(f"{OPERATIONS}/compute-p-2-p-path/")
     def compute_p_2_p_path(body: ComputeP2PPathInput, principal: Principal = caller) -> dict:

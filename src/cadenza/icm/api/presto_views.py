@@ -10,12 +10,13 @@ from cadenza.icm.connectivity_service import tapi_states
 from cadenza.icm.feasibility import Feasible
 from cadenza.icm.oam import ActivationTestResult
 from cadenza.icm.operational import NetworkFaults, element_state, route_faults, service_state
+from cadenza.icm.reroute import REROUTE, rerouting
 from cadenza.icm.rows import ConnectivityServiceRow, PortUsageRow
 from cadenza.icm.topology import EdgePoint, Topology
 from cadenza.interfaces.adagio.contract import LinkState, PmCounters
 from cadenza.interfaces.presto.paths import DISABLED, ENABLED
 
-__all__ = ["service_view", "sip_view", "topology_view", "test_view", "counters_view", "path_view"]
+__all__ = ["service_view", "sip_view", "topology_view", "test_view", "counters_view", "path_view", "reroute_view"]
 
 
 def _capacity(mbps: float) -> dict[str, Any]:
@@ -82,6 +83,7 @@ def service_view(row: ConnectivityServiceRow, faults: NetworkFaults) -> dict[str
             "route-delay-ms": row.plan.get("delay_ms"),
             "s-vlans": row.plan.get("s_vlans", {}),
             "route-faults": route_faults(row.plan, faults) if states.operational == ENABLED else [],
+            **({"reroute": _reroute_under_way(row.pending[REROUTE])} if rerouting(row) else {}),
             "created": iso(row.created_at),
             "updated": iso(row.updated_at),
         },
@@ -167,3 +169,19 @@ def path_view(request: dict[str, Any], found: Feasible, mbps: int) -> dict[str, 
             "routing-constraint": {**request.get("routing-constraint", {}), "requested-capacity": _capacity(mbps)},
             "cadenza-path": {"route": list(found.elements), "links": list(found.links),
                              "route-delay-ms": found.delay_ms, "headroom-mbps": found.headroom_mbps}}
+
+
+def _reroute_under_way(pending: dict[str, Any]) -> dict[str, Any]:
+    return {"to-route": pending["to"]["elements"], "to-links": pending["to"]["links"],
+            "to-route-delay-ms": pending["to"]["delay_ms"], "avoid": pending["avoid"],
+            "switched": bool(pending.get("switched"))}
+
+
+def reroute_view(row: ConnectivityServiceRow, moved: bool, faults: NetworkFaults) -> dict[str, Any]:
+    """A reroute's answer: the service, and the route it is moving to (`moving`), or the one it
+    keeps because it already keeps off what was asked (`unchanged`)."""
+    target = row.pending[REROUTE]["to"] if moved and rerouting(row) else row.plan
+    return {"service": service_view(row, faults),
+            "reroute": {"result": "moving" if moved else "unchanged",
+                        "from-route": row.plan.get("elements", []), "route": target.get("elements", []),
+                        "links": target.get("links", []), "route-delay-ms": target.get("delay_ms")}}

@@ -29,6 +29,7 @@ __all__ = [
     "ActivationTest",
     "PathEnd",
     "PathFound",
+    "Reroute",
     "PrestoClient",
     "TokenProvider",
 ]
@@ -122,6 +123,20 @@ class PathFound:
     links: tuple[str, ...]
     delay_ms: float
     headroom_mbps: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reroute:
+    """What a reroute request was answered: the service, and the route it moves to (`moving`:
+    the elements follow, its state-change event tells when they have) or keeps (`unchanged`:
+    it already keeps off what was asked)."""
+
+    service: ConnectivityService
+    moving: bool
+    from_route: tuple[str, ...]
+    route: tuple[str, ...]
+    links: tuple[str, ...]
+    delay_ms: float | None
 
 
 def _sep(end: PathEnd) -> dict[str, Any]:
@@ -287,6 +302,20 @@ class PrestoClient:
         path = self._call(network_domain, "compute-p-2-p-path", {"input": body})["service"]["cadenza-path"]
         return PathFound(tuple(path["route"]), tuple(path["links"]), float(path["route-delay-ms"]),
                          int(path["headroom-mbps"]))
+
+    def reroute_connectivity_service(self, network_domain: str, uuid: str, avoid: list[str] | tuple[str, ...],
+                                     max_delay_ms: float | None = None) -> Reroute:
+        """Move a service to a route keeping off `avoid` (link ids, element names) and within
+        `max_delay_ms` (None: the service's own maximum), make before break. Raises
+        PrestoRefused: 422 when no path meets it (the reason says what blocks), 409 while the
+        service is not installed or another move is under way."""
+        body: dict[str, Any] = {"service-id-or-name": uuid, "avoid": list(avoid)}
+        if max_delay_ms is not None:
+            body["max-delay-ms"] = max_delay_ms
+        output = self._call(network_domain, "cadenza-reroute-connectivity-service", {"input": body})
+        moved = output["reroute"]
+        return Reroute(_service(output["service"]), moved["result"] == "moving", tuple(moved["from-route"]),
+                       tuple(moved["route"]), tuple(moved["links"]), moved.get("route-delay-ms"))
 
     def list_service_interface_points(self, network_domain: str) -> list[dict[str, Any]]:
         return self._call(network_domain, "get-service-interface-point-list", {})["sip"]

@@ -15,6 +15,8 @@ __all__ = [
     "AvailabilityParameters",
     "PmHistoryRequest",
     "PmHistoryInput",
+    "RerouteRequest",
+    "RerouteInput",
     "BwpFlow",
     "CosIdentifier",
     "Envelope",
@@ -289,3 +291,16 @@ class PmHistoryRequest(_Tapi):
 
 class PmHistoryInput(_Tapi):
     input: PmHistoryRequest
+
+
+class RerouteRequest(_Tapi):
+    """Cadenza profile: move an installed service to a route that keeps off `avoid`."""
+
+    service_id_or_name: str = Field(alias="service-id-or-name", min_length=1, max_length=200)
+    avoid: list[str] = Field(default_factory=list, max_length=100,
+                             description="link ids ('element:port|element:port') and/or element names")
+    max_delay_ms: float | None = Field(None, alias="max-delay-ms", gt=0, le=10_000)
+
+
+class RerouteInput(_Tapi):
+    input: RerouteRequest
