@@ -76,8 +76,8 @@ def _meets(row: ConnectivityServiceRow, links: frozenset[str], elements: frozens
 
 
 def plan_reroute(icm: Icm, command: RerouteConnectivityService) -> tuple[ConnectivityServiceRow, bool]:
-    """Decide the move now; returns the service and whether it is to move (False: its route
-    already keeps off everything asked, or the same move is under way). Raises Unprocessable
+    """Decide the move now; returns the service and whether it moves (False: its route already
+    keeps off everything asked; True also for the same move asked again while under way). Raises Unprocessable
     (no path, an end's element avoided), Conflict (not installed, another move under way)."""
     links, elements = _avoid(icm.topology, command.avoid)
     if not links and not elements and command.max_delay_ms is None:
@@ -98,7 +98,7 @@ def plan_reroute(icm: Icm, command: RerouteConnectivityService) -> tuple[Connect
                 if rerouting(row):
                     asked = row.pending[REROUTE]
                     if asked["avoid"] == sorted(command.avoid) and asked["max_delay_ms"] == max_delay:
-                        return row, False  # a retried request: its move is under way
+                        return row, True  # a retried request: its move is under way (and started again if need be)
                     raise Conflict(f"Connectivity service {row.uuid} is being rerouted already (avoiding "
                                    f"{describe_avoid(asked['avoid_links'], asked['avoid_elements'])}); ask again "
                                    "once that move has ended")
