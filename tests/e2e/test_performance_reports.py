@@ -27,7 +27,9 @@ from cadenza.core.notifications.listener import listener_router
 from cadenza.interfaces.allegro.pm_paths import CE_PM_RESULTS_TYPE, PM_BASE, PM_LISTENER_BASE, SLS_RESULTS_TYPE
 from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
 from tests.e2e.conftest import Parties, evpl, item, site
+from tests.e2e.test_conformance import CHECKS, EXAMPLES, _finish, _schemathesis
 from tests.e2e.test_service_operational_state import _link_on_route
+from tests.helpers.mef import MEF_LSO
 from tests.helpers.servers import serve, wait_until
 
 CE_RESULTS_SCHEMA = (Path(__file__).parents[3] / "shared/mef-lso/legato/serviceSchema/carrierEthernet/"
@@ -210,3 +212,17 @@ def test_a_scheduled_job_waits_for_its_start_reports_each_period_and_can_be_canc
     assert again.status_code == 422, again.text
     records = parties.acme.get(f"{PM_BASE}/trackingRecord", params={"relatedPerformanceJobId": job["id"]}).json()
     assert [r["description"].split(":")[0] for r in records][:3] == ["created", "state scheduled", "state inProgress"]
+
+
+@pytest.mark.timeout(1500)
+def test_the_performance_monitoring_api_conforms_to_the_official_spec(parties: Parties, service_id: str) -> None:
+    """Last in the module: schemathesis creates what it likes. No 5xx, every status documented,
+    every response as the spec says, every request that breaks the spec refused."""
+    args = [str(MEF_LSO / "allegro/serviceApi/pm/performanceMonitoring.api.yaml"),
+            "--url", f"{parties.acme.base_url}{PM_BASE}",
+            "-H", f"Authorization: {parties.acme.headers['Authorization']}",
+            "-c", CHECKS, "-n", EXAMPLES, "--phases", "examples,coverage,fuzzing", "-w", "2",
+            "--exclude-path-regex", "modifyPerformanceJob|ComplexQuery",
+            "--exclude-method", "PATCH"]
+    code, output = _finish(args, _schemathesis(args))
+    assert code == 0, output[-8000:]

@@ -194,7 +194,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     own = config.party.id
     with database.transaction() as session:
         performance_profiles.seed(session)  # the report types the SP offers (§10.4 step 1)
-    routers: list[APIRouter] = [legato_router(sof, hub_store=hubs), allegro_pm_router(sof, hub_store=hubs),
+    routers: list[APIRouter] = [legato_router(sof, hub_store=hubs),
+                                allegro_pm_router(sof, hub_store=hubs, public_url=public_url),
                                 feasibility_router(sof),
                                 interlude_router(sof, hub_store=hubs),
                                 _heard_from(legato_listener_router(bus), own),

@@ -61,9 +61,15 @@ def _cancel_view(row: CancelPerformanceJobRow) -> dict[str, Any]:
                                "performanceJobHref": jobs.href(row.job_id)}}
 
 
-def allegro_pm_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
+def allegro_pm_router(sof: Sof, *, hub_store: HubStore, public_url: str) -> APIRouter:
+    """`public_url`: where the domain answers; the spec's `href`s are absolute URIs."""
     router = APIRouter(prefix=PM_BASE, tags=["ALLEGRO performance monitoring"])
     caller = Depends(require(SCOPE))
+
+    def absolute(document: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(document.get("href"), str) and document["href"].startswith("/"):
+            document["href"] = f"{public_url}{document['href']}"
+        return document
 
     def job_of(session: Any, job_id: str, principal: Principal) -> PerformanceJobRow:  # noqa: ANN401
         row = session.get(PerformanceJobRow, job_id)
@@ -76,10 +82,9 @@ def allegro_pm_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
     def list_profiles(response: Response, jobType: str | None = None, jobPriority: int | None = None,  # noqa: N803
                       lifecycleStatus: str | None = None, created: Windows = Depends(CREATED),  # noqa: N803
                       page: Page = Depends(page_params), principal: Principal = caller) -> list[dict]:
-        after, before = created["creationDateTime"]
         with sof.database.read() as session:
-            found = [profiles.render(row, session) for row in profiles.listing(session, principal.owner_filter)
-                     if (after is None or row.created_at > after) and (before is None or row.created_at < before)]
+            found = [absolute(profiles.render(row, session))
+                     for row in profiles.listing(session, principal.owner_filter, created=created["creationDateTime"])]
         wanted = {"jobType": jobType, "jobPriority": jobPriority, "lifecycleStatus": lifecycleStatus}
         found = [p for p in found if all(v is None or p.get(k) == v for k, v in wanted.items())]
         return paginate(found, page, response)
@@ -88,12 +93,12 @@ def allegro_pm_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
     def create_profile(body: dict[str, Any] = Body(...), principal: Principal = caller) -> dict:
         with sof.database.transaction() as session:
             row = profiles.create(session, body, principal.party, wake=sof.wake)
-            return profiles.render(row, session)
+            return absolute(profiles.render(row, session))
 
     @router.get("/performanceProfile/{id}")
     def get_profile(id: str, principal: Principal = caller) -> dict:  # noqa: A002
         with sof.database.read() as session:
-            return profiles.render(profiles.get(session, id, principal.owner_filter), session)
+            return absolute(profiles.render(profiles.get(session, id, principal.owner_filter), session))
 
     @router.delete("/performanceProfile/{id}", status_code=204)
     def delete_profile(id: str, principal: Principal = caller) -> Response:  # noqa: A002
@@ -107,7 +112,7 @@ def allegro_pm_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
         row = execution.create_job(sof, body, principal.party)
         if row.state in jobs.RUNNING:
             execution.start_job(sof, row.id)
-        return jobs.render(row)
+        return absolute(jobs.render(row))
 
     @router.get("/performanceJob")
     def list_jobs(response: Response, buyerJobId: str | None = None, serviceId: str | None = None,  # noqa: N803
@@ -127,7 +132,7 @@ def allegro_pm_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
             return paginate([], page, response)  # this seller monitors services (ServiceRef) only
         with sof.database.read() as session:
             rows = list(session.scalars(query.order_by(PerformanceJobRow.created_at, PerformanceJobRow.id)))
-        found = [jobs.render(r) for r in rows]
+        found = [absolute(jobs.render(r)) for r in rows]
         wanted = {"buyerJobId": buyerJobId, "consumingApplicationId": consumingApplicationId,
                   "producingApplicationId": producingApplicationId}
         found = [j for j in found if all(v is None or j.get(k) == v for k, v in wanted.items())]
@@ -140,7 +145,7 @@ def allegro_pm_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
     @router.get("/performanceJob/{id}")
     def get_job(id: str, principal: Principal = caller) -> dict:  # noqa: A002
         with sof.database.read() as session:
-            return jobs.render(job_of(session, id, principal))
+            return absolute(jobs.render(job_of(session, id, principal)))
 
     def move(job_id: str, target: str, why: str, principal: Principal) -> Response:
         with sof.database.transaction() as session:
@@ -216,7 +221,7 @@ def allegro_pm_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
     def create_report(body: dict[str, Any] = Body(...), principal: Principal = caller) -> dict:
         row = execution.create_report(sof, body, principal.party)
         execution.start_report(sof, row.id)
-        return reports.render(row)
+        return absolute(reports.render(row))
 
     @router.get("/performanceReport")
     def list_reports(response: Response, performanceJobId: str | None = None,  # noqa: N803
@@ -249,7 +254,7 @@ def allegro_pm_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
             rows = paginate_query(session, query.order_by(PerformanceReportRow.created_at, PerformanceReportRow.id),
                                   page, response)
             # the list shows each report without its content: GET /performanceReport/{id} has it
-            return [{k: v for k, v in reports.render(r).items() if k != "reportContent"} for r in rows]
+            return [absolute({k: v for k, v in reports.render(r).items() if k != "reportContent"}) for r in rows]
 
     @router.get("/performanceReport/{id}")
     def get_report(id: str, principal: Principal = caller) -> dict:  # noqa: A002
@@ -257,7 +262,7 @@ def allegro_pm_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
             row = session.get(PerformanceReportRow, id)
             if row is None or (principal.owner_filter is not None and row.party != principal.owner_filter):
                 raise NotFound(f"No performance report with id '{id}'")
-            return reports.render(row)
+            return absolute(reports.render(row))
 
     # -- tracking records --------------------------------------------------------------------
     @router.get("/trackingRecord")

@@ -44,6 +44,7 @@ __all__ = ["NetworkTime", "network_time", "customer_service", "create_job", "cre
 log = logging.getLogger(__name__)
 
 INTERVAL_S = 900
+PASSIVE = "passive"  # the jobType of the job behind a report asked for directly
 _STOPPED_POLL_S = 2.0  # a stopped network clock moves only when advanced: look again this often
 _LONGEST_SLEEP_S = 60.0
 
@@ -182,7 +183,30 @@ def create_report(sof: Sof, document: dict[str, Any], party: str) -> Performance
     at = now()
     with sof.database.transaction() as session:
         service = _service(session, sof, objects[0], party, "/monitoredObject/0")
-        row = PerformanceReportRow(id=new_id(), party=party, state=reports.ACKNOWLEDGED, job_id=None,
+        # Every report comes from a job (the spec lists each with its performanceJob): a report
+        # asked for directly is the work of a passive job over its timeframe, done when it is.
+        job = PerformanceJobRow(
+            id=new_id(), party=party, state=jobs.ACKNOWLEDGED, service_id=service.id,
+            profile={"jobType": PASSIVE, "granularity": document["granularity"], "outputFormat": "json",
+                     "resultFormat": "payload", "reportingPeriod": {"timeDurationValue": int(end - start),
+                                                                    "timeDurationUnits": "SEC"},
+                     "serviceSpecificConfiguration": document["serviceSpecificConfiguration"]},
+            start_s=start, end_s=end, next_report_s=start, reports=0,
+            document={"monitoredObject": objects[0], "description": "the job of a report asked for directly",
+                      "performanceProfile": {"@type": "PerformanceProfileValue", "jobType": PASSIVE,
+                                             "granularity": document["granularity"], "outputFormat": "json",
+                                             "resultFormat": "payload",
+                                             "reportingPeriod": {"timeDurationValue": int(end - start),
+                                                                 "timeDurationUnits": "SEC"},
+                                             "serviceSpecificConfiguration": document["serviceSpecificConfiguration"]},
+                      "scheduleDefinition": {"scheduleDefinitionStartTime": timeframe["reportingStartDate"],
+                                             "scheduleDefinitionEndTime": timeframe["reportingEndDate"]}},
+            termination=None, created_at=at, updated_at=at)
+        session.add(job)
+        session.flush()
+        jobs.announce_created(session, job, wake=sof.wake)
+        jobs.transition_to(session, job, jobs.IN_PROGRESS, why="a report was asked for", wake=sof.wake)
+        row = PerformanceReportRow(id=new_id(), party=party, state=reports.ACKNOWLEDGED, job_id=job.id,
                                    service_id=service.id, start_s=start, end_s=end, granularity_s=INTERVAL_S,
                                    document=dict(document), content=None, termination=None, created_at=at,
                                    updated_at=at)
@@ -214,8 +238,10 @@ def resume_all(sof: Sof) -> None:
     with sof.database.read() as session:
         job_ids = list(session.scalars(select(PerformanceJobRow.id).where(
             PerformanceJobRow.state.in_([*jobs.RUNNING, jobs.PENDING_CANCEL]))))
-        report_ids = list(session.scalars(select(PerformanceReportRow.id).where(
-            PerformanceReportRow.state == reports.IN_PROGRESS, PerformanceReportRow.job_id.is_(None))))
+        passive = set(session.scalars(select(PerformanceJobRow.id).where(
+            PerformanceJobRow.state == jobs.IN_PROGRESS)))
+        report_ids = [r.id for r in session.scalars(select(PerformanceReportRow).where(
+            PerformanceReportRow.state == reports.IN_PROGRESS)) if r.job_id in passive or r.job_id is None]
     for job_id in job_ids:
         start_job(sof, job_id)
     for report_id in report_ids:
@@ -250,6 +276,8 @@ def performance_job_tick(sof_name: str, job_id: str) -> float | None:
         service = session.get(ServiceRow, row.service_id) if row is not None else None
         if row is None:
             return None
+        if row.profile.get("jobType") == PASSIVE:
+            return None  # its report's workflow does its work
         state, start_s, end_s, next_s = row.state, row.start_s, row.end_s, row.next_report_s
         period = profiles.seconds_of(row.profile["reportingPeriod"], "/reportingPeriod")
     if state == jobs.PENDING_CANCEL:
@@ -346,6 +374,9 @@ def _gather(sof: Sof, service: ServiceRow, start_s: float, end_s: float) -> tupl
 
 def _complete(session: Session, sof: Sof, report: PerformanceReportRow, content: list[Any] | None,
               problem: str | None) -> None:
+    job = session.get(PerformanceJobRow, report.job_id) if report.job_id else None
+    if job is not None and job.profile.get("jobType") == PASSIVE and job.state == jobs.IN_PROGRESS:
+        jobs.transition_to(session, job, jobs.COMPLETED, why="its report is done", wake=sof.wake)
     if problem is not None or content is None:
         report.termination = [{"code": "otherIssue", "value": problem or "no content"}]
         reports.transition_to(session, report, reports.FAILED, why=problem or "no content", wake=sof.wake)

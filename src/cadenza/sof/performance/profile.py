@@ -9,7 +9,7 @@ service's SLS come with every report (docs/allegro-profile.md).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -80,8 +80,13 @@ def get(session: Session, profile_id: str, party: str | None) -> PerformanceProf
     return row
 
 
-def listing(session: Session, party: str | None) -> list[PerformanceProfileRow]:
+def listing(session: Session, party: str | None, *,
+            created: tuple[datetime | None, datetime | None] = (None, None)) -> list[PerformanceProfileRow]:
     query = select(PerformanceProfileRow).order_by(PerformanceProfileRow.created_at, PerformanceProfileRow.id)
+    if created[0] is not None:
+        query = query.where(PerformanceProfileRow.created_at > created[0])
+    if created[1] is not None:
+        query = query.where(PerformanceProfileRow.created_at < created[1])
     if party is not None:
         query = query.where(or_(PerformanceProfileRow.party.is_(None), PerformanceProfileRow.party == party))
     return list(session.scalars(query))
