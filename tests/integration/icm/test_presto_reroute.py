@@ -294,3 +294,18 @@ def test_the_presto_client_reroutes_and_tells_why_it_cannot(landscape: Landscape
     finally:
         client.close()
     assert moved(landscape, service["uuid"])["cadenza-activation"]["route"] == list(done.route)
+
+
+def test_the_same_reroute_asked_again_finishes_a_move_whose_workflow_was_lost(landscape: Landscape) -> None:
+    service = create(landscape, "uni-east-1-1", "uni-west-3-1", 206, 100)
+    uuid = service["uuid"]
+    # Committed, then the process died before the move's workflow was started.
+    row, moving = landscape.domain.icms["metro"].reroute(RerouteConnectivityService(None, uuid, (CORE_EAST_WEST,)))
+    assert moving and holders(landscape, uuid) == set(service["cadenza-activation"]["route"])
+
+    retried = reroute(landscape, uuid, [CORE_EAST_WEST])
+    assert retried.status_code == 200 and retried.json()["output"]["reroute"]["result"] == "moving"
+    assert retried.json()["output"]["reroute"]["route"] == row.pending["reroute"]["to"]["elements"]
+    after = moved(landscape, uuid)
+    assert after["cadenza-activation"]["route"] == row.pending["reroute"]["to"]["elements"]
+    assert holders(landscape, uuid) == set(after["cadenza-activation"]["route"])
