@@ -59,11 +59,13 @@ from cadenza.sof.api.interlude import interlude_router
 from cadenza.sof.api.interlude_listener import interlude_callback, interlude_listener_routers
 from cadenza.sof.api.legato import legato_router
 from cadenza.sof.api.presto_listener import PRESTO_LISTENER_PREFIX, presto_listener_router
+from cadenza.sof.api.sls import sls_router
 from cadenza.sof.interlude_access import InterludeAccess
 from cadenza.sof.performance import execution as performance_execution
 from cadenza.sof.performance import profile as performance_profiles
 from cadenza.sof.runtime import build_sof, interlude_partners, resume_sof
 from cadenza.sof.service import Sof
+from cadenza.sof.sls import assessor as sls_assessor
 
 __all__ = ["Business", "build_business"]
 
@@ -101,6 +103,7 @@ class Business:
         states and the registrations at the partners' hubs, durable work that runs once across
         the workers however many start it."""
         operational_reading.schedule_readings(self.sof)
+        sls_assessor.schedule_assessment(self.sof, period_s=self.sof.config.sls_assess_every_s)
         hubs: dict[str, tuple[str, partner_hubs.PartnerHub]] = {}
         for party in self.sonata_access:
             hubs[f"SONATA {party}"] = (f"{self.public_url}{PARTNER_LISTENER_PREFIX}/{party}",
@@ -195,7 +198,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     with database.transaction() as session:
         performance_profiles.seed(session)  # the report types the SP offers (§10.4 step 1)
     routers: list[APIRouter] = [legato_router(sof, hub_store=hubs),
-                                allegro_pm_router(sof, hub_store=hubs, public_url=public_url),
+                                allegro_pm_router(sof, hub_store=hubs, public_url=public_url), sls_router(sof),
                                 feasibility_router(sof),
                                 interlude_router(sof, hub_store=hubs),
                                 _heard_from(legato_listener_router(bus), own),

@@ -141,6 +141,7 @@ class DomainConfig(_Strict):
     price_factor: float = Field(1.0, gt=0, description="scales every catalog price of this domain")
     operational_reconcile_s: float = Field(30.0, gt=0, description="how often the SOF reads every segment's state")
     pm: PmSettings = PmSettings()  # how every ICM of the domain collects PM from its elements
+    sls_assess_every_s: float = Field(60.0, gt=0, description="how often the SOF assesses every service's SLS")
     order_queue_concurrency: int = Field(64, ge=1, description="product orders worked on at once (BusSettings)")
 
     @model_validator(mode="after")

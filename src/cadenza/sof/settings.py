@@ -82,3 +82,4 @@ class SofSettings(_Strict):
     # How often every segment's operational state is read from the ICMs, beside their events:
     # the longest a lost event leaves a service's state untold (sof/operational.py).
     operational_reconcile_s: float = Field(30.0, gt=0)
+    sls_assess_every_s: float = Field(60.0, gt=0)

@@ -142,6 +142,10 @@ def topology_view(topology: Topology, links: dict[str, LinkState], free: dict[st
             "available-capacity": _capacity(free.get(link.id, link.capacity_mbps)),
             "latency-characteristic": [{"traffic-property-name": "one-way-delay-ms",
                                         "fixed-latency-characteristic": str(live.delay_ms if live else link.delay_ms)}],
+            # Cadenza profile: the link's health as the network reports it now, beside what it was built for
+            "cadenza-link-health": {"loss-ratio": live.loss_ratio if live else link.loss_ratio,
+                                    "delay-ms": live.delay_ms if live else link.delay_ms,
+                                    "design-delay-ms": link.delay_ms, "design-loss-ratio": link.loss_ratio},
         })
     return {"uuid": topology.domain, "name": [{"value-name": "network-domain", "value": topology.domain}],
             "layer-protocol-name": ["ETH"], "node": nodes, "link": link_views}

@@ -1,0 +1,222 @@
+"""SLS assessment of every active service (MEF 55.0.1 §10.6 steps 1-5), interval by interval.
+
+Periodically (a DBOS scheduled workflow, once per period across the domain's workers) and at
+once when an ICM tells of a threshold crossing on one of a service's segments, SOF assesses
+each interval of the service that has ended since it last did (at most `CATCH_UP` back): it
+gathers the segments' PM over PRESTO (service_pm.py), computes the MEF 10.4 metrics end to end
+against the SLS, and per direction opens a degradation on a breach, locating the segment whose
+own figures break the objective, or resolves the open one when an interval meets the SLS again.
+Each interval is assessed once: the service's `last_number` moves in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dbos import DBOS
+from sqlalchemy import select
+
+from cadenza.core.clock import iso, now
+from cadenza.core.ids import new_id
+from cadenza.core.schedules import keep_schedule
+from cadenza.interfaces.presto.client import PrestoError
+from cadenza.sof import service_inventory
+from cadenza.sof.performance.service_pm import DirectionPm, ServicePm, service_pm
+from cadenza.sof.rows import ServiceRow
+from cadenza.sof.service import Sof
+from cadenza.sof.sls import degradation
+from cadenza.sof.sls.assessment import MetricAssessment, assess
+from cadenza.sof.sls.rows import SlsAssessmentRow, SlsDegradationRow
+from cadenza.sof.steps import registered
+
+__all__ = ["Assessed", "assess_service", "assess_all", "schedule_assessment", "schedule_name", "CATCH_UP"]
+
+log = logging.getLogger(__name__)
+
+CATCH_UP = 4  # intervals a first or late assessment reaches back
+INTERVAL_S = 900
+
+
+@dataclass
+class Assessed:
+    intervals: int = 0
+    breaches: list[str] = field(default_factory=list)
+    opened: int = 0
+    resolved: int = 0
+    to_remedy: list[str] = field(default_factory=list)  # degradations just opened
+    rerouted: int = 0
+
+
+def _located(pm: ServicePm, direction: DirectionPm, i: int, breached: list[MetricAssessment]) -> str:
+    """Which segment breaks the objectives: the one losing most frames when loss or availability
+    is breached, else the one adding most delay; the partner when its segment is unseen and the SP
+    segments each meet the SLS."""
+    number = direction.numbers[i]
+    loss = any(a.metric in ("oneWayFrameLossRatioPmMetric", "oneWayAvailabilityPmMetric",
+                            "oneWayHighLossIntervalsPmMetric", "oneWayConsecutiveHighLossIntervalsPmMetric")
+               for a in breached)
+    key = "flr-1-fw-mean" if loss else "fd-1-fw-mean"
+    figures = [(segment.intervals[number].get(key) or 0.0, segment.name) for segment in direction.segments]
+    worst_value, worst = max(figures) if figures else (0.0, "")
+    if pm.missing and (not figures or worst_value <= 0):
+        return pm.missing[0].split(":", 1)[0]
+    return worst or "unknown"
+
+
+def assess_service(sof: Sof, row: ServiceRow) -> Assessed:
+    result = Assessed()
+    segments = row.design.get("segments") or []
+    if not segments:
+        return result
+    clock = sof.presto.get_network_time(segments[0]["networkDomain"])
+    ended = int(float(clock["epoch-seconds"]) // INTERVAL_S)
+    with sof.database.read() as session:
+        done = session.get(SlsAssessmentRow, row.id)
+        first = max(done.last_number + 1 if done else ended - CATCH_UP, ended - CATCH_UP)
+    if first >= ended:
+        return result
+
+    def history(domain: str, uuid: str, start: str, end: str) -> dict[str, Any]:
+        return sof.presto.get_pm_history(domain, uuid, start=start, end=end, include_steps=True)
+
+    pm = service_pm(row, history, start_s=first * INTERVAL_S, end_s=ended * INTERVAL_S)
+    with sof.database.transaction() as session:
+        state = session.get(SlsAssessmentRow, row.id)
+        if state is not None and state.last_number >= ended - 1:
+            return result  # another worker assessed these meanwhile
+        for direction in pm.directions:
+            if direction.metrics is None:
+                continue
+            for i, number in enumerate(direction.numbers):
+                if state is not None and number <= state.last_number:
+                    continue
+                assessed = assess(pm.cos, direction.metrics, interval_s=pm.interval_s, at=(i,),
+                                  probe_spacing_s=pm.step_s / _probes(direction, i))
+                breached = [a for a in assessed if a.breached]
+                result.intervals += 1
+                _follow(session, row, direction.direction, number, breached, pm, direction, i, result)
+        if state is None:
+            session.add(SlsAssessmentRow(service_id=row.id, last_number=ended - 1, assessed_at=now()))
+        else:
+            state.last_number, state.assessed_at = ended - 1, now()
+    for degradation_id in result.to_remedy:
+        if _remedy(sof, row, degradation_id, ended):
+            result.rerouted += 1
+    return result
+
+
+def _remedy(sof: Sof, row: ServiceRow, degradation_id: str, current: int) -> bool:
+    """§10.6 step 4-5: for a degradation located in an SP segment, move the segment off the links
+    of its route whose health is below what they were built for (make before break, the ICM's
+    reroute); otherwise, or when the ICM cannot, mark it for manual intervention, saying why."""
+    with sof.database.read() as session:
+        found = session.get(SlsDegradationRow, degradation_id)
+        cause = found.cause if found else None
+    segment = next((s for s in row.design.get("segments", []) if s["networkDomain"] == cause), None)
+    outcome, why = degradation.MANUAL_INTERVENTION, f"located in {cause}: not in this provider's network"
+    if segment is not None:
+        try:
+            route = sof.presto.get_connectivity_service(segment["networkDomain"], segment["uuid"])
+            health = sof.presto.get_link_health(segment["networkDomain"])
+            links = sorted(route.raw.get("cadenza-activation", {}).get("s-vlans", {}))
+            unhealthy = [link for link in links if _unhealthy(health.get(link, {}))]
+            if not unhealthy:
+                why = f"located in {cause}, but no link of its route is below its design: a person must look"
+            else:
+                moved = sof.presto.reroute_connectivity_service(segment["networkDomain"], segment["uuid"], unhealthy)
+                outcome = degradation.REROUTING
+                why = (f"located in {cause} on {', '.join(unhealthy)}: rerouted off it "
+                       f"({' > '.join(moved.route)})")
+        except PrestoError as exc:
+            why = f"located in {cause}; the ICM could not move it: {exc}"
+    with sof.database.transaction() as session:
+        found = session.get(SlsDegradationRow, degradation_id)
+        if found is not None and found.state == degradation.DETECTED:
+            degradation.transition_to(session, found, outcome, why=why, interval=current)
+    return outcome == degradation.REROUTING
+
+
+def _unhealthy(health: dict[str, Any]) -> bool:
+    return bool(health) and (health.get("loss-ratio", 0) > health.get("design-loss-ratio", 0)
+                             or health.get("delay-ms", 0) > 1.5 * health.get("design-delay-ms", 0) + 0.5)
+
+
+def _follow(session: Any, row: ServiceRow, direction: str, number: int,  # noqa: ANN401 - a Session
+            breached: list[MetricAssessment], pm: ServicePm, seen: DirectionPm, i: int, result: Assessed) -> None:
+    open_one = session.scalars(select(SlsDegradationRow).where(
+        SlsDegradationRow.service_id == row.id, SlsDegradationRow.direction == direction,
+        SlsDegradationRow.state.in_(degradation.OPEN))).first()
+    if breached:
+        sentences = [a.sentence for a in breached]
+        result.breaches.extend(sentences)
+        if open_one is None:
+            cause = _located(pm, seen, i, breached)
+            open_one = SlsDegradationRow(
+                id=new_id(), service_id=row.id, direction=direction, state=degradation.DETECTED, cause=cause,
+                breaches=sentences, first_number=number, last_breach_number=number, resolved_number=None,
+                history=[{"at": iso(), "state": degradation.DETECTED, "why": "; ".join(sentences)}],
+                created_at=now(), updated_at=now())
+            session.add(open_one)
+            result.opened += 1
+            result.to_remedy.append(open_one.id)
+        else:
+            open_one.breaches, open_one.last_breach_number, open_one.updated_at = sentences, number, now()
+            remedied = degradation.remedied_in(open_one)
+            if open_one.state == degradation.REROUTING and remedied is not None and number > remedied:
+                degradation.transition_to(session, open_one, degradation.MANUAL_INTERVENTION,
+                                          why="the breach outlived the reroute")
+    elif open_one is not None and number > open_one.last_breach_number and _measured(seen, i):
+        open_one.resolved_number = number
+        degradation.transition_to(session, open_one, degradation.RESOLVED, why="the interval meets the SLS again")
+        result.resolved += 1
+
+
+def _measured(direction: DirectionPm, i: int) -> bool:
+    """An interval with nothing measured (no qualified frames) says nothing about the SLS."""
+    assert direction.metrics is not None
+    return not math.isnan(float(direction.metrics.availability_percent[i]))
+
+
+def _probes(direction: DirectionPm, i: int) -> int:
+    steps = direction.segments[0].intervals[direction.numbers[i]]["cadenza-steps"]["probe-delay-us"]
+    return max(1, len(steps[0]) if steps else 1)
+
+
+def assess_all(sof: Sof) -> Assessed:
+    with sof.database.read() as session:
+        rows = list(session.scalars(select(ServiceRow).where(ServiceRow.state == service_inventory.ACTIVE)))
+    total = Assessed()
+    for row in rows:
+        try:
+            done = assess_service(sof, row)
+        except PrestoError as exc:
+            log.info("%s: SLS of service %s not assessed, tried again next period: %s", sof.name, row.id, exc)
+            continue
+        total.intervals += done.intervals
+        total.breaches += done.breaches
+        total.opened += done.opened
+        total.resolved += done.resolved
+    return total
+
+
+def schedule_name(sof_name: str) -> str:
+    return f"sof-sls-assessment-{sof_name}"
+
+
+def schedule_assessment(sof: Sof, *, period_s: float) -> None:
+    keep_schedule(schedule_name(sof.name), assess_sls, period_s=period_s, context=sof.name)
+
+
+@DBOS.workflow()
+def assess_sls(scheduled_at: datetime, sof_name: str) -> None:
+    assess_every_service(sof_name)
+
+
+@DBOS.step()
+def assess_every_service(sof_name: str) -> dict[str, int]:
+    done = assess_all(registered(sof_name))
+    return {"intervals": done.intervals, "opened": done.opened, "resolved": done.resolved}
