@@ -32,6 +32,10 @@ app.add_typer(twin_app, name="twin")
 app.add_typer(landscape_app, name="landscape")
 app.add_typer(bench_app, name="bench")
 app.add_typer(keys_app, name="keys")
+sls_app = typer.Typer(help="SLS assessment: degradations found and what was done.", no_args_is_help=True)
+pm_app = typer.Typer(help="Performance of services, end to end, against their SLS.", no_args_is_help=True)
+app.add_typer(sls_app, name="sls")
+app.add_typer(pm_app, name="pm")
 console = Console()
 
 DomainOption = Annotated[str | None, typer.Option("--domain", "-d", help="name of a running domain")]
@@ -408,6 +412,72 @@ def twin_traffic(service: Annotated[str, typer.Argument(help="forwarding constru
                       ("offeredMbps", "greenMbps", "yellowMbps", "droppedAtIngressMbps", "deliveredMbps")),
                       f"{d['greenLossRatio']:.4%}", delay)
     console.print(table)
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float | None], *, top: float | None = None) -> str:
+    """Values as a row of bars (a gap where nothing was measured), scaled to `top` or their max."""
+    seen = [v for v in values if v is not None]
+    if not seen:
+        return "·" * len(values)
+    high = top if top is not None else max(seen)
+    low = 0.0 if top is not None else min(seen)
+    span = (high - low) or 1.0
+    return "".join("·" if v is None else _BARS[max(0, min(7, int((v - low) / span * 7.999)))] for v in values)
+
+
+_STATE_STYLE = {"detected": "yellow", "rerouting": "cyan", "manualIntervention": "red", "resolved": "green"}
+
+
+@sls_app.command("status")
+def sls_status(state: Annotated[str | None, typer.Option(help="only degradations in this state")] = None,
+               domain: DomainOption = None) -> None:
+    """Every SLS degradation the SOF found: the service, where it was located, what was done."""
+    query = f"?state={state}" if state else ""
+    found = _call(domain, "GET", f"/cadenza/sls/v1/degradation{query}")
+    assessed = _call(domain, "GET", "/cadenza/sls/v1/assessment")
+    console.print(f"{len(assessed)} services assessed; {len(found)} degradations")
+    table = Table(title="SLS degradations")
+    for column in ("service", "direction", "state", "cause", "since", "last breach", "what was done"):
+        table.add_column(column)
+    for d in found:
+        style = _STATE_STYLE.get(d["state"], "white")
+        table.add_row(d["serviceId"][:8], d["direction"], f"[{style}]{d['state']}[/]", d["cause"] or "-",
+                      (d["since"] or "")[:16], (d["lastBreach"] or "")[:16], d["history"][-1]["why"])
+    console.print(table)
+
+
+@pm_app.command("show")
+def pm_show(service: Annotated[str, typer.Argument(help="the SOF's service id")],
+            hours: Annotated[float, typer.Option(help="how far back, in the network's hours")] = 6,
+            domain: DomainOption = None) -> None:
+    """A service's performance per 15-minute interval and direction, drawn, against its SLS."""
+    with console.status(f"gathering {service}'s performance from its segments"):
+        pm = _call(domain, "GET", f"/cadenza/sls/v1/service/{service}/performance?hours={hours:g}")
+    console.print(f"service {pm['serviceId']} (CoS {pm['cosName']}), network time {pm['networkTime']}")
+    for missing in pm["missingSegments"]:
+        console.print(f"[yellow]not included: {missing}[/]")
+    for d in pm["directions"]:
+        intervals = d["intervals"]
+        table = Table(title=f"{d['direction']} over {' + '.join(d['segments'])}: {len(intervals)} intervals")
+        for column in ("metric", "per interval", "last", "worst"):
+            table.add_column(column)
+        for key, label, unit, worst in (("availabilityPercent", "availability", "%", min),
+                                        ("frameLossRatioPercent", "frame loss ratio", "%", max),
+                                        ("meanFrameDelayMs", "mean frame delay", "ms", max),
+                                        ("utilisationPercent", "utilisation of the CIR", "%", max)):
+            values = [i[key] for i in intervals]
+            seen = [v for v in values if v is not None]
+            table.add_row(label, sparkline(values, top=100 if key == "utilisationPercent" else None),
+                          f"{seen[-1]:.3f} {unit}" if seen else "-", f"{worst(seen):.3f} {unit}" if seen else "-")
+        console.print(table)
+        breaches = [(i["start"], sentence) for i in intervals for sentence in i["breached"]]
+        for start, sentence in breaches[-5:]:
+            console.print(f"[red]{start[:16]} {sentence}[/]")
+        if not breaches:
+            console.print("[green]every interval meets the SLS[/]")
 
 
 def _print_keys(listing: dict) -> None:

@@ -12,6 +12,8 @@ Not yet here: steps 6-7 (the status reaching the BUS over LEGATO and the custome
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,6 +48,12 @@ def _segment_links(parties: Parties, service: dict[str, Any]) -> set[str]:
                             json={"input": {"service-id-or-name": segment["uuid"]}})
     assert reply.status_code == 200, reply.text
     return set(reply.json()["output"]["service"]["cadenza-activation"]["s-vlans"])
+
+
+def _cli(parties: Parties, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**parties.landscape.domains["sp"].env, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "cadenza.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
 
 
 def _degradations(parties: Parties, service_id: str) -> list[dict[str, Any]]:
@@ -87,5 +95,12 @@ def test_a_lossy_sp_link_is_found_by_the_sls_assessment_and_the_service_rerouted
         assert [h["state"] for h in resolved[0]["history"]] == ["detected", "rerouting", "resolved"]
         assessed = parties.sp.get(f"{SLS}/assessment").json()
         assert service_id in {a["serviceId"] for a in assessed}
+
+        # the operator looks: the degradation and the service's figures, drawn in the terminal
+        status = _cli(parties, "sls", "status", "--domain", "sp")
+        assert status.returncode == 0 and "resolved" in status.stdout and "metro" in status.stdout, status.stdout
+        drawn = _cli(parties, "pm", "show", service_id, "--domain", "sp", "--hours", "1.5")
+        assert drawn.returncode == 0, drawn.stdout + drawn.stderr
+        assert "frame loss ratio" in drawn.stdout and any(bar in drawn.stdout for bar in "▁▂▃▄▅▆▇█")
     finally:
         parties.sp.post("/cadenza/twin/v1/links/degrade", json={"a": a, "b": b, "loss_ratio": 0.0})

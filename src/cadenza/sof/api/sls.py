@@ -4,15 +4,20 @@ of degradations as incidents, issue 13): Cadenza's operator API, `admin` scope."
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from cadenza.core.auth import require
 from cadenza.core.clock import iso
+from cadenza.core.errors import Unprocessable
+from cadenza.sof.performance.execution import customer_service
+from cadenza.sof.performance.service_pm import DirectionPm, ServicePm, service_pm
 from cadenza.sof.service import Sof
+from cadenza.sof.sls.assessment import assess
 from cadenza.sof.sls.rows import SlsAssessmentRow, SlsDegradationRow
 
 __all__ = ["sls_router", "SLS_BASE"]
@@ -52,4 +57,43 @@ def sls_router(sof: Sof) -> APIRouter:
                      "assessedAt": iso(r.assessed_at.astimezone(UTC))}
                     for r in session.scalars(select(SlsAssessmentRow).order_by(SlsAssessmentRow.service_id))]
 
+    @router.get("/service/{service_id}/performance")
+    def performance(service_id: str, hours: float = Query(6, gt=0, le=24 * 31)) -> dict[str, Any]:
+        """A service's performance end to end over the last `hours` of network time, per direction
+        and 15-minute interval, against its SLS (what `cadenza pm show` draws)."""
+        with sof.database.read() as session:
+            row = customer_service(session, service_id, None)
+        segments = row.design.get("segments") or []
+        if not segments:
+            raise Unprocessable(f"Service {service_id} has no segment in this provider's network")
+        moment = float(sof.presto.get_network_time(segments[0]["networkDomain"])["epoch-seconds"])
+        end = (int(moment) // 900) * 900
+
+        def history(domain: str, uuid: str, start: str, stop: str) -> dict[str, Any]:
+            return sof.presto.get_pm_history(domain, uuid, start=start, end=stop, include_steps=True)
+
+        pm = service_pm(row, history, start_s=end - hours * 3600, end_s=end)
+        return {"serviceId": row.id, "cosName": pm.cos.cos_name, "networkTime": pm.network_time,
+                "missingSegments": pm.missing, "directions": [_direction(pm, d) for d in pm.directions]}
+
     return router
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(float(value)) else round(float(value), 6)
+
+
+def _direction(pm: ServicePm, direction: DirectionPm) -> dict[str, Any]:
+    metrics = direction.metrics
+    intervals = []
+    for i, number in enumerate(direction.numbers):
+        assert metrics is not None
+        verdicts = assess(pm.cos, metrics, interval_s=pm.interval_s, at=(i,),
+                          probe_spacing_s=pm.step_s / 10)
+        intervals.append({"start": _at(number), "availabilityPercent": _number(metrics.availability_percent[i]),
+                          "frameLossRatioPercent": _number(metrics.flr_percent[i]),
+                          "meanFrameDelayMs": _number(metrics.mean_fd_ms[i]),
+                          "utilisationPercent": direction.utilisation_percent[i],
+                          "breached": [v.sentence for v in verdicts if v.breached]})
+    return {"direction": direction.direction, "segments": [s.name for s in direction.segments],
+            "intervals": intervals}
