@@ -18,7 +18,7 @@ from cadenza.bus import fulfilment
 from cadenza.bus.address import AddressBook
 from cadenza.bus.api.address import address_router
 from cadenza.bus.api.catalog import catalog_router
-from cadenza.bus.api.legato_listener import LISTENER_PREFIX, legato_listener_router
+from cadenza.bus.api.legato_listener import LISTENER_PREFIX, WAKING_EVENT_TYPES, legato_listener_router
 from cadenza.bus.api.legato_partner_access import partner_access_router
 from cadenza.bus.api.poq import poq_router
 from cadenza.bus.api.product_inventory import product_inventory_router
@@ -186,7 +186,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     fulfilment.ORDERS_QUEUE.worker_concurrency = bus_config.order_queue_concurrency  # registered at launch
     if not hubs.subscriptions(api="legato.serviceOrder", party=config.party.id):
         hubs.subscribe(api="legato.serviceOrder", party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",
-                       query=None, event_types=[])
+                       query=f"eventType={','.join(WAKING_EVENT_TYPES)}",
+                       event_types=list(WAKING_EVENT_TYPES))  # what wakes its workflows (bus/api/legato_listener.py)
     for network_domain in config.network_domains:  # the SOF hears of its segments from each ICM
         if not hubs.subscriptions(api=events_api(network_domain.name), party=config.party.id):
             hubs.subscribe(api=events_api(network_domain.name), party=config.party.id,

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from cadenza.bus.api.legato_listener import LISTENER_PREFIX, legato_listener_router
+from cadenza.bus.api.legato_listener import LISTENER_PREFIX, WAKING_EVENT_TYPES, legato_listener_router
 from cadenza.core.wakeups import WAKEUPS
 from cadenza.interfaces.legato.paths import ORDER_LISTENER_BASE
 
@@ -52,6 +52,11 @@ def test_a_create_event_wakes_nothing_since_the_first_read_follows_the_create() 
         post(listening(bus), "serviceOrderCreateEvent", "so-1")
         assert not news.is_set()
     assert bus.legato.reads == []
+
+
+def test_the_bus_subscribes_to_the_events_that_can_wake_a_workflow_only() -> None:
+    assert "serviceOrderCreateEvent" not in WAKING_EVENT_TYPES
+    assert {"serviceOrderStateChangeEvent", "serviceOrderItemStateChangeEvent"} <= set(WAKING_EVENT_TYPES)
 
 
 def test_state_events_of_a_placed_service_order_wake_its_order_without_a_read() -> None:

@@ -22,10 +22,14 @@ from cadenza.bus.runtime import Bus
 from cadenza.core.notifications.listener import listener_router
 from cadenza.interfaces.legato.paths import ORDER_CREATE_EVENT, ORDER_EVENT_TYPES, ORDER_LISTENER_BASE
 
-__all__ = ["legato_listener_router", "LISTENER_PREFIX"]
+__all__ = ["legato_listener_router", "LISTENER_PREFIX", "WAKING_EVENT_TYPES"]
 
 log = logging.getLogger(__name__)
 LISTENER_PREFIX = "/cadenza/bus/legato"  # the callback the BUS registers at its SOF's hub
+# What the BUS subscribes to at its SOF's hub: the events that can wake a workflow. A create
+# event never does (see `on_event`); a subscription made before it was left out still sends
+# them, and they are answered.
+WAKING_EVENT_TYPES = tuple(t for t in ORDER_EVENT_TYPES if t != ORDER_CREATE_EVENT)
 
 
 def legato_listener_router(bus: Bus) -> APIRouter:
