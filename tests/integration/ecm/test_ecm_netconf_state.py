@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from importlib.resources import files
+from pathlib import Path
 
 import libyang
 import pytest
-from ecm_line import connect, construct
+from ecm_line import connect, construct, line_config
 from lxml import etree
 
 from cadenza.ecm.model import MODULE
-from cadenza.ecm.runtime import TwinRuntime
+from cadenza.ecm.runtime import TwinRuntime, start_twin
 from cadenza.ecm.state_xml import STATE_MODULE, alarms_filter, pm_filter
 from cadenza.interfaces.adagio.contract import BandwidthProfile, ElementUnreachable, FcEndPoint, ForwardingConstruct
 
@@ -82,3 +83,19 @@ def test_a_failed_element_answers_nothing_and_its_neighbour_loses_the_signal(run
     assert continuity.alarm_type == "loss-of-continuity"
     with pytest.raises(ElementUnreachable):
         runtime.manager.alarms("n1")
+
+
+def test_a_failed_link_raises_loss_of_continuity_on_every_service_across_it_and_on_no_other(
+        tmp_path: Path) -> None:
+    def hop(fc_id: str, a: str, z: str, vlan: int) -> ForwardingConstruct:
+        return ForwardingConstruct(fc_id, (FcEndPoint(a, vlan), FcEndPoint(z, vlan)), BandwidthProfile(cir_kbps=10_000))
+
+    with start_twin(line_config(3), var_dir=tmp_path, base_port=0) as running:
+        across = [("n0", hop("across", "uni", "east", 10)), ("n1", hop("across", "west", "east", 10)),
+                  ("n2", hop("across", "west", "uni", 10))]
+        beside = [("n1", hop("beside", "uni", "east", 20)), ("n2", hop("beside", "west", "uni", 20))]
+        assert all(r.ok for r in running.manager.apply_many(across + beside))
+        running.twin.fail_link("n0", "n1")
+        lost = {(a.element, a.resource) for e in ("n0", "n1", "n2") for a in running.manager.alarms(e)
+                if a.alarm_type == "loss-of-continuity"}
+        assert lost == {("n0", "across"), ("n2", "across")}
