@@ -47,7 +47,7 @@ from cadenza.core.notifications.listener_credentials import NOTIFY_SCOPE
 from cadenza.core.notifications.store import HubStore
 from cadenza.interfaces.legato.client import LegatoClient
 from cadenza.interfaces.legato.partner_access import LegatoPartnerAccess
-from cadenza.interfaces.presto.paths import STATE_CHANGE_EVENT, events_api
+from cadenza.interfaces.presto.paths import STATE_CHANGE_EVENT, THRESHOLD_CROSSING_EVENT, events_api
 from cadenza.interfaces.sonata import SonataHttpError
 from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
 from cadenza.landscape import partner_hubs
@@ -191,8 +191,10 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     for network_domain in config.network_domains:  # the SOF hears of its segments from each ICM
         if not hubs.subscriptions(api=events_api(network_domain.name), party=config.party.id):
             hubs.subscribe(api=events_api(network_domain.name), party=config.party.id,
-                           callback=f"{public_url}{PRESTO_LISTENER_PREFIX}", query=f"eventType={STATE_CHANGE_EVENT}",
-                           event_types=[STATE_CHANGE_EVENT])  # what its listener takes (sof/api/presto_listener.py)
+                           callback=f"{public_url}{PRESTO_LISTENER_PREFIX}",
+                           query=f"eventType={STATE_CHANGE_EVENT},{THRESHOLD_CROSSING_EVENT}",
+                           # what its listener takes (sof/api/presto_listener.py)
+                           event_types=[STATE_CHANGE_EVENT, THRESHOLD_CROSSING_EVENT])
     book = AddressBook(bus_config)
     sites = SiteDirectory(bus_config, book)
     own = config.party.id

@@ -21,9 +21,10 @@ from starlette.concurrency import run_in_threadpool
 
 from cadenza.core.notifications.listener import listener_router
 from cadenza.core.wakeups import WAKEUPS
-from cadenza.interfaces.presto.paths import LISTENER_BASE, PLANNED, STATE_CHANGE_EVENT
+from cadenza.interfaces.presto.paths import LISTENER_BASE, PLANNED, STATE_CHANGE_EVENT, THRESHOLD_CROSSING_EVENT
 from cadenza.sof import operational
 from cadenza.sof.service import Sof
+from cadenza.sof.sls import assessor
 from cadenza.sof.steps import segment_news
 
 __all__ = ["presto_listener_router", "PRESTO_LISTENER_PREFIX"]
@@ -32,13 +33,18 @@ PRESTO_LISTENER_PREFIX = "/cadenza/sof/presto"  # the callback the SOF registers
 
 
 def presto_listener_router(sof: Sof) -> APIRouter:
-    async def on_event(_event_type: str, event: dict[str, Any]) -> None:
+    async def on_event(event_type: str, event: dict[str, Any]) -> None:
         body = event.get("event") or {}
         uuid = body.get("id")
+        if event_type == THRESHOLD_CROSSING_EVENT:
+            if isinstance(uuid, str) and body.get("threshold-crossing") == "THRESHOLD_ABOVE":
+                await run_in_threadpool(assessor.assess_on_crossing, sof, uuid, str(event.get("eventId")))
+            return
         if isinstance(uuid, str):
             heard_at = time.monotonic()
             if body.get("state") != PLANNED:
                 WAKEUPS.notify(segment_news(uuid))
             await run_in_threadpool(operational.follow_segment, sof, uuid, body.get("operational-state"), heard_at)
 
-    return listener_router(f"{PRESTO_LISTENER_PREFIX}{LISTENER_BASE}", on_event, event_types={STATE_CHANGE_EVENT})
+    return listener_router(f"{PRESTO_LISTENER_PREFIX}{LISTENER_BASE}", on_event,
+                           event_types={STATE_CHANGE_EVENT, THRESHOLD_CROSSING_EVENT})

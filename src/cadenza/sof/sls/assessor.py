@@ -23,17 +23,19 @@ from sqlalchemy import select
 from cadenza.core.clock import iso, now
 from cadenza.core.ids import new_id
 from cadenza.core.schedules import keep_schedule
+from cadenza.core.workflows import start_once
 from cadenza.interfaces.presto.client import PrestoError
 from cadenza.sof import service_inventory
 from cadenza.sof.performance.service_pm import DirectionPm, ServicePm, service_pm
-from cadenza.sof.rows import ServiceRow
+from cadenza.sof.rows import SegmentStateRow, ServiceRow
 from cadenza.sof.service import Sof
 from cadenza.sof.sls import degradation
 from cadenza.sof.sls.assessment import MetricAssessment, assess
 from cadenza.sof.sls.rows import SlsAssessmentRow, SlsDegradationRow
 from cadenza.sof.steps import registered
 
-__all__ = ["Assessed", "assess_service", "assess_all", "schedule_assessment", "schedule_name", "CATCH_UP"]
+__all__ = ["Assessed", "assess_service", "assess_all", "assess_on_crossing", "schedule_assessment", "schedule_name",
+           "CATCH_UP"]
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +203,32 @@ def assess_all(sof: Sof) -> Assessed:
         total.opened += done.opened
         total.resolved += done.resolved
     return total
+
+
+def assess_on_crossing(sof: Sof, segment_uuid: str, event_id: str) -> None:
+    """An ICM told of a threshold crossing on a segment: assess its service now (§10.6 step 1 note),
+    not at the next period. A durable workflow, one per event (a redelivered event runs nothing twice)."""
+    with sof.database.read() as session:
+        segment = session.get(SegmentStateRow, segment_uuid)
+    if segment is None:
+        return  # not a segment of a live service of this SOF
+    start_once(assess_service_on_crossing, f"sls-crossing-{event_id}", sof.name, segment.service_id)
+
+
+@DBOS.workflow()
+def assess_service_on_crossing(sof_name: str, service_id: str) -> None:
+    assess_one_service(sof_name, service_id)
+
+
+@DBOS.step()
+def assess_one_service(sof_name: str, service_id: str) -> dict[str, int]:
+    sof = registered(sof_name)
+    with sof.database.read() as session:
+        row = session.get(ServiceRow, service_id)
+    if row is None or row.state != service_inventory.ACTIVE:
+        return {"intervals": 0}
+    done = assess_service(sof, row)
+    return {"intervals": done.intervals, "opened": done.opened, "resolved": done.resolved}
 
 
 def schedule_name(sof_name: str) -> str:
