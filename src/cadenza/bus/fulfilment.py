@@ -331,7 +331,8 @@ def _service_order_payload(order_id: str, work: dict[str, Any], customer: dict[s
                 for e in work["ends"]]
         item = builders.add_evc_item("1", builders.evc_configuration(*ends, bandwidth_mbps=work["mbps"],
                                                                       identifier=external,
-                                                                      bandwidth_profile=work.get("bandwidth")),
+                                                                      bandwidth_profile=work.get("bandwidth"),
+                                                                      sls=work.get("sls")),
                                      name=external)
     if item["action"] == "add":
         item["service"]["relatedContactInformation"] = [customer]

@@ -117,8 +117,11 @@ def _plan_add(config: BusSettings, rules: OfferingRules, fam: Family, party: str
         for uni in read.unis if read is not None else ():
             if uni.partner:  # an off-net UNI in inventory: its partner's line is there already (choose_partners)
                 planned[("A", "Z").index(uni.end)]["partner"] = uni.partner
-        return {"kind": "evc", "offering": offering, "mbps": mbps, "bandwidth": asked.to_json(), "unis": unis,
+        work = {"kind": "evc", "offering": offering, "mbps": mbps, "bandwidth": asked.to_json(), "unis": unis,
                 "ends": planned}
+        if configuration.get("carrierEthernetSls"):  # the objectives the customer bought, for SOF to assess
+            work["sls"] = configuration["carrierEthernetSls"]
+        return work
     if kind == "internet":
         if len(places) != 1:
             raise _fail("An Internet Access needs exactly one place: the subscriber's site",

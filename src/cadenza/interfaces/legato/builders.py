@@ -48,7 +48,10 @@ def off_net(partner: str, *, site_id: str | None = None, address: dict[str, str]
 
 def evc_configuration(a: dict[str, Any], z: dict[str, Any], *, bandwidth_mbps: int,
                       max_delay_ms: float | None = None, identifier: str | None = None,
-                      bandwidth_profile: dict[str, Any] | None = None) -> dict[str, Any]:
+                      bandwidth_profile: dict[str, Any] | None = None,
+                      sls: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """`sls`: the product's `carrierEthernetSls` (MEF 10.4 objectives), carried for SOF to assess
+    (docs/legato-profile.md)."""
     placement: dict[str, Any] = {"endPoints": [a, z], "bandwidthMbps": bandwidth_mbps}
     if bandwidth_profile:
         placement["bandwidthProfile"] = bandwidth_profile
@@ -57,6 +60,8 @@ def evc_configuration(a: dict[str, Any], z: dict[str, Any], *, bandwidth_mbps: i
     config: dict[str, Any] = {"@type": EVC_TYPE, **_CARRIER_ETHERNET_SERVICE, EVC_PLACEMENT: placement}
     if identifier:
         config["identifier"] = identifier[:45]
+    if sls:
+        config["carrierEthernetSls"] = sls
     return config
 
 

@@ -149,9 +149,13 @@ def _compose(name: str, segments: list[SegmentHistory], cos: CosObjectives, inte
     metrics = measure(series, cos.plan(probe_spacing_s=step_s / probes), interval_len=per_interval // per)
     present = np.isin(np.arange(numbers[0], numbers[-1] + 1), numbers)
     result.metrics = _select(metrics, present)
-    frames_per_mbit = 125.0 * interval_s  # 1000-octet frames in one interval at 1 Mbit/s
-    result.utilisation_percent = [round(100 * float(segments[0].intervals[n]["all-frames-fw-tx"]) / frames_per_mbit
-                                        / cir_mbps, 3) if cir_mbps else 0.0 for n in numbers]
+    def carried_share(n: int) -> float:
+        """The interval's mean load over the steps the service existed in, as a share of its CIR."""
+        interval = segments[0].intervals[n]
+        measured_s = step_s * max(1, len(interval["cadenza-steps"]["index"]))
+        return round(100 * float(interval["all-frames-fw-tx"]) / (125.0 * measured_s) / cir_mbps, 3)
+
+    result.utilisation_percent = [carried_share(n) if cir_mbps else 0.0 for n in numbers]
     step_frames_per_mbit = 125.0 * step_s
     result.peak_utilisation_percent = [
         round(100 * max(segments[0].intervals[n]["cadenza-steps"].get("all-tx") or [0]) / step_frames_per_mbit
