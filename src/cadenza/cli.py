@@ -846,7 +846,7 @@ def bench_assurance(
 
     if quick:
         sls_services, days, runs, faults = min(sls_services, 2000), min(days, 2), min(runs, 3), min(faults, 3)
-    with console.status("benchmarking assurance", disable=as_json) as status:
+    with console.status("benchmarking assurance") as status:
         result = run_assurance_bench(services=services, sls_services=sls_services, intervals=intervals,
                                      report_days=days, report_runs=runs, fault_repeats=faults, profile=not quick,
                                      progress=status.update)

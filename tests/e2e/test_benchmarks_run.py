@@ -98,3 +98,22 @@ def test_bench_in_flight_completes_every_order(runtime: str) -> None:
     assert in_flight["runtime"] == runtime
     assert in_flight["accepted"] == 8 and in_flight["refused"] == 0 and in_flight["unfinished"] == 0
     assert in_flight["final_states"]["completed"] == 8 and in_flight["orders_stored"] == 8
+
+
+def test_bench_assurance_measures_and_prints_every_figure_of_issue_11() -> None:
+    result = cadenza("assurance", "--services", "200", "--quick")
+    pm, sls, report, storage, alarm = (result[k] for k in ("pm_collection", "sls", "report", "storage", "alarm"))
+    assert pm["sessions"] == 400 and pm["bins"] == 400, "both directions of every service, one ended bin each"
+    assert pm["services_per_s"] > 0 and pm["read_services_per_s"] > 0 and pm["store_services_per_s"] > 0
+    assert sls["services"] == 2000 and sls["intervals"] == 96 and sls["seconds"] > 0
+    assert 0 < sls["breached_services"] < sls["services"], "the synthetic metrics breach some objectives, not all"
+    assert report["intervals"] == report["composed_intervals"] == 2 * 2 * 96
+    assert report["p99_ms"] >= report["p50_ms"] > 0 and report["icm_p99_ms"] > 0
+    assert storage["rows"] == 2 * 2 * 96
+    assert storage["bytes_per_service_day"] > storage["step_data_bytes_per_service_day"] > 0
+    assert alarm["repeats"] == 3 and alarm["p99_ms"] > 0
+    assert set(result["ratios"]) == {"collection", "sls", "report", "alarm"}
+    text = printed(cli._print_assurance, result)
+    for figure in ("PM collection, services/s", "SLS assessment, 2,000 services x 96 intervals", "2-day report",
+                   "fault to alarm", "storage per service-day", "ratio to target"):
+        assert figure in text
