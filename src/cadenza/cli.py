@@ -871,6 +871,14 @@ def _print_assurance(result: dict) -> None:
                   f">= {targets['collection_services_per_s']:,.0f} /s", ratio(ratios["collection"]))
     table.add_row("  of which ElementManager.pm_intervals reads only", f"{pm['read_services_per_s']:,.1f} /s", "", "")
     table.add_row("  of which to_row + insert into SQLite only", f"{pm['store_services_per_s']:,.1f} /s", "", "")
+    icm = result["icm_collection"]
+    if "skipped" in icm:
+        table.add_row("PM collection, the ICM's collect()", icm["skipped"], "", "")
+    else:
+        table.add_row(f"PM collection, the ICM's collect() ({icm['services']:,} services created through the ICM, "
+                      f"{icm['bins']:,} bins, SQLite)", f"{icm['services_per_s']:,.1f} /s",
+                      f">= {targets['collection_services_per_s']:,.0f} /s",
+                      ratio(icm["services_per_s"] / targets["collection_services_per_s"]))
     table.add_row(f"SLS assessment, {sls['services']:,} services x {sls['intervals']} intervals x "
                   f"{sls['objectives']} objectives", f"{sls['seconds']:.3f} s", f"<= {targets['sls_s']:g} s",
                   ratio(ratios["sls"]))
