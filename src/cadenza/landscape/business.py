@@ -47,18 +47,19 @@ from cadenza.core.notifications.listener_credentials import NOTIFY_SCOPE
 from cadenza.core.notifications.store import HubStore
 from cadenza.interfaces.legato.client import LegatoClient
 from cadenza.interfaces.legato.partner_access import LegatoPartnerAccess
-from cadenza.interfaces.presto.paths import STATE_CHANGE_EVENT, THRESHOLD_CROSSING_EVENT, events_api
+from cadenza.interfaces.presto.paths import events_api
 from cadenza.interfaces.sonata import SonataHttpError
 from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
 from cadenza.landscape import partner_hubs
 from cadenza.landscape.config import DomainConfig, bus_settings, sof_settings
 from cadenza.sof import operational_reading
+from cadenza.sof.api.allegro_alarm import alarm_router
 from cadenza.sof.api.allegro_pm import allegro_pm_router
 from cadenza.sof.api.feasibility import feasibility_router
 from cadenza.sof.api.interlude import interlude_router
 from cadenza.sof.api.interlude_listener import interlude_callback, interlude_listener_routers
 from cadenza.sof.api.legato import legato_router
-from cadenza.sof.api.presto_listener import PRESTO_LISTENER_PREFIX, presto_listener_router
+from cadenza.sof.api.presto_listener import PRESTO_EVENT_TYPES, PRESTO_LISTENER_PREFIX, presto_listener_router
 from cadenza.sof.api.sls import sls_router
 from cadenza.sof.interlude_access import InterludeAccess
 from cadenza.sof.performance import execution as performance_execution
@@ -146,6 +147,20 @@ def _partner_listener(access: SonataAccess, directory: PartnerDirectory) -> APIR
     return listener_router(f"{PARTNER_LISTENER_PREFIX}/{access.party}{PRODUCT_ORDER_LISTENER_BASE}", on_event)
 
 
+def _keep_presto_subscription(hubs: HubStore, api: str, party: str, callback: str) -> None:
+    """The SOF's subscription at an ICM's hub asks for what its listener takes
+    (sof/api/presto_listener.py); one made before the listener took more is made again."""
+    wanted = tuple(sorted(PRESTO_EVENT_TYPES))
+    current = hubs.subscriptions(api=api, party=party)
+    if any(tuple(sorted(s.event_types)) == wanted for s in current):
+        return
+    for subscription in current:
+        if subscription.callback == callback:
+            hubs.unsubscribe(api=api, party=party, subscription_id=subscription.id)
+    hubs.subscribe(api=api, party=party, callback=callback, query=f"eventType={','.join(wanted)}",
+                   event_types=list(wanted))
+
+
 def build_business(config: DomainConfig, database: Database, *, public_url: str, hubs: HubStore,
                    wake: Callable[[], None], own: httpx.BaseTransport | None = None) -> Business:
     """`own`: the transport of calls between this domain's entities (at `public_url`)."""
@@ -162,7 +177,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     sof = build_sof(config=sof_config, database=database, presto_base_url=public_url, token_provider=token,
                     presto_transport=own,
                     dispatcher_wake=wake, partner_patience={p.party: p.patience() for p in config.partners},
-                    partner_names={p.party: p.name for p in config.partners}, partner_access={**interlude, **{
+                    partner_names={p.party: p.name for p in config.partners}, public_url=public_url,
+                    partner_access={**interlude, **{
                         # step 9b, second option: the SOF asks its BUS over LEGATO, the BUS asks the partner
                         party: LegatoPartnerAccess(public_url, token, party=party, transport=own)
                         for party in sonata_access}})
@@ -189,12 +205,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                        query=f"eventType={','.join(WAKING_EVENT_TYPES)}",
                        event_types=list(WAKING_EVENT_TYPES))  # what wakes its workflows (bus/api/legato_listener.py)
     for network_domain in config.network_domains:  # the SOF hears of its segments from each ICM
-        if not hubs.subscriptions(api=events_api(network_domain.name), party=config.party.id):
-            hubs.subscribe(api=events_api(network_domain.name), party=config.party.id,
-                           callback=f"{public_url}{PRESTO_LISTENER_PREFIX}",
-                           query=f"eventType={STATE_CHANGE_EVENT},{THRESHOLD_CROSSING_EVENT}",
-                           # what its listener takes (sof/api/presto_listener.py)
-                           event_types=[STATE_CHANGE_EVENT, THRESHOLD_CROSSING_EVENT])
+        _keep_presto_subscription(hubs, events_api(network_domain.name), config.party.id,
+                                  f"{public_url}{PRESTO_LISTENER_PREFIX}")
     book = AddressBook(bus_config)
     sites = SiteDirectory(bus_config, book)
     own = config.party.id
@@ -202,6 +214,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
         performance_profiles.seed(session)  # the report types the SP offers (§10.4 step 1)
     routers: list[APIRouter] = [legato_router(sof, hub_store=hubs),
                                 allegro_pm_router(sof, hub_store=hubs, public_url=public_url), sls_router(sof),
+                                alarm_router(sof, hub_store=hubs),
                                 feasibility_router(sof),
                                 interlude_router(sof, hub_store=hubs),
                                 _heard_from(legato_listener_router(bus), own),

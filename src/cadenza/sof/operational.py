@@ -8,7 +8,8 @@ hint: when it disagrees with what is kept, the segment is read again over PRESTO
 reading is recorded, so a forged or stale event can cause a read but never a state. A reading
 of every segment (`reconcile`, at start-up and every `operational_reconcile_s` of the SOF's
 settings) catches an event lost on the way. A change of the service's operational state
-publishes `serviceAttributeValueChangeEvent`.
+publishes `serviceAttributeValueChangeEvent`. What the ICM says is down on a DISABLED segment's
+route (`route-faults`) is kept beside its state: the service's alarm (sof/alarms) names it.
 
 The partner's leg of an off-net service is not included: neither SONATA product inventory nor
 its events carry an operational state (docs/legato-profile.md).
@@ -30,12 +31,13 @@ from sqlalchemy.orm import Session
 from cadenza.core.db import Database
 from cadenza.interfaces.legato.paths import OPERATIONAL_DISABLED, OPERATIONAL_ENABLED
 from cadenza.interfaces.presto import paths as presto
-from cadenza.interfaces.presto.client import PrestoError, PrestoNotFound
+from cadenza.interfaces.presto.client import ConnectivityService, PrestoError, PrestoNotFound
 from cadenza.sof import service_inventory as inventory
+from cadenza.sof.alarms import alarm
 from cadenza.sof.rows import SegmentStateRow, ServiceRow
 from cadenza.sof.service import Sof
 
-__all__ = ["ENABLED", "DISABLED", "derived", "track_segment", "record_segment", "refresh",
+__all__ = ["ENABLED", "DISABLED", "derived", "track_segment", "record_segment", "route_faults", "refresh",
            "forget_segments", "follow_segment", "reconcile", "reading_turn"]
 
 log = logging.getLogger(__name__)
@@ -98,29 +100,43 @@ def track_segment(session: Session, service_id: str, segment: dict[str, Any], st
         row.operational_state = state
 
 
-def refresh(session: Session, service: ServiceRow, *, announce: bool = True,
+def refresh(session: Session, service: ServiceRow, *, reporter: alarm.Reporter, announce: bool = True,
             wake: Callable[[], None] | None = None) -> bool:
-    """Derive the service's state from its kept segments; publish when it changed and `announce`."""
+    """Derive the service's state from its kept segments; publish when it changed and `announce`.
+    The service's alarm follows (sof/alarms/alarm.py), raised by `reporter`."""
     states = session.scalars(select(SegmentStateRow.operational_state).where(
         SegmentStateRow.service_id == service.id))
     new = derived(service.state, states)
-    if new == service.operational_state:
-        return False
-    service.operational_state = new
-    if announce:
-        inventory.announce_changed(session, service, wake=wake)
-    return True
+    changed = new != service.operational_state
+    if changed:
+        service.operational_state = new
+        if announce:
+            inventory.announce_changed(session, service, wake=wake)
+    alarm.follow(session, service, reporter=reporter, wake=wake)
+    return changed
 
 
-def record_segment(session: Session, uuid: str, state: str, *, wake: Callable[[], None] | None = None) -> None:
-    """What an ICM read says of a segment, and what follows for its service."""
+def route_faults(segment: ConnectivityService) -> list[str] | None:
+    """What the ICM says is down on a segment's route; None while it carries traffic."""
+    if segment.operational_state != presto.DISABLED:
+        return None
+    said = (segment.raw.get("cadenza-activation") or {}).get("route-faults") or []
+    return [str(fault) for fault in said]
+
+
+def record_segment(session: Session, uuid: str, state: str, *, reporter: alarm.Reporter,
+                   faults: list[str] | None = None, wake: Callable[[], None] | None = None) -> bool:
+    """What an ICM read says of a segment (its state, and what is down on its route), and what
+    follows for its service. Returns whether anything kept changed."""
     row = session.get(SegmentStateRow, uuid)
-    if row is None or row.operational_state == state:
-        return
-    row.operational_state = state
+    faults = faults if state == presto.DISABLED else None
+    if row is None or (row.operational_state == state and row.route_faults == faults):
+        return False
+    row.operational_state, row.route_faults = state, faults
     service = session.get(ServiceRow, row.service_id)
     if service is not None:
-        refresh(session, service, wake=wake)
+        refresh(session, service, reporter=reporter, wake=wake)
+    return True
 
 
 def forget_segments(session: Session, service_id: str) -> None:
@@ -128,11 +144,12 @@ def forget_segments(session: Session, service_id: str) -> None:
     session.execute(delete(SegmentStateRow).where(SegmentStateRow.service_id == service_id))
 
 
-def _read(sof: Sof, network_domain: str, uuid: str, since: float) -> str:
+def _read(sof: Sof, network_domain: str, uuid: str, since: float) -> tuple[str, list[str] | None]:
     try:
-        return sof.readings.read(network_domain, uuid, since=since).operational_state
+        segment = sof.readings.read(network_domain, uuid, since=since)
     except PrestoNotFound:  # gone from the network: it carries nothing
-        return presto.DISABLED
+        return presto.DISABLED, [f"segment {uuid} is gone from the {network_domain} network"]
+    return segment.operational_state, route_faults(segment)
 
 
 def follow_segment(sof: Sof, uuid: str, hint: Any, heard_at: float | None = None) -> None:
@@ -147,9 +164,9 @@ def follow_segment(sof: Sof, uuid: str, hint: Any, heard_at: float | None = None
             return
         network_domain = row.network_domain
     with reading_turn(sof.database, sof.name) as quiet_since:
-        state = _read(sof, network_domain, uuid, max(heard_at, quiet_since))
+        state, faults = _read(sof, network_domain, uuid, max(heard_at, quiet_since))
         with sof.database.transaction() as session:
-            record_segment(session, uuid, state, wake=sof.wake)
+            record_segment(session, uuid, state, reporter=sof.alarm_reporter, faults=faults, wake=sof.wake)
 
 
 def reconcile(sof: Sof) -> int:
@@ -162,7 +179,8 @@ def reconcile(sof: Sof) -> int:
         before = changed
         with reading_turn(sof.database, sof.name):
             try:
-                now = {s.uuid: s.operational_state for s in sof.presto.list_connectivity_services(network_domain)}
+                now = {s.uuid: (s.operational_state, route_faults(s))
+                       for s in sof.presto.list_connectivity_services(network_domain)}
             except PrestoError as exc:
                 log.info("%s: the operational state of %s's segments cannot be read now: %s", sof.name,
                          network_domain, exc)
@@ -170,9 +188,10 @@ def reconcile(sof: Sof) -> int:
             with sof.database.transaction() as session:
                 for row in session.scalars(select(SegmentStateRow).where(
                         SegmentStateRow.network_domain == network_domain)).all():
-                    state = now.get(row.uuid, presto.DISABLED)
-                    if state != row.operational_state:
-                        record_segment(session, row.uuid, state, wake=sof.wake)
+                    state, faults = now.get(row.uuid, (presto.DISABLED, [
+                        f"segment {row.uuid} is gone from the {network_domain} network"]))
+                    if record_segment(session, row.uuid, state, reporter=sof.alarm_reporter, faults=faults,
+                                      wake=sof.wake):
                         changed += 1
         if changed > before:
             log.info("%s: %d segment(s) in %s had changed unheard", sof.name, changed - before, network_domain)

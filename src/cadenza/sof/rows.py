@@ -83,6 +83,8 @@ class SegmentStateRow(Base):
     service_id: Mapped[str] = mapped_column(String(64), index=True)
     network_domain: Mapped[str] = mapped_column(String(100), index=True)
     operational_state: Mapped[str] = mapped_column(String(10))
+    # what the ICM said was down on the segment's route (`route-faults`), while DISABLED
+    route_faults: Mapped[list[str] | None] = mapped_column(JsonDocument)
 
 
 class VlanChoiceRow(Base):

@@ -36,6 +36,7 @@ from cadenza.interfaces.legato.placement import (
 from cadenza.interfaces.presto.client import PrestoClient
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
+from cadenza.sof.alarms.alarm import Reporter
 from cadenza.sof.channels import LEGATO
 from cadenza.sof.decomposition import NetworkMap
 from cadenza.sof.design import access_design, evc_design, internet_design
@@ -68,8 +69,11 @@ class Sof:
                  partner_access: Mapping[str, PartnerAccess], wake: Callable[[], None] | None = None,
                  poll_interval_s: float = 0.2, activation_timeout_s: float = 120.0,
                  pm_interval_s: int = 60, partner_patience: Mapping[str, Patience] | None = None,
-                 partner_names: Mapping[str, str] | None = None) -> None:
+                 partner_names: Mapping[str, str] | None = None, public_url: str = "") -> None:
+        """`public_url`: where the domain answers, the root of the hrefs the SOF renders."""
         self.name = name
+        self.public_url = public_url.rstrip("/")
+        self.alarm_reporter = Reporter(name, self.public_url)
         self.config = config
         self.database = database
         self.presto = presto

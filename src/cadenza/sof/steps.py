@@ -241,7 +241,7 @@ def _settle(session: Any, sof: Sof, row: Any, target: str, reason: str | None) -
         operational.forget_segments(session, row.id)
     inventory.transition_to(session, row, target, reason=reason, wake=sof.wake)
     # the state change event tells listeners to read the service, operational state included
-    operational.refresh(session, row, announce=False)
+    operational.refresh(session, row, reporter=sof.alarm_reporter, announce=False)
 
 
 @DBOS.step()
@@ -340,7 +340,8 @@ def await_segment(sof_name: str, segment: dict[str, Any], order_id: str) -> str 
     problem = None if service.state == "installed" else (
         f"the {nd} network could not activate segment {segment['index']}: {service.reason or service.state}")
     with sof.database.transaction() as session:
-        operational.record_segment(session, uuid, service.operational_state, wake=sof.wake)
+        operational.record_segment(session, uuid, service.operational_state, reporter=sof.alarm_reporter,
+                                   faults=operational.route_faults(service), wake=sof.wake)
         _note(session, sof, order_id, "10", "ADAGIO", f"ECM-{nd}", f"forwarding constructs configured for {uuid[:8]}",
               problem, f"ICM-{nd}")
     return problem

@@ -2,13 +2,16 @@
 
 An event only says which connectivity service changed; the step waiting on it re-reads the
 service over PRESTO, and so does the operational state the SOF keeps of it
-(sof/operational.py), so a forged or stale event can wake a wait or cause a read but never
+(sof/operational.py), so a forged or stale state change event can wake a wait or cause a read but never
 change a state. Both read the service at about the same time, and share one reading when
 they can (sof/segment_readings.py).
 
 An event saying a service is now `planned` wakes no wait: `planned` is where a service begins
 (icm/connectivity_service.py: no transition leads there), and every wait of the SOF on a
 segment begins after the ICM answered its create, so its first read already shows it.
+
+A threshold crossing event raises or clears a TCA alarm as it says (sof/alarms/threshold.py):
+PM is not read back over PRESTO, and the listener hears only this domain's own ICMs.
 """
 
 from __future__ import annotations
@@ -23,13 +26,15 @@ from cadenza.core.notifications.listener import listener_router
 from cadenza.core.wakeups import WAKEUPS
 from cadenza.interfaces.presto.paths import LISTENER_BASE, PLANNED, STATE_CHANGE_EVENT, THRESHOLD_CROSSING_EVENT
 from cadenza.sof import operational
+from cadenza.sof.alarms import threshold
 from cadenza.sof.service import Sof
 from cadenza.sof.sls import assessor
 from cadenza.sof.steps import segment_news
 
-__all__ = ["presto_listener_router", "PRESTO_LISTENER_PREFIX"]
+__all__ = ["presto_listener_router", "PRESTO_LISTENER_PREFIX", "PRESTO_EVENT_TYPES"]
 
 PRESTO_LISTENER_PREFIX = "/cadenza/sof/presto"  # the callback the SOF registers at each ICM's hub
+PRESTO_EVENT_TYPES = (STATE_CHANGE_EVENT, THRESHOLD_CROSSING_EVENT)  # what it subscribes to and takes
 
 
 def presto_listener_router(sof: Sof) -> APIRouter:
@@ -37,6 +42,8 @@ def presto_listener_router(sof: Sof) -> APIRouter:
         body = event.get("event") or {}
         uuid = body.get("id")
         if event_type == THRESHOLD_CROSSING_EVENT:
+            # a TCA alarm on the segment's service (sof/alarms), then its SLS assessed at once
+            await run_in_threadpool(threshold.hear_crossing, sof, body)
             if isinstance(uuid, str) and body.get("threshold-crossing") == "THRESHOLD_ABOVE":
                 await run_in_threadpool(assessor.assess_on_crossing, sof, uuid, str(event.get("eventId")))
             return
@@ -46,5 +53,4 @@ def presto_listener_router(sof: Sof) -> APIRouter:
                 WAKEUPS.notify(segment_news(uuid))
             await run_in_threadpool(operational.follow_segment, sof, uuid, body.get("operational-state"), heard_at)
 
-    return listener_router(f"{PRESTO_LISTENER_PREFIX}{LISTENER_BASE}", on_event,
-                           event_types={STATE_CHANGE_EVENT, THRESHOLD_CROSSING_EVENT})
+    return listener_router(f"{PRESTO_LISTENER_PREFIX}{LISTENER_BASE}", on_event, event_types=set(PRESTO_EVENT_TYPES))

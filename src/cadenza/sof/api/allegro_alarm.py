@@ -1,0 +1,56 @@
+"""ALLEGRO Alarm Management v3 as the SOF serves it to customers: the alarms on their own
+services, listed with the spec's filters or retrieved by id, and the hub for Alarm
+Notifications (docs/allegro-profile.md). Thin: parse, authorise, query, render."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from cadenza.core.auth import Principal, require
+from cadenza.core.notifications.hub import hub_router
+from cadenza.core.notifications.store import HubStore
+from cadenza.core.paging import Page, Windows, date_windows, page_params, paginate_query
+from cadenza.interfaces.allegro.alarm_paths import ALARM_API, ALARM_BASE, ALARM_EVENT_TYPES
+from cadenza.sof.alarms import store
+from cadenza.sof.alarms.views import alarm_common_view, alarm_view
+from cadenza.sof.service import Sof
+
+__all__ = ["alarm_router", "ALLEGRO_SCOPE"]
+
+ALLEGRO_SCOPE = "allegro"
+ALARM_DATES = date_windows("alarmChangedTime", "alarmClearedTime", "alarmReportingTime")
+
+
+def alarm_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
+    router = APIRouter(prefix=ALARM_BASE, tags=["ALLEGRO alarm"])
+    caller = Depends(require(ALLEGRO_SCOPE))
+
+    @router.get("/alarm", operation_id="allegro.listAlarms", summary="List or find Alarm objects")
+    def list_alarms(response: Response, page: Page = Depends(page_params), dates: Windows = Depends(ALARM_DATES),
+                    id: str | None = None,  # noqa: A002
+                    alarm_type: str | None = Query(None, alias="alarmType"),
+                    alarmed_object_type: str | None = Query(None, alias="alarmedObjectType"),
+                    perceived_severity: str | None = Query(None, alias="perceivedSeverity"),
+                    planned_outage: str | None = Query(None, alias="plannedOutageIndicator"),
+                    reporting_system: str | None = Query(None, alias="reportingSystemId"),
+                    service_affecting: bool | None = Query(None, alias="serviceAffecting"),
+                    state: str | None = None,
+                    affected_service: str | None = Query(None, alias="affectedServiceId"),
+                    correlated_alarm: str | None = Query(None, alias="correlatedAlarmId"),
+                    principal: Principal = caller) -> list[dict]:
+        query = store.alarms(principal.owner_filter, {
+            "id": id, "alarmType": alarm_type, "alarmedObjectType": alarmed_object_type,
+            "perceivedSeverity": perceived_severity, "plannedOutageIndicator": planned_outage,
+            "reportingSystemId": reporting_system, "serviceAffecting": service_affecting, "state": state,
+            "affectedServiceId": affected_service, "correlatedAlarmId": correlated_alarm}, dates)
+        with sof.database.read() as session:
+            return [alarm_common_view(row, sof.public_url) for row in paginate_query(session, query, page, response)]
+
+    @router.get("/alarm/{id}", operation_id="allegro.retrieveAlarm", summary="Retrieves an Alarm by ID")
+    def retrieve_alarm(id: str, principal: Principal = caller) -> dict:  # noqa: A002
+        with sof.database.read() as session:
+            return alarm_view(store.alarm(session, id, principal.owner_filter), sof.public_url)
+
+    router.include_router(hub_router(api=ALARM_API, base_path="", scope=ALLEGRO_SCOPE,
+                                     event_types=ALARM_EVENT_TYPES, hub_store=hub_store))
+    return router
