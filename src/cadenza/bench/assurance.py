@@ -191,7 +191,7 @@ def pm_collection(services: int, progress: Progress) -> _Timed:
     return _Timed(figures, again, runtime.close)
 
 
-def icm_collection(services: int, elements: int = 60) -> dict[str, Any]:
+def icm_collection(services: int, elements: int = 100) -> dict[str, Any]:
     """The ICM's `collect()` of one ended interval of `services` services created through the
     ICM in a scale-mode provider domain (SQLite), run in this process: call it in a process of
     its own (`_icm_collection_in_subprocess`), DBOS allows one instance per process."""
@@ -216,12 +216,17 @@ def icm_collection(services: int, elements: int = 60) -> dict[str, Any]:
         twin = domain.twin.twin  # type: ignore[union-attr] - the twin lives in this process
         twin.set_clock(scale=0)
         unis = sorted(e.id for e in icm.topology.edge_points.values() if e.kind == "uni")
+        if 2 * services > len(unis) * _VLANS_PER_PORT:
+            raise ValueError(f"{services} services do not fit the CE-VLANs of {len(unis)} UNIs: more elements")
         rng = random.Random(3)
+        next_vlan = dict.fromkeys(unis, 2)  # each UNI's CE-VLANs handed out in turn: never one in use
         t0 = time.perf_counter()
-        for index in range(services):
-            a, z = rng.sample(unis, 2)
-            icm.create(CreateConnectivityService(owner="bench", a=EndPointRequest(a, 2 + index % 4000),
-                                                 z=EndPointRequest(z, 2 + index % 4000), mbps=1))
+        for _ in range(services):
+            a, z = rng.sample([u for u in unis if next_vlan[u] < 2 + _VLANS_PER_PORT], 2)
+            icm.create(CreateConnectivityService(owner="bench", a=EndPointRequest(a, next_vlan[a]),
+                                                 z=EndPointRequest(z, next_vlan[z]), mbps=1))
+            next_vlan[a] += 1
+            next_vlan[z] += 1
         installed = 0
         while installed < services and time.perf_counter() - t0 < 600:
             with icm.database.read() as session:
