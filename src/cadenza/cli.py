@@ -875,8 +875,9 @@ def _print_assurance(result: dict) -> None:
     if "skipped" in icm:
         table.add_row("PM collection, the ICM's collect()", icm["skipped"], "", "")
     else:
-        table.add_row(f"PM collection, the ICM's collect() ({icm['services']:,} services created through the ICM, "
-                      f"{icm['bins']:,} bins, SQLite)", f"{icm['services_per_s']:,.1f} /s",
+        table.add_row(f"PM collection, the ICM's collect() ({icm['services']:,} services created through the ICM on "
+                      f"{icm['elements']:,} elements, {icm['bins']:,} bins, SQLite)",
+                      f"{icm['services_per_s']:,.1f} /s",
                       f">= {targets['collection_services_per_s']:,.0f} /s",
                       ratio(icm["services_per_s"] / targets["collection_services_per_s"]))
     table.add_row(f"SLS assessment, {sls['services']:,} services x {sls['intervals']} intervals x "

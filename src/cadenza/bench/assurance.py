@@ -191,7 +191,7 @@ def pm_collection(services: int, progress: Progress) -> _Timed:
     return _Timed(figures, again, runtime.close)
 
 
-def icm_collection(services: int, elements: int = 100) -> dict[str, Any]:
+def icm_collection(services: int, elements: int | None = None) -> dict[str, Any]:
     """The ICM's `collect()` of one ended interval of `services` services created through the
     ICM in a scale-mode provider domain (SQLite), run in this process: call it in a process of
     its own (`_icm_collection_in_subprocess`), DBOS allows one instance per process."""
@@ -206,6 +206,8 @@ def icm_collection(services: int, elements: int = 100) -> dict[str, Any]:
 
     # the domain's own scheduled collection kept out of the way: the bench calls collect() itself
     settings = PmSettings(collect_every_s=86_400, catch_up_bins=1)
+    # S-VLANs of the core links run out near 10 services per element (10,000 on 100 elements did)
+    elements = elements or max(100, services // 5)
     config = _scale_config(elements, "domain").model_copy(update={"pm": settings})
     workdir = Path(tempfile.mkdtemp(prefix="cadenza-bench-assurance-icm-"))
     domain = ProviderDomain(config, database_url=f"sqlite:///{workdir / 'domain.db'}", var_dir=workdir,
@@ -242,7 +244,7 @@ def icm_collection(services: int, elements: int = 100) -> dict[str, Any]:
         seconds = time.perf_counter() - t0
     finally:
         domain.stop()
-    return {"services": services, "installed": installed, "install_s": round(install_s, 2),
+    return {"services": services, "elements": elements, "installed": installed, "install_s": round(install_s, 2),
             "sessions": collected.sessions, "bins": collected.bins, "unreachable": len(collected.unreachable),
             "seconds": round(seconds, 3), "services_per_s": round(services / seconds, 1)}
 
