@@ -191,7 +191,7 @@ def pm_collection(services: int, progress: Progress) -> _Timed:
     return _Timed(figures, again, runtime.close)
 
 
-def icm_collection(services: int, elements: int | None = None) -> dict[str, Any]:
+def icm_collection(services: int, elements: int | None = None, *, profile: bool = True) -> dict[str, Any]:
     """The ICM's `collect()` of one ended interval of `services` services created through the
     ICM in a scale-mode provider domain (SQLite), run in this process: call it in a process of
     its own (`_icm_collection_in_subprocess`), DBOS allows one instance per process."""
@@ -242,15 +242,20 @@ def icm_collection(services: int, elements: int | None = None) -> dict[str, Any]
         t0 = time.perf_counter()
         collected = collect(icm, settings)
         seconds = time.perf_counter() - t0
+        profiled = None
+        if profile and services / seconds < TARGETS["collection_services_per_s"]:
+            twin.set_clock(advance_s=_INTERVAL_S)
+            profiled = _profile(lambda: collect(icm, settings))  # the collection alone, not the setup
     finally:
         domain.stop()
     return {"services": services, "elements": elements, "installed": installed, "install_s": round(install_s, 2),
             "sessions": collected.sessions, "bins": collected.bins, "unreachable": len(collected.unreachable),
-            "seconds": round(seconds, 3), "services_per_s": round(services / seconds, 1)}
+            "seconds": round(seconds, 3), "services_per_s": round(services / seconds, 1), "profile": profiled}
 
 
-def _icm_collection_in_subprocess(services: int) -> dict[str, Any]:
-    run = subprocess.run([sys.executable, "-m", "cadenza.bench.assurance", "icm-collection", str(services)],
+def _icm_collection_in_subprocess(services: int, profile: bool) -> dict[str, Any]:
+    run = subprocess.run([sys.executable, "-m", "cadenza.bench.assurance", "icm-collection", str(services),
+                          "profile" if profile else "no-profile"],
                          capture_output=True, text=True, timeout=1200, check=False)
     if run.returncode != 0:
         return {"skipped": f"the ICM collection run failed: {run.stderr.strip().splitlines()[-1:]}"}
@@ -444,7 +449,8 @@ def run_assurance_bench(*, services: int = 10_000, sls_services: int = 100_000, 
     finally:
         collection.close()
     say(f"PM collection: the ICM's collect() of {services:,} services in a provider domain of its own process")
-    result["icm_collection"] = _icm_collection_in_subprocess(services)
+    result["icm_collection"] = _icm_collection_in_subprocess(services, profile)
+    result["profiles"]["icm_collection"] = result["icm_collection"].pop("profile", None)
     sls = sls_assessment(sls_services, intervals, say)
     result["sls"] = sls.figures
     if profile and sls.figures["seconds"] > TARGETS["sls_s"]:
@@ -468,4 +474,4 @@ def run_assurance_bench(*, services: int = 10_000, sls_services: int = 100_000, 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["icm-collection"]:
-        print(json.dumps(icm_collection(int(sys.argv[2]))))
+        print(json.dumps(icm_collection(int(sys.argv[2]), profile=sys.argv[3:4] != ["no-profile"])))
