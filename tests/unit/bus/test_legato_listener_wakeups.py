@@ -48,8 +48,9 @@ def listening(bus: Bus) -> TestClient:
 
 def test_a_create_event_wakes_nothing_since_the_first_read_follows_the_create() -> None:
     bus = Bus(Legato({"so-1": "po-1/1"}), services={"so-1": "po-1"})
+    client = listening(bus)  # before the watch: it starts the wake-ups a stopped domain left stopped
     with WAKEUPS.watch("bus-order:po-1") as news:
-        post(listening(bus), "serviceOrderCreateEvent", "so-1")
+        post(client, "serviceOrderCreateEvent", "so-1")
         assert not news.is_set()
     assert bus.legato.reads == []
 
@@ -71,7 +72,8 @@ def test_state_events_of_a_placed_service_order_wake_its_order_without_a_read() 
 
 def test_an_unknown_service_order_is_read_once_to_find_its_product_order() -> None:
     bus = Bus(Legato({"so-9": "po-9/2"}))  # placed before this process started
+    client = listening(bus)
     with WAKEUPS.watch("bus-order:po-9") as news:
-        post(listening(bus), "serviceOrderStateChangeEvent", "so-9")
+        post(client, "serviceOrderStateChangeEvent", "so-9")
         assert news.is_set()
     assert bus.legato.reads == ["so-9"]
