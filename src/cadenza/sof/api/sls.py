@@ -15,7 +15,7 @@ from cadenza.core.auth import require
 from cadenza.core.clock import iso
 from cadenza.core.errors import Unprocessable
 from cadenza.sof.performance.execution import customer_service
-from cadenza.sof.performance.service_pm import DirectionPm, ServicePm, service_pm
+from cadenza.sof.performance.service_pm import DirectionPm, ServicePm, probe_spacing_s, service_pm
 from cadenza.sof.service import Sof
 from cadenza.sof.sls.assessment import assess
 from cadenza.sof.sls.rows import SlsAssessmentRow, SlsDegradationRow
@@ -89,7 +89,7 @@ def _direction(pm: ServicePm, direction: DirectionPm) -> dict[str, Any]:
     for i, number in enumerate(direction.numbers):
         assert metrics is not None
         verdicts = assess(pm.cos, metrics, interval_s=pm.interval_s, at=(i,),
-                          probe_spacing_s=pm.step_s / 10)
+                          probe_spacing_s=probe_spacing_s(pm, direction, i))
         intervals.append({"start": _at(number), "availabilityPercent": _number(metrics.availability_percent[i]),
                           "frameLossRatioPercent": _number(metrics.flr_percent[i]),
                           "meanFrameDelayMs": _number(metrics.mean_fd_ms[i]),

@@ -11,7 +11,7 @@ from typing import Any
 
 from cadenza.core.clock import iso
 from cadenza.interfaces.allegro.pm_paths import CE_PM_RESULTS_TYPE, SLS_RESULTS_TYPE
-from cadenza.sof.performance.service_pm import A_TO_Z, DirectionPm, ServicePm
+from cadenza.sof.performance.service_pm import A_TO_Z, DirectionPm, ServicePm, probe_spacing_s
 from cadenza.sof.sls.assessment import assess
 
 __all__ = ["report_content", "ServiceEnds"]
@@ -44,7 +44,7 @@ def _direction_results(pm: ServicePm, direction: DirectionPm, i: int, ends: Serv
     cos = pm.cos
     source, target = ends if direction.direction == A_TO_Z else (ends[1], ends[0])
     assessed = assess(cos, metrics, interval_s=pm.interval_s, at=(i,),
-                      probe_spacing_s=pm.step_s / max(1, _probes(direction, i)))
+                      probe_spacing_s=probe_spacing_s(pm, direction, i))
     number = direction.numbers[i]
     sls = {
         "@type": SLS_RESULTS_TYPE, "direction": direction.direction, "fromEndPoint": source, "toEndPoint": target,
@@ -77,9 +77,4 @@ def _segment(name: str, interval: dict[str, Any]) -> dict[str, Any]:
             "meanFrameDelayUs": interval.get("fd-1-fw-mean"),
             "availabilityPercent": interval.get("availability-percent"),
             "suspect": interval.get("suspect-interval-flag")}
-
-
-def _probes(direction: DirectionPm, i: int) -> int:
-    steps = direction.segments[0].intervals[direction.numbers[i]]["cadenza-steps"]["probe-delay-us"]
-    return len(steps[0]) if steps else 1
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from dbos import DBOS
@@ -162,8 +163,6 @@ def _schedule(row: PerformanceJobRow, schedule: dict[str, Any], values: dict[str
 def _epoch(value: Any) -> float | None:  # noqa: ANN401 - a date-time string or nothing
     if not value:
         return None
-    from datetime import datetime
-
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
 
 

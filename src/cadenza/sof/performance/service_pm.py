@@ -25,8 +25,8 @@ from cadenza.core.pm.metrics import DeltaTSeries, IntervalMetrics, measure
 from cadenza.sof.rows import ServiceRow
 from cadenza.sof.sls.objectives import CosObjectives, SlsObjectives, offering_defaults, parse_sls
 
-__all__ = ["A_TO_Z", "Z_TO_A", "SegmentHistory", "DirectionPm", "ServicePm", "HistorySource", "service_pm",
-           "service_objectives"]
+__all__ = ["probe_spacing_s", "A_TO_Z", "Z_TO_A", "SegmentHistory", "DirectionPm", "ServicePm", "HistorySource",
+           "service_pm", "service_objectives"]
 
 A_TO_Z, Z_TO_A = "a-to-z", "z-to-a"
 
@@ -161,6 +161,12 @@ def _compose(name: str, segments: list[SegmentHistory], cos: CosObjectives, inte
         round(100 * max(segments[0].intervals[n]["cadenza-steps"].get("all-tx") or [0]) / step_frames_per_mbit
               / cir_mbps, 3) if cir_mbps else 0.0 for n in numbers]
     return result
+
+
+def probe_spacing_s(pm: ServicePm, direction: DirectionPm, i: int) -> float:
+    """Time between two delay probes of interval `i` (IFDV's Δτ is counted in these)."""
+    steps = direction.segments[0].intervals[direction.numbers[i]]["cadenza-steps"]["probe-delay-us"]
+    return pm.step_s / max(1, len(steps[0]) if steps else 1)
 
 
 def _select(metrics: IntervalMetrics, keep: np.ndarray) -> IntervalMetrics:

@@ -26,7 +26,7 @@ from cadenza.core.schedules import keep_schedule
 from cadenza.core.workflows import start_once
 from cadenza.interfaces.presto.client import PrestoError
 from cadenza.sof import service_inventory
-from cadenza.sof.performance.service_pm import DirectionPm, ServicePm, service_pm
+from cadenza.sof.performance.service_pm import DirectionPm, ServicePm, probe_spacing_s, service_pm
 from cadenza.sof.rows import SegmentStateRow, ServiceRow
 from cadenza.sof.service import Sof
 from cadenza.sof.sls import degradation
@@ -97,7 +97,7 @@ def assess_service(sof: Sof, row: ServiceRow) -> Assessed:
                 if state is not None and number <= state.last_number:
                     continue
                 assessed = assess(pm.cos, direction.metrics, interval_s=pm.interval_s, at=(i,),
-                                  probe_spacing_s=pm.step_s / _probes(direction, i))
+                                  probe_spacing_s=probe_spacing_s(pm, direction, i))
                 breached = [a for a in assessed if a.breached]
                 result.intervals += 1
                 _follow(session, row, direction.direction, number, breached, pm, direction, i, result)
@@ -181,11 +181,6 @@ def _measured(direction: DirectionPm, i: int) -> bool:
     """An interval with nothing measured (no qualified frames) says nothing about the SLS."""
     assert direction.metrics is not None
     return not math.isnan(float(direction.metrics.availability_percent[i]))
-
-
-def _probes(direction: DirectionPm, i: int) -> int:
-    steps = direction.segments[0].intervals[direction.numbers[i]]["cadenza-steps"]["probe-delay-us"]
-    return max(1, len(steps[0]) if steps else 1)
 
 
 def assess_all(sof: Sof) -> Assessed:
