@@ -54,6 +54,7 @@ from cadenza.landscape import partner_hubs
 from cadenza.landscape.config import DomainConfig, bus_settings, sof_settings
 from cadenza.sof import operational_reading
 from cadenza.sof.api.allegro_alarm import alarm_router
+from cadenza.sof.api.allegro_inventory import allegro_inventory_router
 from cadenza.sof.api.allegro_pm import allegro_pm_router
 from cadenza.sof.api.feasibility import feasibility_router
 from cadenza.sof.api.interlude import interlude_router
@@ -214,7 +215,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
         performance_profiles.seed(session)  # the report types the SP offers (§10.4 step 1)
     routers: list[APIRouter] = [legato_router(sof, hub_store=hubs),
                                 allegro_pm_router(sof, hub_store=hubs, public_url=public_url), sls_router(sof),
-                                alarm_router(sof, hub_store=hubs),
+                                alarm_router(sof, hub_store=hubs), allegro_inventory_router(sof, hub_store=hubs),
                                 feasibility_router(sof),
                                 interlude_router(sof, hub_store=hubs),
                                 _heard_from(legato_listener_router(bus), own),

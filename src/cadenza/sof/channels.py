@@ -1,14 +1,16 @@
 """Where SOF's resources are served and where their events go, per reference point: the
-BUS hears about its orders over LEGATO, a buyer SOF about its orders over INTERLUDE."""
+BUS hears about its orders over LEGATO, a buyer SOF about its orders over INTERLUDE, and the
+customer a service is for about that service over ALLEGRO."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cadenza.interfaces.allegro import inventory_paths as allegro
 from cadenza.interfaces.interlude import paths as interlude
 from cadenza.interfaces.legato import paths as legato
 
-__all__ = ["Channel", "ORDERS", "SERVICES", "LEGATO", "INTERLUDE"]
+__all__ = ["Channel", "ORDERS", "SERVICES", "CUSTOMER_SERVICES", "LEGATO", "INTERLUDE"]
 
 LEGATO = "legato"
 INTERLUDE = "interlude"
@@ -32,3 +34,5 @@ SERVICES = {
     LEGATO: Channel("legato.service", legato.INVENTORY_BASE, legato.INVENTORY_LISTENER_BASE),
     INTERLUDE: Channel("interlude.service", interlude.INVENTORY_BASE, interlude.INVENTORY_LISTENER_BASE),
 }
+# Whoever ordered it, a service is also its customer's, over ALLEGRO Service Inventory v2.
+CUSTOMER_SERVICES = Channel(allegro.INVENTORY_API, allegro.INVENTORY_BASE, allegro.INVENTORY_LISTENER_BASE)

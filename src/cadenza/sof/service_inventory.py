@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from cadenza.core.clock import now
 from cadenza.core.errors import Conflict
 from cadenza.core.notifications.outbox import publish
-from cadenza.sof.channels import SERVICES
+from cadenza.sof.channels import CUSTOMER_SERVICES, SERVICES
 from cadenza.sof.rows import ServiceRow
 
 __all__ = [
@@ -51,6 +51,12 @@ def _publish(session: Session, row: ServiceRow, event_type: str, wake: Callable[
     publish(session, api=channel.api, event_type=event_type, party=row.party, wake=wake,
             listener_base_path=channel.listener_base,
             resource={"id": row.id, "href": channel.href("service", row.id)})
+    if row.customer is not None:  # the customer hears of its own service over ALLEGRO
+        resource = {"id": row.id, "href": CUSTOMER_SERVICES.href("service", row.id)}
+        if event_type == "serviceStateChangeEvent":  # Allegro's state change payload carries the state
+            resource["state"] = row.state
+        publish(session, api=CUSTOMER_SERVICES.api, event_type=event_type, party=row.customer, wake=wake,
+                listener_base_path=CUSTOMER_SERVICES.listener_base, resource=resource)
 
 
 def announce_created(session: Session, row: ServiceRow, *, wake: Callable[[], None] | None = None) -> None:
