@@ -18,6 +18,8 @@ from cadenza.bus import fulfilment
 from cadenza.bus.address import AddressBook
 from cadenza.bus.api.address import address_router
 from cadenza.bus.api.catalog import catalog_router
+from cadenza.bus.api.degradation_listener import degradation_listener_router
+from cadenza.bus.api.incident import incident_router
 from cadenza.bus.api.legato_listener import LISTENER_PREFIX, WAKING_EVENT_TYPES, legato_listener_router
 from cadenza.bus.api.legato_partner_access import partner_access_router
 from cadenza.bus.api.poq import poq_router
@@ -27,6 +29,7 @@ from cadenza.bus.api.quote import quote_router
 from cadenza.bus.api.site import site_router
 from cadenza.bus.catalog import Catalog
 from cadenza.bus.feasibility import NetworkFeasibility
+from cadenza.bus.incident.follow import Desk
 from cadenza.bus.ordering import OfferingRules
 from cadenza.bus.partner_asks import DurablePartnerAsks
 from cadenza.bus.partner_choice import PartnerChooser
@@ -46,6 +49,7 @@ from cadenza.core.notifications.listener import listener_router
 from cadenza.core.notifications.listener_credentials import NOTIFY_SCOPE
 from cadenza.core.notifications.store import HubStore
 from cadenza.interfaces.legato.client import LegatoClient
+from cadenza.interfaces.legato.degradation import DEGRADATION_API, DEGRADATION_EVENT_TYPES
 from cadenza.interfaces.legato.partner_access import LegatoPartnerAccess
 from cadenza.interfaces.presto.paths import events_api
 from cadenza.interfaces.sonata import SonataHttpError
@@ -60,6 +64,7 @@ from cadenza.sof.api.feasibility import feasibility_router
 from cadenza.sof.api.interlude import interlude_router
 from cadenza.sof.api.interlude_listener import interlude_callback, interlude_listener_routers
 from cadenza.sof.api.legato import legato_router
+from cadenza.sof.api.legato_degradation import degradation_router
 from cadenza.sof.api.presto_listener import PRESTO_EVENT_TYPES, PRESTO_LISTENER_PREFIX, presto_listener_router
 from cadenza.sof.api.sls import sls_router
 from cadenza.sof.interlude_access import InterludeAccess
@@ -205,6 +210,10 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
         hubs.subscribe(api="legato.serviceOrder", party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",
                        query=f"eventType={','.join(WAKING_EVENT_TYPES)}",
                        event_types=list(WAKING_EVENT_TYPES))  # what wakes its workflows (bus/api/legato_listener.py)
+    if not hubs.subscriptions(api=DEGRADATION_API, party=config.party.id):  # §10.6 step 6: SLS degradations
+        hubs.subscribe(api=DEGRADATION_API, party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",
+                       query=f"eventType={','.join(DEGRADATION_EVENT_TYPES)}",
+                       event_types=list(DEGRADATION_EVENT_TYPES))
     for network_domain in config.network_domains:  # the SOF hears of its segments from each ICM
         _keep_presto_subscription(hubs, events_api(network_domain.name), config.party.id,
                                   f"{public_url}{PRESTO_LISTENER_PREFIX}")
@@ -213,12 +222,19 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     own = config.party.id
     with database.transaction() as session:
         performance_profiles.seed(session)  # the report types the SP offers (§10.4 step 1)
-    routers: list[APIRouter] = [legato_router(sof, hub_store=hubs),
+    desk = Desk(organization=config.party.name, base_url=public_url,
+                contact={"role": "incidentContact", "name": f"{config.party.name} incident desk",
+                         "emailAddress": f"incidents@{config.party.id}.example", "number": "+1-555-0199",
+                         "organization": config.party.name},
+                sites={s.id: s.name for s in bus_config.sites}, partners={p.party: p.name for p in config.partners},
+                wake=wake)
+    routers: list[APIRouter] = [legato_router(sof, hub_store=hubs), degradation_router(sof, hub_store=hubs),
                                 allegro_pm_router(sof, hub_store=hubs, public_url=public_url), sls_router(sof),
                                 alarm_router(sof, hub_store=hubs), allegro_inventory_router(sof, hub_store=hubs),
                                 feasibility_router(sof),
                                 interlude_router(sof, hub_store=hubs),
                                 _heard_from(legato_listener_router(bus), own),
+                                _heard_from(degradation_listener_router(bus, desk), own), incident_router(bus, hubs),
                                 _heard_from(presto_listener_router(sof), own)]
     qualifications, quotes = [], []
     for fam in (CANTATA, SONATA):

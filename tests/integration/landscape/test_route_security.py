@@ -46,6 +46,7 @@ SCOPES = [
     ("/mefApi/allegro/", "allegro"),
     ("/cadenza/legato/partnerAccess/v1/", "legato"),
     ("/cadenza/legato/serviceFeasibility/v1/", "legato"),
+    ("/cadenza/legato/slsDegradation/v1/", "legato"),
     ("/cadenza/twin/v1/", "twin"),
     ("/cadenza/trace/v1/", "admin"),
     ("/cadenza/sls/v1/", "admin"),

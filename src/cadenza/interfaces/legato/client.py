@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from cadenza.core.client_credentials import TokenUnavailable, send_with_token
+from cadenza.interfaces.legato.degradation import Degradation, degradation_from_json, degradation_href
 from cadenza.interfaces.legato.feasibility import FEASIBILITY_BASE, Feasibility, feasibility_from_json
 from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
 
@@ -107,3 +108,7 @@ class LegatoClient(ServiceOrderingClient):
     def check_feasibility(self, check: dict[str, Any]) -> Feasibility:
         """Could the network carry this now (interfaces/legato/feasibility.py)? Reserves nothing."""
         return feasibility_from_json(self._send("POST", f"{FEASIBILITY_BASE}/feasibilityCheck", json=check))
+
+    def get_degradation(self, degradation_id: str) -> Degradation:
+        """An SLS degradation of one of our services (interfaces/legato/degradation.py)."""
+        return degradation_from_json(self._send("GET", degradation_href(degradation_id)))

@@ -5,7 +5,7 @@ of degradations as incidents, issue 13): Cadenza's operator API, `admin` scope."
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -19,22 +19,13 @@ from cadenza.sof.performance.service_pm import DirectionPm, ServicePm, probe_spa
 from cadenza.sof.service import Sof
 from cadenza.sof.sls.assessment import assess
 from cadenza.sof.sls.rows import SlsAssessmentRow, SlsDegradationRow
+from cadenza.sof.sls.views import degradation_view
+from cadenza.sof.sls.views import interval_start as _at
 
 __all__ = ["sls_router", "SLS_BASE"]
 
 SLS_BASE = "/cadenza/sls/v1"
 State = Literal["detected", "rerouting", "manualIntervention", "resolved"]
-
-
-def _at(number: int | None) -> str | None:
-    return None if number is None else iso(datetime.fromtimestamp(number * 900, UTC))
-
-
-def _view(row: SlsDegradationRow) -> dict[str, Any]:
-    return {"id": row.id, "serviceId": row.service_id, "direction": row.direction, "state": row.state,
-            "cause": row.cause, "breaches": row.breaches, "since": _at(row.first_number),
-            "lastBreach": _at(row.last_breach_number), "resolvedAt": _at(row.resolved_number),
-            "history": row.history}
 
 
 def sls_router(sof: Sof) -> APIRouter:
@@ -48,7 +39,7 @@ def sls_router(sof: Sof) -> APIRouter:
         if state is not None:
             query = query.where(SlsDegradationRow.state == state)
         with sof.database.read() as session:
-            return [_view(r) for r in session.scalars(query)]
+            return [degradation_view(r) for r in session.scalars(query)]
 
     @router.get("/assessment")
     def assessments() -> list[dict[str, Any]]:

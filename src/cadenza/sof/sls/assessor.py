@@ -20,8 +20,7 @@ from typing import Any
 from dbos import DBOS
 from sqlalchemy import select
 
-from cadenza.core.clock import iso, now
-from cadenza.core.ids import new_id
+from cadenza.core.clock import now
 from cadenza.core.schedules import keep_schedule
 from cadenza.core.workflows import start_once
 from cadenza.interfaces.presto.client import PrestoError
@@ -138,7 +137,7 @@ def _remedy(sof: Sof, row: ServiceRow, degradation_id: str, current: int) -> boo
     with sof.database.transaction() as session:
         found = session.get(SlsDegradationRow, degradation_id)
         if found is not None and found.state == degradation.DETECTED:
-            degradation.transition_to(session, found, outcome, why=why, interval=current)
+            degradation.transition_to(session, found, outcome, why=why, interval=current, wake=sof.wake)
     return outcome == degradation.REROUTING
 
 
@@ -156,13 +155,9 @@ def _follow(session: Any, row: ServiceRow, direction: str, number: int,  # noqa:
         sentences = [a.sentence for a in breached]
         result.breaches.extend(sentences)
         if open_one is None:
-            cause = _located(pm, seen, i, breached)
-            open_one = SlsDegradationRow(
-                id=new_id(), service_id=row.id, direction=direction, state=degradation.DETECTED, cause=cause,
-                breaches=sentences, first_number=number, last_breach_number=number, resolved_number=None,
-                history=[{"at": iso(), "state": degradation.DETECTED, "why": "; ".join(sentences)}],
-                created_at=now(), updated_at=now())
-            session.add(open_one)
+            open_one = degradation.open_degradation(
+                session, service_id=row.id, direction=direction, cause=_located(pm, seen, i, breached),
+                breaches=sentences, metrics=[a.metric for a in breached], number=number)
             result.opened += 1
             result.to_remedy.append(open_one.id)
         else:
