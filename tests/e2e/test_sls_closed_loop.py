@@ -6,24 +6,35 @@ twin's traffic (its clock stopped and advanced):
 3.   SOF computes the MEF 10.4 metrics against the SLS and finds a breach, locating the segment
      and in it the link below its design;
 4.   SOF has the ICM reroute the segment off that link, make before break;
-5.   the degradation is tracked until the intervals meet the SLS again.
-Not yet here: steps 6-7 (the status reaching the BUS over LEGATO and the customer as an incident).
+5.   the degradation is tracked until the intervals meet the SLS again;
+6.   SOF tells the BUS of every state of the degradation over LEGATO (Cadenza's slsDegradation hub);
+7.   the BUS tells the customer, at its CANTATA trouble ticket hub, of an incident on its product
+     (incidentCreateEvent, incidentStatusChangeEvent), closed when the SLS is met again; another
+     customer sees nothing of it. The incident operations of the official Trouble Ticket and
+     Incident Management file then run under schemathesis against the running BUS.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from cadenza.core.notifications.listener import listener_router
+from cadenza.interfaces.cantata.trouble_ticket import TROUBLE_TICKET_BASE, TROUBLE_TICKET_LISTENER_BASE
+from cadenza.interfaces.legato.degradation import DEGRADATION_BASE
 from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
-from tests.e2e.conftest import Parties, evpl, item, site
+from tests.e2e.conftest import INVENTORY, Parties, evpl, item, site
 from tests.e2e.test_service_operational_state import _link_on_route
-from tests.helpers.servers import wait_until
+from tests.helpers.mef import MEF_LSO
+from tests.helpers.servers import serve, wait_until
 
 LANDSCAPE_OVERRIDES = {"sp": {"sls_assess_every_s": 2}}
 SLS = "/cadenza/sls/v1"
@@ -56,17 +67,63 @@ def _cli(parties: Parties, *args: str) -> subprocess.CompletedProcess[str]:
                           timeout=120, check=False)
 
 
+@pytest.fixture(scope="module")
+def heard(parties: Parties) -> Iterator[list[dict[str, Any]]]:
+    """acme's listener, registered at the CANTATA trouble ticket hub for every event."""
+    events: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    def on_event(_event_type: str, event: dict[str, Any]) -> None:
+        with lock:
+            events.append(event)
+
+    app = FastAPI()
+    app.include_router(listener_router(TROUBLE_TICKET_LISTENER_BASE, on_event))
+    with serve(app) as url:
+        hub = parties.acme.post(f"{TROUBLE_TICKET_BASE}/hub", json={"callback": url})
+        assert hub.status_code == 201, hub.text
+        yield events
+        parties.acme.delete(f"{TROUBLE_TICKET_BASE}/hub/{hub.json()['id']}")
+
+
+def _incidents(customer: httpx.Client, **params: Any) -> list[dict[str, Any]]:
+    reply = customer.get(f"{TROUBLE_TICKET_BASE}/incident", params=params)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def _incident_heard(heard: list[dict[str, Any]], event_type: str, incident_id: str | None = None) -> list[str]:
+    return [e["event"]["id"] for e in list(heard)
+            if e["eventType"] == event_type and incident_id in (None, e["event"]["id"])]
+
+
+def _schemathesis_incidents(customer: httpx.Client) -> subprocess.CompletedProcess[str]:
+    """The incident and hub operations of the official file (the trouble ticket ones are not
+    built, issue 13). positive_data_acceptance is left out as for the alarms: an empty or
+    relative callback is schema-valid yet unusable, and the hub refuses it with the spec's 400."""
+    spec = MEF_LSO / "cantata/productApi/troubleTicket/troubleTicketManagement.api.yaml"
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "st"), "run", str(spec),
+         "--url", f"{customer.base_url}{TROUBLE_TICKET_BASE}",
+         "-H", f"Authorization: {customer.headers['Authorization']}", "--include-path-regex", "^/(incident|hub)",
+         "--no-color", "--seed", "3", "-c", "all", "--exclude-checks", "positive_data_acceptance",
+         "--phases", "examples,coverage,fuzzing", "-n", "20", "--suppress-health-check", "too_slow"],
+        capture_output=True, text=True, timeout=900, check=False)
+
+
 def _degradations(parties: Parties, service_id: str) -> list[dict[str, Any]]:
     reply = parties.sp.get(f"{SLS}/degradation", params={"serviceId": service_id})
     assert reply.status_code == 200, reply.text
     return reply.json()
 
 
+@pytest.mark.timeout(1200)
 def test_a_lossy_sp_link_is_found_by_the_sls_assessment_and_the_service_rerouted_until_it_meets_the_sls(
-        parties: Parties, sof: httpx.Client) -> None:
+        parties: Parties, sof: httpx.Client, heard: list[dict[str, Any]]) -> None:
     done = parties.wait(parties.order(item("1", "evpl", evpl(401, 401), site("site-east-1-1"),
                                            site("site-west-1-1")))["id"])
     assert done["state"] == "completed", done["stateChange"]
+    [product] = parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": done["id"]}).json()
     ordered = sof.get(f"{ORDERING_BASE}/serviceOrder", params={"externalId": f"{done['id']}/1"}).json()
     service_id = ordered[0]["serviceOrderItem"][0]["service"]["id"]
     assert parties.sp.post("/cadenza/twin/v1/clock", json={"scale": 0}).status_code == 200
@@ -88,11 +145,43 @@ def test_a_lossy_sp_link_is_found_by_the_sls_assessment_and_the_service_rerouted
                    what="the segment to be moved off the lossy link (make before break)")
         assert sof.get(f"{INVENTORY_BASE}/service/{service_id}").json()["state"] == "active"
 
+        # steps 6-7: the BUS heard it over LEGATO, the customer hears of an incident on its product,
+        # one per direction the SLS is not met in (a lossy link loses frames both ways)
+        directions = len(_degradations(parties, service_id))
+        created = wait_until(lambda: len(ids := _incident_heard(heard, "incidentCreateEvent")) == directions and ids,
+                             timeout=60, interval=0.3, what="acme to hear of an incident per direction")
+        for incident_id in created:
+            incident = wait_until(lambda i=incident_id: (found := parties.acme.get(
+                f"{TROUBLE_TICKET_BASE}/incident/{i}").json())["status"] == "inProgress" and found, timeout=60,
+                interval=0.3, what="the incident to be in progress (rerouted)")
+            assert [e["id"] for e in incident["relatedEntity"]] == [product["id"]]
+            assert service_id not in str(incident)  # the customer's product, not the SOF's service
+            assert (incident["impact"], incident["severity"], incident["incidentType"]) == (
+                "degraded", "significant", "repair")
+            assert "frame loss ratio" in incident["note"][0]["text"] and lossy in incident["note"][1]["text"]
+            assert "expectedClosedDate" in incident  # MEF 124 R70
+        assert sorted(i["id"] for i in _incidents(parties.acme, relatedEntityId=product["id"])) == sorted(created)
+        assert _incidents(parties.globex) == []
+        hidden = parties.globex.get(f"{TROUBLE_TICKET_BASE}/incident/{created[0]}")
+        assert hidden.status_code == 404, hidden.text
+
         _advance(parties, 1800)  # an interval on the new route
         wait_until(lambda: all(d["state"] == "resolved" for d in _degradations(parties, service_id)),
                    timeout=60, interval=0.5, what="the degradation to be resolved")
         resolved = _degradations(parties, service_id)
         assert [h["state"] for h in resolved[0]["history"]] == ["detected", "rerouting", "resolved"]
+        told = sof.get(f"{DEGRADATION_BASE}/degradation", params={"serviceId": service_id})  # what the BUS reads
+        assert told.status_code == 200 and [d["state"] for d in told.json()] == ["resolved"] * directions, told.text
+        closed = wait_until(lambda: len(c := _incidents(parties.acme, status="closed", relatedEntityId=product["id"]))
+                            == len(created) and c, timeout=60, interval=0.3, what="the incidents to be closed")
+        assert sorted(i["id"] for i in closed) == sorted(created) and all("closedDate" in i for i in closed)
+        for incident_id in created:
+            wait_until(lambda i=incident_id: len(_incident_heard(heard, "incidentStatusChangeEvent", i)) == 2,
+                       timeout=60, interval=0.3, what="acme to hear the incident in progress, then closed")
+            changes = parties.acme.get(f"{TROUBLE_TICKET_BASE}/incident/{incident_id}").json()["statusChange"]
+            assert [c["status"] for c in changes] == ["created", "inProgress", "closed"]
+        unbuilt = parties.acme.get(f"{TROUBLE_TICKET_BASE}/troubleTicket")  # issue 13: not built, said so
+        assert unbuilt.status_code == 404 and unbuilt.json()["code"] == "notFound", unbuilt.text
         assessed = parties.sp.get(f"{SLS}/assessment").json()
         assert service_id in {a["serviceId"] for a in assessed}
 
@@ -102,5 +191,8 @@ def test_a_lossy_sp_link_is_found_by_the_sls_assessment_and_the_service_rerouted
         drawn = _cli(parties, "pm", "show", service_id, "--domain", "sp", "--hours", "1.5")
         assert drawn.returncode == 0, drawn.stdout + drawn.stderr
         assert "frame loss ratio" in drawn.stdout and any(bar in drawn.stdout for bar in "▁▂▃▄▅▆▇█")
+
+        run = _schemathesis_incidents(parties.acme)  # with acme's incident in the list
+        assert run.returncode == 0 and "Tested: 5" in run.stdout, run.stdout[-6000:]  # /incident[/{id}], /hub[/{id}]
     finally:
         parties.sp.post("/cadenza/twin/v1/links/degrade", json={"a": a, "b": b, "loss_ratio": 0.0})
