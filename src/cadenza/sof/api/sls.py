@@ -1,6 +1,7 @@
 """The operator's view of SLS assessment (MEF 55.0.1 §10.6): the degradations found, where
-they were located, what was done and their state. Not a MEF reference point (the customer hears
-of degradations as incidents, issue 13): Cadenza's operator API, `admin` scope."""
+they were located, what was done and their state. Not a MEF reference point (the BUS reads them
+over LEGATO, sof/api/legato_degradation.py, and the customer as incidents over CANTATA):
+Cadenza's operator API, `admin` scope."""
 
 from __future__ import annotations
 
