@@ -25,6 +25,7 @@ from cadenza.bus.incident.triage import priority_of, severity_of
 from cadenza.bus.product_inventory import products
 from cadenza.bus.rows import BusResourceRow
 from cadenza.core.clock import iso
+from cadenza.core.db import Database
 from cadenza.interfaces.cantata.trouble_ticket import INCIDENT_CREATE_EVENT, incident_path
 from cadenza.interfaces.legato.client import LegatoClient, LegatoRejected
 from cadenza.interfaces.legato.degradation import Degradation, HistoryEntry
@@ -127,7 +128,7 @@ def follow(session: Session, desk: Desk, degradation: Degradation) -> BusResourc
     return row
 
 
-def hear(legato: LegatoClient, desk: Desk, database: Any, degradation_id: str) -> None:  # noqa: ANN401 - a Database
+def hear(legato: LegatoClient, desk: Desk, database: Database, degradation_id: str) -> None:
     """The SOF said degradation `degradation_id` changed: read it, then follow it in one transaction.
     A degradation the SOF does not show us (not ours, or gone) is nothing to follow; an SOF that
     cannot answer now raises, so the event is sent again."""
