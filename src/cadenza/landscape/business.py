@@ -65,9 +65,11 @@ from cadenza.sof.api.interlude import interlude_router
 from cadenza.sof.api.interlude_listener import interlude_callback, interlude_listener_routers
 from cadenza.sof.api.legato import legato_router
 from cadenza.sof.api.legato_degradation import degradation_router
+from cadenza.sof.api.pm_v2 import pm_v2_router
 from cadenza.sof.api.presto_listener import PRESTO_EVENT_TYPES, PRESTO_LISTENER_PREFIX, presto_listener_router
 from cadenza.sof.api.sls import sls_router
 from cadenza.sof.interlude_access import InterludeAccess
+from cadenza.sof.performance import apis as performance_apis
 from cadenza.sof.performance import execution as performance_execution
 from cadenza.sof.performance import profile as performance_profiles
 from cadenza.sof.runtime import build_sof, interlude_partners, resume_sof
@@ -117,6 +119,8 @@ class Business:
                                        partial(self.directory.client(party).register_listener, "productOrder"))
         for party, access in self.interlude_access.items():
             hubs[f"INTERLUDE {party}"] = (interlude_callback(self.public_url, party), access.subscribe)
+            # the reports of the jobs the SOF keeps on the partner's segments (sof/performance/partner_jobs.py)
+            hubs[f"INTERLUDE PM {party}"] = (interlude_callback(self.public_url, party), access.subscribe_pm)
         partner_hubs.keep_registrations(self.bus.name, hubs)
 
 
@@ -233,6 +237,9 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                                 alarm_router(sof, hub_store=hubs), allegro_inventory_router(sof, hub_store=hubs),
                                 feasibility_router(sof),
                                 interlude_router(sof, hub_store=hubs),
+                                # PM v2: a buyer SOF at this partner (INTERLUDE), the BUS (LEGATO)
+                                *(pm_v2_router(sof, api, hub_store=hubs, public_url=public_url)
+                                  for api in (performance_apis.INTERLUDE, performance_apis.LEGATO)),
                                 _heard_from(legato_listener_router(bus), own),
                                 _heard_from(degradation_listener_router(bus, desk), own), incident_router(bus, hubs),
                                 _heard_from(presto_listener_router(sof), own)]
@@ -250,6 +257,6 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                 for party, access in sonata_access.items()]
     routers.append(partner_access_router(config.party.id, sonata_access))
     for party, access in interlude.items():
-        routers += [_heard_from(router, party) for router in interlude_listener_routers(access)]
+        routers += [_heard_from(router, party) for router in interlude_listener_routers(access, sof)]
     return Business(bus, sof, routers, qualifications, quotes, sonata_access, interlude, directory, public_url)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from cadenza.interfaces.interlude.client import InterludeClient
+from cadenza.interfaces.interlude.pm_client import PerformanceMonitoringClient
+from cadenza.interfaces.interlude.pm_paths import PM_EVENT_TYPES
 from cadenza.interfaces.legato.builders import (
     add_evc_item,
     delete_item,
@@ -32,9 +34,17 @@ class InterludeAccess:
     # waiting step through `sof/api/interlude_listener.py`.
     notifies = True
 
-    def __init__(self, client: InterludeClient, *, party: str) -> None:
+    def __init__(self, client: InterludeClient, *, party: str, pm: PerformanceMonitoringClient | None = None) -> None:
         self._client = client
         self.party = party
+        # the partner's Performance Monitoring v2: its segment's figures (sof/performance/partner_segment.py)
+        self.pm = pm
+
+    def subscribe_pm(self, callback: str) -> None:
+        """Register `callback` for the partner's PM events: the reports of our jobs there."""
+        if self.pm is None:
+            return
+        self.pm.register_listener(callback, [t for t in PM_EVENT_TYPES if t.startswith("performanceJobReport")])
 
     def subscribe(self, callback: str) -> None:
         """Register `callback` for the partner's service order and service events."""

@@ -10,6 +10,7 @@ import httpx
 
 from cadenza.core.client_credentials import ClientCredentials, TokenProvider
 from cadenza.interfaces.interlude.client import InterludeClient
+from cadenza.interfaces.interlude.pm_client import PerformanceMonitoringClient
 from cadenza.interfaces.presto.client import PrestoClient
 from cadenza.sof import fulfilment, steps
 from cadenza.sof.interlude_access import InterludeAccess
@@ -40,9 +41,11 @@ def interlude_partners(config: SofSettings, *,
     for partner in config.partners:
         if partner.ordering == "interlude":
             token = ClientCredentials(partner.url, partner.client_id, partner.client_secret, transport=transport)
-            adapters[partner.party] = InterludeAccess(InterludeClient(partner.url, token, transport=transport,
-                                                                      timeout_s=partner.call_timeout_s),
-                                                      party=partner.party)
+            adapters[partner.party] = InterludeAccess(
+                InterludeClient(partner.url, token, transport=transport, timeout_s=partner.call_timeout_s),
+                party=partner.party,
+                pm=PerformanceMonitoringClient(partner.url, token, transport=transport,
+                                               timeout_s=partner.call_timeout_s))
     return adapters
 
 

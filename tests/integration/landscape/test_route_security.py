@@ -40,6 +40,9 @@ PUBLIC = {
 SCOPES = [
     ("/mefApi/cantata/", "cantata"),
     ("/mefApi/sonata/", "sonata"),
+    # Performance Monitoring v2: the BUS at its SOF, a buyer SOF at a partner's
+    ("/mefApi/legato/performanceMonitoring/v2/", "legato"),
+    ("/mefApi/interlude/performanceMonitoring/v2/", "interlude"),
     ("/mefApi/legato/", "legato"),
     ("/mefApi/interlude/", "interlude"),
     ("/presto/", "presto"),

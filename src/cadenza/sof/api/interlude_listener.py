@@ -2,7 +2,8 @@
 
 A service event names the partner's service, which is our reference for the segment; an order
 event names the partner's service order, whose item names the service. Either only wakes the
-step waiting for that segment: the step reads the segment's state from the partner itself."""
+step waiting for that segment: the step reads the segment's state from the partner itself.
+A PM event tells of a report of one of our jobs on a segment (sof/sls/partner_reports.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from cadenza.core.notifications.listener import listener_router
 from cadenza.core.wakeups import WAKEUPS
 from cadenza.interfaces.interlude.paths import INVENTORY_LISTENER_BASE, ORDER_LISTENER_BASE
+from cadenza.interfaces.interlude.pm_paths import PM_LISTENER_BASE
 from cadenza.sof.interlude_access import InterludeAccess
 from cadenza.sof.partner_access import partner_news
+from cadenza.sof.service import Sof
+from cadenza.sof.sls.partner_reports import on_partner_report
 
 __all__ = ["interlude_listener_routers", "interlude_callback"]
 
@@ -27,7 +31,7 @@ def interlude_callback(public_url: str, party: str) -> str:
     return f"{public_url}{INTERLUDE_LISTENER_PREFIX}/{party}"
 
 
-def interlude_listener_routers(access: InterludeAccess) -> list[APIRouter]:
+def interlude_listener_routers(access: InterludeAccess, sof: Sof | None = None) -> list[APIRouter]:
     base = f"{INTERLUDE_LISTENER_PREFIX}/{access.party}"
 
     def on_service_event(_event_type: str, event: dict[str, Any]) -> None:
@@ -41,5 +45,10 @@ def interlude_listener_routers(access: InterludeAccess) -> list[APIRouter]:
             for service_id in await run_in_threadpool(access.services_of_order, order_id):
                 WAKEUPS.notify(partner_news(access.party, service_id))
 
+    async def on_pm_event(_event_type: str, event: dict[str, Any]) -> None:
+        if sof is not None:
+            await run_in_threadpool(on_partner_report, sof, access.party, event)
+
     return [listener_router(f"{base}{INVENTORY_LISTENER_BASE}", on_service_event),
-            listener_router(f"{base}{ORDER_LISTENER_BASE}", on_order_event)]
+            listener_router(f"{base}{ORDER_LISTENER_BASE}", on_order_event),
+            listener_router(f"{base}{PM_LISTENER_BASE}", on_pm_event)]

@@ -28,10 +28,11 @@ from cadenza.core.ids import new_id
 from cadenza.core.workflows import start_once
 from cadenza.interfaces.presto.client import PrestoError
 from cadenza.sof import service_inventory
+from cadenza.sof.performance import apis, partner_segment, tracking, v2_payloads
 from cadenza.sof.performance import job as jobs
 from cadenza.sof.performance import profile as profiles
 from cadenza.sof.performance import report as reports
-from cadenza.sof.performance import tracking
+from cadenza.sof.performance.apis import PmApi
 from cadenza.sof.performance.content import report_content
 from cadenza.sof.performance.rows import PerformanceJobRow, PerformanceReportRow
 from cadenza.sof.performance.service_pm import service_pm
@@ -39,8 +40,8 @@ from cadenza.sof.rows import ServiceRow
 from cadenza.sof.service import Sof
 from cadenza.sof.steps import registered
 
-__all__ = ["NetworkTime", "network_time", "customer_service", "create_job", "create_report", "start_job",
-           "start_report", "resume_all", "INTERVAL_S"]
+__all__ = ["NetworkTime", "network_time", "customer_service", "bought_service", "api_values", "create_job",
+           "create_report", "start_job", "start_report", "resume_all", "epoch", "interval_start", "INTERVAL_S"]
 
 log = logging.getLogger(__name__)
 
@@ -79,52 +80,73 @@ def customer_service(session: Session, service_id: str, customer: str | None) ->
     return row
 
 
-def _service(session: Session, sof: Sof, monitored: dict[str, Any], party: str | None, pointer: str) -> ServiceRow:
+def bought_service(session: Session, sof: Sof, service_id: str, party: str | None, api: PmApi) -> ServiceRow:
+    """The service, if `party` may monitor it over `api`: over ALLEGRO its customer; over a v2 API
+    the party that ordered it over that reference point (INTERLUDE: the buyer SOF; LEGATO: the BUS)."""
+    if api.dialect == "v5":
+        return customer_service(session, service_id, party)
+    return sof.service(session, service_id, party, interface=api.key)
+
+
+def _service(session: Session, sof: Sof, monitored: dict[str, Any], party: str | None, pointer: str,
+             api: PmApi = apis.ALLEGRO) -> ServiceRow:
     if monitored.get("@type") != "ServiceRef":
         raise Unprocessable(f"{pointer}: this seller monitors services: give a ServiceRef with the serviceId",
                             property_path=f"{pointer}/@type")
+    where = f"{pointer}/serviceId" if api.dialect == "v5" else pointer  # v2: the pointer names the id itself
     try:
-        row = customer_service(session, monitored["serviceId"], party)
+        row = bought_service(session, sof, monitored["serviceId"], party, api)
     except NotFound:
-        raise Unprocessable(f"{pointer}/serviceId: no service '{monitored['serviceId']}' of yours",
-                            code="referenceNotFound", property_path=f"{pointer}/serviceId") from None
+        raise Unprocessable(f"{where}: no service '{monitored['serviceId']}' of yours",
+                            code="referenceNotFound", property_path=where) from None
     if row.state != service_inventory.ACTIVE:
-        raise Unprocessable(f"{pointer}/serviceId: service {row.id} is {row.state}; only an active service is "
-                            "measured", property_path=f"{pointer}/serviceId")
+        raise Unprocessable(f"{where}: service {row.id} is {row.state}; only an active service is "
+                            "measured", property_path=where)
     return row
 
 
-def _profile_values(session: Session, document: dict[str, Any], party: str) -> dict[str, Any]:
+def _profile_values(session: Session, document: dict[str, Any], party: str, api: PmApi) -> dict[str, Any]:
     given = document["performanceProfile"]
     if given.get("@type") == "PerformanceProfileRef":
+        pointer = "/performanceProfile/performanceProfileId" if api.dialect == "v5" else "/performanceProfile/id"
         try:
-            row = profiles.get(session, given["performanceProfileId"], party)
+            row = profiles.get(session, given["performanceProfileId"], party, api)
         except NotFound:
-            raise Unprocessable(f"/performanceProfile/performanceProfileId: no profile "
-                                f"'{given['performanceProfileId']}'", code="referenceNotFound",
-                                property_path="/performanceProfile/performanceProfileId") from None
-        return {**row.document, "profileId": row.id}
+            raise Unprocessable(f"{pointer}: no profile '{given['performanceProfileId']}'", code="referenceNotFound",
+                                property_path=pointer) from None
+        values = row.document if apis.of(row.api).dialect == "v5" or row.party is None else \
+            api_values(row.document, document)
+        return {**values, "profileId": row.id}
     values = {k: v for k, v in given.items() if k != "@type"}
     profiles.check_values(values, "/performanceProfile")
     return values
 
 
-def create_job(sof: Sof, document: dict[str, Any], party: str) -> PerformanceJobRow:
+def api_values(profile_document: dict[str, Any], job_document: dict[str, Any]) -> dict[str, Any]:
+    """A v2 profile's values in v5 terms (the entity's), with the configuration of the job using it."""
+    return v2_payloads.profile_values(profile_document,
+                                      job_document["performanceProfile"].get("serviceSpecificConfiguration"))
+
+
+def create_job(sof: Sof, document: dict[str, Any], party: str, *, api: PmApi = apis.ALLEGRO,
+               stored: dict[str, Any] | None = None, pointer: str = "/monitoredObject") -> PerformanceJobRow:
     """Accept the job (acknowledged), check it, and reject it or schedule it (§10.4 step 2). The
-    network's time is asked outside any transaction: no call to another entity holds the database."""
+    network's time is asked outside any transaction: no call to another entity holds the database.
+    `document` is in v5 terms; `stored`, the request as the buyer sent it over `api`, if not."""
     with sof.database.read() as session:
-        service = _service(session, sof, document["monitoredObject"], party, "/monitoredObject")
-        values = _profile_values(session, document, party)
+        service = _service(session, sof, document["monitoredObject"], party, pointer, api)
+        values = _profile_values(session, document, party, api)
     clock = network_time(sof, service)
     at = now()
     with sof.database.transaction() as session:
-        row = PerformanceJobRow(id=new_id(), party=party, state=jobs.ACKNOWLEDGED, service_id=service.id,
-                                profile=values, start_s=0.0, end_s=None, next_report_s=0.0, reports=0,
-                                document=dict(document), termination=None, created_at=at, updated_at=at)
+        row = PerformanceJobRow(id=new_id(), api=api.key, party=party, state=jobs.ACKNOWLEDGED,
+                                service_id=service.id, profile=values, start_s=0.0, end_s=None, next_report_s=0.0,
+                                reports=0, document=dict(stored if stored is not None else document),
+                                termination=None, created_at=at, updated_at=at)
         session.add(row)
         session.flush()
         tracking.record(session, party=party, kind="PerformanceJobRef", related=row.id, source="client",
-                        description="created")
+                        description="created", api=api)
         jobs.announce_created(session, row, wake=sof.wake)
         problem = _schedule(row, document.get("scheduleDefinition") or {}, values, clock)
         if problem is not None:
@@ -141,13 +163,15 @@ def create_job(sof: Sof, document: dict[str, Any], party: str) -> PerformanceJob
 def _schedule(row: PerformanceJobRow, schedule: dict[str, Any], values: dict[str, Any],
               clock: NetworkTime) -> tuple[str, str] | None:
     """Set the job's span from its schedule; what makes it impossible, as (pointer, reason)."""
-    if schedule.get("recurringSchedule"):
-        return ("/scheduleDefinition/recurringSchedule",
-                "recurring schedules are not offered: give a start, and an end or an execution duration")
+    for recurring in ("recurringSchedule", "recurringFrequency", "scheduleDefinitionHourRange",
+                      "weeklyScheduledDefinition", "monthlyScheduleDayOfWeekDefinition"):  # v5's, then v2's
+        if schedule.get(recurring):
+            return (f"/scheduleDefinition/{recurring}",
+                    "recurring schedules are not offered: give a start, and an end (or an execution duration)")
     period = profiles.seconds_of(values["reportingPeriod"], "/performanceProfile/reportingPeriod")
-    start = _epoch(schedule.get("scheduleDefinitionStartTime")) or clock.seconds
-    row.start_s = math.floor(start / INTERVAL_S) * INTERVAL_S
-    end = _epoch(schedule.get("scheduleDefinitionEndTime"))
+    start = epoch(schedule.get("scheduleDefinitionStartTime")) or clock.seconds
+    row.start_s = interval_start(start)
+    end = epoch(schedule.get("scheduleDefinitionEndTime"))
     if schedule.get("executionDuration"):
         duration = profiles.seconds_of(schedule["executionDuration"], "/scheduleDefinition/executionDuration")
         end = min(end, start + duration) if end else start + duration
@@ -160,38 +184,49 @@ def _schedule(row: PerformanceJobRow, schedule: dict[str, Any], values: dict[str
     return None
 
 
-def _epoch(value: Any) -> float | None:  # noqa: ANN401 - a date-time string or nothing
+def interval_start(seconds: float) -> float:
+    """The start of the 15-minute interval `seconds` falls in: a job reports on whole intervals."""
+    return math.floor(seconds / INTERVAL_S) * INTERVAL_S
+
+
+def epoch(value: Any) -> float | None:  # noqa: ANN401 - a date-time string or nothing
     if not value:
         return None
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
 
 
-def create_report(sof: Sof, document: dict[str, Any], party: str) -> PerformanceReportRow:
-    """A report asked for directly, over a timeframe (§10.4 step 2)."""
+def create_report(sof: Sof, document: dict[str, Any], party: str, *, api: PmApi = apis.ALLEGRO,
+                  stored: dict[str, Any] | None = None, job_document: dict[str, Any] | None = None) \
+        -> PerformanceReportRow:
+    """A report asked for directly, over a timeframe (§10.4 step 2). `document` in v5 terms;
+    `stored` and `job_document`: the request, and its job, as `api` shows them, if not v5."""
     objects = document["monitoredObject"]
     if len(objects) != 1:
         raise Unprocessable("/monitoredObject: one service per report", property_path="/monitoredObject")
     timeframe = document["reportingTimeframe"]
-    start, end = _epoch(timeframe.get("reportingStartDate")), _epoch(timeframe.get("reportingEndDate"))
+    start, end = epoch(timeframe.get("reportingStartDate")), epoch(timeframe.get("reportingEndDate"))
     if start is None or end is None or end <= start:
         raise Unprocessable("/reportingTimeframe: give reportingStartDate and a later reportingEndDate",
                             property_path="/reportingTimeframe")
-    if profiles.seconds_of(document["granularity"], "/granularity") != INTERVAL_S:
-        raise Unprocessable("/granularity: reports give each 15-minute measurement interval (15 MIN)",
-                            property_path="/granularity")
+    granularity = "/granularity" if api.dialect == "v5" else "/performanceJob/granularity"
+    if profiles.seconds_of(document["granularity"], granularity) != INTERVAL_S:
+        raise Unprocessable(f"{granularity}: reports give each 15-minute measurement interval (15 MIN, "
+                            "15 minutes)", property_path=granularity)
     at = now()
     with sof.database.transaction() as session:
-        service = _service(session, sof, objects[0], party, "/monitoredObject/0")
+        service = _service(session, sof, objects[0], party, "/monitoredObject/0" if api.dialect == "v5" else
+                           "/performanceJob/servicePayloadSpecificAttributes/interface", api)
         # Every report comes from a job (the spec lists each with its performanceJob): a report
         # asked for directly is the work of a passive job over its timeframe, done when it is.
         job = PerformanceJobRow(
-            id=new_id(), party=party, state=jobs.ACKNOWLEDGED, service_id=service.id,
+            id=new_id(), api=api.key, party=party, state=jobs.ACKNOWLEDGED, service_id=service.id,
             profile={"jobType": PASSIVE, "granularity": document["granularity"], "outputFormat": "json",
                      "resultFormat": "payload", "reportingPeriod": {"timeDurationValue": int(end - start),
                                                                     "timeDurationUnits": "SEC"},
                      "serviceSpecificConfiguration": document["serviceSpecificConfiguration"]},
             start_s=start, end_s=end, next_report_s=start, reports=0,
-            document={"monitoredObject": objects[0], "description": "the job of a report asked for directly",
+            document=job_document or {
+                      "monitoredObject": objects[0], "description": "the job of a report asked for directly",
                       "performanceProfile": {"@type": "PerformanceProfileValue", "jobType": PASSIVE,
                                              "granularity": document["granularity"], "outputFormat": "json",
                                              "resultFormat": "payload",
@@ -205,14 +240,14 @@ def create_report(sof: Sof, document: dict[str, Any], party: str) -> Performance
         session.flush()
         jobs.announce_created(session, job, wake=sof.wake)
         jobs.transition_to(session, job, jobs.IN_PROGRESS, why="a report was asked for", wake=sof.wake)
-        row = PerformanceReportRow(id=new_id(), party=party, state=reports.ACKNOWLEDGED, job_id=job.id,
+        row = PerformanceReportRow(id=new_id(), api=api.key, party=party, state=reports.ACKNOWLEDGED, job_id=job.id,
                                    service_id=service.id, start_s=start, end_s=end, granularity_s=INTERVAL_S,
-                                   document=dict(document), content=None, termination=None, created_at=at,
-                                   updated_at=at)
+                                   document=dict(stored if stored is not None else document), content=None,
+                                   termination=None, created_at=at, updated_at=at)
         session.add(row)
         session.flush()
         tracking.record(session, party=party, kind="PerformanceReportRef", related=row.id, source="client",
-                        description="requested")
+                        description="requested", api=api)
         reports.announce_created(session, row, wake=sof.wake)
         reports.transition_to(session, row, reports.IN_PROGRESS, why="accepted", wake=sof.wake)
         session.flush()  # the changes since the insert, before the row leaves the session
@@ -305,13 +340,15 @@ def performance_job_tick(sof_name: str, job_id: str) -> float | None:
     with sof.database.transaction() as session:
         row = session.get(PerformanceJobRow, job_id)
         if session.get(PerformanceReportRow, report_id) is None:
+            # a v2 report shows its timeframe and job, which the rendering adds from the columns
+            document = {"granularity": row.profile["granularity"], "outputFormat": "json",
+                        "resultFormat": "payload", "monitoredObject": [row.document["monitoredObject"]],
+                        "serviceSpecificConfiguration": row.profile["serviceSpecificConfiguration"]} \
+                if apis.of(row.api).dialect == "v5" else {}
             report = PerformanceReportRow(
-                id=report_id, party=row.party, state=reports.ACKNOWLEDGED, job_id=row.id, service_id=service.id,
-                start_s=next_s, end_s=period_end, granularity_s=INTERVAL_S,
-                document={"granularity": row.profile["granularity"], "outputFormat": "json",
-                          "resultFormat": "payload", "monitoredObject": [row.document["monitoredObject"]],
-                          "serviceSpecificConfiguration": row.profile["serviceSpecificConfiguration"]},
-                content=None, termination=None, created_at=now(), updated_at=now())
+                id=report_id, api=row.api, party=row.party, state=reports.ACKNOWLEDGED, job_id=row.id,
+                service_id=service.id, start_s=next_s, end_s=period_end, granularity_s=INTERVAL_S,
+                document=document, content=None, termination=None, created_at=now(), updated_at=now())
             session.add(report)
             session.flush()
             reports.announce_created(session, report, wake=sof.wake)
@@ -364,9 +401,7 @@ def _gather(sof: Sof, service: ServiceRow, start_s: float, end_s: float) -> tupl
         pm = service_pm(service, history, start_s=start_s, end_s=end_s)
     except (PrestoError, ValueError) as exc:
         return None, f"the performance data could not be gathered: {exc}"
-    if service.design.get("partner"):
-        pm.missing.append(f"partner {service.design['partner'].get('party')}: its segment's PM over INTERLUDE is "
-                          "not assembled yet")
+    partner_segment.include(sof, service, pm, start_s=start_s, end_s=end_s)
     ends = (service.design["a"]["edgePoint"], service.design["z"]["edgePoint"])
     return report_content(pm, {"@type": "ServiceRef", "serviceId": service.id}, ends), None
 

@@ -1,9 +1,10 @@
 """Performance Profiles (Allegro PM v5): the report types a service offers (§10.4 step 1).
 
-The SP offers its profiles to every customer (party None); a customer may add its own, seen
-only by itself. A profile's `serviceSpecificConfiguration` says, in the MEF Carrier Ethernet PM
-configuration schema, which results the reports carry; the MEF 10.4 metrics against the
-service's SLS come with every report (docs/allegro-profile.md).
+The SP offers its profiles to every customer and buyer, over every PM API (party None); a
+customer may add its own, seen only by itself over the API it created it on. A profile's
+`serviceSpecificConfiguration` says, in the MEF Carrier Ethernet PM configuration schema,
+which results the reports carry; the MEF 10.4 metrics against the service's SLS come with
+every report (docs/allegro-profile.md).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from cadenza.core.clock import iso, now
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.ids import new_id
 from cadenza.core.notifications.outbox import publish
-from cadenza.interfaces.allegro.pm_paths import CE_PM_CONFIGURATION_TYPE, PM_BASE, PM_HUB, PM_LISTENER_BASE
-from cadenza.sof.performance import tracking
+from cadenza.interfaces.allegro.pm_paths import CE_PM_CONFIGURATION_TYPE
+from cadenza.sof.performance import apis, tracking
+from cadenza.sof.performance.apis import PmApi
 from cadenza.sof.performance.rows import PerformanceJobRow, PerformanceProfileRow
 
 __all__ = ["OFFERED", "seed", "get", "listing", "create", "delete", "render", "seconds_of", "href", "check_values"]
@@ -52,8 +54,8 @@ OFFERED = {
 }
 
 
-def href(profile_id: str) -> str:
-    return f"{PM_BASE}/performanceProfile/{profile_id}"
+def href(profile_id: str, api: PmApi = apis.ALLEGRO) -> str:
+    return f"{api.base}/performanceProfile/{profile_id}"
 
 
 def seconds_of(duration: dict[str, Any], pointer: str) -> float:
@@ -73,16 +75,19 @@ def seed(session: Session) -> None:
                                               updated_at=now()))
 
 
-def get(session: Session, profile_id: str, party: str | None) -> PerformanceProfileRow:
+def get(session: Session, profile_id: str, party: str | None, api: PmApi = apis.ALLEGRO) -> PerformanceProfileRow:
     row = session.get(PerformanceProfileRow, profile_id)
-    if row is None or (party is not None and row.party not in (None, party)):
+    if row is None or (party is not None and row.party not in (None, party)) \
+            or (row.party is not None and apis.of(row.api) != api):
         raise NotFound(f"No performance profile with id '{profile_id}'")
     return row
 
 
-def listing(session: Session, party: str | None, *,
+def listing(session: Session, party: str | None, *, api: PmApi = apis.ALLEGRO,
             created: tuple[datetime | None, datetime | None] = (None, None)) -> list[PerformanceProfileRow]:
-    query = select(PerformanceProfileRow).order_by(PerformanceProfileRow.created_at, PerformanceProfileRow.id)
+    query = select(PerformanceProfileRow).where(or_(PerformanceProfileRow.party.is_(None),
+                                                    PerformanceProfileRow.api == api.key)) \
+        .order_by(PerformanceProfileRow.created_at, PerformanceProfileRow.id)
     if created[0] is not None:
         query = query.where(PerformanceProfileRow.created_at > created[0])
     if created[1] is not None:
@@ -92,22 +97,25 @@ def listing(session: Session, party: str | None, *,
     return list(session.scalars(query))
 
 
-def create(session: Session, document: dict[str, Any], party: str, *, wake: Callable[[], None] | None) \
-        -> PerformanceProfileRow:
-    values = dict(document)
-    _check(values, "")
-    row = PerformanceProfileRow(id=new_id(), party=party, document=values, created_at=now(), updated_at=now())
+def create(session: Session, document: dict[str, Any], party: str, *, wake: Callable[[], None] | None,
+           api: PmApi = apis.ALLEGRO, values: dict[str, Any] | None = None) -> PerformanceProfileRow:
+    """`document`: as the buyer sent it; `values`: the same in v5 terms where the API's differ
+    (sof/performance/v2_payloads.py), checked as the job that uses them will be."""
+    _check(dict(values if values is not None else document), "")
+    row = PerformanceProfileRow(id=new_id(), api=api.key, party=party, document=dict(document), created_at=now(),
+                                updated_at=now())
     session.add(row)
     session.flush()
     tracking.record(session, party=party, kind="PerformanceProfileRef", related=row.id, source="client",
-                    description="created")
-    publish(session, api=PM_HUB, event_type="performanceProfileCreateEvent", party=party, wake=wake,
-            listener_base_path=PM_LISTENER_BASE, resource={"id": row.id, "href": href(row.id)})
+                    description="created", api=api)
+    publish(session, api=api.hub, event_type="performanceProfileCreateEvent", party=party, wake=wake,
+            listener_base_path=api.listener_base, resource={"id": row.id, "href": href(row.id, api)})
     return row
 
 
-def delete(session: Session, profile_id: str, party: str, *, wake: Callable[[], None] | None) -> None:
-    row = get(session, profile_id, party)
+def delete(session: Session, profile_id: str, party: str, *, wake: Callable[[], None] | None,
+           api: PmApi = apis.ALLEGRO) -> None:
+    row = get(session, profile_id, party, api)
     if row.party is None:
         raise Unprocessable(f"Performance profile '{profile_id}' is the provider's offer: it cannot be deleted",
                             property_path="/id")
@@ -115,8 +123,8 @@ def delete(session: Session, profile_id: str, party: str, *, wake: Callable[[], 
         raise Unprocessable(f"Performance profile '{profile_id}' is assigned to a performance job",
                             code="performanceProfileInUse", property_path="/id")
     session.delete(row)
-    publish(session, api=PM_HUB, event_type="performanceProfileDeleteEvent", party=party, wake=wake,
-            listener_base_path=PM_LISTENER_BASE, resource={"id": profile_id, "href": href(profile_id)})
+    publish(session, api=api.hub, event_type="performanceProfileDeleteEvent", party=party, wake=wake,
+            listener_base_path=api.listener_base, resource={"id": profile_id, "href": href(profile_id, api)})
 
 
 def check_values(values: dict[str, Any], pointer: str) -> None:

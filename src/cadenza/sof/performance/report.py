@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from cadenza.core.clock import iso, now
 from cadenza.core.errors import Conflict
 from cadenza.core.notifications.outbox import publish
-from cadenza.interfaces.allegro.pm_paths import PM_BASE, PM_HUB, PM_LISTENER_BASE
-from cadenza.sof.performance import tracking
+from cadenza.sof.performance import apis, tracking
+from cadenza.sof.performance.apis import PmApi
 from cadenza.sof.performance.rows import PerformanceReportRow
 
 __all__ = ["ACKNOWLEDGED", "REJECTED", "IN_PROGRESS", "COMPLETED", "FAILED", "TRANSITIONS",
@@ -40,8 +40,8 @@ class IllegalReportTransition(Conflict):
     pass
 
 
-def href(report_id: str) -> str:
-    return f"{PM_BASE}/performanceReport/{report_id}"
+def href(report_id: str, api: PmApi = apis.ALLEGRO) -> str:
+    return f"{api.base}/performanceReport/{report_id}"
 
 
 def transition_to(session: Session, row: PerformanceReportRow, target: str, *, why: str,
@@ -49,20 +49,29 @@ def transition_to(session: Session, row: PerformanceReportRow, target: str, *, w
     if target not in TRANSITIONS[row.state]:
         raise IllegalReportTransition(f"Performance report {row.id} is {row.state}: it cannot become {target}")
     row.state, row.updated_at = target, now()
+    api = apis.of(row.api)
     tracking.record(session, party=row.party, kind="PerformanceReportRef", related=row.id, source="server",
-                    description=f"state {target}: {why}")
-    publish(session, api=PM_HUB, event_type="performanceReportStateChangeEvent", party=row.party, wake=wake,
-            listener_base_path=PM_LISTENER_BASE, resource={"id": row.id, "href": href(row.id), "state": target})
+                    description=f"state {target}: {why}", api=api)
+    changed: dict[str, str] = {"id": row.id, "href": href(row.id, api)}
+    if api.dialect == "v5":  # the v2 report event carries no state
+        changed["state"] = target
+    publish(session, api=api.hub, event_type="performanceReportStateChangeEvent", party=row.party, wake=wake,
+            listener_base_path=api.listener_base, resource=changed)
+    job = {"id": row.job_id, "href": f"{api.base}/performanceJob/{row.job_id}"}
     if target == COMPLETED and row.job_id:
-        publish(session, api=PM_HUB, event_type="performanceJobReportReadyEvent", party=row.party, wake=wake,
-                listener_base_path=PM_LISTENER_BASE,
-                resource={"id": row.job_id, "href": f"{PM_BASE}/performanceJob/{row.job_id}",
-                          "reportId": row.id, "reportHref": href(row.id)})
+        publish(session, api=api.hub, event_type="performanceJobReportReadyEvent", party=row.party, wake=wake,
+                listener_base_path=api.listener_base,
+                resource={**job, "reportId": row.id, "reportHref": href(row.id, api)})
+    elif target == FAILED and row.job_id and api.dialect == "v2":
+        publish(session, api=api.hub, event_type="performanceJobReportPreparationErrorEvent", party=row.party,
+                wake=wake, listener_base_path=api.listener_base,
+                resource={**job, "reportPreparationFailedReason": why})
 
 
 def announce_created(session: Session, row: PerformanceReportRow, *, wake: Callable[[], None] | None = None) -> None:
-    publish(session, api=PM_HUB, event_type="performanceReportCreateEvent", party=row.party, wake=wake,
-            listener_base_path=PM_LISTENER_BASE, resource={"id": row.id, "href": href(row.id)})
+    api = apis.of(row.api)
+    publish(session, api=api.hub, event_type="performanceReportCreateEvent", party=row.party, wake=wake,
+            listener_base_path=api.listener_base, resource={"id": row.id, "href": href(row.id, api)})
 
 
 def _at(seconds: float) -> str:
@@ -76,7 +85,7 @@ def render(row: PerformanceReportRow) -> dict[str, Any]:
                                                "reportingEndDate": _at(row.end_s)})
     if row.job_id:
         document["performanceJob"] = {"@type": "PerformanceJobRef", "performanceJobId": row.job_id,
-                                      "performanceJobHref": f"{PM_BASE}/performanceJob/{row.job_id}"}
+                                      "performanceJobHref": f"{apis.ALLEGRO.base}/performanceJob/{row.job_id}"}
     if row.content is not None:
         document["reportContent"] = row.content
     if row.termination:

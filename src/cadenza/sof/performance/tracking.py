@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from cadenza.core.clock import iso, now
 from cadenza.core.ids import new_id
+from cadenza.sof.performance import apis
+from cadenza.sof.performance.apis import PmApi
 from cadenza.sof.performance.rows import PmTrackingRecordRow
 
 __all__ = ["record", "render"]
@@ -18,8 +20,8 @@ _ID_FIELD = {"PerformanceJobRef": "performanceJobId", "PerformanceProfileRef": "
 
 
 def record(session: Session, *, party: str, kind: str, related: str, source: str, description: str,
-           request: str | None = None) -> None:
-    session.add(PmTrackingRecordRow(id=new_id(), party=party, related_type=kind, related_id=related,
+           request: str | None = None, api: PmApi = apis.ALLEGRO) -> None:
+    session.add(PmTrackingRecordRow(id=new_id(), api=api.key, party=party, related_type=kind, related_id=related,
                                     description=description, request=request, source=source, created_at=now()))
 
 

@@ -25,6 +25,7 @@ from cadenza.core.schedules import keep_schedule
 from cadenza.core.workflows import start_once
 from cadenza.interfaces.presto.client import PrestoError
 from cadenza.sof import service_inventory
+from cadenza.sof.performance import partner_segment
 from cadenza.sof.performance.service_pm import DirectionPm, ServicePm, probe_spacing_s, service_pm
 from cadenza.sof.rows import SegmentStateRow, ServiceRow
 from cadenza.sof.service import Sof
@@ -85,6 +86,12 @@ def assess_service(sof: Sof, row: ServiceRow) -> Assessed:
         return sof.presto.get_pm_history(domain, uuid, start=start, end=end, include_steps=True)
 
     pm = service_pm(row, history, start_s=first * INTERVAL_S, end_s=ended * INTERVAL_S)
+    # the partner's segment, when it has one; what the partner has not given yet is assessed later
+    pending = partner_segment.include(sof, row, pm, start_s=first * INTERVAL_S, end_s=ended * INTERVAL_S,
+                                      contiguous=True)
+    if pending is not None and pending <= first:
+        return result
+    ended = ended if pending is None else pending
     with sof.database.transaction() as session:
         state = session.get(SlsAssessmentRow, row.id)
         if state is not None and state.last_number >= ended - 1:
@@ -117,8 +124,14 @@ def _remedy(sof: Sof, row: ServiceRow, degradation_id: str, current: int) -> boo
     with sof.database.read() as session:
         found = session.get(SlsDegradationRow, degradation_id)
         cause = found.cause if found else None
+        seen = (found.direction, found.first_number) if found else None
     segment = next((s for s in row.design.get("segments", []) if s["networkDomain"] == cause), None)
     outcome, why = degradation.MANUAL_INTERVENTION, f"located in {cause}: not in this provider's network"
+    partner = (row.design.get("partner") or {}).get("party")
+    if seen is not None and cause == partner:
+        told = partner_segment.blame(sof, row.id, *seen, partner)
+        if told:
+            why = f"{told}, while this provider's segments meet the SLS: the partner must repair it"
     if segment is not None:
         try:
             route = sof.presto.get_connectivity_service(segment["networkDomain"], segment["uuid"])
