@@ -58,6 +58,7 @@ from cadenza.landscape import partner_hubs
 from cadenza.landscape.config import DomainConfig, bus_settings, sof_settings
 from cadenza.sof import operational_reading
 from cadenza.sof.api.allegro_alarm import alarm_router
+from cadenza.sof.api.allegro_fm import allegro_fm_router
 from cadenza.sof.api.allegro_inventory import allegro_inventory_router
 from cadenza.sof.api.allegro_pm import allegro_pm_router
 from cadenza.sof.api.feasibility import feasibility_router
@@ -68,6 +69,7 @@ from cadenza.sof.api.legato_degradation import degradation_router
 from cadenza.sof.api.pm_v2 import pm_v2_router
 from cadenza.sof.api.presto_listener import PRESTO_EVENT_TYPES, PRESTO_LISTENER_PREFIX, presto_listener_router
 from cadenza.sof.api.sls import sls_router
+from cadenza.sof.faults import execution as fault_execution
 from cadenza.sof.interlude_access import InterludeAccess
 from cadenza.sof.performance import apis as performance_apis
 from cadenza.sof.performance import execution as performance_execution
@@ -98,6 +100,7 @@ class Business:
         """Once DBOS runs: resume what a crash interrupted."""
         resumed = resume_sof(self.sof)
         performance_execution.resume_all(self.sof)
+        fault_execution.resume_all(self.sof)
         with self.bus.database.read() as session:
             waiting_ids = orders.ids_in(session, fulfilment.UNFINISHED)
         for order_id in waiting_ids:
@@ -234,7 +237,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                 wake=wake)
     routers: list[APIRouter] = [legato_router(sof, hub_store=hubs), degradation_router(sof, hub_store=hubs),
                                 allegro_pm_router(sof, hub_store=hubs, public_url=public_url), sls_router(sof),
-                                alarm_router(sof, hub_store=hubs), allegro_inventory_router(sof, hub_store=hubs),
+                                alarm_router(sof, hub_store=hubs), allegro_fm_router(sof, hub_store=hubs),
+                                allegro_inventory_router(sof, hub_store=hubs),
                                 feasibility_router(sof),
                                 interlude_router(sof, hub_store=hubs),
                                 # PM v2: a buyer SOF at this partner (INTERLUDE), the BUS (LEGATO)

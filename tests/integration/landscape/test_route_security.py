@@ -46,6 +46,7 @@ SCOPES = [
     ("/mefApi/legato/", "legato"),
     ("/mefApi/interlude/", "interlude"),
     ("/presto/", "presto"),
+    ("/mefApi/allegro/faultManagement/v3/", "allegro"),
     ("/mefApi/allegro/", "allegro"),
     ("/cadenza/legato/partnerAccess/v1/", "legato"),
     ("/cadenza/legato/serviceFeasibility/v1/", "legato"),
