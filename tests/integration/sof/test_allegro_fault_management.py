@@ -152,7 +152,7 @@ def test_a_link_failure_under_the_service_is_in_its_customers_fault_report_with_
         [(span, fault)] = _data(report, FAULT_RESULT_TYPE)
         assert fault["specificProblem"] == f"link {link} is down"
         assert (fault["kind"], fault["serviceAffecting"], fault["clearedInPeriod"]) == ("outage", True, True)
-        assert span["measurementStartDate"] == fault["raisedTime"] and span["measurementEndDate"] == fault["clearedTime"]
+        assert (span["measurementStartDate"], span["measurementEndDate"]) == (fault["raisedTime"], fault["clearedTime"])
         assert period["measurementStartDate"] <= fault["raisedTime"] < fault["clearedTime"]
         assert acme.list_reports(serviceId=quiet["id"]) == []
         ready = wait_until(lambda: _of(heard, "faultManagementJobReportReadyEvent", created["id"]),

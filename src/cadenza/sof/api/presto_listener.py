@@ -10,7 +10,9 @@ An event saying a service is now `planned` wakes no wait: `planned` is where a s
 (icm/connectivity_service.py: no transition leads there), and every wait of the SOF on a
 segment begins after the ICM answered its create, so its first read already shows it.
 
-A threshold crossing event raises or clears a TCA alarm as it says (sof/alarms/threshold.py):
+A threshold crossing event raises or clears a TCA alarm as it says (sof/alarms/threshold.py),
+has the service's SLS assessed at once and makes the reports of the jobs that asked to be
+triggered by it (sof/performance/triggered.py):
 PM is not read back over PRESTO, and the listener hears only this domain's own ICMs.
 """
 
@@ -27,6 +29,7 @@ from cadenza.core.wakeups import WAKEUPS
 from cadenza.interfaces.presto.paths import LISTENER_BASE, PLANNED, STATE_CHANGE_EVENT, THRESHOLD_CROSSING_EVENT
 from cadenza.sof import operational
 from cadenza.sof.alarms import threshold
+from cadenza.sof.performance import triggered
 from cadenza.sof.service import Sof
 from cadenza.sof.sls import assessor
 from cadenza.sof.steps import segment_news
@@ -46,6 +49,7 @@ def presto_listener_router(sof: Sof) -> APIRouter:
             await run_in_threadpool(threshold.hear_crossing, sof, body)
             if isinstance(uuid, str) and body.get("threshold-crossing") == "THRESHOLD_ABOVE":
                 await run_in_threadpool(assessor.assess_on_crossing, sof, uuid, str(event.get("eventId")))
+                await run_in_threadpool(triggered.on_crossing, sof, body)  # reports jobs asked for on it
             return
         if isinstance(uuid, str):
             heard_at = time.monotonic()

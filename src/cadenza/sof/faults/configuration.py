@@ -76,10 +76,14 @@ def check_values(document: dict[str, Any]) -> None:
                             property_path="/granularity")
 
 
-def epoch(value: Any) -> float | None:  # noqa: ANN401 - a date-time string or nothing
+def epoch(value: Any, pointer: str = "/scheduleDefinition") -> float | None:  # noqa: ANN401 - a date-time or nothing
     if not value:
         return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    try:  # as the request guard reads an RFC 3339 date-time (core/openapi_validation.py)
+        return datetime.fromisoformat(str(value).upper().replace("Z", "+00:00")).timestamp()
+    except (ValueError, OverflowError):
+        raise Unprocessable(f"{pointer}: {str(value)[:40]} is out of the range of dates this seller keeps",
+                            property_path=pointer) from None
 
 
 def schedule_of(document: dict[str, Any], now_s: float) -> Schedule | dict[str, str]:
@@ -90,15 +94,16 @@ def schedule_of(document: dict[str, Any], now_s: float) -> Schedule | dict[str, 
         return _problem("/scheduleDefinition/recurringSchedule",
                         "recurring schedules are not offered: give a start, and an end or an execution duration")
     period = seconds_of(document["reportingPeriod"], "/reportingPeriod")
-    start = epoch(schedule.get("scheduleDefinitionStartTime")) or now_s
-    end = epoch(schedule.get("scheduleDefinitionEndTime"))
+    start = epoch(schedule.get("scheduleDefinitionStartTime"), "/scheduleDefinition/scheduleDefinitionStartTime")
+    start = now_s if start is None else start
+    end = epoch(schedule.get("scheduleDefinitionEndTime"), "/scheduleDefinition/scheduleDefinitionEndTime")
     if schedule.get("executionDuration"):
         duration = seconds_of(schedule["executionDuration"], "/scheduleDefinition/executionDuration")
         end = min(end, start + duration) if end else start + duration
     if end is not None and end <= start:
         return _problem("/scheduleDefinition/scheduleDefinitionEndTime", "the schedule ends before it starts")
     if document.get("jobType") != ON_DEMAND:
-        over = math.floor((min(end or now_s, now_s) - start) / period)
+        over = math.floor(((now_s if end is None else min(end, now_s)) - start) / period)
         if over > MAX_PAST_PERIODS:
             return _problem("/scheduleDefinition/scheduleDefinitionStartTime",
                             f"the schedule starts {over} reporting periods ago; at most {MAX_PAST_PERIODS} are "

@@ -16,8 +16,11 @@ _BOUNDS = {"gt": lambda value, bound: value > bound, "lt": lambda value, bound: 
 def _moment(value: Any) -> datetime | None:  # noqa: ANN401 - a date-time string or nothing
     if not isinstance(value, str):
         return None
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment.replace(tzinfo=moment.tzinfo or UTC)
+    try:
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
+    except (ValueError, OverflowError):  # a date no report or job can have: nothing matches it
+        return None
 
 
 def _field(document: dict[str, Any], dotted: str) -> Any:  # noqa: ANN401 - a JSON value

@@ -36,6 +36,7 @@ from cadenza.sof.performance.apis import PmApi
 from cadenza.sof.performance.content import report_content
 from cadenza.sof.performance.rows import PerformanceJobRow, PerformanceReportRow
 from cadenza.sof.performance.service_pm import service_pm
+from cadenza.sof.performance.triggered import trigger_of
 from cadenza.sof.rows import ServiceRow
 from cadenza.sof.service import Sof
 from cadenza.sof.steps import registered
@@ -312,7 +313,7 @@ def performance_job_tick(sof_name: str, job_id: str) -> float | None:
             return None
         if row.profile.get("jobType") == PASSIVE:
             return None  # its report's workflow does its work
-        state, start_s, end_s, next_s = row.state, row.start_s, row.end_s, row.next_report_s
+        state, start_s, end_s, next_s, profile = row.state, row.start_s, row.end_s, row.next_report_s, row.profile
         period = profiles.seconds_of(row.profile["reportingPeriod"], "/reportingPeriod")
     if state == jobs.PENDING_CANCEL:
         return _move_job(sof, job_id, jobs.CANCELLED, "cancelled by the customer")
@@ -326,6 +327,10 @@ def performance_job_tick(sof_name: str, job_id: str) -> float | None:
         if clock.seconds < start_s:
             return clock.wall_seconds_until(start_s)
         _move_job(sof, job_id, jobs.IN_PROGRESS, "its start time came")
+    if trigger_of(profile) is not None:  # its reports come from threshold crossings (triggered.py)
+        if end_s is not None and clock.seconds >= end_s:
+            return _move_job(sof, job_id, jobs.COMPLETED, "its schedule ended")
+        return clock.wall_seconds_until(end_s) if end_s is not None else _LONGEST_SLEEP_S
     if end_s is not None and next_s >= end_s:
         return _move_job(sof, job_id, jobs.COMPLETED, "its schedule ended")
     period_end = next_s + period if end_s is None else min(end_s, next_s + period)

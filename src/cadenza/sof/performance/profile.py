@@ -24,6 +24,7 @@ from cadenza.interfaces.allegro.pm_paths import CE_PM_CONFIGURATION_TYPE
 from cadenza.sof.performance import apis, tracking
 from cadenza.sof.performance.apis import PmApi
 from cadenza.sof.performance.rows import PerformanceJobRow, PerformanceProfileRow
+from cadenza.sof.performance.triggered import check_trigger
 
 __all__ = ["OFFERED", "seed", "get", "listing", "create", "delete", "render", "seconds_of", "href", "check_values"]
 
@@ -32,11 +33,12 @@ _CONFIGURATION = {"@type": CE_PM_CONFIGURATION_TYPE, "utilizationIn": True, "uti
                   "peakUtilizationIn": True, "peakUtilizationOut": True}
 
 
-def _offer(name: str, description: str, job_type: str, granularity_min: int, period: dict[str, Any]) -> dict:
+def _offer(name: str, description: str, job_type: str, granularity_min: int, period: dict[str, Any],
+           **configuration: Any) -> dict:
     return {"name": name, "description": description, "jobType": job_type, "jobPriority": 5,
             "lifecycleStatus": "approved", "outputFormat": "json", "resultFormat": "payload",
             "granularity": {"timeDurationValue": granularity_min, "timeDurationUnits": "MIN"},
-            "reportingPeriod": period, "serviceSpecificConfiguration": dict(_CONFIGURATION)}
+            "reportingPeriod": period, "serviceSpecificConfiguration": {**_CONFIGURATION, **configuration}}
 
 
 # The SP's offer: ids are stable, so customers can refer to them in any domain.
@@ -51,6 +53,12 @@ OFFERED = {
     "cadenza-sls-on-demand": _offer(
         "SLS and utilisation, on demand", "One report over the job's execution, per 15 minutes", "on-demand", 15,
         {"timeDurationValue": 15, "timeDurationUnits": "MIN"}),
+    # the triggered variation (sof/performance/triggered.py): a report only when a threshold is crossed
+    "cadenza-sls-on-crossing": _offer(
+        "SLS and utilisation, on a threshold crossing", "A report over the 15-minute intervals around each one in "
+        "which the service's frame loss or delay crossed its threshold, and no other", "proactive", 15,
+        {"timeDurationValue": 45, "timeDurationUnits": "MIN"},
+        cadenzaTrigger={"event": "thresholdCrossing", "intervalsBefore": 1, "intervalsAfter": 1}),
 }
 
 
@@ -146,6 +154,7 @@ def _check(values: dict[str, Any], pointer: str) -> None:
     if values.get("serviceSpecificConfiguration", {}).get("@type") != CE_PM_CONFIGURATION_TYPE:
         raise Unprocessable(f"{pointer}/serviceSpecificConfiguration/@type must be {CE_PM_CONFIGURATION_TYPE}",
                             property_path=f"{pointer}/serviceSpecificConfiguration/@type")
+    check_trigger(values, pointer)
 
 
 def _assigned(session: Session, profile_id: str) -> bool:
