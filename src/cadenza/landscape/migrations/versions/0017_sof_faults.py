@@ -1,8 +1,8 @@
 """The SOF's fault management for customers: jobs, reports, cancel and modify requests and
 tracking records (ALLEGRO Fault Management v3)
 
-Revision ID: 0016_sof_faults
-Revises: 0015_sof_alarms
+Revision ID: 0017_sof_faults
+Revises: 0016_pm_v2_partner
 Create Date: 2026-12-03 12:00:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0016_sof_faults"
-down_revision = "0015_sof_alarms"
+revision = "0017_sof_faults"
+down_revision = "0016_pm_v2_partner"
 branch_labels = None
 depends_on = None
 
