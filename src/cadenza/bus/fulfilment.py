@@ -19,6 +19,7 @@ from typing import Any
 from dbos import DBOS
 
 from cadenza.bus.billing import bill_change, stop_billing
+from cadenza.bus.control_policies import control_policy
 from cadenza.bus.lead_time import expected_completion, installation_days
 from cadenza.bus.ordering import order_plan, plans
 from cadenza.bus.partner_choice import Choice, Decision, decide
@@ -307,7 +308,9 @@ def _customer_contact(row: Any) -> dict[str, Any]:  # noqa: ANN401 - a ProductOr
             "emailAddress": first.get("emailAddress", ""), "number": first.get("number", "")}
 
 
-def _service_order_payload(order_id: str, work: dict[str, Any], customer: dict[str, Any]) -> dict[str, Any]:
+def _service_order_payload(order_id: str, work: dict[str, Any], customer: dict[str, Any],
+                           control: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`control`: the product's dynamic control policy (bus/control_policies.py), for an added service."""
     external = f"{order_id}/{work['item']}"
     if work["action"] == "delete":
         item = builders.delete_item("1", work["service_id"])
@@ -315,7 +318,7 @@ def _service_order_payload(order_id: str, work: dict[str, Any], customer: dict[s
         item = _modify_item(work)
     elif work["kind"] == "internet":
         config = builders.internet_configuration(uni=work["ends"][0]["edge_point"], ce_vlan=work["ends"][0]["ce_vlan"],
-                                                 bandwidth_mbps=work["mbps"], identifier=external)
+                                                 bandwidth_mbps=work["mbps"], identifier=external, control=control)
         item = builders.add_evc_item("1", config, name=external)
     elif work["kind"] == "access":
         access = work["access"]
@@ -332,7 +335,7 @@ def _service_order_payload(order_id: str, work: dict[str, Any], customer: dict[s
         item = builders.add_evc_item("1", builders.evc_configuration(*ends, bandwidth_mbps=work["mbps"],
                                                                       identifier=external,
                                                                       bandwidth_profile=work.get("bandwidth"),
-                                                                      sls=work.get("sls")),
+                                                                      sls=work.get("sls"), control=control),
                                      name=external)
     if item["action"] == "add":
         item["service"]["relatedContactInformation"] = [customer]
@@ -359,7 +362,9 @@ def request_service(domain: str, order_id: str, work: dict[str, Any]) -> dict[st
     bus = bus_of(domain)
     with bus.database.read() as session:
         customer = _customer_contact(orders.get(session, order_id, None))
-    payload = _service_order_payload(order_id, work, customer)
+    policy = control_policy(work.get("offering"), bus.config.dynamic_control) if work["action"] == "add" else None
+    payload = _service_order_payload(order_id, work, customer,
+                                     policy.model_dump(mode="json") if policy is not None else None)
     existing = bus.legato.list_service_orders(externalId=payload["externalId"])
     try:
         created = existing[0] if existing else bus.legato.create_service_order(payload)

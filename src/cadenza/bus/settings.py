@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from cadenza.core.patience import Patience
+from cadenza.interfaces.legato.control_policy import ControlPolicy
 
 __all__ = ["PartySettings", "AddressSettings", "SiteSettings", "PartnerSettings", "EdgePointSettings",
            "NetworkDomainSettings", "BusSettings"]
@@ -96,3 +97,6 @@ class BusSettings(_Strict):
     # how many product orders are worked on at once (the rest wait in the durable queue); one
     # held for a partner takes no place
     order_queue_concurrency: int = Field(64, ge=1)
+    # per offering id: what its customers may change themselves over ALLEGRO, replacing the
+    # catalog's policy (bus/control_policies.py)
+    dynamic_control: dict[str, ControlPolicy] = {}

@@ -26,6 +26,7 @@ from cadenza.bus.api.poq import poq_router
 from cadenza.bus.api.product_inventory import product_inventory_router
 from cadenza.bus.api.product_order import product_order_router
 from cadenza.bus.api.quote import quote_router
+from cadenza.bus.api.service_listener import FOLLOWED_SERVICE_EVENTS, service_listener_router
 from cadenza.bus.api.site import site_router
 from cadenza.bus.catalog import Catalog
 from cadenza.bus.feasibility import NetworkFeasibility
@@ -58,8 +59,10 @@ from cadenza.landscape import partner_hubs
 from cadenza.landscape.config import DomainConfig, bus_settings, sof_settings
 from cadenza.sof import operational_reading
 from cadenza.sof.api.allegro_alarm import alarm_router
+from cadenza.sof.api.allegro_control import allegro_control_router
 from cadenza.sof.api.allegro_fm import allegro_fm_router
 from cadenza.sof.api.allegro_inventory import allegro_inventory_router
+from cadenza.sof.api.allegro_ordering import allegro_ordering_router
 from cadenza.sof.api.allegro_pm import allegro_pm_router
 from cadenza.sof.api.feasibility import feasibility_router
 from cadenza.sof.api.interlude import interlude_router
@@ -217,6 +220,10 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
         hubs.subscribe(api="legato.serviceOrder", party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",
                        query=f"eventType={','.join(WAKING_EVENT_TYPES)}",
                        event_types=list(WAKING_EVENT_TYPES))  # what wakes its workflows (bus/api/legato_listener.py)
+    if not hubs.subscriptions(api="legato.service", party=config.party.id):  # changes the customer made (§10.3)
+        hubs.subscribe(api="legato.service", party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",
+                       query=f"eventType={','.join(FOLLOWED_SERVICE_EVENTS)}",
+                       event_types=list(FOLLOWED_SERVICE_EVENTS))
     if not hubs.subscriptions(api=DEGRADATION_API, party=config.party.id):  # §10.6 step 6: SLS degradations
         hubs.subscribe(api=DEGRADATION_API, party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",
                        query=f"eventType={','.join(DEGRADATION_EVENT_TYPES)}",
@@ -238,13 +245,15 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     routers: list[APIRouter] = [legato_router(sof, hub_store=hubs), degradation_router(sof, hub_store=hubs),
                                 allegro_pm_router(sof, hub_store=hubs, public_url=public_url), sls_router(sof),
                                 alarm_router(sof, hub_store=hubs), allegro_fm_router(sof, hub_store=hubs),
-                                allegro_inventory_router(sof, hub_store=hubs),
+                                allegro_control_router(sof), allegro_inventory_router(sof, hub_store=hubs),
+                                allegro_ordering_router(sof, hub_store=hubs),
                                 feasibility_router(sof),
                                 interlude_router(sof, hub_store=hubs),
                                 # PM v2: a buyer SOF at this partner (INTERLUDE), the BUS (LEGATO)
                                 *(pm_v2_router(sof, api, hub_store=hubs, public_url=public_url)
                                   for api in (performance_apis.INTERLUDE, performance_apis.LEGATO)),
                                 _heard_from(legato_listener_router(bus), own),
+                                _heard_from(service_listener_router(bus), own),
                                 _heard_from(degradation_listener_router(bus, desk), own), incident_router(bus, hubs),
                                 _heard_from(presto_listener_router(sof), own)]
     qualifications, quotes = [], []

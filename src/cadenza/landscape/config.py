@@ -29,6 +29,7 @@ from cadenza.icm.settings import (
     PmSettings,
     PortSettings,
 )
+from cadenza.interfaces.legato.control_policy import ControlPolicy
 from cadenza.sof.settings import SofSettings
 
 __all__ = [
@@ -143,6 +144,8 @@ class DomainConfig(_Strict):
     pm: PmSettings = PmSettings()  # how every ICM of the domain collects PM from its elements
     sls_assess_every_s: float = Field(60.0, gt=0, description="how often the SOF assesses every service's SLS")
     order_queue_concurrency: int = Field(64, ge=1, description="product orders worked on at once (BusSettings)")
+    # per offering id: what its customers may change themselves, replacing the catalog's (BusSettings)
+    dynamic_control: dict[str, ControlPolicy] = {}
 
     @model_validator(mode="after")
     def _names_unique(self) -> DomainConfig:

@@ -14,6 +14,7 @@ from cadenza.icm import pm_rows as icm_pm_rows  # noqa: F401
 from cadenza.icm import rows as icm_rows  # noqa: F401
 from cadenza.sof import rows as sof_rows  # noqa: F401
 from cadenza.sof.alarms import rows as sof_alarm_rows  # noqa: F401
+from cadenza.sof.control import rows as sof_control_rows  # noqa: F401
 from cadenza.sof.faults import rows as sof_fault_rows  # noqa: F401
 from cadenza.sof.performance import rows as sof_performance_rows  # noqa: F401
 from cadenza.sof.sls import rows as sof_sls_rows  # noqa: F401

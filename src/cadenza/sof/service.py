@@ -22,6 +22,7 @@ from cadenza.core.errors import Conflict, NotFound, Unprocessable
 from cadenza.core.ids import new_id
 from cadenza.core.patience import Patience
 from cadenza.core.wakeups import WAKEUPS
+from cadenza.interfaces.legato.control_policy import CONTROL_POLICY
 from cadenza.interfaces.legato.models import ServiceOrderCreate, ServiceOrderItemCreate
 from cadenza.interfaces.legato.paths import EVC_TYPE, IPVC_TYPE, OPERATIONAL_DISABLED, OVC_TYPE
 from cadenza.interfaces.legato.placement import (
@@ -38,6 +39,7 @@ from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
 from cadenza.sof.alarms.alarm import Reporter
 from cadenza.sof.channels import LEGATO
+from cadenza.sof.control import store as control
 from cadenza.sof.decomposition import NetworkMap
 from cadenza.sof.design import access_design, evc_design, internet_design
 from cadenza.sof.partner_access import PartnerAccess
@@ -173,12 +175,16 @@ class Sof:
                 customer=_customer(item.service.relatedContactInformation),
                 service_type=item.service.serviceType or {EVC_TYPE: "EVC", IPVC_TYPE: "IPVC"}.get(config.type, "OVC"),
                 name=item.service.name, external_id=item.service.externalId,
-                # what is ordered as operationalState is no state: the SOF derives it (sof/operational.py)
-                configuration=config.model_dump(mode="json", by_alias=True, exclude={"operationalState"}),
+                # what is ordered as operationalState is no state: the SOF derives it (sof/operational.py);
+                # the bounds of dynamic control are kept beside the service (sof/control)
+                configuration=config.model_dump(mode="json", by_alias=True,
+                                                exclude={"operationalState", CONTROL_POLICY}),
                 design=design, bandwidth_mbps=mbps, operational_state=OPERATIONAL_DISABLED,
                 test=None, order_items=[{"itemId": item.id, "serviceOrderId": order.id}],
                 start_date=None, end_date=None, created_at=moment, updated_at=moment)
             session.add(row)
+            control.keep(session, row.id, config.model_dump(mode="json", by_alias=True),
+                         f"{pointer}/serviceConfiguration")
             session.flush()
             inventory.announce_created(session, row, wake=self.wake)
             return row.id

@@ -68,12 +68,14 @@ def _check(kind: str, ident: str, state: str, target: str) -> None:
         raise IllegalOrderTransition(f"{kind} {ident} is {state}; it cannot become {target}")
 
 
-def _publish(session: Session, order: ServiceOrderRow, event_type: str, item_id: str | None,
+def _publish(session: Session, order: ServiceOrderRow, event_type: str, item: ServiceOrderItemRow | None,
              wake: Callable[[], None] | None) -> None:
     channel = ORDERS[order.interface]
     resource = {"id": order.id, "href": channel.href("serviceOrder", order.id)}
-    if item_id is not None:
-        resource["orderItemId"] = item_id
+    if item is not None:
+        resource["orderItemId"] = item.item_id
+    if channel.states_in_events and event_type != ORDER_CREATE:
+        resource["state"] = item.state if item is not None else order.state
     publish(session, api=channel.api, event_type=event_type, resource=resource,
             listener_base_path=channel.listener_base, party=order.party, wake=wake)
 
@@ -99,7 +101,7 @@ def item_transition_to(session: Session, order: ServiceOrderRow, item: ServiceOr
     item.state = target
     if error is not None:
         item.termination_error = [*(item.termination_error or []), error]
-    _publish(session, order, ITEM_STATE_CHANGE, item.item_id, wake)
+    _publish(session, order, ITEM_STATE_CHANGE, item, wake)
 
 
 def outcome(item_states: Sequence[str]) -> str:

@@ -10,6 +10,7 @@ import httpx
 
 from cadenza.interfaces.allegro.http import AllegroHttp
 from cadenza.interfaces.allegro.inventory_paths import INVENTORY_BASE
+from cadenza.interfaces.allegro.ordering_paths import CONTROL_POLICY_PATH
 
 __all__ = ["ServiceInventoryClient"]
 
@@ -28,6 +29,10 @@ class ServiceInventoryClient:
 
     def get_service(self, service_id: str) -> dict[str, Any]:
         return self._http.send("GET", f"/service/{service_id}").json()
+
+    def control_policy(self, service_id: str) -> dict[str, Any]:
+        """Cadenza's profile: what the customer may change of the service itself, within which bounds."""
+        return self._http.send("GET", CONTROL_POLICY_PATH.replace("{id}", service_id)).json()
 
     def register_listener(self, callback: str, query: str | None = None) -> dict[str, Any]:
         body = {"callback": callback} if query is None else {"callback": callback, "query": query}

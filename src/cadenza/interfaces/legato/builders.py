@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cadenza.interfaces.legato.control_policy import CONTROL_POLICY
 from cadenza.interfaces.legato.paths import EVC_TYPE, IPVC_TYPE, OPERATIONAL_ENABLED, OVC_TYPE
 from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT, EVC_PLACEMENT, INTERNET_PLACEMENT
 
@@ -49,9 +50,11 @@ def off_net(partner: str, *, site_id: str | None = None, address: dict[str, str]
 def evc_configuration(a: dict[str, Any], z: dict[str, Any], *, bandwidth_mbps: int,
                       max_delay_ms: float | None = None, identifier: str | None = None,
                       bandwidth_profile: dict[str, Any] | None = None,
-                      sls: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """`sls`: the product's `carrierEthernetSls` (MEF 10.4 objectives), carried for SOF to assess
-    (docs/legato-profile.md)."""
+                      sls: list[dict[str, Any]] | None = None,
+                      control: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`sls`: the product's `carrierEthernetSls` (MEF 10.4 objectives), carried for SOF to assess;
+    `control`: what the customer may change itself (interfaces/legato/control_policy.py), for SOF
+    to hold its changes to (docs/legato-profile.md)."""
     placement: dict[str, Any] = {"endPoints": [a, z], "bandwidthMbps": bandwidth_mbps}
     if bandwidth_profile:
         placement["bandwidthProfile"] = bandwidth_profile
@@ -62,6 +65,8 @@ def evc_configuration(a: dict[str, Any], z: dict[str, Any], *, bandwidth_mbps: i
         config["identifier"] = identifier[:45]
     if sls:
         config["carrierEthernetSls"] = sls
+    if control:
+        config[CONTROL_POLICY] = control
     return config
 
 
@@ -85,13 +90,17 @@ def ovc_access_configuration(*, site: dict[str, Any], ce_vlan: int | None, enni:
 
 
 def internet_configuration(*, uni: str, ce_vlan: int | None, bandwidth_mbps: int,
-                           identifier: str) -> dict[str, Any]:
+                           identifier: str, control: dict[str, Any] | None = None) -> dict[str, Any]:
     """A Basic Internet Access as the IPVC it is (legato/serviceSchema/ip/ipvc.yaml, MEF 69.1:
     a multipoint IPVC with standard routing) from the subscriber's UNI to the Internet."""
-    return {"@type": IPVC_TYPE, "ipvcIdentifier": identifier[:53], "ipvcTopology": "MULTIPOINT",
-            "packetDelivery": "STANDARD_ROUTING", "dscpPreservation": "DISABLED", "maximumTransferUnit": 1500,
-            "fragmentation": "DISABLED", "reservedPrefixes": [], "listOfClassOfServiceNames": ["BE"],
-            INTERNET_PLACEMENT: {"uni": uni, "ceVlan": ce_vlan, "bandwidthMbps": bandwidth_mbps}}
+    config: dict[str, Any] = {
+        "@type": IPVC_TYPE, "ipvcIdentifier": identifier[:53], "ipvcTopology": "MULTIPOINT",
+        "packetDelivery": "STANDARD_ROUTING", "dscpPreservation": "DISABLED", "maximumTransferUnit": 1500,
+        "fragmentation": "DISABLED", "reservedPrefixes": [], "listOfClassOfServiceNames": ["BE"],
+        INTERNET_PLACEMENT: {"uni": uni, "ceVlan": ce_vlan, "bandwidthMbps": bandwidth_mbps}}
+    if control:
+        config[CONTROL_POLICY] = control
+    return config
 
 
 def add_evc_item(item_id: str, configuration: dict[str, Any], *, name: str | None = None) -> dict[str, Any]:

@@ -23,12 +23,12 @@ from cadenza.sof.channels import ORDERS, SERVICES
 from cadenza.sof.service import Sof
 from cadenza.sof.views import order_view, service_view
 
-__all__ = ["ordering_router"]
+__all__ = ["ordering_router", "parse_order", "JSON"]
 
 JSON = "application/json;charset=utf-8"
 
 
-def _parse(payload: Any) -> ServiceOrderCreate:
+def parse_order(payload: Any) -> ServiceOrderCreate:  # noqa: ANN401 - JSON as received
     try:
         return ServiceOrderCreate.model_validate(payload)
     except ValidationError as exc:
@@ -59,7 +59,7 @@ def ordering_router(sof: Sof, interface: str, *, scope: str, tag: str,
     def create_service_order(payload: Any = Body(..., media_type=JSON),
                              principal: Principal = caller) -> dict | JSONResponse:
         try:
-            order = sof.accept(interface, principal.party, _parse(payload))
+            order = sof.accept(interface, principal.party, parse_order(payload))
         except Unprocessable as exc:
             # createServiceOrder is the one Legato operation whose 422 body is a list of errors
             return JSONResponse([exc.body()], status_code=422)

@@ -25,4 +25,5 @@ _PM_NOT_SERVED = frozenset({
 def served_specs() -> list[ServedSpec]:
     """The customers' listeners serve the notification APIs (PERFORMANCE_NOTIFICATION, ...), not the SOF."""
     return [ServedSpec(PERFORMANCE_MONITORING, skip=_PM_NOT_SERVED),
-            ServedSpec(SPEC_DIR / "serviceApi/inventory/serviceInventoryManagement.api.yaml")]
+            ServedSpec(SPEC_DIR / "serviceApi/inventory/serviceInventoryManagement.api.yaml"),
+            ServedSpec(SPEC_DIR / "serviceApi/order/serviceOrderingManagement.api.yaml")]
