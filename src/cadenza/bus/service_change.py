@@ -5,8 +5,8 @@ the BUS reads the service and brings the product's configuration in inventory to
 network now carries: the committed rate of every bandwidth profile flow, scaled to the new
 rate, and the CE-VLAN of each VLAN-based end point.
 
-A change the BUS ordered itself (a CANTATA modify) already shows in the product, so reading
-it changes nothing; so does an event heard twice.
+A change the BUS orders itself (a CANTATA modify) is left to that order, which settles the
+product when it completes; an event heard twice finds nothing left to change.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cadenza.bus import mapping
 from cadenza.bus.product_inventory import product_transition, products
+from cadenza.bus.product_order import TERMINAL, orders
 from cadenza.bus.rows import BusResourceRow
 from cadenza.core.clock import iso
 from cadenza.core.db import Database
@@ -76,6 +78,16 @@ def with_vlans(configuration: dict[str, Any], vlans: list[int | None]) -> dict[s
     return changed
 
 
+def _being_ordered(session: Session, product: BusResourceRow) -> bool:
+    """Whether an unfinished product order of the owner acts on the product: that order's own
+    completion settles the product (bus/fulfilment.py), so a change heard meanwhile is its own."""
+    unfinished = select(BusResourceRow).where(BusResourceRow.kind == orders.kind,
+                                              BusResourceRow.owner == product.owner,
+                                              BusResourceRow.state.not_in(TERMINAL))
+    return any((i.get("product") or {}).get("id") == product.id
+               for order in session.scalars(unfinished) for i in order.document.get("productOrderItem") or [])
+
+
 def follow_service(legato: LegatoClient, database: Database, service_id: str) -> None:
     service = legato.get_service(service_id)
     configuration = service.get("serviceConfiguration") or {}
@@ -86,8 +98,8 @@ def follow_service(legato: LegatoClient, database: Database, service_id: str) ->
     with database.transaction() as session:
         product = session.scalars(select(BusResourceRow).where(
             BusResourceRow.kind == products.kind, BusResourceRow.external_key == service_id)).first()
-        if product is None or product.state != "active":
-            return  # not a product's service, or one a product order is changing or ending
+        if product is None or product.state != "active" or _being_ordered(session, product):
+            return  # not a product's service, or one a product order of the BUS changes and settles itself
         stored = product.document.get("productConfiguration") or {}
         updated = with_vlans(with_rate(stored, mbps), vlans)
         if updated == stored:

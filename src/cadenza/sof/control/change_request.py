@@ -12,6 +12,8 @@ ALLEGRO interface and handed to the same fulfilment workflow as a LEGATO order
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -98,6 +100,9 @@ def accept_change(sof: Sof, party: str, customer: str | None, request: ServiceOr
         raise _refuse("Each item changes another service: give one item per service, with all its changes",
                       "/serviceOrderItem")
     moment = now()
+    start = request.requestedStartDate
+    if start.tzinfo is None:  # a date-time without an offset is read as UTC, as the MEF examples write them
+        request = request.model_copy(update={"requestedStartDate": start.replace(tzinfo=UTC)})
     with sof.database.transaction() as session:
         # the bounds first: they say how far ahead a change could be asked for at all
         rows = [_checked(session, request, item, customer, f"/serviceOrderItem/{n}")
