@@ -154,6 +154,9 @@ def test_a_customer_changes_its_own_service_within_its_bounds_in_place(
     assert changed["state"] == "active" and changed["serviceConfiguration"]["cadenzaDesign"]["bandwidthMbps"] == 200
     assert [s["uuid"] for s in changed["serviceConfiguration"]["cadenzaDesign"]["segments"]] == [segment["uuid"]]
     assert acme.inventory.control_policy(service_id)["changesToday"] == 1
+    assert [s["id"] for s in acme.inventory.list_services(**{"serviceOrder.id": created["id"]})] == [service_id]
+    assert [s["id"] for s in acme.inventory.list_services(**{"serviceOrderItem.id": "1"})] == [service_id]
+    assert globex.inventory.list_services(**{"serviceOrder.id": created["id"]}) == []
 
     # the spec's list filters, and the customer's orders only
     assert [o["id"] for o in acme.orders.list_orders(state="completed")] == [created["id"]]

@@ -17,7 +17,8 @@ from cadenza.core.notifications.store import HubStore
 from cadenza.core.paging import Page, page_params, paginate, paginate_query
 from cadenza.interfaces.allegro.inventory_paths import INVENTORY_API, INVENTORY_BASE, INVENTORY_EVENT_TYPES
 from cadenza.sof.customer_view import customer_service_view
-from cadenza.sof.rows import ServiceRow
+from cadenza.sof.channels import ALLEGRO
+from cadenza.sof.rows import ServiceOrderItemRow, ServiceOrderRow, ServiceRow
 from cadenza.sof.service import Sof
 
 __all__ = ["allegro_inventory_router"]
@@ -63,9 +64,20 @@ def allegro_inventory_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
             query = query.where(ServiceRow.service_type == service_type)
         query = _window(query, ServiceRow.start_date, start_after, start_before)
         query = _window(query, ServiceRow.end_date, end_after, end_before)
-        if order_id or order_item_id or external_id:
-            # No ALLEGRO service order made these services, and the external id is the BUS's,
-            # not the customer's: nothing the customer can name matches.
+        if order_id or order_item_id:
+            # the customer's own ALLEGRO service orders (its changes): the services their items name
+            items = select(ServiceOrderItemRow.service_id).join(
+                ServiceOrderRow, ServiceOrderRow.id == ServiceOrderItemRow.order_id).where(
+                ServiceOrderRow.interface == ALLEGRO)
+            if principal.owner_filter is not None:
+                items = items.where(ServiceOrderRow.party == principal.owner_filter)
+            if order_id:
+                items = items.where(ServiceOrderItemRow.order_id == order_id)
+            if order_item_id:
+                items = items.where(ServiceOrderItemRow.item_id == order_item_id)
+            query = query.where(ServiceRow.id.in_(items))
+        if external_id:
+            # the external id SOF holds is the BUS's, not the customer's: nothing the customer names matches
             query = query.where(False)
         query = query.order_by(ServiceRow.created_at, ServiceRow.id)
         with sof.database.read() as session:
