@@ -16,8 +16,8 @@ from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.store import HubStore
 from cadenza.core.paging import Page, page_params, paginate, paginate_query
 from cadenza.interfaces.allegro.inventory_paths import INVENTORY_API, INVENTORY_BASE, INVENTORY_EVENT_TYPES
-from cadenza.sof.customer_view import customer_service_view
 from cadenza.sof.channels import ALLEGRO
+from cadenza.sof.customer_view import customer_service_view
 from cadenza.sof.rows import ServiceOrderItemRow, ServiceOrderRow, ServiceRow
 from cadenza.sof.service import Sof
 
