@@ -228,3 +228,24 @@ def test_requests_outside_the_bounds_or_the_offer_get_the_specs_error_bodies(
         error = refused(acme.orders.list_orders, **params)
         assert error.status == 400 and error.body["code"] == "invalidQuery", (params, error.body)
         assert_valid(MANAGEMENT, "Error400", error.body)
+
+
+def test_a_change_the_network_refuses_fails_the_order_saying_why_and_leaves_the_service_as_it_was(
+        sof_landscape: SofLandscape, customers: tuple[Customer, Customer]) -> None:
+    acme, _ = customers
+    service_id = active_service(sof_landscape, "uni-east-3-1", "uni-west-3-1", 443, "acme-corp")
+    active_service(sof_landscape, "uni-east-3-1", "uni-west-1-1", 444, "acme-corp")  # holds VLAN 444 on uni-east-3-1
+    before = sof_landscape.legato.get_service(service_id)["serviceConfiguration"]
+    created = acme.orders.create_order(change_order(change_item("1", service_id, EVC_TYPE, 100,
+                                                                end_vlans=[444, None])))
+    done = wait_until(lambda: (o := acme.orders.get_order(created["id"]))["state"] in ("completed", "failed") and o,
+                      what="the change to finish")
+    assert done["state"] == "failed", done
+    assert_valid(MANAGEMENT, "ServiceOrder", done)
+    [error] = done["serviceOrderItem"][0]["terminationError"]
+    assert "444" in error["value"], error
+    after = sof_landscape.legato.get_service(service_id)
+    assert after["state"] == "active"
+    assert after["serviceConfiguration"]["cadenzaDesign"]["bandwidthMbps"] == 50
+    assert after["serviceConfiguration"]["cadenzaEvcPlacement"] == before["cadenzaEvcPlacement"]
+    assert acme.inventory.control_policy(service_id)["changesToday"] == 0  # a failed change uses none of the day's
