@@ -53,11 +53,17 @@ from cadenza.ecm.element_state import LINK_DOWN
 from cadenza.ecm.runtime import start_twin
 from cadenza.ecm.settings import EcmSettings
 from cadenza.icm.api.presto_pm_views import pm_history_view
-from cadenza.icm.pm_bins import to_row
+from cadenza.icm.pm_bins import to_values
 from cadenza.icm.pm_history import Availability, read_history
 from cadenza.icm.pm_rows import PmBinRow
 from cadenza.icm.rows import ConnectivityServiceRow
-from cadenza.interfaces.adagio.contract import BandwidthProfile, FcEndPoint, ForwardingConstruct, PmInterval
+from cadenza.interfaces.adagio.contract import (
+    LOST_PROBE,
+    BandwidthProfile,
+    FcEndPoint,
+    ForwardingConstruct,
+    PmInterval,
+)
 from cadenza.sof.performance.service_pm import service_pm
 from cadenza.sof.rows import ServiceRow
 from cadenza.sof.sls.assessment import breach_matrix, metric_columns, objective_columns
@@ -140,8 +146,7 @@ def _bin_table(path: Path) -> Engine:
 def _store(engine: Engine, bins: list[PmInterval]) -> int:
     """The insert `icm/pm_collection` makes: each bin once (its primary key)."""
     at = datetime.now(UTC)
-    rows = [to_row("metro", interval, at) for interval in bins]
-    values = [{c.name: getattr(r, c.name) for c in PmBinRow.__table__.columns} for r in rows]
+    values = [to_values("metro", interval, at) for interval in bins]
     with Session(engine) as session, session.begin():
         session.execute(sqlite.insert(PmBinRow.__table__).on_conflict_do_nothing(), values)
     return len(values)
@@ -316,11 +321,11 @@ def _synthetic_bin(rng: random.Random, fc_id: str, element: str, port: str, far_
     per = _INTERVAL_S // _STEP_S
     offered = [rng.randint(11_000, 13_000) for _ in range(per)]
     rx = [g - (rng.randint(0, 3) if rng.random() < 0.05 else 0) for g in offered]
-    delays = tuple(tuple(None if rng.random() < 0.001 else int(rng.gauss(3_000, 250)) for _ in range(_PROBES))
-                   for _ in range(per))
-    zeros = (0,) * per
-    return PmInterval(fc_id, element, port, far_end, number, _INTERVAL_S, _STEP_S, tuple(range(per)), tuple(offered),
-                      tuple(offered), zeros, zeros, tuple(rx), zeros, delays)
+    delays = [[LOST_PROBE if rng.random() < 0.001 else int(rng.gauss(3_000, 250)) for _ in range(_PROBES)]
+              for _ in range(per)]
+    zeros = [0] * per
+    return PmInterval.of(fc_id, element, port, far_end, number, _INTERVAL_S, _STEP_S, step_index=np.arange(per),
+                         frames=np.array([offered, offered, zeros, zeros, rx, zeros]), delays_us=np.array(delays))
 
 
 def _service_rows(uuid: str) -> tuple[ConnectivityServiceRow, ServiceRow]:
@@ -347,7 +352,7 @@ def report_and_storage(days: int, runs: int, progress: Progress) -> tuple[_Timed
         progress(f"30-day report: storing day {day + 1} of {days} (2 directions x {per_day} bins)")
         bins = [_synthetic_bin(rng, uuid, element, "uni1", far, first + day * per_day + i)
                 for element, far in (("pe1", "pe2:uni1"), ("pe2", "pe1:uni1")) for i in range(per_day)]
-        blob_bytes += sum(len(to_row("metro", b, datetime.now(UTC)).step_data) for b in bins)
+        blob_bytes += sum(len(to_values("metro", b, datetime.now(UTC))["step_data"]) for b in bins)
         _store(engine, bins)
     with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

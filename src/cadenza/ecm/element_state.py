@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cadenza.interfaces.adagio.contract import Alarm, PmInterval
+from cadenza.interfaces.adagio.contract import LOST_PROBE, Alarm, PmInterval
 
 if TYPE_CHECKING:
     from cadenza.ecm.twin import NetworkTwin
@@ -85,6 +85,11 @@ def pm_intervals(twin: NetworkTwin, element: str, fc_id: str, port: str, numbers
     per_interval = settings.interval_s // settings.step_s
     bins = steps.steps // per_interval
     wanted = sorted(set(numbers)) if numbers is not None else sorted(set(bins.tolist()))
+    far_end = f"{steps.egress[0]}:{steps.egress[1]}"
+    frames = np.stack([steps.offered, steps.green, steps.yellow, steps.red, steps.rx_green, steps.rx_yellow])
+    # probe delays to whole microseconds as ADAGIO carries them (half to even, as round() did)
+    delays_us = np.where(np.isnan(steps.delays_ms), LOST_PROBE,
+                         np.rint(np.nan_to_num(steps.delays_ms.astype(np.float64)) * 1000)).astype(np.uint32)
     result = []
     for number in wanted:
         if number >= ended:
@@ -92,11 +97,8 @@ def pm_intervals(twin: NetworkTwin, element: str, fc_id: str, port: str, numbers
         mask = bins == number
         if not mask.any():
             continue
-        delays = steps.delays_ms[mask]
-        result.append(PmInterval(
-            fc_id, element, port, f"{steps.egress[0]}:{steps.egress[1]}", int(number), settings.interval_s,
-            settings.step_s, tuple((steps.steps[mask] - number * per_interval).tolist()),
-            *(tuple(np.rint(column[mask]).astype(np.int64).tolist()) for column in
-              (steps.offered, steps.green, steps.yellow, steps.red, steps.rx_green, steps.rx_yellow)),
-            tuple(tuple(None if np.isnan(d) else int(round(float(d) * 1000)) for d in row) for row in delays)))
+        result.append(PmInterval.of(
+            fc_id, element, port, far_end, int(number), settings.interval_s, settings.step_s,
+            step_index=steps.steps[mask] - number * per_interval, frames=np.rint(frames[:, mask]),
+            delays_us=delays_us[mask]))
     return result

@@ -28,7 +28,7 @@ __all__ = ["CAPABILITIES", "ElementServer", "ElementStateSource"]
 CAPABILITIES = (
     "urn:ietf:params:netconf:capability:candidate:1.0",
     f"{NAMESPACE}?module={MODULE}&revision=2026-11-27",
-    f"{STATE_NAMESPACE}?module={STATE_MODULE}&revision=2026-12-02",
+    f"{STATE_NAMESPACE}?module={STATE_MODULE}&revision=2026-12-03",
 )
 _NC = f"{{{NC_NS}}}"
 

@@ -6,6 +6,7 @@ asks for it and reads the reply back into the ADAGIO contract's values.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,7 +20,6 @@ __all__ = ["STATE_MODULE", "STATE_NAMESPACE", "StateRequest", "pm_filter", "alar
 STATE_MODULE = "cadenza-network-element-state"
 STATE_NAMESPACE = "urn:cadenza:yang:cadenza-network-element-state"
 _Q = f"{{{STATE_NAMESPACE}}}"
-_STEP_LEAVES = ("offered", "green", "yellow", "red", "rx-green", "rx-yellow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +87,11 @@ def state_to_xml(parent: etree._Element, *, intervals: Sequence[PmInterval] | No
             bin_ = _sub(session, "interval")
             _sub(bin_, "number", interval.number)
             _sub(bin_, "complete", "true" if interval.complete else "false")
-            columns = (interval.offered, interval.green, interval.yellow, interval.red, interval.rx_green,
-                       interval.rx_yellow)
-            for i, index in enumerate(interval.step_index):
-                step = _sub(bin_, "step")
-                _sub(step, "index", index)
-                for leaf, column in zip(_STEP_LEAVES, columns, strict=True):
-                    _sub(step, leaf, column[i])
-                for delay in interval.delays_us[i]:
-                    _sub(step, "probe-delay-us", "lost" if delay is None else delay)
+            _sub(bin_, "steps", len(interval.step_bytes) // 2)
+            _sub(bin_, "probes-per-step", interval.probes_per_step)
+            for leaf, packed in (("step-index", interval.step_bytes), ("frames", interval.frame_bytes),
+                                 ("probe-delays", interval.delay_bytes)):
+                _sub(bin_, leaf, base64.b64encode(packed).decode("ascii"))
     if alarms is not None:
         top = etree.SubElement(parent, f"{_Q}alarms", nsmap={None: STATE_NAMESPACE})
         for alarm in alarms:
@@ -118,14 +114,14 @@ def parse_pm(data: etree._Element, element: str) -> list[PmInterval]:
         fc_id, port = session.findtext(f"{_Q}fc-id") or "", session.findtext(f"{_Q}port") or ""
         far_end = session.findtext(f"{_Q}far-end") or ""
         for bin_ in session.iter(f"{_Q}interval"):
-            steps = bin_.findall(f"{_Q}step")
-            columns = [tuple(int(s.findtext(f"{_Q}{leaf}") or 0) for s in steps) for leaf in _STEP_LEAVES]
-            delays = tuple(tuple(None if (p.text or "") == "lost" else int(p.text or 0)
-                                 for p in s.iter(f"{_Q}probe-delay-us")) for s in steps)
             result.append(PmInterval(fc_id, element, port, far_end, int(bin_.findtext(f"{_Q}number") or 0),
-                                     interval_s, step_s, tuple(int(s.findtext(f"{_Q}index") or 0) for s in steps),
-                                     *columns, delays))
+                                     interval_s, step_s, _binary(bin_, "step-index"), _binary(bin_, "frames"),
+                                     _binary(bin_, "probe-delays"), int(bin_.findtext(f"{_Q}probes-per-step") or 0)))
     return result
+
+
+def _binary(parent: etree._Element, leaf: str) -> bytes:
+    return base64.b64decode(parent.findtext(f"{_Q}{leaf}") or "")
 
 
 def parse_alarms(data: etree._Element, element: str) -> list[Alarm]:

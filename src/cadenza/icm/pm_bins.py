@@ -10,13 +10,14 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
 from cadenza.icm.pm_rows import PmBinRow
-from cadenza.interfaces.adagio.contract import PmInterval
+from cadenza.interfaces.adagio.contract import LOST_PROBE, PmInterval
 
-__all__ = ["BinSteps", "to_row", "steps_of"]
+__all__ = ["BinSteps", "to_values", "to_row", "steps_of"]
 
 _COUNTS = ("offered", "green", "yellow", "red", "rx_green", "rx_yellow")
 
@@ -34,28 +35,34 @@ class BinSteps:
         return self.counts[_COUNTS.index(name)]
 
 
+def to_values(network_domain: str, interval: PmInterval, collected_at: datetime) -> dict[str, Any]:
+    """The `icm_pm_bin` row of a bin, as the values of an INSERT (a collection inserts many at once)."""
+    index = interval.step_index
+    n = len(index)
+    counts = interval.frames.astype(np.int64)
+    raw = interval.delays_us
+    probes = raw.shape[1]
+    lost = raw == LOST_PROBE
+    delays = np.where(lost, np.nan, raw / 1000).astype(np.float32)
+    delivered = delays[~lost]
+    blob = zlib.compress(np.int32(n).tobytes() + np.int32(probes).tobytes() + index.astype(np.uint16).tobytes()
+                         + counts.tobytes() + delays.tobytes(), 6)
+    sums = counts.sum(axis=1).tolist()
+    return {
+        "network_domain": network_domain, "service_uuid": interval.fc_id,
+        "ingress": f"{interval.element}:{interval.port}", "number": interval.number, "egress": interval.far_end,
+        "start": int(interval.start),
+        "interval_s": interval.interval_s, "step_s": interval.step_s, "steps": n, "complete": interval.complete,
+        **dict(zip(_COUNTS, sums, strict=True)),
+        "probes": int(delays.size), "probes_lost": int(lost.sum()),
+        "delay_min_ms": float(delivered.min()) if delivered.size else None,
+        "delay_mean_ms": float(delivered.mean()) if delivered.size else None,
+        "delay_max_ms": float(delivered.max()) if delivered.size else None,
+        "step_data": blob, "collected_at": collected_at}
+
+
 def to_row(network_domain: str, interval: PmInterval, collected_at: datetime) -> PmBinRow:
-    n = len(interval.step_index)
-    probes = max((len(p) for p in interval.delays_us), default=0)
-    index = np.asarray(interval.step_index, dtype=np.uint16)
-    counts = np.array([getattr(interval, name) for name in _COUNTS], dtype=np.int64).reshape(6, n)
-    delays = np.full((n, probes), np.nan, dtype=np.float32)
-    for i, row in enumerate(interval.delays_us):
-        delays[i, :len(row)] = [np.nan if d is None else d / 1000 for d in row]
-    delivered = delays[~np.isnan(delays)]
-    blob = zlib.compress(np.int32(n).tobytes() + np.int32(probes).tobytes() + index.tobytes() + counts.tobytes()
-                         + delays.tobytes(), 6)
-    sums = counts.sum(axis=1)
-    return PmBinRow(
-        network_domain=network_domain, service_uuid=interval.fc_id, ingress=f"{interval.element}:{interval.port}",
-        number=interval.number, egress=interval.far_end, start=int(interval.start), interval_s=interval.interval_s,
-        step_s=interval.step_s, steps=n, complete=interval.complete,
-        **{name: int(value) for name, value in zip(_COUNTS, sums, strict=True)},
-        probes=int(delays.size), probes_lost=int(delays.size - delivered.size),
-        delay_min_ms=float(delivered.min()) if delivered.size else None,
-        delay_mean_ms=float(delivered.mean()) if delivered.size else None,
-        delay_max_ms=float(delivered.max()) if delivered.size else None,
-        step_data=blob, collected_at=collected_at)
+    return PmBinRow(**to_values(network_domain, interval, collected_at))
 
 
 def steps_of(row: PmBinRow) -> BinSteps:

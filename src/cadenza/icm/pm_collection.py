@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -23,12 +24,12 @@ from sqlalchemy.orm import Session
 from cadenza.core.clock import iso, now
 from cadenza.core.notifications.outbox import publish
 from cadenza.icm import connectivity_service as cs
-from cadenza.icm.pm_bins import to_row
+from cadenza.icm.pm_bins import to_values
 from cadenza.icm.pm_rows import PmBinRow, PmThresholdRow
 from cadenza.icm.rows import ConnectivityServiceRow
 from cadenza.icm.service import Icm
 from cadenza.icm.settings import PmSettings
-from cadenza.interfaces.adagio.contract import AdagioError, PmInterval
+from cadenza.interfaces.adagio.contract import LOST_PROBE, AdagioError, PmInterval
 from cadenza.interfaces.presto.paths import LISTENER_BASE, THRESHOLD_CROSSING_EVENT, events_api, icm_base
 
 __all__ = ["Collected", "collect", "collect_service", "FRAME_LOSS", "MEAN_DELAY"]
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 FRAME_LOSS = "frame-loss-ratio"  # threshold parameters, as TAPI tca-info names what crossed
 MEAN_DELAY = "mean-frame-delay"
 _WATCHED = (cs.INSTALLED, cs.MODIFYING)
+_BATCH = 500  # services whose bins are stored in one transaction
 
 
 @dataclass
@@ -59,8 +61,8 @@ def collect(icm: Icm, settings: PmSettings) -> Collected:
         last = dict(((uuid, ingress), number) for uuid, ingress, number in session.execute(
             select(PmBinRow.service_uuid, PmBinRow.ingress, func.max(PmBinRow.number))
             .where(PmBinRow.network_domain == icm.name).group_by(PmBinRow.service_uuid, PmBinRow.ingress)))
-    for row in services:
-        _collect_service(icm, row, settings, ended, last, result)
+    for first in range(0, len(services), _BATCH):
+        _collect_services(icm, services[first:first + _BATCH], settings, ended, last, result)
     horizon = int(sim_now - settings.retention_days * 86_400)
     with icm.database.transaction() as session:
         result.expired = session.execute(delete(PmBinRow).where(
@@ -82,40 +84,50 @@ def collect_service(icm: Icm, row: ConnectivityServiceRow, settings: PmSettings)
             .where(PmBinRow.network_domain == icm.name, PmBinRow.service_uuid == row.uuid)
             .group_by(PmBinRow.service_uuid, PmBinRow.ingress)))
     result = Collected()
-    _collect_service(icm, row, settings, ended, last, result)
+    _collect_services(icm, [row], settings, ended, last, result)
     return result
 
 
-def _collect_service(icm: Icm, row: ConnectivityServiceRow, settings: PmSettings, ended: int,
-                     last: dict[tuple[str, str], int], result: Collected) -> None:
-    for end in (row.request["a"], row.request["z"]):
-        ingress = f"{end['element']}:{end['port']}"
-        first = max(last.get((row.uuid, ingress), -1) + 1, ended - settings.catch_up_bins)
-        if first >= ended:
-            continue
-        result.sessions += 1
-        try:
-            bins = icm.adagio.pm_intervals(end["element"], row.uuid, end["port"], list(range(first, ended)))
-        except AdagioError as exc:
-            result.unreachable.append(f"{ingress}: {exc}")
-            continue
-        if bins:
-            with icm.database.transaction() as session:
-                result.bins += _store(session, icm.name, bins)
-                result.crossings += _crossings(session, icm, row, ingress, bins, settings)
+def _collect_services(icm: Icm, rows: list[ConnectivityServiceRow], settings: PmSettings, ended: int,
+                      last: dict[tuple[str, str], int], result: Collected) -> None:
+    """Read the new bins of each direction of `rows`, then store them and tell their crossings in
+    one transaction: a statement per bin and a transaction per session were most of the time."""
+    read: list[tuple[ConnectivityServiceRow, str, list[PmInterval]]] = []
+    for row in rows:
+        for end in (row.request["a"], row.request["z"]):
+            ingress = f"{end['element']}:{end['port']}"
+            first = max(last.get((row.uuid, ingress), -1) + 1, ended - settings.catch_up_bins)
+            if first >= ended:
+                continue
+            result.sessions += 1
+            try:
+                bins = icm.adagio.pm_intervals(end["element"], row.uuid, end["port"], list(range(first, ended)))
+            except AdagioError as exc:
+                result.unreachable.append(f"{ingress}: {exc}")
+                continue
+            if bins:
+                read.append((row, ingress, bins))
+    if not read:
+        return
+    with icm.database.transaction() as session:
+        result.bins += _store(session, icm.name, [b for _, _, bins in read for b in bins])
+        states = {(t.service_uuid, t.ingress, t.parameter): t for t in session.scalars(select(PmThresholdRow).where(
+            PmThresholdRow.network_domain == icm.name,
+            PmThresholdRow.service_uuid.in_(sorted({row.uuid for row, _, _ in read}))))}
+        for row, ingress, bins in read:
+            result.crossings += _crossings(session, icm, row, ingress, bins, settings, states)
 
 
 def _store(session: Session, network_domain: str, bins: list[PmInterval]) -> int:
     at = now()
-    rows = [to_row(network_domain, interval, at) for interval in bins]
-    values = [{c.name: getattr(r, c.name) for c in PmBinRow.__table__.columns} for r in rows]
+    values = [to_values(network_domain, interval, at) for interval in bins]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     outcome = session.execute(dialect.insert(PmBinRow.__table__).on_conflict_do_nothing(), values)
     return outcome.rowcount if outcome.rowcount is not None and outcome.rowcount >= 0 else len(values)
 
 
 def _crossings(session: Session, icm: Icm, row: ConnectivityServiceRow, ingress: str, bins: list[PmInterval],
-               settings: PmSettings) -> int:
+               settings: PmSettings, states: dict[tuple[str, str, str], PmThresholdRow]) -> int:
     """Publish each threshold this direction crossed (above, or cleared) in the new bins."""
     delay_limit = row.max_delay_ms or settings.tca_mean_delay_ms
     published = 0
@@ -125,13 +137,15 @@ def _crossings(session: Session, icm: Icm, row: ConnectivityServiceRow, ingress:
         for parameter, (value, limit) in figures.items():
             if limit is None or value is None:
                 continue
-            state = session.get(PmThresholdRow, (icm.name, row.uuid, ingress, parameter))
+            state = states.get((row.uuid, ingress, parameter))
             above = value > limit
             if (state is None and not above) or (state is not None and state.above == above):
                 continue
             if state is None:
-                session.add(PmThresholdRow(network_domain=icm.name, service_uuid=row.uuid, ingress=ingress,
-                                           parameter=parameter, above=above, since_number=interval.number))
+                state = states[(row.uuid, ingress, parameter)] = PmThresholdRow(
+                    network_domain=icm.name, service_uuid=row.uuid, ingress=ingress, parameter=parameter, above=above,
+                    since_number=interval.number)
+                session.add(state)
             else:
                 state.above, state.since_number = above, interval.number
             publish(session, api=events_api(icm.name), event_type=THRESHOLD_CROSSING_EVENT, party=row.owner,
@@ -149,10 +163,11 @@ def _crossings(session: Session, icm: Icm, row: ConnectivityServiceRow, ingress:
 
 
 def _loss_percent(interval: PmInterval) -> float | None:
-    sent = sum(interval.green)
-    return 100 * (sent - sum(interval.rx_green)) / sent if sent else None
+    sent = int(interval.green.sum())
+    return 100 * (sent - int(interval.rx_green.sum())) / sent if sent else None
 
 
 def _mean_delay_ms(interval: PmInterval) -> float | None:
-    delivered = [d for probes in interval.delays_us for d in probes if d is not None]
-    return sum(delivered) / len(delivered) / 1000 if delivered else None
+    delays = interval.delays_us
+    delivered = delays[delays != LOST_PROBE]
+    return int(delivered.sum(dtype=np.uint64)) / delivered.size / 1000 if delivered.size else None

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
+
 __all__ = [
     "BandwidthProfile",
     "CosFlow",
@@ -27,6 +29,8 @@ __all__ = [
     "Measurement",
     "PmCounters",
     "PmInterval",
+    "LOST_PROBE",
+    "FRAME_COLUMNS",
     "Alarm",
     "AdagioError",
     "ElementRefused",
@@ -163,6 +167,10 @@ class PmCounters:
     extra: dict[str, float] = field(default_factory=dict)
 
 
+LOST_PROBE = 0xFFFF_FFFF  # a probe that never arrived, in `PmInterval.probe_delays_us`
+FRAME_COLUMNS = ("offered", "green", "yellow", "red", "rx_green", "rx_yellow")
+
+
 @dataclass(frozen=True, slots=True)
 class PmInterval:
     """One measurement interval of a SOAM PM session (in the spirit of MEF 35.1's history bins):
@@ -171,8 +179,14 @@ class PmInterval:
     Interval `number` covers [number * interval_s, (number + 1) * interval_s) of simulated time,
     in steps of `step_s`: per step, frames offered at the ingress and their colours after
     policing (green, yellow, red = dropped there), frames delivered at the far end per colour,
-    and the one-way delay of each probe in microseconds (None: the probe was lost). Steps the
-    session did not exist for are absent from `step_index`; `complete` says whether all were there."""
+    and the one-way delay of each probe in microseconds (LOST_PROBE: the probe was lost). Steps
+    the session did not exist for are absent from `step_index`; `complete` says whether all were
+    there.
+
+    The steps are packed arrays, little-endian, as ADAGIO carries them (docs/adagio.md): 900
+    probes a bin as Python numbers cost more than everything else the collection does.
+    `step_bytes` uint16 [n]; `frame_bytes` uint64 [6, n] in FRAME_COLUMNS order;
+    `delay_bytes` uint32 [n, probes_per_step]. The properties read them as numpy arrays."""
 
     fc_id: str
     element: str
@@ -181,14 +195,57 @@ class PmInterval:
     number: int
     interval_s: int
     step_s: int
-    step_index: tuple[int, ...]
-    offered: tuple[int, ...]
-    green: tuple[int, ...]
-    yellow: tuple[int, ...]
-    red: tuple[int, ...]
-    rx_green: tuple[int, ...]
-    rx_yellow: tuple[int, ...]
-    delays_us: tuple[tuple[int | None, ...], ...]
+    step_bytes: bytes
+    frame_bytes: bytes
+    delay_bytes: bytes
+    probes_per_step: int
+
+    @classmethod
+    def of(cls, fc_id: str, element: str, port: str, far_end: str, number: int, interval_s: int, step_s: int, *,
+           step_index: np.ndarray, frames: np.ndarray, delays_us: np.ndarray) -> PmInterval:
+        """From arrays: step_index [n], frames [6, n] (FRAME_COLUMNS), delays_us [n, probes]."""
+        delays = np.asarray(delays_us, dtype="<u4")
+        return cls(fc_id, element, port, far_end, int(number), int(interval_s), int(step_s),
+                   np.asarray(step_index, dtype="<u2").tobytes(), np.asarray(frames, dtype="<u8").tobytes(),
+                   delays.tobytes(), int(delays.shape[1]) if delays.ndim == 2 else 0)
+
+    @property
+    def step_index(self) -> np.ndarray:
+        return np.frombuffer(self.step_bytes, dtype="<u2")
+
+    @property
+    def frames(self) -> np.ndarray:
+        return np.frombuffer(self.frame_bytes, dtype="<u8").reshape(len(FRAME_COLUMNS), -1)
+
+    @property
+    def delays_us(self) -> np.ndarray:
+        if not self.probes_per_step:
+            return np.zeros((len(self.step_bytes) // 2, 0), dtype="<u4")
+        return np.frombuffer(self.delay_bytes, dtype="<u4").reshape(-1, self.probes_per_step)
+
+    @property
+    def offered(self) -> np.ndarray:
+        return self.frames[0]
+
+    @property
+    def green(self) -> np.ndarray:
+        return self.frames[1]
+
+    @property
+    def yellow(self) -> np.ndarray:
+        return self.frames[2]
+
+    @property
+    def red(self) -> np.ndarray:
+        return self.frames[3]
+
+    @property
+    def rx_green(self) -> np.ndarray:
+        return self.frames[4]
+
+    @property
+    def rx_yellow(self) -> np.ndarray:
+        return self.frames[5]
 
     @property
     def start(self) -> float:
@@ -196,7 +253,7 @@ class PmInterval:
 
     @property
     def complete(self) -> bool:
-        return len(self.step_index) == self.interval_s // self.step_s
+        return len(self.step_bytes) // 2 == self.interval_s // self.step_s
 
 
 @dataclass(frozen=True, slots=True)
