@@ -53,7 +53,7 @@ from cadenza.ecm.element_state import LINK_DOWN
 from cadenza.ecm.runtime import start_twin
 from cadenza.ecm.settings import EcmSettings
 from cadenza.icm.api.presto_pm_views import pm_history_view
-from cadenza.icm.pm_bins import to_values
+from cadenza.icm.pm_bins import to_values_many
 from cadenza.icm.pm_history import Availability, read_history
 from cadenza.icm.pm_rows import PmBinRow
 from cadenza.icm.rows import ConnectivityServiceRow
@@ -146,7 +146,7 @@ def _bin_table(path: Path) -> Engine:
 def _store(engine: Engine, bins: list[PmInterval]) -> int:
     """The insert `icm/pm_collection` makes: each bin once (its primary key)."""
     at = datetime.now(UTC)
-    values = [to_values("metro", interval, at) for interval in bins]
+    values = to_values_many("metro", bins, at)
     with Session(engine) as session, session.begin():
         session.execute(sqlite.insert(PmBinRow.__table__).on_conflict_do_nothing(), values)
     return len(values)
@@ -352,7 +352,7 @@ def report_and_storage(days: int, runs: int, progress: Progress) -> tuple[_Timed
         progress(f"30-day report: storing day {day + 1} of {days} (2 directions x {per_day} bins)")
         bins = [_synthetic_bin(rng, uuid, element, "uni1", far, first + day * per_day + i)
                 for element, far in (("pe1", "pe2:uni1"), ("pe2", "pe1:uni1")) for i in range(per_day)]
-        blob_bytes += sum(len(to_values("metro", b, datetime.now(UTC))["step_data"]) for b in bins)
+        blob_bytes += sum(len(v["step_data"]) for v in to_values_many("metro", bins, datetime.now(UTC)))
         _store(engine, bins)
     with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -1,13 +1,24 @@
 """A PM bin between ADAGIO, the database and the metrics: encode the steps, read them back.
 
-The steps of a bin travel as one zlib-compressed block: the step indexes (uint16), the six
-frame counts per step (int64) and the probe delays (float32 ms, NaN for a lost probe). The
-summary columns of `PmBinRow` are computed here once, from the same figures.
+The steps of a bin are kept in one column, `step_data`, little-endian:
+`02 | cw u8 | dw u8 | n u16 | m u16 | index u16 [n] | counts | delays`. Counts are the six frame
+counts per step ([6, n], `_COUNTS` order): with cw = 2, six uint32 bases (each column's least)
+and uint16 offsets from them; else plain uint32 or uint64 (cw = 4, 8). Delays are the probes'
+one-way delays in µs ([n, m]): with dw = 2, a uint32 base (the least delivered) and uint16
+offsets, 65535 for a lost probe; else plain uint32 (dw = 4), LOST_PROBE for a lost one. A bin of
+90 steps of ten probes is about 3 kB, one database page as the zlib of version 1 was; packing and
+unpacking are array operations over every bin of a collection or a history at once (zlib per bin
+cost more than the rest of either). Bins stored before (version 1: a bare zlib stream of int64
+counts and float32 ms delays) read the same.
+
+The summary columns of `PmBinRow` are computed here once, from the same figures.
 """
 
 from __future__ import annotations
 
-import zlib
+import struct
+import zlib  # version 1 bins
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,48 +28,116 @@ import numpy as np
 from cadenza.icm.pm_rows import PmBinRow
 from cadenza.interfaces.adagio.contract import LOST_PROBE, PmInterval
 
-__all__ = ["BinSteps", "to_values", "to_row", "steps_of"]
+__all__ = ["BinSteps", "to_values", "to_values_many", "to_row", "steps_of", "decode_many", "delays_ms_of"]
 
 _COUNTS = ("offered", "green", "yellow", "red", "rx_green", "rx_yellow")
+_HEADER = struct.Struct("<BBBHH")
+_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
 class BinSteps:
     """The steps of one bin: index in the interval, frame counts [6, n] in the order of
-    `_COUNTS`, probe delays [n, probes] in ms (NaN: lost)."""
+    `_COUNTS`, probe delays [n, probes] in µs (LOST_PROBE: lost)."""
 
     index: np.ndarray
     counts: np.ndarray
-    delays_ms: np.ndarray
+    delays_us: np.ndarray
 
     def column(self, name: str) -> np.ndarray:
         return self.counts[_COUNTS.index(name)]
 
+    @property
+    def delays_ms(self) -> np.ndarray:
+        """float32 ms, NaN for a lost probe: the values the metrics are computed on."""
+        return delays_ms_of(self.delays_us)
+
+
+def delays_ms_of(delays_us: np.ndarray) -> np.ndarray:
+    return np.where(delays_us == LOST_PROBE, np.nan, delays_us / 1000).astype(np.float32)
+
+
+def _pack(index: np.ndarray, counts: np.ndarray, delays_us: np.ndarray) -> list[bytes]:
+    """Bins of one shape: index [b, n], counts [b, 6, n] int64, delays [b, n, m] uint32."""
+    b, _, n = counts.shape
+    m = delays_us.shape[2]
+    low, high = counts.min(axis=2, initial=0), counts.max(axis=2, initial=0)
+    narrow = (high - low <= 0xFFFF).all(axis=1) & (high.max(axis=1, initial=0) <= 0xFFFF_FFFF)
+    wide = high.max(axis=1, initial=0) > 0xFFFF_FFFF
+    lost = delays_us == LOST_PROBE
+    flat = delays_us.reshape(b, -1).astype(np.int64)
+    d_low = np.where(lost.reshape(b, -1), np.iinfo(np.int64).max, flat).min(axis=1, initial=np.iinfo(np.int64).max)
+    d_low = np.where(d_low == np.iinfo(np.int64).max, 0, d_low)
+    d_high = np.where(lost.reshape(b, -1), 0, flat).max(axis=1, initial=0)
+    d_narrow = d_high - d_low < 0xFFFF
+    packed: list[bytes] = [b""] * b
+    for cw in (2, 4, 8):
+        chosen = narrow if cw == 2 else (wide if cw == 8 else ~narrow & ~wide)
+        for dw in (2, 4):
+            rows = np.flatnonzero(chosen & (d_narrow if dw == 2 else ~d_narrow))
+            if not rows.size:
+                continue
+            parts = [np.frombuffer(_HEADER.pack(_VERSION, cw, dw, n, m), dtype=np.uint8)[None, :].repeat(len(rows), 0),
+                     _bytes(index[rows], "<u2")]
+            if cw == 2:
+                parts += [_bytes(low[rows], "<u4"), _bytes(counts[rows] - low[rows][:, :, None], "<u2")]
+            else:
+                parts.append(_bytes(counts[rows], f"<u{cw}"))
+            if dw == 2:
+                offsets = np.where(lost[rows].reshape(len(rows), -1), 0xFFFF, flat[rows] - d_low[rows][:, None])
+                parts += [_bytes(d_low[rows], "<u4"), _bytes(offsets, "<u2")]
+            else:
+                parts.append(_bytes(delays_us[rows], "<u4"))
+            for row, raw in zip(rows.tolist(), np.concatenate(parts, axis=1), strict=True):
+                packed[row] = raw.tobytes()
+    return packed
+
+
+def _bytes(values: np.ndarray, dtype: str) -> np.ndarray:
+    """Each row of `values` as its little-endian bytes: [rows, size]."""
+    values = np.ascontiguousarray(values, dtype=dtype)
+    return values.reshape(len(values), -1).view(np.uint8)
+
+
+def to_values_many(network_domain: str, intervals: Sequence[PmInterval], collected_at: datetime
+                   ) -> list[dict[str, Any]]:
+    """The `icm_pm_bin` rows of bins, as the values of one INSERT; bins of one shape are packed
+    together."""
+    values = [_values(network_domain, interval, collected_at) for interval in intervals]
+    packed: dict[tuple[int, int], list[int]] = {}
+    for i, interval in enumerate(intervals):
+        packed.setdefault((len(interval.step_bytes) // 2, interval.probes_per_step), []).append(i)
+    for members in packed.values():
+        blobs = _pack(np.stack([intervals[i].step_index for i in members]),
+                      np.stack([intervals[i].frames for i in members]).astype(np.int64),
+                      np.stack([intervals[i].delays_us for i in members]))
+        for i, blob in zip(members, blobs, strict=True):
+            values[i]["step_data"] = blob
+    return values
+
 
 def to_values(network_domain: str, interval: PmInterval, collected_at: datetime) -> dict[str, Any]:
-    """The `icm_pm_bin` row of a bin, as the values of an INSERT (a collection inserts many at once)."""
+    return to_values_many(network_domain, [interval], collected_at)[0]
+
+
+def _values(network_domain: str, interval: PmInterval, collected_at: datetime) -> dict[str, Any]:
     index = interval.step_index
-    n = len(index)
-    counts = interval.frames.astype(np.int64)
+    counts = interval.frames
     raw = interval.delays_us
-    probes = raw.shape[1]
     lost = raw == LOST_PROBE
-    delays = np.where(lost, np.nan, raw / 1000).astype(np.float32)
+    delays = delays_ms_of(raw)
     delivered = delays[~lost]
-    blob = zlib.compress(np.int32(n).tobytes() + np.int32(probes).tobytes() + index.astype(np.uint16).tobytes()
-                         + counts.tobytes() + delays.tobytes(), 6)
     sums = counts.sum(axis=1).tolist()
     return {
         "network_domain": network_domain, "service_uuid": interval.fc_id,
         "ingress": f"{interval.element}:{interval.port}", "number": interval.number, "egress": interval.far_end,
-        "start": int(interval.start),
-        "interval_s": interval.interval_s, "step_s": interval.step_s, "steps": n, "complete": interval.complete,
-        **dict(zip(_COUNTS, sums, strict=True)),
+        "start": int(interval.start), "interval_s": interval.interval_s, "step_s": interval.step_s,
+        "steps": len(index), "complete": interval.complete, **dict(zip(_COUNTS, sums, strict=True)),
         "probes": int(delays.size), "probes_lost": int(lost.sum()),
         "delay_min_ms": float(delivered.min()) if delivered.size else None,
         "delay_mean_ms": float(delivered.mean()) if delivered.size else None,
         "delay_max_ms": float(delivered.max()) if delivered.size else None,
-        "step_data": blob, "collected_at": collected_at}
+        "collected_at": collected_at}
 
 
 def to_row(network_domain: str, interval: PmInterval, collected_at: datetime) -> PmBinRow:
@@ -66,7 +145,48 @@ def to_row(network_domain: str, interval: PmInterval, collected_at: datetime) ->
 
 
 def steps_of(row: PmBinRow) -> BinSteps:
-    raw = zlib.decompress(row.step_data)
+    [steps] = decode_many([row.step_data])
+    return steps
+
+
+def decode_many(blobs: Sequence[bytes]) -> list[BinSteps]:
+    """The steps of many bins; bins of one layout are unpacked together."""
+    found: list[BinSteps | None] = [None] * len(blobs)
+    groups: dict[tuple[int, int, int, int], list[int]] = {}
+    for i, blob in enumerate(blobs):
+        if blob[0] != _VERSION:
+            found[i] = _decode_v1(blob)
+        else:
+            groups.setdefault(_HEADER.unpack_from(blob)[1:], []).append(i)
+    for (cw, dw, n, m), members in groups.items():
+        raw = np.frombuffer(b"".join([blobs[i] for i in members]), dtype=np.uint8).reshape(len(members), -1)
+        at = _HEADER.size
+        index, at = _take(raw, at, n, "<u2")
+        if cw == 2:
+            low, at = _take(raw, at, 6, "<u4")
+            offsets, at = _take(raw, at, 6 * n, "<u2")
+            counts = offsets.reshape(-1, 6, n) + low.astype(np.int64)[:, :, None]
+        else:
+            plain, at = _take(raw, at, 6 * n, f"<u{cw}")
+            counts = plain.astype(np.int64).reshape(-1, 6, n)
+        if dw == 2:
+            base, at = _take(raw, at, 1, "<u4")
+            offsets, at = _take(raw, at, n * m, "<u2")
+            delays = np.where(offsets == 0xFFFF, LOST_PROBE, offsets + base.astype(np.int64)).astype(np.uint32)
+        else:
+            delays, at = _take(raw, at, n * m, "<u4")
+        for row, i in enumerate(members):
+            found[i] = BinSteps(index[row], counts[row], delays[row].reshape(n, m))
+    return [steps for steps in found if steps is not None]
+
+
+def _take(raw: np.ndarray, at: int, count: int, dtype: str) -> tuple[np.ndarray, int]:
+    size = np.dtype(dtype).itemsize * count
+    return np.ascontiguousarray(raw[:, at:at + size]).view(dtype), at + size
+
+
+def _decode_v1(blob: bytes) -> BinSteps:
+    raw = zlib.decompress(blob)
     n, probes = (int(v) for v in np.frombuffer(raw[:8], dtype=np.int32))
     at = 8
     index = np.frombuffer(raw, dtype=np.uint16, count=n, offset=at)
@@ -74,4 +194,6 @@ def steps_of(row: PmBinRow) -> BinSteps:
     counts = np.frombuffer(raw, dtype=np.int64, count=6 * n, offset=at).reshape(6, n)
     at += 8 * 6 * n
     delays = np.frombuffer(raw, dtype=np.float32, count=n * probes, offset=at).reshape(n, probes)
-    return BinSteps(index.copy(), counts.copy(), delays.copy())
+    # stored as float32 ms of whole µs: back to the µs they were
+    us = np.where(np.isnan(delays), LOST_PROBE, np.rint(np.nan_to_num(delays).astype(np.float64) * 1000))
+    return BinSteps(index.copy(), counts.copy(), us.astype(np.uint32))

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from cadenza.core.clock import iso, now
 from cadenza.core.notifications.outbox import publish
 from cadenza.icm import connectivity_service as cs
-from cadenza.icm.pm_bins import to_values
+from cadenza.icm.pm_bins import to_values_many
 from cadenza.icm.pm_rows import PmBinRow, PmThresholdRow
 from cadenza.icm.rows import ConnectivityServiceRow
 from cadenza.icm.service import Icm
@@ -120,7 +120,7 @@ def _collect_services(icm: Icm, rows: list[ConnectivityServiceRow], settings: Pm
 
 def _store(session: Session, network_domain: str, bins: list[PmInterval]) -> int:
     at = now()
-    values = [to_values(network_domain, interval, at) for interval in bins]
+    values = to_values_many(network_domain, bins, at)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     outcome = session.execute(dialect.insert(PmBinRow.__table__).on_conflict_do_nothing(), values)
     return outcome.rowcount if outcome.rowcount is not None and outcome.rowcount >= 0 else len(values)

@@ -24,7 +24,7 @@ from cadenza.core.pm.metrics import (
     high_loss,
     measure,
 )
-from cadenza.icm.pm_bins import BinSteps, steps_of
+from cadenza.icm.pm_bins import BinSteps, decode_many, delays_ms_of
 from cadenza.icm.pm_rows import PmBinRow
 
 __all__ = ["Availability", "IntervalPm", "DirectionPm", "read_history", "CHLI_P"]
@@ -87,18 +87,18 @@ def _direction(bins: list[PmBinRow], availability: Availability) -> DirectionPm:
     per = availability.delta_t_s // first.step_s
     per_interval = first.interval_s // first.step_s
     span = bins[-1].number - first.number + 1
-    probes = max(steps_of(b).delays_ms.shape[1] for b in bins[:1])
+    decoded = decode_many([b.step_data for b in bins])
+    probes = decoded[0].delays_us.shape[1]
+    at = np.concatenate([(row.number - first.number) * per_interval + steps.index.astype(np.int64)
+                         for row, steps in zip(bins, decoded, strict=True)])
     tx = np.zeros(span * per_interval, dtype=np.int64)
     rx = np.zeros(span * per_interval, dtype=np.int64)
     delays = np.full((span * per_interval, probes), np.nan)
     measured = np.zeros(span * per_interval, dtype=bool)
-    decoded = []
-    for row in bins:
-        steps = steps_of(row)
-        decoded.append(steps)
-        at = (row.number - first.number) * per_interval + steps.index.astype(np.int64)
-        tx[at], rx[at], measured[at] = steps.column("green"), steps.column("rx_green"), True
-        delays[at, :steps.delays_ms.shape[1]] = steps.delays_ms
+    tx[at] = np.concatenate([steps.column("green") for steps in decoded])
+    rx[at] = np.concatenate([steps.column("rx_green") for steps in decoded])
+    measured[at] = True
+    delays[at] = delays_ms_of(np.concatenate([steps.delays_us for steps in decoded]))
     k = span * per_interval // per
     series = DeltaTSeries(start=float(first.start), delta_t_s=float(availability.delta_t_s),
                           tx_frames=tx.reshape(k, per).sum(axis=1), rx_frames=rx.reshape(k, per).sum(axis=1),

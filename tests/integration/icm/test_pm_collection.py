@@ -15,6 +15,7 @@ from cadenza.icm.pm_rows import PmBinRow
 from cadenza.icm.pm_schedule import schedule_name
 from cadenza.icm.settings import PmSettings
 from cadenza.interfaces.presto.paths import THRESHOLD_CROSSING_EVENT
+from cadenza.sof.performance.service_pm import SegmentSteps
 from tests.helpers.servers import wait_until
 from tests.integration.icm.conftest import Landscape
 from tests.integration.icm.test_presto_operational_state import Listener, create, hub_listener, links_of, twin
@@ -106,8 +107,10 @@ def test_the_pm_history_over_presto_gives_each_direction_its_intervals_and_mef_m
     assert interval["green-frames-fw-tx"] >= interval["green-frames-fw-rx"] > 0
     assert interval["availability-percent"] == 100 and interval["unavailable-intervals-fw"] == 0
     assert interval["fd-1-fw-min"] <= interval["fd-1-fw-mean"] <= interval["fd-1-fw-p99"] <= interval["fd-1-fw-max"]
-    assert len(interval["cadenza-steps"]["green-tx"]) == 90
-    assert sum(interval["cadenza-steps"]["green-tx"]) == interval["green-frames-fw-tx"]
+    steps = SegmentSteps.of(history["direction"][0]["cadenza-steps"])
+    last = steps.interval == interval["interval-number"]
+    assert last.sum() == 90 and steps.delays_ms.shape[1] == 10
+    assert steps.green_tx[last].sum() == interval["green-frames-fw-tx"]
 
 
 def test_a_pm_history_with_an_impossible_delta_t_is_refused_with_its_path(landscape: Landscape) -> None:

@@ -4,6 +4,7 @@ session (from its ingress); see docs/presto-profile.md."""
 
 from __future__ import annotations
 
+import base64
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +30,7 @@ def _at(seconds: float) -> str:
     return iso(datetime.fromtimestamp(seconds, UTC))
 
 
-def _interval(pm: IntervalPm, include_steps: bool) -> dict[str, Any]:
+def _interval(pm: IntervalPm) -> dict[str, Any]:
     row = pm.row
     view: dict[str, Any] = {
         "interval-number": row.number, "start": _at(row.start), "end": _at(row.start + row.interval_s),
@@ -47,14 +48,6 @@ def _interval(pm: IntervalPm, include_steps: bool) -> dict[str, Any]:
         "availability-percent": _number(pm.availability_percent), "availability-final": pm.final,
         "hli-count-fw": pm.hli_count, "chli-count-fw": pm.chli_count,
     }
-    if include_steps:
-        steps = pm.steps
-        view["cadenza-steps"] = {
-            "index": steps.index.tolist(), "green-tx": steps.column("green").tolist(),
-            "all-tx": (steps.column("green") + steps.column("yellow")).tolist(),
-            "green-rx": steps.column("rx_green").tolist(),
-            "probe-delay-us": [[None if np.isnan(d) else int(round(float(d) * 1000)) for d in probes]
-                               for probes in steps.delays_ms]}
     return view
 
 
@@ -71,4 +64,29 @@ def pm_history_view(service: ConnectivityServiceRow, directions: list[DirectionP
             "direction": [{"ingress": d.ingress, "egress": d.egress,
                            "ingress-service-interface-point": sips.get(d.ingress),
                            "egress-service-interface-point": sips.get(d.egress),
-                           "interval": [_interval(pm, include_steps) for pm in d.intervals]} for d in directions]}
+                           "interval": [_interval(pm) for pm in d.intervals],
+                           **({"cadenza-steps": _steps(d)} if include_steps and d.intervals else {})}
+                          for d in directions]}
+
+
+def _packed(values: np.ndarray, dtype: str) -> str:
+    return base64.b64encode(np.ascontiguousarray(values, dtype=dtype).tobytes()).decode("ascii")
+
+
+def _steps(direction: DirectionPm) -> dict[str, Any]:
+    """Every step of the direction's intervals, packed (docs/presto-profile.md): a SOF composes
+    segments step by step, and 900 probes an interval as JSON numbers cost more than the rest."""
+    intervals = direction.intervals
+    first = intervals[0].row
+    per_interval = first.interval_s // first.step_s
+    steps = [pm.steps for pm in intervals]
+    green = np.concatenate([s.column("green") for s in steps])
+    return {
+        "first-interval": first.number, "steps-per-interval": per_interval,
+        "probes-per-step": int(steps[0].delays_us.shape[1]),
+        "step": _packed(np.concatenate([(pm.row.number - first.number) * per_interval + pm.steps.index.astype(np.int64)
+                                        for pm in intervals]), "<u4"),
+        "green-tx": _packed(green, "<u8"),
+        "all-tx": _packed(green + np.concatenate([s.column("yellow") for s in steps]), "<u8"),
+        "green-rx": _packed(np.concatenate([s.column("rx_green") for s in steps]), "<u8"),
+        "probe-delay-us": _packed(np.concatenate([s.delays_us for s in steps]), "<u4")}

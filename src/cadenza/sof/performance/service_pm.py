@@ -13,6 +13,7 @@ availability is the service's, not any one segment's.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,13 +26,45 @@ from cadenza.core.pm.metrics import DeltaTSeries, IntervalMetrics, measure
 from cadenza.sof.rows import ServiceRow
 from cadenza.sof.sls.objectives import CosObjectives, SlsObjectives, offering_defaults, parse_sls
 
-__all__ = ["probe_spacing_s", "A_TO_Z", "Z_TO_A", "SegmentHistory", "DirectionPm", "ServicePm", "HistorySource",
-           "service_pm", "service_objectives"]
+__all__ = ["probe_spacing_s", "A_TO_Z", "Z_TO_A", "SegmentSteps", "SegmentHistory", "DirectionPm", "ServicePm",
+           "HistorySource", "service_pm", "service_objectives"]
 
 A_TO_Z, Z_TO_A = "a-to-z", "z-to-a"
+_LOST = 0xFFFF_FFFF  # a lost probe in `probe-delay-us`
 
 # (network domain, connectivity service uuid, from, to) -> the PRESTO pm-history output
 HistorySource = Callable[[str, str, str, str], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class SegmentSteps:
+    """A segment's steps in one direction (PRESTO `cadenza-steps`, unpacked): per step its
+    interval number and position in it, green frames sent and received, all frames sent, and
+    the probe delays in ms (NaN: lost) [steps, probes]."""
+
+    interval: np.ndarray
+    index: np.ndarray
+    green_tx: np.ndarray
+    all_tx: np.ndarray
+    green_rx: np.ndarray
+    delays_ms: np.ndarray
+
+    @property
+    def probes_per_step(self) -> int:
+        return int(self.delays_ms.shape[1])
+
+    @classmethod
+    def of(cls, packed: Mapping[str, Any]) -> SegmentSteps:
+        def unpack(name: str, dtype: str) -> np.ndarray:
+            return np.frombuffer(base64.b64decode(packed[name]), dtype=dtype)
+
+        per, probes = int(packed["steps-per-interval"]), int(packed["probes-per-step"])
+        step = unpack("step", "<u4").astype(np.int64)
+        delays = unpack("probe-delay-us", "<u4").reshape(len(step), probes)
+        return cls(int(packed["first-interval"]) + step // per, step % per,
+                   unpack("green-tx", "<u8").astype(np.float64), unpack("all-tx", "<u8").astype(np.float64),
+                   unpack("green-rx", "<u8").astype(np.float64),
+                   np.where(delays == _LOST, np.nan, delays / 1000))
 
 
 @dataclass(frozen=True)
@@ -41,6 +74,7 @@ class SegmentHistory:
     name: str  # the network domain, or the partner
     uuid: str
     intervals: Mapping[int, Mapping[str, Any]]  # interval number -> the PRESTO interval view
+    steps: SegmentSteps | None = None  # what end-to-end composition needs, step by step
 
 
 @dataclass
@@ -103,9 +137,11 @@ def service_pm(row: ServiceRow, history: HistorySource, *, start_s: float, end_s
         network_time = answer.get("network-time", network_time)
         for direction in answer.get("direction", []):
             forward = direction.get("ingress-service-interface-point") == segment["a"]["edgePoint"]
+            packed = direction.get("cadenza-steps")
             by_direction[A_TO_Z if forward else Z_TO_A].append(SegmentHistory(
                 segment["networkDomain"], segment["uuid"],
-                {i["interval-number"]: i for i in direction.get("interval", [])}))
+                {i["interval-number"]: i for i in direction.get("interval", [])},
+                SegmentSteps.of(packed) if packed else None))
     directions = [_compose(name, segments, cos, interval_s, step_s, row.bandwidth_mbps)
                   for name, segments in by_direction.items() if segments]
     return ServicePm(row.id, interval_s, step_s, cos, network_time, directions, missing)
@@ -115,29 +151,28 @@ def _compose(name: str, segments: list[SegmentHistory], cos: CosObjectives, inte
              cir_mbps: int) -> DirectionPm:
     numbers = sorted(set.intersection(*(set(s.intervals) for s in segments)))
     result = DirectionPm(name, numbers, segments=segments)
-    if not numbers or not step_s:
+    if not numbers or not step_s or any(s.steps is None for s in segments):
         return result
     per_interval = interval_s // step_s
-    probes = len(segments[0].intervals[numbers[0]]["cadenza-steps"]["probe-delay-us"][0] or [None])
+    probes = segments[0].steps.probes_per_step or 1  # type: ignore[union-attr] - checked above
     span = numbers[-1] - numbers[0] + 1
     tx = np.zeros(span * per_interval)
     kept = np.ones(span * per_interval)
     delays = np.zeros((span * per_interval, probes))
     measured = np.zeros(span * per_interval, dtype=bool)
-    for n in numbers:
-        base = (n - numbers[0]) * per_interval
-        for position, segment in enumerate(segments):
-            steps = segment.intervals[n]["cadenza-steps"]
-            at = base + np.asarray(steps["index"], dtype=np.int64)
-            sent = np.asarray(steps["green-tx"], dtype=np.float64)
-            got = np.asarray(steps["green-rx"], dtype=np.float64)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                kept[at] *= np.where(sent > 0, got / np.maximum(sent, 1), 1.0)
-            if position == 0:
-                tx[at], measured[at] = sent, True
-            delay = np.array([[np.nan if d is None else d / 1000 for d in row] for row in steps["probe-delay-us"]])
-            if delay.size:
-                delays[at, :delay.shape[1]] += delay
+    wanted = np.asarray(numbers, dtype=np.int64)
+    for position, segment in enumerate(segments):
+        steps = segment.steps
+        assert steps is not None
+        mine = np.isin(steps.interval, wanted)  # intervals every segment has
+        at = (steps.interval[mine] - numbers[0]) * per_interval + steps.index[mine]
+        sent, got = steps.green_tx[mine], steps.green_rx[mine]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            kept[at] *= np.where(sent > 0, got / np.maximum(sent, 1), 1.0)
+        if position == 0:
+            tx[at], measured[at] = sent, True
+        if steps.probes_per_step:
+            delays[at, :steps.probes_per_step] += steps.delays_ms[mine]
     per = max(1, cos.delta_t_s // step_s)
     k = span * per_interval // per
     rx = np.floor(tx * kept)
@@ -149,24 +184,31 @@ def _compose(name: str, segments: list[SegmentHistory], cos: CosObjectives, inte
     metrics = measure(series, cos.plan(probe_spacing_s=step_s / probes), interval_len=per_interval // per)
     present = np.isin(np.arange(numbers[0], numbers[-1] + 1), numbers)
     result.metrics = _select(metrics, present)
-    def carried_share(n: int) -> float:
-        """The interval's mean load over the steps the service existed in, as a share of its CIR."""
-        interval = segments[0].intervals[n]
-        measured_s = step_s * max(1, len(interval["cadenza-steps"]["index"]))
-        return round(100 * float(interval["all-frames-fw-tx"]) / (125.0 * measured_s) / cir_mbps, 3)
-
-    result.utilisation_percent = [carried_share(n) if cir_mbps else 0.0 for n in numbers]
+    if not cir_mbps:
+        result.utilisation_percent = result.peak_utilisation_percent = [0.0] * len(numbers)
+        return result
+    first = segments[0].steps
+    assert first is not None
+    slot = first.interval - numbers[0]
+    inside = (slot >= 0) & (slot < span)
+    present_steps = np.bincount(slot[inside], minlength=span)[wanted - numbers[0]]
+    busiest = np.zeros(span)
+    np.maximum.at(busiest, slot[inside], first.all_tx[inside])
+    views = segments[0].intervals
+    # the interval's mean load over the steps the service existed in, as a share of its CIR
+    result.utilisation_percent = [
+        round(100 * float(views[n]["all-frames-fw-tx"]) / (125.0 * step_s * max(1, int(c))) / cir_mbps, 3)
+        for n, c in zip(numbers, present_steps.tolist(), strict=True)]
     step_frames_per_mbit = 125.0 * step_s
-    result.peak_utilisation_percent = [
-        round(100 * max(segments[0].intervals[n]["cadenza-steps"].get("all-tx") or [0]) / step_frames_per_mbit
-              / cir_mbps, 3) if cir_mbps else 0.0 for n in numbers]
+    result.peak_utilisation_percent = [round(100 * b / step_frames_per_mbit / cir_mbps, 3)
+                                       for b in busiest[wanted - numbers[0]].tolist()]
     return result
 
 
 def probe_spacing_s(pm: ServicePm, direction: DirectionPm, i: int) -> float:
     """Time between two delay probes of interval `i` (IFDV's Δτ is counted in these)."""
-    steps = direction.segments[0].intervals[direction.numbers[i]]["cadenza-steps"]["probe-delay-us"]
-    return pm.step_s / max(1, len(steps[0]) if steps else 1)
+    steps = direction.segments[0].steps
+    return pm.step_s / max(1, steps.probes_per_step if steps is not None else 1)
 
 
 def _select(metrics: IntervalMetrics, keep: np.ndarray) -> IntervalMetrics:
