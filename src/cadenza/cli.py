@@ -870,7 +870,7 @@ def _print_assurance(result: dict) -> None:
                   "ADAGIO read + icm_pm_bin insert)", f"{pm['services_per_s']:,.1f} /s",
                   f">= {targets['collection_services_per_s']:,.0f} /s", ratio(ratios["collection"]))
     table.add_row("  of which ElementManager.pm_intervals reads only", f"{pm['read_services_per_s']:,.1f} /s", "", "")
-    table.add_row("  of which to_row + insert into SQLite only", f"{pm['store_services_per_s']:,.1f} /s", "", "")
+    table.add_row("  of which packing + insert into SQLite only", f"{pm['store_services_per_s']:,.1f} /s", "", "")
     icm = result["icm_collection"]
     if "skipped" in icm:
         table.add_row("PM collection, the ICM's collect()", icm["skipped"], "", "")

@@ -5,7 +5,7 @@ Figures, never assertions, each through the code the running domains use:
 1. PM collection: a twin in scale mode with SERVICES services configured directly through the
    ElementManager, its clock stopped and advanced past an interval end; every session's ended
    bin read with `ElementManager.pm_intervals` (the ADAGIO call an ICM makes), then stored as
-   `icm_pm_bin` rows (`icm/pm_bins.to_row` and the insert `icm/pm_collection` makes) in SQLite.
+   `icm_pm_bin` rows (`icm/pm_bins.to_values_many` and the insert `icm/pm_collection` makes) in SQLite.
    Services per second, both layers. And the ICM's own `collect()` (icm/pm_collection.py),
    with its database writes and threshold checks, in a provider domain of its own process
    whose services were created through the ICM (as `cadenza bench presto` creates them).

@@ -30,7 +30,7 @@ from cadenza.sof.performance.service_pm import DirectionPm, ServicePm, probe_spa
 from cadenza.sof.rows import SegmentStateRow, ServiceRow
 from cadenza.sof.service import Sof
 from cadenza.sof.sls import degradation
-from cadenza.sof.sls.assessment import MetricAssessment, assess
+from cadenza.sof.sls.assessment import MetricAssessment, assess, breach_matrix, metric_columns, objective_columns
 from cadenza.sof.sls.rows import SlsAssessmentRow, SlsDegradationRow
 from cadenza.sof.steps import registered
 
@@ -97,14 +97,19 @@ def assess_service(sof: Sof, row: ServiceRow) -> Assessed:
         if state is not None and state.last_number >= ended - 1:
             return result  # another worker assessed these meanwhile
         for direction in pm.directions:
-            if direction.metrics is None:
+            if direction.metrics is None or not direction.numbers:
                 continue
+            # every interval against every objective at once (assessment.py's vectorised path);
+            # the sentences only for the intervals that breach
+            spacing = probe_spacing_s(pm, direction, 0)
+            _, objectives, at_least = objective_columns(pm.cos, probe_spacing_s=spacing)
+            breaching = breach_matrix(metric_columns(pm.cos, direction.metrics, probe_spacing_s=spacing),
+                                      objectives, at_least=at_least).any(axis=-1)
             for i, number in enumerate(direction.numbers):
                 if state is not None and number <= state.last_number:
                     continue
-                assessed = assess(pm.cos, direction.metrics, interval_s=pm.interval_s, at=(i,),
-                                  probe_spacing_s=probe_spacing_s(pm, direction, i))
-                breached = [a for a in assessed if a.breached]
+                breached = [a for a in assess(pm.cos, direction.metrics, interval_s=pm.interval_s, at=(i,),
+                                              probe_spacing_s=spacing) if a.breached] if breaching[i] else []
                 result.intervals += 1
                 _follow(session, row, direction.direction, number, breached, pm, direction, i, result)
         if state is None:
