@@ -31,7 +31,7 @@ run: setup
 # Modules go whole to a worker (`--dist loadfile`), so the domains a module starts are shared by
 # its tests; TEST_WORKERS=1 runs them one after the other. Three on two cores: the tests wait on
 # domains more than they compute (two workers kept the cores 60 % busy and took 24 min, three 18).
-# With 1,057 tests three took about 24 min; four took 26 min while a benchmark ran beside them,
+# With 965 tests three took 21.7 min; with 1,057 four took 26 min while a benchmark ran beside them,
 # with 39 of the 52 core-minutes used: the cores were still waiting, so four.
 TEST_WORKERS ?= 4
 
