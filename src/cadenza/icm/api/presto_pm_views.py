@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import base64
 import math
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
-from cadenza.core.clock import iso
+from cadenza.core.clock import iso_at
 from cadenza.icm.pm_history import Availability, DirectionPm, IntervalPm
 from cadenza.icm.rows import ConnectivityServiceRow
 
@@ -26,14 +25,10 @@ def _number(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 6)
 
 
-def _at(seconds: float) -> str:
-    return iso(datetime.fromtimestamp(seconds, UTC))
-
-
 def _interval(pm: IntervalPm) -> dict[str, Any]:
     row = pm.row
     view: dict[str, Any] = {
-        "interval-number": row.number, "start": _at(row.start), "end": _at(row.start + row.interval_s),
+        "interval-number": row.number, "start": iso_at(row.start), "end": iso_at(row.start + row.interval_s),
         "suspect-interval-flag": not row.complete,
         "all-frames-fw-tx": row.green + row.yellow, "all-frames-fw-rx": row.rx_green + row.rx_yellow,
         "green-frames-fw-tx": row.green, "green-frames-fw-rx": row.rx_green, "frames-dropped-at-ingress": row.red,
@@ -56,7 +51,7 @@ def pm_history_view(service: ConnectivityServiceRow, directions: list[DirectionP
     first = next((d.intervals[0].row for d in directions if d.intervals), None)
     # Which edge point each direction enters by, so a SOF can tell a-to-z from z-to-a.
     sips = {f"{end['element']}:{end['port']}": end.get("sip") for end in (service.request["a"], service.request["z"])}
-    return {"service-id": service.uuid, "from": _at(start_s), "to": _at(end_s),
+    return {"service-id": service.uuid, "from": iso_at(start_s), "to": iso_at(end_s),
             "interval-seconds": first.interval_s if first else None, "step-seconds": first.step_s if first else None,
             "availability-parameters": {"delta-t-seconds": availability.delta_t_s,
                                         "threshold-c": availability.threshold_c,

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from cadenza.core.clock import iso
+from cadenza.core.clock import iso, iso_at
 from cadenza.interfaces.allegro.alarm_paths import alarm_href
 from cadenza.interfaces.allegro.fm_paths import CONNECTIVITY_TEST_TYPE, FAULT_RESULT_TYPE, FAULT_SUMMARY_TYPE
 from cadenza.sof.alarms.alarm import OUTAGE
@@ -25,10 +25,6 @@ from cadenza.sof.alarms.rows import AlarmRow
 __all__ = ["faults_in", "report_content", "test_item"]
 
 _KIND = {OUTAGE: "outage", "tca": "thresholdCrossing"}
-
-
-def _at(seconds: float) -> str:
-    return iso(datetime.fromtimestamp(seconds, UTC))
 
 
 def faults_in(session: Session, service_id: str, start_s: float, end_s: float) -> list[AlarmRow]:
@@ -57,7 +53,7 @@ def _fault(row: AlarmRow, start_s: float, end_s: float, base_url: str) -> dict[s
     }
     if row.cleared_at is not None:
         result["clearedTime"] = iso(row.cleared_at)
-    return {"measurementTime": {"measurementStartDate": _at(first), "measurementEndDate": _at(last)},
+    return {"measurementTime": {"measurementStartDate": iso_at(first), "measurementEndDate": iso_at(last)},
             "measurementData": [result]}
 
 
@@ -82,7 +78,7 @@ def report_content(rows: list[AlarmRow], start_s: float, end_s: float, base_url:
                "thresholdCrossings": sum(1 for r in rows if r.kind != OUTAGE),
                "openAtEnd": sum(1 for r in rows if r.cleared_at is None or r.cleared_at.timestamp() > end_s),
                "outageSeconds": round(outage, 3), "outagePercent": round(100 * outage / length, 4)}
-    items = [{"measurementTime": {"measurementStartDate": _at(start_s), "measurementEndDate": _at(end_s)},
+    items = [{"measurementTime": {"measurementStartDate": iso_at(start_s), "measurementEndDate": iso_at(end_s)},
               "measurementData": [summary]}]
     items += [_fault(row, start_s, end_s, base_url) for row in rows]
     if test is not None:

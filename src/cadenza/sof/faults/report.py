@@ -11,12 +11,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cadenza.core.clock import iso, now
+from cadenza.core.clock import iso, iso_at, now
 from cadenza.core.errors import Conflict
 from cadenza.core.notifications.outbox import publish
 from cadenza.interfaces.allegro.fm_paths import FM_HUB, FM_LISTENER_BASE, job_href, report_href
@@ -68,15 +68,11 @@ def announce_created(session: Session, row: FaultReportRow, *, wake: Callable[[]
             listener_base_path=FM_LISTENER_BASE, resource={"id": row.id, "href": report_href(row.id)})
 
 
-def _at(seconds: float) -> str:
-    return iso(datetime.fromtimestamp(seconds, UTC))
-
-
 def render_found(row: FaultReportRow) -> dict[str, Any]:
     """`FaultManagementReport_Find`: the report as listed, without its content."""
     return {**row.document, "id": row.id, "state": row.state,
             "creationDateTime": iso(row.created_at.astimezone(UTC)),
-            "reportingTimeframe": {"reportingStartDate": _at(row.start_s), "reportingEndDate": _at(row.end_s)},
+            "reportingTimeframe": {"reportingStartDate": iso_at(row.start_s), "reportingEndDate": iso_at(row.end_s)},
             "faultManagementJob": {"@type": "FaultManagementJobRef", "faultManagementJobId": row.job_id,
                                    "faultManagementJobHref": job_href(row.job_id)}}
 

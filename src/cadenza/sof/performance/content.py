@@ -6,10 +6,9 @@ were composed of) and the utilisation in the MEF Carrier Ethernet PM results sch
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 from typing import Any
 
-from cadenza.core.clock import iso
+from cadenza.core.clock import iso_at
 from cadenza.interfaces.allegro.pm_paths import CE_PM_RESULTS_TYPE, SLS_RESULTS_TYPE
 from cadenza.sof.performance.service_pm import A_TO_Z, DirectionPm, ServicePm, probe_spacing_s
 from cadenza.sof.sls.assessment import assess
@@ -17,10 +16,6 @@ from cadenza.sof.sls.assessment import assess
 __all__ = ["report_content", "ServiceEnds"]
 
 ServiceEnds = tuple[str, str]  # the service's a and z end points (edge points), as the customer knows them
-
-
-def _at(seconds: float) -> str:
-    return iso(datetime.fromtimestamp(seconds, UTC))
 
 
 def _value(value: float) -> float | None:
@@ -32,8 +27,8 @@ def report_content(pm: ServicePm, service_ref: dict[str, Any], ends: ServiceEnds
     for direction in pm.directions:
         for i, number in enumerate(direction.numbers):
             items.setdefault(number, []).extend(_direction_results(pm, direction, i, ends))
-    content = [{"measurementTime": {"measurementStartDate": _at(number * pm.interval_s),
-                                    "measurementEndDate": _at((number + 1) * pm.interval_s)},
+    content = [{"measurementTime": {"measurementStartDate": iso_at(number * pm.interval_s),
+                                    "measurementEndDate": iso_at((number + 1) * pm.interval_s)},
                 "measurementData": data} for number, data in sorted(items.items())]
     return [{"monitoredObject": service_ref, "reportContentItem": content}]
 

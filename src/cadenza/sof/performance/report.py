@@ -8,12 +8,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cadenza.core.clock import iso, now
+from cadenza.core.clock import iso, iso_at, now
 from cadenza.core.errors import Conflict
 from cadenza.core.notifications.outbox import publish
 from cadenza.sof.performance import apis, tracking
@@ -74,15 +74,11 @@ def announce_created(session: Session, row: PerformanceReportRow, *, wake: Calla
             listener_base_path=api.listener_base, resource={"id": row.id, "href": href(row.id, api)})
 
 
-def _at(seconds: float) -> str:
-    return iso(datetime.fromtimestamp(seconds, UTC))
-
-
 def render(row: PerformanceReportRow) -> dict[str, Any]:
     document: dict[str, Any] = {**row.document, "id": row.id, "href": href(row.id), "state": row.state,
                                 "creationDateTime": iso(row.created_at.astimezone(UTC))}
-    document.setdefault("reportingTimeframe", {"reportingStartDate": _at(row.start_s),
-                                               "reportingEndDate": _at(row.end_s)})
+    document.setdefault("reportingTimeframe", {"reportingStartDate": iso_at(row.start_s),
+                                               "reportingEndDate": iso_at(row.end_s)})
     if row.job_id:
         document["performanceJob"] = {"@type": "PerformanceJobRef", "performanceJobId": row.job_id,
                                       "performanceJobHref": f"{apis.ALLEGRO.base}/performanceJob/{row.job_id}"}

@@ -16,12 +16,11 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
-from cadenza.core.clock import iso
+from cadenza.core.clock import iso_at
 from cadenza.core.pm.metrics import DeltaTSeries, IntervalMetrics, measure
 from cadenza.sof.rows import ServiceRow
 from cadenza.sof.sls.objectives import CosObjectives, SlsObjectives, offering_defaults, parse_sls
@@ -122,7 +121,7 @@ def _find(document: Any, key: str) -> Any:  # noqa: ANN401 - a JSON document
 def service_pm(row: ServiceRow, history: HistorySource, *, start_s: float, end_s: float,
                cos: CosObjectives | None = None) -> ServicePm:
     cos = cos or next(iter(service_objectives(row).by_cos.values()))
-    start, end = _at(start_s), _at(end_s)
+    start, end = iso_at(start_s), iso_at(end_s)
     by_direction: dict[str, list[SegmentHistory]] = {A_TO_Z: [], Z_TO_A: []}
     missing: list[str] = []
     interval_s = step_s = 0
@@ -223,7 +222,3 @@ def _select(metrics: IntervalMetrics, keep: np.ndarray) -> IntervalMetrics:
         ifdv_ms={p: pick(v) for p, v in metrics.ifdv_ms.items()},
         chli_count={p: pick(v) for p, v in metrics.chli_count.items()}, final=pick(metrics.final),
         qualified_probes=pick(metrics.qualified_probes))
-
-
-def _at(seconds: float) -> str:
-    return iso(datetime.fromtimestamp(seconds, UTC))
