@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, tuple_
@@ -14,11 +13,10 @@ from cadenza.bus.rows import BusResourceKeyRow, BusResourceRow
 from cadenza.core.clock import now
 from cadenza.core.errors import NotFound
 from cadenza.core.ids import new_id
+from cadenza.core.paging import Window
 
 __all__ = ["ResourceStore", "Window"]
 
-# A date filter's bounds (`x.gt`, `x.lt`), each exclusive, either open.
-Window = tuple[datetime | None, datetime | None]
 
 
 class ResourceStore:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from fastapi import Query, Response
@@ -18,10 +18,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 __all__ = ["Page", "page_params", "paginate", "paginate_query", "set_count_headers", "matches", "date_windows",
-           "Windows"]
+           "Window", "Windows", "within"]
 
-# A date filter's bounds by attribute name: (after `name.gt`, before `name.lt`), either open.
-Windows = dict[str, tuple[datetime | None, datetime | None]]
+# A date filter's bounds: (after `name.gt`, before `name.lt`), either open; and by attribute name.
+Window = tuple[datetime | None, datetime | None]
+Windows = dict[str, Window]
 
 T = TypeVar("T")
 MAX_LIMIT = 1000
@@ -80,3 +81,20 @@ def date_windows(*names: str) -> Callable[..., Windows]:
 
     windows.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     return windows
+
+
+def _utc(moment: datetime) -> datetime:
+    # a date-time without an offset is read as UTC, as the MEF examples write them; SQLite keeps
+    # no offset, so a bound must be in UTC to compare with what is stored
+    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
+
+
+def within(query: Select[Any], column: Any, window: Window, *, epoch: bool = False) -> Select[Any]:  # noqa: ANN401 - a column
+    """`query` kept to the rows whose `column` lies strictly inside `window` (the spec's `.gt` /
+    `.lt` filters). `epoch`: the column holds POSIX seconds rather than a date-time."""
+    after, before = window
+    if after is not None:
+        query = query.where(column > (_utc(after).timestamp() if epoch else _utc(after)))
+    if before is not None:
+        query = query.where(column < (_utc(before).timestamp() if epoch else _utc(before)))
+    return query

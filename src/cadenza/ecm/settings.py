@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cadenza.core.pm.interval import INTERVAL_S
+
 __all__ = ["TrafficConfig", "TwinSettings", "PortSettings", "ElementSettings", "LinkSettings", "NetworkSettings",
            "EcmSettings"]
 
@@ -22,7 +24,8 @@ class TrafficConfig(_Strict):
     seed: int = Field(1, ge=0)
     step_s: int = Field(10, ge=1, le=900)
     # The PM measurement interval (MEF 35.1's default 15 minutes): a whole number of steps.
-    interval_s: int = Field(900, ge=60, le=86_400)
+    # Only 15 minutes is built: the SOF numbers intervals by it (core/pm/interval.py).
+    interval_s: int = Field(INTERVAL_S, ge=INTERVAL_S, le=INTERVAL_S)
     probes_per_step: int = Field(10, ge=1, le=100)
     # What an element keeps (8 intervals of 15 minutes); older bins are for the ICM to have read.
     history_s: int = Field(7200, ge=60, le=86_400)

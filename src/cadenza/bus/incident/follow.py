@@ -26,6 +26,7 @@ from cadenza.bus.product_inventory import products
 from cadenza.bus.rows import BusResourceRow
 from cadenza.core.clock import iso
 from cadenza.core.db import Database
+from cadenza.core.pm.interval import INTERVAL_S
 from cadenza.interfaces.cantata.trouble_ticket import INCIDENT_CREATE_EVENT, incident_path
 from cadenza.interfaces.legato.client import LegatoClient, LegatoRejected
 from cadenza.interfaces.legato.degradation import Degradation, HistoryEntry
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 # How long the SP gives its engineers to repair what no remedy software applies could: the
 # expected closing date of an incident that needs a person (MEF 124 R70 asks for one).
 REPAIR_TARGET = timedelta(hours=4)
-INTERVAL_S = 900  # a LEGATO degradation's intervals are 15 minutes of network time
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ are checked against the official file before these routes run (core/request_guar
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import Select, select
@@ -14,7 +14,7 @@ from cadenza.core.auth import Principal, require
 from cadenza.core.errors import NotFound
 from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.store import HubStore
-from cadenza.core.paging import Page, page_params, paginate, paginate_query
+from cadenza.core.paging import Page, page_params, paginate, paginate_query, within
 from cadenza.interfaces.allegro.inventory_paths import INVENTORY_API, INVENTORY_BASE, INVENTORY_EVENT_TYPES
 from cadenza.sof.channels import ALLEGRO
 from cadenza.sof.customer_view import customer_service_view
@@ -25,14 +25,6 @@ __all__ = ["allegro_inventory_router"]
 
 SCOPE = "allegro"
 Moment = Annotated[datetime | None, Query()]
-
-
-def _window(query: Select[Any], column: Any, after: datetime | None, before: datetime | None) -> Select[Any]:  # noqa: ANN401
-    if after is not None:
-        query = query.where(column > after)
-    if before is not None:
-        query = query.where(column < before)
-    return query
 
 
 def allegro_inventory_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
@@ -62,8 +54,8 @@ def allegro_inventory_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
             query = query.where(ServiceRow.state == state)
         if service_type is not None:
             query = query.where(ServiceRow.service_type == service_type)
-        query = _window(query, ServiceRow.start_date, start_after, start_before)
-        query = _window(query, ServiceRow.end_date, end_after, end_before)
+        query = within(query, ServiceRow.start_date, (start_after, start_before))
+        query = within(query, ServiceRow.end_date, (end_after, end_before))
         if order_id or order_item_id:
             # the customer's own ALLEGRO service orders (its changes): the services their items name
             items = select(ServiceOrderItemRow.service_id).join(

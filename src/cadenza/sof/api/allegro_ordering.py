@@ -10,14 +10,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cadenza.core.auth import Principal, require
 from cadenza.core.errors import Unprocessable
 from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.store import HubStore
-from cadenza.core.paging import Page, page_params, paginate_query
+from cadenza.core.paging import Page, page_params, paginate_query, within
 from cadenza.interfaces.allegro.ordering_paths import ORDER_EVENT_TYPES, ORDERING_API, ORDERING_BASE
 from cadenza.sof import fulfilment
 from cadenza.sof.api.orders import JSON, parse_order
@@ -31,14 +31,6 @@ __all__ = ["allegro_ordering_router"]
 
 SCOPE = "allegro"
 Moment = Annotated[datetime | None, Query()]
-
-
-def _window(query: Select[Any], column: Any, after: datetime | None, before: datetime | None) -> Select[Any]:  # noqa: ANN401
-    if after is not None:
-        query = query.where(column > after)
-    if before is not None:
-        query = query.where(column < before)
-    return query
 
 
 def allegro_ordering_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
@@ -79,9 +71,9 @@ def allegro_ordering_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
             query = query.where(ServiceOrderRow.party == principal.owner_filter)
         if state is not None:
             query = query.where(ServiceOrderRow.state == state)
-        query = _window(query, ServiceOrderRow.order_date, order_after, order_before)
-        query = _window(query, ServiceOrderRow.completion_date, completion_after, completion_before)
-        query = _window(query, ServiceOrderRow.start_date, start_after, start_before)
+        query = within(query, ServiceOrderRow.order_date, (order_after, order_before))
+        query = within(query, ServiceOrderRow.completion_date, (completion_after, completion_before))
+        query = within(query, ServiceOrderRow.start_date, (start_after, start_before))
         if expected_after is not None or expected_before is not None:
             query = query.where(False)  # a change is applied at once: the SOF gives no expected completion date
         query = query.order_by(ServiceOrderRow.order_date, ServiceOrderRow.id)

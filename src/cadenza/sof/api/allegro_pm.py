@@ -18,7 +18,7 @@ from cadenza.core.ids import new_id
 from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.outbox import publish
 from cadenza.core.notifications.store import HubStore
-from cadenza.core.paging import Page, Windows, date_windows, page_params, paginate, paginate_query
+from cadenza.core.paging import Page, Windows, date_windows, page_params, paginate, paginate_query, within
 from cadenza.interfaces.allegro.pm_paths import PM_BASE, PM_EVENT_TYPES, PM_HUB, PM_LISTENER_BASE, SCOPE
 from cadenza.sof.performance import execution, tracking
 from cadenza.sof.performance import job as jobs
@@ -39,15 +39,6 @@ JobState = Literal["acknowledged", "cancelled", "completed", "inProgress", "pend
 ReportState = Literal["acknowledged", "completed", "failed", "inProgress", "rejected"]
 ProcessState = Literal["acknowledged", "completed", "inProgress", "rejected"]
 CREATED = date_windows("creationDateTime")
-
-
-def _within(query: Select[Any], column: Any, windows: Windows) -> Select[Any]:  # noqa: ANN401 - a column
-    after, before = windows["creationDateTime"]
-    if after is not None:
-        query = query.where(column > after)
-    if before is not None:
-        query = query.where(column < before)
-    return query
 
 
 def _mine(query: Select[Any], column: Any, principal: Principal) -> Select[Any]:  # noqa: ANN401 - a column
@@ -122,8 +113,8 @@ def allegro_pm_router(sof: Sof, *, hub_store: HubStore, public_url: str) -> APIR
                   consumingApplicationId: str | None = None, producingApplicationId: str | None = None,  # noqa: N803
                   created: Windows = Depends(CREATED), page: Page = Depends(page_params),
                   principal: Principal = caller) -> list[dict]:
-        query = _within(_mine(select(PerformanceJobRow), PerformanceJobRow.party, principal),
-                        PerformanceJobRow.created_at, created)
+        query = within(_mine(select(PerformanceJobRow), PerformanceJobRow.party, principal),
+                       PerformanceJobRow.created_at, created["creationDateTime"])
         if state is not None:
             query = query.where(PerformanceJobRow.state == state)
         if serviceId is not None:
@@ -198,8 +189,8 @@ def allegro_pm_router(sof: Sof, *, hub_store: HubStore, public_url: str) -> APIR
     def list_cancellations(response: Response, performanceJobId: str | None = None,  # noqa: N803
                            state: ProcessState | None = None, created: Windows = Depends(CREATED),
                            page: Page = Depends(page_params), principal: Principal = caller) -> list[dict]:
-        query = _within(_mine(select(CancelPerformanceJobRow), CancelPerformanceJobRow.party, principal),
-                        CancelPerformanceJobRow.created_at, created)
+        query = within(_mine(select(CancelPerformanceJobRow), CancelPerformanceJobRow.party, principal),
+                       CancelPerformanceJobRow.created_at, created["creationDateTime"])
         if performanceJobId is not None:
             query = query.where(CancelPerformanceJobRow.job_id == performanceJobId)
         if state is not None:
@@ -232,8 +223,8 @@ def allegro_pm_router(sof: Sof, *, hub_store: HubStore, public_url: str) -> APIR
                      frame: Windows = Depends(date_windows("reportingTimeframe.startDate",
                                                            "reportingTimeframe.endDate")),
                      page: Page = Depends(page_params), principal: Principal = caller) -> list[dict]:
-        query = _within(_mine(select(PerformanceReportRow), PerformanceReportRow.party, principal),
-                        PerformanceReportRow.created_at, created)
+        query = within(_mine(select(PerformanceReportRow), PerformanceReportRow.party, principal),
+                       PerformanceReportRow.created_at, created["creationDateTime"])
         if performanceJobId is not None:
             query = query.where(PerformanceReportRow.job_id == performanceJobId)
         if serviceId is not None:
@@ -271,8 +262,8 @@ def allegro_pm_router(sof: Sof, *, hub_store: HubStore, public_url: str) -> APIR
                               relatedPerformanceReportId: str | None = None,  # noqa: N803
                               created: Windows = Depends(CREATED), page: Page = Depends(page_params),
                               principal: Principal = caller) -> list[dict]:
-        query = _within(_mine(select(PmTrackingRecordRow), PmTrackingRecordRow.party, principal),
-                        PmTrackingRecordRow.created_at, created)
+        query = within(_mine(select(PmTrackingRecordRow), PmTrackingRecordRow.party, principal),
+                       PmTrackingRecordRow.created_at, created["creationDateTime"])
         for kind, wanted in (("PerformanceJobRef", relatedPerformanceJobId),
                              ("PerformanceProfileRef", relatedPerformanceProfileId),
                              ("PerformanceReportRef", relatedPerformanceReportId)):

@@ -5,18 +5,17 @@ operator, who sees everyone's). Another party's id is not found, as an unknown o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cadenza.core.errors import NotFound
+from cadenza.core.paging import Window, within
 from cadenza.sof.faults.rows import FaultJobProcessRow, FaultJobRow, FaultReportRow, FmTrackingRecordRow
 
 __all__ = ["job", "report", "process", "jobs", "reports", "processes", "tracking_records", "Window"]
 
-Window = tuple[datetime | None, datetime | None]  # (after, before), either open
 Row = TypeVar("Row", FaultJobRow, FaultReportRow, FaultJobProcessRow)
 
 
@@ -42,20 +41,6 @@ def process(session: Session, kind: str, process_id: str, party: str | None) -> 
     return row
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
-
-
-def _within(query: Select[Any], column: InstrumentedAttribute[Any], window: Window, *,
-            epoch: bool = False) -> Select[Any]:
-    after, before = window
-    if after is not None:
-        query = query.where(column > (_aware(after).timestamp() if epoch else _aware(after)))
-    if before is not None:
-        query = query.where(column < (_aware(before).timestamp() if epoch else _aware(before)))
-    return query
-
-
 def _mine(query: Select[Any], column: InstrumentedAttribute[Any], party: str | None) -> Select[Any]:
     return query if party is None else query.where(column == party)
 
@@ -63,7 +48,7 @@ def _mine(query: Select[Any], column: InstrumentedAttribute[Any], party: str | N
 def jobs(party: str | None, filters: Mapping[str, Any], created: Window) -> Select[tuple[FaultJobRow]]:
     """`filters`: state, jobType, serviceId; serviceFromId and entityId match nothing (this
     seller manages services, ServiceRef, only)."""
-    query = _within(_mine(select(FaultJobRow), FaultJobRow.party, party), FaultJobRow.created_at, created)
+    query = within(_mine(select(FaultJobRow), FaultJobRow.party, party), FaultJobRow.created_at, created)
     for name, column in (("state", FaultJobRow.state), ("jobType", FaultJobRow.job_type),
                          ("serviceId", FaultJobRow.service_id)):
         if filters.get(name) is not None:
@@ -75,8 +60,8 @@ def jobs(party: str | None, filters: Mapping[str, Any], created: Window) -> Sele
 
 def reports(party: str | None, filters: Mapping[str, Any], created: Window, starts: Window,
             ends: Window) -> Select[tuple[FaultReportRow]]:
-    query = _within(_mine(select(FaultReportRow), FaultReportRow.party, party), FaultReportRow.created_at, created)
-    query = _within(_within(query, FaultReportRow.start_s, starts, epoch=True), FaultReportRow.end_s, ends,
+    query = within(_mine(select(FaultReportRow), FaultReportRow.party, party), FaultReportRow.created_at, created)
+    query = within(within(query, FaultReportRow.start_s, starts, epoch=True), FaultReportRow.end_s, ends,
                     epoch=True)
     for name, column in (("state", FaultReportRow.state), ("faultManagementJobId", FaultReportRow.job_id),
                          ("serviceId", FaultReportRow.service_id)):
@@ -92,7 +77,7 @@ def reports(party: str | None, filters: Mapping[str, Any], created: Window, star
 
 def processes(kind: str, party: str | None, filters: Mapping[str, Any],
               created: Window) -> Select[tuple[FaultJobProcessRow]]:
-    query = _within(_mine(select(FaultJobProcessRow), FaultJobProcessRow.party, party),
+    query = within(_mine(select(FaultJobProcessRow), FaultJobProcessRow.party, party),
                     FaultJobProcessRow.created_at, created).where(FaultJobProcessRow.kind == kind)
     for name, column in (("state", FaultJobProcessRow.state), ("faultManagementJobId", FaultJobProcessRow.job_id)):
         if filters.get(name) is not None:
@@ -103,7 +88,7 @@ def processes(kind: str, party: str | None, filters: Mapping[str, Any],
 def tracking_records(party: str | None, related: Mapping[str, str | None],
                      created: Window) -> Select[tuple[FmTrackingRecordRow]]:
     """`related`: the record's relatedObjectId @type -> the id wanted (None: any)."""
-    query = _within(_mine(select(FmTrackingRecordRow), FmTrackingRecordRow.party, party),
+    query = within(_mine(select(FmTrackingRecordRow), FmTrackingRecordRow.party, party),
                     FmTrackingRecordRow.created_at, created)
     for kind, wanted in related.items():
         if wanted is not None:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from cadenza.core.clock import now
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.ids import new_id
+from cadenza.core.pm.interval import INTERVAL_S
 from cadenza.core.workflows import start_once
 from cadenza.interfaces.presto.client import PrestoError
 from cadenza.sof import service_inventory
@@ -42,11 +43,10 @@ from cadenza.sof.service import Sof
 from cadenza.sof.steps import registered
 
 __all__ = ["NetworkTime", "network_time", "customer_service", "bought_service", "api_values", "create_job",
-           "create_report", "start_job", "start_report", "resume_all", "epoch", "interval_start", "INTERVAL_S"]
+           "create_report", "start_job", "start_report", "resume_all", "epoch", "interval_start"]
 
 log = logging.getLogger(__name__)
 
-INTERVAL_S = 900
 PASSIVE = "passive"  # the jobType of the job behind a report asked for directly
 _STOPPED_POLL_S = 2.0  # a stopped network clock moves only when advanced: look again this often
 _LONGEST_SLEEP_S = 60.0

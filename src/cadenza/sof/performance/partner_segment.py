@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 
 from cadenza.core.clock import iso, now
+from cadenza.core.pm.interval import INTERVAL_S
 from cadenza.interfaces.allegro.pm_paths import SLS_RESULTS_TYPE
 from cadenza.interfaces.interlude.pm_client import PerformanceMonitoringClient, PmError, ce_configuration
 from cadenza.sof.performance.partner_compose import compose
@@ -38,7 +39,6 @@ __all__ = ["include", "store_report", "blame", "client_of", "iso_of", "WAIT_S"]
 
 log = logging.getLogger(__name__)
 
-INTERVAL_S = 900
 WAIT_S = 15.0  # how long a report or an assessment waits for the partner's report of what it lacks
 _POLL_S = 0.3
 Points = dict[str, dict[int, dict[str, Any]]]  # direction -> interval number -> the partner's data point

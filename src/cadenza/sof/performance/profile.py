@@ -10,7 +10,7 @@ every report (docs/allegro-profile.md).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -20,6 +20,7 @@ from cadenza.core.clock import iso, now
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.ids import new_id
 from cadenza.core.notifications.outbox import publish
+from cadenza.core.paging import Window, within
 from cadenza.interfaces.allegro.pm_paths import CE_PM_CONFIGURATION_TYPE
 from cadenza.sof.performance import apis, tracking
 from cadenza.sof.performance.apis import PmApi
@@ -92,14 +93,11 @@ def get(session: Session, profile_id: str, party: str | None, api: PmApi = apis.
 
 
 def listing(session: Session, party: str | None, *, api: PmApi = apis.ALLEGRO,
-            created: tuple[datetime | None, datetime | None] = (None, None)) -> list[PerformanceProfileRow]:
+            created: Window = (None, None)) -> list[PerformanceProfileRow]:
     query = select(PerformanceProfileRow).where(or_(PerformanceProfileRow.party.is_(None),
                                                     PerformanceProfileRow.api == api.key)) \
         .order_by(PerformanceProfileRow.created_at, PerformanceProfileRow.id)
-    if created[0] is not None:
-        query = query.where(PerformanceProfileRow.created_at > created[0])
-    if created[1] is not None:
-        query = query.where(PerformanceProfileRow.created_at < created[1])
+    query = within(query, PerformanceProfileRow.created_at, created)
     if party is not None:
         query = query.where(or_(PerformanceProfileRow.party.is_(None), PerformanceProfileRow.party == party))
     return list(session.scalars(query))

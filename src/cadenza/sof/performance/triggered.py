@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from cadenza.core.clock import now
 from cadenza.core.errors import Unprocessable
+from cadenza.core.pm.interval import INTERVAL_S
 from cadenza.sof.performance import job as jobs
 from cadenza.sof.performance import report as reports
 from cadenza.sof.performance import tracking
@@ -32,7 +33,6 @@ from cadenza.sof.service import Sof
 __all__ = ["THRESHOLD_CROSSING", "trigger_of", "check_trigger", "on_crossing"]
 
 THRESHOLD_CROSSING = "thresholdCrossing"
-_INTERVAL_S = 900
 _MAX_AROUND = 8
 
 
@@ -76,7 +76,7 @@ def on_crossing(sof: Sof, event: Mapping[str, Any]) -> list[str]:
     crossed = _interval_start(event)
     if crossed is None:
         return []
-    bin_start = crossed - crossed % _INTERVAL_S
+    bin_start = crossed - crossed % INTERVAL_S
     made: list[str] = []
     with sof.database.transaction() as session:
         segment = session.get(SegmentStateRow, str(event.get("id")))
@@ -91,11 +91,11 @@ def on_crossing(sof: Sof, event: Mapping[str, Any]) -> list[str]:
             if session.get(PerformanceReportRow, report_id) is not None:
                 made.append(report_id)  # a redelivery, or another crossing in the same interval
                 continue
-            start = bin_start - _INTERVAL_S * int(trigger.get("intervalsBefore", 1))
-            end = bin_start + _INTERVAL_S * (1 + int(trigger.get("intervalsAfter", 1)))
+            start = bin_start - INTERVAL_S * int(trigger.get("intervalsBefore", 1))
+            end = bin_start + INTERVAL_S * (1 + int(trigger.get("intervalsAfter", 1)))
             report = PerformanceReportRow(
                 id=report_id, party=job.party, state=reports.ACKNOWLEDGED, job_id=job.id, service_id=job.service_id,
-                start_s=start, end_s=end, granularity_s=_INTERVAL_S,
+                start_s=start, end_s=end, granularity_s=INTERVAL_S,
                 document={"granularity": job.profile["granularity"], "outputFormat": "json", "resultFormat": "payload",
                           "monitoredObject": [job.document["monitoredObject"]],
                           "serviceSpecificConfiguration": job.profile["serviceSpecificConfiguration"]},

@@ -21,6 +21,7 @@ from dbos import DBOS
 from sqlalchemy import select
 
 from cadenza.core.clock import now
+from cadenza.core.pm.interval import INTERVAL_S
 from cadenza.core.schedules import keep_schedule
 from cadenza.core.workflows import start_once
 from cadenza.interfaces.presto.client import PrestoError
@@ -40,7 +41,6 @@ __all__ = ["Assessed", "assess_service", "assess_all", "assess_on_crossing", "sc
 log = logging.getLogger(__name__)
 
 CATCH_UP = 4  # intervals a first or late assessment reaches back
-INTERVAL_S = 900
 
 
 @dataclass

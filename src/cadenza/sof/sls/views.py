@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cadenza.core.clock import iso
+from cadenza.core.pm.interval import INTERVAL_S
 from cadenza.interfaces.legato.degradation import degradation_href
 from cadenza.sof.sls.rows import SlsDegradationRow
 
 __all__ = ["degradation_view", "interval_start"]
 
-INTERVAL_S = 900
 
 
 def interval_start(number: int | None) -> str | None:
