@@ -18,8 +18,9 @@ from cadenza.interfaces.allegro.inventory_paths import INVENTORY_BASE
 from cadenza.interfaces.allegro.ordering_client import change_item, change_order
 from cadenza.interfaces.allegro.ordering_paths import ORDERING_BASE
 from tests.e2e.conftest import INVENTORY, Parties, evpl, item, site
+from tests.helpers.hub_listener import Heard
 from tests.helpers.servers import wait_until
-from tests.integration.sof.test_allegro_service_inventory import Heard, inventory_listener
+from tests.integration.sof.test_allegro_service_inventory import inventory_listener
 
 
 class _AsCustomer:

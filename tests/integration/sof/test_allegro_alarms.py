@@ -4,21 +4,18 @@ customer's hub listener; restoring the link clears it. Bad query parameters get 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
 from cadenza.core.client_credentials import ClientCredentials
-from cadenza.core.notifications.listener import listener_router
 from cadenza.interfaces.allegro.alarm_client import AlarmClient, AlarmError
 from cadenza.interfaces.allegro.alarm_paths import ALARM_EVENT_TYPES, ALARM_LISTENER_BASE
 from cadenza.interfaces.legato.builders import add_evc_item, evc_configuration, on_net, service_order
-from tests.helpers.servers import serve, wait_until
+from tests.helpers.hub_listener import Heard, hub_listener
+from tests.helpers.servers import wait_until
 from tests.integration.sof.conftest import SofLandscape
 from tests.integration.sof.openapi import assert_valid
 
@@ -28,29 +25,8 @@ EVENT_SCHEMAS = {"alarmCreateEvent": "AlarmCreateEvent", "alarmStateChangeEvent"
                  "alarmAttributeValueChangeEvent": "AlarmAttributeValueChangeEvent"}
 
 
-@dataclass
-class Heard:
-    events: list[dict[str, Any]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def of(self, event_type: str) -> list[dict[str, Any]]:
-        with self.lock:
-            return [e for e in self.events if e["eventType"] == event_type]
-
-
-@contextmanager
-def alarm_listener(alarms: AlarmClient) -> Iterator[Heard]:
-    heard = Heard()
-
-    def on_event(_event_type: str, event: dict[str, Any]) -> None:
-        with heard.lock:
-            heard.events.append(event)
-
-    app = FastAPI()
-    app.include_router(listener_router(ALARM_LISTENER_BASE, on_event, event_types=ALARM_EVENT_TYPES))
-    with serve(app) as callback:
-        alarms.register_listener(callback)
-        yield heard
+def alarm_listener(alarms: AlarmClient) -> AbstractContextManager[Heard]:
+    return hub_listener(alarms, ALARM_LISTENER_BASE, ALARM_EVENT_TYPES)
 
 
 def _active_service(landscape: SofLandscape, a: str, z: str, vlan: int, customer: str) -> dict[str, Any]:

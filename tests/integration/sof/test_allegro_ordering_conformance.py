@@ -4,15 +4,12 @@ outside the spec's schemas and no status the spec does not document."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from cadenza.core.client_credentials import ClientCredentials
 from cadenza.interfaces.allegro.ordering_paths import ORDERING_BASE
 from tests.helpers.mef import MEF_LSO
+from tests.helpers.schemathesis import run_schemathesis
 from tests.integration.sof.conftest import SofLandscape
 from tests.integration.sof.test_allegro_service_ordering import active_service
 
@@ -30,11 +27,6 @@ def test_service_ordering_spec_finds_no_server_error_and_no_schema_violation(sof
     token = ClientCredentials(sof_landscape.base_url, "acme", "acme-demo-secret")
     # positive_data_acceptance is left out: a schema-valid order may still name no service of
     # the caller's, or an unusable callback, and is rightly refused with the spec's 422 or 400.
-    run = subprocess.run(
-        [str(Path(sys.executable).parent / "st"), "run", str(ORDERING_SPEC),
-         "--url", f"{sof_landscape.base_url}{ORDERING_BASE}", "-H", f"Authorization: Bearer {token()}",
-         "--no-color", "--seed", "1", "-c", "all", "--exclude-checks", "positive_data_acceptance",
-         "--phases", "examples,coverage,fuzzing", "-n", "40"],
-        capture_output=True, text=True, timeout=600, check=False)
+    run = run_schemathesis(ORDERING_SPEC, f"{sof_landscape.base_url}{ORDERING_BASE}", f"Bearer {token()}")
     assert run.returncode == 0, run.stdout[-6000:]
     assert "passed" in run.stdout

@@ -4,22 +4,18 @@ bodies, never sees how the provider built them, and gets the spec's 400 for bad 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from contextlib import AbstractContextManager
 
 import pytest
-from fastapi import FastAPI
 
 from cadenza.core.client_credentials import ClientCredentials
-from cadenza.core.notifications.listener import listener_router
 from cadenza.interfaces.allegro.http import AllegroError
 from cadenza.interfaces.allegro.inventory_client import ServiceInventoryClient
 from cadenza.interfaces.allegro.inventory_paths import INVENTORY_EVENT_TYPES, INVENTORY_LISTENER_BASE
 from cadenza.interfaces.legato.builders import add_evc_item, evc_configuration, on_net, service_order
-from tests.helpers.servers import serve, wait_until
+from tests.helpers.hub_listener import Heard, hub_listener
+from tests.helpers.servers import wait_until
 from tests.integration.sof.conftest import SofLandscape
 from tests.integration.sof.openapi import assert_valid
 
@@ -27,32 +23,8 @@ MANAGEMENT = "allegro/serviceApi/inventory/serviceInventoryManagement.api.yaml"
 NOTIFICATION = "allegro/serviceApi/inventory/serviceInventoryNotification.api.yaml"
 
 
-@dataclass
-class Heard:
-    events: list[dict[str, Any]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def of(self, event_type: str, service_id: str) -> list[dict[str, Any]]:
-        with self.lock:
-            return [e for e in self.events if e["eventType"] == event_type and e["event"]["id"] == service_id]
-
-
-@contextmanager
-def inventory_listener(client: ServiceInventoryClient) -> Iterator[Heard]:
-    heard = Heard()
-
-    def on_event(_event_type: str, event: dict[str, Any]) -> None:
-        with heard.lock:
-            heard.events.append(event)
-
-    app = FastAPI()
-    app.include_router(listener_router(INVENTORY_LISTENER_BASE, on_event, event_types=INVENTORY_EVENT_TYPES))
-    with serve(app) as callback:
-        subscription = client.register_listener(callback)
-        try:
-            yield heard
-        finally:
-            client.unregister_listener(subscription["id"])
+def inventory_listener(client: ServiceInventoryClient) -> AbstractContextManager[Heard]:
+    return hub_listener(client, INVENTORY_LISTENER_BASE, INVENTORY_EVENT_TYPES)
 
 
 def _order(landscape: SofLandscape, a: str, z: str, vlan: int, customer: str) -> str:

@@ -6,25 +6,23 @@ outside the bounds, an `add`, a `delete` and a bad body get the spec's error bod
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
 from cadenza.core.client_credentials import ClientCredentials
-from cadenza.core.notifications.listener import listener_router
 from cadenza.interfaces.allegro.http import AllegroError
 from cadenza.interfaces.allegro.inventory_client import ServiceInventoryClient
 from cadenza.interfaces.allegro.ordering_client import ServiceOrderingClient, change_item, change_order
 from cadenza.interfaces.allegro.ordering_paths import ORDER_EVENT_TYPES, ORDER_LISTENER_BASE
 from cadenza.interfaces.legato.builders import add_evc_item, evc_configuration, on_net, service_order
 from cadenza.interfaces.legato.paths import EVC_TYPE
-from tests.helpers.servers import serve, wait_until
+from tests.helpers.hub_listener import Heard, hub_listener
+from tests.helpers.servers import wait_until
 from tests.integration.sof.conftest import SofLandscape
 from tests.integration.sof.openapi import assert_valid
 from tests.integration.sof.test_allegro_service_inventory import inventory_listener
@@ -64,32 +62,8 @@ def customers(sof_landscape: SofLandscape) -> Iterator[tuple[Customer, Customer]
             one.inventory.close()
 
 
-@dataclass
-class Heard:
-    events: list[dict[str, Any]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def of(self, event_type: str, order_id: str) -> list[dict[str, Any]]:
-        with self.lock:
-            return [e for e in self.events if e["eventType"] == event_type and e["event"]["id"] == order_id]
-
-
-@contextmanager
-def order_listener(client: ServiceOrderingClient) -> Iterator[Heard]:
-    heard = Heard()
-
-    def on_event(_event_type: str, event: dict[str, Any]) -> None:
-        with heard.lock:
-            heard.events.append(event)
-
-    app = FastAPI()
-    app.include_router(listener_router(ORDER_LISTENER_BASE, on_event, event_types=ORDER_EVENT_TYPES))
-    with serve(app) as callback:
-        subscription = client.register_listener(callback)
-        try:
-            yield heard
-        finally:
-            client.unregister_listener(subscription["id"])
+def order_listener(client: ServiceOrderingClient) -> AbstractContextManager[Heard]:
+    return hub_listener(client, ORDER_LISTENER_BASE, ORDER_EVENT_TYPES)
 
 
 def active_service(landscape: SofLandscape, a: str, z: str, vlan: int, customer: str, *,
