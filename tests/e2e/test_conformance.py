@@ -46,6 +46,8 @@ ADDITIONS = {("POST", "/mefApi/cantata/productInventory/v1/product/{id}/acceptan
              ("POST", "/mefApi/sonata/productInventory/v7/product/{id}/acceptance"),
              ("POST", "/mefApi/interlude/serviceOrderingManagement/v1/serviceOrder/{id}/cancel"),
              ("POST", "/mefApi/legato/serviceOrderingManagement/v5/serviceOrder/{id}/cancel"),
+             # cancelling a change waiting for its time (docs/allegro-profile.md, "Cancelling a change ...")
+             ("POST", "/mefApi/allegro/serviceOrderingManagement/v1/serviceOrder/{id}/cancel"),
              # the bounds of a service's dynamic control (docs/allegro-profile.md, "Dynamic control bounds")
              ("GET", "/mefApi/allegro/serviceInventory/v2/service/{id}/cadenzaControlPolicy"),
              *(("GET", f"/mefApi/{api}/hub/{{id}}") for api in ("cantata/productOfferingQualification/v1",

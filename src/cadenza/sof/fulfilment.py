@@ -23,6 +23,7 @@ from cadenza.core.workflows import start_once, start_or_restart
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
 from cadenza.sof import steps
+from cadenza.sof.control.rows import ScheduledChangeRow
 from cadenza.sof.rows import ServiceOrderRow
 from cadenza.sof.service import Sof, cancel_news
 
@@ -275,7 +276,10 @@ def resume_all(sof: Sof) -> int:
     ended without finishing (a new run skips the items already finished)."""
     with sof.database.transaction() as session:
         ids = list(session.scalars(select(ServiceOrderRow.id).where(
-            ServiceOrderRow.state.in_([orders.ACKNOWLEDGED, orders.IN_PROGRESS, orders.HELD]))))
+            ServiceOrderRow.state.in_([orders.ACKNOWLEDGED, orders.IN_PROGRESS, orders.HELD]),
+            # an ALLEGRO change waiting for its time is its schedule's to start (sof/control/schedule.py)
+            ServiceOrderRow.id.not_in(select(ScheduledChangeRow.order_id)
+                                      .where(ScheduledChangeRow.state != "released")))))
     for order_id in ids:
         start_or_restart(fulfil, order_id, sof.name, order_id)
     return len(ids)

@@ -13,6 +13,7 @@ from cadenza.interfaces.interlude.client import InterludeClient
 from cadenza.interfaces.interlude.pm_client import PerformanceMonitoringClient
 from cadenza.interfaces.presto.client import PrestoClient
 from cadenza.sof import fulfilment, steps
+from cadenza.sof.control import schedule
 from cadenza.sof.interlude_access import InterludeAccess
 from cadenza.sof.partner_access import PartnerAccess
 from cadenza.sof.service import Sof
@@ -50,5 +51,8 @@ def interlude_partners(config: SofSettings, *,
 
 
 def resume_sof(sof: Sof) -> int:
-    """After DBOS is launched: hand every unfinished order to its workflow."""
-    return fulfilment.resume_all(sof)
+    """After DBOS is launched: hand every unfinished order to its workflow, and every change
+    waiting for its time (or a temporary one for its end) to its schedule."""
+    resumed = fulfilment.resume_all(sof)
+    schedule.resume_all(sof)
+    return resumed

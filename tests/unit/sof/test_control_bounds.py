@@ -99,3 +99,18 @@ def test_the_catalog_declares_bounds_for_what_customers_buy_and_a_domain_may_rep
     tighter = ControlPolicy(bandwidth=BandwidthBounds(minMbps=50, maxMbps=500), maxChangesPerDay=1)
     assert control_policy("evpl", {"evpl": tighter}) is tighter
     assert control_policy("epl", {"evpl": tighter}) is DEFAULT_POLICIES["epl"]
+
+
+def test_a_scheduled_change_meets_the_bounds_of_the_time_it_is_applied() -> None:
+    saturday = MONDAY_NOON - timedelta(days=2)
+    # asked on a Saturday (no window) for Monday noon (in the window): accepted
+    check(POLICY, Asked(mbps=200, current_mbps=100, vlans=(), at=saturday, requested_start=MONDAY_NOON,
+                        applies_at=MONDAY_NOON, changes_today=0), pointer="/x")
+    # asked on Monday noon for Monday 23:00: refused, naming the time it would be applied
+    late = MONDAY_NOON.replace(hour=23)
+    refused = refusal(POLICY, Asked(mbps=200, current_mbps=100, vlans=(), at=MONDAY_NOON, requested_start=late,
+                                    applies_at=late, changes_today=0))
+    assert "it is mon 23:00 UTC" in refused.reason, refused.reason
+    full = refusal(POLICY, Asked(mbps=200, current_mbps=100, vlans=(), at=saturday, requested_start=MONDAY_NOON,
+                                 applies_at=MONDAY_NOON, changes_today=3))
+    assert "3 are made or scheduled on 2026-12-07" in full.reason, full.reason

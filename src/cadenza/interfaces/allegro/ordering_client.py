@@ -69,6 +69,10 @@ class ServiceOrderingClient:
         """`filters` by the spec's query names, e.g. `state="completed"`, `**{"orderDate.gt": ...}`."""
         return self._http.send("GET", "/serviceOrder", params=filters).json()
 
+    def cancel_order(self, order_id: str) -> dict[str, Any]:
+        """Cadenza's profile: cancel a change still waiting for its requestedStartDate."""
+        return self._http.send("POST", f"/serviceOrder/{order_id}/cancel").json()
+
     def register_listener(self, callback: str, query: str | None = None) -> dict[str, Any]:
         body = {"callback": callback} if query is None else {"callback": callback, "query": query}
         return self._http.send("POST", "/hub", json=body).json()

@@ -19,10 +19,10 @@ from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.store import HubStore
 from cadenza.core.paging import Page, page_params, paginate_query, within
 from cadenza.interfaces.allegro.ordering_paths import ORDER_EVENT_TYPES, ORDERING_API, ORDERING_BASE
-from cadenza.sof import fulfilment
 from cadenza.sof.api.orders import JSON, parse_order
 from cadenza.sof.channels import ALLEGRO
-from cadenza.sof.control.change_request import accept_change
+from cadenza.sof.control import schedule
+from cadenza.sof.control.change_request import accept_change, hand_over
 from cadenza.sof.rows import ServiceOrderRow
 from cadenza.sof.service import Sof
 from cadenza.sof.views import order_view
@@ -51,8 +51,15 @@ def allegro_ordering_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
             return JSONResponse([exc.body()], status_code=422)  # the spec's list of Error422
         with sof.database.read() as session:  # as accepted: fulfilment may move it on before the reply
             accepted = render_in(session, order.id, None)
-        fulfilment.submit(sof, order.id)
+        hand_over(sof, order.id)
         return accepted
+
+    @router.post("/serviceOrder/{id}/cancel", response_model=None, operation_id="allegro.cadenzaCancelServiceOrder",
+                 summary="Cadenza profile: cancel a change still waiting for its requestedStartDate")
+    def cancel_service_order(id: str, principal: Principal = caller) -> dict:  # noqa: A002
+        schedule.cancel(sof, id, principal.owner_filter)
+        with sof.database.read() as session:
+            return render_in(session, id, None)
 
     @router.get("/serviceOrder", operation_id="allegro.listServiceOrder")
     def list_service_order(response: Response, state: str | None = None,  # noqa: PLR0913 - the spec's filters

@@ -22,7 +22,10 @@ class Asked:
     vlans: tuple[int | None, ...]  # every CE-VLAN the change sets (on-net ends and the partner's)
     at: datetime  # when it is asked, which is when it would be applied
     requested_start: datetime
-    changes_today: int  # changes of this service accepted earlier the same UTC day, not failed
+    changes_today: int  # changes of this service applied (or to be) the UTC day it applies, not failed
+    # when it will be applied, if later than `at` (a scheduled change): the bounds that depend
+    # on the time (change windows, changes per day) are those of that moment
+    applies_at: datetime | None = None
 
 
 def day_start(at: datetime) -> datetime:
@@ -79,10 +82,13 @@ def check(policy: ControlPolicy, asked: Asked, *, pointer: str, start_pointer: s
     if ahead > timedelta(days=policy.maxScheduleAheadDays, minutes=5):
         raise _refuse(f"requestedStartDate is {ahead.days} days ahead: this product allows changes scheduled at most "
                       f"{policy.maxScheduleAheadDays} days ahead", start_pointer)
-    if not _window_open(policy, asked.at):
-        moment = asked.at.astimezone(UTC)
+    applies = asked.applies_at or asked.at
+    if not _window_open(policy, applies):
+        moment = applies.astimezone(UTC)
         raise _refuse(f"this product is changed only in its change windows (UTC) {_windows(policy)}; it is "
                       f"{DAYS[moment.weekday()][:3]} {moment.strftime('%H:%M')} UTC", pointer)
     if asked.changes_today >= policy.maxChangesPerDay:
+        day = applies.astimezone(UTC).date()
+        when = "were made today" if day == asked.at.astimezone(UTC).date() else f"are made or scheduled on {day}"
         raise _refuse(f"this product allows at most {policy.maxChangesPerDay} changes per day (UTC) and "
-                      f"{asked.changes_today} were made today", pointer)
+                      f"{asked.changes_today} {when}", pointer)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from cadenza.core.clock import now
@@ -15,7 +15,7 @@ from cadenza.interfaces.legato.control_policy import CONTROL_POLICY, ControlPoli
 from cadenza.sof import service_order as orders
 from cadenza.sof.channels import ALLEGRO
 from cadenza.sof.control.bounds import day_start
-from cadenza.sof.control.rows import ControlPolicyRow
+from cadenza.sof.control.rows import ControlPolicyRow, ScheduledChangeRow
 from cadenza.sof.rows import ServiceOrderItemRow, ServiceOrderRow
 
 __all__ = ["parse", "keep", "policy_of", "changes_since", "changes_today"]
@@ -43,15 +43,24 @@ def policy_of(session: Session, service_id: str) -> ControlPolicy | None:
     return None if row is None else ControlPolicy.model_validate(row.policy)
 
 
-def changes_since(session: Session, service_id: str, since: datetime) -> int:
-    """The customer's changes of the service ordered since `since` that did not fail: a change
-    the network refused used none of the day's allowance."""
+def changes_since(session: Session, service_id: str, since: datetime, until: datetime | None = None) -> int:
+    """The customer's changes of the service applied (or to be applied, when scheduled) from
+    `since` (to `until`) that did not fail: a change the network refused, or one cancelled,
+    used none of the day's allowance, and the SOF's own put-back of a temporary change is
+    part of that change."""
+    applies = case((ServiceOrderRow.requested_start > ServiceOrderRow.order_date, ServiceOrderRow.requested_start),
+                   else_=ServiceOrderRow.order_date)
     query = select(func.count()).select_from(ServiceOrderItemRow).join(
         ServiceOrderRow, ServiceOrderRow.id == ServiceOrderItemRow.order_id).where(
         ServiceOrderRow.interface == ALLEGRO, ServiceOrderItemRow.service_id == service_id,
-        ServiceOrderRow.order_date >= since, ServiceOrderItemRow.state != orders.FAILED)
+        applies >= since, ServiceOrderItemRow.state != orders.FAILED,
+        ServiceOrderRow.id.not_in(select(ScheduledChangeRow.order_id).where(ScheduledChangeRow.reverts.is_not(None))))
+    if until is not None:
+        query = query.where(applies < until)
     return int(session.scalar(query) or 0)
 
 
 def changes_today(session: Session, service_id: str, at: datetime) -> int:
-    return changes_since(session, service_id, day_start(at))
+    """The changes of the UTC day of `at`."""
+    day = day_start(at)
+    return changes_since(session, service_id, day, day + timedelta(days=1))
