@@ -64,6 +64,7 @@ from cadenza.sof.api.allegro_fm import allegro_fm_router
 from cadenza.sof.api.allegro_inventory import allegro_inventory_router
 from cadenza.sof.api.allegro_ordering import allegro_ordering_router
 from cadenza.sof.api.allegro_pm import allegro_pm_router
+from cadenza.sof.api.allegro_sft import allegro_sft_router
 from cadenza.sof.api.feasibility import feasibility_router
 from cadenza.sof.api.interlude import interlude_router
 from cadenza.sof.api.interlude_listener import interlude_callback, interlude_listener_routers
@@ -73,6 +74,8 @@ from cadenza.sof.api.pm_v2 import pm_v2_router
 from cadenza.sof.api.presto_listener import PRESTO_EVENT_TYPES, PRESTO_LISTENER_PREFIX, presto_listener_router
 from cadenza.sof.api.sls import sls_router
 from cadenza.sof.faults import execution as fault_execution
+from cadenza.sof.function_testing import execution as test_execution
+from cadenza.sof.function_testing import profile as test_profiles
 from cadenza.sof.interlude_access import InterludeAccess
 from cadenza.sof.performance import apis as performance_apis
 from cadenza.sof.performance import execution as performance_execution
@@ -104,6 +107,7 @@ class Business:
         resumed = resume_sof(self.sof)
         performance_execution.resume_all(self.sof)
         fault_execution.resume_all(self.sof)
+        test_execution.resume_all(self.sof)
         with self.bus.database.read() as session:
             waiting_ids = orders.ids_in(session, fulfilment.UNFINISHED)
         for order_id in waiting_ids:
@@ -236,6 +240,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     own = config.party.id
     with database.transaction() as session:
         performance_profiles.seed(session)  # the report types the SP offers (§10.4 step 1)
+        test_profiles.seed(session)  # the tests the SP offers (Service Function Testing)
     desk = Desk(organization=config.party.name, base_url=public_url,
                 contact={"role": "incidentContact", "name": f"{config.party.name} incident desk",
                          "emailAddress": f"incidents@{config.party.id}.example", "number": "+1-555-0199",
@@ -245,6 +250,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     routers: list[APIRouter] = [legato_router(sof, hub_store=hubs), degradation_router(sof, hub_store=hubs),
                                 allegro_pm_router(sof, hub_store=hubs, public_url=public_url), sls_router(sof),
                                 alarm_router(sof, hub_store=hubs), allegro_fm_router(sof, hub_store=hubs),
+                                allegro_sft_router(sof, hub_store=hubs),
                                 allegro_control_router(sof), allegro_inventory_router(sof, hub_store=hubs),
                                 allegro_ordering_router(sof, hub_store=hubs),
                                 feasibility_router(sof),

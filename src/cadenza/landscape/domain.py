@@ -38,6 +38,7 @@ from cadenza.icm.topology import Topology
 from cadenza.interfaces.allegro import openapi as allegro_openapi
 from cadenza.interfaces.allegro.alarm_openapi import alarm_served_specs
 from cadenza.interfaces.allegro.fm_openapi import fm_served_specs
+from cadenza.interfaces.allegro.sft_openapi import sft_served_specs
 from cadenza.interfaces.cantata import openapi as cantata_openapi
 from cadenza.interfaces.interlude import openapi as interlude_openapi
 from cadenza.interfaces.legato import openapi as legato_openapi
@@ -62,7 +63,7 @@ def served_operations() -> OperationTable:
     return OperationTable([*cantata_openapi.served_specs(), *sonata_openapi.served_specs(),
                            *legato_openapi.served_specs(), *interlude_openapi.served_specs(),
                            *presto_openapi.served_specs(), *allegro_openapi.served_specs(),
-                           *alarm_served_specs(), *fm_served_specs()])
+                           *alarm_served_specs(), *fm_served_specs(), *sft_served_specs()])
 
 
 class ProviderDomain:

@@ -16,6 +16,7 @@ from cadenza.sof import rows as sof_rows  # noqa: F401
 from cadenza.sof.alarms import rows as sof_alarm_rows  # noqa: F401
 from cadenza.sof.control import rows as sof_control_rows  # noqa: F401
 from cadenza.sof.faults import rows as sof_fault_rows  # noqa: F401
+from cadenza.sof.function_testing import rows as sof_function_testing_rows  # noqa: F401
 from cadenza.sof.performance import rows as sof_performance_rows  # noqa: F401
 from cadenza.sof.sls import rows as sof_sls_rows  # noqa: F401
 
