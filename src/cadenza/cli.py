@@ -35,6 +35,9 @@ app.add_typer(keys_app, name="keys")
 sls_app = typer.Typer(help="SLS assessment: degradations found and what was done.", no_args_is_help=True)
 pm_app = typer.Typer(help="Performance of services, end to end, against their SLS.", no_args_is_help=True)
 app.add_typer(sls_app, name="sls")
+cus_app = typer.Typer(help="The customer's side: the Customer Application Coordinator of thread 10.9 (ALLEGRO only).",
+                      no_args_is_help=True)
+app.add_typer(cus_app, name="cus")
 app.add_typer(pm_app, name="pm")
 console = Console()
 
@@ -241,19 +244,35 @@ def _seed_demo_orders(url: str) -> None:
     """Give each demo customer some products, as a customer would order them, unless it has some."""
     from rich.progress import Progress
 
-    from cadenza.landscape.demo_orders import DEMO_ORDERS, ORDERS, Customer, evpl_order, place_and_wait, token
+    from cadenza.landscape.demo_orders import (
+        DC_DEMAND,
+        DC_ORDER,
+        DEMO_ORDERS,
+        ORDERS,
+        Customer,
+        evpl_order,
+        follow_daily_demand,
+        place_and_wait,
+        token,
+    )
 
     customers = {"acme": Customer("acme", "acme", "acme-demo-secret"),
                  "globex": Customer("globex", "globex", "globex-demo-secret")}
     if any(httpx.get(f"{url}{ORDERS}", headers=token(url, c), timeout=10).json() for c in customers.values()):
         return
     with Progress(console=console) as progress:
-        task = progress.add_task("placing the demo customers' orders", total=len(DEMO_ORDERS))
-        for name, a, z, vlan, mbps in DEMO_ORDERS:
+        task = progress.add_task("placing the demo customers' orders", total=len(DEMO_ORDERS) + 1)
+        for name, a, z, vlan, mbps in (*DEMO_ORDERS, DC_ORDER):
             order = place_and_wait(url, customers[name], evpl_order(name, a, z, vlan=vlan, mbps=mbps))
             progress.console.print(f"  {name}: EVPL {mbps} Mbit/s {a.get('id') or a.get('city')} - "
                                    f"{z.get('id') or z.get('city')}: {order['state']}")
             progress.advance(task)
+            if (name, a, z, vlan, mbps) == DC_ORDER and order["state"] == "completed":
+                follow_daily_demand(url, Customer("sp", "sp-operator", "operator-demo-secret"),
+                                    Customer("sp", "sp-sof", "sof-demo-secret-sp"), order["id"], DC_DEMAND)
+                progress.console.print("  acme's data centres DC1 - DC2 send 60-540 Mbit/s over the day: "
+                                       "size it with [bold]cadenza cus watch --url " + url
+                                       + " --client-id acme --client-secret acme-demo-secret[/]")
 
 
 def _client(address: DomainAddress) -> httpx.Client:
@@ -373,14 +392,16 @@ def _seconds(text: str) -> float:
 def twin_demand(service: Annotated[str, typer.Argument(help="forwarding construct id (the connectivity service)")],
                 offered_mbps: Annotated[float | None, typer.Option(help="a fixed load, e.g. to congest a link")] = None,
                 mean: Annotated[float | None, typer.Option(help="mean load as a share of the CIR")] = None,
+                base_mbps: Annotated[float | None, typer.Option(
+                    help="the rate --mean is a share of, instead of the CIR (demand that does not follow it)")] = None,
                 amplitude: Annotated[float | None, typer.Option(help="daily swing as a share of the mean")] = None,
                 noise: Annotated[float | None, typer.Option(help="relative noise step to step")] = None,
                 reset: Annotated[bool, typer.Option("--reset", help="back to the default pattern")] = False,
                 domain: DomainOption = None) -> None:
     """Show or set the traffic the customer offers to a service (both directions)."""
     path = f"/cadenza/twin/v1/demand/{service}"
-    settings = {k: v for k, v in {"offeredMbps": offered_mbps, "mean": mean, "amplitude": amplitude,
-                                  "noise": noise}.items() if v is not None}
+    settings = {k: v for k, v in {"offeredMbps": offered_mbps, "mean": mean, "baseMbps": base_mbps,
+                                  "amplitude": amplitude, "noise": noise}.items() if v is not None}
     if reset:
         demand = _call(domain, "DELETE", path)
     elif settings:
@@ -390,7 +411,8 @@ def twin_demand(service: Annotated[str, typer.Argument(help="forwarding construc
     if demand.get("offeredMbps") is not None:
         console.print(f"{service}: a fixed {demand['offeredMbps']:g} Mbit/s offered in each direction")
     else:
-        console.print(f"{service}: {demand['mean']:.0%} of the CIR on average, swinging {demand['amplitude']:.0%} "
+        of = "the CIR" if demand.get("baseMbps") is None else f"{demand['baseMbps']:g} Mbit/s"
+        console.print(f"{service}: {demand['mean']:.0%} of {of} on average, swinging {demand['amplitude']:.0%} "
                       f"around it daily (peak {demand['peakHour']:g}:00 UTC), noise {demand['noise']:.0%}, bursts of "
                       f"x{demand['burstFactor']:g} with probability {demand['burstProbability']:g} a step"
                       + ("" if demand["custom"] else " (the default)"))
@@ -913,6 +935,63 @@ def _print_assurance(result: dict) -> None:
         if profile is not None:
             profile = {**profile, "cadenza": {k: v for k, v in profile["cadenza"].items() if "bench/" not in k}}
         _print_profile(profile, f"{names[key]} (its target missed, measured again)")
+
+
+
+@cus_app.command("watch")
+def cus_watch(url: Annotated[str, typer.Option(help="the provider's API (its SOF), e.g. http://127.0.0.1:8080")],
+              client_id: Annotated[str, typer.Option(help="the customer's ALLEGRO client id")],
+              client_secret: Annotated[str, typer.Option(help="its secret")],
+              service: Annotated[list[str] | None, typer.Option(help="a service to size (repeat); none: all")] = None,
+              up: Annotated[float, typer.Option(help="raise above this mean utilisation, % of the CIR")] = 80.0,
+              down: Annotated[float, typer.Option(help="lower below this mean utilisation, % of the CIR")] = 30.0,
+              target: Annotated[float, typer.Option(help="the utilisation a change aims for, %")] = 55.0,
+              window: Annotated[int, typer.Option(help="15-minute intervals the mean is taken over")] = 4,
+              floor_mbps: Annotated[int, typer.Option(help="never below this, whatever the contract allows")] = 0,
+              listen: Annotated[str, typer.Option(help="host:port of the report-ready listener")] = "127.0.0.1:0",
+              poll_s: Annotated[float, typer.Option(help="look for reports at least this often, s")] = 5.0,
+              log_level: Annotated[str, typer.Option(help="log level")] = "info") -> None:
+    """Size data-centre services to their traffic, as a customer's coordinator would (§10.9)."""
+    import threading
+
+    from cadenza.cus.coordinator import Coordinator, CoordinatorSettings
+    from cadenza.cus.listener import report_listener
+    from cadenza.cus.sizing import Band
+    from cadenza.interfaces.allegro.http import AllegroError
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per call drowns the decisions
+    try:
+        band = Band(up_percent=up, down_percent=down, target_percent=target, window=window)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    host, _, port = listen.rpartition(":")
+    coordinator = Coordinator(CoordinatorSettings(sp_url=url, client_id=client_id, client_secret=client_secret,
+                                                  services=tuple(service or ()), band=band, floor_mbps=floor_mbps,
+                                                  poll_s=poll_s))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        coordinator.start()
+        table = Table(title="Customer Application Coordinator")
+        for column in ("service", "performance job", "band"):
+            table.add_column(column)
+        for watched in coordinator.watched.values():
+            table.add_row(watched.service_id, watched.job_id, f"{down:g}-{up:g} % over {window} x 15 min")
+        console.print(table)
+        with report_listener(coordinator, host or "127.0.0.1", int(port or 0)) as callback:
+            console.print(f"listening for report-ready events at {callback}; Ctrl-C stops")
+            coordinator.run(stop, on_decision=lambda d: console.print(
+                f"{d.service_id}: {d.from_mbps} -> {d.to_mbps} Mbit/s "
+                + (f"ordered ({d.order_id}): {d.reason}" if d.order_id else f"[red]refused[/]: {d.reason}")))
+    except KeyboardInterrupt:
+        pass
+    except AllegroError as exc:
+        console.print(f"[red]{exc.reason}[/]")
+        raise typer.Exit(2) from None
+    finally:
+        coordinator.close()
 
 
 if __name__ == "__main__":

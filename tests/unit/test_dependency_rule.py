@@ -13,7 +13,7 @@ import pytest
 import cadenza
 
 ROOT = Path(cadenza.__file__).parent
-ENTITIES = ("bus", "sof", "icm", "ecm")
+ENTITIES = ("bus", "sof", "icm", "ecm", "cus")
 ALLOWED = {"core": {"core"}, "interfaces": {"core", "interfaces"},
            **{entity: {entity, "core", "interfaces"} for entity in ENTITIES}}
 

@@ -6,8 +6,10 @@ A demand is a daily pattern around a mean, with seeded noise and occasional burs
                  * max(0, 1 + noise * N(0, 1)) * (burst_factor if a burst else 1)
 
 `reference` is the service's committed rate (its CIR; its EIR where nothing is committed), so
-the same demand suits any bandwidth. `offered_mbps` instead fixes the load (e.g. to cause
-congestion on purpose); it is still policed at the ingress like any other traffic.
+the same demand suits any bandwidth; `base_mbps` fixes it instead, for an application whose
+traffic does not grow with the bandwidth bought (a data-centre interconnect whose coordinator
+raises and lowers the CIR to follow it, §10.9). `offered_mbps` fixes the load itself (e.g. to
+cause congestion on purpose); it is still policed at the ingress like any other traffic.
 Each direction of a service draws its own noise and bursts.
 """
 
@@ -34,6 +36,7 @@ class Demand:
     burst_probability: float = 0.002  # per step
     burst_factor: float = 3.0
     offered_mbps: float | None = None  # fixed load instead of the pattern
+    base_mbps: float | None = None  # the rate the pattern is a share of, instead of the CIR
 
     def __post_init__(self) -> None:
         for name in ("mean", "amplitude", "noise", "burst_probability"):
@@ -47,6 +50,8 @@ class Demand:
             raise ValueError("peak_hour must be in [0, 24)")
         if self.offered_mbps is not None and self.offered_mbps < 0:
             raise ValueError("offered_mbps must not be negative")
+        if self.base_mbps is not None and self.base_mbps <= 0:
+            raise ValueError("base_mbps must be positive")
 
     def to_json(self) -> dict[str, Any]:
         return {_camel(k): v for k, v in asdict(self).items()}
@@ -70,6 +75,8 @@ def offered_mbps(demand: Demand, reference_mbps: np.ndarray, *, seed: int, flow_
     steps = np.asarray(steps, dtype=np.int64)[:, None]
     keys = np.asarray(flow_keys, dtype=np.int64)[None, :]
     reference = np.asarray(reference_mbps, dtype=np.float64)[None, :]
+    if demand.base_mbps is not None:
+        reference = np.full_like(reference, demand.base_mbps)
     if demand.offered_mbps is not None:
         return np.full((steps.shape[0], keys.shape[1]), float(demand.offered_mbps))
     hours = (steps * step_s % 86_400) / 3_600

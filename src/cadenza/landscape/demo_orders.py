@@ -13,9 +13,11 @@ from typing import Any
 import httpx
 
 from cadenza.bus.product_schemas import EVPL_EVC, example_configuration
+from cadenza.interfaces.legato.paths import INVENTORY_BASE as LEGATO_INVENTORY_BASE
+from cadenza.interfaces.legato.paths import ORDERING_BASE as LEGATO_ORDERING_BASE
 
 __all__ = ["Customer", "OffNetOrder", "evpl_order", "off_net_order", "place_and_wait", "follow_order", "DEMO_ORDERS",
-           "ORDERS", "FAR_CITIES"]
+           "ORDERS", "FAR_CITIES", "DC_ORDER", "DC_DEMAND", "follow_daily_demand"]
 
 ORDERS = "/mefApi/cantata/productOrderingManagement/v5/productOrder"
 FINAL = ("completed", "failed", "cancelled", "partial", "rejected")
@@ -87,6 +89,12 @@ DEMO_ORDERS: list[tuple[str, dict[str, Any], dict[str, Any], int, int]] = [
     ("globex", _site("site-west-2-2"), _address("21", "Elm", "Ogdenville", "60001"), 310, 50),
 ]
 
+# acme's data-centre interconnect (thread 10.9): 200 Mbit/s bought, its applications sending
+# between 60 and 540 Mbit/s over the day (peak 14:00 UTC), whatever rate is bought, so its
+# coordinator (`cadenza cus watch`) has something to follow.
+DC_ORDER = ("acme", _site("site-dc-east"), _site("site-dc-west"), 900, 200)
+DC_DEMAND = {"baseMbps": 300, "mean": 1.0, "amplitude": 0.8, "peakHour": 14.0, "noise": 0.05}
+
 
 def token(url: str, customer: Customer) -> dict[str, str]:
     reply = httpx.post(f"{url}/oauth2/token", data={"grant_type": "client_credentials",
@@ -113,3 +121,20 @@ def follow_order(url: str, headers: dict[str, str], order_id: str, *, timeout_s:
         if order["state"] in FINAL or time.monotonic() > deadline:
             return order
         time.sleep(0.25)
+
+
+def follow_daily_demand(url: str, operator: Customer, sof: Customer, product_order_id: str,
+                        demand: dict[str, Any]) -> list[str]:
+    """Give the service of `product_order_id` the twin demand `demand` (the operator's twin API),
+    on each of its SP segments, found through the SOF's LEGATO inventory; their ids."""
+    sof_headers = token(url, sof)
+    ordered = httpx.get(f"{url}{LEGATO_ORDERING_BASE}/serviceOrder", params={"externalId": f"{product_order_id}/1"},
+                        headers=sof_headers, timeout=30).json()
+    service_id = ordered[0]["serviceOrderItem"][0]["service"]["id"]
+    service = httpx.get(f"{url}{LEGATO_INVENTORY_BASE}/service/{service_id}", headers=sof_headers, timeout=30).json()
+    segments = [s["uuid"] for s in service["serviceConfiguration"]["cadenzaDesign"]["segments"]]
+    operator_headers = token(url, operator)
+    for segment in segments:
+        httpx.put(f"{url}/cadenza/twin/v1/demand/{segment}", json=demand, headers=operator_headers,
+                  timeout=30).raise_for_status()
+    return segments

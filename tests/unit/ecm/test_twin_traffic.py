@@ -146,6 +146,19 @@ def test_the_daily_pattern_peaks_at_the_peak_hour() -> None:
     assert trough == pytest.approx(100 * 0.4 * 0.5 * FRAMES_PER_MBPS_STEP, rel=1e-3)
 
 
+def test_a_demand_on_a_base_rate_does_not_follow_the_cir() -> None:
+    """A data-centre interconnect's traffic is what its applications send, whatever CIR was bought."""
+    twin, manager, clock = _landscape()
+    manager.apply_many(path_fcs(cir_kbps=100_000))
+    twin.traffic.set_demand("svc-1", Demand(noise=0, burst_probability=0, amplitude=0, mean=0.5, base_mbps=300))
+    clock.now = 86_400 * 12 + 600
+    offered = twin.traffic.steps(A_TO_Z).offered[-1]
+    manager.close()
+    assert offered == pytest.approx(150 * FRAMES_PER_MBPS_STEP, rel=1e-3)  # half of 300, not of the CIR of 100
+    with pytest.raises(ValueError, match="base_mbps must be positive"):
+        Demand(base_mbps=0)
+
+
 def test_totals_count_every_step_computed(running) -> None:
     twin, _, clock = running
     clock.now += 300

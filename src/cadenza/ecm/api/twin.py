@@ -49,6 +49,8 @@ class DemandSettings(BaseModel):
     burstProbability: float | None = Field(None, ge=0, le=1)
     burstFactor: float | None = Field(None, ge=1, le=1000)
     offeredMbps: float | None = Field(None, ge=0, le=10_000_000, description="a fixed load instead of the pattern")
+    baseMbps: float | None = Field(None, gt=0, le=10_000_000,
+                                   description="the rate `mean` is a share of, instead of the CIR")
 
 
 def _link(state: Any) -> dict[str, Any]:
