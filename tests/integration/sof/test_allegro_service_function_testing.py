@@ -24,6 +24,8 @@ from cadenza.interfaces.allegro.sft_paths import (
     SFT_EVENT_TYPES,
     SFT_LISTENER_BASE,
 )
+from cadenza.interfaces.legato.builders import add_evc_item, evc_configuration, off_net, on_net, service_order
+from cadenza.sof.function_testing import execution
 from tests.helpers.hub_listener import Heard, hub_listener
 from tests.helpers.servers import wait_until
 from tests.integration.sof.conftest import SofLandscape
@@ -260,3 +262,43 @@ def test_what_cannot_be_tested_is_refused_with_the_reason(
     _wait_job(acme, valued["id"], "completed")
     judged = _only_result(acme, valued["id"])["serviceSpecificTestResultConfiguration"]
     assert judged["result"] == "PASS" and judged["objectives"]["minInformationRatePercent"] == 50
+
+
+def test_a_job_accepted_when_the_domain_died_is_run_at_its_next_start(
+        sof_landscape: SofLandscape,
+        customers: tuple[ServiceFunctionTestingClient, ServiceFunctionTestingClient]) -> None:
+    acme, _ = customers
+    service = _active_service(sof_landscape, "uni-east-1-1", "uni-east-3-1", 444, "acme-corp")
+    # accepted and stored, but its workflow never started (the process died in between)
+    row = execution.create_job(sof_landscape.sof, job_request(service["id"], EVC_PROFILE, end=later(600)),
+                               "acme-corp")
+    assert acme.get_job(row.id)["state"] == "inProgress" and acme.list_results(testJobId=row.id) == []
+    execution.resume_all(sof_landscape.sof)
+    _wait_job(acme, row.id, "completed")
+    assert _only_result(acme, row.id)["serviceSpecificTestResultConfiguration"]["result"] == "PASS"
+    execution.resume_all(sof_landscape.sof)  # a job that is over is not run again
+    assert len(acme.list_results(testJobId=row.id)) == 1
+
+
+def test_an_off_net_service_is_tested_across_the_providers_domains_and_the_partners_leg_is_named_untested(
+        sof_landscape: SofLandscape,
+        customers: tuple[ServiceFunctionTestingClient, ServiceFunctionTestingClient]) -> None:
+    acme, _ = customers
+    item = add_evc_item("evc", evc_configuration(on_net("uni-east-3-1", 312),
+                                                 off_net("partner-a", site_id="site-pa-7", ce_vlan=412),
+                                                 bandwidth_mbps=100))
+    item["service"]["relatedContactInformation"] = [{"role": "customer", "organization": "acme-corp",
+                                                     "name": "acme-corp", "emailAddress": "", "number": ""}]
+    created = sof_landscape.legato.create_service_order(service_order(item, external_id="sft-off-net"))
+    assert sof_landscape.wait_for_order(created["id"], "completed", "failed")["state"] == "completed"
+    service_id = created["serviceOrderItem"][0]["service"]["id"]
+    job = acme.create_job(job_request(service_id, EVC_PROFILE, end=later(600)))
+    _wait_job(acme, job["id"], "completed")
+    tested = _only_result(acme, job["id"])["serviceSpecificTestResultConfiguration"]
+    assert tested["result"] == "PASS", tested
+    assert [s["name"].split("/")[0] for s in tested["segments"]] == ["metro", "core"]
+    # in series: the delays add up, the rate is the slower segment's
+    assert tested["frameDelayMs"] == pytest.approx(sum(s["frameDelayMs"] for s in tested["segments"]), abs=1e-3)
+    assert tested["informationRateMbps"] == pytest.approx(min(s["informationRateMbps"] for s in tested["segments"]),
+                                                          abs=1e-3)
+    assert tested["untestedSegments"] == ["partner/partner-a: Service Function Testing over INTERLUDE is not built"]
