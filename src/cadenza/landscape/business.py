@@ -64,6 +64,7 @@ from cadenza.sof.api.allegro_fm import allegro_fm_router
 from cadenza.sof.api.allegro_inventory import allegro_inventory_router
 from cadenza.sof.api.allegro_ordering import allegro_ordering_router
 from cadenza.sof.api.allegro_pm import allegro_pm_router
+from cadenza.sof.api.allegro_reservation import allegro_reservation_router
 from cadenza.sof.api.allegro_sft import allegro_sft_router
 from cadenza.sof.api.feasibility import feasibility_router
 from cadenza.sof.api.interlude import interlude_router
@@ -252,7 +253,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                                 alarm_router(sof, hub_store=hubs), allegro_fm_router(sof, hub_store=hubs),
                                 allegro_sft_router(sof, hub_store=hubs),
                                 allegro_control_router(sof), allegro_inventory_router(sof, hub_store=hubs),
-                                allegro_ordering_router(sof, hub_store=hubs),
+                                allegro_ordering_router(sof, hub_store=hubs), allegro_reservation_router(sof),
                                 feasibility_router(sof),
                                 interlude_router(sof, hub_store=hubs),
                                 # PM v2: a buyer SOF at this partner (INTERLUDE), the BUS (LEGATO)

@@ -48,6 +48,7 @@ SCOPES = [
     ("/presto/", "presto"),
     ("/mefApi/allegro/faultManagement/v3/", "allegro"),
     ("/mefApi/allegro/", "allegro"),
+    ("/cadenza/allegro/reservation/v1/", "allegro"),
     ("/cadenza/legato/partnerAccess/v1/", "legato"),
     ("/cadenza/legato/serviceFeasibility/v1/", "legato"),
     ("/cadenza/legato/slsDegradation/v1/", "legato"),

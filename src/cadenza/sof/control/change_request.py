@@ -12,6 +12,7 @@ ALLEGRO interface and handed to the same fulfilment workflow as a LEGATO order
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,7 +44,8 @@ def _refuse(reason: str, pointer: str, code: str = "invalidValue") -> Unprocessa
     return Unprocessable(reason, code=code, property_path=pointer)
 
 
-def _own_service(session: Session, customer: str | None, service_id: str | None, pointer: str) -> ServiceRow:
+def _own_service(session: Session, customer: str | None, service_id: str | None, pointer: str, *,
+                 later: bool = False) -> ServiceRow:
     if service_id is None:
         raise _refuse("A 'modify' item needs service/id: the id of your service (Service Inventory v2) it changes",
                       f"{pointer}/id", "missingProperty")
@@ -53,7 +55,8 @@ def _own_service(session: Session, customer: str | None, service_id: str | None,
                       "referenceNotFound")
     if row.state != inventory.ACTIVE:
         raise _refuse(f"Service {row.id} is {row.state}: only an active service can be changed", f"{pointer}/id")
-    busy = schedule.busy_with(session, row.id)  # a change waiting for its time does not hold the service
+    # a change waiting for its time does not hold the service, and one asked for later waits its turn then
+    busy = None if later else schedule.busy_with(session, row.id)
     if busy is not None:
         raise _refuse(f"Service {row.id} is being changed by service order {busy.order_id}; ask again once it "
                       "completed or failed", f"{pointer}/id")
@@ -66,7 +69,7 @@ def _checked(session: Session, request: ServiceOrderCreate, item: ServiceOrderIt
         raise _refuse(f"Over ALLEGRO you change your services ('modify'); '{item.action}' is not offered here: "
                       "buy or disconnect a product over CANTATA product ordering", f"{pointer}/action")
     service = f"{pointer}/service"
-    row = _own_service(session, customer, item.service.id, service)
+    row = _own_service(session, customer, item.service.id, service, later=request.requestedStartDate > now())
     config = item.service.serviceConfiguration
     if config is None:
         raise _refuse("A 'modify' item needs service/serviceConfiguration with the change (docs/allegro-profile.md)",
@@ -109,12 +112,14 @@ def _revert_after(hints: dict[str, Any], vlans: tuple[int | None, ...], pointer:
 
 
 def accept_change(sof: Sof, party: str, customer: str | None, request: ServiceOrderCreate, *,
-                  reservation_id: str | None = None, end_at: datetime | None = None) -> ServiceOrderRow:
+                  reservation_id: str | None = None, end_at: datetime | None = None,
+                  hold: Callable[[Session, ServiceOrderRow], None] | None = None) -> ServiceOrderRow:
     """The order of `party` (the caller; `customer`: whose services it may change, None for an
     operator: any customer's), `acknowledged`, or a 422 naming what is wrong with it. A change
     whose requestedStartDate is ahead, or that is temporary, waits for its time
     (sof/control/schedule.py); `reservation_id` and `end_at`: a reservation's, which applies it
-    at its window's start and puts it back at `end_at`."""
+    at its window's start and puts it back at `end_at`; `hold(session, order)` runs in the
+    same transaction (the reservation's capacity check), refusing by raising."""
     ids = [item.id for item in request.serviceOrderItem]
     if len(set(ids)) != len(ids):
         raise _refuse("Service order item ids must be unique within the order", "/serviceOrderItem")
@@ -153,6 +158,8 @@ def accept_change(sof: Sof, party: str, customer: str | None, request: ServiceOr
             schedule.plan(session, order, rows[0].id, apply_at=applies,
                           end_at=end_at or (applies + lasts if lasts is not None else None),
                           reservation_id=reservation_id)
+        if hold is not None:
+            hold(session, order)
         orders.announce_created(session, order, wake=sof.wake)
     return order
 

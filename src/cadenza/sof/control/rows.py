@@ -41,7 +41,7 @@ class ScheduledChangeRow(Base):
 
 class CapacityReservationRow(Base):
     """Bandwidth a customer reserved on its service for a window (sof/control/reservation.py).
-    `links`: the links of the service's route in the SP's networks, `extra_mbps` the bandwidth
+    `links`: the links and edge ports of the service's route in the SP's networks, `extra_mbps` the bandwidth
     the window adds on each of them; both counted against the other reservations' while
     `held` (until the window ends, or the reservation is cancelled or fails)."""
 

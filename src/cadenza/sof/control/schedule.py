@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dbos import DBOS
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from cadenza.core.clock import now
@@ -41,7 +41,7 @@ from cadenza.sof.rows import ServiceOrderItemRow, ServiceOrderRow
 from cadenza.sof.service import Sof, cancel_news
 
 __all__ = ["WAITING", "RELEASED", "CANCELLED", "CANCELLED_REASON", "plan", "submit", "cancel", "end_now",
-           "resume_all", "busy_with", "revert_after", "utc"]
+           "resume_all", "busy_with", "revert_after", "utc", "cancel_in", "settle_reservation", "end_news"]
 
 WAITING, RELEASED, CANCELLED = "waiting", "released", "cancelled"
 CANCELLED_REASON = "cancelled by the customer before its requestedStartDate: the service was not changed"
@@ -114,17 +114,26 @@ def cancel(sof: Sof, order_id: str, party: str | None) -> None:
     is never touched; an order already applied, running or over is refused saying why."""
     with sof.database.transaction() as session:
         order = sof.order(session, order_id, party, ALLEGRO)
-        row = _locked(session, order_id)
-        if row is None or row.state != WAITING:
-            raise Conflict(_why_not(order, row))
-        row.state = CANCELLED
-        for item in sof.items(session, order_id):
-            orders.item_transition_to(session, order, item, orders.FAILED,
-                                      error={"code": "otherIssue", "value": CANCELLED_REASON}, wake=sof.wake)
-        orders.transition_to(session, order, orders.FAILED, wake=sof.wake)
-        if row.reservation_id is not None:
-            _settle_reservation(session, row.reservation_id, "cancelled", "cancelled before its window began")
-    WAKEUPS.notify(cancel_news(order_id))  # the waiting workflow ends now rather than at the time
+        if not cancel_in(session, sof, order):
+            raise Conflict(_why_not(order, session.get(ScheduledChangeRow, order_id)))
+
+
+def cancel_in(session: Session, sof: Sof, order: ServiceOrderRow) -> bool:
+    """`cancel` within the caller's transaction: whether the order was waiting, and is now cancelled."""
+    row = _locked(session, order.id)
+    if row is None or row.state != WAITING:
+        return False
+    row.state = CANCELLED
+    for item in sof.items(session, order.id):
+        orders.item_transition_to(session, order, item, orders.FAILED,
+                                  error={"code": "otherIssue", "value": CANCELLED_REASON}, wake=sof.wake)
+    orders.transition_to(session, order, orders.FAILED, wake=sof.wake)
+    if row.reservation_id is not None:
+        settle_reservation(session, row.reservation_id, "cancelled", "cancelled before its window began")
+    news = cancel_news(order.id)
+    # the waiting workflow ends now rather than at the time (once this transaction committed)
+    event.listen(session, "after_commit", lambda _session: WAKEUPS.notify(news), once=True)
+    return True
 
 
 def _why_not(order: ServiceOrderRow, row: ScheduledChangeRow | None) -> str:
@@ -142,9 +151,11 @@ def end_now(session: Session, order_id: str) -> None:
     row = _locked(session, order_id)
     if row is not None and row.end_at is not None and utc(row.end_at) > now():
         row.end_at = now()
+        news = end_news(order_id)
+        event.listen(session, "after_commit", lambda _session: WAKEUPS.notify(news), once=True)
 
 
-def _settle_reservation(session: Session, reservation_id: str, state: str, reason: str | None) -> None:
+def settle_reservation(session: Session, reservation_id: str, state: str, reason: str | None) -> None:
     row = session.get(CapacityReservationRow, reservation_id)
     if row is not None and row.state not in ("completed", "cancelled", "failed"):
         row.state, row.reason = state, reason
@@ -201,12 +212,12 @@ def schedule_applied(sof_name: str, order_id: str, state: str) -> None:
         if row.reservation_id is None:
             return
         if row.reverts is not None:
-            _settle_reservation(session, row.reservation_id, "completed" if state == orders.COMPLETED else "failed",
+            settle_reservation(session, row.reservation_id, "completed" if state == orders.COMPLETED else "failed",
                                 None if state == orders.COMPLETED else "the bandwidth could not be put back")
         elif state == orders.COMPLETED:
-            _settle_reservation(session, row.reservation_id, "active", None)
+            settle_reservation(session, row.reservation_id, "active", None)
         else:
-            _settle_reservation(session, row.reservation_id, "failed", "the reserved bandwidth could not be applied")
+            settle_reservation(session, row.reservation_id, "failed", "the reserved bandwidth could not be applied")
 
 
 @DBOS.step()
