@@ -97,6 +97,9 @@ class BusSettings(_Strict):
     # how many product orders are worked on at once (the rest wait in the durable queue); one
     # held for a partner takes no place
     order_queue_concurrency: int = Field(64, ge=1)
+    # MEF 124 Table 9 `closed`: how long a customer has to confirm (or reopen) a resolved
+    # trouble ticket before it closes without an answer (the pre-agreed time frame)
+    ticket_confirmation_s: float = Field(72 * 3600.0, gt=0)
     # per offering id: what its customers may change themselves over ALLEGRO, replacing the
     # catalog's policy (bus/control_policies.py)
     dynamic_control: dict[str, ControlPolicy] = {}

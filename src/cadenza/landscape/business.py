@@ -28,6 +28,7 @@ from cadenza.bus.api.product_order import product_order_router
 from cadenza.bus.api.quote import quote_router
 from cadenza.bus.api.service_listener import FOLLOWED_SERVICE_EVENTS, service_listener_router
 from cadenza.bus.api.site import site_router
+from cadenza.bus.api.trouble_ticket import trouble_ticket_router
 from cadenza.bus.catalog import Catalog
 from cadenza.bus.feasibility import NetworkFeasibility
 from cadenza.bus.incident.follow import Desk
@@ -43,6 +44,10 @@ from cadenza.bus.runtime import Bus, register
 from cadenza.bus.serviceability import Serviceability
 from cadenza.bus.site import SiteDirectory
 from cadenza.bus.sonata_access import SonataAccess
+from cadenza.bus.trouble.confirmation import register_desk as register_trouble_desk
+from cadenza.bus.trouble.confirmation import resume_confirmations
+from cadenza.bus.trouble.desk import TroubleDesk, incident_changed
+from cadenza.bus.trouble.ticket import CANTATA_TICKETS, SONATA_TICKETS
 from cadenza.core.auth import require
 from cadenza.core.client_credentials import ClientCredentials
 from cadenza.core.db import Database
@@ -115,6 +120,7 @@ class Business:
             fulfilment.resume_order(self.bus, order_id)
         # DBOS recovery resumes the POQ and quote assessments under way; this finds any left without one
         requests = sum(store.resume() for store in (*self.qualifications, *self.quotes))
+        resume_confirmations(self.bus.name)  # the resolved tickets' waits for the buyer's confirmation
         log.info("%s: resumed %d service orders and %d product orders; queued %d POQ or quote assessments",
                  self.bus.name, resumed, len(waiting_ids), requests)
 
@@ -242,12 +248,18 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     with database.transaction() as session:
         performance_profiles.seed(session)  # the report types the SP offers (§10.4 step 1)
         test_profiles.seed(session)  # the tests the SP offers (Service Function Testing)
+    trouble_desk = TroubleDesk(organization=config.party.name, base_url=public_url,
+                               contact={"role": "sellerTicketContact", "name": f"{config.party.name} trouble desk",
+                                        "emailAddress": f"trouble@{config.party.id}.example",
+                                        "number": "+1-555-0198", "organization": config.party.name},
+                               confirmation_s=bus_config.ticket_confirmation_s, wake=wake)
+    register_trouble_desk(config.name, trouble_desk, database)
     desk = Desk(organization=config.party.name, base_url=public_url,
                 contact={"role": "incidentContact", "name": f"{config.party.name} incident desk",
                          "emailAddress": f"incidents@{config.party.id}.example", "number": "+1-555-0199",
                          "organization": config.party.name},
                 sites={s.id: s.name for s in bus_config.sites}, partners={p.party: p.name for p in config.partners},
-                wake=wake)
+                wake=wake, on_change=lambda session, row: incident_changed(session, trouble_desk, row))
     routers: list[APIRouter] = [legato_router(sof, hub_store=hubs), degradation_router(sof, hub_store=hubs),
                                 allegro_pm_router(sof, hub_store=hubs, public_url=public_url), sls_router(sof),
                                 alarm_router(sof, hub_store=hubs), allegro_fm_router(sof, hub_store=hubs),
@@ -262,6 +274,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                                 _heard_from(legato_listener_router(bus), own),
                                 _heard_from(service_listener_router(bus), own),
                                 _heard_from(degradation_listener_router(bus, desk), own), incident_router(bus, hubs),
+                                trouble_ticket_router(bus, trouble_desk, CANTATA_TICKETS),
+                                trouble_ticket_router(bus, trouble_desk, SONATA_TICKETS, hubs),
                                 _heard_from(presto_listener_router(sof), own)]
     qualifications, quotes = [], []
     for fam in (CANTATA, SONATA):

@@ -144,6 +144,8 @@ class DomainConfig(_Strict):
     pm: PmSettings = PmSettings()  # how every ICM of the domain collects PM from its elements
     sls_assess_every_s: float = Field(60.0, gt=0, description="how often the SOF assesses every service's SLS")
     order_queue_concurrency: int = Field(64, ge=1, description="product orders worked on at once (BusSettings)")
+    ticket_confirmation_s: float = Field(72 * 3600.0, gt=0,
+                                         description="a resolved trouble ticket closes unconfirmed after this long")
     # per offering id: what its customers may change themselves, replacing the catalog's (BusSettings)
     dynamic_control: dict[str, ControlPolicy] = {}
 

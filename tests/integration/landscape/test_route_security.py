@@ -38,6 +38,9 @@ PUBLIC = {
 
 # The scope each route needs, by path prefix (first match); docs/security.md has the same table.
 SCOPES = [
+    # trouble tickets (MEF 124): a customer's at the SP, a provider's buying from this domain
+    ("/mefApi/cantata/troubleTicket/v4/", "cantata"),
+    ("/mefApi/sonata/troubleTicket/v4/", "sonata"),
     ("/mefApi/cantata/", "cantata"),
     ("/mefApi/sonata/", "sonata"),
     # Performance Monitoring v2: the BUS at its SOF, a buyer SOF at a partner's

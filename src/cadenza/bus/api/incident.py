@@ -51,7 +51,7 @@ def incident_router(bus: Bus, hub_store: HubStore) -> APIRouter:
         with bus.database.read() as session:
             return incidents.get(session, id, principal.owner_filter).document
 
-    # One hub for tickets and incidents: a registration may name the ticket events too (none is sent yet).
+    # One hub for tickets and incidents (bus/api/trouble_ticket.py serves the tickets).
     router.include_router(hub_router(api=TROUBLE_TICKET_API, base_path="", scope="cantata",
                                      event_types=(*INCIDENT_EVENT_TYPES, *TICKET_EVENT_TYPES), hub_store=hub_store))
     return router

@@ -51,6 +51,9 @@ class Desk:
     sites: Mapping[str, str] = field(default_factory=dict)  # site id -> name
     partners: Mapping[str, str] = field(default_factory=dict)  # party -> name
     wake: Callable[[], None] | None = None
+    # told of every incident opened or moved, in its transaction: the trouble tickets on its
+    # product attach to it and are resolved with it (bus/trouble/desk.py incident_changed)
+    on_change: Callable[[Session, BusResourceRow], None] | None = None
 
 
 def _product_of(session: Session, service_id: str) -> BusResourceRow | None:
@@ -110,7 +113,11 @@ def follow(session: Session, desk: Desk, degradation: Degradation) -> BusResourc
                  degradation.service_id)
         return None
     view = _view(desk, product)
-    row = of_degradation(session, degradation.id) or _open(session, desk, product, degradation, view)
+    row = of_degradation(session, degradation.id)
+    if row is None:
+        row = _open(session, desk, product, degradation, view)
+        if desk.on_change is not None:
+            desk.on_change(session, row)
     severity = row.document["severity"]
     # one note per step of the degradation: the notes say how far the incident has followed it
     for index in range(len(row.document.get("note") or []), len(degradation.history)):
@@ -125,6 +132,8 @@ def follow(session: Session, desk: Desk, degradation: Degradation) -> BusResourc
             changes["expectedClosedDate"] = expected
         states.transition_to(session, row, target, at=entry.at, reason=entry.why[:4000], changes=changes,
                              wake=desk.wake)
+        if desk.on_change is not None:
+            desk.on_change(session, row)
     return row
 
 

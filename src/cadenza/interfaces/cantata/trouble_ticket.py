@@ -1,10 +1,8 @@
 """Trouble Ticket and Incident Management v4 (MEF 124) over CANTATA: base paths, the hub's API
-name, the event types and the spec files (docs/bus-profile.md, "Incidents").
+name, the event types and the spec files (docs/bus-profile.md, "Trouble tickets", "Incidents").
 
-Of the file, the BUS serves the incident operations (MEF 124 Table 5: `GET /incident`, `GET
-/incident/{id}`) and the hub. The trouble ticket operations (a customer opening a ticket) are
-not built yet (issue 13): they are no route of the domain, answer 404 `notFound`, and are left
-out of the validated operations.
+The BUS serves every operation of the file: the trouble ticket ones (MEF 124 Table 4), the
+incident ones (Table 5) and the hub. The customers' listeners serve the notification file.
 """
 
 from __future__ import annotations
@@ -15,8 +13,9 @@ from cadenza.core.openapi_validation import ServedSpec
 
 __all__ = ["TROUBLE_TICKET_BASE", "TROUBLE_TICKET_LISTENER_BASE", "TROUBLE_TICKET_API", "INCIDENT_CREATE_EVENT",
            "INCIDENT_ATTRIBUTE_VALUE_CHANGE_EVENT", "INCIDENT_STATUS_CHANGE_EVENT", "INCIDENT_EVENT_TYPES",
-           "TICKET_EVENT_TYPES", "TROUBLE_TICKET_SPEC", "TROUBLE_TICKET_NOTIFICATION_SPEC", "incident_path",
-           "served_specs"]
+           "TICKET_ATTRIBUTE_VALUE_CHANGE_EVENT", "TICKET_INFORMATION_REQUIRED_EVENT", "TICKET_RESOLVED_EVENT",
+           "TICKET_STATUS_CHANGE_EVENT", "TICKET_EVENT_TYPES", "TROUBLE_TICKET_SPEC",
+           "TROUBLE_TICKET_NOTIFICATION_SPEC", "incident_path", "ticket_path", "served_specs"]
 
 _SPECS = Path(__file__).parent / "openapi/productApi/troubleTicket"
 TROUBLE_TICKET_SPEC = _SPECS / "troubleTicketManagement.api.yaml"
@@ -31,22 +30,23 @@ INCIDENT_CREATE_EVENT = "incidentCreateEvent"
 INCIDENT_ATTRIBUTE_VALUE_CHANGE_EVENT = "incidentAttributeValueChangeEvent"
 INCIDENT_STATUS_CHANGE_EVENT = "incidentStatusChangeEvent"
 INCIDENT_EVENT_TYPES = (INCIDENT_CREATE_EVENT, INCIDENT_ATTRIBUTE_VALUE_CHANGE_EVENT, INCIDENT_STATUS_CHANGE_EVENT)
-# TroubleTicketEventType: one hub serves tickets and incidents, so a registration may name these;
-# with no ticket built, none is ever sent
-TICKET_EVENT_TYPES = ("troubleTicketAttributeValueChangeEvent", "troubleTicketInformationRequiredEvent",
-                      "troubleTicketResolvedEvent", "troubleTicketStatusChangeEvent")
-
-_NOT_SERVED = frozenset({
-    ("GET", "/troubleTicket"), ("POST", "/troubleTicket"), ("GET", "/troubleTicket/{id}"),
-    ("PATCH", "/troubleTicket/{id}"), ("POST", "/troubleTicket/{id}/cancel"), ("POST", "/troubleTicket/{id}/close"),
-    ("POST", "/troubleTicket/{id}/reopen"),
-})
+# TroubleTicketEventType, verbatim (the same for SONATA)
+TICKET_ATTRIBUTE_VALUE_CHANGE_EVENT = "troubleTicketAttributeValueChangeEvent"
+TICKET_INFORMATION_REQUIRED_EVENT = "troubleTicketInformationRequiredEvent"
+TICKET_RESOLVED_EVENT = "troubleTicketResolvedEvent"
+TICKET_STATUS_CHANGE_EVENT = "troubleTicketStatusChangeEvent"
+TICKET_EVENT_TYPES = (TICKET_ATTRIBUTE_VALUE_CHANGE_EVENT, TICKET_INFORMATION_REQUIRED_EVENT, TICKET_RESOLVED_EVENT,
+                      TICKET_STATUS_CHANGE_EVENT)
 
 
 def incident_path(incident_id: str) -> str:
     return f"{TROUBLE_TICKET_BASE}/incident/{incident_id}"
 
 
+def ticket_path(ticket_id: str, base: str = TROUBLE_TICKET_BASE) -> str:
+    return f"{base}/troubleTicket/{ticket_id}"
+
+
 def served_specs() -> list[ServedSpec]:
     """The customers' listeners serve the notification file, not the BUS."""
-    return [ServedSpec(TROUBLE_TICKET_SPEC, skip=_NOT_SERVED)]
+    return [ServedSpec(TROUBLE_TICKET_SPEC)]

@@ -8,6 +8,7 @@ unchanged: the client adds authentication, base paths and error mapping, nothing
         poq = sonata.create_poq({...})                 # POST .../productOfferingQualification
         order = sonata.create_product_order({...})     # POST .../productOrder
         sonata.register_listener("productOrder", "https://sp.example/listenerEndpoint")
+        ticket = sonata.create_trouble_ticket({...})   # POST .../troubleTicket (MEF 124)
 
 Every failure raises `SonataError`; an error answer raises `SonataHttpError` carrying the
 status and the Seller's MEF Error body.
@@ -24,12 +25,14 @@ import httpx
 from cadenza.core.client_credentials import ClientCredentials, TokenUnavailable
 from cadenza.interfaces.sonata.errors import SonataError, raise_for_mef
 from cadenza.interfaces.sonata.paths import POQ_BASE, PRODUCT_INVENTORY_BASE, PRODUCT_ORDER_BASE, QUOTE_BASE
+from cadenza.interfaces.sonata.trouble_ticket import SONATA_TROUBLE_TICKET_BASE
 
 __all__ = ["Listing", "HubApi", "SonataClient"]
 
 Document = dict[str, Any]
-HubApi = Literal["poq", "quote", "productOrder"]
-_HUB_BASE: dict[str, str] = {"poq": POQ_BASE, "quote": QUOTE_BASE, "productOrder": PRODUCT_ORDER_BASE}
+HubApi = Literal["poq", "quote", "productOrder", "troubleTicket"]
+_HUB_BASE: dict[str, str] = {"poq": POQ_BASE, "quote": QUOTE_BASE, "productOrder": PRODUCT_ORDER_BASE,
+                             "troubleTicket": SONATA_TROUBLE_TICKET_BASE}
 
 
 def _segment(resource_id: str) -> str:
@@ -97,6 +100,33 @@ class SonataClient:
     def list_products(self, *, offset: int = 0, limit: int = 100, **filters: str) -> Listing:
         """`filters` e.g. `productOrderId=...`, `status="active"`, `geographicalSiteId=...`."""
         return self._list(f"{PRODUCT_INVENTORY_BASE}/product", offset, limit, filters)
+
+    # --- trouble ticket (MEF 124): the Buyer reporting an issue with a product it bought ----
+    def create_trouble_ticket(self, ticket: Document) -> Document:
+        return self._call("POST", f"{SONATA_TROUBLE_TICKET_BASE}/troubleTicket", json=ticket)
+
+    def get_trouble_ticket(self, ticket_id: str) -> Document:
+        return self._call("GET", f"{SONATA_TROUBLE_TICKET_BASE}/troubleTicket/{_segment(ticket_id)}")
+
+    def list_trouble_tickets(self, *, offset: int = 0, limit: int = 100, **filters: str) -> Listing:
+        """`filters` e.g. `status="resolved"`, `relatedEntityId=...`, `externalId=...`."""
+        return self._list(f"{SONATA_TROUBLE_TICKET_BASE}/troubleTicket", offset, limit, filters)
+
+    def patch_trouble_ticket(self, ticket_id: str, patch: Document) -> Document:
+        """`patch` a `TroubleTicket_Update` (json merge: a note list is given whole, new notes last)."""
+        return self._call("PATCH", f"{SONATA_TROUBLE_TICKET_BASE}/troubleTicket/{_segment(ticket_id)}", json=patch)
+
+    def cancel_trouble_ticket(self, ticket_id: str) -> None:
+        self._call("POST", f"{SONATA_TROUBLE_TICKET_BASE}/troubleTicket/{_segment(ticket_id)}/cancel")
+
+    def close_trouble_ticket(self, ticket_id: str) -> None:
+        """The Buyer confirms the resolution."""
+        self._call("POST", f"{SONATA_TROUBLE_TICKET_BASE}/troubleTicket/{_segment(ticket_id)}/close")
+
+    def reopen_trouble_ticket(self, ticket_id: str, reason: str) -> None:
+        """The Buyer still observes the issue: `reason` says what."""
+        self._call("POST", f"{SONATA_TROUBLE_TICKET_BASE}/troubleTicket/{_segment(ticket_id)}/reopen",
+                   json={"reason": reason})
 
     # --- notifications ---------------------------------------------------------------------------
     def register_listener(self, api: HubApi, callback: str, *, query: str | None = None) -> Document:
