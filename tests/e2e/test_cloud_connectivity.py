@@ -129,3 +129,27 @@ def test_the_coordinator_lowers_it_when_the_traffic_falls_but_never_below_its_fl
     assert _policed_kbps(parties, dc_service["segments"]) == {FLOOR_MBPS * 1000}
     # 30 Mbit/s at 55 % is 55 Mbit/s: the floor, not the traffic, set the rate; the coordinator made two changes
     assert sorted(o["state"] for o in _orders(parties)) == ["completed", "completed"]
+
+
+def test_capacity_scheduled_for_a_known_event_is_held_and_given_back_and_the_coordinator_leaves_it(
+        parties: Parties, dc_service: dict[str, Any], coordinator: subprocess.Popen[str]) -> None:
+    before = _rate(parties, dc_service["id"])
+    scheduled = subprocess.run(
+        [sys.executable, "-m", "cadenza.cli", "cus", "schedule", "--url", parties.landscape.url("sp"),
+         "--client-id", "acme", "--client-secret", "acme-demo-secret", "--service", dc_service["id"],
+         "--mbps", "300", "--in", "2s", "--for", "25s"], capture_output=True, text=True, timeout=60, check=False)
+    assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr
+    wait_until(lambda: _rate(parties, dc_service["id"]) == 300, timeout=60, interval=0.5,
+               what="the event's capacity at its start")
+    assert _policed_kbps(parties, dc_service["segments"]) == {300_000}
+    # an hour of 30 Mbit/s in 300: the coordinator would go down, but the capacity is the event's
+    _advance(parties, 3600)
+    wait_until(lambda: all(r["state"] == "completed" for r in parties.acme.get(
+        f"{PM_BASE}/performanceReport", params={"serviceId": dc_service["id"]}).json()),
+        timeout=90, interval=0.5, what="the hour's report")
+    assert _rate(parties, dc_service["id"]) == 300
+    wait_until(lambda: _rate(parties, dc_service["id"]) == before, timeout=90, interval=0.5,
+               what="the capacity given back at the end of the event")
+    coordinator_orders = [o for o in _orders(parties)
+                          if (o.get("description") or "").startswith("Customer Application Coordinator: mean")]
+    assert len(coordinator_orders) == 2, "the coordinator made no change of its own during the event"

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from cadenza.core.client_credentials import ClientCredentials
+from cadenza.cus.capacity import held_window
 from cadenza.cus.sizing import Band, RateBounds, next_rate
 from cadenza.interfaces.allegro.http import AllegroError
 from cadenza.interfaces.allegro.inventory_client import ServiceInventoryClient
@@ -67,8 +68,10 @@ class _Watched:
     job_id: str
     samples: dict[str, float] = field(default_factory=dict)  # interval start -> utilisation %
     seen_reports: set[str] = field(default_factory=set)
+    latest: datetime | None = None  # the start of the latest interval reported
     trust_after: datetime | None = None  # intervals starting before this are not used
     open_order: str | None = None
+    held: bool = False
 
 
 def _moment(text: str) -> datetime:
@@ -130,11 +133,13 @@ class Coordinator:
         log.info("%s: order %s %s", watched.service_id, order["id"], order["state"])
         watched.open_order = None
         if order["state"] == "completed":
-            # what was measured before (and while) the change was at the old rate
-            latest = max((_moment(s) for s in watched.samples), default=None)
-            watched.samples.clear()
-            if latest is not None:
-                watched.trust_after = latest + _INTERVAL * (1 + self.settings.settle_intervals)
+            self._settle(watched)
+
+    def _settle(self, watched: _Watched) -> None:
+        """The rate changed: what was measured before (and while) it did is not the new rate's."""
+        watched.samples.clear()
+        if watched.latest is not None:
+            watched.trust_after = watched.latest + _INTERVAL * (1 + self.settings.settle_intervals)
 
     def _read_reports(self, watched: _Watched) -> None:
         reports = self.performance.list_reports(performanceJobId=watched.job_id, state="completed")
@@ -143,10 +148,30 @@ class Coordinator:
                 continue
             watched.seen_reports.add(listed["id"])
             for start, percent in utilisation_by_interval(self.performance.get_report(listed["id"])).items():
+                watched.latest = max(_moment(start), watched.latest or _moment(start))
                 if watched.trust_after is None or _moment(start) >= watched.trust_after:
                     watched.samples[start] = percent
 
+    def _held(self, watched: _Watched) -> bool:
+        """Capacity scheduled for a known event (cus/capacity.py) is held, or about to be (an
+        interval before its start): the rate is the event's, not the traffic's."""
+        moment = datetime.now(UTC)
+        for order in self.ordering.list_orders():
+            window = held_window(order)
+            if window is not None and any(i.get("service", {}).get("id") == watched.service_id
+                                          for i in order.get("serviceOrderItem", [])) \
+                    and window[0] - _INTERVAL <= moment < window[1]:
+                return True
+        return False
+
     def _decide(self, watched: _Watched) -> Decision | None:
+        held = self._held(watched)
+        if held or watched.held:
+            if not held:  # the event's capacity was given back: let the rate it returned to settle
+                self._settle(watched)
+            watched.held = held
+            watched.samples.clear()  # measured against the event's rate: not the traffic's own
+            return None
         policy = self.inventory.control_policy(watched.service_id)
         rates = policy.get("bandwidth")
         if rates is None:

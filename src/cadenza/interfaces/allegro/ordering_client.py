@@ -22,10 +22,13 @@ _HINTS = {"ipvc": "cadenzaInternetPlacement", "ovc": "cadenzaAccessPlacement"}
 
 
 def change_item(item_id: str, service_id: str, service_type: str, bandwidth_mbps: int, *,
-                end_vlans: Sequence[int | None] | None = None, ce_vlan: int | None = None) -> dict[str, Any]:
+                end_vlans: Sequence[int | None] | None = None, ce_vlan: int | None = None,
+                revert_after_s: int | None = None) -> dict[str, Any]:
     """A `modify` item: the service's new committed rate and, for an EVC, each end point's CE-VLAN
     after the change (`end_vlans`, None where it stays), for an IPVC or OVC the UNI's (`ce_vlan`).
-    `service_type`: the service's `serviceConfiguration` `@type`, as Service Inventory shows it."""
+    `service_type`: the service's `serviceConfiguration` `@type`, as Service Inventory shows it.
+    `revert_after_s`: a temporary change, put back by the SOF after so many seconds (Cadenza's
+    `cadenzaRevertAfter`, docs/allegro-profile.md)."""
     key = next((hints for family, hints in _HINTS.items() if f":{family}:" in service_type
                 or f"-{family}:" in service_type), _EVC_HINTS)
     hints: dict[str, Any] = {"bandwidthMbps": bandwidth_mbps}
@@ -33,8 +36,10 @@ def change_item(item_id: str, service_id: str, service_type: str, bandwidth_mbps
         hints["endPoints"] = [{} if vlan is None else {"ceVlan": vlan} for vlan in end_vlans]
     if ce_vlan is not None:
         hints["ceVlan"] = ce_vlan
-    return {"id": item_id, "action": "modify",
-            "service": {"id": service_id, "serviceConfiguration": {"@type": service_type, key: hints}}}
+    configuration: dict[str, Any] = {"@type": service_type, key: hints}
+    if revert_after_s is not None:
+        configuration["cadenzaRevertAfter"] = {"amount": revert_after_s, "units": "seconds"}
+    return {"id": item_id, "action": "modify", "service": {"id": service_id, "serviceConfiguration": configuration}}
 
 
 def change_order(*items: dict[str, Any], start: datetime | None = None, external_id: str | None = None,
