@@ -16,6 +16,7 @@ import pytest
 
 from cadenza.core.client_credentials import ClientCredentials
 from cadenza.core.clock import now
+from cadenza.interfaces.allegro.ordering_client import ServiceOrderingClient, change_item, change_order
 from cadenza.interfaces.allegro.sft_client import AllegroError, ServiceFunctionTestingClient, job_request
 from cadenza.interfaces.allegro.sft_paths import (
     PROFILE_CONFIGURATION_TYPE,
@@ -31,6 +32,7 @@ from tests.helpers.servers import wait_until
 from tests.integration.sof.conftest import SofLandscape
 from tests.integration.sof.openapi import assert_valid
 from tests.integration.sof.test_allegro_alarms import _active_service, _links
+from tests.integration.sof.test_allegro_service_ordering import active_service
 
 MANAGEMENT = "allegro/serviceApi/sft/serviceFunctionTest.api.yaml"
 NOTIFICATION = "allegro/serviceApi/sft/serviceFunctionTestNotification.api.yaml"
@@ -302,3 +304,24 @@ def test_an_off_net_service_is_tested_across_the_providers_domains_and_the_partn
     assert tested["informationRateMbps"] == pytest.approx(min(s["informationRateMbps"] for s in tested["segments"]),
                                                           abs=1e-3)
     assert tested["untestedSegments"] == ["partner/partner-a: Service Function Testing over INTERLUDE is not built"]
+
+
+def test_after_changing_its_bandwidth_the_customer_tests_the_service_at_the_new_rate(
+        sof_landscape: SofLandscape,
+        customers: tuple[ServiceFunctionTestingClient, ServiceFunctionTestingClient]) -> None:
+    acme, _ = customers
+    service_id = active_service(sof_landscape, "uni-west-1-1", "uni-west-3-1", 445, "acme-corp")
+    token = ClientCredentials(sof_landscape.base_url, "acme", "acme-demo-secret")
+    orders = ServiceOrderingClient(sof_landscape.base_url, token)
+    try:
+        change = orders.create_order(change_order(change_item("1", service_id, EVC, 200)))
+        done = wait_until(lambda: (o := orders.get_order(change["id"]))["state"] in ("completed", "failed") and o,
+                          what="the change to finish")
+    finally:
+        orders.close()
+    assert done["state"] == "completed", done
+    job = acme.create_job(job_request(service_id, EVC_PROFILE, name="after the change", end=later(600)))
+    _wait_job(acme, job["id"], "completed")
+    tested = _only_result(acme, job["id"])["serviceSpecificTestResultConfiguration"]
+    assert tested["result"] == "PASS", tested
+    assert tested["cirMbps"] == 200 and tested["informationRateMbps"] >= 0.95 * 200
