@@ -12,7 +12,7 @@ from typing import Any
 
 from cadenza.interfaces.interlude.client import InterludeClient
 from cadenza.interfaces.interlude.pm_client import PerformanceMonitoringClient
-from cadenza.interfaces.interlude.pm_paths import PM_EVENT_TYPES
+from cadenza.interfaces.interlude.pm_paths import PM_EVENT_TYPES, THRESHOLD_CROSSING_EVENT
 from cadenza.interfaces.legato.builders import (
     add_evc_item,
     delete_item,
@@ -41,15 +41,24 @@ class InterludeAccess:
         self.pm = pm
 
     def subscribe_pm(self, callback: str) -> None:
-        """Register `callback` for the partner's PM events: the reports of our jobs there."""
+        """Register `callback` for the partner's PM events: the reports of our jobs there, and
+        the crossings in its network on our segments (Cadenza's event, docs/interlude-profile.md)."""
         if self.pm is None:
             return
-        self.pm.register_listener(callback, [t for t in PM_EVENT_TYPES if t.startswith("performanceJobReport")])
+        self.pm.register_listener(callback, [*(t for t in PM_EVENT_TYPES if t.startswith("performanceJobReport")),
+                                             THRESHOLD_CROSSING_EVENT])
 
     def subscribe(self, callback: str) -> None:
         """Register `callback` for the partner's service order and service events."""
         self._call("register for notifications", self._client.register_order_listener, callback)
         self._call("register for notifications", self._client.register_service_listener, callback)
+
+    def operational_state(self, reference: str) -> tuple[str, str | None]:
+        """The partner's service as its inventory says now: its lifecycle state and its MEF
+        operationalState (None where the partner gives none)."""
+        service = self._call("read the access segment", self._client.get_service, reference)
+        said = (service.get("serviceConfiguration") or {}).get("operationalState") or {}
+        return str(service.get("state")), said.get("state") if isinstance(said.get("state"), str) else None
 
     def services_of_order(self, order_id: str) -> list[str]:
         """The partner's services an order of ours at the partner is about (what a wake names)."""

@@ -11,8 +11,10 @@ settings) catches an event lost on the way. A change of the service's operationa
 publishes `serviceAttributeValueChangeEvent`. What the ICM says is down on a DISABLED segment's
 route (`route-faults`) is kept beside its state: the service's alarm (sof/alarms) names it.
 
-The partner's leg of an off-net service is not included: neither SONATA product inventory nor
-its events carry an operational state (docs/legato-profile.md).
+The partner's leg of an off-net service ordered over INTERLUDE is one more kept segment, read
+from the partner's service inventory (sof/partner_state.py); one ordered over SONATA is not
+included: neither SONATA product inventory nor its events carry an operational state
+(docs/legato-profile.md).
 """
 
 from __future__ import annotations
@@ -173,7 +175,9 @@ def reconcile(sof: Sof) -> int:
     """Read every kept segment from its ICM (one list per network domain) and record what
     differs; returns how many segments changed. A domain that does not answer is skipped."""
     with sof.database.read() as session:
-        domains = sorted(set(session.scalars(select(SegmentStateRow.network_domain).distinct())))
+        # a partner's segment (its party as the domain) is read from the partner (sof/partner_state.py)
+        domains = sorted(set(session.scalars(select(SegmentStateRow.network_domain).distinct()))
+                         - set(sof.partner_access))
     changed = 0
     for network_domain in domains:
         before = changed

@@ -11,7 +11,7 @@ from datetime import datetime
 from dbos import DBOS
 
 from cadenza.core.schedules import keep_schedule, run_now
-from cadenza.sof import operational, steps
+from cadenza.sof import operational, partner_state, steps
 from cadenza.sof.service import Sof
 
 __all__ = ["schedule_readings", "schedule_name"]
@@ -38,5 +38,7 @@ def read_segment_states(scheduled_at: datetime, sof_name: str) -> None:
 
 @DBOS.step()
 def reconcile_segment_states(sof_name: str) -> int:
-    """One reading; a network domain that does not answer is skipped until the next."""
-    return operational.reconcile(steps.registered(sof_name))
+    """One reading, the ICMs' segments then the partners'; a network domain or a partner that does
+    not answer is skipped until the next."""
+    sof = steps.registered(sof_name)
+    return operational.reconcile(sof) + partner_state.reconcile_partners(sof)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -95,14 +96,20 @@ def transition_to(session: Session, row: AlarmRow, target: str, *, details: str,
     announce(session, row, ALARM_STATE_CHANGE_EVENT, reporter, wake)
 
 
-def _problem(segments: list[SegmentStateRow]) -> tuple[str, str]:
-    """What is down under the service (the specificProblem) and where it was seen."""
+def _problem(segments: list[SegmentStateRow], partner: dict[str, Any]) -> tuple[str, str]:
+    """What is down under the service (the specificProblem) and where it was seen: an ICM of
+    ours, or the partner whose segment it is (`partner`: the service's design of it), named by
+    its party (sof/partner_state.py)."""
     faults: list[str] = []
     for segment in segments:
         said = segment.route_faults or [f"segment {segment.uuid} in {segment.network_domain} carries no traffic"]
         faults += [fault for fault in said if fault not in faults]
-    domains = sorted({segment.network_domain for segment in segments})
-    return "; ".join(faults), ", ".join(f"ICM-{domain}" for domain in domains)
+
+    def source(segment: SegmentStateRow) -> str:
+        if partner.get("reference") == segment.uuid and partner.get("party") == segment.network_domain:
+            return segment.network_domain
+        return f"ICM-{segment.network_domain}"
+    return "; ".join(faults), ", ".join(sorted({source(segment) for segment in segments}))
 
 
 OUTAGE = "outage"
@@ -126,7 +133,7 @@ def follow(session: Session, service: ServiceRow, *, reporter: Reporter,
                    else "every segment of the service carries traffic again")
             transition_to(session, alarm, CLEARED, details=f"Cleared: {why}", reporter=reporter, wake=wake)
         return
-    problem, sources = _problem(down)
+    problem, sources = _problem(down, service.design.get("partner") or {})
     details = f"Service {service.id} cannot carry traffic: {problem}"
     if alarm is None:
         moment = now()

@@ -28,7 +28,8 @@ from cadenza.sof.rows import SegmentStateRow, ServiceRow
 if TYPE_CHECKING:  # sof.service imports the alarms
     from cadenza.sof.service import Sof
 
-__all__ = ["TCA", "SET_ALARM_TYPE", "CLEAR_ALARM_TYPE", "follow_crossing", "hear_crossing"]
+__all__ = ["TCA", "SET_ALARM_TYPE", "CLEAR_ALARM_TYPE", "ABOVE", "follow_crossing", "follow_partner_crossing",
+           "hear_crossing"]
 
 TCA = "tca"
 # The `$id`s of allegro/serviceApi/alarm/tcaStatefulSetAlarm.yaml and tcaStatefulClearAlarm.yaml,
@@ -57,19 +58,32 @@ def follow_crossing(session: Session, event: Mapping[str, Any], *, reporter: Rep
     segment = session.get(SegmentStateRow, str(event.get("id")))
     if segment is None:  # not a segment of a live service of ours
         return
-    key = f"{segment.uuid}|{event.get('ingress')}|{event.get('threshold-parameter')}"
+    _follow(session, segment.service_id, f"{segment.uuid}|{event.get('ingress')}|{event.get('threshold-parameter')}",
+            f"ICM-{segment.network_domain}", event, reporter=reporter, wake=wake)
+
+
+def follow_partner_crossing(session: Session, service_id: str, party: str, event: Mapping[str, Any], *,
+                            reporter: Reporter, wake: Any = None) -> None:  # noqa: ANN401
+    """The same for a crossing the partner told of on its segment of our service (`event` in the
+    ICM's words, sof/partner_crossings.py): the alarm's source is the partner."""
+    _follow(session, service_id, f"{party}|{event.get('id')}|{event.get('ingress')}|{event.get('threshold-parameter')}",
+            party, event, reporter=reporter, wake=wake, where=f" in the segment of partner {party}")
+
+
+def _follow(session: Session, service_id: str, key: str, source: str, event: Mapping[str, Any], *,
+            reporter: Reporter, wake: Any, where: str = "") -> None:  # noqa: ANN401
     alarm = session.scalars(select(AlarmRow).where(AlarmRow.tca_key == key, AlarmRow.state != CLEARED)).first()
     if event.get("threshold-crossing") != ABOVE:
         if alarm is not None:
             alarm.specific_attributes = _attributes(CLEAR_ALARM_TYPE, event)
             transition_to(session, alarm, CLEARED, reporter=reporter, wake=wake,
-                          details=f"Cleared: {_problem(event)}, back within its threshold")
+                          details=f"Cleared: {_problem(event)}{where}, back within its threshold")
         return
-    service = session.get(ServiceRow, segment.service_id)
+    service = session.get(ServiceRow, service_id)
     if alarm is not None or service is None or service.state != inventory.ACTIVE:
         return
     moment = now()
-    problem = _problem(event)
+    problem = _problem(event) + where
     alarm = AlarmRow(id=new_id(), service_id=service.id, kind=TCA, tca_key=key,
                      specific_attributes=_attributes(SET_ALARM_TYPE, event),
                      customer=service.customer or service.party, service_type=service.service_type,
@@ -78,7 +92,7 @@ def follow_crossing(session: Session, event: Mapping[str, Any], *, reporter: Rep
                      details=f"Service {service.id} is degraded: {problem}",
                      # degraded, not down: X.733's warning precedes a service affecting condition
                      service_affecting=False, reporting_system=reporter.name,
-                     source_system=f"ICM-{segment.network_domain}", raised_at=moment, reported_at=moment,
+                     source_system=source, raised_at=moment, reported_at=moment,
                      changed_at=moment, cleared_at=None)
     session.add(alarm)
     session.flush()

@@ -12,7 +12,8 @@ segment begins after the ICM answered its create, so its first read already show
 
 A threshold crossing event raises or clears a TCA alarm as it says (sof/alarms/threshold.py),
 has the service's SLS assessed at once and makes the reports of the jobs that asked to be
-triggered by it (sof/performance/triggered.py):
+triggered by it (sof/performance/triggered.py); on a service a buyer SOF bought over INTERLUDE
+the buyer is told of it (sof/partner_crossings.py).
 PM is not read back over PRESTO, and the listener hears only this domain's own ICMs.
 """
 
@@ -27,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from cadenza.core.notifications.listener import listener_router
 from cadenza.core.wakeups import WAKEUPS
 from cadenza.interfaces.presto.paths import LISTENER_BASE, PLANNED, STATE_CHANGE_EVENT, THRESHOLD_CROSSING_EVENT
-from cadenza.sof import operational
+from cadenza.sof import operational, partner_crossings
 from cadenza.sof.alarms import threshold
 from cadenza.sof.performance import triggered
 from cadenza.sof.service import Sof
@@ -47,6 +48,8 @@ def presto_listener_router(sof: Sof) -> APIRouter:
         if event_type == THRESHOLD_CROSSING_EVENT:
             # a TCA alarm on the segment's service (sof/alarms), then its SLS assessed at once
             await run_in_threadpool(threshold.hear_crossing, sof, body)
+            # a service a buyer SOF bought from us over INTERLUDE: the buyer hears of it too
+            await run_in_threadpool(partner_crossings.tell_buyer, sof, body)
             if isinstance(uuid, str) and body.get("threshold-crossing") == "THRESHOLD_ABOVE":
                 await run_in_threadpool(assessor.assess_on_crossing, sof, uuid, str(event.get("eventId")))
                 await run_in_threadpool(triggered.on_crossing, sof, body)  # reports jobs asked for on it

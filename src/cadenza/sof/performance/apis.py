@@ -46,7 +46,7 @@ _V2_EVENT_STATES = {"acknowledged": "acknowledged", "cancelled": "cancelled", "c
 ALLEGRO = PmApi("allegro", allegro.PM_BASE, allegro.PM_HUB, allegro.PM_LISTENER_BASE, allegro.SCOPE,
                 allegro.PM_EVENT_TYPES, "v5")
 INTERLUDE = PmApi("interlude", interlude.PM_BASE, interlude.PM_HUB, interlude.PM_LISTENER_BASE, interlude.SCOPE,
-                  interlude.PM_EVENT_TYPES, "v2", _V2_EVENT_STATES)
+                  interlude.HUB_EVENT_TYPES, "v2", _V2_EVENT_STATES)
 LEGATO = PmApi("legato", legato.PM_BASE, legato.PM_HUB, legato.PM_LISTENER_BASE, legato.SCOPE,
                legato.PM_EVENT_TYPES, "v2", _V2_EVENT_STATES)
 _BY_KEY = {api.key: api for api in (ALLEGRO, INTERLUDE, LEGATO)}

@@ -5,7 +5,8 @@ job's `serviceSpecificConfiguration` (docs/allegro-profile.md, "Triggered report
     "cadenzaTrigger": {"event": "thresholdCrossing", "intervalsBefore": 1, "intervalsAfter": 1}
 
 A job with a trigger makes no periodic report. When an ICM tells the SOF of a threshold crossing
-(THRESHOLD_ABOVE) on a segment of the job's service while the job is in progress, the job gets
+(THRESHOLD_ABOVE) on a segment of the job's service while the job is in progress, or the
+partner does on its segment (Cadenza's INTERLUDE crossing event, sof/partner_crossings.py), the job gets
 one report over the 15-minute intervals around the crossing one, prepared by the report
 workflow (execution.py) once the network's time has passed them; the customer is told when it
 is ready (performanceJobReportReadyEvent). Crossings in the same interval (both directions,
@@ -30,7 +31,7 @@ from cadenza.sof.performance.rows import PerformanceJobRow, PerformanceReportRow
 from cadenza.sof.rows import SegmentStateRow
 from cadenza.sof.service import Sof
 
-__all__ = ["THRESHOLD_CROSSING", "trigger_of", "check_trigger", "on_crossing"]
+__all__ = ["THRESHOLD_CROSSING", "trigger_of", "check_trigger", "on_crossing", "on_service_crossing"]
 
 THRESHOLD_CROSSING = "thresholdCrossing"
 _MAX_AROUND = 8
@@ -69,6 +70,18 @@ def _interval_start(event: Mapping[str, Any]) -> float | None:
 
 def on_crossing(sof: Sof, event: Mapping[str, Any]) -> list[str]:
     """A crossing an ICM told of (its event body): the reports it triggers, started; their ids."""
+    with sof.database.read() as session:
+        segment = session.get(SegmentStateRow, str(event.get("id")))
+        service_id = segment.service_id if segment is not None else None
+    if service_id is None:  # not a segment of a live service of ours
+        return []
+    return on_service_crossing(sof, service_id, event)
+
+
+def on_service_crossing(sof: Sof, service_id: str, event: Mapping[str, Any], *, where: str = "") -> list[str]:
+    """A crossing on one of `service_id`'s segments, an ICM's or the partner's (`event` in the
+    ICM's words, sof/partner_crossings.py; `where` says which for the report's tracking record):
+    the reports it triggers, started; their ids."""
     from cadenza.sof.performance.execution import start_report
 
     if event.get("threshold-crossing") != "THRESHOLD_ABOVE":
@@ -79,11 +92,8 @@ def on_crossing(sof: Sof, event: Mapping[str, Any]) -> list[str]:
     bin_start = crossed - crossed % INTERVAL_S
     made: list[str] = []
     with sof.database.transaction() as session:
-        segment = session.get(SegmentStateRow, str(event.get("id")))
-        if segment is None:  # not a segment of a live service of ours
-            return []
         for job in session.scalars(select(PerformanceJobRow).where(
-                PerformanceJobRow.service_id == segment.service_id, PerformanceJobRow.state == jobs.IN_PROGRESS)):
+                PerformanceJobRow.service_id == service_id, PerformanceJobRow.state == jobs.IN_PROGRESS)):
             trigger = trigger_of(job.profile)
             if trigger is None:
                 continue
@@ -103,7 +113,7 @@ def on_crossing(sof: Sof, event: Mapping[str, Any]) -> list[str]:
             session.add(report)
             session.flush()
             why = (f"{event.get('threshold-parameter')} from {event.get('ingress')} crossed its threshold in the "
-                   f"interval from {event.get('measurement-interval')}")
+                   f"interval from {event.get('measurement-interval')}{where}")
             tracking.record(session, party=job.party, kind="PerformanceReportRef", related=report_id, source="server",
                             description=f"triggered: {why}")
             reports.announce_created(session, report, wake=sof.wake)
