@@ -4,7 +4,8 @@ cancel / suspend / resume / modify requests, and running them as durable workflo
 Times are the SOF's clock. A job's workflow reads the job, moves it along its states and, when a
 test is due, runs it on the network (measurement.py) and records its result (id `<job id>-<due
 ms>`, so a restart never makes one twice); between tests it sleeps durably, at most
-`_LONGEST_SLEEP_S`, so a suspension, resumption or cancellation is seen soon after it was made.
+`_LONGEST_SLEEP_S` (a suspended job `_SUSPENDED_POLL_S`), so a resumption, a modified start or a
+cancellation is seen soon after it was made.
 Tests that fall due while the job is suspended are not run.
 """
 
@@ -35,7 +36,10 @@ from cadenza.sof.steps import registered
 
 __all__ = ["create_job", "request", "start_job", "resume_all"]
 
-_LONGEST_SLEEP_S = 2.0
+# How long a job's workflow sleeps at most before looking again: each look is a durable step,
+# so not too often; a resumption (the customer waits for its test) is looked for sooner.
+_LONGEST_SLEEP_S = 15.0
+_SUSPENDED_POLL_S = 5.0
 _MODIFIABLE_FIELDS = ("name", "description", "requestedStartDateTime", "requestedEndDateTime", "testProfile",
                       "relatedServiceFrom", "relatedServiceTo", "serviceSpecificTestJobConfiguration")
 
@@ -269,7 +273,7 @@ def service_test_job_tick(sof_name: str, job_id: str) -> float | None:
             session.expunge(service)
     now_s = now().timestamp()
     if row.state == jobs.SUSPENDED:
-        return _LONGEST_SLEEP_S
+        return _SUSPENDED_POLL_S
     if row.state == jobs.SCHEDULED:
         if now_s < row.start_s:
             return min(_LONGEST_SLEEP_S, row.start_s - now_s)
