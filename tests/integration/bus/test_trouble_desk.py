@@ -117,8 +117,9 @@ def _heard(database: Database, party: str) -> list[str]:
         return found
 
 
-def _degradation(*history: HistoryEntry) -> Degradation:
-    return Degradation(id="d-1", service_id="svc-1", direction="a-to-z", state=history[-1].state, cause="metro",
+def _degradation(*history: HistoryEntry, service_id: str = "svc-1") -> Degradation:
+    return Degradation(id=f"d-{service_id}", service_id=service_id, direction="a-to-z", state=history[-1].state,
+                       cause="metro",
                        breaches=(FOUND.why,), since="2026-12-01T10:45:00.000Z", last_breach=None,
                        resolved_at="2026-12-01T11:15:00.000Z" if history[-1] is BACK else None, history=history)
 
@@ -263,3 +264,21 @@ def test_a_pending_ticket_asks_the_buyer_and_the_buyers_patch_puts_it_back_in_pr
          ticket_id)
     answered = _ticket(database, ticket_id)
     assert (answered["status"], answered["priority"], answered["note"][-1]) == ("inProgress", "critical", answer)
+
+
+def test_a_buyer_links_its_own_incident_and_not_another_customers(
+        database: Database, desk: trouble.TroubleDesk, incident_desk: Desk, product_id: str) -> None:
+    with database.transaction() as session:
+        incident = follow(session, incident_desk, _degradation(FOUND))
+        assert incident is not None
+        incident_id = incident.id
+    link = {"@referredType": "Incident", "id": incident_id, "creationDate": "2026-12-01T11:00:00.000Z",
+            "description": "the incident you told us of", "relationshipType": "caused by", "source": "buyer"}
+    ticket_id = _open(database, desk, _create(product_id, relatedIssue=[link]))
+    linked = _ticket(database, ticket_id)
+    assert linked["relatedIssue"][0] == link  # the buyer's item, untouched (R21)
+    assert [(i["id"], i["source"]) for i in linked["relatedIssue"]] == [(incident_id, "buyer"), (incident_id, "seller")]
+    assert linked["status"] == "inProgress"
+    with pytest.raises(Unprocessable) as refused:
+        _open(database, desk, _create(product_id, relatedIssue=[{**link, "id": "not-an-incident"}]))
+    assert refused.value.code == "referenceNotFound" and refused.value.property_path == "/relatedIssue/0/id"

@@ -15,6 +15,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from cadenza.bus.incident.follow import Desk, follow
+from cadenza.bus.product_inventory import products
 from cadenza.bus.trouble import desk as trouble
 from cadenza.bus.trouble import ticket
 from cadenza.bus.trouble.confirmation import desk_of
@@ -24,6 +26,7 @@ from cadenza.interfaces.cantata.trouble_ticket import TROUBLE_TICKET_BASE, TROUB
 from cadenza.interfaces.sonata import SonataClient, SonataHttpError
 from tests.helpers.openapi import assert_conforms
 from tests.helpers.servers import serve, wait_until
+from tests.integration.bus.test_trouble_desk import BACK, FOUND, _degradation
 from tests.integration.bus.trouble_domain import CONFIRMATION_S, TroubleDomain, trouble_domain  # noqa: F401
 
 SPEC = "cantata/productApi/troubleTicket/troubleTicketManagement.api.yaml"
@@ -198,3 +201,37 @@ def test_a_provider_buying_from_the_domain_opens_and_follows_a_ticket_over_sonat
         assert sonata.get_trouble_ticket(other["id"])["status"] == "cancelled"
     with trouble_domain.client("acme", "acme-demo-secret") as acme:  # the CANTATA API does not serve it
         assert acme.get(f"{TICKETS}/{created['id']}").status_code == 404
+
+
+def test_a_ticket_on_a_product_with_an_open_incident_attaches_to_it_and_closes_on_confirmation(
+        trouble_domain: TroubleDomain, acme: httpx.Client, heard: list[tuple[str, str]]) -> None:  # noqa: F811
+    """Proactive detection: the SP found the degradation first; the customer's ticket joins it."""
+    assert trouble_domain.domain.business is not None
+    product = trouble_domain.products["acme-corp"]
+    with trouble_domain.database.transaction() as session:
+        tickets_desk = desk_of(trouble_domain.domain.business.bus.name)
+        products.get(session, product, None).external_key = "svc-acme"
+        incident_desk = Desk(organization="Cadenza SP", base_url=trouble_domain.base_url,
+                             contact={"role": "incidentContact", "name": "d", "emailAddress": "d@x.example",
+                                      "number": "1"},
+                             on_change=lambda s, row: trouble.incident_changed(s, tickets_desk, row))
+        incident = follow(session, incident_desk, _degradation(FOUND, service_id="svc-acme"))
+        assert incident is not None
+        incident_id = incident.id
+    created = acme.post(TICKETS, json=_create(product, externalId="T-5"))
+    assert created.status_code == 201, created.text
+    assert_conforms(SPEC, "/troubleTicket", "post", 201, created.json())
+    ticket_id = created.json()["id"]
+    assert created.json()["status"] == "inProgress"
+    assert [(i["@referredType"], i["id"]) for i in created.json()["relatedIssue"]] == [("Incident", incident_id)]
+    assert acme.get(f"{TROUBLE_TICKET_BASE}/incident/{incident_id}").status_code == 200  # the customer can read it
+
+    with trouble_domain.database.transaction() as session:
+        follow(session, incident_desk, _degradation(FOUND, BACK, service_id="svc-acme"))
+    resolved = acme.get(f"{TICKETS}/{ticket_id}").json()
+    assert resolved["status"] == "resolved" and f"incident {incident_id} is closed" in resolved["note"][-1]["text"]
+    assert acme.post(f"{TICKETS}/{ticket_id}/close").status_code == 204
+    assert acme.get(f"{TICKETS}/{ticket_id}").json()["status"] == "closed"
+    wait_until(lambda: ("troubleTicketResolvedEvent", ticket_id) in heard and sum(
+        1 for e in heard if e == ("troubleTicketStatusChangeEvent", ticket_id)) == 3, timeout=30,
+        what="acme to hear inProgress, resolved and closed")

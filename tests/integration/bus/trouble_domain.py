@@ -6,6 +6,7 @@ products of its customers to open tickets on."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from cadenza.landscape.domain import ProviderDomain
 from tests.helpers.servers import reserve, start_server
 from tests.integration.sof.conftest import sof_config
 
-__all__ = ["TroubleDomain", "trouble_domain", "CONFIRMATION_S"]
+__all__ = ["TroubleDomain", "trouble_domain", "running_domain", "CONFIRMATION_S"]
 
 CONFIRMATION_S = 3.0
 BUYER = ClientConfig(client_id="provider-x", client_secret="provider-x-secret", party="provider-x", role="buyer",
@@ -49,25 +50,35 @@ def _product(database: Database, family: str, owner: str, base: str) -> str:
         return new_product(session, family=family, owner=owner, base=base, order_id=f"o-{owner}", item=item).id
 
 
-@pytest.fixture(scope="module")
-def trouble_domain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TroubleDomain]:
-    tmp: Path = tmp_path_factory.mktemp("trouble")
+@contextmanager
+def running_domain(tmp: Path, database_url: str, *, products: bool = True) -> Iterator[TroubleDomain]:
+    """The domain on `database_url` (its state under `tmp`), served until the block ends; started
+    again on the same database and `tmp` it carries on where it was."""
     sock = reserve()
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     config = sof_config(base_url)
     config = config.model_copy(update={"clients": [*config.clients, BUYER], "ticket_confirmation_s": CONFIRMATION_S})
-    domain = ProviderDomain(config, database_url=f"sqlite:///{tmp / 'domain.db'}", var_dir=tmp / "sp",
-                            netconf_base_port=0, public_url=base_url)
+    domain = ProviderDomain(config, database_url=database_url, var_dir=tmp / "sp", netconf_base_port=0,
+                            public_url=base_url)
     app = domain.start()
     server, thread = start_server(app, sock)
     served = TroubleDomain(domain, base_url)
-    for party in ("acme-corp", "globex"):
-        served.products[party] = _product(served.database, "cantata", party, "/mefApi/cantata/productInventory/v1")
-    served.products["provider-x"] = _product(served.database, "sonata", "provider-x",
-                                             "/mefApi/sonata/productInventory/v7")
+    if products:
+        for party in ("acme-corp", "globex"):
+            served.products[party] = _product(served.database, "cantata", party,
+                                              "/mefApi/cantata/productInventory/v1")
+        served.products["provider-x"] = _product(served.database, "sonata", "provider-x",
+                                                 "/mefApi/sonata/productInventory/v7")
     try:
         yield served
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         domain.stop()
+
+
+@pytest.fixture(scope="module")
+def trouble_domain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TroubleDomain]:
+    tmp: Path = tmp_path_factory.mktemp("trouble")
+    with running_domain(tmp, f"sqlite:///{tmp / 'domain.db'}") as served:
+        yield served

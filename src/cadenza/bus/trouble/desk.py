@@ -86,6 +86,25 @@ def _products_of(session: Session, api: TicketApi, owner: str, payload: Mapping[
     return found
 
 
+def _check_related_issues(session: Session, api: TicketApi, owner: str, items: list[dict[str, Any]],
+                          start: int = 0) -> None:
+    """A related issue the buyer adds names one of its own incidents or tickets (use case 1: the
+    buyer may link the incident it found on its product)."""
+    kinds = {"Incident": incidents.kind, "TroubleTicket": tickets.kind}
+    for index, item in enumerate(items):
+        if index < start:
+            continue
+        kind = kinds.get(item.get("@referredType", ""))
+        if kind is None:
+            raise Unprocessable(f"/relatedIssue/{index}/@referredType: Incident or TroubleTicket",
+                                property_path=f"/relatedIssue/{index}/@referredType")
+        row = session.get(BusResourceRow, item["id"])
+        if row is None or row.kind != kind or row.owner != owner or row.family != api.family:
+            raise Unprocessable(f"/relatedIssue/{index}/id: you have no {item['@referredType']} "
+                                f"'{item['id'][:80]}'", code="referenceNotFound",
+                                property_path=f"/relatedIssue/{index}/id")
+
+
 def open_ticket(session: Session, desk: TroubleDesk, api: TicketApi, owner: str,
                 payload: Mapping[str, Any]) -> BusResourceRow:
     """Use case 1: the ticket as the buyer wrote it (R11), `acknowledged` (R13), with what the
@@ -98,6 +117,7 @@ def open_ticket(session: Session, desk: TroubleDesk, api: TicketApi, owner: str,
                             property_path="/relatedContactInformation")
     check_buyer_items(payload)
     _products_of(session, api, owner, payload)
+    _check_related_issues(session, api, owner, list(payload.get("relatedIssue") or []))
     created = now()
     moment = iso(created)
     document: dict[str, Any] = {
@@ -132,7 +152,9 @@ def _worst(values: list[str], scale: tuple[str, ...]) -> str:
 
 
 def _attach(session: Session, desk: TroubleDesk, row: BusResourceRow, found: list[BusResourceRow]) -> None:
-    known = {i["id"] for i in row.document.get("relatedIssue") or [] if i.get("@referredType") == "Incident"}
+    # the seller's own link (a buyer may have linked the incident too: that item stays the buyer's, R21)
+    known = {i["id"] for i in row.document.get("relatedIssue") or []
+             if i.get("@referredType") == "Incident" and i.get("source") == "seller"}
     fresh = [i for i in found if i.id not in known]
     if not fresh:
         return
@@ -194,8 +216,9 @@ def patch_ticket(session: Session, desk: TroubleDesk, row: BusResourceRow, patch
                                 property_path="/relatedIssue")
     added = {"note": len(current.get("note") or []), "attachment": len(current.get("attachment") or []),
              "relatedIssue": 0}
-    check_buyer_items({**patch, "relatedIssue": [i for i in patch.get("relatedIssue") or []
-                                                 if i not in (current.get("relatedIssue") or [])]}, added)
+    new_issues = [i for i in patch.get("relatedIssue") or [] if i not in (current.get("relatedIssue") or [])]
+    check_buyer_items({**patch, "relatedIssue": new_issues}, added)
+    _check_related_issues(session, ticket.ticket_api(row.family), row.owner, new_issues)
     changed = [n for n in NEEDS_NOTE if n in patch and patch[n] != current.get(n)]
     if changed and len(patch.get("note") or []) <= added["note"]:
         raise Unprocessable(f"/note: add a note saying why {', '.join(changed)} changed (MEF 124 R30)",
