@@ -5,7 +5,7 @@ twin's links as they are now, so a link down shows as the far end not reachable)
 segments are combined in series as at activation (sof/testing.py).
 
 A partner's segment is not tested: INTERLUDE offers no test of a delivered segment (Service
-Function Testing is not built); the result names it under `untestedSegments`.
+Function Testing over INTERLUDE is not built); the result names it under `untestedSegments`.
 """
 
 from __future__ import annotations
