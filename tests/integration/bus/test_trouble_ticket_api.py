@@ -232,6 +232,7 @@ def test_a_ticket_on_a_product_with_an_open_incident_attaches_to_it_and_closes_o
     assert resolved["status"] == "resolved" and f"incident {incident_id} is closed" in resolved["note"][-1]["text"]
     assert acme.post(f"{TICKETS}/{ticket_id}/close").status_code == 204
     assert acme.get(f"{TICKETS}/{ticket_id}").json()["status"] == "closed"
-    wait_until(lambda: ("troubleTicketResolvedEvent", ticket_id) in heard and sum(
-        1 for e in heard if e == ("troubleTicketStatusChangeEvent", ticket_id)) == 3, timeout=30,
-        what="acme to hear inProgress, resolved and closed")
+    # the note attaching it (attribute value change), inProgress, resolved (and its own event), closed
+    wait_until(lambda: sorted(e for e in heard if e[1] == ticket_id) == sorted(
+        [("troubleTicketAttributeValueChangeEvent", ticket_id), ("troubleTicketResolvedEvent", ticket_id),
+         *[("troubleTicketStatusChangeEvent", ticket_id)] * 3]), timeout=30, what="acme to hear every change")
