@@ -114,6 +114,7 @@ def test_a_temporary_change_puts_itself_back_with_an_order_of_its_own(
         back = wait_until(lambda: [o for o in acme.orders.list_orders() if o["id"] != created["id"]],
                           timeout=30, what="the order putting the change back")
         assert len(back) == 1 and "temporary change" in back[0]["description"]
+        assert refused(acme.orders.cancel_order, back[0]["id"]).status == 409  # the SOF's own, not the customer's
         assert _finished(acme, back[0]["id"])["state"] == "completed"
         wait_until(lambda: heard.of("serviceOrderCreateEvent", back[0]["id"]), what="the put-back's create event")
     assert _mbps(sof_landscape, service_id) == 50 and _segment_mbps(sof_landscape, service_id) == 50

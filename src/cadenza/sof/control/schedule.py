@@ -121,7 +121,7 @@ def cancel(sof: Sof, order_id: str, party: str | None) -> None:
 def cancel_in(session: Session, sof: Sof, order: ServiceOrderRow) -> bool:
     """`cancel` within the caller's transaction: whether the order was waiting, and is now cancelled."""
     row = _locked(session, order.id)
-    if row is None or row.state != WAITING:
+    if row is None or row.state != WAITING or row.reverts is not None:
         return False
     row.state = CANCELLED
     for item in sof.items(session, order.id):
@@ -137,6 +137,9 @@ def cancel_in(session: Session, sof: Sof, order: ServiceOrderRow) -> bool:
 
 
 def _why_not(order: ServiceOrderRow, row: ScheduledChangeRow | None) -> str:
+    if row is not None and row.reverts is not None:
+        return (f"Service order {order.id} puts back the temporary change of service order {row.reverts} at its end: "
+                "it is the SOF's and cannot be cancelled; order another change once it completed")
     if row is not None and row.state == CANCELLED:
         return f"Service order {order.id} is already cancelled"
     if order.state in orders.FINAL:
