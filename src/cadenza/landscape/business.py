@@ -22,6 +22,7 @@ from cadenza.bus.api.degradation_listener import degradation_listener_router
 from cadenza.bus.api.incident import incident_router
 from cadenza.bus.api.legato_listener import LISTENER_PREFIX, WAKING_EVENT_TYPES, legato_listener_router
 from cadenza.bus.api.legato_partner_access import partner_access_router
+from cadenza.bus.api.legato_usage import usage_router
 from cadenza.bus.api.poq import poq_router
 from cadenza.bus.api.product_inventory import product_inventory_router
 from cadenza.bus.api.product_order import product_order_router
@@ -57,6 +58,7 @@ from cadenza.core.notifications.store import HubStore
 from cadenza.interfaces.legato.client import LegatoClient
 from cadenza.interfaces.legato.degradation import DEGRADATION_API, DEGRADATION_EVENT_TYPES
 from cadenza.interfaces.legato.partner_access import LegatoPartnerAccess
+from cadenza.interfaces.legato.usage import LegatoUsage
 from cadenza.interfaces.presto.paths import events_api
 from cadenza.interfaces.sonata import SonataHttpError
 from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
@@ -208,7 +210,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                     partner_access={**interlude, **{
                         # step 9b, second option: the SOF asks its BUS over LEGATO, the BUS asks the partner
                         party: LegatoPartnerAccess(public_url, token, party=party, transport=own)
-                        for party in sonata_access}})
+                        for party in sonata_access}},
+                    usage=LegatoUsage(public_url, token, transport=own))  # §10.3 step 14: to its BUS
     legato = LegatoClient(public_url, token, transport=own)
     ennis = {e.partner: e.id for nd in config.network_domains for e in nd.edge_points if e.kind == "enni" and e.partner}
     serviceability = Serviceability(list(config.sites), directory, currency=catalog.currency,
@@ -290,6 +293,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     routers += [_heard_from(_partner_listener(access, directory), party)
                 for party, access in sonata_access.items()]
     routers.append(partner_access_router(config.party.id, sonata_access))
+    routers.append(usage_router(config.party.id, database))
     for party, access in interlude.items():
         routers += [_heard_from(router, party) for router in interlude_listener_routers(access, sof)]
     return Business(bus, sof, routers, qualifications, quotes, sonata_access, interlude, directory, public_url)

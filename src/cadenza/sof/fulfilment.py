@@ -170,25 +170,29 @@ def _segment_ends(segment: dict[str, Any], vlans: dict[str, int | None]) -> list
 
 
 def _modify(item: Item, change: dict[str, Any]) -> None:
-    """A bandwidth and/or CE-VLAN change (Sof.read_change). The partner's segment changes first:
-    it is the one that may keep us waiting for hours or refuse, and our own segments change in
-    seconds, so a VLAN they give up is not left free (for another order to take) while the
-    partner decides. Then every segment changes in place, those ending at a UNI whose VLAN
-    changes on it too; if one refuses, what changed is put back, at the partner as well, and a
-    put-back that fails is said in the reason rather than passed over."""
+    """A bandwidth and/or CE-VLAN change (Sof.read_change), MEF 55.0.1 §10.3 steps 5-13. The
+    partner's segment changes first: it is the one that may keep us waiting for hours or refuse,
+    and our own segments change in seconds, so a VLAN they give up is not left free (for another
+    order to take) while the partner decides. Then every segment changes in place, those ending
+    at a UNI whose VLAN changes on it too, and the changed service is tested end to end (steps
+    10-12). If a segment refuses or the test fails, what changed is put back, at the partner as
+    well, and a put-back that fails is said in the reason rather than passed over."""
     current = steps.load_service(item.sof, item.service_id)
     design, before = current["design"], current["mbps"]
     mbps, vlans = change["mbps"], change.get("vlans") or {}
     was = {p["edgePoint"]: p["vlan"] for s in design["segments"] for p in (s["a"], s["z"])}
     partner = design.get("partner")
+    partner_status = None
     if partner:
-        _modify_partner(item, partner, mbps, change.get("partnerCeVlan"), "partnerCeVlan" in change,
-                        f"{item.service_id}-{item.order_id}-modify", undo=(before, partner.get("ceVlan")))
+        partner_status = _modify_partner(item, partner, mbps, change.get("partnerCeVlan"), "partnerCeVlan" in change,
+                                         f"{item.service_id}-{item.order_id}-modify",
+                                         undo=(before, partner.get("ceVlan")))
     changed: list[dict[str, Any]] = []
     try:
         for segment in design["segments"]:
             changed.append(segment)
             _ok(steps.change_segment(item.sof, segment, mbps, _segment_ends(segment, vlans)))
+        _test_change(item, partner, partner_status, mbps)
     except Exception as exc:
         failure = _as_failed(exc)
         back = {edge_point: was[edge_point] for edge_point in vlans}
@@ -203,14 +207,36 @@ def _modify(item: Item, change: dict[str, Any]) -> None:
         if unrestored:
             raise Failed(f"{failure.reason}; putting the change back failed too: {'; '.join(unrestored)}") from None
         raise failure from None
-    steps.settle_service_change(item.sof, item.service_id, change)
+    steps.settle_service_change(item.sof, item.service_id, change)  # step 13
+    was_before = {"mbps": before, "vlans": {edge_point: was.get(edge_point) for edge_point in vlans},
+                  "partnerCeVlan": (partner or {}).get("ceVlan")}
+    try:  # step 14: the change is made; billing not hearing of it must not undo it, but is said
+        steps.report_usage(item.sof, item.service_id, item.order_id, item.item_id, was_before, change)
+    except Exception as exc:  # noqa: BLE001 - the BUS out of reach past every retry
+        steps.note(item.sof, item.order_id, "14", "LEGATO", f"BUS-{item.sof}", "usage event not delivered",
+                   f"{type(exc).__name__}: {exc}")
+
+
+def _test_change(item: Item, partner: dict[str, Any] | None, partner_status: dict[str, Any] | None,
+                 mbps: int) -> None:
+    """Steps 10-12: every changed segment tested on the network at the new rate, and the service
+    end to end. An INTERLUDE partner tests its segment after its change (the same fulfilment
+    runs there) and reports the result with it; over SONATA the partner reports only the test of
+    its first delivery, measured at the old rate, so that leg is left out rather than misread."""
+    fresh = partner_status if partner and item.sof_option(partner["party"]) == "interlude" else None
+    test = steps.test_service(item.sof, item.service_id, fresh, item.order_id, mbps)
+    if test["result"] == "CANCELLED":
+        raise Failed(CANCELLED)
+    if test["result"] != "PASS":
+        raise Failed(f"the test of the service changed to {mbps} Mbit/s failed: " + "; ".join(test["failures"]))
 
 
 def _modify_partner(item: Item, partner: dict[str, Any], mbps: int, ce_vlan: int | None, vlan_changes: bool,
-                    key: str, *, undo: tuple[int, int | None] | None = None) -> None:
-    """The partner's segment at `mbps` (and `ce_vlan`), followed until the partner's change ends.
-    Once the partner accepted it, stopping to wait (a cancel, the patience spent) sends the
-    change back, `undo` = (mbps, CE-VLAN) as before, since the partner may still make it."""
+                    key: str, *, undo: tuple[int, int | None] | None = None) -> dict[str, Any]:
+    """The partner's segment at `mbps` (and `ce_vlan`), followed until the partner's change ends;
+    its status then (with the partner's test). Once the partner accepted it, stopping to wait (a
+    cancel, the patience spent) sends the change back, `undo` = (mbps, CE-VLAN) as before,
+    since the partner may still make it."""
     party, reference = partner["party"], partner["reference"]
     what = f"CE-VLAN change to {ce_vlan}" if vlan_changes else "bandwidth change"
     _ok(_patiently(item, party, f"{what} of access segment {reference}", partial(
@@ -226,6 +252,7 @@ def _modify_partner(item: Item, partner: dict[str, Any], mbps: int, ce_vlan: int
     if status["state"] != "active" or status.get("change_failed") or status.get("bandwidth_mbps") not in (None, mbps):
         raise Failed(f"partner {party} could not make the {what}: "
                      f"{status.get('change_failed') or status.get('reason')}")
+    return status
 
 
 def _delete(item: Item) -> None:

@@ -34,6 +34,7 @@ from cadenza.interfaces.legato.placement import (
     InternetPlacement,
     ServiceChange,
 )
+from cadenza.interfaces.legato.usage import LegatoUsage
 from cadenza.interfaces.presto.client import PrestoClient
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
@@ -71,8 +72,10 @@ class Sof:
                  partner_access: Mapping[str, PartnerAccess], wake: Callable[[], None] | None = None,
                  poll_interval_s: float = 0.2, activation_timeout_s: float = 120.0,
                  pm_interval_s: int = 60, partner_patience: Mapping[str, Patience] | None = None,
-                 partner_names: Mapping[str, str] | None = None, public_url: str = "") -> None:
-        """`public_url`: where the domain answers, the root of the hrefs the SOF renders."""
+                 partner_names: Mapping[str, str] | None = None, public_url: str = "",
+                 usage: LegatoUsage | None = None) -> None:
+        """`public_url`: where the domain answers, the root of the hrefs the SOF renders;
+        `usage`: where the usage events of changes go (its BUS over LEGATO; None: nowhere)."""
         self.name = name
         self.public_url = public_url.rstrip("/")
         self.alarm_reporter = Reporter(name, self.public_url)
@@ -89,6 +92,7 @@ class Sof:
         # per partner party: how its segment is waited for when it does not answer, and its name
         self.partner_patience = dict(partner_patience or {})
         self.partner_names = dict(partner_names or {})
+        self.usage = usage
 
     # -- reads ----------------------------------------------------------------------------
     def order(self, session: Session, order_id: str, party: str | None,

@@ -17,10 +17,12 @@ from cadenza.core.wakeups import WAKEUPS
 from cadenza.core.workflows import retry_unless_stopping
 from cadenza.interfaces.legato.paths import WAITING_NOTE_PREFIX
 from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT, EVC_PLACEMENT, INTERNET_PLACEMENT
+from cadenza.interfaces.legato.usage import UsageChange, UsageError, UsageEvent, usage_event_id
 from cadenza.interfaces.presto.client import PrestoNotFound, PrestoRefused, SegmentRequest
 from cadenza.sof import operational
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof import service_order as orders
+from cadenza.sof.channels import ALLEGRO, LEGATO
 from cadenza.sof.design import reserve
 from cadenza.sof.partner_access import AccessRequest, PartnerAccessError, partner_news
 from cadenza.sof.rows import PmJobRow, ServiceOrderRow
@@ -269,8 +271,22 @@ def settle_service_change(sof_name: str, service_id: str, change: dict[str, Any]
         if "partnerCeVlan" in change and design.get("partner"):
             design["partner"] = {**design["partner"], "ceVlan": partner_vlan}
         row.design = design
-        row.configuration = _configured_vlans(row.configuration, vlans, change)
+        row.configuration = _configured_rate(_configured_vlans(row.configuration, vlans, change), change["mbps"])
         inventory.announce_changed(session, row, wake=sof.wake)
+
+
+def _configured_rate(configuration: dict[str, Any], mbps: int) -> dict[str, Any]:
+    """The configuration showing the new rate where it was ordered with one (the placement's
+    bandwidthMbps, and the CIR of its bandwidth profile): what the customer reads over ALLEGRO."""
+    config = dict(configuration)
+    for key in (EVC_PLACEMENT, ACCESS_PLACEMENT, INTERNET_PLACEMENT):
+        placement = config.get(key)
+        if isinstance(placement, dict) and "bandwidthMbps" in placement:
+            placement = {**placement, "bandwidthMbps": mbps}
+            if isinstance(placement.get("bandwidthProfile"), dict) and "cirMbps" in placement["bandwidthProfile"]:
+                placement["bandwidthProfile"] = {**placement["bandwidthProfile"], "cirMbps": mbps}
+            config[key] = placement
+    return config
 
 
 def _configured_vlans(configuration: dict[str, Any], vlans: dict[str, int | None],
@@ -482,15 +498,17 @@ def remove_partner(sof_name: str, party: str, reference: str, key: str) -> dict[
 # -- testing and monitoring (steps 11 and 12) ---------------------------------------------------
 @DBOS.step(**_RETRY)
 def test_service(sof_name: str, service_id: str, partner_status: dict[str, Any] | None,
-                 order_id: str) -> dict[str, Any]:
+                 order_id: str, cir_mbps: int | None = None) -> dict[str, Any]:
     """The end-to-end activation test (step 11), recorded on the service and in the trace of
-    `order_id`; `{"result": "CANCELLED"}`, testing nothing, when the requester cancelled."""
+    `order_id`; `{"result": "CANCELLED"}`, testing nothing, when the requester cancelled.
+    `cir_mbps`: the rate to test against when it is not yet the service's (a change, §10.3
+    step 10, tests before inventory says so)."""
     sof = _SOFS[sof_name]
     if cancelled(sof, order_id):
         return {"result": "CANCELLED"}
     with sof.database.transaction() as session:
         row = sof.service(session, service_id, None)
-        design, mbps = row.design, row.bandwidth_mbps
+        design, mbps = row.design, cir_mbps or row.bandwidth_mbps
     results = []
     for segment in design["segments"]:
         test = sof.presto.run_activation_test(segment["networkDomain"], segment["uuid"])
@@ -544,6 +562,50 @@ def ordered_change(sof_name: str, order_id: str, item_id: str, service_id: str) 
                                "")
 
 
+# -- the usage event (§10.3 step 14) ------------------------------------------------------------
+def usage_changes(before: dict[str, Any], change: dict[str, Any]) -> list[UsageChange]:
+    """What a change moved, from `before` ({"mbps", "vlans": {UNI: CE-VLAN}, "partnerCeVlan"})."""
+    moved = [UsageChange(attribute="bandwidthMbps", fromValue=before["mbps"], toValue=change["mbps"])] \
+        if before["mbps"] != change["mbps"] else []
+    moved += [UsageChange(attribute="ceVlan", endPoint=uni, fromValue=before["vlans"].get(uni), toValue=vlan)
+              for uni, vlan in (change.get("vlans") or {}).items() if before["vlans"].get(uni) != vlan]
+    if "partnerCeVlan" in change and change["partnerCeVlan"] != before.get("partnerCeVlan"):
+        moved.append(UsageChange(attribute="partnerCeVlan", fromValue=before.get("partnerCeVlan"),
+                                 toValue=change["partnerCeVlan"]))
+    return moved
+
+
+@DBOS.step(**_RETRY)
+def report_usage(sof_name: str, service_id: str, order_id: str, item_id: str, before: dict[str, Any],
+                 change: dict[str, Any]) -> str | None:
+    """Tell the BUS what the change moved, for billing (a usage event over LEGATO). The event's
+    id is the order item, so a step run twice (a crash between sending and recording) is kept
+    once at the BUS. Only the BUS's own services are reported: a segment a peer SOF bought over
+    INTERLUDE is billed by what that peer ordered. The reason when the BUS refused it."""
+    sof = _SOFS[sof_name]
+    with sof.database.read() as session:
+        service = sof.service(session, service_id, None)
+        order = sof.order(session, order_id, None)
+        interface, channel = service.interface, order.interface
+    moved = usage_changes(before, change)
+    if sof.usage is None or interface != LEGATO or not moved:
+        return None
+    event = UsageEvent(id=usage_event_id(order_id, item_id), serviceId=service_id, serviceOrderId=order_id,
+                       channel=ALLEGRO if channel == ALLEGRO else LEGATO, changes=moved, appliedAt=now())
+    problem = None
+    try:
+        sof.usage.send(event)
+    except UsageError as exc:
+        if not exc.refused:
+            raise  # the BUS is not answering: the step tries again
+        problem = f"the BUS refused the usage event: {exc.reason}"
+    summary = ", ".join(f"{c.attribute}{f' at {c.endPoint}' if c.endPoint else ''} {c.fromValue} -> {c.toValue}"
+                        for c in moved)
+    with sof.database.transaction() as session:
+        _note(session, sof, order_id, "14", "LEGATO", f"BUS-{sof.name}", f"usage event: {summary}", problem)
+    return problem
+
+
 # -- the interaction trace (cadenza trace ORDER_ID) ---------------------------------------------
 @DBOS.step()
 def note(sof_name: str, order_id: str, step: str, reference_point: str, target: str, operation: str,
@@ -560,8 +622,11 @@ def _note(session: Any, sof: Sof, order_id: str, step: str, reference_point: str
     """`note` within the transaction of the step whose work it records: one checkpoint, not two."""
     row = session.get(ServiceOrderRow, order_id)
     external = (row.external_id or "") if row is not None else ""
-    record(session, order_id=external.split("/", 1)[0] or order_id, step=step, reference_point=reference_point,
-           source=source or f"SOF-{sof.name}", target=target, operation=operation, detail=detail)
+    # a BUS's order names its product order (`productOrderId/itemId`); a peer SOF's INTERLUDE
+    # key (e.g. `<service>-<order>-modify`) names nothing of ours: those file under the order
+    filed = external.split("/", 1)[0] if "/" in external else order_id
+    record(session, order_id=filed, step=step, reference_point=reference_point, source=source or f"SOF-{sof.name}",
+           target=target, operation=operation, detail=detail)
 
 
 def partner_option(sof_name: str, party: str | None) -> str | None:

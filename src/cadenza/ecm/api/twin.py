@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cadenza.core.auth import require
 from cadenza.ecm.twin import NetworkTwin
 
-__all__ = ["twin_router", "LinkRef", "LinkDegradation", "ClockChange", "DemandSettings"]
+__all__ = ["twin_router", "LinkRef", "LinkDegradation", "EditRefusal", "ClockChange", "DemandSettings"]
 
 
 class LinkRef(BaseModel):
@@ -28,6 +28,12 @@ class LinkDegradation(LinkRef):
     delay_ms: float | None = Field(None, ge=0)
     loss_ratio: float | None = Field(None, ge=0, le=1)
     capacity_mbps: int | None = Field(None, ge=0, description="the capacity the link still carries")
+
+
+class EditRefusal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(None, max_length=300,
+                               description="why the element refuses every change (null: it accepts again)")
 
 
 class ClockChange(BaseModel):
@@ -91,6 +97,12 @@ def twin_router(twin: NetworkTwin) -> APIRouter:
     @router.post("/elements/{name}/restore")
     def restore_element(name: str) -> dict[str, Any]:
         return _element(twin.restore_element(name))
+
+    @router.post("/elements/{name}/refuse-edits")
+    def refuse_edits(name: str, body: EditRefusal) -> dict[str, Any]:
+        """A frozen configuration (a maintenance window, a full TCAM): each commit is refused."""
+        twin.refuse_edits(name, body.reason)
+        return {"name": name, "refusing": body.reason}
 
     @router.get("/clock")
     def clock() -> dict[str, Any]:
