@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -25,33 +24,19 @@ from cadenza.interfaces.allegro.ordering_client import change_item, change_order
 from cadenza.interfaces.allegro.ordering_paths import ORDER_EVENT_TYPES, ORDER_LISTENER_BASE, ORDERING_BASE
 from cadenza.interfaces.legato.usage import USAGE_BASE
 from tests.e2e.conftest import INVENTORY, Parties, address, evpl, item, site
+from tests.helpers.hub_listener import Heard
 from tests.helpers.servers import serve, wait_until
 
 OGDENVILLE = address("22", "Elm", "Ogdenville", "60002")  # Beta Fibre's footprint, bought over INTERLUDE
 
 
-@dataclass
-class Heard:
-    events: list[dict[str, Any]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def of(self, event_type: str, resource_id: str) -> list[dict[str, Any]]:
-        with self.lock:
-            return [e for e in self.events if e["eventType"] == event_type and e["event"]["id"] == resource_id]
-
-
 @contextmanager
 def _listening(http: httpx.Client) -> Iterator[Heard]:
-    """acme's listener on its ALLEGRO Service Ordering and Service Inventory hubs."""
+    """acme's listener on its ALLEGRO Service Ordering and Service Inventory hubs, one server for both."""
     heard = Heard()
-
-    def on_event(_event_type: str, event: dict[str, Any]) -> None:
-        with heard.lock:
-            heard.events.append(event)
-
     app = FastAPI()
-    app.include_router(listener_router(ORDER_LISTENER_BASE, on_event, event_types=ORDER_EVENT_TYPES))
-    app.include_router(listener_router(INVENTORY_LISTENER_BASE, on_event, event_types=INVENTORY_EVENT_TYPES))
+    for base, types in ((ORDER_LISTENER_BASE, ORDER_EVENT_TYPES), (INVENTORY_LISTENER_BASE, INVENTORY_EVENT_TYPES)):
+        app.include_router(listener_router(base, lambda _event_type, event: heard.add(event), event_types=types))
     with serve(app) as callback:
         hubs = []
         for base in (ORDERING_BASE, INVENTORY_BASE):

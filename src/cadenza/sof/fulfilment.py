@@ -207,7 +207,8 @@ def _modify(item: Item, change: dict[str, Any]) -> None:
         if unrestored:
             raise Failed(f"{failure.reason}; putting the change back failed too: {'; '.join(unrestored)}") from None
         raise failure from None
-    steps.settle_service_change(item.sof, item.service_id, change)  # step 13
+    steps.settle_service_change(item.sof, item.service_id, change)  # step 13: inventory, then assurance
+    steps.follow_rate(item.sof, item.service_id, item.order_id, before, mbps)
     was_before = {"mbps": before, "vlans": {edge_point: was.get(edge_point) for edge_point in vlans},
                   "partnerCeVlan": (partner or {}).get("ceVlan")}
     try:  # step 14: the change is made; billing not hearing of it must not undo it, but is said

@@ -10,7 +10,7 @@ from typing import Any
 
 from dbos import DBOS
 
-from cadenza.core.clock import iso, now
+from cadenza.core.clock import iso, iso_at, now
 from cadenza.core.errors import Conflict
 from cadenza.core.trace import record
 from cadenza.core.wakeups import WAKEUPS
@@ -560,6 +560,31 @@ def ordered_change(sof_name: str, order_id: str, item_id: str, service_id: str) 
         item = next(i for i in sof.items(session, order_id) if i.item_id == item_id)
         return Sof.read_change(sof.service(session, service_id, None), item.service.get("serviceConfiguration", {}),
                                "")
+
+
+# -- assurance after a change (§10.3 step 13) -----------------------------------------------------
+@DBOS.step(**_RETRY)
+def follow_rate(sof_name: str, service_id: str, order_id: str, before_mbps: int, mbps: int) -> float | None:
+    """Assurance follows the new rate: utilisation (PM reports, the §10.9 coordinator's input) is
+    a share of the CIR, so the design records from which network time the service runs at
+    `mbps` (`rateChanges`), and each measurement interval is judged against the CIR it ran at,
+    not the one the service has when a report is made (sof/performance/service_pm.py). The
+    network time of the change, None when the rate did not move."""
+    sof = _SOFS[sof_name]
+    with sof.database.read() as session:
+        design = sof.service(session, service_id, None).design
+    known = next((c["atS"] for c in design.get("rateChanges") or [] if c.get("order") == order_id), None)
+    if known is not None or before_mbps == mbps or not design.get("segments"):
+        return known  # already recorded before a crash, or nothing to follow
+    at = float(sof.presto.get_network_time(design["segments"][0]["networkDomain"])["epoch-seconds"])
+    with sof.database.transaction() as session:
+        row = sof.service(session, service_id, None)
+        changes = [*(row.design.get("rateChanges") or []),
+                   {"atS": at, "fromMbps": before_mbps, "toMbps": mbps, "order": order_id}]
+        row.design = {**row.design, "rateChanges": changes}
+        _note(session, sof, order_id, "13", "internal", f"SOF-{sof.name}",
+              f"assurance follows {mbps} Mbit/s: utilisation is measured against it from network time {iso_at(at)}")
+    return at
 
 
 # -- the usage event (§10.3 step 14) ------------------------------------------------------------

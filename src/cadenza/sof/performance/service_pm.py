@@ -14,7 +14,7 @@ availability is the service's, not any one segment's.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ from cadenza.sof.rows import ServiceRow
 from cadenza.sof.sls.objectives import CosObjectives, SlsObjectives, offering_defaults, parse_sls
 
 __all__ = ["probe_spacing_s", "A_TO_Z", "Z_TO_A", "SegmentSteps", "SegmentHistory", "DirectionPm", "ServicePm",
-           "HistorySource", "service_pm", "service_objectives"]
+           "HistorySource", "service_pm", "service_objectives", "rate_at"]
 
 A_TO_Z, Z_TO_A = "a-to-z", "z-to-a"
 _LOST = 0xFFFF_FFFF  # a lost probe in `probe-delay-us`
@@ -141,13 +141,24 @@ def service_pm(row: ServiceRow, history: HistorySource, *, start_s: float, end_s
                 segment["networkDomain"], segment["uuid"],
                 {i["interval-number"]: i for i in direction.get("interval", [])},
                 SegmentSteps.of(packed) if packed else None))
-    directions = [_compose(name, segments, cos, interval_s, step_s, row.bandwidth_mbps)
+    changes = row.design.get("rateChanges") or []
+    directions = [_compose(name, segments, cos, interval_s, step_s,
+                           lambda n: rate_at(row.bandwidth_mbps, changes, (n + 0.5) * interval_s))
                   for name, segments in by_direction.items() if segments]
     return ServicePm(row.id, interval_s, step_s, cos, network_time, directions, missing)
 
 
+def rate_at(current_mbps: int, changes: Sequence[Mapping[str, Any]], at_s: float) -> int:
+    """The CIR the service ran at, at network time `at_s`: the rate before the first change
+    made after it (`rateChanges` of the design, sof/steps.follow_rate), else the current one."""
+    for change in sorted(changes, key=lambda c: c["atS"]):
+        if at_s < change["atS"]:
+            return int(change["fromMbps"])
+    return current_mbps
+
+
 def _compose(name: str, segments: list[SegmentHistory], cos: CosObjectives, interval_s: int, step_s: int,
-             cir_mbps: int) -> DirectionPm:
+             cir_of: Callable[[int], int]) -> DirectionPm:
     numbers = sorted(set.intersection(*(set(s.intervals) for s in segments)))
     result = DirectionPm(name, numbers, segments=segments)
     if not numbers or not step_s or any(s.steps is None for s in segments):
@@ -183,7 +194,8 @@ def _compose(name: str, segments: list[SegmentHistory], cos: CosObjectives, inte
     metrics = measure(series, cos.plan(probe_spacing_s=step_s / probes), interval_len=per_interval // per)
     present = np.isin(np.arange(numbers[0], numbers[-1] + 1), numbers)
     result.metrics = _select(metrics, present)
-    if not cir_mbps:
+    cirs = [cir_of(n) for n in numbers]  # an interval is measured against the CIR it ran at (its midpoint's)
+    if not any(cirs):
         result.utilisation_percent = result.peak_utilisation_percent = [0.0] * len(numbers)
         return result
     first = segments[0].steps
@@ -196,11 +208,11 @@ def _compose(name: str, segments: list[SegmentHistory], cos: CosObjectives, inte
     views = segments[0].intervals
     # the interval's mean load over the steps the service existed in, as a share of its CIR
     result.utilisation_percent = [
-        round(100 * float(views[n]["all-frames-fw-tx"]) / (125.0 * step_s * max(1, int(c))) / cir_mbps, 3)
-        for n, c in zip(numbers, present_steps.tolist(), strict=True)]
+        round(100 * float(views[n]["all-frames-fw-tx"]) / (125.0 * step_s * max(1, int(c))) / cir, 3) if cir else 0.0
+        for n, c, cir in zip(numbers, present_steps.tolist(), cirs, strict=True)]
     step_frames_per_mbit = 125.0 * step_s
-    result.peak_utilisation_percent = [round(100 * b / step_frames_per_mbit / cir_mbps, 3)
-                                       for b in busiest[wanted - numbers[0]].tolist()]
+    result.peak_utilisation_percent = [round(100 * b / step_frames_per_mbit / cir, 3) if cir else 0.0
+                                       for b, cir in zip(busiest[wanted - numbers[0]].tolist(), cirs, strict=True)]
     return result
 
 
