@@ -1,7 +1,7 @@
 """bus_usage_record: the usage events the SOF reported, once per change (MEF 55.0.1 §10.3 step 14)
 
-Revision ID: 0019_bus_usage
-Revises: 0018_sof_control_policy
+Revision ID: 0021_bus_usage
+Revises: 0020_sof_function_testing
 Create Date: 2026-12-03 17:00:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0019_bus_usage"
-down_revision = "0018_sof_control_policy"
+revision = "0021_bus_usage"
+down_revision = "0020_sof_function_testing"
 branch_labels = None
 depends_on = None
 
