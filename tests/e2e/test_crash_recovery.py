@@ -1,6 +1,7 @@
 """The Service Provider's process is killed (SIGKILL) with 20 orders in flight: after a restart
 every order completes, nothing was ordered twice at a partner and no element was configured
-twice."""
+twice. And killed in the middle of a customer's change of an off-net service (MEF 55.0.1 §10.3):
+after a restart the change is whole in both domains, never half applied."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from cadenza.interfaces.allegro.inventory_paths import INVENTORY_BASE as ALLEGRO_INVENTORY
+from cadenza.interfaces.allegro.ordering_client import change_item, change_order
+from cadenza.interfaces.allegro.ordering_paths import ORDERING_BASE as ALLEGRO_ORDERS
 from tests.e2e.conftest import CONTACT, FINAL, ORDERS, address, evpl, item, site
 from tests.helpers.landscape import landscape
 from tests.helpers.servers import wait_until
 
 pytestmark = pytest.mark.slow
 
+INTERLUDE_ORDERS = "/mefApi/interlude/serviceOrderingManagement/v1"
 FAR_ENDS = [None, address("11", "Evergreen", "Springfield", "50001"), address("21", "Elm", "Ogdenville", "60001"),
             address("41", "Cedar", "Shelbyville", "80001")]
 
@@ -67,3 +72,72 @@ def test_twenty_orders_in_flight_survive_a_sigkill_of_the_service_provider(tmp_p
         for name, client_id in (("sp", "sp-operator"), ("partner-a", "partner-a-operator"),
                                 ("partner-b", "partner-b-operator")):
             commits_match_constructs(running.client(name, client_id, "operator-demo-secret"))
+
+
+def _cir_kbps(operator, keys: list[str]) -> set[int]:  # noqa: ANN001 - an httpx client
+    status = operator.get("/cadenza/twin/v1/status").json()
+    constructs = {f"{e['name']}/{fc['id']}": fc for e in status["elements"] for fc in e["forwardingConstructs"]}
+    return {constructs[key]["bandwidth-profile"]["cir-kbps"] for key in keys}
+
+
+def _construct_keys(operator) -> set[str]:  # noqa: ANN001 - an httpx client
+    status = operator.get("/cadenza/twin/v1/status").json()
+    return {f"{e['name']}/{fc['id']}" for e in status["elements"] for fc in e["forwardingConstructs"]}
+
+
+def test_a_sigkill_in_the_middle_of_a_cross_domain_change_leaves_it_whole_after_the_restart(tmp_path: Path) -> None:
+    """acme raises an off-net EVPL (Beta Fibre's segment over INTERLUDE) from 100 to 300 Mbit/s
+    over ALLEGRO; the SP is killed as soon as Beta Fibre has the change of its segment, before
+    the SP changed its own. After the restart the change ends completed with both domains at 300
+    Mbit/s or failed with both at 100 (either is whole), never half applied, and the partner was
+    asked once."""
+    urls = {name: f"sqlite:///{tmp_path / name}.db" for name in ("partner-a", "partner-b", "sp")}
+    with landscape(tmp_path, urls) as running:
+        acme = running.client("sp", "acme", "acme-demo-secret")
+        sp_twin = running.client("sp", "sp-operator", "operator-demo-secret")
+        partner_twin = running.client("partner-b", "partner-b-operator", "operator-demo-secret")
+        at_partner = running.client("partner-b", "cadenza-sp", "sp-at-partner-b-secret")
+        before_sp, before_partner = _construct_keys(sp_twin), _construct_keys(partner_twin)
+        ogdenville = address("22", "Elm", "Ogdenville", "60002")  # Beta Fibre's, bought over INTERLUDE
+        reply = acme.post(f"{ORDERS}/productOrder", json={"relatedContactInformation": CONTACT, "productOrderItem": [
+            item("1", "evpl", evpl(730, 730, 100), site("site-east-3-2"), ogdenville)]})
+        assert reply.status_code == 201, reply.text
+        product_order = reply.json()["id"]
+        bought = wait_until(lambda: (o := acme.get(f"{ORDERS}/productOrder/{product_order}").json())["state"] in FINAL
+                            and o, timeout=120, what="the EVPL to be delivered")
+        assert bought["state"] == "completed", bought
+        service = next(s for s in acme.get(f"{ALLEGRO_INVENTORY}/service", params={"state": "active"}).json()
+                       if s["serviceConfiguration"].get("identifier") == f"{product_order}/1")
+        sp_keys = sorted(_construct_keys(sp_twin) - before_sp)
+        partner_keys = sorted(_construct_keys(partner_twin) - before_partner)
+        assert sp_keys and partner_keys
+
+        def partner_changes() -> list[dict]:
+            orders = at_partner.get(f"{INTERLUDE_ORDERS}/serviceOrder", params={"limit": 1000}).json()
+            return [o for o in orders if (o.get("externalId") or "").endswith("-modify")]
+
+        change = acme.post(f"{ALLEGRO_ORDERS}/serviceOrder", json=change_order(
+            change_item("1", service["id"], service["serviceConfiguration"]["@type"], 300)))
+        assert change.status_code == 201, change.text
+        wait_until(partner_changes, timeout=60, interval=0.02, what="Beta Fibre to have the change of its segment")
+        # half way: the partner has been asked while the SP's own elements still police 100 Mbit/s
+        assert _cir_kbps(sp_twin, sp_keys) == {100_000}
+        sp = running.domains["sp"]
+        sp.kill()
+        sp.start(tmp_path / "sp.yaml")
+        acme = running.client("sp", "acme", "acme-demo-secret")
+        sp_twin = running.client("sp", "sp-operator", "operator-demo-secret")
+
+        done = wait_until(lambda: (o := acme.get(f"{ALLEGRO_ORDERS}/serviceOrder/{change.json()['id']}").json())[
+            "state"] in ("completed", "failed") and o, timeout=180, interval=0.5, what="the change after the restart")
+        rate = 300 if done["state"] == "completed" else 100
+        print(f"the change ended {done['state']} after the restart")  # noqa: T201 - which whole it is
+        assert _cir_kbps(sp_twin, sp_keys) == {rate * 1000}, done
+        assert wait_until(lambda: _cir_kbps(partner_twin, partner_keys) == {rate * 1000}, timeout=60,
+                          what=f"Beta Fibre's segment at {rate} Mbit/s")
+        shown = acme.get(f"{ALLEGRO_INVENTORY}/service/{service['id']}").json()
+        assert shown["state"] == "active" and shown["serviceConfiguration"]["cadenzaEvcPlacement"][
+            "bandwidthMbps"] == rate, shown
+        assert len(partner_changes()) == 1  # asked once at the partner, whatever the restart replayed
+        for client in (acme, sp_twin, partner_twin, at_partner):
+            client.close()
