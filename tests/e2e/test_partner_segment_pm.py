@@ -7,6 +7,8 @@ domains' twin clocks stopped and advanced together:
 - §10.6 steps 1-4: the report of the SOF's proactive job at the partner triggers the SLS
   assessment, which finds the breach in the partner's segment while the SP's meet the SLS and
   marks it for manual intervention, naming partner-b;
+- a link down under the SP's part of the same service: its outage alarm, the reroute of the SP's
+  segment off it (the service stays active) and the alarm cleared;
 - a partner reached over SONATA has no such relation: its segment is said to be missing, and why;
 - the partner's Interlude PM v2 conforms to the official file (schemathesis).
 """
@@ -20,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cadenza.interfaces.allegro.alarm_paths import ALARM_BASE
 from cadenza.interfaces.allegro.pm_paths import PM_BASE, SLS_RESULTS_TYPE
 from cadenza.interfaces.interlude import pm_paths as interlude
 from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
@@ -168,6 +171,84 @@ def test_a_loss_in_the_partners_segment_shows_in_the_report_and_the_assessment_n
         assert any("frame loss ratio" in sentence for sentence in degradation["breaches"])
     finally:
         parties.partner_b.post("/cadenza/twin/v1/links/degrade", json={"a": a, "b": b, "loss_ratio": 0.0})
+
+
+def _sp_link(parties: Parties, service: dict[str, Any]) -> tuple[str, str, str]:
+    """A link under the SP's segments of the service that the ICM can route around (the core's
+    mesh, or a metro ring's: not a border router's nor the UNI's PE's), and its network domain."""
+    found = []
+    for segment in service["serviceConfiguration"]["cadenzaDesign"]["segments"]:
+        reply = parties.sp.post(f"/presto/{segment['networkDomain']}/restconf/operations/"
+                                "get-connectivity-service-details/",
+                                json={"input": {"service-id-or-name": segment["uuid"]}})
+        assert reply.status_code == 200, reply.text
+        found += [(not link.startswith("p"), link, segment["networkDomain"])
+                  for link in reply.json()["output"]["service"]["cadenza-activation"]["s-vlans"]
+                  if "border" not in link]
+    assert found, f"service {service['id']} crosses no link of the SP's own"
+    _, link, domain = min(found)
+    a, b = link.split("|")
+    return a, b, domain
+
+
+def _alarms(parties: Parties, **params: str) -> list[dict[str, Any]]:
+    reply = parties.acme.get(f"{ALARM_BASE}/alarm", params=params)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def test_an_sp_link_down_under_the_off_net_service_is_rerouted_the_service_stays_active_and_its_alarm_clears(
+        parties: Parties, sof: httpx.Client, through_partner_b: dict[str, Any]) -> None:
+    """The SP's part of an off-net EVPL: its outage alarm is raised, the assessment the partner's next
+    report triggers finds the SP's segment losing the frames and has the ICM move it off the link
+    down (make before break), and the alarm clears as the segment carries traffic again."""
+    service_id = through_partner_b["id"]
+    a, b, domain = _sp_link(parties, through_partner_b)
+    link = f"{a}|{b}"
+
+    def degradations() -> list[dict[str, Any]]:
+        return parties.sp.get(f"{SLS}/degradation", params={"serviceId": service_id}).json()
+
+    # a clean interval first: the partner's degradation the test before left open is resolved, so
+    # the next breach opens a degradation of its own
+    _advance(parties, 1800)
+    wait_until(lambda: all(d["state"] == "resolved" for d in degradations()), timeout=90, interval=0.5,
+               what="the degradations left open to resolve")
+    seen = {d["id"] for d in degradations()}
+    failed = parties.sp.post("/cadenza/twin/v1/links/fail", json={"a": a, "b": b})
+    assert failed.status_code == 200, failed.text
+    try:
+        raised = wait_until(lambda: _alarms(parties, affectedServiceId=service_id, alarmType="communicationsAlarm",
+                                            state="unAcknowledged"), timeout=60, what="the outage alarm")
+        assert len(raised) == 1
+        alarm = parties.acme.get(f"{ALARM_BASE}/alarm/{raised[0]['id']}").json()
+        assert alarm["specificProblem"] == f"link {link} is down" and alarm["sourceSystemId"].startswith("ICM-")
+        _advance(parties, 1800)  # a whole interval with the link down, then the partner's report of it
+        found = wait_until(lambda: [d for d in degradations() if d["id"] not in seen and d["state"] != "detected"],
+                           timeout=90, interval=0.5, what="the assessment to find the SP's segment and reroute it")
+        assert found[0]["cause"] == domain, found[0]
+        assert found[0]["state"] == "rerouting", found[0]["history"]
+        assert link in found[0]["history"][-1]["why"]
+        cleared = wait_until(lambda: _alarms(parties, affectedServiceId=service_id, alarmType="communicationsAlarm",
+                                             state="cleared"), timeout=90, interval=0.5,
+                             what="the alarm to clear once the segment is moved off the link down")
+        assert [x["id"] for x in cleared] == [raised[0]["id"]]
+        after = sof.get(f"{INVENTORY_BASE}/service/{service_id}").json()
+        assert after["state"] == "active"
+        assert after["serviceConfiguration"]["operationalState"]["state"] == "ENABLED"
+        assert link not in _sp_link_set(parties, after)
+    finally:
+        parties.sp.post("/cadenza/twin/v1/links/restore", json={"a": a, "b": b})
+
+
+def _sp_link_set(parties: Parties, service: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for segment in service["serviceConfiguration"]["cadenzaDesign"]["segments"]:
+        reply = parties.sp.post(f"/presto/{segment['networkDomain']}/restconf/operations/"
+                                "get-connectivity-service-details/",
+                                json={"input": {"service-id-or-name": segment["uuid"]}})
+        found |= set(reply.json()["output"]["service"]["cadenza-activation"]["s-vlans"])
+    return found
 
 
 def test_a_partner_reached_over_sonata_is_said_to_be_missing_and_why(parties: Parties, sof: httpx.Client,

@@ -285,11 +285,14 @@ class PrestoClient:
         return self._call(network_domain, "cadenza-get-pm-history", {"input": asked})["pm-history"]
 
     def get_link_health(self, network_domain: str) -> dict[str, dict[str, Any]]:
-        """Each link's health now (get-topology-details, `cadenza-link-health`): link id ->
-        {loss-ratio, delay-ms, design-loss-ratio, design-delay-ms}."""
+        """Each link's health now (get-topology-details, `cadenza-link-health`, and the link's
+        TAPI `operational-state`): link id -> {loss-ratio, delay-ms, design-loss-ratio,
+        design-delay-ms, operational-state}."""
         topology = self._call(network_domain, "get-topology-details",
                               {"input": {"topology-id-or-name": network_domain}})["topology"]
-        return {link["uuid"]: link.get("cadenza-link-health", {}) for link in topology.get("link", [])}
+        return {link["uuid"]: {**link.get("cadenza-link-health", {}),
+                               "operational-state": link.get("operational-state")}
+                for link in topology.get("link", [])}
 
     def get_network_time(self, network_domain: str) -> dict[str, Any]:
         """The network's (simulated) time: `epoch-seconds`, `scale`, `interval-seconds`, `step-seconds`."""

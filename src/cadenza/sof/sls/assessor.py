@@ -53,18 +53,28 @@ class Assessed:
     rerouted: int = 0
 
 
-def _located(pm: ServicePm, direction: DirectionPm, i: int, breached: list[MetricAssessment]) -> str:
-    """Which segment breaks the objectives: the one losing most frames when loss or availability
-    is breached, else the one adding most delay; the partner when its segment is unseen and the SP
-    segments each meet the SLS."""
+def _located(pm: ServicePm, direction: DirectionPm, i: int, breached: list[MetricAssessment],
+             partner: str | None = None) -> str:
+    """Which segment breaks the objectives: the one least available, then losing most frames,
+    when loss or availability is breached, else the one adding most delay; the partner when its
+    segment is unseen and the SP segments each meet the SLS. A tie (a link down in ours leaves the
+    partner's segment nothing to carry either) goes to this provider's segment, the one it can
+    act on, never to whichever name sorts last."""
     number = direction.numbers[i]
     loss = any(a.metric in ("oneWayFrameLossRatioPmMetric", "oneWayAvailabilityPmMetric",
                             "oneWayHighLossIntervalsPmMetric", "oneWayConsecutiveHighLossIntervalsPmMetric")
                for a in breached)
-    key = "flr-1-fw-mean" if loss else "fd-1-fw-mean"
-    figures = [(segment.intervals[number].get(key) or 0.0, segment.name) for segment in direction.segments]
-    worst_value, worst = max(figures) if figures else (0.0, "")
-    if pm.missing and (not figures or worst_value <= 0):
+
+    def badness(interval: dict[str, Any]) -> tuple[float, float]:
+        if not loss:
+            return interval.get("fd-1-fw-mean") or 0.0, 0.0
+        availability = interval.get("availability-percent")
+        return 100.0 - float(availability) if availability is not None else 0.0, interval.get("flr-1-fw-mean") or 0.0
+
+    figures = [(badness(segment.intervals[number]), segment.name != partner, segment.name)
+               for segment in direction.segments]
+    worst_value, _, worst = max(figures, key=lambda f: (f[0], f[1])) if figures else ((0.0, 0.0), True, "")
+    if pm.missing and (not figures or max(worst_value) <= 0):
         return pm.missing[0].split(":", 1)[0]
     return worst or "unknown"
 
@@ -160,7 +170,9 @@ def _remedy(sof: Sof, row: ServiceRow, degradation_id: str, current: int) -> boo
 
 
 def _unhealthy(health: dict[str, Any]) -> bool:
-    return bool(health) and (health.get("loss-ratio", 0) > health.get("design-loss-ratio", 0)
+    # a link down carries nothing, whatever its loss and delay figures were when it last did
+    return bool(health) and (health.get("operational-state") == "DISABLED"
+                             or health.get("loss-ratio", 0) > health.get("design-loss-ratio", 0)
                              or health.get("delay-ms", 0) > 1.5 * health.get("design-delay-ms", 0) + 0.5)
 
 
@@ -173,8 +185,9 @@ def _follow(session: Any, row: ServiceRow, direction: str, number: int,  # noqa:
         sentences = [a.sentence for a in breached]
         result.breaches.extend(sentences)
         if open_one is None:
+            cause = _located(pm, seen, i, breached, (row.design.get("partner") or {}).get("party"))
             open_one = degradation.open_degradation(
-                session, service_id=row.id, direction=direction, cause=_located(pm, seen, i, breached),
+                session, service_id=row.id, direction=direction, cause=cause,
                 breaches=sentences, metrics=[a.metric for a in breached], number=number)
             result.opened += 1
             result.to_remedy.append(open_one.id)
