@@ -995,24 +995,23 @@ def cus_watch(url: Annotated[str, typer.Option(help="the provider's API (its SOF
 
 
 
-@cus_app.command("schedule")
-def cus_schedule(url: Annotated[str, typer.Option(help="the provider's API (its SOF)")],
-                 client_id: Annotated[str, typer.Option(help="the customer's ALLEGRO client id")],
-                 client_secret: Annotated[str, typer.Option(help="its secret")],
-                 service: Annotated[str, typer.Option(help="the service to give the capacity")],
-                 mbps: Annotated[int, typer.Option(help="the committed rate for the event, Mbit/s")],
-                 at: Annotated[str | None, typer.Option(help="when it starts (ISO 8601, UTC)")] = None,
-                 in_: Annotated[str | None, typer.Option("--in", help="or how soon it starts, e.g. 90s, 2h")] = None,
-                 for_: Annotated[str, typer.Option("--for", help="how long it lasts, e.g. 3h")] = "1h") -> None:
-    """Capacity for a known event (a backup window, a migration): the rate from a time, for so
-    long, put back by the provider at the end; `cus watch` leaves the service alone meanwhile."""
+@cus_app.command("reserve")
+def cus_reserve(url: Annotated[str, typer.Option(help="the provider's API (its SOF)")],
+                client_id: Annotated[str, typer.Option(help="the customer's ALLEGRO client id")],
+                client_secret: Annotated[str, typer.Option(help="its secret")],
+                service: Annotated[str, typer.Option(help="the service to give the capacity")],
+                mbps: Annotated[int, typer.Option(help="the committed rate for the event, Mbit/s")],
+                at: Annotated[str | None, typer.Option(help="when it starts (ISO 8601, UTC)")] = None,
+                in_: Annotated[str | None, typer.Option("--in", help="or how soon it starts, e.g. 90s, 2h")] = None,
+                for_: Annotated[str, typer.Option("--for", help="how long it lasts, e.g. 3h")] = "1h") -> None:
+    """Reserve capacity for a known event (a backup window, a migration): refused unless the
+    network can hold it; applied at its start and given back at its end by the provider; `cus
+    watch` leaves the service alone meanwhile (thread 10.9 steps 5 and 11)."""
     from datetime import UTC, datetime, timedelta
 
     from cadenza.core.client_credentials import ClientCredentials
-    from cadenza.cus.capacity import capacity_order
     from cadenza.interfaces.allegro.http import AllegroError
-    from cadenza.interfaces.allegro.inventory_client import ServiceInventoryClient
-    from cadenza.interfaces.allegro.ordering_client import ServiceOrderingClient
+    from cadenza.interfaces.allegro.reservation import ReservationClient
 
     if (at is None) == (in_ is None):
         console.print("[red]say when the event starts: --at TIME or --in DURATION[/]")
@@ -1024,21 +1023,18 @@ def cus_schedule(url: Annotated[str, typer.Option(help="the provider's API (its 
         console.print(f"[red]{at!r} is not a date-time: write e.g. 2026-12-24T02:00Z[/]")
         raise typer.Exit(2) from None
     start = start if start.tzinfo else start.replace(tzinfo=UTC)
-    token = ClientCredentials(url, client_id, client_secret)
-    inventory, ordering = ServiceInventoryClient(url, token), ServiceOrderingClient(url, token)
+    client = ReservationClient(url, ClientCredentials(url, client_id, client_secret))
     try:
-        service_type = inventory.get_service(service)["serviceConfiguration"]["@type"]
-        order = ordering.create_order(capacity_order(service, service_type, mbps, start,
-                                                     timedelta(seconds=_seconds(for_))))
+        reservation = client.reserve(service, mbps, start, start + timedelta(seconds=_seconds(for_)))
     except AllegroError as exc:
         reasons = [e.get("reason") for e in exc.body] if isinstance(exc.body, list) else [exc.reason]
         console.print(f"[red]refused: {'; '.join(str(r) for r in reasons)}[/]")
         raise typer.Exit(1) from None
     finally:
-        inventory.close()
-        ordering.close()
-    console.print(f"{service}: {mbps} Mbit/s from {start.isoformat()} for {for_}: order {order['id']} "
-                  f"{order['state']}")
+        client.close()
+    console.print(f"{service}: {mbps} Mbit/s from {reservation['startDate']} to {reservation['endDate']}: "
+                  f"reservation {reservation['id']} {reservation['state']}")
+
 
 if __name__ == "__main__":
     app()

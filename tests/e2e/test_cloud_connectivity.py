@@ -131,11 +131,11 @@ def test_the_coordinator_lowers_it_when_the_traffic_falls_but_never_below_its_fl
     assert sorted(o["state"] for o in _orders(parties)) == ["completed", "completed"]
 
 
-def test_capacity_scheduled_for_a_known_event_is_held_and_given_back_and_the_coordinator_leaves_it(
+def test_step_5_capacity_reserved_for_a_known_event_is_held_and_given_back_and_the_coordinator_leaves_it(
         parties: Parties, dc_service: dict[str, Any], coordinator: subprocess.Popen[str]) -> None:
     before = _rate(parties, dc_service["id"])
     scheduled = subprocess.run(
-        [sys.executable, "-m", "cadenza.cli", "cus", "schedule", "--url", parties.landscape.url("sp"),
+        [sys.executable, "-m", "cadenza.cli", "cus", "reserve", "--url", parties.landscape.url("sp"),
          "--client-id", "acme", "--client-secret", "acme-demo-secret", "--service", dc_service["id"],
          "--mbps", "300", "--in", "2s", "--for", "25s"], capture_output=True, text=True, timeout=60, check=False)
     assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr

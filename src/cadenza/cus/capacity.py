@@ -1,50 +1,32 @@
-"""Capacity for a known event (thread 10.9 step 4, "for a later time, for a duration"): the
-coordinator asks for a rate from a time, for so long, as one temporary change scheduled ahead
-(ALLEGRO Service Ordering v1 with Cadenza's `requestedStartDate` ahead and `cadenzaRevertAfter`).
+"""Capacity for a known event (thread 10.9 step 5): the coordinator reserves a rate on a service
+for a window ahead of time (Cadenza's ALLEGRO reservations, docs/allegro-profile.md), which SOF
+accepts only when the network can hold it beside the other reservations, applies at the start
+and gives back at the end (step 11).
 
-The order's `externalId`, the customer's own reference, says the window
-(`cadenza-cac-capacity:<start>/<end>`), so that the coordinator watching the service leaves it
-alone while the capacity is held, rather than lowering what was bought for the event."""
+While a reservation of a service is held, or about to be (an interval before its start), the
+watching coordinator leaves the service alone: the rate is the event's, not the traffic's."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
-from cadenza.interfaces.allegro.ordering_client import change_item, change_order
+__all__ = ["holding", "HELD"]
 
-__all__ = ["capacity_order", "held_window", "PREFIX"]
-
-PREFIX = "cadenza-cac-capacity:"
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+HELD = ("scheduled", "active")
+_LEAD = timedelta(minutes=15)
 
 
 def _moment(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def capacity_order(service_id: str, service_type: str, mbps: int, start: datetime,
-                   duration: timedelta) -> dict[str, Any]:
-    seconds = int(duration.total_seconds())
-    if seconds < 1:
-        raise ValueError("the capacity is held for at least a second")
-    order = change_order(change_item("1", service_id, service_type, mbps, revert_after_s=seconds), start=start,
-                         external_id=f"{PREFIX}{_iso(start)}/{_iso(start + duration)}",
-                         description=f"Customer Application Coordinator: {mbps} Mbit/s for a known event, "
-                                     f"{_iso(start)} for {seconds} s")
-    return order
-
-
-def held_window(order: dict[str, Any]) -> tuple[datetime, datetime] | None:
-    """The window an order of `capacity_order` holds, or None for any other order."""
-    reference = order.get("externalId") or ""
-    if not reference.startswith(PREFIX) or order.get("state") == "failed":
-        return None
-    start, _, end = reference.removeprefix(PREFIX).partition("/")
-    try:
-        return _moment(start), _moment(end)
-    except ValueError:
-        return None
+def holding(reservations: Iterable[dict[str, Any]], service_id: str, at: datetime) -> dict[str, Any] | None:
+    """The reservation of `service_id` that holds its rate at `at`, if any."""
+    for reservation in reservations:
+        if reservation["service"]["id"] != service_id or reservation["state"] not in HELD:
+            continue
+        if reservation["state"] == "active" or _moment(reservation["startDate"]) - _LEAD <= at:
+            return reservation
+    return None

@@ -23,12 +23,13 @@ from typing import Any
 import httpx
 
 from cadenza.core.client_credentials import ClientCredentials
-from cadenza.cus.capacity import held_window
+from cadenza.cus.capacity import holding
 from cadenza.cus.sizing import Band, RateBounds, next_rate
 from cadenza.interfaces.allegro.http import AllegroError
 from cadenza.interfaces.allegro.inventory_client import ServiceInventoryClient
 from cadenza.interfaces.allegro.ordering_client import ServiceOrderingClient, change_item, change_order
 from cadenza.interfaces.allegro.pm_client import PerformanceClient, scheduled_job, utilisation_by_interval
+from cadenza.interfaces.allegro.reservation import ReservationClient
 
 __all__ = ["CoordinatorSettings", "Coordinator", "Decision"]
 
@@ -85,12 +86,13 @@ class Coordinator:
         self.inventory = ServiceInventoryClient(settings.sp_url, token, transport=transport)
         self.ordering = ServiceOrderingClient(settings.sp_url, token, transport=transport)
         self.performance = PerformanceClient(settings.sp_url, token, transport=transport)
+        self.reservations = ReservationClient(settings.sp_url, token, transport=transport)
         self.watched: dict[str, _Watched] = {}
         self.decisions: list[Decision] = []
         self._wake = threading.Event()
 
     def close(self) -> None:
-        for client in (self.inventory, self.ordering, self.performance):
+        for client in (self.inventory, self.ordering, self.performance, self.reservations):
             client.close()
 
     # -- step 1 and 2: what to watch, and the jobs that measure it ------------------------------
@@ -153,16 +155,8 @@ class Coordinator:
                     watched.samples[start] = percent
 
     def _held(self, watched: _Watched) -> bool:
-        """Capacity scheduled for a known event (cus/capacity.py) is held, or about to be (an
-        interval before its start): the rate is the event's, not the traffic's."""
-        moment = datetime.now(UTC)
-        for order in self.ordering.list_orders():
-            window = held_window(order)
-            if window is not None and any(i.get("service", {}).get("id") == watched.service_id
-                                          for i in order.get("serviceOrderItem", [])) \
-                    and window[0] - _INTERVAL <= moment < window[1]:
-                return True
-        return False
+        """A reservation for a known event (cus/capacity.py) holds the rate, or is about to."""
+        return holding(self.reservations.list(), watched.service_id, datetime.now(UTC)) is not None
 
     def _decide(self, watched: _Watched) -> Decision | None:
         held = self._held(watched)
