@@ -34,6 +34,7 @@ from cadenza.interfaces.interlude.pm_paths import PM_HUB
 from cadenza.interfaces.legato.builders import add_evc_item, evc_configuration, off_net, on_net, service_order
 from cadenza.sof.alarms.threshold import SET_ALARM_TYPE
 from cadenza.sof.partner_state import reconcile_partners
+from cadenza.sof.rows import SegmentStateRow
 from tests.helpers.servers import wait_until
 from tests.integration.sof.conftest import SofLandscape
 from tests.integration.sof.openapi import assert_valid
@@ -112,6 +113,10 @@ def test_a_link_down_in_the_partners_segment_is_an_alarm_from_the_partner_cleare
                                                 "no traffic: partner-a says its operationalState is DISABLED")
             assert _operational(sof_landscape, service["id"]) == "DISABLED"
             assert reconcile_partners(sof_landscape.sof) == 0, "the reading finds what the event told"
+            with sof_landscape.sof.database.transaction() as session:  # as if that event had been lost
+                session.get(SegmentStateRow, reference).operational_state = "ENABLED"  # type: ignore[union-attr]
+            assert reconcile_partners(sof_landscape.sof) == 1, "the periodic reading repairs a lost event"
+            assert acme.list_alarms(affectedServiceId=service["id"], state="unAcknowledged") == raised
         finally:
             twin.restore_link(*link.split("|"))
         cleared = wait_until(lambda: acme.list_alarms(affectedServiceId=service["id"], state="cleared"),
