@@ -138,8 +138,11 @@ class Business:
                                        partial(self.directory.client(party).register_listener, "productOrder"))
         for party, access in self.interlude_access.items():
             hubs[f"INTERLUDE {party}"] = (interlude_callback(self.public_url, party), access.subscribe)
-            # the reports of the jobs the SOF keeps on the partner's segments (sof/performance/partner_jobs.py)
-            hubs[f"INTERLUDE PM {party}"] = (interlude_callback(self.public_url, party), access.subscribe_pm)
+            # the reports of the jobs the SOF keeps on the partner's segments (sof/performance/partner_segment.py)
+            # and the partner's threshold crossings (sof/partner_crossings.py); named apart from the
+            # registration of the reports alone, so a domain that made that one registers again
+            hubs[f"INTERLUDE PM {party} reports+crossings"] = (interlude_callback(self.public_url, party),
+                                                                access.subscribe_pm)
         partner_hubs.keep_registrations(self.bus.name, hubs)
 
 
