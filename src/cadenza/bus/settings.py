@@ -13,7 +13,7 @@ from cadenza.core.patience import Patience
 from cadenza.interfaces.legato.control_policy import ControlPolicy
 
 __all__ = ["PartySettings", "AddressSettings", "SiteSettings", "PartnerSettings", "EdgePointSettings",
-           "NetworkDomainSettings", "BusSettings"]
+           "NetworkDomainSettings", "FieldVisitSettings", "FieldForceSettings", "BusSettings"]
 
 
 class _Strict(BaseModel):
@@ -88,6 +88,30 @@ class NetworkDomainSettings(_Strict):
     edge_points: list[EdgePointSettings] = []
 
 
+class FieldVisitSettings(_Strict):
+    """When a customer lets technicians visit its sites (bus/workforce/): the weekdays (0 Monday)
+    and hours (UTC, of the network's simulated time) a visit may take; `book_automatically`: the
+    SP books the first such slot itself instead of asking the customer to book one."""
+
+    book_automatically: bool = False
+    weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    from_hour: int = Field(8, ge=0, le=23)
+    to_hour: int = Field(18, ge=1, le=24)
+
+
+class FieldForceSettings(_Strict):
+    """The SP's simulated field force: how many crews, how long a visit slot is, how soon after
+    a search the first slot may start, how many days ahead slots are offered, and the hours crews
+    work (UTC, simulated time; every day of the week)."""
+
+    crews: int = Field(2, ge=1)
+    slot_hours: int = Field(2, ge=1, le=12)
+    lead_s: float = Field(3600.0, ge=0)
+    horizon_days: int = Field(14, ge=1, le=90)
+    from_hour: int = Field(7, ge=0, le=23)
+    to_hour: int = Field(21, ge=1, le=24)
+
+
 class BusSettings(_Strict):
     name: str
     party: PartySettings
@@ -100,6 +124,9 @@ class BusSettings(_Strict):
     # MEF 124 Table 9 `closed`: how long a customer has to confirm (or reopen) a resolved
     # trouble ticket before it closes without an answer (the pre-agreed time frame)
     ticket_confirmation_s: float = Field(72 * 3600.0, gt=0)
+    field_force: FieldForceSettings = FieldForceSettings()
+    # per customer party: when its sites may be visited (default: weekdays 08-18, it books)
+    field_visits: dict[str, FieldVisitSettings] = {}
     # per offering id: what its customers may change themselves over ALLEGRO, replacing the
     # catalog's policy (bus/control_policies.py)
     dynamic_control: dict[str, ControlPolicy] = {}

@@ -5,7 +5,7 @@ sessions whose ingress is on the element (`traffic.py`), alarms are the faults t
 see from where it stands:
 
 - `link-down` (major) on a port whose link failed, or whose neighbour element is down (the
-  port loses its signal either way);
+  port loses its signal either way), or on a port that failed by itself (`fail_port`);
 - `loss-of-continuity` (critical) on a forwarding construct whose frames stopped arriving from
   the far end point, as a MEP notices when the continuity check messages stop.
 
@@ -65,6 +65,9 @@ class AlarmBook:
                     found[(element, port, LINK_DOWN)] = f"link {link.a}:{link.a_port}-{link.b}:{link.b_port} is down"
                 elif not twin.elements[far].up:
                     found[(element, port, LINK_DOWN)] = f"no signal on {port}: {far} ({far}:{far_port}) is down"
+        for element, port in sorted(twin.down_ports):
+            if twin.elements[element].up:
+                found[(element, port, LINK_DOWN)] = f"port {port} has failed: no light"
         for (fc_id, _, _), ((egress, _), broken) in twin.traffic.paths().items():
             if broken and twin.elements[egress].up:
                 found[(egress, fc_id, LOSS_OF_CONTINUITY)] = f"no frames of {fc_id} arrive from the far end: {broken}"

@@ -56,6 +56,9 @@ def trace(twin: NetworkTwin, fc_id: str, ingress: str, ingress_port: str) -> Tra
         if ds is None or not ds.up:
             result.broken = f"element {element} is {'down' if ds else 'unknown'}"
             return result
+        if (element, port) in twin.down_ports:
+            result.broken = f"port {port} of {element} is down"
+            return result
         fc = ds.running.fcs.get(fc_id)
         ends = [ep for ep in fc.end_points if ep.port == port and _takes(ep.vlan_id, vlan)] if fc else []
         if fc is None or not ends:
@@ -67,6 +70,9 @@ def trace(twin: NetworkTwin, fc_id: str, ingress: str, ingress_port: str) -> Tra
         result.path.append(f"{element}:{port}>{out.port}")
         result.delay_ms += HOP_DELAY_MS
         result.rate_mbps = min(result.rate_mbps, _admitted_mbps(fc))
+        if (element, out.port) in twin.down_ports:
+            result.broken = f"port {out.port} of {element} is down"
+            return result
         link = twin.link_at(element, out.port)
         if link is None:
             return result  # left the network at an edge port

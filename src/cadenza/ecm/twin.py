@@ -60,6 +60,9 @@ class NetworkTwin:
         self.elements: dict[str, ElementDatastore] = {}
         self.links: list[Link] = []
         self._by_port: dict[tuple[str, str], Link] = {}
+        # ports that failed on their own (optics, a line card), the element still up: no frame
+        # enters or leaves them until a technician repairs them (bus/workforce/, ecm/field_force.py)
+        self.down_ports: set[tuple[str, str]] = set()
         self.listeners: list[Callable[[], None]] = []  # told before any state change (PM settles)
         # Told after any change of what is configured or up: the constructs whose configuration
         # changed, or None when a fault may have changed any path.
@@ -130,6 +133,26 @@ class NetworkTwin:
 
     def restore_element(self, name: str) -> ElementState:
         return self._change_element(name, up=True)
+
+    def fail_port(self, element: str, port: str) -> dict[str, Any]:
+        return self._change_port(element, port, up=False)
+
+    def restore_port(self, element: str, port: str) -> dict[str, Any]:
+        return self._change_port(element, port, up=True)
+
+    def port_up(self, element: str, port: str) -> bool:
+        return (element, port) not in self.down_ports
+
+    def _change_port(self, element: str, port: str, *, up: bool) -> dict[str, Any]:
+        if port not in self.element(element).running.ports:
+            raise NotFound(f"No port {port!r} on network element {element!r}")
+        self._notify()
+        if up:
+            self.down_ports.discard((element, port))
+        else:
+            self.down_ports.add((element, port))
+        self._faults_changed()
+        return {"element": element, "port": port, "up": up}
 
     def refuse_edits(self, name: str, reason: str | None) -> None:
         """Make element `name` refuse every change with `reason` (None: accept again)."""

@@ -30,6 +30,7 @@ from cadenza.bus.api.quote import quote_router
 from cadenza.bus.api.service_listener import FOLLOWED_SERVICE_EVENTS, service_listener_router
 from cadenza.bus.api.site import site_router
 from cadenza.bus.api.trouble_ticket import trouble_ticket_router
+from cadenza.bus.api.workforce import appointment_router, work_order_router
 from cadenza.bus.catalog import Catalog
 from cadenza.bus.feasibility import NetworkFeasibility
 from cadenza.bus.incident.follow import Desk
@@ -49,6 +50,10 @@ from cadenza.bus.trouble.confirmation import register_desk as register_trouble_d
 from cadenza.bus.trouble.confirmation import resume_confirmations
 from cadenza.bus.trouble.desk import TroubleDesk, incident_changed
 from cadenza.bus.trouble.ticket import CANTATA_TICKETS, SONATA_TICKETS
+from cadenza.bus.workforce.apis import CANTATA_WORKFORCE, SONATA_WORKFORCE
+from cadenza.bus.workforce.force import FieldForce, Workforce
+from cadenza.bus.workforce.visit import register as register_visits
+from cadenza.bus.workforce.visit import resume_visits
 from cadenza.core.auth import require
 from cadenza.core.client_credentials import ClientCredentials
 from cadenza.core.db import Database
@@ -123,6 +128,7 @@ class Business:
         # DBOS recovery resumes the POQ and quote assessments under way; this finds any left without one
         requests = sum(store.resume() for store in (*self.qualifications, *self.quotes))
         resume_confirmations(self.bus.name)  # the resolved tickets' waits for the buyer's confirmation
+        resume_visits(self.bus.name)  # the booked site visits, waiting for their time
         log.info("%s: resumed %d service orders and %d product orders; queued %d POQ or quote assessments",
                  self.bus.name, resumed, len(waiting_ids), requests)
 
@@ -194,8 +200,10 @@ def _keep_presto_subscription(hubs: HubStore, api: str, party: str, callback: st
 
 
 def build_business(config: DomainConfig, database: Database, *, public_url: str, hubs: HubStore,
-                   wake: Callable[[], None], own: httpx.BaseTransport | None = None) -> Business:
-    """`own`: the transport of calls between this domain's entities (at `public_url`)."""
+                   wake: Callable[[], None], own: httpx.BaseTransport | None = None,
+                   field_force: FieldForce | None = None) -> Business:
+    """`own`: the transport of calls between this domain's entities (at `public_url`);
+    `field_force`: the crews that repair the network (the twin's, ecm/field_force.py)."""
     client_id, secret = _internal_client(config)
     token = ClientCredentials(public_url, client_id, secret)
     catalog = Catalog(price_factor=config.price_factor)
@@ -260,6 +268,10 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                                         "number": "+1-555-0198", "organization": config.party.name},
                                confirmation_s=bus_config.ticket_confirmation_s, wake=wake)
     register_trouble_desk(config.name, trouble_desk, database)
+    workforce = Workforce(name=config.name, database=database, desk=trouble_desk, base_url=public_url,
+                          organization=config.party.name, field_force=field_force,
+                          settings=bus_config.field_force, visits=bus_config.field_visits, wake=wake)
+    register_visits(workforce)
     desk = Desk(organization=config.party.name, base_url=public_url,
                 contact={"role": "incidentContact", "name": f"{config.party.name} incident desk",
                          "emailAddress": f"incidents@{config.party.id}.example", "number": "+1-555-0199",
@@ -282,6 +294,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                                 _heard_from(degradation_listener_router(bus, desk), own), incident_router(bus, hubs),
                                 trouble_ticket_router(bus, trouble_desk, CANTATA_TICKETS),
                                 trouble_ticket_router(bus, trouble_desk, SONATA_TICKETS, hubs),
+                                *(router(workforce, api, hubs) for api in (CANTATA_WORKFORCE, SONATA_WORKFORCE)
+                                  for router in (work_order_router, appointment_router)),
                                 _heard_from(presto_listener_router(sof), own)]
     qualifications, quotes = [], []
     for fam in (CANTATA, SONATA):

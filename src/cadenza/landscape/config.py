@@ -18,7 +18,15 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cadenza.bus.settings import AddressSettings, BusSettings, PartnerSettings, PartySettings, SiteSettings
+from cadenza.bus.settings import (
+    AddressSettings,
+    BusSettings,
+    FieldForceSettings,
+    FieldVisitSettings,
+    PartnerSettings,
+    PartySettings,
+    SiteSettings,
+)
 from cadenza.core.connection_budget import DatabasePools
 from cadenza.ecm.settings import EcmSettings, TwinSettings
 from cadenza.icm.settings import (
@@ -146,6 +154,8 @@ class DomainConfig(_Strict):
     order_queue_concurrency: int = Field(64, ge=1, description="product orders worked on at once (BusSettings)")
     ticket_confirmation_s: float = Field(72 * 3600.0, gt=0,
                                          description="a resolved trouble ticket closes unconfirmed after this long")
+    field_force: FieldForceSettings = FieldForceSettings()  # the simulated technicians (BusSettings)
+    field_visits: dict[str, FieldVisitSettings] = {}  # per customer: when its sites may be visited
     # per offering id: what its customers may change themselves, replacing the catalog's (BusSettings)
     dynamic_control: dict[str, ControlPolicy] = {}
 

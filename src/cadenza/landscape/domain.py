@@ -29,6 +29,7 @@ from cadenza.core.request_guard import RequestLimits, guard_endpoints, install_r
 from cadenza.core.signing_keys import ConfiguredKeyRefused, KeyStore, load_private_key
 from cadenza.core.workflows import launch_workflows, shutdown_workflows
 from cadenza.ecm.api.twin import twin_router
+from cadenza.ecm.field_force import TwinFieldForce
 from cadenza.ecm.remote import AttachedTwinRuntime, RemoteTwinRuntime, attach_twin, start_remote_twin
 from cadenza.ecm.runtime import TwinRuntime, start_twin
 from cadenza.icm import activation, pm_schedule, reroute_flow
@@ -126,7 +127,8 @@ class ProviderDomain:
                               scopes=client.scopes)
         self.hubs = HubStore(self.database, admit=listeners.admit)
         self.business = build_business(self.config, self.database, public_url=self.public_url, hubs=self.hubs,
-                                       wake=self.dispatcher.wake, own=self.in_process)
+                                       wake=self.dispatcher.wake, own=self.in_process,
+                                       field_force=TwinFieldForce(self.twin.twin))
         workflows_name = f"cadenza-{self.config.name}"
         if self.worker is not None:
             self.workers = WorkerRegistry(self.database, self.worker.executor_id, on_takeover=self._resume)

@@ -41,6 +41,11 @@ SCOPES = [
     # trouble tickets (MEF 124): a customer's at the SP, a provider's buying from this domain
     ("/mefApi/cantata/troubleTicket/v4/", "cantata"),
     ("/mefApi/sonata/troubleTicket/v4/", "sonata"),
+    # work orders and appointments for site visits (MEF 137), the same two buyers
+    ("/mefApi/cantata/workOrderManagement/v2/", "cantata"),
+    ("/mefApi/cantata/appointment/v2/", "cantata"),
+    ("/mefApi/sonata/workOrderManagement/v2/", "sonata"),
+    ("/mefApi/sonata/appointment/v2/", "sonata"),
     ("/mefApi/cantata/", "cantata"),
     ("/mefApi/sonata/", "sonata"),
     # Performance Monitoring v2: the BUS at its SOF, a buyer SOF at a partner's

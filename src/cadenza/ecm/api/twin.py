@@ -15,13 +15,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from cadenza.core.auth import require
 from cadenza.ecm.twin import NetworkTwin
 
-__all__ = ["twin_router", "LinkRef", "LinkDegradation", "EditRefusal", "ClockChange", "DemandSettings"]
+__all__ = ["twin_router", "LinkRef", "PortRef", "LinkDegradation", "EditRefusal", "ClockChange", "DemandSettings"]
 
 
 class LinkRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
     a: str = Field(description="element name, or 'element:port' to pick one of parallel links")
     b: str
+
+
+class PortRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    element: str
+    port: str
 
 
 class LinkDegradation(LinkRef):
@@ -89,6 +95,14 @@ def twin_router(twin: NetworkTwin) -> APIRouter:
     def degrade_link(body: LinkDegradation) -> dict[str, Any]:
         return _link(twin.degrade_link(body.a, body.b, delay_ms=body.delay_ms, loss_ratio=body.loss_ratio,
                                            capacity_mbps=body.capacity_mbps))
+
+    @router.post("/ports/fail")
+    def fail_port(body: PortRef) -> dict[str, Any]:
+        return twin.fail_port(body.element, body.port)
+
+    @router.post("/ports/restore")
+    def restore_port(body: PortRef) -> dict[str, Any]:
+        return twin.restore_port(body.element, body.port)
 
     @router.post("/elements/{name}/fail")
     def fail_element(name: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cadenza.core.openapi_validation import ServedSpec
 from cadenza.interfaces import product_openapi
-from cadenza.interfaces.cantata import trouble_ticket
+from cadenza.interfaces.cantata import trouble_ticket, workforce
 from cadenza.interfaces.product_openapi import MANAGEMENT_APIS
 
 __all__ = ["SPEC_DIR", "MANAGEMENT_APIS", "served_specs"]
@@ -15,4 +15,5 @@ SPEC_DIR = Path(__file__).parent
 
 
 def served_specs() -> list[ServedSpec]:
-    return [*product_openapi.served_specs(SPEC_DIR), *trouble_ticket.served_specs()]
+    return [*product_openapi.served_specs(SPEC_DIR), *trouble_ticket.served_specs(),
+            *workforce.served_specs()]

@@ -9,7 +9,7 @@ from pathlib import Path
 from cadenza.core.openapi_validation import ServedSpec
 from cadenza.interfaces import product_openapi
 from cadenza.interfaces.product_openapi import MANAGEMENT_APIS
-from cadenza.interfaces.sonata import trouble_ticket
+from cadenza.interfaces.sonata import trouble_ticket, workforce
 
 __all__ = ["SPEC_DIR", "MANAGEMENT_APIS", "NOTIFICATION_APIS", "served_specs"]
 
@@ -19,4 +19,5 @@ NOTIFICATION_APIS = ("productApi/order/productOrderNotification.api.yaml",)
 
 def served_specs() -> list[ServedSpec]:
     return [*product_openapi.served_specs(SPEC_DIR, notification_apis=NOTIFICATION_APIS),
-            *trouble_ticket.served_specs()]
+            *trouble_ticket.served_specs(),
+            *workforce.served_specs()]
