@@ -39,6 +39,9 @@ cus_app = typer.Typer(help="The customer's side: the Customer Application Coordi
                       no_args_is_help=True)
 app.add_typer(cus_app, name="cus")
 app.add_typer(pm_app, name="pm")
+trouble_app = typer.Typer(help="Trouble tickets: how fast trouble is detected, diagnosed and repaired.",
+                          no_args_is_help=True)
+app.add_typer(trouble_app, name="trouble")
 console = Console()
 
 DomainOption = Annotated[str | None, typer.Option("--domain", "-d", help="name of a running domain")]
@@ -500,6 +503,42 @@ def pm_show(service: Annotated[str, typer.Argument(help="the SOF's service id")]
             console.print(f"[red]{start[:16]} {sentence}[/]")
         if not breaches:
             console.print("[green]every interval meets the SLS[/]")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def trouble_stats_tables(stats: dict) -> list[Table]:
+    """The repair statistics of `GET /cadenza/trouble/v1/stats` as three tables (per cause, per
+    partner, per month), each mean with how many tickets it was measured on."""
+    tables = []
+    for key, title in (("cause", "per cause"), ("partner", "per partner"), ("month", "per month")):
+        table = Table(title=f"Repair times {title}")
+        for column in (key, "tickets", "to detect", "to diagnose", "to restore"):
+            table.add_column(column, justify="left" if column == key else "right")
+        for group in stats[f"by{key.capitalize()}"]:
+            table.add_row(group[key], str(group["tickets"]), *(
+                f"{_duration(group[f'meanTimeTo{label}S'])} (n={group[f'{label.lower()}Measured']})"
+                for label in ("Detect", "Diagnose", "Restore")))
+        tables.append(table)
+    return tables
+
+
+@trouble_app.command("stats")
+def trouble_stats(domain: DomainOption = None) -> None:
+    """Mean time to detect, to diagnose and to restore, per cause, per partner and per month,
+    from the domain's recorded tickets."""
+    stats = _call(domain, "GET", "/cadenza/trouble/v1/stats")
+    console.print(f"{stats['tickets']} trouble tickets")
+    for table in trouble_stats_tables(stats):
+        console.print(table)
 
 
 def _print_keys(listing: dict) -> None:

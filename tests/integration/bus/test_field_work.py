@@ -208,6 +208,12 @@ def test_a_failed_port_is_repaired_at_the_booked_time_and_the_ticket_resolves(
     assert len(wait_until(lambda: len(v := visits.of("appointmentStatusChangeEvent", visit["id"])) >= 2 and v,
                           timeout=30)) == 2  # inProgress, completed
     assert acme.post(f"{APPOINTMENT_BASE}/appointment/{visit['id']}/cancel").status_code == 422  # R46
+    # the repair is in the operator's statistics: diagnosed as a failed port, restored
+    assert acme.get("/cadenza/trouble/v1/stats").status_code == 403
+    with trouble_domain.client("sp-operator", "operator-demo-secret") as operator:
+        stats = operator.get("/cadenza/trouble/v1/stats").json()
+    port = next(g for g in stats["byCause"] if g["cause"] == "failed port")
+    assert port["diagnoseMeasured"] >= 1 and port["restoreMeasured"] >= 1 and port["meanTimeToRestoreS"] > 0
 
 
 def test_a_cancelled_appointment_opens_the_work_order_again_and_the_ticket_waits(

@@ -64,6 +64,7 @@ SCOPES = [
     ("/cadenza/twin/v1/", "twin"),
     ("/cadenza/trace/v1/", "admin"),
     ("/cadenza/sls/v1/", "admin"),
+    ("/cadenza/trouble/v1/", "admin"),
     ("/cadenza/keys/v1/", "admin"),
     # listeners: events from the domain's own ICMs and SOF, and from its partners
     ("/cadenza/bus/legato/", "notify"),

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.trouble import ticket
+from cadenza.bus.trouble.records import record_diagnosis
 from cadenza.bus.trouble.store import tickets
 from cadenza.bus.workforce import booking, slots, work_order
 from cadenza.bus.workforce.force import Fault, Workforce, workforce_of
@@ -54,17 +55,20 @@ def proposed_slots(session: Session, workforce: Workforce, party: str) -> list[s
 
 
 def dispatch_field_work(session: Session, domain: str, ticket_id: str, fault: Fault, *,
-                        tasks: Sequence[str] | None = None) -> BusResourceRow:
+                        tasks: Sequence[str] | None = None, trouble_since: str | None = None) -> BusResourceRow:
     """Open the work order for ticket `ticket_id` of domain `domain` (the BUS's name) to repair
     `fault`, book or ask for the visit, and return the work order's row. Runs in the caller's
     transaction; the visit starts once it commits. `tasks`: what the technician is to do
-    (default: what `fault` needs). Raises 422 for a ticket that is closed, resolved or cancelled."""
+    (default: what `fault` needs); `trouble_since`: when the fault began (RFC 3339), for the
+    repair statistics (bus/trouble/records.py, where this records the diagnosis). Raises 422
+    for a ticket that is closed, resolved or cancelled."""
     workforce = workforce_of(domain)
     row = tickets.get(session, ticket_id, None, for_update=True)
     if row.state not in _TAKES:
         raise Unprocessable(f"Trouble ticket {row.id} is {row.state}: no field work can be sent for it",
                             property_path="/status")
     found = fault.description or f"{fault.where} has failed"
+    record_diagnosis(session, row, cause=f"failed {fault.kind}", trouble_since=trouble_since)
     if row.state in (ticket.ACKNOWLEDGED, ticket.REOPENED):
         ticket.transition_to(session, row, ticket.IN_PROGRESS, wake=workforce.wake,
                              reason=f"diagnosed: {found}; software cannot fix it, a technician is sent")
