@@ -7,8 +7,10 @@ domains' twin clocks stopped and advanced together:
 - §10.6 steps 1-4: the report of the SOF's proactive job at the partner triggers the SLS
   assessment, which finds the breach in the partner's segment while the SP's meet the SLS and
   marks it for manual intervention, naming partner-b;
+- the partner's crossing told over INTERLUDE is a TCA alarm from partner-b on the customer's service;
 - a link down under the SP's part of the same service: its outage alarm, the reroute of the SP's
-  segment off it (the service stays active) and the alarm cleared;
+  segment off it (the service stays active) and the alarm cleared; one down in the partner's
+  network: an outage alarm from partner-b, cleared with the repair;
 - a partner reached over SONATA has no such relation: its segment is said to be missing, and why;
 - the partner's Interlude PM v2 conforms to the official file (schemathesis).
 """
@@ -32,7 +34,8 @@ from tests.helpers.mef import MEF_LSO
 from tests.helpers.servers import wait_until
 
 # the periodic assessment a day away: what assesses here is the partner's report
-LANDSCAPE_OVERRIDES = {"sp": {"sls_assess_every_s": 86400}}
+# the partner's ICMs collect every 5 s, so its crossings are told soon after its clock is advanced
+LANDSCAPE_OVERRIDES = {"sp": {"sls_assess_every_s": 86400}, "partner-b": {"pm": {"collect_every_s": 5}}}
 SLS = "/cadenza/sls/v1"
 CE_CONFIGURATION = "urn:mef:lso:spec:legato:carrier-ethernet-performance-monitoring-configuration:v0.0.1:all"
 
@@ -169,6 +172,13 @@ def test_a_loss_in_the_partners_segment_shows_in_the_report_and_the_assessment_n
         why = degradation["history"][-1]["why"]
         assert "partner-b's segment loses" in why and "% of frames" in why and "meet the SLS" in why, why
         assert any("frame loss ratio" in sentence for sentence in degradation["breaches"])
+
+        # the partner's ICM crossed its threshold: the partner tells us (Cadenza's INTERLUDE event)
+        # and the customer reads a TCA alarm on its service whose source is the partner
+        tca = wait_until(lambda: _alarms(parties, affectedServiceId=service_id, alarmType="qualityOfServiceAlarm"),
+                         timeout=60, interval=0.5, what="the partner's crossing as a TCA alarm")
+        assert {parties.acme.get(f"{ALARM_BASE}/alarm/{x['id']}").json()["sourceSystemId"] for x in tca} == {
+            "partner-b"}
     finally:
         parties.partner_b.post("/cadenza/twin/v1/links/degrade", json={"a": a, "b": b, "loss_ratio": 0.0})
 
@@ -239,6 +249,29 @@ def test_an_sp_link_down_under_the_off_net_service_is_rerouted_the_service_stays
         assert link not in _sp_link_set(parties, after)
     finally:
         parties.sp.post("/cadenza/twin/v1/links/restore", json={"a": a, "b": b})
+
+
+def test_a_link_down_in_the_partners_network_is_an_alarm_from_the_partner_on_the_customers_service(
+        parties: Parties, buyer: httpx.Client, through_partner_b: dict[str, Any]) -> None:
+    """The partner's service inventory says its segment is DISABLED, and tells us: the customer's
+    outage alarm names the partner and clears when the partner's link is back."""
+    service_id = through_partner_b["id"]
+    reference = through_partner_b["serviceConfiguration"]["cadenzaDesign"]["partner"]["reference"]
+    a, b = _partner_link(parties, buyer, reference)
+    failed = parties.partner_b.post("/cadenza/twin/v1/links/fail", json={"a": a, "b": b})
+    assert failed.status_code == 200, failed.text
+    try:
+        raised = wait_until(lambda: _alarms(parties, affectedServiceId=service_id, alarmType="communicationsAlarm",
+                                            state="unAcknowledged"), timeout=60, what="the partner's outage alarm")
+        alarm = parties.acme.get(f"{ALARM_BASE}/alarm/{raised[0]['id']}").json()
+        assert alarm["sourceSystemId"] == "partner-b"
+        assert alarm["specificProblem"] == (f"the segment of partner partner-b (its service {reference}) carries "
+                                            "no traffic: partner-b says its operationalState is DISABLED")
+    finally:
+        parties.partner_b.post("/cadenza/twin/v1/links/restore", json={"a": a, "b": b})
+    wait_until(lambda: [x for x in _alarms(parties, affectedServiceId=service_id, alarmType="communicationsAlarm",
+                                           state="cleared") if x["id"] == raised[0]["id"]],
+               timeout=60, what="the alarm to clear with the partner's repair")
 
 
 def _sp_link_set(parties: Parties, service: dict[str, Any]) -> set[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -46,6 +47,7 @@ Points = dict[str, dict[int, dict[str, Any]]]  # direction -> interval number ->
 # asked again, the same report is waited for, not a new one made (per process; a lost entry
 # costs one more report at the partner).
 _OUTSTANDING: dict[tuple[str, int, int], str] = {}
+_KEEPING = threading.Lock()  # one caller of a process at a time makes the partner's job (_keep_job)
 
 
 def client_of(sof: Sof, party: str) -> PerformanceMonitoringClient | None:
@@ -167,28 +169,48 @@ def store_report(sof: Sof, service: ServiceRow, report: Mapping[str, Any]) -> in
 
 
 def _keep_job(sof: Sof, service_id: str, party: str, reference: str, client: PerformanceMonitoringClient) -> None:
-    """The proactive job at the partner whose every report is announced to us (one per segment)."""
-    with sof.database.read() as session:
-        if session.get(PartnerPmJobRow, service_id) is not None:
+    """The proactive job at the partner whose every report is announced to us (one per segment).
+    A customer's report and an assessment (a crossing's, a report's) may ask at the same moment:
+    the callers of one process take turns, and should another worker have made one too, the
+    first job the partner made is kept and the others are cancelled, so every caller keeps the
+    same one."""
+    with _KEEPING:
+        with sof.database.read() as session:
+            if session.get(PartnerPmJobRow, service_id) is not None:
+                return
+        key = f"{service_id}-sls"
+        try:
+            running = _running(client, key)
+            if not running:
+                client.create_job({
+                    "buyerJobId": key, "consumingApplicationId": sof.name,
+                    "performanceProfile": {"@type": "PerformanceProfileValue", "jobType": "proactive",
+                                           "granularity": "15 minutes", "reportingPeriod": "15 minutes",
+                                           "outputFormat": "json", "resultFormat": "payload"},
+                    "servicePayloadSpecificAttributes": ce_configuration(reference)})
+                running = _running(client, key)
+            job, extra = running[0], running[1:]
+            for duplicate in extra:
+                try:
+                    client.job_request("cancel", duplicate["id"], f"a duplicate of job {job['id']} on the same segment")
+                except PmError as exc:  # another worker cancelled it first, or the partner refuses: harmless
+                    log.info("%s: duplicate job %s at %s left as it is: %s", sof.name, duplicate["id"], party,
+                             exc.reason)
+        except PmError as exc:
+            log.info("%s: no proactive job at %s on %s yet (tried again next time): %s", sof.name, party, reference,
+                     exc.reason)
             return
-    key = f"{service_id}-sls"
-    try:
-        running = [j for j in client.list_jobs(buyerJobId=key)
-                   if j["state"] in ("acknowledged", "scheduled", "inProgress", "suspended")]
-        job = running[0] if running else client.create_job({
-            "buyerJobId": key, "consumingApplicationId": sof.name,
-            "performanceProfile": {"@type": "PerformanceProfileValue", "jobType": "proactive",
-                                   "granularity": "15 minutes", "reportingPeriod": "15 minutes",
-                                   "outputFormat": "json", "resultFormat": "payload"},
-            "servicePayloadSpecificAttributes": ce_configuration(reference)})
-    except PmError as exc:
-        log.info("%s: no proactive job at %s on %s yet (tried again next time): %s", sof.name, party, reference,
-                 exc.reason)
-        return
-    with sof.database.transaction() as session:
-        if session.get(PartnerPmJobRow, service_id) is None:
-            session.add(PartnerPmJobRow(service_id=service_id, party=party, partner_service_id=reference,
-                                        job_id=job["id"], created_at=now()))
+        with sof.database.transaction() as session:
+            if session.get(PartnerPmJobRow, service_id) is None:
+                session.add(PartnerPmJobRow(service_id=service_id, party=party, partner_service_id=reference,
+                                            job_id=job["id"], created_at=now()))
+
+
+def _running(client: PerformanceMonitoringClient, key: str) -> list[dict[str, Any]]:
+    """Our jobs at the partner under `key` that still report, the first it made first."""
+    return sorted((j for j in client.list_jobs(buyerJobId=key)
+                   if j["state"] in ("acknowledged", "scheduled", "inProgress", "suspended")),
+                  key=lambda j: (str(j.get("creationDate")), str(j["id"])))
 
 
 def blame(sof: Sof, service_id: str, direction: str, number: int, party: str) -> str | None:
