@@ -789,6 +789,72 @@ def _print_profile(profile: dict | None, whose: str) -> None:
         console.print(f"  {share:5.1f}%  {name}")
 
 
+@bench_app.command("control")
+def bench_control(services: Annotated[int, typer.Option(help="on-net EVPLs the customers change")] = 24,
+                  partner_services: Annotated[int, typer.Option(help="EVPLs with the partner's segment")] = 4,
+                  changes: Annotated[int, typer.Option(help="on-net changes, timed")] = 240,
+                  partner_changes: Annotated[int, typer.Option(help="changes of the partner EVPLs, timed")] = 24,
+                  concurrency: Annotated[int, typer.Option(help="customers changing services at once")] = 8,
+                  runtime: Annotated[OrderRuntime, typer.Option(
+                      help="the Service Provider on SQLite (one process) or on PostgreSQL with 1 or 2 workers "
+                           "(server: CADENZA_BENCH_PG)")] = OrderRuntime.sqlite,
+                  profile: Annotated[bool, typer.Option(help="a sampling profile of the SP (py-spy)")] = True,
+                  as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """ALLEGRO change requests applied per second and request-to-applied p50/p99, on-net and
+    with the partner (MEF 55.0.1 §10.3), against their targets."""
+    from cadenza.bench.control import run_control_bench
+
+    if runtime is OrderRuntime.all:
+        raise typer.BadParameter("bench control runs on one runtime at a time: sqlite, pg1 or pg2")
+    with console.status("benchmarking control: buying the services") as status:
+        result = run_control_bench(runtime=runtime.value, services=services, partner_services=partner_services,
+                                   changes=changes, partner_changes=partner_changes, concurrency=concurrency,
+                                   profile=profile, progress=status.update)
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    _print_control(result)
+
+
+def _print_control(result: dict) -> None:
+    if "skipped" in result:
+        console.print(f"[yellow]{result['label']}: skipped, {result['skipped']}[/]")
+        return
+    targets, ratios, met = result["targets"], result["ratios"], result["targets_met"]
+    table = Table(title=f"cadenza bench control, SP on {result['label']} ({result['concurrency']} customers at once, "
+                        "scale driver; partner: SQLite, one process; 2 cores shared)")
+    for column in ("figure", "measured", "target", "ratio to target"):
+        table.add_column(column)
+    on_net = result["on_net"]
+    table.add_row(f"on-net changes applied/s ({on_net['applied']} of {on_net['changes']} on "
+                  f"{result['services']['on_net']} services)", str(on_net["changes_per_s"]),
+                  f">= {targets['changes_per_s_min']:g} {_mark(met['throughput'])}",
+                  f"{ratios['throughput_over_target']}x")
+    table.add_row("on-net request-to-applied p50 / p99 ms", f"{on_net['p50_ms']} / {on_net['p99_ms']}",
+                  f"p50 <= {targets['on_net_p50_ms_max']:g} {_mark(met['on_net_p50'])}",
+                  f"{ratios['on_net_p50_over_target']}x")
+    table.add_row("  of which the POST answered (acknowledged), p50 ms", str(on_net["accept_p50_ms"]), "", "")
+    table.add_row("  SP CPU s per on-net change (all its processes)", str(on_net["sp_cpu_s_per_change"]), "", "")
+    partner = result.get("partner")
+    if partner:
+        table.add_row(f"partner changes applied/s ({partner['applied']} of {partner['changes']} on "
+                      f"{result['services']['partner']} services)", str(partner["changes_per_s"]), "", "")
+        table.add_row("partner request-to-applied p50 / p99 ms", f"{partner['p50_ms']} / {partner['p99_ms']}",
+                      f"p50 <= {targets['partner_p50_ms_max']:g} {_mark(met['partner_p50'])}",
+                      f"{ratios['partner_p50_over_target']}x")
+        table.add_row("  of which the POST answered (acknowledged), p50 ms", str(partner["accept_p50_ms"]), "", "")
+    console.print(table)
+    for kind in ("on_net", "partner"):
+        if kind in result and result[kind]["applied"] != result[kind]["changes"]:
+            console.print(f"[red]not every {kind.replace('_', '-')} change was applied: {result[kind]['states']}[/]")
+    for kind, gaps in result["where_time_goes_ms"].items():
+        console.print(f"where the time goes, {kind.replace('_', '-')} (mean ms of each stretch of a change):")
+        for gap, ms in gaps.items():
+            console.print(f"  {ms:>8} ms  {gap}")
+    _print_profile(result.get("sp_cpu_profile"), f"{result['profiled']} during the on-net changes")
+    console.print(f"phases (s): {result['phases_s']}; logs: {result['logs']}")
+
+
 @bench_app.command("in-flight")
 def bench_in_flight(orders: Annotated[int, typer.Option(help="orders submitted as fast as they are taken")] = 1200,
                     senders: Annotated[int, typer.Option(help="concurrent order submitters")] = 32,

@@ -119,3 +119,22 @@ def test_bench_assurance_measures_and_prints_every_figure_of_issue_11() -> None:
     for figure in ("PM collection, services/s", "the ICM's collect()", "SLS assessment, 2,000 services x 96 intervals",
                    "2-day report", "fault to alarm", "storage per service-day", "ratio to target"):
         assert figure in text
+
+
+def test_bench_control_measures_on_net_and_partner_changes_against_their_targets() -> None:
+    result = cadenza("control", "--services", "2", "--partner-services", "1", "--changes", "4", "--partner-changes",
+                     "2", "--concurrency", "2", "--no-profile", timeout=600)
+    on_net, partner = result["on_net"], result["partner"]
+    assert result["services"] == {"on_net": 2, "partner": 1}
+    assert on_net["applied"] == on_net["changes"] == 4, on_net["states"]
+    assert partner["applied"] == partner["changes"] == 2, partner["states"]
+    for figures in (on_net, partner):
+        assert figures["changes_per_s"] > 0 and figures["p99_ms"] >= figures["p50_ms"] > figures["accept_p50_ms"] > 0
+    assert set(result["ratios"]) == {"throughput_over_target", "on_net_p50_over_target", "partner_p50_over_target"}
+    assert all(isinstance(met, bool) for met in result["targets_met"].values())
+    stretches = result["where_time_goes_ms"]["on_net"]
+    assert "inProgress (startDate) -> completed (completionDate)" in stretches, stretches
+    text = printed(cli._print_control, result)
+    for figure in ("on-net changes applied/s", "on-net request-to-applied p50 / p99 ms", "partner request-to-applied",
+                   "ratio to target", "where the time goes"):
+        assert figure in text

@@ -51,13 +51,17 @@ class OrderNews:
 
     SAFETY_NET_S = 5.0
 
-    def __init__(self, customers: list[str]) -> None:
+    def __init__(self, customers: list[str], *, listener_base: str = "/mefApi/cantata/productOrderingNotification/v5",
+                 orders: str = ORDERS) -> None:
+        """`listener_base`: the notification API's base path the events arrive at (CANTATA's
+        product ordering; `bench/control.py` hears ALLEGRO's service ordering); `orders`: where
+        an order is read."""
         from cadenza.core.notifications.listener import listener_router
 
         self.app = FastAPI()
+        self.orders = orders
         for customer in customers:
-            self.app.include_router(listener_router(f"/bench/{customer}/mefApi/cantata/productOrderingNotification/v5",
-                                                    self._on_event))
+            self.app.include_router(listener_router(f"/bench/{customer}{listener_base}", self._on_event))
         self._lock = threading.Lock()
         self._events: dict[str, threading.Event] = {}
         self._heard: set[str] = set()
@@ -100,7 +104,7 @@ class OrderNews:
         news = self.watch(order_id)
         while True:
             news.clear()
-            state = http.get(f"{ORDERS}/{order_id}").json()["state"]
+            state = http.get(f"{self.orders}/{order_id}").json()["state"]
             if state in FINAL:
                 return state
             news.wait(self.SAFETY_NET_S)

@@ -403,7 +403,10 @@ class ResourceInventory:
                    PortUsageRow.port == port, PortUsageRow.reserved_mbps + delta <= PortUsageRow.speed_mbps)
             .values(reserved_mbps=PortUsageRow.reserved_mbps + delta)).rowcount
         if not grown:
-            raise ResourceUnavailable(f"Port {held.resource} has less than {delta} Mbit/s more to give",
+            used, speed = session.execute(select(PortUsageRow.reserved_mbps, PortUsageRow.speed_mbps).where(
+                PortUsageRow.network_domain == self.domain, PortUsageRow.element == element,
+                PortUsageRow.port == port)).one()
+            raise ResourceUnavailable(_no_room("Port", held.resource, delta, speed - used, speed),
                                       property_path="/input/conn-constraint/requested-capacity")
 
     def _take_link_delta(self, session: Session, link_id: str, delta: int) -> None:
@@ -413,7 +416,9 @@ class ResourceInventory:
                    LinkCapacityRow.reserved_mbps + delta <= LinkCapacityRow.capacity_mbps)
             .values(reserved_mbps=LinkCapacityRow.reserved_mbps + delta)).rowcount
         if not grown:
-            raise ResourceUnavailable(f"Link {link_id} has less than {delta} Mbit/s more to give", link=link_id,
+            used, capacity = session.execute(select(LinkCapacityRow.reserved_mbps, LinkCapacityRow.capacity_mbps).where(
+                LinkCapacityRow.network_domain == self.domain, LinkCapacityRow.link_id == link_id)).one()
+            raise ResourceUnavailable(_no_room("Link", link_id, delta, capacity - used, capacity), link=link_id,
                                       property_path="/input/conn-constraint/requested-capacity")
         self.load.on_commit(session, link_id, delta)
 
@@ -429,3 +434,9 @@ class ResourceInventory:
                         .where(PortUsageRow.network_domain == self.domain, PortUsageRow.element == element,
                                PortUsageRow.port == port)
                         .values(reserved_mbps=PortUsageRow.reserved_mbps - mbps))
+
+
+def _no_room(kind: str, resource: str, delta: int, free: int, total: int) -> str:
+    """Why a bandwidth increase does not fit, as the database decided it: what is free now."""
+    return (f"capacity: {kind} {resource} has {max(free, 0)} Mbit/s free of its {total} Mbit/s, and the change needs "
+            f"{delta} Mbit/s more")

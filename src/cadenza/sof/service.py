@@ -199,6 +199,9 @@ class Sof:
             row = self.service(session, item.service.id, party, interface)
         except NotFound as exc:
             raise Unprocessable(exc.reason, code="referenceNotFound", property_path=f"{pointer}/id") from exc
+        # held until the order is stored (SELECT ... FOR UPDATE): a concurrent change of the
+        # service, over LEGATO or ALLEGRO, waits and then finds this one under way
+        session.refresh(row, with_for_update=True)
         if row.state != inventory.ACTIVE:
             raise Unprocessable(f"Service {row.id} is {row.state}: only an active service can be changed or "
                                 "deleted", property_path=f"{pointer}/id")

@@ -8,7 +8,7 @@ in the same process (one DBOS per process forbids two domains here).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,10 +90,17 @@ def _only_the_tests_read_the_segments(sof: Sof) -> None:
 
 
 @pytest.fixture
-def sof_landscape(database_url: str, tmp_path: Path) -> Iterator[SofLandscape]:
+def landscape_override() -> Callable[[DomainConfig], DomainConfig]:
+    """What a test module changes in the domain's configuration (e.g. a link made small)."""
+    return lambda config: config
+
+
+@pytest.fixture
+def sof_landscape(database_url: str, tmp_path: Path,
+                  landscape_override: Callable[[DomainConfig], DomainConfig]) -> Iterator[SofLandscape]:
     sock = reserve()
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = sof_config(base_url)
+    config = landscape_override(sof_config(base_url))
     domain = ProviderDomain(config, database_url=database_url, var_dir=tmp_path / "sp", netconf_base_port=0,
                             public_url=base_url)
     app = domain.start()

@@ -133,6 +133,9 @@ def accept_change(sof: Sof, party: str, customer: str | None, request: ServiceOr
     start = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
     request = request.model_copy(update={"requestedStartDate": start})
     with sof.database.transaction() as session:
+        # the services held first: the "already being changed" check and this order's items
+        # are then one step for each service (a concurrent change of it waits, then is refused)
+        schedule.hold_services(session, services)
         checked = [_checked(session, request, item, customer, f"/serviceOrderItem/{n}")
                    for n, item in enumerate(request.serviceOrderItem)]
         rows = [row for row, _ in checked]

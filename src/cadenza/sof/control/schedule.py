@@ -19,11 +19,12 @@ sleeps again until its end and places the order that puts the service back.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dbos import DBOS
-from sqlalchemy import event, select
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import Session
 
 from cadenza.core.clock import now
@@ -37,11 +38,12 @@ from cadenza.sof import fulfilment, steps
 from cadenza.sof import service_order as orders
 from cadenza.sof.channels import ALLEGRO
 from cadenza.sof.control.rows import CapacityReservationRow, ScheduledChangeRow
-from cadenza.sof.rows import ServiceOrderItemRow, ServiceOrderRow
+from cadenza.sof.rows import ServiceOrderItemRow, ServiceOrderRow, ServiceRow
 from cadenza.sof.service import Sof, cancel_news
 
 __all__ = ["WAITING", "RELEASED", "CANCELLED", "CANCELLED_REASON", "plan", "submit", "cancel", "end_now",
-           "resume_all", "busy_with", "revert_after", "utc", "cancel_in", "settle_reservation", "end_news"]
+           "resume_all", "busy_with", "hold_services", "revert_after", "utc", "cancel_in", "settle_reservation",
+           "end_news"]
 
 WAITING, RELEASED, CANCELLED = "waiting", "released", "cancelled"
 CANCELLED_REASON = "cancelled by the customer before its requestedStartDate: the service was not changed"
@@ -84,6 +86,30 @@ def busy_with(session: Session, service_id: str, *, besides: str | None = None) 
     if besides is not None:
         query = query.where(ServiceOrderItemRow.order_id != besides)
     return session.scalars(query).first()
+
+
+def hold_services(session: Session, service_ids: Iterable[str | None]) -> None:
+    """Lock the services' rows (SELECT ... FOR UPDATE, in id order so two orders never wait on
+    each other) until the transaction ends: the check that nothing else changes a service and
+    the new change's items are then one step that a concurrent request waits for, on
+    PostgreSQL as on SQLite (whose one writer already serialises them)."""
+    ids = sorted({i for i in service_ids if i is not None})
+    if ids:
+        session.execute(select(ServiceRow.id).where(ServiceRow.id.in_(ids)).order_by(ServiceRow.id)
+                        .with_for_update()).all()
+
+
+def _earlier_due(session: Session, row: ScheduledChangeRow) -> bool:
+    """Whether another change of the service, due too, was accepted before this one: changes
+    of one service waiting for each other go in the order they were accepted."""
+    mine = session.get(ServiceOrderRow, row.order_id)
+    ahead = (select(ScheduledChangeRow.order_id)
+             .join(ServiceOrderRow, ServiceOrderRow.id == ScheduledChangeRow.order_id)
+             .where(ScheduledChangeRow.service_id == row.service_id, ScheduledChangeRow.state == WAITING,
+                    ScheduledChangeRow.order_id != row.order_id, ScheduledChangeRow.apply_at <= now(),
+                    or_(ServiceOrderRow.order_date < mine.order_date,
+                        and_(ServiceOrderRow.order_date == mine.order_date, ServiceOrderRow.id < mine.id))))
+    return session.scalars(ahead.limit(1)).first() is not None
 
 
 def submit(sof: Sof, order_id: str) -> None:
@@ -189,7 +215,8 @@ def schedule_release(sof_name: str, order_id: str) -> str:
             return row.state
         if utc(row.apply_at) > now():
             return "early"
-        if busy_with(session, row.service_id, besides=order_id) is not None:
+        hold_services(session, [row.service_id])
+        if busy_with(session, row.service_id, besides=order_id) is not None or _earlier_due(session, row):
             return "busy"
         service = sof.service(session, row.service_id, None)
         if row.end_at is not None:
