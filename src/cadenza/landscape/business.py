@@ -29,6 +29,7 @@ from cadenza.bus.api.product_order import product_order_router
 from cadenza.bus.api.quote import quote_router
 from cadenza.bus.api.service_listener import FOLLOWED_SERVICE_EVENTS, service_listener_router
 from cadenza.bus.api.site import site_router
+from cadenza.bus.api.trouble_report_listener import trouble_report_listener_router
 from cadenza.bus.api.trouble_stats import trouble_stats_router
 from cadenza.bus.api.trouble_ticket import trouble_ticket_router
 from cadenza.bus.api.workforce import appointment_router, work_order_router
@@ -50,6 +51,7 @@ from cadenza.bus.sonata_access import SonataAccess
 from cadenza.bus.trouble.confirmation import register_desk as register_trouble_desk
 from cadenza.bus.trouble.confirmation import resume_confirmations
 from cadenza.bus.trouble.desk import TroubleDesk, incident_changed
+from cadenza.bus.trouble.diagnosis import ask_sof
 from cadenza.bus.trouble.ticket import CANTATA_TICKETS, SONATA_TICKETS
 from cadenza.bus.workforce.apis import CANTATA_WORKFORCE, SONATA_WORKFORCE
 from cadenza.bus.workforce.force import FieldForce, Workforce
@@ -64,6 +66,7 @@ from cadenza.core.notifications.store import HubStore
 from cadenza.interfaces.legato.client import LegatoClient
 from cadenza.interfaces.legato.degradation import DEGRADATION_API, DEGRADATION_EVENT_TYPES
 from cadenza.interfaces.legato.partner_access import LegatoPartnerAccess
+from cadenza.interfaces.legato.trouble_report import TROUBLE_REPORT_API, TROUBLE_REPORT_EVENT_TYPES
 from cadenza.interfaces.legato.usage import LegatoUsage
 from cadenza.interfaces.presto.paths import events_api
 from cadenza.interfaces.sonata import SonataHttpError
@@ -84,6 +87,7 @@ from cadenza.sof.api.interlude import interlude_router
 from cadenza.sof.api.interlude_listener import interlude_callback, interlude_listener_routers
 from cadenza.sof.api.legato import legato_router
 from cadenza.sof.api.legato_degradation import degradation_router
+from cadenza.sof.api.legato_trouble_report import trouble_report_router
 from cadenza.sof.api.pm_v2 import pm_v2_router
 from cadenza.sof.api.presto_listener import PRESTO_EVENT_TYPES, PRESTO_LISTENER_PREFIX, presto_listener_router
 from cadenza.sof.api.sls import sls_router
@@ -97,6 +101,7 @@ from cadenza.sof.performance import profile as performance_profiles
 from cadenza.sof.runtime import build_sof, interlude_partners, resume_sof
 from cadenza.sof.service import Sof
 from cadenza.sof.sls import assessor as sls_assessor
+from cadenza.sof.trouble import diagnosis as sof_diagnosis
 
 __all__ = ["Business", "build_business"]
 
@@ -122,6 +127,7 @@ class Business:
         performance_execution.resume_all(self.sof)
         fault_execution.resume_all(self.sof)
         test_execution.resume_all(self.sof)
+        sof_diagnosis.resume_all(self.sof)  # trouble reports accepted before a crash
         with self.bus.database.read() as session:
             waiting_ids = orders.ids_in(session, fulfilment.UNFINISHED)
         for order_id in waiting_ids:
@@ -254,6 +260,10 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
         hubs.subscribe(api=DEGRADATION_API, party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",
                        query=f"eventType={','.join(DEGRADATION_EVENT_TYPES)}",
                        event_types=list(DEGRADATION_EVENT_TYPES))
+    if not hubs.subscriptions(api=TROUBLE_REPORT_API, party=config.party.id):  # §10.5 step 11: diagnoses
+        hubs.subscribe(api=TROUBLE_REPORT_API, party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",
+                       query=f"eventType={','.join(TROUBLE_REPORT_EVENT_TYPES)}",
+                       event_types=list(TROUBLE_REPORT_EVENT_TYPES))
     for network_domain in config.network_domains:  # the SOF hears of its segments from each ICM
         _keep_presto_subscription(hubs, events_api(network_domain.name), config.party.id,
                                   f"{public_url}{PRESTO_LISTENER_PREFIX}")
@@ -267,7 +277,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                                contact={"role": "sellerTicketContact", "name": f"{config.party.name} trouble desk",
                                         "emailAddress": f"trouble@{config.party.id}.example",
                                         "number": "+1-555-0198", "organization": config.party.name},
-                               confirmation_s=bus_config.ticket_confirmation_s, wake=wake)
+                               confirmation_s=bus_config.ticket_confirmation_s, wake=wake,
+                               diagnose=ask_sof(config.name))  # steps 2-3: SOF diagnoses over LEGATO
     register_trouble_desk(config.name, trouble_desk, database)
     workforce = Workforce(name=config.name, database=database, desk=trouble_desk, base_url=public_url,
                           organization=config.party.name, field_force=field_force,
@@ -280,6 +291,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                 sites={s.id: s.name for s in bus_config.sites}, partners={p.party: p.name for p in config.partners},
                 wake=wake, on_change=lambda session, row: incident_changed(session, trouble_desk, row))
     routers: list[APIRouter] = [legato_router(sof, hub_store=hubs), degradation_router(sof, hub_store=hubs),
+                                trouble_report_router(sof, hub_store=hubs),
                                 allegro_pm_router(sof, hub_store=hubs, public_url=public_url), sls_router(sof),
                                 alarm_router(sof, hub_store=hubs), allegro_fm_router(sof, hub_store=hubs),
                                 allegro_sft_router(sof, hub_store=hubs),
@@ -293,6 +305,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                                 _heard_from(legato_listener_router(bus), own),
                                 _heard_from(service_listener_router(bus), own),
                                 _heard_from(degradation_listener_router(bus, desk), own), incident_router(bus, hubs),
+                                _heard_from(trouble_report_listener_router(bus, trouble_desk), own),
                                 trouble_ticket_router(bus, trouble_desk, CANTATA_TICKETS),
                                 trouble_ticket_router(bus, trouble_desk, SONATA_TICKETS, hubs),
                                 trouble_stats_router(bus),

@@ -20,5 +20,6 @@ from cadenza.sof.faults import rows as sof_fault_rows  # noqa: F401
 from cadenza.sof.function_testing import rows as sof_function_testing_rows  # noqa: F401
 from cadenza.sof.performance import rows as sof_performance_rows  # noqa: F401
 from cadenza.sof.sls import rows as sof_sls_rows  # noqa: F401
+from cadenza.sof.trouble import rows as sof_trouble_rows  # noqa: F401
 
 metadata = Base.metadata

@@ -61,6 +61,7 @@ SCOPES = [
     ("/cadenza/legato/serviceFeasibility/v1/", "legato"),
     ("/cadenza/legato/slsDegradation/v1/", "legato"),
     ("/cadenza/legato/usage/v1/", "legato"),
+    ("/cadenza/legato/troubleReport/v1/", "legato"),
     ("/cadenza/twin/v1/", "twin"),
     ("/cadenza/trace/v1/", "admin"),
     ("/cadenza/sls/v1/", "admin"),

@@ -6,8 +6,9 @@ passes). The routers (bus/api/trouble_ticket.py) call these; they raise the spec
 Proactive detection (MEF 55.0.1 §10.5, alternative flow): a ticket on a product with an open
 incident is attached to it (`relatedIssue`, `@referredType: Incident`, source seller) and taken
 up at once, and an incident that opens on a product with an unattended ticket attaches that
-ticket; the ticket is resolved when the incident closes. Diagnosis (steps 2-8) is not built: a
-ticket no incident explains waits `acknowledged` (or `reopened`) for `TroubleDesk.diagnose`.
+ticket; the ticket is resolved when the incident closes. A ticket no incident explains goes to
+`TroubleDesk.diagnose` (bus/trouble/diagnosis.py: SOF diagnoses it over LEGATO); with no hook
+it waits `acknowledged` (or `reopened`).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ class TroubleDesk:
     """Who answers tickets (`contact`, role sellerTicketContact, R12), where (`base_url`, for
     absolute hrefs), and the two hooks: `confirm_later(ticket_id, resolution)` starts the
     durable wait for the buyer's confirmation (bus/trouble/confirmation.py), `diagnose(session,
-    ticket_row)` is where diagnosis will plug in (issue 13 points 2-3; None: not built)."""
+    ticket_row)` hands a ticket no incident explains to diagnosis (bus/trouble/diagnosis.py; None:
+    the ticket waits)."""
 
     organization: str
     base_url: str
@@ -180,7 +182,7 @@ def _attach(session: Session, desk: TroubleDesk, row: BusResourceRow, found: lis
 
 def take_up(session: Session, desk: TroubleDesk, row: BusResourceRow) -> None:
     """The seller starts on a ticket (new, or reopened): an open incident on its product
-    explains it; otherwise it is diagnosis's, which is not built (the ticket waits)."""
+    explains it; otherwise it is diagnosis's (the ticket waits when the desk has none)."""
     if row.state not in (ticket.ACKNOWLEDGED, ticket.REOPENED):
         return
     found = _open_incidents(session, row)

@@ -17,6 +17,12 @@ from cadenza.core.client_credentials import TokenUnavailable, send_with_token
 from cadenza.interfaces.legato.degradation import Degradation, degradation_from_json, degradation_href
 from cadenza.interfaces.legato.feasibility import FEASIBILITY_BASE, Feasibility, feasibility_from_json
 from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
+from cadenza.interfaces.legato.trouble_report import (
+    TROUBLE_REPORT_BASE,
+    TroubleReport,
+    trouble_report_from_json,
+    trouble_report_href,
+)
 
 __all__ = ["LegatoError", "LegatoRejected", "LegatoUnavailable", "ServiceOrderingClient", "LegatoClient"]
 
@@ -112,3 +118,13 @@ class LegatoClient(ServiceOrderingClient):
     def get_degradation(self, degradation_id: str) -> Degradation:
         """An SLS degradation of one of our services (interfaces/legato/degradation.py)."""
         return degradation_from_json(self._send("GET", degradation_href(degradation_id)))
+
+    def create_trouble_report(self, service_id: str, ticket_id: str, *, attempt: int = 1,
+                              description: str = "") -> TroubleReport:
+        """Ask SOF to diagnose a service a customer reported trouble on (interfaces/legato/trouble_report.py);
+        the same service, ticket and attempt answer the report already made."""
+        return trouble_report_from_json(self._send("POST", f"{TROUBLE_REPORT_BASE}/troubleReport", json={
+            "serviceId": service_id, "ticketId": ticket_id, "attempt": attempt, "description": description[:4000]}))
+
+    def get_trouble_report(self, report_id: str) -> TroubleReport:
+        return trouble_report_from_json(self._send("GET", trouble_report_href(report_id)))

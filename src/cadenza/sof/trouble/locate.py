@@ -1,0 +1,139 @@
+"""Where the trouble is and what can be done about it (MEF 55.0.1 §10.5 steps 7-9), decided from
+what SOF gathered (`Evidence`): no I/O here, so every rule is tested on its own.
+
+In order: an element down at an end of an SP segment's route (the customer's access element) is
+for a person on site, as nothing can route around it; a link or an inner element down on the
+route is routed around; a link of the route whose health is below what it was built for is
+routed around too (as the SLS loop does, sof/sls/assessor.py); the partner's segment down, or
+an SLS degradation located there, is the partner's to repair. Otherwise nothing was found.
+(A configuration drifted from what was ordered is not looked for yet.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["SegmentEvidence", "PartnerEvidence", "Evidence", "Plan", "REROUTE", "SITE_VISIT", "PARTNER", "NOTHING",
+           "locate", "down_in"]
+
+REROUTE = "reroute"
+SITE_VISIT = "siteVisit"
+PARTNER = "partner"
+NOTHING = "nothing"
+
+
+@dataclass(frozen=True)
+class SegmentEvidence:
+    network_domain: str
+    uuid: str
+    operational_state: str  # ENABLED | DISABLED, as the ICM says now
+    route: tuple[str, ...]  # the elements, first to last
+    links: tuple[str, ...]  # the links of the route
+    route_faults: tuple[str, ...] = ()  # "link a|b is down", "element x is down"
+    unhealthy: tuple[str, ...] = ()  # "a|b: loss 3.0 % (built for 0.01 %)"
+    test: str | None = None  # the segment test's outcome, as a sentence
+
+
+@dataclass(frozen=True)
+class PartnerEvidence:
+    party: str
+    reference: str | None
+    operational_state: str | None  # the partner's segment as last heard (None: never heard)
+    blame: str | None = None  # what the partner's own figures say, when an SLS breach was located there
+
+
+@dataclass(frozen=True)
+class Evidence:
+    service_id: str
+    segments: tuple[SegmentEvidence, ...]
+    partner: PartnerEvidence | None = None
+    alarms: tuple[str, ...] = ()  # the open alarms, as sentences ("since 10:42 UTC: link a|b is down")
+    alarm_since: str | None = None  # HH:MM UTC the oldest open outage alarm was raised
+    degradations: tuple[str, ...] = ()  # the open SLS degradations, as sentences
+    degradation_causes: tuple[str, ...] = ()  # where each was located
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> Evidence:
+        partner = body.get("partner")
+        return cls(service_id=body["service_id"],
+                   segments=tuple(SegmentEvidence(**{k: tuple(v) if isinstance(v, list) else v for k, v in s.items()})
+                                  for s in body["segments"]),
+                   partner=PartnerEvidence(**partner) if partner else None,
+                   alarms=tuple(body.get("alarms") or ()), alarm_since=body.get("alarm_since"),
+                   degradations=tuple(body.get("degradations") or ()),
+                   degradation_causes=tuple(body.get("degradation_causes") or ()))
+
+
+@dataclass(frozen=True)
+class Plan:
+    kind: str  # reroute | siteVisit | partner | nothing
+    cause: str | None  # "link a|b", "element pe-e1", a partner's party
+    why: str  # the diagnosis, in words a person can act on
+    # on reroute: per network domain and segment, what to keep off
+    avoid: dict[str, list[str]] = field(default_factory=dict)
+    segments: dict[str, str] = field(default_factory=dict)  # segment uuid -> network domain
+
+
+def down_in(faults: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The links and elements a segment's route-faults say are down."""
+    links, elements = [], []
+    for fault in faults:
+        if fault.startswith("link ") and fault.endswith(" is down"):
+            links.append(fault[len("link "):-len(" is down")])
+        elif fault.startswith("element ") and fault.endswith(" is down"):
+            elements.append(fault[len("element "):-len(" is down")])
+    return links, elements
+
+
+def _since(evidence: Evidence) -> str:
+    return f" since {evidence.alarm_since}" if evidence.alarm_since else ""
+
+
+def locate(evidence: Evidence) -> Plan:
+    since = _since(evidence)
+    avoid: dict[str, list[str]] = {}
+    segments: dict[str, str] = {}
+    said: list[str] = []
+    for segment in evidence.segments:
+        links, elements = down_in(segment.route_faults)
+        ends = {segment.route[0], segment.route[-1]} if segment.route else set()
+        at_end = [e for e in elements if e in ends]
+        if at_end:
+            return Plan(SITE_VISIT, f"element {at_end[0]}",
+                        f"element {at_end[0]} at the end of the service's {segment.network_domain} segment is down"
+                        f"{since}: no other path reaches that port; needs a site visit to repair it")
+        if links or elements:
+            avoid[segment.uuid] = [*links, *elements]
+            segments[segment.uuid] = segment.network_domain
+            said += [f"link {link} down{since}" for link in links]
+            said += [f"element {element} down{since}" for element in elements]
+    if avoid:
+        first = next(iter(avoid.values()))[0]
+        kind = "link" if "|" in first else "element"
+        return Plan(REROUTE, f"{kind} {first}", "; ".join(said), avoid, segments)
+    for segment in evidence.segments:
+        if segment.unhealthy:
+            avoid[segment.uuid] = [u.split(":", 1)[0] for u in segment.unhealthy]
+            segments[segment.uuid] = segment.network_domain
+            said += [f"link {u} on the {segment.network_domain} segment" for u in segment.unhealthy]
+    if avoid:
+        first = next(iter(avoid.values()))[0]
+        return Plan(REROUTE, f"link {first}", "degraded: " + "; ".join(said), avoid, segments)
+    partner = evidence.partner
+    if partner is not None:
+        down = partner.operational_state == "DISABLED"
+        blamed = partner.party in evidence.degradation_causes
+        if down or blamed:
+            what = (partner.blame if blamed and partner.blame else
+                    f"{partner.party}'s segment cannot carry traffic{since}" if down else
+                    f"{partner.party}'s segment breaks the service's SLS: "
+                    + "; ".join(evidence.degradations))
+            return Plan(PARTNER, partner.party,
+                        f"{what}, while this provider's segments carry traffic and pass their tests: "
+                        f"{partner.party} must repair its segment")
+    return Plan(NOTHING, None, "no fault found: every segment of the service carries traffic, no alarm is open, "
+                               "no SLS degradation is open and the segment tests pass")

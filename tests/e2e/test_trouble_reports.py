@@ -1,0 +1,158 @@
+"""MEF 55.0.1 §10.5, a customer's trouble report over the whole landscape, step by step.
+
+1. The customer opens a ticket on its product over CANTATA (acknowledged).
+2-3. The BUS maps the product to its service and asks SOF to diagnose it over LEGATO (inProgress).
+4-8. SOF identifies the segments, correlates the open alarm, reads the faults over PRESTO, tests
+     the segments on the twin and locates the trouble: a link of the route failed in the twin.
+9-10. SOF reroutes the segment off the link (the ICM's reroute).
+11-12. Every finding reaches the ticket as a note and the customer hears of it; the ticket is
+     resolved, then closed on the customer's confirmation, or reopened (diagnosed anew) and cancelled.
+Another customer neither sees nor touches the ticket.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from cadenza.interfaces.allegro.alarm_paths import ALARM_BASE
+from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
+from tests.e2e.conftest import INVENTORY, Parties, evpl, item, site
+from tests.helpers.servers import wait_until
+
+TICKETS = "/mefApi/cantata/troubleTicket/v4/troubleTicket"
+
+
+@pytest.fixture(scope="module")
+def sof(parties: Parties) -> httpx.Client:
+    client = parties.landscape.client("sp", "sp-sof", "sof-demo-secret-sp")
+    parties.clients.append(client)
+    return client
+
+
+@pytest.fixture(scope="module")
+def service(parties: Parties, sof: httpx.Client) -> dict[str, Any]:
+    """acme's EVPL east-west, delivered: its product id and its SOF service id."""
+    done = parties.wait(parties.order(item("1", "evpl", evpl(731, 731), site("site-east-1-1"),
+                                           site("site-west-1-1")))["id"])
+    assert done["state"] == "completed", done["stateChange"]
+    [product] = parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": done["id"]}).json()
+    ordered = sof.get(f"{ORDERING_BASE}/serviceOrder", params={"externalId": f"{done['id']}/1"}).json()
+    return {"product": product["id"], "service": ordered[0]["serviceOrderItem"][0]["service"]["id"]}
+
+
+def _segment(sof: httpx.Client, service_id: str) -> dict[str, Any]:
+    return sof.get(f"{INVENTORY_BASE}/service/{service_id}").json()["serviceConfiguration"]["cadenzaDesign"][
+        "segments"][0]
+
+
+def _route_links(parties: Parties, segment: dict[str, Any]) -> list[str]:
+    reply = parties.sp.post(f"/presto/{segment['networkDomain']}/restconf/operations/get-connectivity-service-details/",
+                            json={"input": {"service-id-or-name": segment["uuid"]}})
+    assert reply.status_code == 200, reply.text
+    return sorted(reply.json()["output"]["service"]["cadenza-activation"]["s-vlans"])
+
+
+def _inner_link(parties: Parties, segment: dict[str, Any]) -> str:
+    """A link of the route between aggregation elements: one the network can route around."""
+    links = _route_links(parties, segment)
+    return next((link for link in links if all(e.startswith(("agg", "core")) for e in link.split("|"))), links[0])
+
+
+def _fail(parties: Parties, link: str) -> None:
+    a, b = link.split("|")
+    reply = parties.sp.post("/cadenza/twin/v1/links/fail", json={"a": a, "b": b})
+    assert reply.status_code == 200, reply.text
+
+
+def _restore(parties: Parties, link: str) -> None:
+    a, b = link.split("|")
+    assert parties.sp.post("/cadenza/twin/v1/links/restore", json={"a": a, "b": b}).status_code == 200
+
+
+def _open_ticket(customer: httpx.Client, product_id: str, text: str) -> dict[str, Any]:
+    reply = customer.post(TICKETS, json={
+        "description": text, "issueStartDate": "2026-12-03T10:40:00Z", "priority": "high", "severity": "significant",
+        "ticketType": "maintenance", "observedImpact": "down",
+        "relatedEntity": [{"@referredType": "Product", "id": product_id, "role": "affectedProduct"}],
+        "relatedContactInformation": [{"role": "reporterContact", "name": "Ann Smith", "number": "+1-555-0101",
+                                       "emailAddress": "ann@acme.example"}]})
+    assert reply.status_code == 201, reply.text
+    return reply.json()
+
+
+def _ticket(customer: httpx.Client, ticket_id: str) -> dict[str, Any]:
+    reply = customer.get(f"{TICKETS}/{ticket_id}")
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def _in(customer: httpx.Client, ticket_id: str, status: str) -> dict[str, Any] | None:
+    found = _ticket(customer, ticket_id)
+    return found if found["status"] == status else None
+
+
+def _alarm_raised(parties: Parties, service_id: str) -> None:
+    wait_until(lambda: parties.acme.get(f"{ALARM_BASE}/alarm", params={"affectedServiceId": service_id,
+                                                                       "state": "unAcknowledged"}).json(),
+               timeout=60, what="the outage alarm")
+
+
+def _repair_by_diagnosis(parties: Parties, sof: httpx.Client, service: dict[str, Any], text: str
+                         ) -> tuple[dict[str, Any], str]:
+    """Steps 1-11 on a link failed under the service: the resolved ticket and the link."""
+    segment = _segment(sof, service["service"])
+    link = _inner_link(parties, segment)
+    _fail(parties, link)
+    try:
+        _alarm_raised(parties, service["service"])
+        opened = _open_ticket(parties.acme, service["product"], text)
+        # acknowledged, and taken up at once: diagnosis starts
+        assert [c["status"] for c in opened["statusChange"]] == ["acknowledged", "inProgress"]
+        resolved = wait_until(lambda: _in(parties.acme, opened["id"], "resolved"), timeout=90,
+                              what="the ticket resolved by diagnosis and reroute")
+        assert link not in _route_links(parties, segment)  # step 9: rerouted off the failed link
+    finally:
+        _restore(parties, link)
+    return resolved, link
+
+
+def test_a_failed_link_is_diagnosed_the_service_rerouted_and_the_ticket_closed_on_confirmation(
+        parties: Parties, sof: httpx.Client, service: dict[str, Any]) -> None:
+    resolved, link = _repair_by_diagnosis(parties, sof, service, "EVPL east-west carries no traffic")
+    moves = [c["status"] for c in resolved["statusChange"]]
+    assert moves == ["acknowledged", "inProgress", "resolved"]
+    notes = [n["text"] for n in resolved["note"]]
+    assert any(n.startswith("We are diagnosing") for n in notes)
+    assert any(n.startswith("alarm since") and link in n for n in notes)  # step 5: the alarm correlated
+    assert any("test of the" in n for n in notes)  # step 6: the segment tested on the twin
+    assert any(f"link {link} down since" in n for n in notes)  # step 8: located, with when
+    assert resolved["note"][-1]["text"].startswith(f"Resolved: link {link} down since")
+    assert resolved["note"][-1]["text"].endswith("the service is rerouted")
+    # another customer neither sees nor touches it
+    assert parties.globex.get(f"{TICKETS}/{resolved['id']}").status_code == 404
+    assert parties.globex.post(f"{TICKETS}/{resolved['id']}/close").status_code == 404
+    assert resolved["id"] not in {t["id"] for t in parties.globex.get(TICKETS).json()}
+    # step 12: the customer confirms
+    assert parties.acme.post(f"{TICKETS}/{resolved['id']}/close").status_code == 204
+    assert _ticket(parties.acme, resolved["id"])["status"] == "closed"
+    assert parties.acme.post(f"{TICKETS}/{resolved['id']}/reopen", json={"reason": "again"}).status_code == 422
+
+
+def test_a_reopened_ticket_is_diagnosed_anew_and_can_then_be_cancelled(
+        parties: Parties, sof: httpx.Client, service: dict[str, Any]) -> None:
+    resolved, _ = _repair_by_diagnosis(parties, sof, service, "EVPL east-west down again")
+    reply = parties.acme.post(f"{TICKETS}/{resolved['id']}/reopen", json={"reason": "we still lose frames"})
+    assert reply.status_code == 204, reply.text
+    # diagnosed again: every segment carries traffic now, so SOF finds nothing and asks the customer
+    pending = wait_until(lambda: _in(parties.acme, resolved["id"], "pending"), timeout=90,
+                         what="the reopened ticket's second diagnosis")
+    moves = [c["status"] for c in pending["statusChange"]]
+    assert moves[-4:] == ["resolved", "reopened", "inProgress", "pending"]
+    assert pending["note"][-1]["text"].startswith("We need from you: we found no fault")
+    assert parties.acme.post(f"{TICKETS}/{resolved['id']}/cancel").status_code == 204
+    cancelled = _ticket(parties.acme, resolved["id"])
+    assert [c["status"] for c in cancelled["statusChange"]][-2:] == ["assessingCancellation", "cancelled"]
+    assert parties.acme.post(f"{TICKETS}/{resolved['id']}/close").status_code == 422

@@ -1,0 +1,73 @@
+"""Where SOF locates a customer's trouble and what it decides to do (sof/trouble/locate.py)."""
+
+from __future__ import annotations
+
+from cadenza.sof.trouble import locate
+from cadenza.sof.trouble.locate import Evidence, PartnerEvidence, SegmentEvidence
+
+
+def _segment(faults: tuple[str, ...] = (), unhealthy: tuple[str, ...] = (), state: str = "ENABLED",
+             domain: str = "metro", uuid: str = "seg-1") -> SegmentEvidence:
+    return SegmentEvidence(network_domain=domain, uuid=uuid, operational_state=state,
+                           route=("pe-e1", "agg-e1", "agg-w1", "pe-w1"),
+                           links=("agg-e1|agg-w1", "agg-e1|pe-e1", "agg-w1|pe-w1"), route_faults=faults,
+                           unhealthy=unhealthy, test="test of the metro segment passed")
+
+
+def test_a_link_down_on_the_route_is_routed_around_and_named_with_when_it_went_down() -> None:
+    plan = locate.locate(Evidence("svc", (_segment(("link agg-e1|agg-w1 is down",), state="DISABLED"),),
+                                  alarm_since="10:42 UTC"))
+    assert plan.kind == locate.REROUTE
+    assert plan.cause == "link agg-e1|agg-w1"
+    assert plan.avoid == {"seg-1": ["agg-e1|agg-w1"]} and plan.segments == {"seg-1": "metro"}
+    assert plan.why == "link agg-e1|agg-w1 down since 10:42 UTC"
+
+
+def test_an_inner_element_down_is_routed_around() -> None:
+    plan = locate.locate(Evidence("svc", (_segment(("element agg-e1 is down",), state="DISABLED"),)))
+    assert plan.kind == locate.REROUTE and plan.avoid == {"seg-1": ["agg-e1"]} and plan.cause == "element agg-e1"
+
+
+def test_the_access_element_down_needs_a_site_visit_as_no_path_avoids_it() -> None:
+    plan = locate.locate(Evidence("svc", (_segment(("element pe-e1 is down", "link agg-e1|agg-w1 is down"),
+                                                   state="DISABLED"),), alarm_since="09:05 UTC"))
+    assert plan.kind == locate.SITE_VISIT and plan.cause == "element pe-e1"
+    assert "since 09:05 UTC" in plan.why and "needs a site visit" in plan.why
+
+
+def test_a_link_below_its_design_is_routed_around_when_nothing_is_down() -> None:
+    plan = locate.locate(Evidence("svc", (_segment(unhealthy=("agg-e1|agg-w1: loss 3.00 % (built for 0.01 %)",)),)))
+    assert plan.kind == locate.REROUTE and plan.avoid == {"seg-1": ["agg-e1|agg-w1"]}
+    assert plan.why.startswith("degraded: link agg-e1|agg-w1: loss 3.00 %")
+
+
+def test_the_partners_segment_breaking_the_sls_is_the_partners_with_its_own_figures() -> None:
+    partner = PartnerEvidence("partner-b", "po-7", "ENABLED", blame="partner-b's segment loses 3.00 % of frames")
+    plan = locate.locate(Evidence("svc", (_segment(),), partner=partner, degradation_causes=("partner-b",)))
+    assert plan.kind == locate.PARTNER and plan.cause == "partner-b"
+    assert plan.why.startswith("partner-b's segment loses 3.00 % of frames")
+    assert "partner-b must repair its segment" in plan.why
+
+
+def test_the_partners_segment_down_is_the_partners() -> None:
+    plan = locate.locate(Evidence("svc", (_segment(),), partner=PartnerEvidence("partner-a", "po-1", "DISABLED"),
+                                  alarm_since="11:00 UTC"))
+    assert plan.kind == locate.PARTNER and "partner-a's segment cannot carry traffic since 11:00 UTC" in plan.why
+
+
+def test_our_own_fault_comes_before_the_partners() -> None:
+    plan = locate.locate(Evidence("svc", (_segment(("link agg-e1|agg-w1 is down",), state="DISABLED"),),
+                                  partner=PartnerEvidence("partner-a", "po-1", "DISABLED")))
+    assert plan.kind == locate.REROUTE
+
+
+def test_nothing_found_says_what_was_checked() -> None:
+    plan = locate.locate(Evidence("svc", (_segment(),), partner=PartnerEvidence("partner-a", "po-1", "ENABLED")))
+    assert plan.kind == locate.NOTHING and plan.cause is None and "segment tests pass" in plan.why
+
+
+def test_evidence_survives_its_json_form_as_a_workflow_step_records_it() -> None:
+    evidence = Evidence("svc", (_segment(("link a|b is down",)),), partner=PartnerEvidence("p", None, None),
+                        alarms=("alarm since 10:42 UTC: link a|b is down",), alarm_since="10:42 UTC",
+                        degradations=("d",), degradation_causes=("metro",))
+    assert Evidence.from_json(evidence.to_json()) == evidence
