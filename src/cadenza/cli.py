@@ -851,6 +851,9 @@ def _print_control(result: dict) -> None:
         console.print(f"where the time goes, {kind.replace('_', '-')} (mean ms of each stretch of a change):")
         for gap, ms in gaps.items():
             console.print(f"  {ms:>8} ms  {gap}")
+        console.print("  of which applying it, per durable step of the fulfilment workflow (mean ms):")
+        for step, ms in result["fulfilment_steps_ms"].get(kind, {}).items():
+            console.print(f"    {ms:>8} ms  {step}")
     _print_profile(result.get("sp_cpu_profile"), f"{result['profiled']} during the on-net changes")
     console.print(f"phases (s): {result['phases_s']}; logs: {result['logs']}")
 

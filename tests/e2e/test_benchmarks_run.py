@@ -134,7 +134,9 @@ def test_bench_control_measures_on_net_and_partner_changes_against_their_targets
     assert all(isinstance(met, bool) for met in result["targets_met"].values())
     stretches = result["where_time_goes_ms"]["on_net"]
     assert "inProgress (startDate) -> completed (completionDate)" in stretches, stretches
+    steps = result["fulfilment_steps_ms"]
+    assert "change_segment" in steps["on_net"] and "modify_partner" in steps["partner"], steps
     text = printed(cli._print_control, result)
     for figure in ("on-net changes applied/s", "on-net request-to-applied p50 / p99 ms", "partner request-to-applied",
-                   "ratio to target", "where the time goes"):
+                   "ratio to target", "where the time goes", "per durable step of the fulfilment workflow"):
         assert figure in text

@@ -170,6 +170,32 @@ def _where_time_goes(sp: str, headers: dict[str, dict[str, str]], results: list[
     return {k: round(statistics.mean(v) * 1000, 1) for k, v in stretches.items()}
 
 
+def _fulfilment_steps(database_url: str, order_ids: list[str]) -> dict[str, float]:
+    """Mean ms of each durable step of the orders' fulfilment workflows (DBOS records when each
+    started and ended), and of the time between steps (checkpoints, the next step's start)."""
+    from dbos import DBOSClient
+
+    from cadenza.core.workflows import system_database_url
+
+    spent: dict[str, list[float]] = defaultdict(list)
+    client = DBOSClient(system_database_url=system_database_url(database_url))
+    try:
+        for order_id in order_ids:
+            steps = [s for s in client.list_workflow_steps(order_id, load_output=False)
+                     if s["started_at_epoch_ms"] is not None and s["completed_at_epoch_ms"] is not None]
+            between = 0.0
+            for one, two in zip(steps, steps[1:], strict=False):
+                between += two["started_at_epoch_ms"] - one["completed_at_epoch_ms"]
+            for step in steps:
+                spent[step["function_name"].rsplit(".", 1)[-1]].append(
+                    step["completed_at_epoch_ms"] - step["started_at_epoch_ms"])
+            if steps:
+                spent["(between the steps, all together)"].append(between)
+    finally:
+        client.destroy()
+    return {k: round(statistics.mean(v), 1) for k, v in sorted(spent.items(), key=lambda kv: -statistics.mean(kv[1]))}
+
+
 def _figures(part: dict[str, Any]) -> dict[str, Any]:
     results = part["results"]
     applied = [r for r in results if r["state"] == "completed"]
@@ -212,9 +238,13 @@ def _run(running: Running, *, services: int, partner_services: int, changes: int
     figures["on_net"]["sp_cpu_s_per_change"] = round(cpu_s / max(1, figures["on_net"]["changes"]), 4)
     where = {kind: _where_time_goes(sp, headers, [r for r in part["results"] if r["state"] == "completed"][:30])
              for kind, part in parts.items()}
+    steps = {kind: _fulfilment_steps(running.database_url, [r["id"] for r in part["results"]
+                                                             if r["state"] == "completed"][:30])
+             for kind, part in parts.items()}
     on_net, with_partner = figures["on_net"], figures.get("partner")
     return {
-        **figures, "where_time_goes_ms": where, "sp_cpu_profile": spent, "profiled": profiled,
+        **figures, "where_time_goes_ms": where, "fulfilment_steps_ms": steps, "sp_cpu_profile": spent,
+        "profiled": profiled,
         "services": {"on_net": sum(not s.off_net for s in bought), "partner": sum(s.off_net for s in bought)},
         "ratios": {"throughput_over_target": round(on_net["changes_per_s"] / THROUGHPUT_TARGET, 3),
                    "on_net_p50_over_target": round(on_net["p50_ms"] / ON_NET_P50_TARGET_MS, 2),
