@@ -43,6 +43,12 @@ class PmBinRow(Base):
     delay_min_ms: Mapped[float | None] = mapped_column(Float)
     delay_mean_ms: Mapped[float | None] = mapped_column(Float)
     delay_max_ms: Mapped[float | None] = mapped_column(Float)
+    # The MEF 10.4 delay figures of the bin as if every probe were qualified (icm/pm_bins.py):
+    # what an interval that stayed available shows, so a history need not re-read its probes.
+    # None: stored before they were kept, or not measured (no pair of delivered probes, say).
+    fd_p99_ms: Mapped[float | None] = mapped_column(Float)
+    fdr_p99_ms: Mapped[float | None] = mapped_column(Float)
+    ifdv_p99_ms: Mapped[float | None] = mapped_column(Float)
     step_data: Mapped[bytes] = mapped_column(LargeBinary)  # icm/pm_bins.py encodes and decodes it
     collected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -13,8 +13,11 @@ import numpy as np
 from cadenza.core.clock import iso_at
 from cadenza.icm.pm_history import Availability, DirectionPm, IntervalPm
 from cadenza.icm.rows import ConnectivityServiceRow
+from cadenza.interfaces.adagio.contract import LOST_PROBE
 
 __all__ = ["pm_history_view"]
+
+_LOST_OFFSET = 0xFFFF  # a lost probe among uint16 delay offsets
 
 
 def _us(ms: float | None) -> int | None:
@@ -70,18 +73,30 @@ def _packed(values: np.ndarray, dtype: str) -> str:
 
 def _steps(direction: DirectionPm) -> dict[str, Any]:
     """Every step of the direction's intervals, packed (docs/presto-profile.md): a SOF composes
-    segments step by step, and 900 probes an interval as JSON numbers cost more than the rest."""
+    segments step by step, and 900 probes an interval as JSON numbers cost more than the rest.
+    Arrays are as narrow as the values allow, losslessly (base64 of 30 MB was a fifth of a
+    30-day report): frame counts uint32 when every one fits, delays uint16 offsets from the
+    least delivered when the direction's spread is under 65.535 ms."""
     intervals = direction.intervals
     first = intervals[0].row
     per_interval = first.interval_s // first.step_s
     steps = [pm.steps for pm in intervals]
     green = np.concatenate([s.column("green") for s in steps])
+    all_tx = green + np.concatenate([s.column("yellow") for s in steps])
+    green_rx = np.concatenate([s.column("rx_green") for s in steps])
+    count = "<u4" if max(int(all_tx.max(initial=0)), int(green_rx.max(initial=0))) <= 0xFFFF_FFFF else "<u8"
+    delays = np.concatenate([s.delays_us for s in steps])
+    lost = delays == LOST_PROBE
+    delivered = delays[~lost]
+    base = int(delivered.min()) if delivered.size else 0
+    narrow = not delivered.size or int(delivered.max()) - base < _LOST_OFFSET
+    packed_delays = ({"probe-delay-bytes": 2, "probe-delay-base-us": base,
+                      "probe-delay-us": _packed(np.where(lost, _LOST_OFFSET, delays - np.uint32(base)), "<u2")}
+                     if narrow else {"probe-delay-bytes": 4, "probe-delay-us": _packed(delays, "<u4")})
     return {
         "first-interval": first.number, "steps-per-interval": per_interval,
         "probes-per-step": int(steps[0].delays_us.shape[1]),
         "step": _packed(np.concatenate([(pm.row.number - first.number) * per_interval + pm.steps.index.astype(np.int64)
                                         for pm in intervals]), "<u4"),
-        "green-tx": _packed(green, "<u8"),
-        "all-tx": _packed(green + np.concatenate([s.column("yellow") for s in steps]), "<u8"),
-        "green-rx": _packed(np.concatenate([s.column("rx_green") for s in steps]), "<u8"),
-        "probe-delay-us": _packed(np.concatenate([s.delays_us for s in steps]), "<u4")}
+        "count-bytes": int(count[-1]), "green-tx": _packed(green, count), "all-tx": _packed(all_tx, count),
+        "green-rx": _packed(green_rx, count), **packed_delays}

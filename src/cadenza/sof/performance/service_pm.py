@@ -29,7 +29,7 @@ __all__ = ["probe_spacing_s", "A_TO_Z", "Z_TO_A", "SegmentSteps", "SegmentHistor
            "HistorySource", "service_pm", "service_objectives", "rate_at"]
 
 A_TO_Z, Z_TO_A = "a-to-z", "z-to-a"
-_LOST = 0xFFFF_FFFF  # a lost probe in `probe-delay-us`
+_LOST = {4: 0xFFFF_FFFF, 2: 0xFFFF}  # a lost probe in `probe-delay-us`, by `probe-delay-bytes`
 
 # (network domain, connectivity service uuid, from, to) -> the PRESTO pm-history output
 HistorySource = Callable[[str, str, str, str], Mapping[str, Any]]
@@ -58,12 +58,16 @@ class SegmentSteps:
             return np.frombuffer(base64.b64decode(packed[name]), dtype=dtype)
 
         per, probes = int(packed["steps-per-interval"]), int(packed["probes-per-step"])
+        # widths as the ICM chose them (docs/presto-profile.md); absent: the wide ones
+        count, width = f"<u{int(packed.get('count-bytes', 8))}", int(packed.get("probe-delay-bytes", 4))
         step = unpack("step", "<u4").astype(np.int64)
-        delays = unpack("probe-delay-us", "<u4").reshape(len(step), probes)
+        delays = unpack("probe-delay-us", f"<u{width}").reshape(len(step), probes)
+        lost = delays == _LOST[width]
+        if width == 2:  # offsets from the least delivered delay
+            delays = delays + np.int64(packed["probe-delay-base-us"])
         return cls(int(packed["first-interval"]) + step // per, step % per,
-                   unpack("green-tx", "<u8").astype(np.float64), unpack("all-tx", "<u8").astype(np.float64),
-                   unpack("green-rx", "<u8").astype(np.float64),
-                   np.where(delays == _LOST, np.nan, delays / 1000))
+                   unpack("green-tx", count).astype(np.float64), unpack("all-tx", count).astype(np.float64),
+                   unpack("green-rx", count).astype(np.float64), np.where(lost, np.nan, delays / 1000))
 
 
 @dataclass(frozen=True)
