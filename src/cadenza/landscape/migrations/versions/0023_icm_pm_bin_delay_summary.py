@@ -2,8 +2,8 @@
 a history of intervals that stayed available is read without its probes; bins stored before
 have none and are computed from their steps as before
 
-Revision ID: 0021_icm_pm_bin_delay_summary
-Revises: 0020_sof_function_testing
+Revision ID: 0023_icm_pm_bin_delay_summary
+Revises: 0022_sof_trouble_report
 Create Date: 2026-12-03 17:00:00
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_icm_pm_bin_delay_summary"
-down_revision = "0020_sof_function_testing"
+revision = "0023_icm_pm_bin_delay_summary"
+down_revision = "0022_sof_trouble_report"
 branch_labels = None
 depends_on = None
 
