@@ -275,4 +275,5 @@ class NetworkTwin:
                              "forwardingConstructs": [fc_to_raw(fc) for fc in ds.running.fcs.values()]})
         links = [{"a": f"{lk.a}:{lk.a_port}", "b": f"{lk.b}:{lk.b_port}", "capacityMbps": lk.capacity_mbps,
                   "delayMs": lk.delay_ms, "lossRatio": lk.loss_ratio, "up": lk.up} for lk in self.links]
-        return {"elements": elements, "links": links}
+        return {"elements": elements, "links": links,
+                "downPorts": [f"{element}:{port}" for element, port in sorted(self.down_ports)]}

@@ -29,8 +29,8 @@ from cadenza.bus.api.product_order import product_order_router
 from cadenza.bus.api.quote import quote_router
 from cadenza.bus.api.service_listener import FOLLOWED_SERVICE_EVENTS, service_listener_router
 from cadenza.bus.api.site import site_router
+from cadenza.bus.api.trouble_operator import trouble_operator_router
 from cadenza.bus.api.trouble_report_listener import trouble_report_listener_router
-from cadenza.bus.api.trouble_stats import trouble_stats_router
 from cadenza.bus.api.trouble_ticket import trouble_ticket_router
 from cadenza.bus.api.workforce import appointment_router, work_order_router
 from cadenza.bus.catalog import Catalog
@@ -308,7 +308,7 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                                 _heard_from(trouble_report_listener_router(bus, trouble_desk), own),
                                 trouble_ticket_router(bus, trouble_desk, CANTATA_TICKETS),
                                 trouble_ticket_router(bus, trouble_desk, SONATA_TICKETS, hubs),
-                                trouble_stats_router(bus),
+                                trouble_operator_router(bus),
                                 *(router(workforce, api, hubs) for api in (CANTATA_WORKFORCE, SONATA_WORKFORCE)
                                   for router in (work_order_router, appointment_router)),
                                 _heard_from(presto_listener_router(sof), own)]

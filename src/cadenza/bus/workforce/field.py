@@ -63,6 +63,10 @@ def dispatch_field_work(session: Session, domain: str, ticket_id: str, fault: Fa
     repair statistics (bus/trouble/records.py, where this records the diagnosis). Raises 422
     for a ticket that is closed, resolved or cancelled."""
     workforce = workforce_of(domain)
+    if fault.kind == "port" and not fault.port:
+        raise Unprocessable("/port: a failed port is named by its element and its port", property_path="/port")
+    if fault.kind == "link" and not fault.far_end:
+        raise Unprocessable("/farEnd: a failed link is named by both its ends", property_path="/farEnd")
     row = tickets.get(session, ticket_id, None, for_update=True)
     if row.state not in _TAKES:
         raise Unprocessable(f"Trouble ticket {row.id} is {row.state}: no field work can be sent for it",
