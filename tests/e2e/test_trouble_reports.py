@@ -7,17 +7,23 @@
 9-10. SOF reroutes the segment off the link (the ICM's reroute).
 11-12. Every finding reaches the ticket as a note and the customer hears of it; the ticket is
      resolved, then closed on the customer's confirmation, or reopened (diagnosed anew) and cancelled.
+10. Field work: where the access port failed, a technician is sent (the operator's field work
+     route, what diagnosis does by calling `dispatch_field_work` in the domain); the customer sees
+     the work order on its ticket, books a visit over CANTATA; at the booked simulated time the
+     technician repairs the port in the twin, the work order completes and the ticket resolves.
 Another customer neither sees nor touches the ticket.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
 from cadenza.interfaces.allegro.alarm_paths import ALARM_BASE
+from cadenza.interfaces.cantata.workforce import APPOINTMENT_BASE, WORK_ORDER_BASE
 from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
 from tests.e2e.conftest import INVENTORY, Parties, evpl, item, site
 from tests.helpers.servers import wait_until
@@ -156,3 +162,65 @@ def test_a_reopened_ticket_is_diagnosed_anew_and_can_then_be_cancelled(
     cancelled = _ticket(parties.acme, resolved["id"])
     assert [c["status"] for c in cancelled["statusChange"]][-2:] == ["assessingCancellation", "cancelled"]
     assert parties.acme.post(f"{TICKETS}/{resolved['id']}/close").status_code == 422
+
+
+FIELD_ELEMENT, FIELD_PORT = "pe-e1", "ge-0/0/1"  # site-east-1-1's UNI (uni-east-1-1), the service's A end
+
+
+def _twin(parties: Parties, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    reply = parties.sp.request("POST" if body is not None else "GET", f"/cadenza/twin/v1/{path}", json=body)
+    assert reply.status_code == 200, reply.text
+    return dict(reply.json())
+
+
+def _epoch(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def test_a_failed_access_port_gets_a_technician_at_the_booked_time_and_the_ticket_resolves(
+        parties: Parties, service: dict[str, Any]) -> None:
+    _twin(parties, "clock", {"scale": 0})  # the network's time moves only when the test says
+    _twin(parties, "ports/fail", {"element": FIELD_ELEMENT, "port": FIELD_PORT})
+    assert f"{FIELD_ELEMENT}:{FIELD_PORT}" in _twin(parties, "status")["downPorts"]
+    ticket_id = _open_ticket(parties.acme, service["product"], "Our Metropolis site is cut off")["id"]
+    # SOF's diagnosis runs first (it sends no one for a port); then the operator sends a technician
+    wait_until(lambda: _ticket(parties.acme, ticket_id)["status"] not in ("acknowledged", "inProgress"),
+               timeout=90, what="the diagnosis of the ticket")
+
+    sent = parties.sp.post(f"/cadenza/trouble/v1/troubleTicket/{ticket_id}/fieldWork", json={
+        "kind": "port", "element": FIELD_ELEMENT, "port": FIELD_PORT,
+        "description": f"the access port {FIELD_PORT} of {FIELD_ELEMENT} has no light"})
+    assert sent.status_code == 201, sent.text
+    order_id = sent.json()["id"]
+    assert parties.acme.post(f"/cadenza/trouble/v1/troubleTicket/{ticket_id}/fieldWork",
+                             json={"kind": "port", "element": FIELD_ELEMENT, "port": FIELD_PORT}).status_code == 403
+
+    ticket = parties.acme.get(f"{TICKETS}/{ticket_id}").json()
+    assert ticket["status"] == "pending" and ticket["workOrder"][0]["id"] == order_id
+    order = parties.acme.get(f"{WORK_ORDER_BASE}/workorder/{order_id}").json()
+    assert order["state"] == "open" and order["appointmentRequired"] is True
+    assert parties.globex.get(f"{WORK_ORDER_BASE}/workorder/{order_id}").status_code == 404
+
+    now = _twin(parties, "clock")["epochSeconds"]
+    window = {"validFor": {"startDateTime": datetime.fromtimestamp(now, UTC).isoformat(),
+                           "endDateTime": datetime.fromtimestamp(now + 3 * 86_400, UTC).isoformat()}}
+    search = parties.acme.post(f"{APPOINTMENT_BASE}/searchTimeSlot",
+                               json={"workOrder": {"id": order_id}, "requestedTimeSlot": [window]})
+    assert search.status_code == 201, search.text
+    slot = search.json()["availableTimeSlot"][0]["validFor"]
+    contact = {"name": "Ann Smith", "number": "+1-555-0101", "emailAddress": "ann@acme.example"}
+    booked = parties.acme.post(f"{APPOINTMENT_BASE}/appointment", json={
+        "workOrder": {"id": order_id}, "validFor": slot,
+        "relatedContactInformation": [{**contact, "role": "buyerAppointmentContact"},
+                                      {**contact, "role": "appointmentPlaceContact"}]})
+    assert booked.status_code == 201, booked.text
+    assert parties.acme.get(f"{TICKETS}/{ticket_id}").json()["status"] == "inProgress"
+
+    _twin(parties, "clock", {"advanceSeconds": _epoch(slot["startDateTime"]) - now + 60})
+    resolved = wait_until(lambda: (t := parties.acme.get(f"{TICKETS}/{ticket_id}").json())
+                          ["status"] == "resolved" and t, timeout=90)
+    assert "replaced the optics of port ge-0/0/1 on pe-e1" in resolved["note"][-1]["text"]
+    assert _twin(parties, "status")["downPorts"] == []
+    assert parties.acme.get(f"{WORK_ORDER_BASE}/workorder/{order_id}").json()["state"] == "completed"
+    visit = parties.acme.get(f"{APPOINTMENT_BASE}/appointment/{booked.json()['id']}").json()
+    assert visit["status"] == "completed"
