@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from dbos import DBOS, DBOSConfig, Queue, SetEnqueueOptions, SetWorkflowID, WorkflowHandle
+from dbos._context import snapshot_step_context
+from dbos._core import record_sleep
+from dbos._dbos import _get_dbos_instance
 from sqlalchemy import create_engine, event
 
 from cadenza.core.db import _sqlite_pragmas
@@ -27,7 +30,7 @@ from cadenza.core.wakeup_relay import WakeupRelay, start_relay
 from cadenza.core.wakeups import WAKEUPS, ProcessStopping
 
 __all__ = ["launch_workflows", "shutdown_workflows", "start_once", "start_or_restart", "system_database_url",
-           "declare_queue", "enqueue_once", "WorkQueue", "retry_unless_stopping"]
+           "declare_queue", "enqueue_once", "WorkQueue", "retry_unless_stopping", "durable_sleep"]
 
 log = logging.getLogger(__name__)
 # How long a stopping domain waits for the workflow threads it told to stop (they leave at their
@@ -93,6 +96,22 @@ def retry_unless_stopping(_error: BaseException) -> bool:
     if WAKEUPS.stopping:
         raise ProcessStopping
     return True
+
+
+def durable_sleep(seconds: float) -> None:
+    """`DBOS.sleep` that a stopping domain ends at once. DBOS sleeps a workflow's thread in
+    `time.sleep`, so a job waiting for its next period (minutes or hours) held every stop of its
+    process for as long as `shutdown_workflows` waits. The deadline is recorded as DBOS.sleep
+    records it (its own step, so a workflow recorded by either replays with the other: pinned
+    dbos 3.4, whose `sleep` is these two calls); the wait leaves with ProcessStopping when the
+    domain stops, and the next launch sleeps only what is left."""
+    if seconds <= 0:
+        return
+    remaining = record_sleep(_get_dbos_instance(), snapshot_step_context(), seconds)
+    deadline = time.monotonic() + remaining
+    with WAKEUPS.watch(None) as stop:  # set by nothing but the domain stopping
+        while (left := deadline - time.monotonic()) > 0:
+            WAKEUPS.pause(stop, left)
 
 
 def shutdown_workflows() -> None:

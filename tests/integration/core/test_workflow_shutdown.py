@@ -5,13 +5,20 @@ have ended, so nothing runs on against a database about to be dropped and the pr
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pytest
 from dbos import DBOS
 
 from cadenza.core.wakeups import WAKEUPS, ProcessStopping
-from cadenza.core.workflows import launch_workflows, retry_unless_stopping, shutdown_workflows, start_once
+from cadenza.core.workflows import (
+    durable_sleep,
+    launch_workflows,
+    retry_unless_stopping,
+    shutdown_workflows,
+    start_once,
+)
 
 ATTEMPTS: list[str] = []
 FAILED_ONCE = threading.Event()
@@ -42,6 +49,42 @@ def test_a_step_retrying_when_the_domain_stops_is_not_tried_again_and_its_thread
     assert [t.name for t in threading.enumerate() if t.name.startswith("dbos-executor-")] == []
     # the attempt under way when the domain stopped may finish; none starts after it
     assert 1 <= len(ATTEMPTS) <= 2
+
+
+WOKE: list[str] = []
+SLEEPING = threading.Event()
+
+
+@DBOS.workflow()
+def _waits_for_its_next_period(marker: str, seconds: float) -> None:
+    SLEEPING.set()
+    durable_sleep(seconds)
+    WOKE.append(marker)
+
+
+def test_a_workflow_sleeping_when_the_domain_stops_leaves_at_once_and_sleeps_what_is_left_after_restart(
+        database_url: str) -> None:
+    WOKE.clear()
+    SLEEPING.clear()
+    workflow_id = f"sleep-{uuid.uuid4().hex}"
+    launch_workflows("cadenza-sleep-test", database_url)
+    try:
+        start_once(_waits_for_its_next_period, workflow_id, "m", 4.0)
+        assert SLEEPING.wait(30), "the workflow never ran"
+        began = time.monotonic()
+    finally:
+        shutdown_workflows()
+    assert time.monotonic() - began < 2.0, "the stop waited for the sleep"
+    assert WOKE == [] and [t.name for t in threading.enumerate() if t.name.startswith("dbos-executor-")] == []
+    launch_workflows("cadenza-sleep-test", database_url)  # resumes the workflow, as after a crash
+    try:
+        handle = DBOS.retrieve_workflow(workflow_id)
+        handle.get_result()
+        # the deadline recorded before the stop holds: what was left, not 4 s more
+        assert time.monotonic() - began < 4.0 + 3.0
+    finally:
+        shutdown_workflows()
+    assert WOKE == ["m"]
 
 
 def test_retry_unless_stopping_lets_a_step_retry_while_the_domain_runs() -> None:

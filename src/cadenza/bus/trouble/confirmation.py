@@ -20,7 +20,7 @@ from cadenza.bus.trouble.desk import TroubleDesk, close, resolutions
 from cadenza.bus.trouble.store import tickets
 from cadenza.core.clock import now
 from cadenza.core.db import Database
-from cadenza.core.workflows import start_once
+from cadenza.core.workflows import durable_sleep, start_once
 
 __all__ = ["desk_of", "register_desk", "wait_for_confirmation", "resume_confirmations"]
 
@@ -47,7 +47,7 @@ def wait_for_confirmation(domain: str, ticket_id: str, resolution: int, *, wait_
 
 @DBOS.workflow()
 def close_unconfirmed_ticket(domain: str, ticket_id: str, resolution: int, wait_s: float) -> bool:
-    DBOS.sleep(max(wait_s, 0.0))
+    durable_sleep(max(wait_s, 0.0))
     return close_ticket_if_unconfirmed(domain, ticket_id, resolution)
 
 

@@ -27,7 +27,7 @@ from cadenza.bus.workforce.booking import now_s
 from cadenza.bus.workforce.force import Fault, Workforce, register_workforce, workforce_of
 from cadenza.bus.workforce.store import appointments, work_orders
 from cadenza.core.clock import iso_at
-from cadenza.core.workflows import start_once
+from cadenza.core.workflows import durable_sleep, start_once
 
 __all__ = ["register", "start_visit", "resume_visits", "field_visit"]
 
@@ -61,7 +61,7 @@ def field_visit(domain: str, appointment_id: str) -> str:
             return "off"  # cancelled (or already done) meanwhile
         if wait <= 0:
             break
-        DBOS.sleep(wait)
+        durable_sleep(wait)
     if not field_visit_begin(domain, appointment_id):
         return "off"
     done, repaired = field_visit_repair(domain, appointment_id)

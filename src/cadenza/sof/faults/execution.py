@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from cadenza.core.clock import now
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.ids import new_id
-from cadenza.core.workflows import start_once
+from cadenza.core.workflows import durable_sleep, start_once
 from cadenza.interfaces.presto.client import PrestoError
 from cadenza.sof import service_inventory
 from cadenza.sof.faults import configuration, connectivity, content, process, repository, tracking
@@ -203,7 +203,7 @@ def run_fault_management_job(sof_name: str, job_id: str) -> None:
         wait = fault_management_job_tick(sof_name, job_id)
         if wait is None:
             return
-        DBOS.sleep(wait)
+        durable_sleep(wait)
 
 
 @DBOS.step()

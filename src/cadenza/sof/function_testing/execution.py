@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from cadenza.core.clock import now
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.ids import new_id
-from cadenza.core.workflows import start_once
+from cadenza.core.workflows import durable_sleep, start_once
 from cadenza.sof import service_inventory
 from cadenza.sof.function_testing import configuration, measurement, process, repository
 from cadenza.sof.function_testing import job as jobs
@@ -254,7 +254,7 @@ def run_service_test_job(sof_name: str, job_id: str) -> None:
         wait = service_test_job_tick(sof_name, job_id)
         if wait is None:
             return
-        DBOS.sleep(wait)
+        durable_sleep(wait)
 
 
 @DBOS.step()

@@ -26,7 +26,7 @@ from cadenza.core.clock import now
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.ids import new_id
 from cadenza.core.pm.interval import INTERVAL_S
-from cadenza.core.workflows import start_once
+from cadenza.core.workflows import durable_sleep, start_once
 from cadenza.interfaces.presto.client import PrestoError
 from cadenza.sof import service_inventory
 from cadenza.sof.performance import apis, partner_segment, tracking, v2_payloads
@@ -289,7 +289,7 @@ def run_performance_job(sof_name: str, job_id: str) -> None:
         wait = performance_job_tick(sof_name, job_id)
         if wait is None:
             return
-        DBOS.sleep(wait)
+        durable_sleep(wait)
 
 
 @DBOS.workflow()
@@ -298,7 +298,7 @@ def prepare_performance_report(sof_name: str, report_id: str) -> None:
         wait = performance_report_tick(sof_name, report_id)
         if wait is None:
             return
-        DBOS.sleep(wait)
+        durable_sleep(wait)
 
 
 @DBOS.step()

@@ -27,7 +27,7 @@ from dbos import DBOS
 from sqlalchemy import select
 
 from cadenza.core.errors import NotFound, Unprocessable
-from cadenza.core.workflows import retry_unless_stopping, start_once
+from cadenza.core.workflows import durable_sleep, retry_unless_stopping, start_once
 from cadenza.interfaces.legato import trouble_report as contract
 from cadenza.interfaces.presto import paths as presto
 from cadenza.interfaces.presto.client import PrestoError, PrestoRefused
@@ -188,7 +188,7 @@ def sof_diagnose_trouble(sof_name: str, report_id: str) -> str:
         still = sof_trouble_still_down(sof_name, service_id)
         if not still:
             break
-        DBOS.sleep(SETTLE_PAUSE_S)
+        durable_sleep(SETTLE_PAUSE_S)
     if still:
         sof_trouble_finish(sof_name, report_id, contract.NEEDS_SITE_VISIT,
                            f"{plan.why}; rerouted, yet {still}: needs a site visit")
