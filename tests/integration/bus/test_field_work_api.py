@@ -267,3 +267,46 @@ def test_a_customer_who_lets_the_sp_book_gets_the_first_slot_its_settings_allow(
         assert tickets.get(session, ticket_id, None).state == "inProgress"
     assert "booked by the seller" in acme.get(f"{TROUBLE_TICKET_BASE}/troubleTicket/{ticket_id}").json()[
         "note"][-1]["text"]
+
+
+def test_over_sonata_a_provider_buying_from_the_domain_books_and_cancels_the_visit_on_its_ticket(
+        trouble_domain: TroubleDomain, acme: httpx.Client) -> None:  # noqa: F811
+    from cadenza.bus.trouble import desk as trouble
+    from cadenza.bus.trouble.confirmation import desk_of
+    from cadenza.interfaces.sonata import SonataClient, SonataHttpError
+
+    assert trouble_domain.domain.business is not None
+    name = trouble_domain.domain.business.bus.name
+    desk = desk_of(name)
+    with trouble_domain.database.transaction() as session:
+        row = trouble.open_ticket(session, desk, desk.apis["sonata"], "provider-x", {
+            "description": "No light at the handoff", "observedImpact": "down", "priority": "high",
+            "severity": "extensive", "ticketType": "assistance",
+            "relatedEntity": [{"@referredType": "Product", "id": trouble_domain.products["provider-x"],
+                               "role": "Issue Source"}],
+            "relatedContactInformation": [{"role": "reporterContact", "name": "X", "number": "1",
+                                           "emailAddress": "x@provider-x.example"}]})
+        ticket_id = row.id
+    order_id = _dispatch(trouble_domain, ticket_id)
+    with SonataClient(trouble_domain.base_url, client_id="provider-x", client_secret="provider-x-secret") as sonata:
+        order = sonata.get_work_order(order_id)
+        assert_conforms("sonata/productApi/workforce/workorder/workorderManagement.api.yaml", "/workorder/{id}",
+                        "get", 200, order)
+        assert order["href"].endswith(f"/mefApi/sonata/workOrderManagement/v2/workorder/{order_id}")
+        assert [o["id"] for o in sonata.list_work_orders(relatedEntityId=ticket_id).items] == [order_id]
+        assert sonata.get_trouble_ticket(ticket_id)["workOrder"][0]["id"] == order_id
+        free = sonata.search_time_slots({"workOrder": {"id": order_id},
+                                         "requestedTimeSlot": [_window(trouble_domain)]})["availableTimeSlot"]
+        visit = sonata.create_appointment({"workOrder": {"id": order_id}, "validFor": free[0]["validFor"],
+                                           "relatedContactInformation": _contacts()})
+        assert visit["status"] == "confirmed" and sonata.get_work_order(order_id)["state"] == "planned"
+        assert [a["id"] for a in sonata.list_appointments(workOrderId=order_id).items] == [visit["id"]]
+        sonata.cancel_appointment(visit["id"])
+        assert sonata.get_appointment(visit["id"])["status"] == "cancelled"
+        assert sonata.get_work_order(order_id)["state"] == "open"
+    # the CANTATA customer sees nothing of it, nor does CANTATA serve it
+    assert acme.get(f"{WORK_ORDER_BASE}/workorder/{order_id}").status_code == 404
+    with SonataClient(trouble_domain.base_url, client_id="provider-x", client_secret="provider-x-secret") as sonata:
+        mine = acme.get(f"{WORK_ORDER_BASE}/workorder").json()
+        with pytest.raises(SonataHttpError):
+            sonata.get_work_order(mine[0]["id"])

@@ -26,13 +26,15 @@ from cadenza.core.client_credentials import ClientCredentials, TokenUnavailable
 from cadenza.interfaces.sonata.errors import SonataError, raise_for_mef
 from cadenza.interfaces.sonata.paths import POQ_BASE, PRODUCT_INVENTORY_BASE, PRODUCT_ORDER_BASE, QUOTE_BASE
 from cadenza.interfaces.sonata.trouble_ticket import SONATA_TROUBLE_TICKET_BASE
+from cadenza.interfaces.sonata.workforce import SONATA_APPOINTMENT_BASE, SONATA_WORK_ORDER_BASE
 
 __all__ = ["Listing", "HubApi", "SonataClient"]
 
 Document = dict[str, Any]
-HubApi = Literal["poq", "quote", "productOrder", "troubleTicket"]
+HubApi = Literal["poq", "quote", "productOrder", "troubleTicket", "workOrder", "appointment"]
 _HUB_BASE: dict[str, str] = {"poq": POQ_BASE, "quote": QUOTE_BASE, "productOrder": PRODUCT_ORDER_BASE,
-                             "troubleTicket": SONATA_TROUBLE_TICKET_BASE}
+                             "troubleTicket": SONATA_TROUBLE_TICKET_BASE, "workOrder": SONATA_WORK_ORDER_BASE,
+                             "appointment": SONATA_APPOINTMENT_BASE}
 
 
 def _segment(resource_id: str) -> str:
@@ -127,6 +129,33 @@ class SonataClient:
         """The Buyer still observes the issue: `reason` says what."""
         self._call("POST", f"{SONATA_TROUBLE_TICKET_BASE}/troubleTicket/{_segment(ticket_id)}/reopen",
                    json={"reason": reason})
+
+    # --- work orders and appointments (MEF 137): the Seller's technicians on our tickets ---------
+    def get_work_order(self, work_order_id: str) -> Document:
+        return self._call("GET", f"{SONATA_WORK_ORDER_BASE}/workorder/{_segment(work_order_id)}")
+
+    def list_work_orders(self, *, offset: int = 0, limit: int = 100, **filters: str) -> Listing:
+        """`filters` e.g. `relatedEntityId=<ticket id>`, `state="open"`, `appointmentRequired="true"`."""
+        return self._list(f"{SONATA_WORK_ORDER_BASE}/workorder", offset, limit, filters)
+
+    def search_time_slots(self, search: Document) -> Document:
+        """`search` a `SearchTimeSlot_Create`: the Seller's free slots for the work order."""
+        return self._call("POST", f"{SONATA_APPOINTMENT_BASE}/searchTimeSlot", json=search)
+
+    def create_appointment(self, appointment: Document) -> Document:
+        return self._call("POST", f"{SONATA_APPOINTMENT_BASE}/appointment", json=appointment)
+
+    def get_appointment(self, appointment_id: str) -> Document:
+        return self._call("GET", f"{SONATA_APPOINTMENT_BASE}/appointment/{_segment(appointment_id)}")
+
+    def list_appointments(self, *, offset: int = 0, limit: int = 100, **filters: str) -> Listing:
+        return self._list(f"{SONATA_APPOINTMENT_BASE}/appointment", offset, limit, filters)
+
+    def patch_appointment(self, appointment_id: str, patch: Document) -> Document:
+        return self._call("PATCH", f"{SONATA_APPOINTMENT_BASE}/appointment/{_segment(appointment_id)}", json=patch)
+
+    def cancel_appointment(self, appointment_id: str) -> None:
+        self._call("POST", f"{SONATA_APPOINTMENT_BASE}/appointment/{_segment(appointment_id)}/cancel")
 
     # --- notifications ---------------------------------------------------------------------------
     def register_listener(self, api: HubApi, callback: str, *, query: str | None = None) -> Document:
