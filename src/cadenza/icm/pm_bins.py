@@ -205,7 +205,9 @@ def decode_many(blobs: Sequence[bytes]) -> list[BinSteps]:
         if dw == 2:
             base, at = _take(raw, at, 1, "<u4")
             offsets, at = _take(raw, at, n * m, "<u2")
-            delays = np.where(offsets == 0xFFFF, LOST_PROBE, offsets + base.astype(np.int64)).astype(np.uint32)
+            # in uint32: a delivered delay is base + offset, which was a uint32 when packed
+            delays = offsets.astype(np.uint32) + base.astype(np.uint32)
+            delays[offsets == 0xFFFF] = LOST_PROBE
         else:
             delays, at = _take(raw, at, n * m, "<u4")
         for row, i in enumerate(members):

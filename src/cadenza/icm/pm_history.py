@@ -9,6 +9,7 @@ of the elements' steps; steps are added up into Δt's.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,4 +154,4 @@ def _direction(bins: list[BinRecord], availability: Availability) -> DirectionPm
 
 def _known(*figures: float | None) -> bool:
     """Kept, and measured (PostgreSQL keeps a NaN, SQLite reads it back as NULL)."""
-    return all(f is not None and not np.isnan(f) for f in figures)
+    return all(f is not None and not math.isnan(f) for f in figures)

@@ -5,7 +5,9 @@ session (from its ingress); see docs/presto-profile.md."""
 from __future__ import annotations
 
 import base64
+import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,10 +30,11 @@ def _number(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 6)
 
 
-def _interval(pm: IntervalPm) -> dict[str, Any]:
+def _interval(pm: IntervalPm, iso: Callable[[int], str], flr_min: float | None, flr_max: float | None
+              ) -> dict[str, Any]:
     row = pm.row
     view: dict[str, Any] = {
-        "interval-number": row.number, "start": iso_at(row.start), "end": iso_at(row.start + row.interval_s),
+        "interval-number": row.number, "start": iso(row.start), "end": iso(row.start + row.interval_s),
         "suspect-interval-flag": not row.complete,
         "all-frames-fw-tx": row.green + row.yellow, "all-frames-fw-rx": row.rx_green + row.rx_yellow,
         "green-frames-fw-tx": row.green, "green-frames-fw-rx": row.rx_green, "frames-dropped-at-ingress": row.red,
@@ -39,8 +42,8 @@ def _interval(pm: IntervalPm) -> dict[str, Any]:
         "fd-1-fw-min": _us(row.delay_min_ms), "fd-1-fw-mean": _us(row.delay_mean_ms),
         "fd-1-fw-max": _us(row.delay_max_ms), "fd-1-fw-p99": _us(pm.fd_p99_ms), "fdr-1-fw-p99": _us(pm.fdr_p99_ms),
         "ifdv-1-fw-p99": _us(pm.ifdv_p99_ms),
-        "flr-1-fw-min": round(100 * float(pm.delta_t_flr.min()), 6) if pm.delta_t_flr.size else None,
-        "flr-1-fw-max": round(100 * float(pm.delta_t_flr.max()), 6) if pm.delta_t_flr.size else None,
+        "flr-1-fw-min": None if flr_min is None else round(100 * flr_min, 6),
+        "flr-1-fw-max": None if flr_max is None else round(100 * flr_max, 6),
         "flr-1-fw-mean": _number(pm.flr_percent),
         "available-intervals-fw": pm.available_delta_ts, "unavailable-intervals-fw": pm.unavailable_delta_ts,
         "availability-percent": _number(pm.availability_percent), "availability-final": pm.final,
@@ -52,6 +55,7 @@ def _interval(pm: IntervalPm) -> dict[str, Any]:
 def pm_history_view(service: ConnectivityServiceRow, directions: list[DirectionPm], availability: Availability, *,
                     start_s: float, end_s: float, include_steps: bool) -> dict[str, Any]:
     first = next((d.intervals[0].row for d in directions if d.intervals), None)
+    iso = functools.cache(iso_at)  # an interval's end is the next one's start: each written once
     # Which edge point each direction enters by, so a SOF can tell a-to-z from z-to-a.
     sips = {f"{end['element']}:{end['port']}": end.get("sip") for end in (service.request["a"], service.request["z"])}
     return {"service-id": service.uuid, "from": iso_at(start_s), "to": iso_at(end_s),
@@ -62,9 +66,22 @@ def pm_history_view(service: ConnectivityServiceRow, directions: list[DirectionP
             "direction": [{"ingress": d.ingress, "egress": d.egress,
                            "ingress-service-interface-point": sips.get(d.ingress),
                            "egress-service-interface-point": sips.get(d.egress),
-                           "interval": [_interval(pm) for pm in d.intervals],
+                           "interval": _intervals(d, iso),
                            **({"cadenza-steps": _steps(d)} if include_steps and d.intervals else {})}
                           for d in directions]}
+
+
+def _intervals(direction: DirectionPm, iso: Callable[[int], str]) -> list[dict[str, Any]]:
+    """The direction's intervals; the least and greatest Δt FLR of all at once (the Δt's of a
+    direction's intervals are as many in each)."""
+    flr = [pm.delta_t_flr for pm in direction.intervals]
+    if flr and flr[0].size and all(f.size == flr[0].size for f in flr):
+        stacked = np.stack(flr)
+        lows, highs = stacked.min(axis=1).tolist(), stacked.max(axis=1).tolist()
+    else:
+        lows = [float(f.min()) if f.size else None for f in flr]
+        highs = [float(f.max()) if f.size else None for f in flr]
+    return [_interval(pm, iso, low, high) for pm, low, high in zip(direction.intervals, lows, highs, strict=True)]
 
 
 def _packed(values: np.ndarray, dtype: str) -> str:

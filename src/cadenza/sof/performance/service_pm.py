@@ -179,14 +179,21 @@ def _compose(name: str, segments: list[SegmentHistory], cos: CosObjectives, inte
         steps = segment.steps
         assert steps is not None
         mine = np.isin(steps.interval, wanted)  # intervals every segment has
-        at = (steps.interval[mine] - numbers[0]) * per_interval + steps.index[mine]
-        sent, got = steps.green_tx[mine], steps.green_rx[mine]
+        every = bool(mine.all())  # the usual case: no copy of 2.6 million probes to select them
+
+        def selected(values: np.ndarray, mine: np.ndarray = mine, every: bool = every) -> np.ndarray:
+            return values if every else values[mine]
+
+        at = (selected(steps.interval) - numbers[0]) * per_interval + selected(steps.index)
+        sent, got = selected(steps.green_tx), selected(steps.green_rx)
         with np.errstate(invalid="ignore", divide="ignore"):
             kept[at] *= np.where(sent > 0, got / np.maximum(sent, 1), 1.0)
         if position == 0:
             tx[at], measured[at] = sent, True
-        if steps.probes_per_step:
-            delays[at, :steps.probes_per_step] += steps.delays_ms[mine]
+        if steps.probes_per_step == probes and position == 0:
+            delays[at] = selected(steps.delays_ms)  # 0 + d is d: the first segment's probes as they are
+        elif steps.probes_per_step:
+            delays[at, :steps.probes_per_step] += selected(steps.delays_ms)
     per = max(1, cos.delta_t_s // step_s)
     k = span * per_interval // per
     rx = np.floor(tx * kept)
