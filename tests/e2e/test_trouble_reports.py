@@ -11,7 +11,9 @@
      route, what diagnosis does by calling `dispatch_field_work` in the domain); the customer sees
      the work order on its ticket, books a visit over CANTATA; at the booked simulated time the
      technician repairs the port in the twin, the work order completes and the ticket resolves.
-Another customer neither sees nor touches the ticket.
+A ticket whose cause is in the partner's segment opens a linked ticket there over SONATA (the
+partner diagnoses and reroutes its own part) and resolves when the partner's does. Another
+customer neither sees nor touches the ticket.
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ import pytest
 from cadenza.interfaces.allegro.alarm_paths import ALARM_BASE
 from cadenza.interfaces.cantata.workforce import APPOINTMENT_BASE, WORK_ORDER_BASE
 from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
-from tests.e2e.conftest import INVENTORY, Parties, evpl, item, site
+from tests.e2e.conftest import INVENTORY, SPRINGFIELD, Parties, evpl, item, site
 from tests.helpers.servers import wait_until
 
 TICKETS = "/mefApi/cantata/troubleTicket/v4/troubleTicket"
+PARTNER_TICKETS = "/mefApi/sonata/troubleTicket/v4/troubleTicket"
 
 
 @pytest.fixture(scope="module")
@@ -67,15 +70,15 @@ def _inner_link(parties: Parties, segment: dict[str, Any]) -> str:
     return next((link for link in links if all(e.startswith(("agg", "core")) for e in link.split("|"))), links[0])
 
 
-def _fail(parties: Parties, link: str) -> None:
+def _fail(parties: Parties, link: str, operator: httpx.Client | None = None) -> None:
     a, b = link.split("|")
-    reply = parties.sp.post("/cadenza/twin/v1/links/fail", json={"a": a, "b": b})
+    reply = (operator or parties.sp).post("/cadenza/twin/v1/links/fail", json={"a": a, "b": b})
     assert reply.status_code == 200, reply.text
 
 
-def _restore(parties: Parties, link: str) -> None:
+def _restore(parties: Parties, link: str, operator: httpx.Client | None = None) -> None:
     a, b = link.split("|")
-    assert parties.sp.post("/cadenza/twin/v1/links/restore", json={"a": a, "b": b}).status_code == 200
+    assert (operator or parties.sp).post("/cadenza/twin/v1/links/restore", json={"a": a, "b": b}).status_code == 200
 
 
 def _open_ticket(customer: httpx.Client, product_id: str, text: str) -> dict[str, Any]:
@@ -162,6 +165,51 @@ def test_a_reopened_ticket_is_diagnosed_anew_and_can_then_be_cancelled(
     cancelled = _ticket(parties.acme, resolved["id"])
     assert [c["status"] for c in cancelled["statusChange"]][-2:] == ["assessingCancellation", "cancelled"]
     assert parties.acme.post(f"{TICKETS}/{resolved['id']}/close").status_code == 422
+
+
+def _partner_ring_link(parties: Parties, sof: httpx.Client, order_id: str) -> str:
+    """A link of partner-a's ring on the route of the service it delivers for `order_id`."""
+    ordered = sof.get(f"{ORDERING_BASE}/serviceOrder", params={"externalId": f"{order_id}/1"}).json()
+    ours = sof.get(f"{INVENTORY_BASE}/service/{ordered[0]['serviceOrderItem'][0]['service']['id']}").json()
+    reference = ours["serviceConfiguration"]["cadenzaDesign"]["partner"]["reference"]
+    partner_sof = parties.landscape.client("partner-a", "partner-a-sof", "sof-demo-secret-partner-a")
+    parties.clients.append(partner_sof)
+    theirs = [o for o in partner_sof.get(f"{ORDERING_BASE}/serviceOrder").json()
+              if (o.get("externalId") or "").startswith(f"{reference}/")]
+    assert theirs, (reference, [o.get("externalId") for o in partner_sof.get(f"{ORDERING_BASE}/serviceOrder").json()])
+    segment = partner_sof.get(f"{INVENTORY_BASE}/service/{theirs[0]['serviceOrderItem'][0]['service']['id']}"
+                              ).json()["serviceConfiguration"]["cadenzaDesign"]["segments"][0]
+    reply = parties.partner_a.post(f"/presto/{segment['networkDomain']}/restconf/operations/"
+                                   "get-connectivity-service-details/",
+                                   json={"input": {"service-id-or-name": segment["uuid"]}})
+    activation = reply.json()["output"]["service"]["cadenza-activation"]
+    # a link of the access ring (agg1, pe1..pe4): the partner's network routes around it
+    return next(link for link in sorted(activation["s-vlans"]) if "border" not in link)
+
+
+def test_trouble_in_the_partners_segment_opens_a_linked_ticket_there_and_resolves_when_it_does(
+        parties: Parties, sof: httpx.Client) -> None:
+    done = parties.wait(parties.order(item("1", "evpl", evpl(741, 741), site("site-east-2-1"), SPRINGFIELD))["id"],
+                        timeout=240)
+    assert done["state"] == "completed", done["stateChange"]
+    [product] = parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": done["id"]}).json()
+    link = _partner_ring_link(parties, sof, done["id"])
+    _fail(parties, link, parties.partner_a)
+    try:
+        opened = _open_ticket(parties.acme, product["id"], "EVPL to Springfield carries no traffic")
+        resolved = wait_until(lambda: _in(parties.acme, opened["id"], "resolved"), timeout=120,
+                              what="the ticket resolved with the partner's")
+    finally:
+        _restore(parties, link, parties.partner_a)
+    [linked] = [i for i in resolved["relatedIssue"] if i["@referredType"] == "TroubleTicket"]
+    theirs = parties.sp_at_partner_a.get(f"{PARTNER_TICKETS}/{linked['id']}").json()
+    assert theirs["externalId"] == opened["id"] and theirs["status"] == "resolved"  # partner-a rerouted its part
+    notes = [n["text"] for n in resolved["note"]]
+    assert any("partner-a's segment" in n and "partner-a is asked" in n for n in notes)  # located by elimination
+    assert any(n.startswith(f"The trouble lies in partner-a's segment: we opened ticket {linked['id']}")
+               for n in notes)
+    assert any(n.startswith("partner-a: ") and link in n for n in notes)  # the partner's own diagnosis
+    assert notes[-1].startswith(f"Resolved: partner-a resolved its ticket {linked['id']}")
 
 
 FIELD_ELEMENT, FIELD_PORT = "pe-e1", "ge-0/0/1"  # site-east-1-1's UNI (uni-east-1-1), the service's A end

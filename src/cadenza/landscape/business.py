@@ -48,6 +48,7 @@ from cadenza.bus.runtime import Bus, register
 from cadenza.bus.serviceability import Serviceability
 from cadenza.bus.site import SiteDirectory
 from cadenza.bus.sonata_access import SonataAccess
+from cadenza.bus.trouble import partner as partner_tickets
 from cadenza.bus.trouble.confirmation import register_desk as register_trouble_desk
 from cadenza.bus.trouble.confirmation import resume_confirmations
 from cadenza.bus.trouble.desk import TroubleDesk, incident_changed
@@ -71,6 +72,7 @@ from cadenza.interfaces.legato.usage import LegatoUsage
 from cadenza.interfaces.presto.paths import events_api
 from cadenza.interfaces.sonata import SonataHttpError
 from cadenza.interfaces.sonata.paths import PRODUCT_ORDER_LISTENER_BASE
+from cadenza.interfaces.sonata.trouble_ticket import SONATA_TROUBLE_TICKET_LISTENER_BASE
 from cadenza.landscape import partner_hubs
 from cadenza.landscape.config import DomainConfig, bus_settings, sof_settings
 from cadenza.sof import operational_reading
@@ -149,6 +151,10 @@ class Business:
         for party in self.sonata_access:
             hubs[f"SONATA {party}"] = (f"{self.public_url}{PARTNER_LISTENER_PREFIX}/{party}",
                                        partial(self.directory.client(party).register_listener, "productOrder"))
+            # the linked tickets opened there (bus/trouble/partner.py)
+            hubs[f"SONATA tickets {party}"] = (f"{self.public_url}{PARTNER_LISTENER_PREFIX}/{party}",
+                                               partial(self.directory.client(party).register_listener,
+                                                       "troubleTicket"))
         for party, access in self.interlude_access.items():
             hubs[f"INTERLUDE {party}"] = (interlude_callback(self.public_url, party), access.subscribe)
             # the reports of the jobs the SOF keeps on the partner's segments (sof/performance/partner_segment.py)
@@ -190,6 +196,15 @@ def _partner_listener(access: SonataAccess, directory: PartnerDirectory) -> APIR
             await run_in_threadpool(access.remember, order)
 
     return listener_router(f"{PARTNER_LISTENER_PREFIX}/{access.party}{PRODUCT_ORDER_LISTENER_BASE}", on_event)
+
+
+def _partner_ticket_listener(domain: str, party: str, database: Database) -> APIRouter:
+    async def on_event(_event_type: str, event: dict[str, Any]) -> None:
+        ticket_id = (event.get("event") or {}).get("id")
+        if ticket_id:  # the partner's ticket is read from the partner, never from the event
+            await run_in_threadpool(partner_tickets.hear, domain, party, str(ticket_id), database)
+
+    return listener_router(f"{PARTNER_LISTENER_PREFIX}/{party}{SONATA_TROUBLE_TICKET_LISTENER_BASE}", on_event)
 
 
 def _keep_presto_subscription(hubs: HubStore, api: str, party: str, callback: str) -> None:
@@ -324,6 +339,9 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                     product_inventory_router(bus, fam)]
     routers += [_heard_from(_partner_listener(access, directory), party)
                 for party, access in sonata_access.items()]
+    partner_tickets.register_partners(config.name, {party: directory.client(party) for party in sonata_access})
+    routers += [_heard_from(_partner_ticket_listener(config.name, party, database), party)
+                for party in sonata_access]
     routers.append(partner_access_router(config.party.id, sonata_access))
     routers.append(usage_router(config.party.id, database))
     for party, access in interlude.items():

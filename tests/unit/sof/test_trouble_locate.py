@@ -71,3 +71,16 @@ def test_evidence_survives_its_json_form_as_a_workflow_step_records_it() -> None
                         alarms=("alarm since 10:42 UTC: link a|b is down",), alarm_since="10:42 UTC",
                         degradations=("d",), degradation_causes=("metro",))
     assert Evidence.from_json(evidence.to_json()) == evidence
+
+
+def test_a_partner_segment_not_seen_from_here_is_suspected_when_ours_pass() -> None:
+    plan = locate.locate(Evidence("svc", (_segment(),), partner=PartnerEvidence("partner-a", "po-1", None)))
+    assert plan.kind == locate.PARTNER and plan.cause == "partner-a"
+    assert plan.why.startswith("this provider's segments carry traffic and pass their tests; partner-a's segment")
+
+
+def test_an_unseen_partner_is_not_suspected_while_our_own_test_fails() -> None:
+    failing = SegmentEvidence(network_domain="metro", uuid="seg-1", operational_state="ENABLED", route=("a", "b"),
+                              links=("a|b",), test="test of the metro segment failed: far end not reachable")
+    plan = locate.locate(Evidence("svc", (failing,), partner=PartnerEvidence("partner-a", "po-1", None)))
+    assert plan.kind == locate.NOTHING

@@ -10,8 +10,9 @@ ticket names is mapped to the service realising it, SOF is asked over LEGATO to 
 - `hear` follows a report when SOF's hub tells of a change: each finding becomes one seller note
   (`id` `diagnosis-<report>-<n>`, so a repeated or late event adds nothing twice), and the end
   of the report moves the ticket: `resolved` (SOF fixed it), field work (a site visit is needed:
-  bus/workforce/field.py `dispatch_field_work` for the element or link SOF named), `pending` (no
-  trouble was found: the customer is asked what it still sees).
+  bus/workforce/field.py `dispatch_field_work` for the element or link SOF named), a linked
+  ticket at the partner (the partner's segment: bus/trouble/partner.py), `pending` (no trouble
+  was found: the customer is asked what it still sees).
   A report of an earlier take-up (the ticket was reopened since) adds its notes only.
 """
 
@@ -30,6 +31,7 @@ from cadenza.bus.runtime import bus_of
 from cadenza.bus.trouble import ticket
 from cadenza.bus.trouble.confirmation import desk_of
 from cadenza.bus.trouble.desk import TroubleDesk, require_information, resolve
+from cadenza.bus.trouble.partner import open_at_partner
 from cadenza.bus.trouble.records import record_diagnosis
 from cadenza.bus.trouble.store import tickets
 from cadenza.bus.workforce.field import dispatch_field_work
@@ -174,6 +176,9 @@ def apply_report(session: Session, desk: TroubleDesk, report: contract.TroubleRe
         resolve(session, desk, row, report.remedy or "the trouble was found and fixed")
     elif report.state == contract.NEEDS_SITE_VISIT and not row.document.get("workOrder"):
         _send_technician(session, desk, row, report, domain)
+    elif report.state == contract.PARTNER_TROUBLE and report.partner and domain is not None:
+        open_at_partner(domain, row, report.attempt, report.partner, report.partner_reference,
+                        report.remedy or report.cause or "")
     elif report.state == contract.NO_TROUBLE_FOUND:
         require_information(session, desk, row, f"we found no fault ({report.remedy}); tell us what you still "
                                                 "observe, and since when")

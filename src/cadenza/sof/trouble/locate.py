@@ -5,7 +5,9 @@ In order: an element down at an end of an SP segment's route (the customer's acc
 for a person on site, as nothing can route around it; a link or an inner element down on the
 route is routed around; a link of the route whose health is below what it was built for is
 routed around too (as the SLS loop does, sof/sls/assessor.py); the partner's segment down, or
-an SLS degradation located there, is the partner's to repair. Otherwise nothing was found.
+an SLS degradation located there, is the partner's to repair, and so is trouble on a service
+whose own segments pass while the partner's cannot be seen (bought over SONATA): by
+elimination. Otherwise nothing was found.
 (A configuration drifted from what was ordered is not looked for yet.)
 """
 
@@ -135,5 +137,12 @@ def locate(evidence: Evidence) -> Plan:
             return Plan(PARTNER, partner.party,
                         f"{what}, while this provider's segments carry traffic and pass their tests: "
                         f"{partner.party} must repair its segment")
+        ours_pass = all(s.operational_state == "ENABLED" and (s.test or "").startswith("test of the")
+                        and " passed" in (s.test or "") for s in evidence.segments)
+        if partner.operational_state is None and ours_pass:
+            # a segment bought over SONATA is not seen from here: by elimination the trouble is there
+            return Plan(PARTNER, partner.party,
+                        f"this provider's segments carry traffic and pass their tests; {partner.party}'s segment, "
+                        f"which we cannot see, is left: {partner.party} is asked to look at it")
     return Plan(NOTHING, None, "no fault found: every segment of the service carries traffic, no alarm is open, "
                                "no SLS degradation is open and the segment tests pass")
