@@ -12,8 +12,9 @@
      the work order on its ticket, books a visit over CANTATA; at the booked simulated time the
      technician repairs the port in the twin, the work order completes and the ticket resolves.
 A ticket whose cause is in the partner's segment opens a linked ticket there over SONATA (the
-partner diagnoses and reroutes its own part) and resolves when the partner's does. Another
-customer neither sees nor touches the ticket.
+partner diagnoses and reroutes its own part) and resolves when the partner's does. Proactive
+detection: a lossy link found by the SLS assessment before any report is an incident; a later
+ticket attaches to it and resolves with it. Another customer neither sees nor touches the ticket.
 """
 
 from __future__ import annotations
@@ -272,3 +273,37 @@ def test_a_failed_access_port_gets_a_technician_at_the_booked_time_and_the_ticke
     assert parties.acme.get(f"{WORK_ORDER_BASE}/workorder/{order_id}").json()["state"] == "completed"
     visit = parties.acme.get(f"{APPOINTMENT_BASE}/appointment/{booked.json()['id']}").json()
     assert visit["status"] == "completed"
+
+
+def _incidents(parties: Parties, product_id: str) -> list[dict[str, Any]]:
+    reply = parties.acme.get("/mefApi/cantata/troubleTicket/v4/incident", params={"relatedEntityId": product_id})
+    assert reply.status_code == 200, reply.text
+    return list(reply.json())
+
+
+def test_a_fault_found_before_any_report_is_an_incident_a_later_ticket_attaches_to(
+        parties: Parties, sof: httpx.Client, service: dict[str, Any]) -> None:
+    """The proactive alternative: the SLS assessment finds a lossy link (SOF reroutes it), the
+    customer hears of an incident first; its ticket then joins the incident, not a new diagnosis,
+    and is resolved when the incident closes."""
+    _twin(parties, "clock", {"scale": 0})
+    link = _inner_link(parties, _segment(sof, service["service"]))
+    a, b = link.split("|")
+    assert parties.sp.post("/cadenza/twin/v1/links/degrade", json={"a": a, "b": b, "loss_ratio": 0.05}).is_success
+    try:
+        _twin(parties, "clock", {"advanceSeconds": 1800})  # a whole interval lossy
+        wait_until(lambda: [i for i in _incidents(parties, service["product"]) if i["status"] == "inProgress"],
+                   timeout=120, interval=0.5, what="the incident the SLS assessment opens")
+        opened = _open_ticket(parties.acme, service["product"], "We lose frames east-west")
+        # one incident per direction the SLS is not met in
+        found = {i["id"] for i in _incidents(parties, service["product"]) if i["status"] != "closed"}
+        assert opened["status"] == "inProgress"
+        assert {i["id"] for i in opened["relatedIssue"] if i["@referredType"] == "Incident"} == found
+        assert opened["note"][0]["text"].startswith("We already work on this: incident ")
+        _twin(parties, "clock", {"advanceSeconds": 1800})  # an interval on the new route
+        resolved = wait_until(lambda: _in(parties.acme, opened["id"], "resolved"), timeout=120, interval=0.5,
+                              what="the ticket resolved with its incident")
+        assert any(resolved["note"][-1]["text"].startswith(f"Resolved: incident {i} is closed") for i in found)
+        assert not any(n["id"].startswith("diagnosis-") for n in resolved["note"])  # no second diagnosis
+    finally:
+        parties.sp.post("/cadenza/twin/v1/links/degrade", json={"a": a, "b": b, "loss_ratio": 0.0})
