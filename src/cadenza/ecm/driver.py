@@ -32,6 +32,11 @@ class ElementSession(Protocol):
         """`<get>` of the PM history bins `numbers` of the session entering `fc_id` at `port`."""
         ...
 
+    def get_pm_many(self, sessions: Sequence[tuple[str, str, Sequence[int]]]) -> list[list[PmInterval]]:
+        """One `<get>` of several sessions (fc id, port, bin numbers): their bins, a list per
+        session in the order asked."""
+        ...
+
     def get_alarms(self) -> list[Alarm]:
         """`<get>` of the alarms the element raises."""
         ...

@@ -145,6 +145,31 @@ class ElementManager:
     def pm_intervals(self, element: str, fc_id: str, port: str, numbers: Sequence[int]) -> list[PmInterval]:
         return self._with_session(element, lambda s: s.get_pm(fc_id, port, list(numbers)))
 
+    def pm_intervals_many(self, items: Sequence[tuple[str, str, str, Sequence[int]]]
+                          ) -> list[list[PmInterval] | AdagioError]:
+        by_element: dict[str, list[int]] = {}
+        for i, (element, *_) in enumerate(items):
+            by_element.setdefault(element, []).append(i)
+        results: list[list[PmInterval] | AdagioError] = [[] for _ in items]
+
+        def read(element: str, members: list[int]) -> None:
+            asked = [(items[i][1], items[i][2], list(items[i][3])) for i in members]
+            try:
+                found: list[list[PmInterval]] | AdagioError = self._with_session(
+                    element, lambda s: s.get_pm_many(asked))
+            except AdagioError as exc:
+                found = exc
+            for n, i in enumerate(members):
+                results[i] = found if isinstance(found, AdagioError) else found[n]
+
+        if self.driver.waits_on_io:
+            for wait in [self._pool.submit(read, element, members) for element, members in by_element.items()]:
+                wait.result()
+        else:
+            for element, members in by_element.items():
+                read(element, members)
+        return results
+
     def alarms(self, element: str) -> list[Alarm]:
         return self._with_session(element, lambda s: s.get_alarms())
 

@@ -22,7 +22,7 @@ from ncclient.transport.errors import TransportError
 from cadenza.ecm.model import NAMESPACE
 from cadenza.ecm.ncsession import connect
 from cadenza.ecm.ssh import PASSWORD, USERNAME
-from cadenza.ecm.state_xml import alarms_filter, parse_alarms, parse_pm, pm_filter
+from cadenza.ecm.state_xml import alarms_filter, parse_alarms, parse_pm, pm_filter, pm_filter_many
 from cadenza.ecm.xmlcodec import edits_to_xml, parse_data
 from cadenza.interfaces.adagio.contract import (
     Alarm,
@@ -63,6 +63,15 @@ class _NcSession:
     def get_pm(self, fc_id: str, port: str, numbers: Sequence[int]) -> list[PmInterval]:
         reply = self._call(self._m.get, filter=("subtree", pm_filter(fc_id, port, numbers)))
         return parse_pm(reply.data_ele, self.element)
+
+    def get_pm_many(self, sessions: Sequence[tuple[str, str, Sequence[int]]]) -> list[list[PmInterval]]:
+        if not sessions:
+            return []
+        reply = self._call(self._m.get, filter=("subtree", pm_filter_many(sessions)))
+        found: dict[tuple[str, str], list[PmInterval]] = {}
+        for interval in parse_pm(reply.data_ele, self.element):
+            found.setdefault((interval.fc_id, interval.port), []).append(interval)
+        return [found.get((fc_id, port), []) for fc_id, port, _ in sessions]
 
     def get_alarms(self) -> list[Alarm]:
         reply = self._call(self._m.get, filter=("subtree", alarms_filter()))

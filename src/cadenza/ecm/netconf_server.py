@@ -7,6 +7,7 @@ invalid request leaves the candidate untouched and answers an rpc-error naming w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,6 +42,9 @@ class ElementStateSource(Protocol):
     """Where an element's operational state comes from (the twin: traffic, faults)."""
 
     def pm_intervals(self, element: str, fc_id: str, port: str, numbers: list[int] | None) -> list[PmInterval]: ...
+
+    def pm_intervals_many(self, element: str, sessions: Sequence[tuple[str, str, Sequence[int] | None]]
+                          ) -> list[list[PmInterval]]: ...
 
     def alarms(self, element: str) -> list[Alarm]: ...
 
@@ -111,8 +115,7 @@ class _Methods:
         name = self.ds.name
         intervals = None
         if asked.sessions:
-            intervals = [bin_ for fc_id, port, numbers in asked.sessions
-                         for bin_ in self.state.pm_intervals(name, fc_id, port, list(numbers) if numbers else None)]
+            intervals = [bin_ for bins in self.state.pm_intervals_many(name, asked.sessions) for bin_ in bins]
         _, interval_s, step_s, _ = self.state.pm_clock()
         state_to_xml(reply, intervals=intervals, interval_s=interval_s, step_s=step_s,
                      alarms=self.state.alarms(name) if asked.alarms else None)

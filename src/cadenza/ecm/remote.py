@@ -35,7 +35,7 @@ __all__ = ["RemoteTwinRuntime", "start_remote_twin", "AttachedTwinRuntime", "att
 log = logging.getLogger(__name__)
 
 _MANAGER_METHODS = ("apply", "remove", "read", "elements", "links", "faults", "measure", "counters", "apply_many",
-                    "remove_many", "pm_intervals", "alarms",
+                    "remove_many", "pm_intervals", "pm_intervals_many", "alarms",
                     "pm_clock")  # not wait_for_fault_change: the domain's side answers it from shared memory
 _TWIN_METHODS = ("status", "fail_link", "restore_link", "degrade_link", "fail_element", "restore_element",
                  "faults", "element_states", "link_states", "refuse_edits", "clock_state", "set_clock", "demand",

@@ -54,6 +54,10 @@ class _ScaleSession:
         self._call(self._ds.get_config, "running")  # a failed element answers nothing
         return self._state.pm_intervals(self._ds.name, fc_id, port, list(numbers))
 
+    def get_pm_many(self, sessions: Sequence[tuple[str, str, Sequence[int]]]) -> list[list[PmInterval]]:
+        self._call(self._ds.get_config, "running")
+        return self._state.pm_intervals_many(self._ds.name, sessions)
+
     def get_alarms(self) -> list[Alarm]:
         self._call(self._ds.get_config, "running")
         return self._state.alarms(self._ds.name)

@@ -14,8 +14,8 @@ from lxml import etree
 
 from cadenza.interfaces.adagio.contract import Alarm, PmInterval
 
-__all__ = ["STATE_MODULE", "STATE_NAMESPACE", "StateRequest", "pm_filter", "alarms_filter", "requested",
-           "state_to_xml", "parse_pm", "parse_alarms"]
+__all__ = ["STATE_MODULE", "STATE_NAMESPACE", "StateRequest", "pm_filter", "pm_filter_many", "alarms_filter",
+           "requested", "state_to_xml", "parse_pm", "parse_alarms"]
 
 STATE_MODULE = "cadenza-network-element-state"
 STATE_NAMESPACE = "urn:cadenza:yang:cadenza-network-element-state"
@@ -39,12 +39,19 @@ def _sub(parent: etree._Element, name: str, text: object | None = None) -> etree
 
 
 def pm_filter(fc_id: str, port: str, numbers: Sequence[int]) -> etree._Element:
+    return pm_filter_many([(fc_id, port, numbers)])
+
+
+def pm_filter_many(sessions: Sequence[tuple[str, str, Sequence[int]]]) -> etree._Element:
+    """A subtree filter selecting several sessions' bins (RFC 6241 §6.2.5: sibling list entries
+    in one filter), so a collector reads every session of an element in one `<get>`."""
     top = etree.Element(f"{_Q}pm-sessions", nsmap={None: STATE_NAMESPACE})
-    session = _sub(top, "session")
-    _sub(session, "fc-id", fc_id)
-    _sub(session, "port", port)
-    for number in numbers:
-        _sub(_sub(session, "interval"), "number", number)
+    for fc_id, port, numbers in sessions:
+        session = _sub(top, "session")
+        _sub(session, "fc-id", fc_id)
+        _sub(session, "port", port)
+        for number in numbers:
+            _sub(_sub(session, "interval"), "number", number)
     return top
 
 

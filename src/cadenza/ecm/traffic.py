@@ -31,7 +31,7 @@ import json
 import math
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,7 +46,8 @@ from cadenza.ecm.queueing import overflow, waiting_ms
 if TYPE_CHECKING:  # the twin builds this engine
     from cadenza.ecm.twin import NetworkTwin
 
-__all__ = ["FRAME_OCTETS", "TrafficSettings", "FlowKey", "FlowSteps", "FlowTotals", "TrafficEngine", "summarise"]
+__all__ = ["FRAME_OCTETS", "TrafficSettings", "FlowKey", "FlowSteps", "HeldSteps", "FlowTotals", "TrafficEngine",
+           "summarise"]
 
 FRAME_OCTETS = 1000
 _FRAMES_PER_MBIT_S = 125.0  # 1 Mbit/s of 1000-octet frames, per second
@@ -87,6 +88,18 @@ class FlowSteps:
     rx_green: np.ndarray
     rx_yellow: np.ndarray
     delays_ms: np.ndarray  # [steps, probes]
+
+
+@dataclass(frozen=True, slots=True)
+class HeldSteps:
+    """Some steps of a flow as its history keeps them: which of the asked steps are there
+    (`held`, a mask), their frames [n, 6] (float32, `_History.frames` order) and probe delays
+    [n, probes] (float16 ms, NaN lost)."""
+
+    egress: tuple[str, str]
+    held: np.ndarray
+    frames: np.ndarray
+    delays: np.ndarray
 
 
 @dataclass(slots=True)
@@ -223,6 +236,27 @@ class TrafficEngine:
             return FlowSteps(key, history.egress, self.settings.step_s, history.steps[kept].copy(),
                              *(frames[:, i].astype(np.float64) for i in range(6)),
                              history.delays[kept].astype(np.float32))
+
+    def interval_steps(self, keys: Sequence[FlowKey], first_step: int, count: int) -> list[HeldSteps | None]:
+        """For each flow of `keys`, its kept steps `first_step` .. `first_step + count - 1`, read
+        straight from the flow's ring of steps (a step's slot is its number modulo the ring), so an
+        element answering a collector for one interval neither sorts nor copies its two hours of
+        history; None for a flow it keeps nothing of."""
+        with self._mutex:
+            self.settle()
+            wanted = np.arange(first_step, first_step + count, dtype=np.int64)
+            found: list[HeldSteps | None] = []
+            for key in keys:
+                history = self._history.get(key)
+                if history is None:
+                    found.append(None)
+                    continue
+                slots = wanted % history.size
+                held = history.steps[slots] == wanted
+                if not held.all():
+                    slots = slots[held]
+                found.append(HeldSteps(history.egress, held, history.frames[slots], history.delays[slots]))
+            return found
 
     def totals(self, key: FlowKey) -> FlowTotals:
         with self._mutex:

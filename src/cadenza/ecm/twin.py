@@ -8,7 +8,7 @@ configuration, never invented.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from cadenza.core.clock import iso
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.ecm.datastore import ElementDatastore
 from cadenza.ecm.demand import Demand
-from cadenza.ecm.element_state import AlarmBook, pm_intervals
+from cadenza.ecm.element_state import AlarmBook, PmRequest, pm_intervals, pm_intervals_many
 from cadenza.ecm.model import fc_to_raw
 from cadenza.ecm.settings import EcmSettings
 from cadenza.ecm.sim_clock import SimClock
@@ -235,6 +235,9 @@ class NetworkTwin:
     # -- what elements report (ecm/element_state.py), served by their NETCONF servers ---------
     def pm_intervals(self, element: str, fc_id: str, port: str, numbers: list[int] | None) -> list[PmInterval]:
         return pm_intervals(self, element, fc_id, port, numbers)
+
+    def pm_intervals_many(self, element: str, sessions: Sequence[PmRequest]) -> list[list[PmInterval]]:
+        return pm_intervals_many(self, element, sessions)
 
     def alarms(self, element: str) -> list[Alarm]:
         return self.alarm_book.alarms(element)

@@ -113,18 +113,43 @@ def to_values_many(network_domain: str, intervals: Sequence[PmInterval], collect
                    ) -> list[dict[str, Any]]:
     """The `icm_pm_bin` rows of bins, as the values of one INSERT; bins of one shape are packed
     together."""
-    values = [_values(network_domain, interval, collected_at) for interval in intervals]
+    values: list[dict[str, Any]] = [{} for _ in intervals]
     packed: dict[tuple[int, int, int], list[int]] = {}
     for i, interval in enumerate(intervals):
         packed.setdefault((len(interval.step_bytes) // 2, interval.probes_per_step,
                            interval.interval_s // interval.step_s), []).append(i)
-    for (_, _, per_interval), members in packed.items():
-        index = np.stack([intervals[i].step_index for i in members])
-        delays = np.stack([intervals[i].delays_us for i in members])
-        blobs = _pack(index, np.stack([intervals[i].frames for i in members]).astype(np.int64), delays)
+    for (n, m, per_interval), members in packed.items():
+        # one array per field for the whole group (the bins' bytes joined): a numpy view per bin
+        # and per field cost more than the packing itself
+        index = np.frombuffer(b"".join([intervals[i].step_bytes for i in members]), dtype="<u2").reshape(-1, n)
+        counts = np.frombuffer(b"".join([intervals[i].frame_bytes for i in members]), dtype="<u8")
+        counts = counts.reshape(-1, len(_COUNTS), n).astype(np.int64)
+        delays = np.frombuffer(b"".join([intervals[i].delay_bytes for i in members]), dtype="<u4")
+        delays = delays.reshape(len(members), n, m)
+        blobs = _pack(index, counts, delays)
         figures = delay_summaries(index, delays, per_interval)
-        for i, blob, (fd, fdr, ifdv) in zip(members, blobs, figures, strict=True):
-            values[i].update(step_data=blob, fd_p99_ms=fd, fdr_p99_ms=fdr, ifdv_p99_ms=ifdv)
+        sums = counts.sum(axis=2).tolist()
+        flat = delays.reshape(len(members), -1)
+        lossless = ~(flat == LOST_PROBE).any(axis=1) if flat.shape[1] else np.zeros(len(members), dtype=bool)
+        whole = delays_ms_of(flat[lossless])  # bins that lost no probe: their figures row by row at once
+        lows, means, highs = (whole.min(axis=1).tolist(), whole.mean(axis=1).tolist(),
+                              whole.max(axis=1).tolist()) if whole.size else ([], [], [])
+        at = 0
+        for row, (i, blob, (fd, fdr, ifdv)) in enumerate(zip(members, blobs, figures, strict=True)):
+            interval = intervals[i]
+            if lossless[row]:
+                delay = {"probes": n * m, "probes_lost": 0, "delay_min_ms": lows[at], "delay_mean_ms": means[at],
+                         "delay_max_ms": highs[at]}
+                at += 1
+            else:
+                delay = _delay_values(delays[row])
+            values[i] = {
+                "network_domain": network_domain, "service_uuid": interval.fc_id,
+                "ingress": f"{interval.element}:{interval.port}", "number": interval.number,
+                "egress": interval.far_end, "start": int(interval.start), "interval_s": interval.interval_s,
+                "step_s": interval.step_s, "steps": n, "complete": interval.complete,
+                **dict(zip(_COUNTS, sums[row], strict=True)), **delay, "collected_at": collected_at,
+                "step_data": blob, "fd_p99_ms": fd, "fdr_p99_ms": fdr, "ifdv_p99_ms": ifdv}
     return values
 
 
@@ -153,24 +178,15 @@ def to_values(network_domain: str, interval: PmInterval, collected_at: datetime)
     return to_values_many(network_domain, [interval], collected_at)[0]
 
 
-def _values(network_domain: str, interval: PmInterval, collected_at: datetime) -> dict[str, Any]:
-    index = interval.step_index
-    counts = interval.frames
-    raw = interval.delays_us
+def _delay_values(raw: np.ndarray) -> dict[str, Any]:
+    """The delay summary of one bin's probes (µs, LOST_PROBE lost): float32 ms as the metrics read them."""
     lost = raw == LOST_PROBE
     delays = delays_ms_of(raw)
     delivered = delays[~lost]
-    sums = counts.sum(axis=1).tolist()
-    return {
-        "network_domain": network_domain, "service_uuid": interval.fc_id,
-        "ingress": f"{interval.element}:{interval.port}", "number": interval.number, "egress": interval.far_end,
-        "start": int(interval.start), "interval_s": interval.interval_s, "step_s": interval.step_s,
-        "steps": len(index), "complete": interval.complete, **dict(zip(_COUNTS, sums, strict=True)),
-        "probes": int(delays.size), "probes_lost": int(lost.sum()),
-        "delay_min_ms": float(delivered.min()) if delivered.size else None,
-        "delay_mean_ms": float(delivered.mean()) if delivered.size else None,
-        "delay_max_ms": float(delivered.max()) if delivered.size else None,
-        "collected_at": collected_at}
+    return {"probes": int(delays.size), "probes_lost": int(lost.sum()),
+            "delay_min_ms": float(delivered.min()) if delivered.size else None,
+            "delay_mean_ms": float(delivered.mean()) if delivered.size else None,
+            "delay_max_ms": float(delivered.max()) if delivered.size else None}
 
 
 def to_row(network_domain: str, interval: PmInterval, collected_at: datetime) -> PmBinRow:

@@ -359,6 +359,13 @@ class AdagioClient(Protocol):
         state); bins the element no longer keeps, or that have not ended yet, are left out."""
         ...
 
+    def pm_intervals_many(self, items: Sequence[tuple[str, str, str, Sequence[int]]]
+                          ) -> list[list[PmInterval] | AdagioError]:
+        """`pm_intervals` for each (element, fc id, port, bin numbers): every session asked of one
+        element in one `<get>`, elements in parallel; per item, in order, its bins or the error its
+        element gave (an element that does not answer fails only its own sessions)."""
+        ...
+
     def alarms(self, element: str) -> list[Alarm]:
         """The alarms `element` raises now (an element that is down answers nothing)."""
         ...

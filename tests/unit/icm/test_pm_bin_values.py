@@ -1,0 +1,48 @@
+"""The `icm_pm_bin` values of many bins computed together are those of each bin on its own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from cadenza.icm.pm_bins import decode_many, delays_ms_of, to_values_many
+from cadenza.interfaces.adagio.contract import LOST_PROBE, PmInterval
+
+AT = datetime(2026, 12, 3, tzinfo=UTC)
+
+
+def _bin(rng: np.random.Generator, number: int, *, steps: int = 90, probes: int = 10, lost: float = 0.0) -> PmInterval:
+    frames = rng.integers(10_000, 13_000, (6, steps))
+    delays = rng.integers(2_500, 3_500, (steps, probes)).astype(np.uint32)
+    delays[rng.random((steps, probes)) < lost] = LOST_PROBE
+    return PmInterval.of(f"cs-{number}", "pe1", "uni1", "pe2:uni1", number, 900, 10, step_index=np.arange(steps),
+                         frames=frames, delays_us=delays)
+
+
+def _one_by_one(interval: PmInterval) -> dict[str, Any]:
+    """The figures of one bin as they were computed before bins were summarised together."""
+    raw = interval.delays_us
+    lost = raw == LOST_PROBE
+    delivered = delays_ms_of(raw)[~lost]
+    return {"steps": len(interval.step_index), "probes": int(raw.size), "probes_lost": int(lost.sum()),
+            **dict(zip(("offered", "green", "yellow", "red", "rx_green", "rx_yellow"),
+                       interval.frames.sum(axis=1).tolist(), strict=True)),
+            "delay_min_ms": float(delivered.min()) if delivered.size else None,
+            "delay_mean_ms": float(delivered.mean()) if delivered.size else None,
+            "delay_max_ms": float(delivered.max()) if delivered.size else None}
+
+
+def test_bins_summarised_together_have_each_bins_own_figures_lossless_lossy_all_lost_and_partial() -> None:
+    rng = np.random.default_rng(4)
+    bins = [_bin(rng, 1), _bin(rng, 2, lost=0.01), _bin(rng, 3, lost=1.0), _bin(rng, 4, steps=45), _bin(rng, 5),
+            _bin(rng, 6, probes=0)]
+    values = to_values_many("metro", bins, AT)
+    for interval, row in zip(bins, values, strict=True):
+        assert {k: row[k] for k in _one_by_one(interval)} == _one_by_one(interval)
+        assert (row["service_uuid"], row["number"], row["ingress"]) == (interval.fc_id, interval.number, "pe1:uni1")
+        assert row["complete"] == interval.complete and row["start"] == interval.number * 900
+    decoded = decode_many([row["step_data"] for row in values])
+    for interval, steps in zip(bins, decoded, strict=True):
+        assert np.array_equal(steps.counts, interval.frames) and np.array_equal(steps.delays_us, interval.delays_us)
