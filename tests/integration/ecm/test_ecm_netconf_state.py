@@ -12,7 +12,7 @@ from lxml import etree
 
 from cadenza.ecm.model import MODULE
 from cadenza.ecm.runtime import TwinRuntime, start_twin
-from cadenza.ecm.state_xml import STATE_MODULE, alarms_filter, pm_filter
+from cadenza.ecm.state_xml import STATE_MODULE, alarms_filter, pm_filter, pm_filter_many
 from cadenza.interfaces.adagio.contract import BandwidthProfile, ElementUnreachable, FcEndPoint, ForwardingConstruct
 
 
@@ -53,6 +53,23 @@ def test_pm_bins_read_over_netconf_are_the_twins_figures_and_valid_yang(runtime:
     assert all(len(probes) == 10 for probes in read.delays_us)
     with connect(runtime.ports["n0"]) as m:
         _valid_state(m.get(filter=("subtree", pm_filter("svc-1", "uni", [last]))).data_xml)
+
+
+def test_every_session_of_an_element_is_read_in_one_get_as_the_twin_reports_each_and_valid_yang(
+        runtime: TwinRuntime) -> None:
+    for i in (1, 2):
+        far = ForwardingConstruct(f"svc-{i}", (FcEndPoint("west", 100 + i), FcEndPoint("uni", 100 + i)),
+                                  BandwidthProfile(cir_kbps=20_000))
+        assert all(r.ok for r in runtime.manager.apply_many([("n0", construct(f"svc-{i}", 100 + i)), ("n1", far)]))
+    last = _two_intervals_later(runtime)
+    items = [("n0", "svc-1", "uni", [last - 1, last]), ("n1", "svc-2", "uni", [last]),
+             ("n0", "svc-2", "uni", [last]), ("n0", "none", "uni", [last])]
+    read = runtime.manager.pm_intervals_many(items)
+    assert read == [runtime.twin.pm_intervals(e, fc_id, port, numbers) for e, fc_id, port, numbers in items]
+    assert [len(bins) for bins in read] == [2, 1, 1, 0]  # type: ignore[arg-type] - no element failed
+    sessions = [(fc_id, port, numbers) for element, fc_id, port, numbers in items if element == "n0"]
+    with connect(runtime.ports["n0"]) as m:
+        _valid_state(m.get(filter=("subtree", pm_filter_many(sessions))).data_xml)
 
 
 def test_a_bin_that_has_not_ended_is_not_reported(runtime: TwinRuntime) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from cadenza.icm.pm_bins import decode_many, delays_ms_of, to_values_many
+from cadenza.icm.pm_collection import _figures
 from cadenza.interfaces.adagio.contract import LOST_PROBE, PmInterval
 
 AT = datetime(2026, 12, 3, tzinfo=UTC)
@@ -46,3 +47,16 @@ def test_bins_summarised_together_have_each_bins_own_figures_lossless_lossy_all_
     decoded = decode_many([row["step_data"] for row in values])
     for interval, steps in zip(bins, decoded, strict=True):
         assert np.array_equal(steps.counts, interval.frames) and np.array_equal(steps.delays_us, interval.delays_us)
+
+
+def test_the_threshold_figures_of_many_bins_at_once_are_each_bins_loss_and_mean_delay() -> None:
+    rng = np.random.default_rng(5)
+    bins = [_bin(rng, 1), _bin(rng, 2, lost=0.2), _bin(rng, 3, lost=1.0), _bin(rng, 4, steps=30),
+            _bin(rng, 5, probes=0)]
+    figures = _figures(bins)
+    for interval in bins:
+        sent, received = int(interval.green.sum()), int(interval.rx_green.sum())
+        delivered = interval.delays_us[interval.delays_us != LOST_PROBE]
+        mean = int(delivered.sum(dtype=np.uint64)) / delivered.size / 1000 if delivered.size else None
+        assert figures[id(interval)] == (100 * (sent - received) / sent, mean)
+    assert figures[id(bins[2])][1] is None and figures[id(bins[4])][1] is None
