@@ -37,7 +37,7 @@ def _one_by_one(interval: PmInterval) -> dict[str, Any]:
 
 def test_bins_summarised_together_have_each_bins_own_figures_lossless_lossy_all_lost_and_partial() -> None:
     rng = np.random.default_rng(4)
-    # (a bin of no probes is left out: main's delay_summaries cannot lay out zero probes per step)
+    # (no bin of zero probes here: delay_summaries cannot lay out zero probes per step yet)
     bins = [_bin(rng, 1), _bin(rng, 2, lost=0.01), _bin(rng, 3, lost=1.0), _bin(rng, 4, steps=45), _bin(rng, 5)]
     values = to_values_many("metro", bins, AT)
     for interval, row in zip(bins, values, strict=True):
