@@ -15,6 +15,8 @@ A ticket whose cause is in the partner's segment opens a linked ticket there ove
 partner diagnoses and reroutes its own part) and resolves when the partner's does. Proactive
 detection: a lossy link found by the SLS assessment before any report is an incident; a later
 ticket attaches to it and resolves with it. Another customer neither sees nor touches the ticket.
+The SP killed (SIGKILL) while SOF remediates: after the restart the ticket carries on, the reroute
+is neither lost nor done twice.
 """
 
 from __future__ import annotations
@@ -307,3 +309,41 @@ def test_a_fault_found_before_any_report_is_an_incident_a_later_ticket_attaches_
         assert not any(n["id"].startswith("diagnosis-") for n in resolved["note"])  # no second diagnosis
     finally:
         parties.sp.post("/cadenza/twin/v1/links/degrade", json={"a": a, "b": b, "loss_ratio": 0.0})
+
+
+def test_a_sigkill_of_the_sp_during_a_remediation_neither_loses_the_reroute_nor_does_it_twice(
+        parties: Parties, sof: httpx.Client, service: dict[str, Any]) -> None:
+    segment = _segment(sof, service["service"])
+    link = _inner_link(parties, segment)
+    _fail(parties, link)
+    sp = parties.landscape.domains["sp"]
+    try:
+        _alarm_raised(parties, service["service"])
+        opened = _open_ticket(parties.acme, service["product"], "EVPL east-west down once more")
+
+        def remediating() -> bool:
+            reports = sof.get("/cadenza/legato/troubleReport/v1/troubleReport",
+                              params={"ticketId": opened["id"]}).json()
+            assert not any(r["state"] == "resolved" for r in reports), "resolved before the SP could be killed"
+            return any(r["state"] == "remediating" for r in reports)
+
+        wait_until(remediating, timeout=90, interval=0.02, what="SOF to start remediating")
+        sp.kill()  # SIGKILL with the reroute asked for, or about to be
+        sp.start(sp.tmp_path.parent / "sp.yaml")
+        acme = parties.landscape.client("sp", "acme", "acme-demo-secret")
+        operator = parties.landscape.client("sp", "sp-sof", "sof-demo-secret-sp")
+        parties.clients += [acme, operator]
+        resolved = wait_until(lambda: _in(acme, opened["id"], "resolved"), timeout=120,
+                              what="the ticket resolved after the restart")
+        assert link not in _route_links(parties, segment)  # the reroute was not lost
+        [report] = operator.get("/cadenza/legato/troubleReport/v1/troubleReport",
+                                params={"ticketId": opened["id"]}).json()
+        rerouted = [f["text"] for f in report["findings"] if f["step"] == "remedy"]
+        # said once, whichever side of the ICM's answer the kill fell: asked again after the restart,
+        # the ICM keeps the route it moved to
+        assert len(rerouted) == 1, rerouted
+        assert [h["state"] for h in report["history"]] == ["acknowledged", "diagnosing", "remediating", "resolved"]
+        assert [c["status"] for c in resolved["statusChange"]] == ["acknowledged", "inProgress", "resolved"]
+        assert sum(n["text"].startswith("Resolved:") for n in resolved["note"]) == 1
+    finally:
+        _restore(parties, link)

@@ -264,7 +264,9 @@ def sof_trouble_reroute(sof_name: str, report_id: str, avoid: dict[str, list[str
                      f"{' > '.join(answer.route)}")
     with sof.database.transaction() as session:
         row = session.get(TroubleReportRow, report_id)
-        if row is not None and row.state == contract.REMEDIATING:
+        # a step replayed after a crash asks again (the ICM keeps the route it moved to) but says it once
+        if row is not None and row.state == contract.REMEDIATING and not any(
+                f["step"] == "remedy" for f in row.findings):
             report.add_finding(session, row, "remedy", "rerouted: " + "; ".join(moved), wake=sof.wake)
     return None
 
