@@ -142,13 +142,15 @@ def _direction(bins: list[BinRecord], availability: Availability) -> DirectionPm
     counted = ~series.maintenance.reshape(span, -1)
     available = states.available.reshape(span, -1) & counted
     direction = DirectionPm(first.ingress, first.egress)
+    # every figure as Python numbers at once: a numpy scalar per figure and interval cost more
+    # than the figures
+    columns = [np.asarray(values).tolist() for values in (
+        metrics.availability_percent, metrics.flr_percent, metrics.hli_count, metrics.chli_count[CHLI_P],
+        available.sum(axis=1), (counted & ~available).sum(axis=1), metrics.final, fd, fdr, ifdv)]
     for row, steps in zip(bins, decoded, strict=True):
         i = row.number - first.number
-        direction.intervals.append(IntervalPm(
-            row, steps, float(metrics.availability_percent[i]), float(metrics.flr_percent[i]),
-            int(metrics.hli_count[i]), int(metrics.chli_count[CHLI_P][i]), int(available[i].sum()),
-            int((counted[i] & ~available[i]).sum()), bool(metrics.final[i]), float(fd[i]), float(fdr[i]),
-            float(ifdv[i]), flr[i]))
+        figures = [column[i] for column in columns]
+        direction.intervals.append(IntervalPm(row, steps, *figures, flr[i]))
     return direction
 
 
