@@ -159,6 +159,8 @@ def delay_summaries(index: np.ndarray, delays_us: np.ndarray, per_interval: int
     every probe qualified; None where not measured. Each bin's probes are placed in its interval's
     steps (NaN where a step is missing), in the order `icm/pm_history` gives `measure`."""
     b, n, m = delays_us.shape
+    if m == 0 or n == 0:  # bins without a probe measured no delay
+        return [(None, None, None)] * b
     found: list[tuple[float | None, float | None, float | None]] = []
     for at in range(0, b, _SUMMARY_CHUNK):
         chunk = slice(at, min(b, at + _SUMMARY_CHUNK))

@@ -156,3 +156,14 @@ def test_steps_packed_wide_by_an_earlier_icm_still_unpack() -> None:
     assert steps.interval.tolist() == [7, 7, 8] and steps.index.tolist() == [0, 1, 1]
     assert steps.green_tx[2] == 2**40
     assert np.array_equal(steps.delays_ms[:, 0], [3.0, np.nan, 70.0], equal_nan=True)
+
+
+def test_bins_without_a_probe_have_no_delay_figures() -> None:
+    import numpy as np
+
+    from cadenza.icm.pm_bins import delay_summaries
+
+    assert delay_summaries(np.zeros((2, 3), dtype=np.int64), np.zeros((2, 3, 0), dtype=np.int64), 90) == [
+        (None, None, None), (None, None, None)]
+    assert delay_summaries(np.zeros((1, 0), dtype=np.int64), np.zeros((1, 0, 10), dtype=np.int64), 90) == [
+        (None, None, None)]
