@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from cadenza.core.clock import epoch_seconds
 from cadenza.core.errors import Unprocessable
 from cadenza.interfaces.allegro.sft_paths import JOB_CONFIGURATION_TYPE, PROFILE_CONFIGURATION_TYPE, SFT_MANAGEMENT_SPEC
 from cadenza.sof.function_testing import configuration, measurement, process
@@ -84,7 +85,7 @@ def test_what_a_job_may_not_ask_is_refused_naming_the_field(changes: dict[str, A
 
 
 def test_a_schedule_that_has_ended_or_asks_too_many_tests_rejects_the_job() -> None:
-    now_s = configuration.epoch("2027-01-15T08:00:00Z", "/x")
+    now_s = epoch_seconds("2027-01-15T08:00:00Z", "/x")
     assert now_s is not None
     fine = configuration.schedule_of(_job(), now_s)
     assert isinstance(fine, configuration.Schedule) and fine.start_s == now_s and fine.period_s is None

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from cadenza.core.clock import epoch_seconds
 from cadenza.core.errors import Unprocessable
 from cadenza.interfaces.allegro.fm_paths import FM_CONFIGURATION_TYPE, IP_SAT_CONFIGURATION_TYPES
 from cadenza.sof.performance import profile
@@ -77,13 +77,7 @@ def check_values(document: dict[str, Any]) -> None:
 
 
 def epoch(value: Any, pointer: str = "/scheduleDefinition") -> float | None:  # noqa: ANN401 - a date-time or nothing
-    if not value:
-        return None
-    try:  # as the request guard reads an RFC 3339 date-time (core/openapi_validation.py)
-        return datetime.fromisoformat(str(value).upper().replace("Z", "+00:00")).timestamp()
-    except (ValueError, OverflowError):
-        raise Unprocessable(f"{pointer}: {str(value)[:40]} is out of the range of dates this seller keeps",
-                            property_path=pointer) from None
+    return epoch_seconds(value, pointer)
 
 
 def schedule_of(document: dict[str, Any], now_s: float) -> Schedule | dict[str, str]:

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from cadenza.core.clock import epoch_seconds
 from cadenza.core.errors import Unprocessable
 from cadenza.interfaces.allegro.sft_paths import JOB_CONFIGURATION_TYPE, PROFILE_CONFIGURATION_TYPE
 
 __all__ = ["Objectives", "Schedule", "DEFAULT_MAX_LOSS", "DEFAULT_MIN_RATE_PERCENT", "MIN_PERIOD_S", "MAX_RESULTS",
-           "objectives_of", "check_profile", "check_job", "epoch", "period_of", "schedule_of"]
+           "objectives_of", "check_profile", "check_job", "period_of", "schedule_of"]
 
 DEFAULT_MAX_LOSS = 0.001  # the ICM's own pass mark for an activation test (docs/presto-profile.md)
 DEFAULT_MIN_RATE_PERCENT = 95.0
@@ -81,16 +81,6 @@ def objectives_of(configuration: dict[str, Any] | None, *, service_max_delay_ms:
                       min_rate_percent=float(given.get("minInformationRatePercent", DEFAULT_MIN_RATE_PERCENT)))
 
 
-def epoch(value: Any, pointer: str) -> float | None:  # noqa: ANN401 - a date-time or nothing
-    if not value:
-        return None
-    try:  # as the request guard reads an RFC 3339 date-time (core/openapi_validation.py)
-        return datetime.fromisoformat(str(value).upper().replace("Z", "+00:00")).timestamp()
-    except (ValueError, OverflowError):
-        raise Unprocessable(f"{pointer}: {str(value)[:40]} is out of the range of dates this seller keeps",
-                            property_path=pointer) from None
-
-
 def check_profile(document: dict[str, Any], *, specifications: frozenset[str], now_s: float) -> None:
     """A customer's profile (create, or as a modification leaves it): a 422 naming the field."""
     if document.get("isBundled"):
@@ -104,7 +94,7 @@ def check_profile(document: dict[str, Any], *, specifications: frozenset[str], n
         raise Unprocessable(f"/relatedServiceSpecification/id: this seller tests services of the specifications "
                             f"{', '.join(sorted(specifications))} (the @type of the service's configuration)",
                             code="referenceNotFound", property_path="/relatedServiceSpecification/id")
-    valid_for = epoch(document.get("validFor"), "/validFor")
+    valid_for = epoch_seconds(document.get("validFor"), "/validFor")
     if valid_for is not None and valid_for <= now_s:
         raise Unprocessable("/validFor: the last date the profile is valid has already passed",
                             property_path="/validFor")
@@ -155,8 +145,8 @@ def check_job(document: dict[str, Any]) -> None:
 def schedule_of(document: dict[str, Any], now_s: float) -> Schedule | dict[str, str]:
     """The job's span, or what makes it impossible as the spec's TerminationError (code,
     propertyPath, value): the job is then rejected, saying so. A start already past is now."""
-    start = epoch(document.get("requestedStartDateTime"), "/requestedStartDateTime")
-    end = epoch(document.get("requestedEndDateTime"), "/requestedEndDateTime")
+    start = epoch_seconds(document.get("requestedStartDateTime"), "/requestedStartDateTime")
+    end = epoch_seconds(document.get("requestedEndDateTime"), "/requestedEndDateTime")
     start = now_s if start is None else max(start, now_s)
     period = period_of(document.get("recurrencePeriod"))
     if end is None or end <= now_s:

@@ -18,7 +18,7 @@ from dbos import DBOS
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cadenza.core.clock import now
+from cadenza.core.clock import epoch_seconds, now
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.ids import new_id
 from cadenza.core.workflows import durable_sleep, start_once
@@ -72,7 +72,7 @@ def _profile(session: Session, document: dict[str, Any], service: ServiceRow, pa
             raise Unprocessable(f"/testProfile/id: no test profile '{given['id']}' offered to you or of yours "
                                 "(GET /testProfile lists them)", code="referenceNotFound",
                                 property_path="/testProfile/id") from None
-        valid_for = configuration.epoch(row.document.get("validFor"), "/testProfile/id")
+        valid_for = epoch_seconds(row.document.get("validFor"), "/testProfile/id")
         if valid_for is not None and valid_for <= now().timestamp():
             raise Unprocessable(f"/testProfile/id: test profile {row.id} is no longer valid (validFor "
                                 f"{row.document['validFor']})", property_path="/testProfile/id")

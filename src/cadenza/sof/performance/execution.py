@@ -16,13 +16,12 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from dbos import DBOS
 from sqlalchemy.orm import Session
 
-from cadenza.core.clock import now
+from cadenza.core.clock import epoch_seconds, now
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.ids import new_id
 from cadenza.core.pm.interval import INTERVAL_S
@@ -190,10 +189,8 @@ def interval_start(seconds: float) -> float:
     return math.floor(seconds / INTERVAL_S) * INTERVAL_S
 
 
-def epoch(value: Any) -> float | None:  # noqa: ANN401 - a date-time string or nothing
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+def epoch(value: Any, pointer: str = "/") -> float | None:  # noqa: ANN401 - a date-time string or nothing
+    return epoch_seconds(value, pointer)
 
 
 def create_report(sof: Sof, document: dict[str, Any], party: str, *, api: PmApi = apis.ALLEGRO,
