@@ -111,6 +111,11 @@ class InterludeAccess:
         detail = {"service": service.get("id"), "order": last and last["id"], "state": service.get("state")}
         if last is not None and last["state"] not in _FINAL:
             return AccessStatus("inProgress", detail=detail)
+        if last is not None:
+            # the service was read before the order: the order may have ended in between, with the
+            # service changed just before it ended; what the order ended with is the service as now
+            service = self._call("read the access segment", self._client.get_service, reference)
+            design = service.get("serviceConfiguration", {}).get("cadenzaDesign", {})
         item = last["serviceOrderItem"][0] if last else {}
         if item.get("state") == "failed":
             errors = "; ".join(e.get("value", "") for e in item.get("terminationError", []))
