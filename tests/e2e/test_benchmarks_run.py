@@ -64,6 +64,7 @@ def _has_every_figure(run: dict, *, postgres: bool) -> None:
         assert figure in text
 
 
+@pytest.mark.timeout(960)  # three runtimes, each starting its landscape: the subprocess may take 900 s
 def test_bench_order_runs_on_every_runtime_with_its_floor_and_ratios() -> None:
     result = cadenza("order", "--runtime", "all", "--orders", "3", "--customers", "2", "--floor-seconds", "0.5",
                      timeout=900)
@@ -90,6 +91,7 @@ def test_the_postgresql_runtimes_say_why_they_are_skipped() -> None:
     assert "CADENZA_BENCH_PG" in in_flight["skipped"]
 
 
+@pytest.mark.timeout(660)
 @pytest.mark.parametrize("runtime", ["sqlite", "pg2"])
 def test_bench_in_flight_completes_every_order(runtime: str) -> None:
     if runtime == "pg2" and PG_PROBLEM:
@@ -121,6 +123,7 @@ def test_bench_assurance_measures_and_prints_every_figure_of_issue_11() -> None:
         assert figure in text
 
 
+@pytest.mark.timeout(660)
 def test_bench_control_measures_on_net_and_partner_changes_against_their_targets() -> None:
     result = cadenza("control", "--services", "2", "--partner-services", "1", "--changes", "4", "--partner-changes",
                      "2", "--concurrency", "2", "--no-profile", timeout=600)

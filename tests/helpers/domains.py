@@ -34,7 +34,8 @@ class DomainProcess:
             [sys.executable, "-m", "cadenza.cli", "domain", "up", str(config), "--db", self.database_url,
              "--port", str(self.port), "--netconf-base-port", "0", "--log-level", "warning", *self.args],
             env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT)
-        wait_until(self._healthy, timeout=60, what="the domain to answer /health")
+        # a domain migrating and starting its twin on two busy cores has taken over a minute
+        wait_until(self._healthy, timeout=120, what="the domain to answer /health")
 
     def _healthy(self) -> bool:
         assert self.proc is not None
