@@ -7,8 +7,9 @@
 9-10. SOF reroutes the segment off the link (the ICM's reroute).
 11-12. Every finding reaches the ticket as a note and the customer hears of it; the ticket is
      resolved, then closed on the customer's confirmation, or reopened (diagnosed anew) and cancelled.
-10. Field work: where the access port failed, a technician is sent (the operator's field work
-     route, what diagnosis does by calling `dispatch_field_work` in the domain); the customer sees
+10. Field work: where the access port failed (the ICM reads its element's link-down alarm and
+     reports it among the route's faults), SOF's diagnosis locates it and the BUS sends a technician
+     (`dispatch_field_work`, no operator involved); the customer sees
      the work order on its ticket, books a visit over CANTATA; at the booked simulated time the
      technician repairs the port in the twin, the work order completes and the ticket resolves.
 A ticket whose cause is in the partner's segment opens a linked ticket there over SONATA (the
@@ -234,17 +235,12 @@ def test_a_failed_access_port_gets_a_technician_at_the_booked_time_and_the_ticke
     _twin(parties, "ports/fail", {"element": FIELD_ELEMENT, "port": FIELD_PORT})
     assert f"{FIELD_ELEMENT}:{FIELD_PORT}" in _twin(parties, "status")["downPorts"]
     ticket_id = _open_ticket(parties.acme, service["product"], "Our Metropolis site is cut off")["id"]
-    # SOF's diagnosis runs first (it sends no one for a port); then the operator sends a technician
-    wait_until(lambda: _ticket(parties.acme, ticket_id)["status"] not in ("acknowledged", "inProgress"),
-               timeout=90, what="the diagnosis of the ticket")
-
-    sent = parties.sp.post(f"/cadenza/trouble/v1/troubleTicket/{ticket_id}/fieldWork", json={
-        "kind": "port", "element": FIELD_ELEMENT, "port": FIELD_PORT,
-        "description": f"the access port {FIELD_PORT} of {FIELD_ELEMENT} has no light"})
-    assert sent.status_code == 201, sent.text
-    order_id = sent.json()["id"]
-    assert parties.acme.post(f"/cadenza/trouble/v1/troubleTicket/{ticket_id}/fieldWork",
-                             json={"kind": "port", "element": FIELD_ELEMENT, "port": FIELD_PORT}).status_code == 403
+    # SOF's diagnosis finds the port down (the ICM reads pe-e1's link-down alarm) and the BUS sends a technician
+    diagnosed = wait_until(lambda: (t := _ticket(parties.acme, ticket_id)).get("workOrder") and t, timeout=90,
+                           what="the work order diagnosis sends")
+    order_id = diagnosed["workOrder"][0]["id"]
+    assert any(n["text"].startswith(f"access port uni-east-1-1 ({FIELD_ELEMENT} {FIELD_PORT}) down since ")
+               and "no other path reaches the customer's site" in n["text"] for n in diagnosed["note"])
 
     ticket = parties.acme.get(f"{TICKETS}/{ticket_id}").json()
     assert ticket["status"] == "pending" and ticket["workOrder"][0]["id"] == order_id

@@ -21,6 +21,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,7 +34,7 @@ from cadenza.core.turns import take_turn
 from cadenza.icm import connectivity_service as cs
 from cadenza.icm.rows import ConnectivityServiceRow, PublishedFaultsRow, ReservationRow
 from cadenza.icm.topology import Topology, link_id_for
-from cadenza.interfaces.adagio.contract import AdagioError, Faults
+from cadenza.interfaces.adagio.contract import AdagioError, Alarm, Faults
 from cadenza.interfaces.presto.paths import (
     DISABLED,
     ENABLED,
@@ -45,7 +46,7 @@ from cadenza.interfaces.presto.paths import (
 )
 
 __all__ = ["NetworkFaults", "UNKNOWN", "ENABLED", "DISABLED", "element_state", "service_state", "route_faults",
-           "affected_services", "publish_changes", "FaultWatcher", "read_faults"]
+           "affected_services", "publish_changes", "FaultWatcher", "read_faults", "access_port_faults"]
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,28 @@ def route_faults(plan: dict, faults: NetworkFaults) -> list[str]:
         return ["the element manager does not answer"]
     return ([f"element {e} is down" for e in plan.get("elements", []) if e in faults.down_elements]
             + [f"link {link} is down" for link in plan.get("links", []) if link in faults.down_links])
+
+
+def access_port_faults(topology: Topology, request: dict, alarms: Callable[[str], list[Alarm]]) -> list[str]:
+    """The service's access ports (its UNI ends) that are down, as their elements' alarms say
+    (`link-down` on the port): "access port uni-east-1-1 (pe-e1 ge-0/0/1) is down since 10:42 UTC".
+    The ADAGIO faults know links and elements only, and a port that failed by itself (its
+    optics) takes neither down; the element it belongs to still sees it and raises the alarm.
+    An element that does not answer says nothing here: its own fault is in `route_faults`."""
+    found = []
+    for end in (request.get(name) or {} for name in "az"):
+        edge = topology.edge_points.get(end.get("sip", ""))
+        if edge is None or edge.kind != "uni":
+            continue
+        try:
+            raised = alarms(edge.element)
+        except AdagioError:
+            continue
+        for alarm in raised:
+            if alarm.alarm_type == "link-down" and alarm.resource == edge.port:
+                since = datetime.fromtimestamp(alarm.raised_at, UTC).strftime("%H:%M UTC")
+                found.append(f"access port {edge.id} ({edge.element} {edge.port}) is down since {since}")
+    return found
 
 
 def service_state(state: str, plan: dict, faults: NetworkFaults) -> str:

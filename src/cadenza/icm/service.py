@@ -31,7 +31,7 @@ from cadenza.icm.commands import (
 )
 from cadenza.icm.design import Hop, ServiceEnd, design_hops, hops_to_json
 from cadenza.icm.feasibility import FeasibilityEnd, FeasibilityQuery, Feasible, check_feasibility
-from cadenza.icm.operational import FaultWatcher, NetworkFaults, read_faults
+from cadenza.icm.operational import ENABLED, FaultWatcher, NetworkFaults, access_port_faults, read_faults
 from cadenza.icm.pathing import NoPathError, PathRequest, compute_path
 from cadenza.icm.reroute import plan_reroute, refuse_while_rerouting
 from cadenza.icm.resources import ResourceInventory, ResourceUnavailable
@@ -93,6 +93,13 @@ class Icm:
     def faults_now(self) -> NetworkFaults:
         """What is down in this network domain now, as the ECM says (operational states)."""
         return read_faults(self.topology, self.adagio.faults)
+
+    def access_port_faults(self, row: ConnectivityServiceRow) -> list[str]:
+        """The service's UNI ports that are down, from their elements' alarms (one NETCONF read
+        of each UNI end's element); none asked of a service not installed, whose faults are not shown."""
+        if cs.tapi_states(row.state).operational != ENABLED:
+            return []
+        return access_port_faults(self.topology, row.request, self.adagio.alarms)
 
     # -- reads ----------------------------------------------------------------------------
     def get(self, session: Session, service: str, owner: str | None) -> ConnectivityServiceRow:

@@ -4,7 +4,8 @@ Order API), the customer searches the crews' free slots, books one, moves it; at
 simulated time (the twin's clock, stopped here and moved on by the test) the crew repairs the
 port in the twin, the work order and appointment complete and the ticket is resolved with the
 technician's note. Cancelling the appointment puts the work order back to open; a customer
-whose settings allow it gets the first slot booked for it; another customer sees none of it.
+whose settings allow it gets the first slot booked for it; another customer sees none of it; the
+operator sends a technician by hand over its own route (scope admin).
 Requests are checked against the official files; answers conform to them."""
 
 from __future__ import annotations
@@ -310,3 +311,20 @@ def test_over_sonata_a_provider_buying_from_the_domain_books_and_cancels_the_vis
         mine = acme.get(f"{WORK_ORDER_BASE}/workorder").json()
         with pytest.raises(SonataHttpError):
             sonata.get_work_order(mine[0]["id"])
+
+
+def test_the_operator_sends_a_technician_by_hand_for_what_diagnosis_did_not_find(
+        trouble_domain: TroubleDomain, acme: httpx.Client) -> None:  # noqa: F811
+    ticket_id = _ticket(acme, trouble_domain.products["acme-corp"])
+    route = f"/cadenza/trouble/v1/troubleTicket/{ticket_id}/fieldWork"
+    asked = {"kind": "port", "element": ELEMENT, "port": PORT, "description": f"port {PORT} of {ELEMENT} flaps"}
+    assert acme.post(route, json=asked).status_code == 403  # the operator's route, scope admin
+    with trouble_domain.client("sp-operator", "operator-demo-secret") as operator:
+        refused = operator.post(route, json={"kind": "port", "element": ELEMENT})
+        assert refused.status_code == 422 and "/port" in refused.text
+        sent = operator.post(route, json=asked)
+    assert sent.status_code == 201, sent.text
+    order = acme.get(f"{WORK_ORDER_BASE}/workorder/{sent.json()['id']}").json()
+    assert order["state"] == "open" and order["task"][0] == f"Replace the optics of port {PORT} of {ELEMENT}"
+    shown = acme.get(f"{TROUBLE_TICKET_BASE}/troubleTicket/{ticket_id}").json()
+    assert [w["id"] for w in shown["workOrder"]] == [order["id"]]

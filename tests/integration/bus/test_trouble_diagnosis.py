@@ -98,16 +98,21 @@ def test_nothing_found_asks_the_customer_and_an_earlier_take_ups_report_moves_no
     assert asked["note"][-1]["text"].startswith("We need from you: we found no fault (no fault found: every segment")
 
 
-def test_a_site_visit_sends_field_work_for_the_element_sof_named(
-        trouble_domain: TroubleDomain, acme: httpx.Client) -> None:  # noqa: F811
+@pytest.mark.parametrize(("cause", "why", "task"), [
+    ("element pe-e1", "element pe-e1 at the end of the service's metro segment is down since 10:42 UTC: no other "
+     "path reaches that port; needs a site visit to repair it", "network element pe-e1"),
+    ("port pe-e1:ge-0/0/1", "access port uni-east-1-1 (pe-e1 ge-0/0/1) down since 10:42 UTC: no other path reaches "
+     "the customer's site; needs a site visit to repair it", "Replace the optics of port ge-0/0/1 of pe-e1"),
+])
+def test_a_site_visit_sends_field_work_for_the_element_or_access_port_sof_named(
+        trouble_domain: TroubleDomain, acme: httpx.Client, cause: str, why: str, task: str) -> None:  # noqa: F811
     ticket_id = _diagnosed_ticket(trouble_domain, acme)
-    why = ("element pe-e1 at the end of the service's metro segment is down since 10:42 UTC: no other path "
-           "reaches that port; needs a site visit to repair it")
-    sent = _apply(trouble_domain, _report(ticket_id, contract.NEEDS_SITE_VISIT, cause="element pe-e1", remedy=why,
+    sent = _apply(trouble_domain, _report(ticket_id, contract.NEEDS_SITE_VISIT, cause=cause, remedy=why,
                                           findings=(why,)))
     assert len(sent["workOrder"]) == 1
-    assert any(n["text"].startswith(f"{why}. Software cannot repair this: work order") for n in sent["note"])
-    again = _apply(trouble_domain, _report(ticket_id, contract.NEEDS_SITE_VISIT, cause="element pe-e1", remedy=why,
+    said = next(n["text"] for n in sent["note"] if n["text"].startswith(f"{why}. Software cannot repair this: work "))
+    assert task in said
+    again = _apply(trouble_domain, _report(ticket_id, contract.NEEDS_SITE_VISIT, cause=cause, remedy=why,
                                            findings=(why,)))
     assert len(again["workOrder"]) == 1  # one work order however often the report is read
 

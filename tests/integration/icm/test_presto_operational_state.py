@@ -202,3 +202,17 @@ def test_the_service_list_is_filtered_by_party_in_the_database_however_many_othe
     assert [s["uuid"] for s in listed.json()["output"]["service"]] == [mine["uuid"]]
     everything = landscape.op("get-connectivity-service-list").json()["output"]["service"]  # the operator's
     assert len(everything) == 131
+
+
+def test_a_failed_access_port_is_among_the_route_faults_from_its_elements_alarm(landscape: Landscape) -> None:
+    east = create(landscape, "uni-east-1-1", "uni-west-3-1", 121, 100)
+    other = create(landscape, "uni-east-2-1", "uni-west-2-1", 122, 100)
+    element, port = east["cadenza-activation"]["route"][0], "ge-0/0/1"  # uni-east-1-1's port on its PE
+
+    twin(landscape, "ports/fail", {"element": element, "port": port})
+    faults = landscape.service(east["uuid"])["cadenza-activation"]["route-faults"]
+    assert len(faults) == 1 and faults[0].startswith(f"access port uni-east-1-1 ({element} {port}) is down since ")
+    assert landscape.service(other["uuid"])["cadenza-activation"]["route-faults"] == []
+
+    twin(landscape, "ports/restore", {"element": element, "port": port})
+    assert landscape.service(east["uuid"])["cadenza-activation"]["route-faults"] == []

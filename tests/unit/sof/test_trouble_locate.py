@@ -35,6 +35,15 @@ def test_the_access_element_down_needs_a_site_visit_as_no_path_avoids_it() -> No
     assert "since 09:05 UTC" in plan.why and "needs a site visit" in plan.why
 
 
+def test_an_access_port_down_needs_a_site_visit_named_by_its_edge_point_element_and_port() -> None:
+    down = "access port uni-east-1-1 (pe-e1 ge-0/0/1) is down since 10:42 UTC"
+    plan = locate.locate(Evidence("svc", (_segment((down,)),),
+                                  partner=PartnerEvidence("partner-a", "po-1", None)))
+    assert plan.kind == locate.SITE_VISIT and plan.cause == "port pe-e1:ge-0/0/1"
+    assert plan.why == ("access port uni-east-1-1 (pe-e1 ge-0/0/1) down since 10:42 UTC: no other path reaches the "
+                        "customer's site; needs a site visit to repair it")
+
+
 def test_a_link_below_its_design_is_routed_around_when_nothing_is_down() -> None:
     plan = locate.locate(Evidence("svc", (_segment(unhealthy=("agg-e1|agg-w1: loss 3.00 % (built for 0.01 %)",)),)))
     assert plan.kind == locate.REROUTE and plan.avoid == {"seg-1": ["agg-e1|agg-w1"]}

@@ -10,7 +10,7 @@ ticket names is mapped to the service realising it, SOF is asked over LEGATO to 
 - `hear` follows a report when SOF's hub tells of a change: each finding becomes one seller note
   (`id` `diagnosis-<report>-<n>`, so a repeated or late event adds nothing twice), and the end
   of the report moves the ticket: `resolved` (SOF fixed it), field work (a site visit is needed:
-  bus/workforce/field.py `dispatch_field_work` for the element or link SOF named), a linked
+  bus/workforce/field.py `dispatch_field_work` for the element, access port or link SOF named), a linked
   ticket at the partner (the partner's segment: bus/trouble/partner.py), `pending` (no trouble
   was found: the customer is asked what it still sees).
   A report of an earlier take-up (the ticket was reopened since) adds its notes only.
@@ -124,7 +124,8 @@ def _cause(report: contract.TroubleReport) -> str:
     if report.state == contract.PARTNER_TROUBLE:
         return "partner segment"
     kind = (report.cause or "").partition(" ")[0]
-    return {"link": "link down or degraded", "element": "element down"}.get(kind, report.cause or "unknown")
+    named = {"link": "link down or degraded", "element": "element down", "port": "access port down"}
+    return named.get(kind, report.cause or "unknown")
 
 
 def _fault(report: contract.TroubleReport) -> Fault | None:
@@ -133,6 +134,9 @@ def _fault(report: contract.TroubleReport) -> Fault | None:
     description = report.remedy or report.cause or ""
     if kind == "element" and where:
         return Fault(kind="element", element=where, description=description)
+    if kind == "port" and ":" in where:  # an access port: "port pe-e1:ge-0/0/1"
+        element, port = where.split(":", 1)
+        return Fault(kind="port", element=element, port=port, description=description)
     if kind == "link" and "|" in where:
         near, far = where.split("|", 1)
         return Fault(kind="link", element=near, far_end=far, description=description)

@@ -62,7 +62,8 @@ def presto_router(icm: Icm) -> APIRouter:
 
     def service_details(name: str, principal: Principal) -> dict[str, Any]:
         with icm.database.read() as session:
-            return service_view(icm.get(session, name, principal.owner_filter), icm.faults_now())
+            row = icm.get(session, name, principal.owner_filter)
+            return service_view(row, icm.faults_now(), port_faults=icm.access_port_faults(row))
 
     @router.post(f"{OPERATIONS}/create-connectivity-service/")
     def create_connectivity_service(body: CreateConnectivityServiceInput, principal: Principal = caller) -> dict:

@@ -57,8 +57,11 @@ def _end_point(local_id: str, end: dict[str, Any], hop: dict[str, Any] | None = 
     }
 
 
-def service_view(row: ConnectivityServiceRow, faults: NetworkFaults) -> dict[str, Any]:
-    """The service as TAPI shows it; its operational state is the network's now (`faults`)."""
+def service_view(row: ConnectivityServiceRow, faults: NetworkFaults, *,
+                 port_faults: list[str] | None = None) -> dict[str, Any]:
+    """The service as TAPI shows it; its operational state is the network's now (`faults`);
+    `port_faults`: its access ports that are down (read for one service's details only, as it
+    asks the end elements for their alarms)."""
     states = tapi_states(row.state)
     names = [{"value-name": "name", "value": row.name}] if row.name else []
     view: dict[str, Any] = {
@@ -82,7 +85,8 @@ def service_view(row: ConnectivityServiceRow, faults: NetworkFaults) -> dict[str
             "route": row.plan.get("elements", []),
             "route-delay-ms": row.plan.get("delay_ms"),
             "s-vlans": row.plan.get("s_vlans", {}),
-            "route-faults": route_faults(row.plan, faults) if states.operational == ENABLED else [],
+            "route-faults": [*route_faults(row.plan, faults), *(port_faults or ())]
+            if states.operational == ENABLED else [],
             **({"reroute": _reroute_under_way(row.pending[REROUTE])} if rerouting(row) else {}),
             "created": iso(row.created_at),
             "updated": iso(row.updated_at),

@@ -92,7 +92,8 @@ class TroubleReport:
     ticket_id: str
     attempt: int
     state: str
-    cause: str | None  # where SOF located it: "link a|b", "element x", or a partner's party
+    # where SOF located it: "link a|b", "element x", "port x:p" (an access port), or a partner's party
+    cause: str | None
     partner: str | None  # the partner whose segment it is, on partnerTrouble
     partner_reference: str | None  # the partner's reference of that segment (its product order)
     findings: tuple[Finding, ...]

@@ -6,8 +6,8 @@ runs nothing twice).
     gather     step 4-6: the service's components (its SP segments per network domain, the
                partner's segment); what is already known of them (open alarms, open SLS
                degradations, step 5); their current configuration and faults read over PRESTO
-               (route, route-faults, link health) and the partner's state as last heard over
-               INTERLUDE/SONATA; a test of each SP segment on the twin (step 6)
+               (route, route-faults with the access ports the ICM found down, link health) and
+               the partner's state as last heard over INTERLUDE/SONATA; a test of each SP segment on the twin (step 6)
     decide     step 7-8: locate.py says where the trouble is; every finding is recorded on the
                report in words a person can act on, and the report moves:
                remediating (software can fix it), needsSiteVisit, partnerTrouble or noTroubleFound
@@ -155,7 +155,9 @@ def _findings(evidence: locate.Evidence) -> list[tuple[str, str]]:
     if not said:
         said.append(("correlate", "no open alarm or SLS degradation on the service"))
     for segment in evidence.segments:
-        state = "carries traffic" if segment.operational_state == presto.ENABLED else "carries no traffic"
+        # a failed access port leaves the route ENABLED, yet nothing reaches the customer through it
+        carries = segment.operational_state == presto.ENABLED and not segment.route_faults
+        state = "carries traffic" if carries else "carries no traffic"
         faults = f" ({'; '.join(segment.route_faults)})" if segment.route_faults else ""
         said.append(("read", f"the {segment.network_domain} segment {state}{faults}, route "
                              f"{' > '.join(segment.route)}"))

@@ -1,9 +1,9 @@
 """Where the trouble is and what can be done about it (MEF 55.0.1 §10.5 steps 7-9), decided from
 what SOF gathered (`Evidence`): no I/O here, so every rule is tested on its own.
 
-In order: an element down at an end of an SP segment's route (the customer's access element) is
-for a person on site, as nothing can route around it; a link or an inner element down on the
-route is routed around; a link of the route whose health is below what it was built for is
+In order: an element down at an end of an SP segment's route (the customer's access element), or
+an access port (UNI) down, is for a person on site, as nothing can route around it; a link or an
+inner element down on the route is routed around; a link of the route whose health is below what it was built for is
 routed around too (as the SLS loop does, sof/sls/assessor.py); the partner's segment down, or
 an SLS degradation located there, is the partner's to repair, and so is trouble on a service
 whose own segments pass while the partner's cannot be seen (bought over SONATA): by
@@ -13,11 +13,12 @@ elimination. Otherwise nothing was found.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 __all__ = ["SegmentEvidence", "PartnerEvidence", "Evidence", "Plan", "REROUTE", "SITE_VISIT", "PARTNER", "NOTHING",
-           "locate", "down_in"]
+           "locate", "down_in", "access_ports_down"]
 
 REROUTE = "reroute"
 SITE_VISIT = "siteVisit"
@@ -32,7 +33,8 @@ class SegmentEvidence:
     operational_state: str  # ENABLED | DISABLED, as the ICM says now
     route: tuple[str, ...]  # the elements, first to last
     links: tuple[str, ...]  # the links of the route
-    route_faults: tuple[str, ...] = ()  # "link a|b is down", "element x is down"
+    # "link a|b is down", "element x is down", "access port u (pe ge-0/0/1) is down since 10:42 UTC"
+    route_faults: tuple[str, ...] = ()
     unhealthy: tuple[str, ...] = ()  # "a|b: loss 3.0 % (built for 0.01 %)"
     test: str | None = None  # the segment test's outcome, as a sentence
 
@@ -73,7 +75,7 @@ class Evidence:
 @dataclass(frozen=True)
 class Plan:
     kind: str  # reroute | siteVisit | partner | nothing
-    cause: str | None  # "link a|b", "element pe-e1", a partner's party
+    cause: str | None  # "link a|b", "element pe-e1", "port pe-e1:ge-0/0/1", a partner's party
     why: str  # the diagnosis, in words a person can act on
     # on reroute: per network domain and segment, what to keep off
     avoid: dict[str, list[str]] = field(default_factory=dict)
@@ -91,6 +93,17 @@ def down_in(faults: tuple[str, ...]) -> tuple[list[str], list[str]]:
     return links, elements
 
 
+_ACCESS_PORT = re.compile(
+    r"access port (?P<edge>\S+) \((?P<element>\S+) (?P<port>\S+)\) is down(?: since (?P<since>.+))?")
+
+
+def access_ports_down(faults: tuple[str, ...]) -> list[tuple[str, str, str, str | None]]:
+    """(edge point, element, port, since HH:MM UTC) of each access port a segment's route-faults
+    say is down (the ICM reads them from its elements' alarms)."""
+    return [(m["edge"], m["element"], m["port"], m["since"])
+            for fault in faults if (m := _ACCESS_PORT.fullmatch(fault))]
+
+
 def _since(evidence: Evidence) -> str:
     return f" since {evidence.alarm_since}" if evidence.alarm_since else ""
 
@@ -104,6 +117,13 @@ def locate(evidence: Evidence) -> Plan:
         links, elements = down_in(segment.route_faults)
         ends = {segment.route[0], segment.route[-1]} if segment.route else set()
         at_end = [e for e in elements if e in ends]
+        ports = access_ports_down(segment.route_faults)
+        if ports and not at_end:
+            edge, element, port, when = ports[0]
+            when_said = f" since {when}" if when else since
+            return Plan(SITE_VISIT, f"port {element}:{port}",
+                        f"access port {edge} ({element} {port}) down{when_said}: no other path reaches the "
+                        "customer's site; needs a site visit to repair it")
         if at_end:
             return Plan(SITE_VISIT, f"element {at_end[0]}",
                         f"element {at_end[0]} at the end of the service's {segment.network_domain} segment is down"
