@@ -858,6 +858,67 @@ def _print_control(result: dict) -> None:
     console.print(f"phases (s): {result['phases_s']}; logs: {result['logs']}")
 
 
+@bench_app.command("trouble")
+def bench_trouble(services: Annotated[int, typer.Option(help="EVPLs under the failed metro trunk's network")] = 1000,
+                  samples: Annotated[int, typer.Option(help="tickets timed one at a time (remediation)")] = 20,
+                  concurrency: Annotated[int, typer.Option(help="customers opening tickets at once")] = 8,
+                  runtime: Annotated[OrderRuntime, typer.Option(
+                      help="the Service Provider on SQLite (one process) or on PostgreSQL with 1 or 2 workers "
+                           "(server: CADENZA_BENCH_PG)")] = OrderRuntime.sqlite,
+                  quick: Annotated[bool, typer.Option("--quick", help="small sizes: to see that it runs")] = False,
+                  as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Trouble tickets (MEF 55.0.1 §10.5, issue 13): ticket to diagnosis and to restoration
+    p50/p99 for automatic remediation, and tickets handled per second when one link failure
+    affects many services, with the checks that none was missed."""
+    from cadenza.bench.trouble import run_trouble_bench
+
+    if runtime is OrderRuntime.all:
+        raise typer.BadParameter("bench trouble runs on one runtime at a time: sqlite, pg1 or pg2")
+    if quick:
+        services, samples = min(services, 40), min(samples, 3)
+    with console.status("benchmarking trouble tickets: starting the landscape") as status:
+        result = run_trouble_bench(runtime=runtime.value, services=services, samples=samples, concurrency=concurrency,
+                                   progress=status.update)
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    _print_trouble(result)
+
+
+def _print_trouble(result: dict) -> None:
+    if "skipped" in result:
+        console.print(f"[yellow]{result['label']}: skipped, {result['skipped']}[/]")
+        return
+    remedy, mass, setup = result["remediation"], result["link_failure"], result["setup"]
+    table = Table(title=f"cadenza bench trouble, SP on {result['label']} ({result['concurrency']} customers at once, "
+                        "scale driver; partner: SQLite, one process; 2 cores shared; no targets named)")
+    for column in ("figure", "measured"):
+        table.add_column(column)
+    table.add_row(f"automatic remediation: tickets resolved and rerouted ({remedy['tickets']} one at a time)",
+                  f"{remedy['resolved_and_rerouted']} of {remedy['tickets']}")
+    table.add_row("  ticket to diagnosis p50 / p99 ms",
+                  f"{remedy['to_diagnosis_p50_ms']} / {remedy['to_diagnosis_p99_ms']}")
+    table.add_row("  ticket to restoration p50 / p99 ms",
+                  f"{remedy['to_restoration_p50_ms']} / {remedy['to_restoration_p99_ms']}")
+    table.add_row(f"link failure ({mass['link']}): services affected of {mass['services']}",
+                  f"{mass['affected']}")
+    table.add_row("  tickets handled/s (first POST to last resolved)", f"{mass['tickets_per_s']} "
+                  f"({mass['affected']} in {mass['elapsed_s']} s)")
+    table.add_row("  ticket to restoration p50 / p99 ms",
+                  f"{mass['to_restoration_p50_ms']} / {mass['to_restoration_p99_ms']}")
+    table.add_row("  ticket statuses; SOF report states", f"{mass['statuses']}; {mass['report_states']}")
+    table.add_row("  trouble reports per ticket (count: tickets)", str(mass["reports_per_ticket"]))
+    table.add_row("setup: services bought/s over CANTATA; routes read s",
+                  f"{setup['services_bought_per_s']} ({setup['buy_s']} s); {setup['read_routes_s']} s")
+    console.print(table)
+    for check, passed in mass["checks"].items():
+        console.print(f"check: {check}: {_mark(passed).replace('met', 'yes').replace('missed', 'NO')}")
+    if remedy["resolved_and_rerouted"] != remedy["tickets"]:
+        console.print(f"[red]not every remediation ticket was resolved and rerouted: {remedy['statuses']}, "
+                      f"{remedy['report_states']}[/]")
+    console.print(f"phases (s): {result['phases_s']}; logs: {result['logs']}")
+
+
 @bench_app.command("in-flight")
 def bench_in_flight(orders: Annotated[int, typer.Option(help="orders submitted as fast as they are taken")] = 1200,
                     senders: Annotated[int, typer.Option(help="concurrent order submitters")] = 32,

@@ -143,3 +143,19 @@ def test_bench_control_measures_on_net_and_partner_changes_against_their_targets
     for figure in ("on-net changes applied/s", "on-net request-to-applied p50 / p99 ms", "partner request-to-applied",
                    "ratio to target", "where the time goes", "per durable step of the fulfilment workflow"):
         assert figure in text
+
+
+def test_bench_trouble_times_remediation_and_checks_a_link_failure_under_every_service() -> None:
+    result = cadenza("trouble", "--services", "4", "--samples", "2", "--concurrency", "4", timeout=600)
+    remedy, mass = result["remediation"], result["link_failure"]
+    assert remedy["tickets"] == remedy["resolved_and_rerouted"] == 2, (remedy["statuses"], remedy["report_states"])
+    assert remedy["to_restoration_p99_ms"] >= remedy["to_restoration_p50_ms"] > remedy["to_diagnosis_p50_ms"] > 0
+    # every service bought east to west crosses the metro trunk failed under them
+    assert mass["affected"] == mass["services"] == 4 and mass["link"] in remedy["links"]
+    assert mass["statuses"] == {"resolved": 4} and mass["reports_per_ticket"] == {"1": 4}, mass
+    assert mass["all_checks_pass"] and all(mass["checks"].values()), mass["checks"]
+    assert mass["tickets_per_s"] > 0 and result["setup"]["services_bought_per_s"] > 0
+    text = printed(cli._print_trouble, result)
+    for figure in ("ticket to diagnosis p50 / p99 ms", "ticket to restoration p50 / p99 ms",
+                   "tickets handled/s", "check: every affected service has one ticket", "no targets named"):
+        assert figure in text
