@@ -85,29 +85,28 @@ def _pct(values: list[float], q: float) -> float:
     return round(sorted(values)[max(0, int(len(values) * q + 0.5) - 1)] * 1000, 1) if values else 0.0
 
 
-def _buy(sp: str, headers: dict[str, dict[str, str]], count: int, *, first: int, concurrency: int) -> list[str]:
+def _buy(sp: str, headers: dict[str, dict[str, str]], news: OrderNews, count: int, *, first: int,
+         concurrency: int) -> list[str]:
     """`count` EVPLs from an eastern to a western site over CANTATA (so their routes cross a metro
-    trunk); the completed orders' ids. CE-VLANs of their own per order (`first` + n)."""
-    news = OrderNews(list(headers))
-    with news:
-        subscribe(sp, headers, news)
+    trunk); the completed orders' ids. CE-VLANs of their own per order (`first` + n). `news`
+    listens the whole run: a listener gone while the SP still delivers the orders' last events
+    has the SP's outbox retry them for minutes beside the tickets' events."""
+    def one(n: int) -> tuple[str, str]:
+        customer = "acme" if n % 2 else "globex"
+        a = {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": _EAST[n % 8]}
+        z = {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": _WEST[(n // 8) % 8]}
+        body = evpl_order(customer, a, z, vlan=first + n, mbps=1)
+        with httpx.Client(base_url=sp, headers=headers[customer], timeout=120) as http:
+            order_id = http.post(ORDERS, json=body).json()["id"]
+            for _ in range(5):  # a connection the loaded SP dropped: reading the order again is harmless
+                try:
+                    return order_id, news.follow(http, order_id)
+                except httpx.TransportError:
+                    time.sleep(1)
+            return order_id, news.follow(http, order_id)
 
-        def one(n: int) -> tuple[str, str]:
-            customer = "acme" if n % 2 else "globex"
-            a = {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": _EAST[n % 8]}
-            z = {"@type": "GeographicSiteRef", "role": "INSTALL_LOCATION", "id": _WEST[(n // 8) % 8]}
-            body = evpl_order(customer, a, z, vlan=first + n, mbps=1)
-            with httpx.Client(base_url=sp, headers=headers[customer], timeout=120) as http:
-                order_id = http.post(ORDERS, json=body).json()["id"]
-                for _ in range(5):  # a connection the loaded SP dropped: reading the order again is harmless
-                    try:
-                        return order_id, news.follow(http, order_id)
-                    except httpx.TransportError:
-                        time.sleep(1)
-                return order_id, news.follow(http, order_id)
-
-        with ThreadPoolExecutor(max(1, min(concurrency, count))) as pool:
-            done = list(pool.map(one, range(first, first + count)))
+    with ThreadPoolExecutor(max(1, min(concurrency, count))) as pool:
+        done = list(pool.map(one, range(first, first + count)))
     states = Counter(state for _, state in done)
     if states != Counter({"completed": count}):
         raise RuntimeError(f"buying the services for the tickets did not complete: {dict(states)}")
@@ -326,7 +325,17 @@ def _run(running: Running, *, services: int, samples: int, concurrency: int,
     laps = [time.monotonic()]
     if progress:
         progress(f"buying {samples} services for the remediation tickets")
-    sample_orders = _buy(sp, headers, samples, first=100, concurrency=concurrency)
+    orders = OrderNews(list(headers))
+    with orders:
+        subscribe(sp, headers, orders)
+        return _measure(running, sp, headers, sof, operator, orders, laps, services=services, samples=samples,
+                        concurrency=concurrency, progress=progress)
+
+
+def _measure(running: Running, sp: str, headers: dict[str, dict[str, str]], sof: dict[str, str],
+             operator: dict[str, str], orders: OrderNews, laps: list[float], *, services: int, samples: int,
+             concurrency: int, progress: Callable[[str], None] | None) -> dict[str, Any]:
+    sample_orders = _buy(sp, headers, orders, samples, first=100, concurrency=concurrency)
     sampled = _services(sp, headers, sof, operator, sample_orders, first=100, concurrency=concurrency)
     laps.append(time.monotonic())
     news = TicketNews(list(headers), listener_base=TICKET_LISTENER_BASE, orders=TICKETS)
@@ -339,7 +348,7 @@ def _run(running: Running, *, services: int, samples: int, concurrency: int,
         if progress:
             progress(f"buying {services} services for the link failure")
         first = 100 + samples
-        mass_orders = _buy(sp, headers, services, first=first, concurrency=concurrency)
+        mass_orders = _buy(sp, headers, orders, services, first=first, concurrency=concurrency)
         bought = time.monotonic()
         mass_services = _services(sp, headers, sof, operator, mass_orders, first=first, concurrency=concurrency)
         laps.append(time.monotonic())
