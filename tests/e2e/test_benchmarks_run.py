@@ -145,6 +145,7 @@ def test_bench_control_measures_on_net_and_partner_changes_against_their_targets
         assert figure in text
 
 
+@pytest.mark.timeout(660)
 def test_bench_trouble_times_remediation_and_checks_a_link_failure_under_every_service() -> None:
     result = cadenza("trouble", "--services", "4", "--samples", "2", "--concurrency", "4", timeout=600)
     remedy, mass = result["remediation"], result["link_failure"]
