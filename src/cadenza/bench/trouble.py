@@ -69,7 +69,9 @@ class TicketNews(OrderNews):
             news.clear()
             try:
                 ticket = http.get(f"{TICKETS}/{ticket_id}").json()
-            except httpx.TransportError:  # a connection the loaded SP dropped: read it again
+            except httpx.TransportError:  # a connection the loaded SP dropped: read it again, till the wait ends
+                if time.monotonic() > until:
+                    raise
                 time.sleep(1)
                 continue
             if ticket["status"] in _DONE or time.monotonic() > until:
