@@ -38,9 +38,11 @@ def test_a_threshold_crossing_from_the_icm_has_the_service_assessed_and_rerouted
     try:
         assert parties.sp.post("/cadenza/twin/v1/clock", json={"advanceSeconds": 1800}).is_success
         # the ICM's next collection (every 5 s) sees the loss and tells the SOF, which assesses now
-        found = wait_until(lambda: parties.sp.get("/cadenza/sls/v1/degradation",
-                                                  params={"serviceId": service_id}).json(),
-                           timeout=90, interval=0.5, what="a degradation found on the crossing event")
+        # a degradation is `detected` first and moves on once located: wait for the move
+        found = wait_until(lambda: [d for d in parties.sp.get("/cadenza/sls/v1/degradation",
+                                                              params={"serviceId": service_id}).json()
+                                    if d["state"] != "detected"],
+                           timeout=90, interval=0.5, what="a degradation found on the crossing event, located")
         assert found[0]["cause"] == "metro" and found[0]["state"] in ("rerouting", "manualIntervention")
     finally:
         parties.sp.post("/cadenza/twin/v1/links/degrade", json={"a": a, "b": b, "loss_ratio": 0.0})
