@@ -17,6 +17,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from cadenza.interfaces.presto.paths import ENABLED  # the segment states SOF reads over PRESTO
+
 __all__ = ["SegmentEvidence", "PartnerEvidence", "Evidence", "Plan", "REROUTE", "SITE_VISIT", "PARTNER", "NOTHING",
            "locate", "down_in", "access_ports_down"]
 
@@ -157,7 +159,7 @@ def locate(evidence: Evidence) -> Plan:
             return Plan(PARTNER, partner.party,
                         f"{what}, while this provider's segments carry traffic and pass their tests: "
                         f"{partner.party} must repair its segment")
-        ours_pass = all(s.operational_state == "ENABLED" and (s.test or "").startswith("test of the")
+        ours_pass = all(s.operational_state == ENABLED and (s.test or "").startswith("test of the")
                         and " passed" in (s.test or "") for s in evidence.segments)
         if partner.operational_state is None and ours_pass:
             # a segment bought over SONATA is not seen from here: by elimination the trouble is there
