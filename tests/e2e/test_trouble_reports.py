@@ -285,7 +285,8 @@ def test_a_fault_found_before_any_report_is_an_incident_a_later_ticket_attaches_
     customer hears of an incident first; its ticket then joins the incident, not a new diagnosis,
     and is resolved when the incident closes."""
     _twin(parties, "clock", {"scale": 0})
-    link = _inner_link(parties, _segment(sof, service["service"]))
+    segment = _segment(sof, service["service"])
+    link = _inner_link(parties, segment)
     a, b = link.split("|")
     assert parties.sp.post("/cadenza/twin/v1/links/degrade", json={"a": a, "b": b, "loss_ratio": 0.05}).is_success
     try:
@@ -298,6 +299,9 @@ def test_a_fault_found_before_any_report_is_an_incident_a_later_ticket_attaches_
         assert opened["status"] == "inProgress"
         assert {i["id"] for i in opened["relatedIssue"] if i["@referredType"] == "Incident"} == found
         assert opened["note"][0]["text"].startswith("We already work on this: incident ")
+        # the interval that closes the incident must be measured on the new route, not the lossy one
+        wait_until(lambda: link not in _route_links(parties, segment), timeout=120, interval=0.5,
+                   what="SOF to reroute the service off the lossy link")
         _twin(parties, "clock", {"advanceSeconds": 1800})  # an interval on the new route
         resolved = wait_until(lambda: _in(parties.acme, opened["id"], "resolved"), timeout=120, interval=0.5,
                               what="the ticket resolved with its incident")
