@@ -18,6 +18,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from cadenza.core.clock import parse_iso
 from cadenza.landscape.config import DomainConfig, load_domain_config
 from cadenza.landscape.registry import DomainAddress, find_address, publish_address
 
@@ -1192,7 +1193,7 @@ def cus_reserve(url: Annotated[str, typer.Option(help="the provider's API (its S
         raise typer.Exit(2)
     try:
         start = (datetime.now(UTC) + timedelta(seconds=_seconds(in_)) if in_ is not None
-                 else datetime.fromisoformat(str(at).replace("Z", "+00:00")))
+                 else parse_iso(str(at)))
     except ValueError:
         console.print(f"[red]{at!r} is not a date-time: write e.g. 2026-12-24T02:00Z[/]")
         raise typer.Exit(2) from None

@@ -25,7 +25,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from cadenza.bench.cpu import TreeCpu
 from cadenza.bench.customers import PARTNER_SITE, SP_SITES, OrderNews, customer_headers, subscribe
 from cadenza.bench.profile import SamplingProfile
 from cadenza.bench.runtimes import RUNTIMES, Running, postgres_problem, running_landscape, sp_database
+from cadenza.core.clock import parse_iso
 from cadenza.interfaces.allegro.inventory_paths import INVENTORY_BASE
 from cadenza.interfaces.allegro.ordering_client import change_item, change_order
 from cadenza.interfaces.allegro.ordering_paths import ORDER_LISTENER_BASE, ORDERING_BASE
@@ -148,7 +148,7 @@ def _change_all(sp: str, headers: dict[str, dict[str, str]], news: OrderNews, se
 
 
 def _stamp(value: str | None) -> float | None:
-    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    return None if value is None else parse_iso(value).timestamp()
 
 
 def _where_time_goes(sp: str, headers: dict[str, dict[str, str]], results: list[dict[str, Any]]) -> dict[str, float]:

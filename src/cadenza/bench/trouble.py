@@ -28,7 +28,6 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ import httpx
 
 from cadenza.bench.customers import SP_SITES, OrderNews, customer_headers, subscribe, token
 from cadenza.bench.runtimes import RUNTIMES, Running, postgres_problem, running_landscape, sp_database
+from cadenza.core.clock import parse_iso
 from cadenza.interfaces.legato.paths import INVENTORY_BASE as SOF_INVENTORY
 from cadenza.interfaces.legato.paths import ORDERING_BASE as SOF_ORDERING
 from cadenza.landscape.demo_orders import ORDERS, evpl_order
@@ -80,7 +80,7 @@ class TicketNews(OrderNews):
 
 
 def _stamp(value: str | None) -> float | None:
-    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    return None if value is None else parse_iso(value).timestamp()
 
 
 def _pct(values: list[float], q: float) -> float:

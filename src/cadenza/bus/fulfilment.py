@@ -13,7 +13,6 @@ import itertools
 import json
 import logging
 import time
-from datetime import datetime
 from typing import Any
 
 from dbos import DBOS
@@ -35,6 +34,7 @@ from cadenza.bus.product_order import (
 )
 from cadenza.bus.runtime import Bus, bus_of
 from cadenza.bus.sonata_access import TEST_MILESTONE
+from cadenza.core.clock import parse_iso
 from cadenza.core.patience import durable_pause
 from cadenza.core.trace import record
 from cadenza.core.wakeups import WAKEUPS
@@ -193,7 +193,7 @@ def _expect(session: Any, bus: Bus, row: Any, work: dict[str, Any]) -> None:
     the partner's quoted one counted once a partner is chosen)."""
     days = installation_days(bus.rules.lead_time_days, work["offering"], off_net=_off_net(work),
                              partner_days=[end.get("partner_lead_days") for end in work.get("ends", [])])
-    start = datetime.fromisoformat(row.document["orderDate"].replace("Z", "+00:00"))
+    start = parse_iso(row.document["orderDate"])
     set_expected_completion(session, row, work["item"], expected_completion(days, start=start), wake=bus.wake)
 
 

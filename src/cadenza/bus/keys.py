@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from cadenza.core.clock import parse_iso
+
 __all__ = ["Keys", "text", "moment", "order_keys", "cancellation_keys", "date_change_keys", "product_keys",
            "poq_keys", "quote_keys"]
 
@@ -33,7 +35,7 @@ def moment(value: Any) -> str | None:
     """A date-time (an RFC 3339 string or a datetime) as a sortable UTC key; None if it is none."""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = parse_iso(value)
         except ValueError:
             return None
     if not isinstance(value, datetime):

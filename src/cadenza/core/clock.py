@@ -7,7 +7,7 @@ from typing import Any
 
 from cadenza.core.errors import Unprocessable
 
-__all__ = ["now", "iso", "iso_at", "epoch_seconds"]
+__all__ = ["now", "iso", "iso_at", "parse_iso", "epoch_seconds"]
 
 
 def now() -> datetime:
@@ -23,6 +23,11 @@ def iso(moment: datetime | None = None) -> str:
 def iso_at(seconds: float) -> str:
     """`iso` of a POSIX timestamp (PM intervals and network time are kept as seconds)."""
     return iso(datetime.fromtimestamp(seconds, UTC))
+
+
+def parse_iso(text: str) -> datetime:
+    """An RFC 3339 date-time as Cadenza and its partners write it (a Z suffix or an offset)."""
+    return datetime.fromisoformat(text)
 
 
 def epoch_seconds(value: Any, pointer: str) -> float | None:  # noqa: ANN401 - a date-time or nothing

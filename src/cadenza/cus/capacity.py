@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from cadenza.core.clock import parse_iso
+
 __all__ = ["holding", "HELD"]
 
 HELD = ("scheduled", "active")
@@ -19,7 +21,7 @@ _LEAD = timedelta(minutes=15)
 
 
 def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parse_iso(text)
 
 
 def holding(reservations: Iterable[dict[str, Any]], service_id: str, at: datetime) -> dict[str, Any] | None:

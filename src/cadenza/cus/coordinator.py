@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from cadenza.core.client_credentials import ClientCredentials
+from cadenza.core.clock import parse_iso
 from cadenza.cus.capacity import holding
 from cadenza.cus.sizing import Band, RateBounds, next_rate
 from cadenza.interfaces.allegro.http import AllegroError
@@ -76,7 +77,7 @@ class _Watched:
 
 
 def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return parse_iso(text).astimezone(UTC)
 
 
 class Coordinator:

@@ -24,7 +24,7 @@ from cadenza.bus.incident.store import incidents, of_degradation
 from cadenza.bus.incident.triage import priority_of, severity_of
 from cadenza.bus.product_inventory import products
 from cadenza.bus.rows import BusResourceRow
-from cadenza.core.clock import iso
+from cadenza.core.clock import iso, parse_iso
 from cadenza.core.db import Database
 from cadenza.core.pm.interval import INTERVAL_S
 from cadenza.interfaces.cantata.trouble_ticket import INCIDENT_CREATE_EVENT, incident_path
@@ -79,7 +79,7 @@ def _expected_closed(entry: HistoryEntry) -> str | None:
         # the SOF judges the reroute on the interval after it: closed when that one ends, if it meets the SLS
         return iso(datetime.fromtimestamp((entry.interval + 2) * INTERVAL_S, UTC))
     if entry.state == "manualIntervention":
-        return iso(datetime.fromisoformat(entry.at.replace("Z", "+00:00")) + REPAIR_TARGET)
+        return iso(parse_iso(entry.at) + REPAIR_TARGET)
     return None
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
+from cadenza.core.clock import parse_iso
 from cadenza.interfaces.legato.degradation import Degradation, HistoryEntry
 
 __all__ = ["ProductView", "description", "note_text", "clock_time"]
@@ -26,7 +26,7 @@ def clock_time(moment: str | None) -> str:
     """`2026-12-01T10:45:00.000Z` -> `10:45 UTC on 2026-12-01`."""
     if not moment:
         return "an unknown time"
-    at = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    at = parse_iso(moment)
     return f"{at:%H:%M} UTC on {at:%Y-%m-%d}"
 
 

@@ -11,14 +11,13 @@ no longer resolved and is left as it is.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from dbos import DBOS
 
 from cadenza.bus.trouble import ticket
 from cadenza.bus.trouble.desk import TroubleDesk, close, resolutions
 from cadenza.bus.trouble.store import tickets
-from cadenza.core.clock import now
+from cadenza.core.clock import now, parse_iso
 from cadenza.core.db import Database
 from cadenza.core.workflows import durable_sleep, start_once
 
@@ -71,7 +70,7 @@ def resume_confirmations(domain: str) -> int:
         rows = [tickets.get(session, i, None) for i in tickets.ids_in(session, [ticket.RESOLVED])]
         waiting = [(row.id, resolutions(row), row.document.get("resolutionDate")) for row in rows]
     for ticket_id, resolution, resolved_at in waiting:
-        passed = (now() - datetime.fromisoformat(resolved_at.replace("Z", "+00:00"))).total_seconds() \
+        passed = (now() - parse_iso(resolved_at)).total_seconds() \
             if resolved_at else 0.0
         wait_for_confirmation(domain, ticket_id, resolution, wait_s=desk.confirmation_s - passed)
     return len(waiting)

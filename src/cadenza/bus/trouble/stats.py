@@ -32,6 +32,7 @@ from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.trouble import ticket
 from cadenza.bus.trouble.records import records
 from cadenza.bus.trouble.store import tickets
+from cadenza.core.clock import parse_iso
 
 __all__ = ["TicketTimes", "ticket_times", "repair_stats"]
 
@@ -53,7 +54,7 @@ def _at(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_iso(value)
     except ValueError:
         return None
 

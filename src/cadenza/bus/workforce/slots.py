@@ -21,6 +21,7 @@ from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.settings import FieldForceSettings, FieldVisitSettings
 from cadenza.bus.workforce import appointment
 from cadenza.bus.workforce.store import appointments
+from cadenza.core.clock import parse_iso
 
 __all__ = ["Slot", "parse", "crew_slots", "busy_slots", "free_slots", "within", "allowed_by"]
 
@@ -29,7 +30,7 @@ _HOUR = 3600.0
 
 
 def parse(value: str) -> float:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    return parse_iso(value).timestamp()
 
 
 def crew_slots(settings: FieldForceSettings, now_s: float) -> Iterator[Slot]:

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cadenza.core.clock import iso, now
+from cadenza.core.clock import iso, now, parse_iso
 from cadenza.core.pm.interval import INTERVAL_S
 from cadenza.interfaces.allegro.pm_paths import SLS_RESULTS_TYPE
 from cadenza.interfaces.interlude.pm_client import PerformanceMonitoringClient, PmError, ce_configuration
@@ -153,7 +153,7 @@ def store_report(sof: Sof, service: ServiceRow, report: Mapping[str, Any]) -> in
     with sof.database.transaction() as session:
         for item in report.get("reportContent") or []:
             start = item["measurementTime"]["measurementStartDate"]
-            number = int(datetime.fromisoformat(start.replace("Z", "+00:00")).timestamp() // INTERVAL_S)
+            number = int(parse_iso(start).timestamp() // INTERVAL_S)
             for point in item.get("measurementDataPoints") or []:
                 if point.get("@type") != SLS_RESULTS_TYPE:
                     continue

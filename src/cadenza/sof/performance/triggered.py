@@ -16,12 +16,11 @@ loss and delay) make one report: its id is the job's and the interval's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from cadenza.core.clock import now
+from cadenza.core.clock import now, parse_iso
 from cadenza.core.errors import Unprocessable
 from cadenza.core.pm.interval import INTERVAL_S
 from cadenza.sof.performance import job as jobs
@@ -63,7 +62,7 @@ def _interval_start(event: Mapping[str, Any]) -> float | None:
     if not isinstance(text, str):
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+        return parse_iso(text).timestamp()
     except ValueError:
         return None
 
