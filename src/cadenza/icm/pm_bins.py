@@ -32,8 +32,8 @@ from cadenza.core.pm.metrics import DeltaTBatch, MetricPlan, measure
 from cadenza.icm.pm_rows import PmBinRow
 from cadenza.interfaces.adagio.contract import LOST_PROBE, PmInterval
 
-__all__ = ["DELAY_PERCENTILE", "IFDV_LAG", "BinSteps", "delay_summaries", "to_values", "to_values_many", "to_row",
-           "steps_of", "decode_many", "delays_ms_of"]
+__all__ = ["DELAY_PERCENTILE", "IFDV_LAG", "BinSteps", "StepColumns", "delay_summaries", "to_values", "to_values_many",
+           "to_row", "steps_of", "decode_many", "decode_columns", "delays_ms_of"]
 
 _COUNTS = ("offered", "green", "yellow", "red", "rx_green", "rx_yellow")
 _HEADER = struct.Struct("<BBBHH")
@@ -61,6 +61,31 @@ class BinSteps:
     def delays_ms(self) -> np.ndarray:
         """float32 ms, NaN for a lost probe: the values the metrics are computed on."""
         return delays_ms_of(self.delays_us)
+
+
+@dataclass(frozen=True, slots=True)
+class StepColumns:
+    """The steps of many bins end to end, each a column over all of them: the bin each step is
+    of (its position among the bins), its index in the interval, the frame counts [6, steps] in
+    the order of `_COUNTS` and the probe delays [steps, probes] in µs; and each bin's own steps.
+    What a history is computed and packed from: one array per field, not one per bin."""
+
+    bin: np.ndarray
+    index: np.ndarray
+    counts: np.ndarray
+    delays_us: np.ndarray
+    bins: list[BinSteps]
+
+    def column(self, name: str) -> np.ndarray:
+        return self.counts[_COUNTS.index(name)]
+
+    @classmethod
+    def of(cls, bins: Sequence[BinSteps]) -> StepColumns:
+        """Bins of any layouts, joined (they must have as many probes per step)."""
+        sizes = [len(steps.index) for steps in bins]
+        return cls(np.repeat(np.arange(len(bins)), sizes), np.concatenate([steps.index for steps in bins]),
+                   np.concatenate([steps.counts for steps in bins], axis=1),
+                   np.concatenate([steps.delays_us for steps in bins]), list(bins))
 
 
 def delays_ms_of(delays_us: np.ndarray) -> np.ndarray:
@@ -210,27 +235,48 @@ def decode_many(blobs: Sequence[bytes]) -> list[BinSteps]:
         else:
             groups.setdefault(_HEADER.unpack_from(blob)[1:], []).append(i)
     for (cw, dw, n, m), members in groups.items():
-        raw = np.frombuffer(b"".join([blobs[i] for i in members]), dtype=np.uint8).reshape(len(members), -1)
-        at = _HEADER.size
-        index, at = _take(raw, at, n, "<u2")
-        if cw == 2:
-            low, at = _take(raw, at, 6, "<u4")
-            offsets, at = _take(raw, at, 6 * n, "<u2")
-            counts = offsets.reshape(-1, 6, n) + low.astype(np.int64)[:, :, None]
-        else:
-            plain, at = _take(raw, at, 6 * n, f"<u{cw}")
-            counts = plain.astype(np.int64).reshape(-1, 6, n)
-        if dw == 2:
-            base, at = _take(raw, at, 1, "<u4")
-            offsets, at = _take(raw, at, n * m, "<u2")
-            # in uint32: a delivered delay is base + offset, which was a uint32 when packed
-            delays = offsets.astype(np.uint32) + base.astype(np.uint32)
-            delays[offsets == 0xFFFF] = LOST_PROBE
-        else:
-            delays, at = _take(raw, at, n * m, "<u4")
+        index, counts, delays = _decode_group(blobs, members, cw, dw, n, m)
         for row, i in enumerate(members):
             found[i] = BinSteps(index[row], counts[row], delays[row].reshape(n, m))
     return [steps for steps in found if steps is not None]
+
+
+def decode_columns(blobs: Sequence[bytes]) -> StepColumns:
+    """The steps of many bins as columns (`StepColumns`). Bins of one layout, the usual case,
+    are unpacked into the columns directly; else bin by bin and joined."""
+    layouts = {blob[:_HEADER.size] for blob in blobs}
+    if len(layouts) != 1 or blobs[0][0] != _VERSION:
+        return StepColumns.of(decode_many(blobs))
+    cw, dw, n, m = _HEADER.unpack_from(blobs[0])[1:]
+    index, counts, delays = _decode_group(blobs, range(len(blobs)), cw, dw, n, m)
+    delays = delays.reshape(len(blobs), n, m)
+    bins = [BinSteps(index[row], counts[row], delays[row]) for row in range(len(blobs))]
+    return StepColumns(np.repeat(np.arange(len(blobs)), n), index.reshape(-1),
+                       counts.transpose(1, 0, 2).reshape(len(_COUNTS), -1), delays.reshape(-1, m), bins)
+
+
+def _decode_group(blobs: Sequence[bytes], members: Sequence[int], cw: int, dw: int, n: int, m: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bins of one layout: index [b, n] uint16, counts [b, 6, n] int64, delays [b, n * m] uint32."""
+    raw = np.frombuffer(b"".join([blobs[i] for i in members]), dtype=np.uint8).reshape(len(members), -1)
+    at = _HEADER.size
+    index, at = _take(raw, at, n, "<u2")
+    if cw == 2:
+        low, at = _take(raw, at, 6, "<u4")
+        offsets, at = _take(raw, at, 6 * n, "<u2")
+        counts = offsets.reshape(-1, 6, n) + low.astype(np.int64)[:, :, None]
+    else:
+        plain, at = _take(raw, at, 6 * n, f"<u{cw}")
+        counts = plain.astype(np.int64).reshape(-1, 6, n)
+    if dw == 2:
+        base, at = _take(raw, at, 1, "<u4")
+        offsets, at = _take(raw, at, n * m, "<u2")
+        # in uint32: a delivered delay is base + offset, which was a uint32 when packed
+        delays = offsets.astype(np.uint32) + base.astype(np.uint32)
+        delays[offsets == 0xFFFF] = LOST_PROBE
+    else:
+        delays, at = _take(raw, at, n * m, "<u4")
+    return index, counts, delays
 
 
 def _take(raw: np.ndarray, at: int, count: int, dtype: str) -> tuple[np.ndarray, int]:

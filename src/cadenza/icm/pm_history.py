@@ -9,7 +9,6 @@ of the elements' steps; steps are added up into Δt's.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +25,7 @@ from cadenza.core.pm.metrics import (
     high_loss,
     measure,
 )
-from cadenza.icm.pm_bins import DELAY_PERCENTILE, IFDV_LAG, BinSteps, decode_many, delays_ms_of
+from cadenza.icm.pm_bins import DELAY_PERCENTILE, IFDV_LAG, BinSteps, StepColumns, decode_columns, delays_ms_of
 from cadenza.icm.pm_rows import PmBinRow
 
 __all__ = ["Availability", "BinRecord", "IntervalPm", "DirectionPm", "read_history", "CHLI_P"]
@@ -46,6 +45,7 @@ _COLUMNS = (PmBinRow.ingress, PmBinRow.egress, PmBinRow.number, PmBinRow.start, 
             PmBinRow.rx_yellow, PmBinRow.probes, PmBinRow.probes_lost, PmBinRow.delay_min_ms, PmBinRow.delay_mean_ms,
             PmBinRow.delay_max_ms, PmBinRow.fd_p99_ms, PmBinRow.fdr_p99_ms, PmBinRow.ifdv_p99_ms, PmBinRow.step_data)
 BinRecord = Row[Any]  # a stored bin: the `_COLUMNS` of `PmBinRow` by the same names
+_NAMES = tuple(column.key for column in _COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,7 @@ class DirectionPm:
     ingress: str
     egress: str
     intervals: list[IntervalPm] = field(default_factory=list)
+    steps: StepColumns | None = None  # the intervals' steps end to end (None: join the intervals' own)
 
 
 CHLI_P = 3
@@ -78,7 +79,8 @@ _PERCENTILE = DELAY_PERCENTILE
 
 def read_history(session: Session, network_domain: str, uuid: str, *, start_s: float, end_s: float,
                  availability: Availability) -> list[DirectionPm]:
-    rows = session.execute(select(*_COLUMNS).where(
+    # on the session's connection: plain rows, without the ORM's loading of each
+    rows = session.connection().execute(select(*_COLUMNS).where(
         PmBinRow.network_domain == network_domain, PmBinRow.service_uuid == uuid, PmBinRow.start >= start_s,
         PmBinRow.start < end_s).order_by(PmBinRow.ingress, PmBinRow.number)).all()
     by_ingress: dict[str, list[BinRecord]] = {}
@@ -97,16 +99,18 @@ def _direction(bins: list[BinRecord], availability: Availability) -> DirectionPm
                             property_path="/input/availability/delta-t-seconds")
     per = availability.delta_t_s // first.step_s
     per_interval = first.interval_s // first.step_s
-    span = bins[-1].number - first.number + 1
-    decoded = decode_many([b.step_data for b in bins])
-    probes = decoded[0].delays_us.shape[1]
-    at = np.concatenate([(row.number - first.number) * per_interval + steps.index.astype(np.int64)
-                         for row, steps in zip(bins, decoded, strict=True)])
+    # each column once, by position: a Row's attributes by name cost more than the rest of a bin
+    by_name = dict(zip(_NAMES, zip(*bins, strict=True), strict=True))
+    slots = np.array(by_name["number"], dtype=np.int64) - first.number
+    span = int(slots[-1]) + 1
+    steps = decode_columns(by_name["step_data"])
+    probes = steps.delays_us.shape[1]
+    at = slots[steps.bin] * per_interval + steps.index.astype(np.int64)
     tx = np.zeros(span * per_interval, dtype=np.int64)
     rx = np.zeros(span * per_interval, dtype=np.int64)
     measured = np.zeros(span * per_interval, dtype=bool)
-    tx[at] = np.concatenate([steps.column("green") for steps in decoded])
-    rx[at] = np.concatenate([steps.column("rx_green") for steps in decoded])
+    tx[at] = steps.column("green")
+    rx[at] = steps.column("rx_green")
     measured[at] = True
     k = span * per_interval // per
     tx_dt, rx_dt = tx.reshape(k, per).sum(axis=1), rx.reshape(k, per).sum(axis=1)
@@ -118,42 +122,35 @@ def _direction(bins: list[BinRecord], availability: Availability) -> DirectionPm
                       chli_p=(CHLI_P,))
     # Where every interval stayed available all its probes are qualified, and the delay figures
     # are the bins' own, kept at collection; else (or for bins kept before) from the probes.
+    # (None, not kept, reads as NaN, as a NaN that PostgreSQL kept does.)
     stayed = (states.available | maintenance).reshape(span, -1).all(axis=1)
-    summarised = all(stayed[b.number - first.number] and _known(b.fd_p99_ms, b.fdr_p99_ms, b.ifdv_p99_ms)
-                     for b in bins)
+    kept = np.array([by_name["fd_p99_ms"], by_name["fdr_p99_ms"], by_name["ifdv_p99_ms"]], dtype=np.float64).T
+    summarised = bool(stayed[slots].all()) and not np.isnan(kept).any()
     if summarised:
         delays = np.zeros((k, 0))
     else:
         delays = np.full((span * per_interval, probes), np.nan)
-        delays[at] = delays_ms_of(np.concatenate([steps.delays_us for steps in decoded]))
+        delays[at] = delays_ms_of(steps.delays_us)
         delays = delays.reshape(k, per * probes)
     series = DeltaTSeries(start=float(first.start), delta_t_s=float(availability.delta_t_s), tx_frames=tx_dt,
                           rx_frames=rx_dt, delays_ms=delays, maintenance=maintenance)
     metrics = measure(series, plan, interval_len=per_interval // per)
     if summarised:
-        slots = [b.number - first.number for b in bins]
         fd, fdr, ifdv = (np.full(span, np.nan) for _ in range(3))
-        fd[slots], fdr[slots], ifdv[slots] = zip(*((b.fd_p99_ms, b.fdr_p99_ms, b.ifdv_p99_ms) for b in bins),
-                                                 strict=True)
+        fd[slots], fdr[slots], ifdv[slots] = kept.T
     else:
         fd, fdr, ifdv = (metrics.fd_ms[_PERCENTILE], metrics.fdr_ms[_PERCENTILE],
                          metrics.ifdv_ms[(_PERCENTILE, IFDV_LAG)])
     flr = frame_loss_ratio(series.tx_frames, series.rx_frames).reshape(span, -1)
     counted = ~series.maintenance.reshape(span, -1)
     available = states.available.reshape(span, -1) & counted
-    direction = DirectionPm(first.ingress, first.egress)
+    direction = DirectionPm(first.ingress, first.egress, steps=steps)
     # every figure as Python numbers at once: a numpy scalar per figure and interval cost more
     # than the figures
     columns = [np.asarray(values).tolist() for values in (
         metrics.availability_percent, metrics.flr_percent, metrics.hli_count, metrics.chli_count[CHLI_P],
         available.sum(axis=1), (counted & ~available).sum(axis=1), metrics.final, fd, fdr, ifdv)]
-    for row, steps in zip(bins, decoded, strict=True):
-        i = row.number - first.number
+    for row, own, i in zip(bins, steps.bins, slots.tolist(), strict=True):
         figures = [column[i] for column in columns]
-        direction.intervals.append(IntervalPm(row, steps, *figures, flr[i]))
+        direction.intervals.append(IntervalPm(row, own, *figures, flr[i]))
     return direction
-
-
-def _known(*figures: float | None) -> bool:
-    """Kept, and measured (PostgreSQL keeps a NaN, SQLite reads it back as NULL)."""
-    return all(f is not None and not math.isnan(f) for f in figures)

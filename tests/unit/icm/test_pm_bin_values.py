@@ -60,3 +60,22 @@ def test_the_threshold_figures_of_many_bins_at_once_are_each_bins_loss_and_mean_
         mean = int(delivered.sum(dtype=np.uint64)) / delivered.size / 1000 if delivered.size else None
         assert figures[id(interval)] == (100 * (sent - received) / sent, mean)
     assert figures[id(bins[2])][1] is None and figures[id(bins[4])][1] is None
+
+
+def test_the_steps_of_many_bins_as_columns_are_each_bins_steps_end_to_end() -> None:
+    from cadenza.icm.pm_bins import decode_columns
+
+    rng = np.random.default_rng(6)
+    one_layout = [_bin(rng, n, lost=0.01) for n in range(1, 5)]
+    mixed = [*one_layout, _bin(rng, 5, steps=45), _bin(rng, 6, lost=1.0)]  # a layout of fewer steps among them
+    for bins in (one_layout, mixed):
+        blobs = [row["step_data"] for row in to_values_many("metro", bins, AT)]
+        columns = decode_columns(blobs)
+        own = decode_many(blobs)
+        assert columns.bin.tolist() == [i for i, b in enumerate(bins) for _ in range(len(b.step_index))]
+        assert np.array_equal(columns.index, np.concatenate([b.step_index for b in bins]))
+        assert np.array_equal(columns.counts, np.concatenate([b.frames for b in bins], axis=1))
+        assert np.array_equal(columns.column("rx_green"), np.concatenate([b.rx_green for b in bins]))
+        assert np.array_equal(columns.delays_us, np.concatenate([b.delays_us for b in bins]))
+        for mine, theirs in zip(columns.bins, own, strict=True):
+            assert np.array_equal(mine.counts, theirs.counts) and np.array_equal(mine.delays_us, theirs.delays_us)

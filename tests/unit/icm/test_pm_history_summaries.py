@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from cadenza.core.clock import iso_at
 from cadenza.icm.api.presto_pm_views import pm_history_view
 from cadenza.icm.pm_bins import to_values_many
 from cadenza.icm.pm_history import Availability, DirectionPm, read_history
@@ -167,3 +168,24 @@ def test_bins_without_a_probe_have_no_delay_figures() -> None:
         (None, None, None), (None, None, None)]
     assert delay_summaries(np.zeros((1, 0), dtype=np.int64), np.zeros((1, 0, 10), dtype=np.int64), 90) == [
         (None, None, None)]
+
+
+def test_each_interval_of_the_view_shows_its_bins_counters_and_delays_in_whole_microseconds(
+        rng: np.random.Generator) -> None:
+    bins = [_bin(rng, "pe1", "pe2:uni1", _FIRST + i, missing=3 if i == 1 else 0) for i in range(3)]
+    engine = _store(bins)
+    [direction] = _history(engine)
+    view = json.loads(_view([direction]))["direction"][0]["interval"]
+    for interval, shown, pm in zip(bins, view, direction.intervals, strict=True):
+        delivered = interval.delays_us[interval.delays_us != LOST_PROBE]
+        assert shown["interval-number"] == interval.number
+        assert shown["suspect-interval-flag"] == (not interval.complete)
+        assert shown["start"] == iso_at(interval.start) and shown["end"] == iso_at(interval.start + _INTERVAL_S)
+        assert shown["all-frames-fw-tx"] == int(interval.green.sum()) + int(interval.frames[2].sum())
+        assert shown["green-frames-fw-rx"] == int(interval.rx_green.sum())
+        assert shown["soam-pm-frames-rx"] == delivered.size
+        assert shown["fd-1-fw-min"] == int(delivered.min()) and shown["fd-1-fw-max"] == int(delivered.max())
+        assert shown["fd-1-fw-p99"] == round(pm.fd_p99_ms * 1000)
+        assert shown["flr-1-fw-mean"] == round(pm.flr_percent, 6)
+        assert shown["flr-1-fw-max"] == round(100 * float(pm.delta_t_flr.max()), 6)
+    assert view[1]["suspect-interval-flag"] and not view[0]["suspect-interval-flag"]

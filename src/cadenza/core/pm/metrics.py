@@ -64,9 +64,18 @@ __all__ = [
 ]
 
 
+def _read_only(values: np.ndarray, dtype: type) -> np.ndarray:
+    """`values` as an array of `dtype` of the series' own: a view where it is one already (the
+    probes of 30 days are 20 MB a direction: no copy), else converted. The view is made read-only,
+    the caller's array stays as it was; the caller does not change it while the series is used."""
+    found = np.asarray(values, dtype=dtype)
+    return found.view() if found is values else found
+
+
 @dataclass(frozen=True, eq=False)
 class DeltaTSeries:
-    """One ordered end-point pair and one CoS over k consecutive Δt's (arrays are read-only)."""
+    """One ordered end-point pair and one CoS over k consecutive Δt's (arrays are read-only, and
+    not copied where they are of the right type already)."""
 
     start: float
     delta_t_s: float
@@ -78,14 +87,14 @@ class DeltaTSeries:
     _service_axes = 0
 
     def __post_init__(self) -> None:
-        tx = np.array(self.tx_frames, dtype=np.int64)
+        tx = _read_only(self.tx_frames, np.int64)
         lead = tx.shape[:-1] if tx.ndim else ()
         if tx.ndim != self._service_axes + 1:
             raise ValueError(f"tx_frames has shape {tx.shape}: {self._service_axes + 1} axes expected")
-        rx = np.array(self.rx_frames, dtype=np.int64)
-        delays = np.array(self.delays_ms, dtype=np.float64)
+        rx = _read_only(self.rx_frames, np.int64)
+        delays = _read_only(self.delays_ms, np.float64)
         maintenance = (np.zeros(tx.shape, dtype=bool) if self.maintenance is None
-                       else np.array(self.maintenance, dtype=bool))
+                       else _read_only(self.maintenance, bool))
         if rx.shape != tx.shape or maintenance.shape != tx.shape:
             raise ValueError(f"rx_frames {rx.shape} and maintenance {maintenance.shape} must match tx {tx.shape}")
         if delays.ndim != tx.ndim + 1 or delays.shape[:-1] != tx.shape:
@@ -272,8 +281,14 @@ def measure(series: DeltaTSeries, plan: MetricPlan, *, interval_len: int | None 
     for percentile, lag in plan.ifdv:
         if lag < 1:
             raise ValueError(f"IFDV pairs probes at least one spacing apart, not {lag}")
-        gaps = np.abs(delays[..., lag:] - delays[..., :-lag]) if lag < length * m else delays[..., :0]
-        ifdv[(percentile, lag)] = percentile_of(gaps, percentile=percentile)
+        if lag < length * m:
+            gaps = np.subtract(delays[..., lag:], delays[..., :-lag])
+            np.abs(gaps, out=gaps)
+            count = np.sum(~np.isnan(gaps), axis=-1)
+            gaps.sort(axis=-1)  # its own array: sorted where it is
+            ifdv[(percentile, lag)] = _rank_pick(gaps, count, percentile)
+        else:
+            ifdv[(percentile, lag)] = percentile_of(delays[..., :0], percentile=percentile)
 
     def tail(values: np.ndarray) -> np.ndarray:
         return values.reshape(shape[:-1]) if interval_len else values.reshape(lead)

@@ -282,3 +282,15 @@ def test_the_batch_path_agrees_with_the_single_series_path_on_random_inputs() ->
     # the inputs exercised what they should: unavailable time, CHLIs and unmeasured intervals
     assert (batch.availability_percent < 100).any() and (batch.chli_count[2] > 0).any()
     assert (batch.hli_count > 0).any()
+
+
+def test_a_series_reads_the_callers_arrays_without_copying_them_and_cannot_change_them() -> None:
+    tx, rx = np.array([10, 10], dtype=np.int64), np.array([9, 10], dtype=np.int64)
+    delays = np.array([[1.0, 2.0], [3.0, np.nan]])
+    series = DeltaTSeries(0.0, 1.0, tx, rx, delays)
+    assert np.shares_memory(series.delays_ms, delays) and np.shares_memory(series.tx_frames, tx)
+    with pytest.raises(ValueError):
+        series.delays_ms[0, 0] = 5.0
+    assert delays.flags.writeable and tx.flags.writeable  # the caller's arrays are still its own
+    converted = DeltaTSeries(0.0, 1.0, [10, 10], [9, 10], delays.astype(np.float32))
+    assert converted.delays_ms.dtype == np.float64 and not converted.delays_ms.flags.writeable
