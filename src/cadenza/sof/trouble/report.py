@@ -1,8 +1,10 @@
 """A trouble report of one service, as SOF diagnoses and remedies it (the states and their moves
 are declared once, in interfaces/legato/trouble_report.py, beside the contract the BUS reads).
 
-Every report opened, every move and every finding added is told to the BUS that reported it,
+Every report opened, every move and the findings added are told to the BUS that reported it,
 over LEGATO, from the outbox in the same transaction: a BUS that is down hears of it when back.
+The findings one transaction adds are told once: the event only names the report, which the BUS
+reads whole, so a diagnosis recording six findings with its move no longer has it read seven times.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cadenza.core.clock import iso, now
+from cadenza.core.db import per_transaction
 from cadenza.core.errors import Conflict
 from cadenza.core.ids import new_id
 from cadenza.core.notifications.outbox import publish
@@ -59,7 +62,10 @@ def add_finding(session: Session, row: TroubleReportRow, step: str, text: str, *
                 wake: Callable[[], None] | None = None) -> None:
     row.findings = [*row.findings, {"at": iso(), "step": step, "text": text[:4000]}]
     row.updated_at = now()
-    _announce(session, row, contract.TROUBLE_REPORT_FINDING_EVENT, wake)
+    told: set[str] = per_transaction(session, "trouble_report_findings_told", set)
+    if row.id not in told:
+        told.add(row.id)
+        _announce(session, row, contract.TROUBLE_REPORT_FINDING_EVENT, wake)
 
 
 def transition_to(session: Session, row: TroubleReportRow, target: str, *, why: str,
