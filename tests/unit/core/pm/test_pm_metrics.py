@@ -294,3 +294,21 @@ def test_a_series_reads_the_callers_arrays_without_copying_them_and_cannot_chang
     assert delays.flags.writeable and tx.flags.writeable  # the caller's arrays are still its own
     converted = DeltaTSeries(0.0, 1.0, [10, 10], [9, 10], delays.astype(np.float32))
     assert converted.delays_ms.dtype == np.float64 and not converted.delays_ms.flags.writeable
+
+
+def test_the_picks_of_high_percentiles_from_partitioned_rows_are_those_of_sorted_rows() -> None:
+    from cadenza.core.pm.metrics import _rank_pick, _rank_picks
+
+    rng = np.random.default_rng(8)
+    values = np.round(rng.gamma(9.0, 0.4, (400, 900)), 3)
+    values[rng.random(values.shape) < 0.01] = np.nan  # lost probes, sorted last
+    values[3] = np.nan  # a row of nothing
+    values[4, 5:] = np.nan  # a row of five values
+    values[5, :] = 7.0  # ties
+    count = np.sum(~np.isnan(values), axis=-1)
+    ordered = np.sort(values, axis=-1)
+    for percentiles in [(99.9,), (99.0, 99.9), (50.0, 99.0), (100.0,), (0.5,)]:
+        picked = _rank_picks(values, count, percentiles)
+        for p in percentiles:
+            assert np.array_equal(picked[p], _rank_pick(ordered, count, p), equal_nan=True)
+    assert np.isnan(_rank_picks(values, count, (99.0,))[99.0][3]) and not np.isnan(values[0]).all()
