@@ -12,6 +12,9 @@
      (`dispatch_field_work`, no operator involved); the customer sees
      the work order on its ticket, books a visit over CANTATA; at the booked simulated time the
      technician repairs the port in the twin, the work order completes and the ticket resolves.
+9. Configuration drift: the service's S-VLAN retyped at an element (the twin's operator API, a
+     NETCONF commit the ICM is not told of) is found by comparing the running configuration with
+     the design over PRESTO; SOF has the ICM re-apply the design and the ticket resolves.
 A ticket whose cause is in the partner's segment opens a linked ticket there over SONATA (the
 partner diagnoses and reroutes its own part) and resolves when the partner's does. Proactive
 detection: a lossy link found by the SLS assessment before any report is an incident; a later
@@ -309,6 +312,46 @@ def test_a_fault_found_before_any_report_is_an_incident_a_later_ticket_attaches_
         assert not any(n["id"].startswith("diagnosis-") for n in resolved["note"])  # no second diagnosis
     finally:
         parties.sp.post("/cadenza/twin/v1/links/degrade", json={"a": a, "b": b, "loss_ratio": 0.0})
+
+
+DRIFTED_VLAN = 4093  # an S-VLAN no service of the module is given on the element's uplink
+
+
+def _construct(parties: Parties, element: str, uuid: str) -> dict[str, Any]:
+    [running] = [fc for e in _twin(parties, "status")["elements"] if e["name"] == element
+                 for fc in e["forwardingConstructs"] if fc["id"] == uuid]
+    return dict(running)
+
+
+def test_a_configuration_drifted_at_an_element_is_found_its_design_re_applied_and_the_ticket_resolved(
+        parties: Parties, sof: httpx.Client, service: dict[str, Any]) -> None:
+    segment = _segment(sof, service["service"])
+    domain, uuid = segment["networkDomain"], segment["uuid"]
+    reply = parties.sp.post(f"/presto/{domain}/restconf/operations/get-connectivity-service-details/",
+                            json={"input": {"service-id-or-name": uuid}})
+    first = reply.json()["output"]["service"]["cadenza-activation"]["route"][0]
+    designed = _construct(parties, first, uuid)
+    [uplink] = [ep for ep in designed["end-point"] if ep["name"] == "z"]
+    # someone at pe-e1's console retypes the S-VLAN towards the network: the ICM is not told
+    reply = parties.sp.post(f"/cadenza/twin/v1/elements/{first}/forwarding-constructs/{uuid}/drift",
+                            json={"endPoint": "z", "vlanId": DRIFTED_VLAN})
+    assert reply.status_code == 200, reply.text
+    try:
+        opened = _open_ticket(parties.acme, service["product"], "EVPL east-west stopped after the night's works")
+        resolved = wait_until(lambda: _in(parties.acme, opened["id"], "resolved"), timeout=90,
+                              what="the ticket resolved by re-applying the design")
+    finally:  # whatever happened, the module's later tests get the service as designed
+        parties.sp.post(f"/presto/{domain}/restconf/operations/cadenza-reapply-connectivity-service/",
+                        json={"input": {"service-id-or-name": uuid}})
+    drift = f"{first} {uplink['port']}: s-vlan {uplink['vlan-id']} configured, {DRIFTED_VLAN} running"
+    notes = [n["text"] for n in resolved["note"]]
+    assert any(n.startswith(f"the {domain} segment's running configuration differs from its design: {drift}")
+               for n in notes)  # step 6: the configuration read and compared
+    assert any(n.startswith(f"re-applied: the {domain} segment's design is written again to {first}") for n in notes)
+    assert notes[-1] == (f"Resolved: the {domain} segment's configuration drifted from its design: {drift}; the "
+                         "designed configuration is re-applied, the segment test passes")
+    assert [c["status"] for c in resolved["statusChange"]] == ["acknowledged", "inProgress", "resolved"]
+    assert _construct(parties, first, uuid) == designed  # the element runs its design again
 
 
 def test_a_sigkill_of_the_sp_during_a_remediation_neither_loses_the_reroute_nor_does_it_twice(

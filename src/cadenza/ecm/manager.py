@@ -119,8 +119,8 @@ class ElementManager:
     def remove(self, element: str, fc_id: str) -> bool:
         return self._submit(element, _Change(fc_id, None))
 
-    def read(self, element: str) -> list[ForwardingConstruct]:
-        return self._with_session(element, lambda s: list(s.get().values()))
+    def read(self, element: str, fc_ids: Sequence[str] | None = None) -> list[ForwardingConstruct]:
+        return self._with_session(element, lambda s: list(s.get(None if fc_ids is None else list(fc_ids)).values()))
 
     def elements(self) -> list[ElementState]:
         return self.twin.element_states()

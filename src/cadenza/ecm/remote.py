@@ -39,7 +39,7 @@ _MANAGER_METHODS = ("apply", "remove", "read", "elements", "links", "faults", "m
                     "pm_clock")  # not wait_for_fault_change: the domain's side answers it from shared memory
 _TWIN_METHODS = ("status", "fail_link", "restore_link", "degrade_link", "fail_element", "restore_element",
                  "faults", "element_states", "link_states", "refuse_edits", "clock_state", "set_clock", "demand",
-                 "set_demand", "traffic_summary")
+                 "set_demand", "traffic_summary", "drift_construct")
 
 _runtime: Any = None  # the child's TwinRuntime, built by `_start` before any request is served
 _fault_changes: Synchronized[int] | None = None

@@ -18,6 +18,7 @@ from cadenza.core.clock import iso
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.ecm.datastore import ElementDatastore
 from cadenza.ecm.demand import Demand
+from cadenza.ecm.drift import Drift, drift
 from cadenza.ecm.element_state import AlarmBook, PmRequest, pm_intervals, pm_intervals_many
 from cadenza.ecm.model import fc_to_raw
 from cadenza.ecm.settings import EcmSettings
@@ -157,6 +158,10 @@ class NetworkTwin:
     def refuse_edits(self, name: str, reason: str | None) -> None:
         """Make element `name` refuse every change with `reason` (None: accept again)."""
         self.element(name).refuse_edits(reason)
+
+    def drift_construct(self, element: str, fc_id: str, change: Drift) -> dict[str, Any] | None:
+        """Change `fc_id` on `element` behind its controller's back (ecm/drift.py); what runs after."""
+        return drift(self.element(element), fc_id, change)
 
     def _change_link(self, a: str, b: str, **changes: Any) -> LinkState:
         link = self.link(a, b)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cadenza.sof.trouble import locate
 from cadenza.sof.trouble.locate import Evidence, PartnerEvidence, SegmentEvidence
 
@@ -93,3 +95,30 @@ def test_an_unseen_partner_is_not_suspected_while_our_own_test_fails() -> None:
                               links=("a|b",), test="test of the metro segment failed: far end not reachable")
     plan = locate.locate(Evidence("svc", (failing,), partner=PartnerEvidence("partner-a", "po-1", None)))
     assert plan.kind == locate.NOTHING
+
+
+
+def _drifted(*said: str) -> SegmentEvidence:
+    return replace(_segment(), test="test of the metro segment failed: no frames came back", drift=said)
+
+
+def test_a_configuration_drifted_from_its_design_is_re_applied_and_said_as_the_icm_found_it() -> None:
+    said = ("pe-e1 xe-0/1/0: s-vlan 731 configured, 732 running",
+            "agg-e1: policer CIR 100000 kbit/s configured, 50000 kbit/s running")
+    plan = locate.locate(Evidence("svc", (_drifted(*said),), partner=PartnerEvidence("partner-a", "po-1", None)))
+    assert plan.kind == locate.REAPPLY and plan.segments == {"seg-1": "metro"} and plan.avoid == {}
+    assert plan.cause == "configuration of agg-e1, pe-e1"
+    assert plan.why == ("the metro segment's configuration drifted from its design: pe-e1 xe-0/1/0: s-vlan 731 "
+                        "configured, 732 running; agg-e1: policer CIR 100000 kbit/s configured, 50000 kbit/s running")
+
+
+def test_a_link_down_is_routed_around_before_a_drift_is_looked_at() -> None:
+    down = replace(_drifted("pe-e1: forwarding construct svc configured, absent from the running configuration"),
+                   route_faults=("link agg-e1|agg-w1 is down",), operational_state="DISABLED")
+    assert locate.locate(Evidence("svc", (down,))).kind == locate.REROUTE
+
+
+def test_evidence_with_a_drift_survives_its_journey_through_the_workflow_as_json() -> None:
+    evidence = Evidence("svc", (replace(_drifted("pe-e1 ge-0/0/1: ce-vlan 5 configured, 6 running"),
+                                        configuration="the metro segment's running configuration differs"),))
+    assert Evidence.from_json(evidence.to_json()) == evidence

@@ -7,15 +7,17 @@ configured where. Breaking a network is an operator's act: every route needs the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from cadenza.core.auth import require
+from cadenza.ecm.drift import Drift
 from cadenza.ecm.twin import NetworkTwin
 
-__all__ = ["twin_router", "LinkRef", "PortRef", "LinkDegradation", "EditRefusal", "ClockChange", "DemandSettings"]
+__all__ = ["twin_router", "LinkRef", "PortRef", "LinkDegradation", "EditRefusal", "ConstructDrift", "ClockChange",
+           "DemandSettings"]
 
 
 class LinkRef(BaseModel):
@@ -40,6 +42,16 @@ class EditRefusal(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str | None = Field(None, max_length=300,
                                description="why the element refuses every change (null: it accepts again)")
+
+
+class ConstructDrift(BaseModel):
+    """A change made at the element, not by its controller (ecm/drift.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    endPoint: Literal["a", "z"] | None = Field(None, description="the end point whose VLAN changes")  # noqa: N815
+    vlanId: int | None = Field(None, ge=1, le=4094)  # noqa: N815
+    cirKbps: int | None = Field(None, ge=0, le=100_000_000, description="the policer's committed rate")  # noqa: N815
+    remove: bool = Field(False, description="delete the construct from the running configuration")
 
 
 class ClockChange(BaseModel):
@@ -117,6 +129,13 @@ def twin_router(twin: NetworkTwin) -> APIRouter:
         """A frozen configuration (a maintenance window, a full TCAM): each commit is refused."""
         twin.refuse_edits(name, body.reason)
         return {"name": name, "refusing": body.reason}
+
+    @router.post("/elements/{name}/forwarding-constructs/{fc_id}/drift")
+    def drift_construct(name: str, fc_id: str, body: ConstructDrift) -> dict[str, Any]:
+        """Configuration drift: the element's running configuration of `fc_id` changed at the
+        element (a NETCONF commit of its own), the ICM not told; `running` is what it holds after."""
+        running = twin.drift_construct(name, fc_id, Drift(body.endPoint, body.vlanId, body.cirKbps, body.remove))
+        return {"element": name, "forwardingConstruct": fc_id, "running": running}
 
     @router.get("/clock")
     def clock() -> dict[str, Any]:

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from cadenza.core.auth import Principal, require
 from cadenza.core.clock import iso
 from cadenza.core.errors import NotFound, Unprocessable
-from cadenza.icm import activation, reroute_flow
+from cadenza.icm import activation, drift, reroute_flow
+from cadenza.icm.api.presto_drift_views import drift_view, reapply_view
 from cadenza.icm.api.presto_pm_views import pm_history_view
 from cadenza.icm.api.presto_views import (
     counters_view,
@@ -116,6 +117,19 @@ def presto_router(icm: Icm) -> APIRouter:
         if moved:
             reroute_flow.submit_reroute(icm, row)
         return {"output": reroute_view(row, moved, icm.faults_now())}
+
+    @router.post(f"{OPERATIONS}/cadenza-get-configuration-drift/")
+    def configuration_drift(body: ServiceIdOrNameInput, principal: Principal = caller) -> dict:
+        """The service's running configuration, read from its elements, compared with its design."""
+        with icm.database.read() as session:
+            row = icm.get(session, body.input.service_id_or_name, principal.owner_filter)
+        return {"output": {"configuration-drift": drift_view(drift.check(icm, row))}}
+
+    @router.post(f"{OPERATIONS}/cadenza-reapply-connectivity-service/")
+    def reapply_connectivity_service(body: ServiceIdOrNameInput, principal: Principal = caller) -> dict:
+        """The service's designed configuration written to its elements again, where it drifted."""
+        done = drift.reapply(icm, body.input.service_id_or_name, principal.owner_filter)
+        return {"output": {"reapply": reapply_view(done), "service": service_details(done.after.service, principal)}}
 
     @router.post(f"{OPERATIONS}/compute-p-2-p-path/")
     def compute_p_2_p_path(body: ComputeP2PPathInput, principal: Principal = caller) -> dict:

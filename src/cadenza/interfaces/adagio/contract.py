@@ -319,8 +319,9 @@ class AdagioClient(Protocol):
         """Make sure `fc_id` is absent from `element`; True when the element changed."""
         ...
 
-    def read(self, element: str) -> list[ForwardingConstruct]:
-        """The forwarding constructs in the element's running configuration, read back."""
+    def read(self, element: str, fc_ids: Sequence[str] | None = None) -> list[ForwardingConstruct]:
+        """The forwarding constructs in the element's running configuration, read back
+        (NETCONF `<get-config>`); only those of `fc_ids` when given (absent ones are left out)."""
         ...
 
     def elements(self) -> list[ElementState]: ...

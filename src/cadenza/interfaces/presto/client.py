@@ -30,6 +30,8 @@ __all__ = [
     "PathEnd",
     "PathFound",
     "Reroute",
+    "ConfigurationDrift",
+    "Reapply",
     "PrestoClient",
     "TokenProvider",
 ]
@@ -137,6 +139,33 @@ class Reroute:
     route: tuple[str, ...]
     links: tuple[str, ...]
     delay_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigurationDrift:
+    """A service's running configuration against its design (cadenza-get-configuration-drift):
+    one sentence per difference, and the elements that could not be read."""
+
+    service_id: str
+    in_step: bool
+    elements: tuple[str, ...]
+    differences: tuple[str, ...]
+    unread: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reapply:
+    """What re-applying a service's design did: the elements rewritten (none: `unchanged`, the
+    elements already ran it), the drift found before and what is left after."""
+
+    rewritten: tuple[str, ...]
+    before: ConfigurationDrift
+    after: ConfigurationDrift
+
+
+def _drift(view: dict[str, Any]) -> ConfigurationDrift:
+    return ConfigurationDrift(view["service-id"], bool(view["in-step"]), tuple(view.get("elements", ())),
+                              tuple(view.get("differences", ())), tuple(view.get("unread", ())))
 
 
 def _sep(end: PathEnd) -> dict[str, Any]:
@@ -326,6 +355,20 @@ class PrestoClient:
         moved = output["reroute"]
         return Reroute(_service(output["service"]), moved["result"] == "moving", tuple(moved["from-route"]),
                        tuple(moved["route"]), tuple(moved["links"]), moved.get("route-delay-ms"))
+
+    def get_configuration_drift(self, network_domain: str, uuid: str) -> ConfigurationDrift:
+        """The service's running configuration, read from its elements now, against its design.
+        Raises PrestoRefused (409) while the service is not installed and at rest."""
+        output = self._call(network_domain, "cadenza-get-configuration-drift", {"input": {"service-id-or-name": uuid}})
+        return _drift(output["configuration-drift"])
+
+    def reapply_connectivity_service(self, network_domain: str, uuid: str) -> Reapply:
+        """Write the service's design to its elements again where it drifted; asking again is
+        harmless (`rewritten` is then empty). Raises PrestoRefused (409) while the service is not
+        installed and at rest, or when an element refuses."""
+        output = self._call(network_domain, "cadenza-reapply-connectivity-service",
+                            {"input": {"service-id-or-name": uuid}})["reapply"]
+        return Reapply(tuple(output["rewritten"]), _drift(output["before"]), _drift(output["after"]))
 
     def list_service_interface_points(self, network_domain: str) -> list[dict[str, Any]]:
         return self._call(network_domain, "get-service-interface-point-list", {})["sip"]

@@ -6,14 +6,16 @@ runs nothing twice).
     gather     step 4-6: the service's components (its SP segments per network domain, the
                partner's segment); what is already known of them (open alarms, open SLS
                degradations, step 5); their current configuration and faults read over PRESTO
-               (route, route-faults with the access ports the ICM found down, link health) and
-               the partner's state as last heard over INTERLUDE/SONATA; a test of each SP segment on the twin (step 6)
+               (route, route-faults with the access ports the ICM found down, link health, the
+               elements' running configuration compared with the design) and the partner's
+               state as last heard over INTERLUDE/SONATA; a test of each SP segment on the twin (step 6)
     decide     step 7-8: locate.py says where the trouble is; every finding is recorded on the
                report in words a person can act on, and the report moves:
                remediating (software can fix it), needsSiteVisit, partnerTrouble or noTroubleFound
     remedy     step 9: each segment is moved off what is down or degraded by its ICM (PRESTO
                reroute, make before break: the one the SLS loop uses); asking again is harmless,
-               the ICM answers `unchanged` for a service already keeping off it
+               the ICM answers `unchanged` for a service already keeping off it; or, where the
+               configuration drifted, its design is re-applied (`reapply.py`)
     settle     step 10: the segments are read until they carry traffic again (resolved), or the
                wait gives up (needsSiteVisit, saying what is still down)
 """
@@ -40,7 +42,7 @@ from cadenza.sof.sls import degradation as degradations
 from cadenza.sof.sls.assessor import _unhealthy as below_design
 from cadenza.sof.sls.rows import SlsDegradationRow
 from cadenza.sof.steps import registered
-from cadenza.sof.trouble import locate, report
+from cadenza.sof.trouble import locate, reapply, report
 from cadenza.sof.trouble.rows import TroubleReportRow
 
 __all__ = ["report_trouble", "gather", "resume_all", "SETTLE_TRIES", "SETTLE_PAUSE_S"]
@@ -117,10 +119,11 @@ def gather(sof: Sof, service: ServiceRow) -> locate.Evidence:
                        f"test of the {domain} segment failed: {'; '.join(test.failures) or 'no frames came back'}")
         except PrestoError as exc:
             outcome = f"the {domain} segment could not be tested: {exc}"
+        drift, configuration = _configuration(sof, domain, uuid)
         segments.append(locate.SegmentEvidence(
             network_domain=domain, uuid=uuid, operational_state=now_seen.operational_state,
             route=tuple(now_seen.route), links=links, route_faults=faults,
-            unhealthy=unhealthy, test=outcome))
+            unhealthy=unhealthy, test=outcome, drift=drift, configuration=configuration))
     partner_design = service.design.get("partner") or {}
     with sof.database.read() as session:
         alarms = list(session.scalars(select(AlarmRow).where(AlarmRow.service_id == service.id,
@@ -150,6 +153,20 @@ def gather(sof: Sof, service: ServiceRow) -> locate.Evidence:
         degradation_causes=tuple(d.cause or "" for d in open_degradations))
 
 
+def _configuration(sof: Sof, domain: str, uuid: str) -> tuple[tuple[str, ...], str]:
+    """(the drift from the design, what was found of the configuration, as a sentence)."""
+    try:
+        found = sof.presto.get_configuration_drift(domain, uuid)
+    except PrestoRefused as exc:  # e.g. a move under way: its elements have no one design now
+        return (), f"the {domain} segment's configuration was not compared with its design: {exc}"
+    if found.differences:
+        return found.differences, (f"the {domain} segment's running configuration differs from its design: "
+                                   + "; ".join(found.differences))
+    if found.unread:
+        return (), f"the {domain} segment's configuration could not all be read: {'; '.join(found.unread)}"
+    return (), f"the {domain} segment's elements run the configuration designed for it"
+
+
 def _findings(evidence: locate.Evidence) -> list[tuple[str, str]]:
     said = [("correlate", text) for text in (*evidence.alarms, *evidence.degradations)]
     if not said:
@@ -162,6 +179,8 @@ def _findings(evidence: locate.Evidence) -> list[tuple[str, str]]:
         said.append(("read", f"the {segment.network_domain} segment {state}{faults}, route "
                              f"{' > '.join(segment.route)}"))
         said += [("read", f"link {u} is below its design") for u in segment.unhealthy]
+        if segment.configuration:
+            said.append(("read", segment.configuration))
         if segment.test:
             said.append(("test", segment.test))
     if evidence.partner is not None:
@@ -179,6 +198,8 @@ def sof_diagnose_trouble(sof_name: str, report_id: str) -> str:
     plan = locate.locate(locate.Evidence.from_json(evidence))
     if not sof_trouble_decide(sof_name, report_id, evidence, plan.kind, plan.cause, plan.why):
         return "finished"
+    if plan.kind == locate.REAPPLY:
+        return _reapply(sof_name, report_id, service_id, plan)
     if plan.kind != locate.REROUTE:
         return plan.kind
     refused = sof_trouble_reroute(sof_name, report_id, plan.avoid, plan.segments)
@@ -196,6 +217,22 @@ def sof_diagnose_trouble(sof_name: str, report_id: str) -> str:
                            f"{plan.why}; rerouted, yet {still}: needs a site visit")
         return "siteVisit"
     sof_trouble_finish(sof_name, report_id, contract.RESOLVED, f"{plan.why}; the service is rerouted")
+    return "resolved"
+
+
+def _reapply(sof_name: str, report_id: str, service_id: str, plan: locate.Plan) -> str:
+    """Step 9-10 where the configuration drifted: the design re-applied, then confirmed."""
+    refused = reapply.sof_trouble_reapply(sof_name, report_id, plan.segments)
+    if refused is not None:
+        sof_trouble_finish(sof_name, report_id, contract.NEEDS_SITE_VISIT, f"{plan.why}; {refused}")
+        return "siteVisit"
+    left = reapply.sof_trouble_confirm_design(sof_name, service_id)
+    if left:
+        sof_trouble_finish(sof_name, report_id, contract.NEEDS_SITE_VISIT,
+                           f"{plan.why}; re-applied, yet {left}: needs a site visit")
+        return "siteVisit"
+    sof_trouble_finish(sof_name, report_id, contract.RESOLVED,
+                       f"{plan.why}; the designed configuration is re-applied, the segment test passes")
     return "resolved"
 
 
@@ -221,8 +258,9 @@ def sof_trouble_gather(sof_name: str, service_id: str) -> dict[str, Any]:
     return gather(sof, service).to_json()
 
 
-_OUTCOME = {locate.REROUTE: contract.REMEDIATING, locate.SITE_VISIT: contract.NEEDS_SITE_VISIT,
-            locate.PARTNER: contract.PARTNER_TROUBLE, locate.NOTHING: contract.NO_TROUBLE_FOUND}
+_OUTCOME = {locate.REROUTE: contract.REMEDIATING, locate.REAPPLY: contract.REMEDIATING,
+            locate.SITE_VISIT: contract.NEEDS_SITE_VISIT, locate.PARTNER: contract.PARTNER_TROUBLE,
+            locate.NOTHING: contract.NO_TROUBLE_FOUND}
 
 
 @DBOS.step()

@@ -4,11 +4,12 @@ what SOF gathered (`Evidence`): no I/O here, so every rule is tested on its own.
 In order: an element down at an end of an SP segment's route (the customer's access element), or
 an access port (UNI) down, is for a person on site, as nothing can route around it; a link or an
 inner element down on the route is routed around; a link of the route whose health is below what it was built for is
-routed around too (as the SLS loop does, sof/sls/assessor.py); the partner's segment down, or
+routed around too (as the SLS loop does, sof/sls/assessor.py); a segment whose elements run
+something else than its design (configuration drift, as its ICM compares them) gets its design
+re-applied; the partner's segment down, or
 an SLS degradation located there, is the partner's to repair, and so is trouble on a service
 whose own segments pass while the partner's cannot be seen (bought over SONATA): by
 elimination. Otherwise nothing was found.
-(A configuration drifted from what was ordered is not looked for yet.)
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from typing import Any
 
 from cadenza.interfaces.presto.paths import ENABLED  # the segment states SOF reads over PRESTO
 
-__all__ = ["SegmentEvidence", "PartnerEvidence", "Evidence", "Plan", "REROUTE", "SITE_VISIT", "PARTNER", "NOTHING",
-           "locate", "down_in", "access_ports_down"]
+__all__ = ["SegmentEvidence", "PartnerEvidence", "Evidence", "Plan", "REROUTE", "REAPPLY", "SITE_VISIT", "PARTNER",
+           "NOTHING", "locate", "down_in", "access_ports_down"]
 
 REROUTE = "reroute"
+REAPPLY = "reapply"  # the segment's designed configuration written to its elements again
 SITE_VISIT = "siteVisit"
 PARTNER = "partner"
 NOTHING = "nothing"
@@ -39,6 +41,10 @@ class SegmentEvidence:
     route_faults: tuple[str, ...] = ()
     unhealthy: tuple[str, ...] = ()  # "a|b: loss 3.0 % (built for 0.01 %)"
     test: str | None = None  # the segment test's outcome, as a sentence
+    # how the elements' running configuration differs from the design, as the ICM says it
+    # ("pe-e1 ge-0/0/1: s-vlan 731 configured, 732 running"); `configuration` says why it was not compared
+    drift: tuple[str, ...] = ()
+    configuration: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,12 +82,12 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Plan:
-    kind: str  # reroute | siteVisit | partner | nothing
+    kind: str  # reroute | reapply | siteVisit | partner | nothing
     cause: str | None  # "link a|b", "element pe-e1", "port pe-e1:ge-0/0/1", a partner's party
     why: str  # the diagnosis, in words a person can act on
     # on reroute: per network domain and segment, what to keep off
     avoid: dict[str, list[str]] = field(default_factory=dict)
-    segments: dict[str, str] = field(default_factory=dict)  # segment uuid -> network domain
+    segments: dict[str, str] = field(default_factory=dict)  # segment uuid -> network domain (reroute, reapply)
 
 
 def down_in(faults: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -147,6 +153,13 @@ def locate(evidence: Evidence) -> Plan:
     if avoid:
         first = next(iter(avoid.values()))[0]
         return Plan(REROUTE, f"link {first}", "degraded: " + "; ".join(said), avoid, segments)
+    drifted = [segment for segment in evidence.segments if segment.drift]
+    if drifted:
+        elements = sorted({d.split(" ", 1)[0].rstrip(":") for s in drifted for d in s.drift})
+        return Plan(REAPPLY, f"configuration of {', '.join(elements)}",
+                    "; ".join(f"the {s.network_domain} segment's configuration drifted from its design: "
+                              + "; ".join(s.drift) for s in drifted),
+                    segments={s.uuid: s.network_domain for s in drifted})
     partner = evidence.partner
     if partner is not None:
         down = partner.operational_state == "DISABLED"
