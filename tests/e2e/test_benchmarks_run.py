@@ -113,13 +113,15 @@ def test_bench_assurance_measures_and_prints_every_figure_of_issue_11() -> None:
     assert 0 < sls["breached_services"] < sls["services"], "the synthetic metrics breach some objectives, not all"
     assert report["intervals"] == report["composed_intervals"] == 2 * 2 * 96
     assert report["p99_ms"] >= report["p50_ms"] > 0 and report["icm_p99_ms"] > 0
+    assert report["cpu_p99_ms"] >= report["cpu_p50_ms"] > 0 and report["load_average"] >= 0
     assert storage["rows"] == 2 * 2 * 96
     assert storage["bytes_per_service_day"] > storage["step_data_bytes_per_service_day"] > 0
     assert alarm["repeats"] == 3 and alarm["p99_ms"] > 0
     assert set(result["ratios"]) == {"collection", "sls", "report", "alarm"}
     text = printed(cli._print_assurance, result)
     for figure in ("PM collection, services/s", "the ICM's collect()", "SLS assessment, 2,000 services x 96 intervals",
-                   "2-day report", "fault to alarm", "storage per service-day", "ratio to target"):
+                   "2-day report", "CPU time of the report", "fault to alarm", "storage per service-day",
+                   "ratio to target"):
         assert figure in text
 
 

@@ -32,11 +32,16 @@ def _us_many(values: Sequence[float | None]) -> list[int | None]:
 
 
 def _numbers(values: Sequence[float]) -> list[float | None]:
-    return [None if math.isnan(v) else round(v, 6) for v in values]
+    # a whole number (availability 100, loss 0: most intervals) is its own rounding
+    return [None if math.isnan(v) else v if v.is_integer() else round(v, 6) for v in values]
 
 
 def _percents(fractions: Sequence[float | None]) -> list[float | None]:
-    return [None if f is None else round(100 * f, 6) for f in fractions]
+    return [None if f is None else _number(100 * f) for f in fractions]
+
+
+def _number(value: float) -> float:
+    return value if value.is_integer() else round(value, 6)
 
 
 def pm_history_view(service: ConnectivityServiceRow, directions: list[DirectionPm], availability: Availability, *,
@@ -120,12 +125,17 @@ def _steps(direction: DirectionPm) -> dict[str, Any]:
     count = "<u4" if max(int(all_tx.max(initial=0)), int(green_rx.max(initial=0))) <= 0xFFFF_FFFF else "<u8"
     delays = steps.delays_us
     lost = delays == LOST_PROBE
-    delivered = delays[~lost]
-    base = int(delivered.min()) if delivered.size else 0
-    narrow = not delivered.size or int(delivered.max()) - base < _LOST_OFFSET
-    packed_delays = ({"probe-delay-bytes": 2, "probe-delay-base-us": base,
-                      "probe-delay-us": _packed(np.where(lost, _LOST_OFFSET, delays - np.uint32(base)), "<u2")}
-                     if narrow else {"probe-delay-bytes": 4, "probe-delay-us": _packed(delays, "<u4")})
+    # the least and greatest delivered delay without a copy of the delivered ones: LOST_PROBE is
+    # the greatest uint32, so the least of all is the least delivered unless every one was lost
+    any_delivered = not lost.all()
+    base = int(delays.min()) if any_delivered else 0
+    narrow = not any_delivered or int(delays.max(where=~lost, initial=0)) - base < _LOST_OFFSET
+    if narrow:
+        offsets = (delays - np.uint32(base)).astype("<u2")  # a lost probe's wraps: set below
+        offsets[lost] = _LOST_OFFSET
+        packed_delays = {"probe-delay-bytes": 2, "probe-delay-base-us": base, "probe-delay-us": _packed(offsets, "<u2")}
+    else:
+        packed_delays = {"probe-delay-bytes": 4, "probe-delay-us": _packed(delays, "<u4")}
     numbers = np.fromiter((pm.row.number for pm in intervals), dtype=np.int64, count=len(intervals))
     return {
         "first-interval": first.number, "steps-per-interval": per_interval,
