@@ -23,6 +23,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -54,6 +55,20 @@ DISABLED = OPERATIONAL_DISABLED
 # held by one connection of each process at most (a thread waits on the process's lock first).
 _READING = threading.Lock()
 _turn_ended = 0.0  # time.monotonic() when this process last gave the turn back
+# Per segment, a time.monotonic() no later than the start of the last reading this process
+# recorded of it (kept in turns, read in turns). An event heard before that needs no reading of
+# its own: when one link carries a thousand segments, its failure is a thousand events, and each
+# waiting its turn to read one segment left the listener's threads all waiting behind the lock
+# while the periodic reading had already recorded what they would read.
+_recorded: OrderedDict[str, float] = OrderedDict()
+_RECORDED_KEPT = 100_000
+
+
+def _recorded_since(uuid: str, begun: float) -> None:
+    _recorded[uuid] = max(begun, _recorded.get(uuid, begun))
+    _recorded.move_to_end(uuid)
+    while len(_recorded) > _RECORDED_KEPT:
+        _recorded.popitem(last=False)
 
 
 def reading_key(sof_name: str) -> int:
@@ -166,9 +181,13 @@ def follow_segment(sof: Sof, uuid: str, hint: Any, heard_at: float | None = None
             return
         network_domain = row.network_domain
     with reading_turn(sof.database, sof.name) as quiet_since:
-        state, faults = _read(sof, network_domain, uuid, max(heard_at, quiet_since))
+        if _recorded.get(uuid, -1.0) >= heard_at:
+            return  # a reading begun since the event arrived is recorded: it shows what the event told
+        since = max(heard_at, quiet_since)
+        state, faults = _read(sof, network_domain, uuid, since)
         with sof.database.transaction() as session:
             record_segment(session, uuid, state, reporter=sof.alarm_reporter, faults=faults, wake=sof.wake)
+        _recorded_since(uuid, since)
 
 
 def reconcile(sof: Sof) -> int:
@@ -182,6 +201,7 @@ def reconcile(sof: Sof) -> int:
     for network_domain in domains:
         before = changed
         with reading_turn(sof.database, sof.name):
+            begun = time.monotonic()
             try:
                 now = {s.uuid: (s.operational_state, route_faults(s))
                        for s in sof.presto.list_connectivity_services(network_domain)}
@@ -197,6 +217,8 @@ def reconcile(sof: Sof) -> int:
                     if record_segment(session, row.uuid, state, reporter=sof.alarm_reporter, faults=faults,
                                       wake=sof.wake):
                         changed += 1
+            for uuid in now:  # recorded (committed): the events heard before the list need no reading
+                _recorded_since(uuid, begun)
         if changed > before:
             log.info("%s: %d segment(s) in %s had changed unheard", sof.name, changed - before, network_domain)
     return changed

@@ -4,6 +4,8 @@ claims: a change whose event was lost is found by the SOF's reading of every seg
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from cadenza.interfaces.legato.builders import delete_item, service_order
@@ -57,6 +59,21 @@ def test_an_event_the_network_does_not_confirm_changes_nothing(sof_landscape: So
     assert _operational(sof_landscape, service["id"]) == operational.ENABLED
     with sof_landscape.domain.database.read() as session:
         assert session.get(SegmentStateRow, uuid).operational_state == "ENABLED"
+
+
+def test_an_event_heard_before_a_recorded_reading_of_every_segment_is_not_read_again(
+        sof_landscape: SofLandscape) -> None:
+    service = _active_service(sof_landscape, "uni-east-3-1", "uni-west-1-1", 330)
+    uuid = service["serviceConfiguration"]["cadenzaDesign"]["segments"][0]["uuid"]
+    sof = sof_landscape.sof
+    heard = time.monotonic()
+    operational.reconcile(sof)  # began after the event arrived, and recorded
+    taken = sof.readings.taken
+    operational.follow_segment(sof, uuid, "DISABLED", heard)
+    assert sof.readings.taken == taken  # what the event could tell, the reading showed
+    operational.follow_segment(sof, uuid, "DISABLED")  # heard after it: read again
+    assert sof.readings.taken == taken + 1
+    assert _operational(sof_landscape, service["id"]) == operational.ENABLED
 
 
 def test_a_deleted_service_is_disabled_and_its_segments_are_no_longer_followed(sof_landscape: SofLandscape) -> None:
