@@ -20,6 +20,11 @@ from tests.helpers.pg import fresh_database, postgres_problem
 
 _PG_PROBLEM = postgres_problem()
 
+# The suite's domains idle most of their time and it times no latency: their queues are looked at
+# twice a second, not ten times (landscape/config.py `queue_polling_s`), and leave the cores to
+# the tests. Set here so that every domain process the suite starts inherits it.
+os.environ.setdefault("CADENZA_QUEUE_POLLING_S", "0.5")
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _cadenza_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:

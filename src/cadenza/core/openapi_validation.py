@@ -18,7 +18,6 @@ the value at length.
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 import threading
@@ -37,6 +36,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from cadenza.core.error_model import error_body
+from cadenza.core.parsed_cache import cached_build
 
 __all__ = [
     "OpenApi30Validator",
@@ -160,11 +160,14 @@ def _with_limits(node: Any, name: str | None = None) -> None:
 @cache
 def load_spec(path: Path) -> tuple[str, dict[str, Any]]:
     """The spec document with Cadenza's string limits, and the URI it is known by."""
+    return path.resolve().as_uri(), cached_build(path, _limited_document)
+
+
+def _limited_document(path: Path) -> dict[str, Any]:
     document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    limited = copy.deepcopy(document)
-    _with_limits(limited.get("components", {}))
-    _with_limits(limited.get("paths", {}))
-    return path.resolve().as_uri(), limited
+    _with_limits(document.get("components", {}))
+    _with_limits(document.get("paths", {}))
+    return document
 
 
 @cache

@@ -55,10 +55,11 @@ def system_database_url(app_url: str) -> str:
 
 
 def launch_workflows(name: str, app_url: str, *, log_level: str = "WARNING", executor_id: str | None = None,
-                     pool_size: int = 10) -> None:
+                     pool_size: int = 10, queue_polling_s: float | None = None) -> None:
     """`executor_id`: this process's among the workers of the domain (`core/executors.py`);
     by default `name`, the one process of a domain, which then resumes its own work at start.
-    `pool_size`: DBOS's connections to a PostgreSQL system database (core/connection_budget.py)."""
+    `pool_size`: DBOS's connections to a PostgreSQL system database (core/connection_budget.py).
+    `queue_polling_s`: how often every queue is looked at, instead of each queue's own figure."""
     url = system_database_url(app_url)
     config: DBOSConfig = {
         "name": name,
@@ -84,7 +85,7 @@ def launch_workflows(name: str, app_url: str, *, log_level: str = "WARNING", exe
     DBOS.launch()
     for queue in _QUEUES.values():
         queue.handle = DBOS.register_queue(queue.name, worker_concurrency=queue.worker_concurrency,
-                                           polling_interval_sec=queue.polling_interval_s,
+                                           polling_interval_sec=queue_polling_s or queue.polling_interval_s,
                                            on_conflict="always_update")
 
 

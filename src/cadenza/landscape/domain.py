@@ -135,7 +135,8 @@ class ProviderDomain:
             # alive before it owns any workflow: a peer never takes over the work of one starting
             self.workers.beat()
         launch_workflows(workflows_name, self.database_url, pool_size=pools.workflow_pool_size,
-                         executor_id=self.worker.executor_id if self.worker is not None else None)
+                         executor_id=self.worker.executor_id if self.worker is not None else None,
+                         queue_polling_s=self.config.queue_polling_s)
         if self.workers is not None:
             self.workers.start()
         self._resume()
