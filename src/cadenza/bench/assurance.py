@@ -44,7 +44,6 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import create_engine, event
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -55,6 +54,7 @@ from cadenza.ecm.runtime import start_twin
 from cadenza.ecm.settings import EcmSettings
 from cadenza.icm.api.presto_pm_views import pm_history_view
 from cadenza.icm.pm_bins import to_values_many
+from cadenza.icm.pm_collection import insert_bins
 from cadenza.icm.pm_history import Availability, read_history
 from cadenza.icm.pm_rows import PmBinRow
 from cadenza.icm.rows import ConnectivityServiceRow
@@ -147,10 +147,9 @@ def _bin_table(path: Path) -> Engine:
 
 def _store(engine: Engine, bins: list[PmInterval]) -> int:
     """The insert `icm/pm_collection` makes: each bin once (its primary key)."""
-    at = datetime.now(UTC)
-    values = to_values_many("metro", bins, at)
+    values = to_values_many("metro", bins, datetime.now(UTC))
     with Session(engine) as session, session.begin():
-        session.execute(sqlite.insert(PmBinRow.__table__).on_conflict_do_nothing(), values)
+        insert_bins(session, values)
     return len(values)
 
 

@@ -92,11 +92,14 @@ class FlowSteps:
 
 @dataclass(frozen=True, slots=True)
 class HeldSteps:
-    """Some steps of a flow as its history keeps them: which of the asked steps are there
-    (`held`, a mask), their frames [n, 6] (float32, `_History.frames` order) and probe delays
-    [n, probes] (float16 ms, NaN lost)."""
+    """The same run of steps of many flows, as their histories keep them: `found` the indexes
+    (into the keys asked) of the flows kept, each one's far end, which of the steps each holds
+    (`held` [f, count]), and their frames [f, count, 6] (float32, `_History.frames` order) and
+    probe delays [f, count, probes] (float16 ms, NaN lost); a step not held has whatever its ring
+    slot holds."""
 
-    egress: tuple[str, str]
+    found: list[int]
+    egress: list[tuple[str, str]]
     held: np.ndarray
     frames: np.ndarray
     delays: np.ndarray
@@ -237,26 +240,38 @@ class TrafficEngine:
                              *(frames[:, i].astype(np.float64) for i in range(6)),
                              history.delays[kept].astype(np.float32))
 
-    def interval_steps(self, keys: Sequence[FlowKey], first_step: int, count: int) -> list[HeldSteps | None]:
-        """For each flow of `keys`, its kept steps `first_step` .. `first_step + count - 1`, read
-        straight from the flow's ring of steps (a step's slot is its number modulo the ring), so an
-        element answering a collector for one interval neither sorts nor copies its two hours of
-        history; None for a flow it keeps nothing of."""
+    def interval_steps(self, keys: Sequence[FlowKey], first_step: int, count: int) -> HeldSteps:
+        """For the flows of `keys`, their kept steps `first_step` .. `first_step + count - 1`, read
+        straight from each flow's ring of steps (a step's slot is its number modulo the ring: an
+        interval's slots are one slice of it unless it wraps) and stacked into one array per
+        field, so an element answering a collector for one interval neither sorts nor copies a
+        flow's two hours of history, nor builds an object per flow."""
+        size = self.settings.history_steps
+        start = first_step % size
+        window: slice | np.ndarray = slice(start, start + count) if start + count <= size \
+            else np.arange(first_step, first_step + count, dtype=np.int64) % size
         with self._mutex:
             self.settle()
-            wanted = np.arange(first_step, first_step + count, dtype=np.int64)
-            found: list[HeldSteps | None] = []
-            for key in keys:
+            found: list[int] = []
+            egress: list[tuple[str, str]] = []
+            steps: list[np.ndarray] = []
+            frames: list[np.ndarray] = []
+            delays: list[np.ndarray] = []
+            for i, key in enumerate(keys):
                 history = self._history.get(key)
                 if history is None:
-                    found.append(None)
                     continue
-                slots = wanted % history.size
-                held = history.steps[slots] == wanted
-                if not held.all():
-                    slots = slots[held]
-                found.append(HeldSteps(history.egress, held, history.frames[slots], history.delays[slots]))
-            return found
+                found.append(i)
+                egress.append(history.egress)
+                steps.append(history.steps[window])
+                frames.append(history.frames[window])
+                delays.append(history.delays[window])
+            if not found:
+                probes = self.settings.probes_per_step
+                return HeldSteps([], [], np.zeros((0, count), dtype=bool), np.zeros((0, count, 6), dtype=np.float32),
+                                 np.zeros((0, count, probes), dtype=np.float16))
+            held = np.stack(steps) == np.arange(first_step, first_step + count, dtype=np.int64)
+            return HeldSteps(found, egress, held, np.stack(frames), np.stack(delays))
 
     def totals(self, key: FlowKey) -> FlowTotals:
         with self._mutex:

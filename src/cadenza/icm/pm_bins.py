@@ -89,7 +89,11 @@ class StepColumns:
 
 
 def delays_ms_of(delays_us: np.ndarray) -> np.ndarray:
-    return np.where(delays_us == LOST_PROBE, np.nan, delays_us / 1000).astype(np.float32)
+    # divided in float64 and rounded to float32 as it is written: no float64 copy of every probe
+    found = np.divide(delays_us, 1000.0, dtype=np.float64, out=np.empty(np.shape(delays_us), dtype=np.float32),
+                      casting="unsafe")
+    found[delays_us == LOST_PROBE] = np.nan
+    return found
 
 
 def _pack(index: np.ndarray, counts: np.ndarray, delays_us: np.ndarray) -> list[bytes]:
@@ -99,11 +103,12 @@ def _pack(index: np.ndarray, counts: np.ndarray, delays_us: np.ndarray) -> list[
     low, high = counts.min(axis=2, initial=0), counts.max(axis=2, initial=0)
     narrow = (high - low <= 0xFFFF).all(axis=1) & (high.max(axis=1, initial=0) <= 0xFFFF_FFFF)
     wide = high.max(axis=1, initial=0) > 0xFFFF_FFFF
-    lost = delays_us == LOST_PROBE
-    flat = delays_us.reshape(b, -1).astype(np.int64)
-    d_low = np.where(lost.reshape(b, -1), np.iinfo(np.int64).max, flat).min(axis=1, initial=np.iinfo(np.int64).max)
-    d_low = np.where(d_low == np.iinfo(np.int64).max, 0, d_low)
-    d_high = np.where(lost.reshape(b, -1), 0, flat).max(axis=1, initial=0)
+    flat = delays_us.reshape(b, -1)
+    lost = flat == LOST_PROBE
+    # in uint32, where a lost probe is the largest value: the least is the least delivered (none: 0)
+    d_low = flat.min(axis=1, initial=LOST_PROBE).astype(np.int64)
+    d_low[d_low == LOST_PROBE] = 0
+    d_high = flat.max(axis=1, where=~lost, initial=0).astype(np.int64)
     d_narrow = d_high - d_low < 0xFFFF
     packed: list[bytes] = [b""] * b
     for cw in (2, 4, 8):
@@ -112,17 +117,26 @@ def _pack(index: np.ndarray, counts: np.ndarray, delays_us: np.ndarray) -> list[
             rows = np.flatnonzero(chosen & (d_narrow if dw == 2 else ~d_narrow))
             if not rows.size:
                 continue
+            every = rows.size == b  # usually: no copy of the rows taken
+
+            def of(values: np.ndarray, every: bool = every, rows: np.ndarray = rows) -> np.ndarray:
+                return values if every else values[rows]
+
             parts = [np.frombuffer(_HEADER.pack(_VERSION, cw, dw, n, m), dtype=np.uint8)[None, :].repeat(len(rows), 0),
-                     _bytes(index[rows], "<u2")]
+                     _bytes(of(index), "<u2")]
             if cw == 2:
-                parts += [_bytes(low[rows], "<u4"), _bytes(counts[rows] - low[rows][:, :, None], "<u2")]
+                base = of(low)
+                offsets = of(counts) - base[:, :, None] if base.any() else of(counts)
+                parts += [_bytes(base, "<u4"), _bytes(offsets, "<u2")]
             else:
-                parts.append(_bytes(counts[rows], f"<u{cw}"))
+                parts.append(_bytes(of(counts), f"<u{cw}"))
             if dw == 2:
-                offsets = np.where(lost[rows].reshape(len(rows), -1), 0xFFFF, flat[rows] - d_low[rows][:, None])
-                parts += [_bytes(d_low[rows], "<u4"), _bytes(offsets, "<u2")]
+                # delivered offsets are below 0xFFFF here; a lost probe's wraps, then is marked
+                delay_offsets = (of(flat) - of(d_low).astype(np.uint32)[:, None]).astype("<u2")
+                delay_offsets[of(lost)] = 0xFFFF
+                parts += [_bytes(of(d_low), "<u4"), _bytes(delay_offsets, "<u2")]
             else:
-                parts.append(_bytes(delays_us[rows], "<u4"))
+                parts.append(_bytes(of(delays_us), "<u4"))
             for row, raw in zip(rows.tolist(), np.concatenate(parts, axis=1), strict=True):
                 packed[row] = raw.tobytes()
     return packed
@@ -182,10 +196,61 @@ def delay_summaries(index: np.ndarray, delays_us: np.ndarray, per_interval: int
                     ) -> list[tuple[float | None, float | None, float | None]]:
     """(FD p99, FD range p99, IFDV p99) in ms of bins of one shape (index [b, n], delays [b, n, m]),
     every probe qualified; None where not measured. Each bin's probes are placed in its interval's
-    steps (NaN where a step is missing), in the order `icm/pm_history` gives `measure`."""
+    steps (NaN where a step is missing), in the order `icm/pm_history` gives `measure`. A bin
+    with every step and every probe (the usual one) has its figures picked by partition, as
+    `measure` would pick them from its sorted probes (`_whole_summaries`)."""
     b, n, m = delays_us.shape
     if m == 0 or n == 0:  # bins without a probe measured no delay
         return [(None, None, None)] * b
+    whole = np.zeros(b, dtype=bool)
+    if n == per_interval:
+        whole = (index == np.arange(n)).all(axis=1) & (delays_us.reshape(b, -1).max(axis=1) != LOST_PROBE)
+    found: list[tuple[float | None, float | None, float | None]] = [(None, None, None)] * b
+    for rows, figures in ((np.flatnonzero(whole), _whole_summaries),
+                          (np.flatnonzero(~whole), lambda d, i: _measured_summaries(d, i, per_interval))):
+        if not rows.size:
+            continue
+        every = rows.size == b
+        for row, summary in zip(rows.tolist(), figures(delays_us if every else delays_us[rows],
+                                                       index if every else index[rows]), strict=True):
+            found[row] = summary
+    return found
+
+
+def _rank(count: int, percentile: float) -> int:
+    """The index `core/pm/metrics._rank_pick` takes of `count` sorted values, r = ⌈P·N/100⌉."""
+    rank = int(np.ceil(np.round(percentile * np.int64(count) / 100.0, 6)))
+    return min(max(rank - 1, 0), max(count - 1, 0))
+
+
+def _whole_summaries(delays_us: np.ndarray, _index: np.ndarray
+                     ) -> list[tuple[float | None, float | None, float | None]]:
+    """The figures of bins with every step and no probe lost: the P-th value of the probes (and of
+    the gaps Δτ apart) by `np.partition`, which places it where a sort would, in linear time; the
+    gaps and the range in float64, as `measure` takes them."""
+    b = delays_us.shape[0]
+    found: list[tuple[float | None, float | None, float | None]] = []
+    for at in range(0, b, _SUMMARY_CHUNK):
+        values = delays_ms_of(delays_us[at:at + _SUMMARY_CHUNK]).reshape(min(b - at, _SUMMARY_CHUNK), -1)
+        count = values.shape[1]
+        pick = _rank(count, DELAY_PERCENTILE)
+        fd = np.partition(values, pick, axis=1)[:, pick].astype(np.float64)
+        fdr = fd - values.min(axis=1).astype(np.float64)
+        if count > IFDV_LAG:
+            wide = values.astype(np.float64)
+            gaps = np.abs(wide[:, IFDV_LAG:] - wide[:, :-IFDV_LAG])
+            gap = _rank(gaps.shape[1], DELAY_PERCENTILE)
+            ifdv = np.partition(gaps, gap, axis=1)[:, gap].tolist()
+        else:
+            ifdv = [None] * len(values)
+        found += list(zip(fd.tolist(), fdr.tolist(), ifdv, strict=True))
+    return found
+
+
+def _measured_summaries(delays_us: np.ndarray, index: np.ndarray, per_interval: int
+                        ) -> list[tuple[float | None, float | None, float | None]]:
+    """The figures of any bins, by `measure` over their probes laid out in their interval's steps."""
+    b, n, m = delays_us.shape
     found: list[tuple[float | None, float | None, float | None]] = []
     for at in range(0, b, _SUMMARY_CHUNK):
         chunk = slice(at, min(b, at + _SUMMARY_CHUNK))
@@ -196,8 +261,9 @@ def delay_summaries(index: np.ndarray, delays_us: np.ndarray, per_interval: int
         metrics = measure(DeltaTBatch(0.0, 1.0, nothing, nothing, grid), _SUMMARY_PLAN, interval_len=per_interval)
         columns = (metrics.fd_ms[DELAY_PERCENTILE], metrics.fdr_ms[DELAY_PERCENTILE],
                    metrics.ifdv_ms[(DELAY_PERCENTILE, IFDV_LAG)])
-        found += [tuple(None if np.isnan(v) else float(v) for v in figures)  # type: ignore[misc]
-                  for figures in zip(*(c[:, 0].tolist() for c in columns), strict=True)]
+        # Python floats from tolist(); NaN, the one value unequal to itself, is None
+        found += [(None if fd != fd else fd, None if fdr != fdr else fdr, None if ifdv != ifdv else ifdv)
+                  for fd, fdr, ifdv in zip(*(c[:, 0].tolist() for c in columns), strict=True)]
     return found
 
 

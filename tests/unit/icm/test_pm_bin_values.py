@@ -6,9 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session
 
-from cadenza.icm.pm_bins import decode_many, delays_ms_of, to_values_many
-from cadenza.icm.pm_collection import _figures
+from cadenza.icm.pm_bins import _measured_summaries, decode_many, delay_summaries, delays_ms_of, to_values_many
+from cadenza.icm.pm_collection import _figures, insert_bins
+from cadenza.icm.pm_rows import PmBinRow
 from cadenza.interfaces.adagio.contract import LOST_PROBE, PmInterval
 
 AT = datetime(2026, 12, 3, tzinfo=UTC)
@@ -79,3 +83,33 @@ def test_the_steps_of_many_bins_as_columns_are_each_bins_steps_end_to_end() -> N
         assert np.array_equal(columns.delays_us, np.concatenate([b.delays_us for b in bins]))
         for mine, theirs in zip(columns.bins, own, strict=True):
             assert np.array_equal(mine.counts, theirs.counts) and np.array_equal(mine.delays_us, theirs.delays_us)
+
+def test_the_delay_figures_of_whole_bins_picked_by_partition_are_those_measure_gives_ties_and_one_probe_too() -> None:
+    rng = np.random.default_rng(6)
+    index = np.tile(np.arange(90), (40, 1))
+    for low, high, probes in ((2_500, 3_500, 10), (3_000, 3_003, 10), (100, 90_000, 1)):
+        delays = rng.integers(low, high, (40, 90, probes)).astype(np.uint32)
+        delays[5, 7, 0] = LOST_PROBE  # one bin lost a probe: it is measured, the others partitioned
+        found = delay_summaries(index, delays, 90)
+        assert found == _measured_summaries(delays, index, 90)
+        assert all(None not in figures for figures in found)
+
+
+def test_bins_inserted_through_the_driver_are_stored_as_sqlalchemys_insert_stores_them_and_each_once() -> None:
+    rng = np.random.default_rng(7)
+    values = to_values_many("metro", [_bin(rng, 1), _bin(rng, 2, lost=1.0), _bin(rng, 3, steps=45)], AT)
+    stored = []
+    for driver in (True, False):
+        engine = create_engine("sqlite://")
+        PmBinRow.__table__.create(engine)
+        with Session(engine) as session, session.begin():
+            if driver:
+                assert insert_bins(session, values) == 3
+                assert insert_bins(session, values[:2]) == 0, "a bin stored already is not stored again"
+            else:
+                session.execute(sqlite.insert(PmBinRow.__table__).on_conflict_do_nothing(), values)
+        with engine.connect() as connection:
+            stored.append(connection.execute(text("SELECT * FROM icm_pm_bin ORDER BY number")).all())
+        with Session(engine) as session:
+            assert session.scalars(select(PmBinRow.collected_at)).all() == [AT.replace(tzinfo=None)] * 3
+    assert stored[0] == stored[1] and len(stored[0]) == 3
