@@ -277,9 +277,12 @@ def icm_collection(services: int, elements: int | None = None, *, profile: bool 
 
 
 def _icm_collection_in_subprocess(services: int, profile: bool) -> dict[str, Any]:
-    run = subprocess.run([sys.executable, "-m", "cadenza.bench.assurance", "icm-collection", str(services),
-                          "profile" if profile else "no-profile"],
-                         capture_output=True, text=True, timeout=1200, check=False)
+    try:
+        run = subprocess.run([sys.executable, "-m", "cadenza.bench.assurance", "icm-collection", str(services),
+                              "profile" if profile else "no-profile"],
+                             capture_output=True, text=True, timeout=1200, check=False)
+    except subprocess.TimeoutExpired:  # the other figures are still worth printing
+        return {"skipped": "the ICM collection run did not end within 1,200 s (creating the services, mostly)"}
     if run.returncode != 0:
         return {"skipped": f"the ICM collection run failed: {run.stderr.strip().splitlines()[-1:]}"}
     return json.loads(run.stdout.strip().splitlines()[-1])
