@@ -1,7 +1,8 @@
 """A LEGATO service's operational state is what its network segments report: a link failing
 under an on-net EVPL's route turns the service at the SOF DISABLED, with a
 serviceAttributeValueChangeEvent on the LEGATO service inventory hub; repairing it brings
-ENABLED back, with another event. What was ordered as operationalState plays no part."""
+ENABLED back, with another event. A failed access port (UNI) does the same, to the customer's
+view too. What was ordered as operationalState plays no part."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 from fastapi import FastAPI
 
 from cadenza.core.notifications.listener import listener_router
+from cadenza.interfaces.allegro.alarm_paths import ALARM_BASE
+from cadenza.interfaces.allegro.inventory_paths import INVENTORY_BASE as ALLEGRO_INVENTORY_BASE
 from cadenza.interfaces.legato.paths import INVENTORY_BASE, INVENTORY_LISTENER_BASE, ORDERING_BASE
 from tests.e2e.conftest import Parties, evpl, item, site
 from tests.helpers.servers import serve, wait_until
@@ -109,3 +112,39 @@ def test_a_failed_link_disables_the_legato_service_over_it_and_its_repair_enable
                        what=f"a second serviceAttributeValueChangeEvent for {service_id}")
         finally:
             sof.delete(f"{INVENTORY_BASE}/hub/{hub.json()['id']}")
+
+
+def test_a_failed_access_port_disables_the_service_at_the_sof_and_to_its_customer_until_repaired(
+        parties: Parties, sof: httpx.Client, vlan: int) -> None:
+    """The same path as a failed link: the ICM's events on the UNI's port reach the SOF's
+    service inventory (LEGATO), the customer's view of it (ALLEGRO) and the customer's alarm."""
+    done = parties.wait(parties.order(item("1", "evpl", evpl(vlan, vlan), site("site-east-1-1"),
+                                           site("site-west-2-1")))["id"])
+    assert done["state"] == "completed", done["stateChange"]
+    ordered = sof.get(f"{ORDERING_BASE}/serviceOrder", params={"externalId": f"{done['id']}/1"}).json()
+    service_id = ordered[0]["serviceOrderItem"][0]["service"]["id"]
+    customer_view = f"{ALLEGRO_INVENTORY_BASE}/service/{service_id}"
+
+    def customer_sees() -> str:
+        reply = parties.acme.get(customer_view)
+        assert reply.status_code == 200, reply.text
+        return str(reply.json()["serviceConfiguration"]["operationalState"]["state"])
+
+    assert _operational(sof, service_id) == customer_sees() == "ENABLED"
+    port = {"element": "pe-e1", "port": "ge-0/0/1"}  # site-east-1-1's UNI, uni-east-1-1
+    reply = parties.sp.post("/cadenza/twin/v1/ports/fail", json=port)
+    assert reply.status_code == 200, reply.text
+    try:
+        wait_until(lambda: _operational(sof, service_id) == "DISABLED", timeout=EVENT_DRIVEN_S, interval=0.2,
+                   what=f"service {service_id} to become DISABLED at the SOF")
+        assert customer_sees() == "DISABLED" and _service(sof, service_id)["state"] == "active"
+        raised = wait_until(lambda: parties.acme.get(f"{ALARM_BASE}/alarm", params={
+            "affectedServiceId": service_id, "state": "unAcknowledged"}).json(), timeout=EVENT_DRIVEN_S,
+            what="the customer's alarm")
+        assert "access port uni-east-1-1 (pe-e1 ge-0/0/1) is down" in str(raised[0])
+    finally:
+        reply = parties.sp.post("/cadenza/twin/v1/ports/restore", json=port)
+        assert reply.status_code == 200, reply.text
+    wait_until(lambda: _operational(sof, service_id) == "ENABLED", timeout=EVENT_DRIVEN_S, interval=0.2,
+               what=f"service {service_id} to become ENABLED again at the SOF")
+    assert customer_sees() == "ENABLED"

@@ -268,7 +268,8 @@ class NetworkTwin:
         faults = self._faults
         if faults is None:
             faults = self._faults = Faults(frozenset(name for name, ds in self.elements.items() if not ds.up),
-                                           tuple(link.state() for link in self.links if not link.up))
+                                           tuple(link.state() for link in self.links if not link.up),
+                                           tuple(sorted(self.down_ports)))
         return faults
 
     def link_states(self) -> list[LinkState]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["EndPointRequest", "CreateConnectivityService", "ChangeConnectivityService", "DeleteConnectivityService",
-           "RerouteConnectivityService"]
+           "RerouteConnectivityService", "ReassignEndPoint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +54,13 @@ class RerouteConnectivityService:
     service: str
     avoid: tuple[str, ...] = ()
     max_delay_ms: float | None = None  # None: the service's own maximum, if it has one
+
+
+@dataclass(frozen=True, slots=True)
+class ReassignEndPoint:
+    """Move an installed service's end point at `from_sip` to edge point `to_sip` (a failed port's spare)."""
+
+    owner: str | None
+    service: str
+    from_sip: str
+    to_sip: str

@@ -3,11 +3,12 @@
 TAPI separates a resource's lifecycle (planned, installed...) from its operational state
 (can it carry traffic now?). The lifecycle is the ICM's own record; the operational state is
 never stored: a node is ENABLED while its element is up, a service interface point while its
-element is up, an installed connectivity service while every element and link of its route
-is up. When the network's faults change (the twin reports each change through ADAGIO), the
-watcher compares what each affected object was with what it is and publishes one event per
-change on the ICM's hub, in the shape of a TAPI `notification` (tapi-notification.yang:
-ATTRIBUTE_VALUE_CHANGE of `operational-state`, with old and new value).
+element and its port are up, an installed connectivity service while every element and link
+of its route and the ports of its end points are up. When the network's faults change (the
+twin reports each change through ADAGIO), the watcher compares what each affected object was
+with what it is and publishes one event per change on the ICM's hub, in the shape of a TAPI
+`notification` (tapi-notification.yang: ATTRIBUTE_VALUE_CHANGE of `operational-state`, with
+old and new value).
 
 Every worker process of a domain runs a watcher for each of its ICMs. What the events have
 told so far is the database's (`PublishedFaultsRow`): a watcher publishes the changes from
@@ -19,9 +20,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,8 +33,8 @@ from cadenza.core.notifications.outbox import publish
 from cadenza.core.turns import take_turn
 from cadenza.icm import connectivity_service as cs
 from cadenza.icm.rows import ConnectivityServiceRow, PublishedFaultsRow, ReservationRow
-from cadenza.icm.topology import Topology, link_id_for
-from cadenza.interfaces.adagio.contract import AdagioError, Alarm, Faults
+from cadenza.icm.topology import EdgePoint, Topology, link_id_for
+from cadenza.interfaces.adagio.contract import AdagioError, Faults
 from cadenza.interfaces.presto.paths import (
     DISABLED,
     ENABLED,
@@ -45,8 +45,9 @@ from cadenza.interfaces.presto.paths import (
     icm_base,
 )
 
-__all__ = ["NetworkFaults", "UNKNOWN", "ENABLED", "DISABLED", "element_state", "service_state", "route_faults",
-           "affected_services", "publish_changes", "FaultWatcher", "read_faults", "access_port_faults"]
+__all__ = ["NetworkFaults", "UNKNOWN", "ENABLED", "DISABLED", "element_state", "edge_state", "port_down",
+           "service_ends", "service_state", "route_faults", "affected_services", "publish_changes", "FaultWatcher",
+           "read_faults"]
 
 log = logging.getLogger(__name__)
 
@@ -54,63 +55,63 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class NetworkFaults:
     """What is down in one network domain; `known` is False while the ECM does not answer,
-    and then nothing can be said to work."""
+    and then nothing can be said to work. `down_ports`: the edge points (SIP ids) whose port
+    failed on its own, its element still up."""
 
     down_links: frozenset[str] = frozenset()
     down_elements: frozenset[str] = frozenset()
     known: bool = True
+    down_ports: frozenset[str] = frozenset()
 
 
 UNKNOWN = NetworkFaults(known=False)
 
 
 def element_state(element: str, faults: NetworkFaults) -> str:
-    """A node's or an edge point's operational state: its element's."""
+    """A node's operational state: its element's."""
     return ENABLED if faults.known and element not in faults.down_elements else DISABLED
 
 
-def route_faults(plan: dict, faults: NetworkFaults) -> list[str]:
-    """What is down on a service's route, as a person reads it."""
+def edge_state(edge: EdgePoint, faults: NetworkFaults) -> str:
+    """A service interface point's operational state: its element's, unless its port is down."""
+    return DISABLED if edge.id in faults.down_ports else element_state(edge.element, faults)
+
+
+def port_down(edge: EdgePoint) -> str:
+    """A failed edge port as a person reads it: "access port uni-east-1-1 (pe-e1 ge-0/0/1) is down"."""
+    what = "access port" if edge.kind == "uni" else f"{edge.kind.upper()} port"
+    return f"{what} {edge.id} ({edge.element} {edge.port}) is down"
+
+
+def service_ends(topology: Topology, request: dict) -> tuple[EdgePoint, ...]:
+    """The edge points a service's request ends on (a and z), as the topology declares them."""
+    return tuple(edge for end in (request.get(name) or {} for name in "az")
+                 if (edge := topology.edge_points.get(end.get("sip", ""))) is not None)
+
+
+def route_faults(plan: dict, faults: NetworkFaults, ends: Sequence[EdgePoint] = ()) -> list[str]:
+    """What is down on a service's route and at its end points (`ends`), as a person reads it."""
     if not faults.known:
         return ["the element manager does not answer"]
     return ([f"element {e} is down" for e in plan.get("elements", []) if e in faults.down_elements]
-            + [f"link {link} is down" for link in plan.get("links", []) if link in faults.down_links])
+            + [f"link {link} is down" for link in plan.get("links", []) if link in faults.down_links]
+            + [port_down(edge) for edge in ends
+               if edge.id in faults.down_ports and edge.element not in faults.down_elements])
 
 
-def access_port_faults(topology: Topology, request: dict, alarms: Callable[[str], list[Alarm]]) -> list[str]:
-    """The service's access ports (its UNI ends) that are down, as their elements' alarms say
-    (`link-down` on the port): "access port uni-east-1-1 (pe-e1 ge-0/0/1) is down since 10:42 UTC".
-    The ADAGIO faults know links and elements only, and a port that failed by itself (its
-    optics) takes neither down; the element it belongs to still sees it and raises the alarm.
-    An element that does not answer says nothing here: its own fault is in `route_faults`."""
-    found = []
-    for end in (request.get(name) or {} for name in "az"):
-        edge = topology.edge_points.get(end.get("sip", ""))
-        if edge is None or edge.kind != "uni":
-            continue
-        try:
-            raised = alarms(edge.element)
-        except AdagioError:
-            continue
-        for alarm in raised:
-            if alarm.alarm_type == "link-down" and alarm.resource == edge.port:
-                since = datetime.fromtimestamp(alarm.raised_at, UTC).strftime("%H:%M UTC")
-                found.append(f"access port {edge.id} ({edge.element} {edge.port}) is down since {since}")
-    return found
-
-
-def service_state(state: str, plan: dict, faults: NetworkFaults) -> str:
+def service_state(state: str, plan: dict, faults: NetworkFaults, ends: Sequence[EdgePoint] = ()) -> str:
     """A connectivity service's operational state: its lifecycle allows traffic and nothing
-    on its route is down."""
+    on its route or at its end points is down."""
     if cs.tapi_states(state).operational == DISABLED:
         return DISABLED
-    return DISABLED if route_faults(plan, faults) else ENABLED
+    return DISABLED if route_faults(plan, faults, ends) else ENABLED
 
 
 def affected_services(session: Session, topology: Topology, elements: Iterable[str],
-                      links: Iterable[str]) -> list[ConnectivityServiceRow]:
-    """The services holding resources on these links, or on these elements (through a link of
-    theirs or an edge port): every service whose route touches what changed."""
+                      links: Iterable[str], ports: Iterable[str] = ()) -> list[ConnectivityServiceRow]:
+    """The services holding resources on these links, on these edge ports ('element:port'), or
+    on these elements (through a link of theirs or an edge port): every service whose route or
+    end points touch what changed."""
     elements, links = set(elements), set(links)
     links |= {link.id for element in elements if element in topology.elements for link in topology.links_of(element)}
     held = ReservationRow.__table__.c
@@ -118,6 +119,8 @@ def affected_services(session: Session, topology: Topology, elements: Iterable[s
                   for element in sorted(elements)]
     if links:
         conditions.append((held.kind == "link") & held.resource.in_(sorted(links)))
+    if ports := sorted(set(ports)):
+        conditions.append((held.kind == "port") & held.resource.in_(ports))
     if not conditions:
         return []
     holders = (select(held.service_uuid).where(held.network_domain == topology.domain, or_(*conditions))
@@ -141,6 +144,7 @@ def publish_changes(session: Session, topology: Topology, before: NetworkFaults,
     domain, base, moment = topology.domain, icm_base(topology.domain), iso()
     elements = [e for e in topology.elements if element_state(e, before) != element_state(e, after)]
     links = before.down_links ^ after.down_links if before.known and after.known else frozenset(topology.links)
+    edges = [edge for edge in topology.edge_points.values() if edge_state(edge, before) != edge_state(edge, after)]
     published = 0
     for element in elements:
         old, new = element_state(element, before), element_state(element, after)
@@ -150,19 +154,26 @@ def publish_changes(session: Session, topology: Topology, before: NetworkFaults,
                     "id": element, "href": f"{base}/restconf/data/context/topology={domain}/node={element}/",
                     "operational-state": new, **_notification("NODE", element, old, new, moment, why)})
         published += 1
-        for edge in topology.edge_points.values():
-            if edge.element == element:
-                publish(session, api=events_api(domain), event_type=SIP_STATE_CHANGE_EVENT, party=None, wake=wake,
-                        listener_base_path=LISTENER_BASE, resource={
-                            "id": edge.id, "href": f"{base}/restconf/data/context/service-interface-point={edge.id}/",
-                            "operational-state": new,
-                            **_notification("SERVICE_INTERFACE_POINT", edge.id, old, new, moment, why)})
-                published += 1
-    for row in affected_services(session, topology, elements, links):
-        old, new = service_state(row.state, row.plan, before), service_state(row.state, row.plan, after)
+    for edge in edges:
+        old, new = edge_state(edge, before), edge_state(edge, after)
+        if edge.element in elements:
+            why = f"element {edge.element} is {'up' if element_state(edge.element, after) == ENABLED else 'down'}"
+        else:
+            why = port_down(edge) if new == DISABLED else port_down(edge).removesuffix(" is down") + " is up"
+        publish(session, api=events_api(domain), event_type=SIP_STATE_CHANGE_EVENT, party=None, wake=wake,
+                listener_base_path=LISTENER_BASE, resource={
+                    "id": edge.id, "href": f"{base}/restconf/data/context/service-interface-point={edge.id}/",
+                    "operational-state": new,
+                    **_notification("SERVICE_INTERFACE_POINT", edge.id, old, new, moment, why)})
+        published += 1
+    ports = [f"{edge.element}:{edge.port}" for edge in edges]
+    for row in affected_services(session, topology, elements, links, ports):
+        ends = service_ends(topology, row.request)
+        old, new = service_state(row.state, row.plan, before, ends), service_state(row.state, row.plan, after, ends)
         if old == new:
             continue
-        why = "; ".join(route_faults(row.plan, after)) or "every element and link of its route is up"
+        why = ("; ".join(route_faults(row.plan, after, ends))
+               or "every element and link of its route, and its end points, are up")
         cs.announce(session, row, wake=wake, operational=new,
                     notification=_notification("CONNECTIVITY_SERVICE", row.uuid, old, new, moment, why))
         published += 1
@@ -241,7 +252,8 @@ def _start_from(session: Session, domain: str, faults: NetworkFaults) -> None:
 def _published(session: Session, domain: str) -> tuple[NetworkFaults, int]:
     row = session.get(PublishedFaultsRow, domain, populate_existing=True)
     assert row is not None, f"no published faults of {domain}: the watcher records them as it starts"
-    return (NetworkFaults(frozenset(row.down_links), frozenset(row.down_elements), row.known), row.generation)
+    return (NetworkFaults(frozenset(row.down_links), frozenset(row.down_elements), row.known,
+                          frozenset(row.down_ports or ())), row.generation)
 
 
 def _move_on(session: Session, domain: str, generation: int, faults: NetworkFaults) -> bool:
@@ -254,15 +266,20 @@ def _move_on(session: Session, domain: str, generation: int, faults: NetworkFaul
 
 def _columns(faults: NetworkFaults) -> dict[str, object]:
     return {"down_links": sorted(faults.down_links), "down_elements": sorted(faults.down_elements),
-            "known": faults.known}
+            "down_ports": sorted(faults.down_ports), "known": faults.known}
 
 
 def read_faults(topology: Topology, faults: Callable[[], Faults]) -> NetworkFaults:
-    """The ECM's faults (ADAGIO `Faults`, the whole twin's) as this domain's links and elements."""
+    """The ECM's faults (ADAGIO `Faults`, the whole twin's) as this domain's links, elements and
+    edge points. A failed port under a link is left to what the link's far end reports: it is
+    one of the domain's edge ports that makes a service's end point fail."""
     try:
         found = faults()
     except AdagioError:
         return UNKNOWN
     links = (link_id_for(f"{lk.a}:{lk.a_port}", f"{lk.b}:{lk.b_port}") for lk in found.down_links)
+    ports = set(found.down_ports)
     return NetworkFaults(frozenset(link for link in links if link in topology.links),
-                         frozenset(e for e in found.down_elements if e in topology.elements))
+                         frozenset(e for e in found.down_elements if e in topology.elements),
+                         down_ports=frozenset(edge.id for edge in topology.edge_points.values()
+                                              if (edge.element, edge.port) in ports))

@@ -32,7 +32,8 @@ from cadenza.icm.topology import Topology
 if TYPE_CHECKING:  # the ICM hands itself in; this module adds one operation to it
     from cadenza.icm.service import Icm
 
-__all__ = ["REROUTE", "ROUTE_KEYS", "rerouting", "refuse_while_rerouting", "plan_reroute", "describe_avoid"]
+__all__ = ["REROUTE", "ROUTE_KEYS", "rerouting", "refuse_while_rerouting", "plan_reroute", "plan_move",
+           "describe_avoid"]
 
 REROUTE = "reroute"  # the key of a reroute under way in a service's `pending`
 ROUTE_KEYS = ("elements", "links", "delay_ms", "s_vlans", "hops")  # what of the plan a reroute replaces
@@ -107,7 +108,7 @@ def plan_reroute(icm: Icm, command: RerouteConnectivityService) -> tuple[Connect
                                    "rerouted")
                 if _meets(row, links, elements, max_delay):
                     return row, False
-                _move(icm, session, row, links, elements, max_delay, faults.down_links, faults.down_elements,
+                plan_move(icm, session, row, links, elements, max_delay, faults.down_links, faults.down_elements,
                       sorted(command.avoid))
             return row, True
         except IntegrityError as exc:
@@ -119,11 +120,19 @@ def plan_reroute(icm: Icm, command: RerouteConnectivityService) -> tuple[Connect
     raise AssertionError("unreachable")
 
 
-def _move(icm: Icm, session: Session, row: ConnectivityServiceRow, links: frozenset[str], elements: frozenset[str],
+def plan_move(icm: Icm, session: Session, row: ConnectivityServiceRow, links: frozenset[str], elements: frozenset[str],
           max_delay: float | None, down_links: frozenset[str], down_elements: frozenset[str],
-          avoid: list[str]) -> None:
+          avoid: list[str], *, end: tuple[str, ServiceEnd] | None = None) -> None:
+    """Plan the move; `end` (its name, "a" or "z", and where it goes): one end point moves to
+    another edge port too (icm/reassign.py), which the caller has taken already."""
     a, z = (ServiceEnd(row.request[n]["sip"], row.request[n]["element"], row.request[n]["port"],
                        row.request[n]["vlan_id"]) for n in "az")
+    moved: dict[str, object] = {}
+    if end is not None:
+        name, to = end
+        moved = {"end": {"name": name, "from": row.request[name], "to": {
+            "sip": to.edge_point, "element": to.element, "port": to.port, "vlan_id": to.vlan_id}}}
+        a, z = (to, z) if name == "a" else (a, to)
     what = describe_avoid(sorted(links), sorted(elements))
     for end, name in ((a, "a"), (z, "z")):
         if end.element in elements:
@@ -157,6 +166,7 @@ def _move(icm: Icm, session: Session, row: ConnectivityServiceRow, links: frozen
         "from": {key: plan.get(key) for key in ROUTE_KEYS},
         "to": {"elements": list(path.elements), "links": list(path.link_ids), "delay_ms": path.delay_ms,
                "s_vlans": {link: s_vlans[link] for link in path.link_ids}, "hops": hops_to_json(hops)},
-        "avoid": avoid, "avoid_links": sorted(links), "avoid_elements": sorted(elements), "max_delay_ms": max_delay}}
+        "avoid": avoid, "avoid_links": sorted(links), "avoid_elements": sorted(elements), "max_delay_ms": max_delay,
+        **moved}}
     row.generation += 1
     row.updated_at = now()

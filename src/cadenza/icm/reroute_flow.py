@@ -6,13 +6,14 @@ Order, so the frames always have a whole path but for the moment of a commit:
    get it replaced in place, one commit each, all sent at once: the frames follow the new
    ports as each commits;
 3. the plan records the new route (what the network now carries: operational state is read
-   from it);
+   from it), and a moved end point (icm/reassign.py) its new port;
 4. the elements only on the old route lose the construct, and the old route's own links give
-   back their bandwidth and S-VLANs, in the transaction that ends the move and queues the
-   service's state-change event (what changed: the route).
+   back their bandwidth and S-VLANs (and a moved end point's old port its bandwidth and CE-VLAN),
+   in the transaction that ends the move and queues the service's state-change event (what
+   changed: the route, the end point).
 An element refusing in 1 or 2 undoes everything: the changed elements get their old construct
-back, the new elements lose theirs, the new links' resources are released, the reason is
-recorded; the service is as it was. Each step is idempotent (an element given what it holds
+back, the new elements lose theirs, the new links' (and port's) resources are released, the
+reason is recorded; the service is as it was. Each step is idempotent (an element given what it holds
 changes nothing; the records check the generation), so a workflow resumed after a crash
 redoes nothing that is done.
 """
@@ -134,6 +135,9 @@ def reroute_record_route(job: RerouteJob) -> None:
         if pending.get("switched"):
             return  # this step already ran
         row.plan = {**row.plan, **{key: pending[NEW][key] for key in ROUTE_KEYS}}
+        end = pending.get("end")
+        if end is not None:  # an end point moved too (icm/reassign.py): the service ends at the new port now
+            row.request = {**row.request, end["name"]: end["to"]}
         row.pending = {REROUTE: {**pending, "switched": True}}
 
 
@@ -150,6 +154,10 @@ def reroute_settle(job: RerouteJob, reason: str | None) -> None:
         left, kept = (pending[OLD], pending[NEW]) if reason is None else (pending[NEW], pending[OLD])
         icm.inventory.release_links(session, row.uuid, [link for link in left["links"]
                                                         if link not in kept["links"]])
+        end = pending.get("end")
+        if end is not None:  # the port the service left, or the one it did not move to after all
+            port = end["from"] if reason is None else end["to"]
+            icm.inventory.release_end(session, row.uuid, port["element"], port["port"])
         what = describe_avoid(pending["avoid_links"], pending["avoid_elements"])
         row.pending = None
         row.reason = reason
@@ -159,14 +167,21 @@ def reroute_settle(job: RerouteJob, reason: str | None) -> None:
 
 
 def _route_changed(row: ConnectivityServiceRow, pending: dict[str, Any], what: str) -> dict[str, Any]:
-    """A TAPI notification (tapi-notification.yang) of the route's change."""
+    """A TAPI notification (tapi-notification.yang) of the route's change (and the end point's)."""
+    end = pending.get("end")
+    changed = [{"value-name": "route", "old-value": " -> ".join(pending[OLD]["elements"]),
+                "new-value": " -> ".join(pending[NEW]["elements"])}]
+    if end is not None:
+        changed.append({"value-name": f"end-point {end['name']}", "old-value": end["from"]["sip"],
+                        "new-value": end["to"]["sip"]})
     return {"notification-type": "ATTRIBUTE_VALUE_CHANGE", "target-object-type": "CONNECTIVITY_SERVICE",
             "target-object-identifier": row.uuid, "target-object-name": [{"value-name": "name", "value": row.uuid}],
             "event-time-stamp": iso(row.updated_at), "source-indicator": "MANAGEMENT_OPERATION",
             "layer-protocol-name": "ETH",
-            "changed-attributes": [{"value-name": "route", "old-value": " -> ".join(pending[OLD]["elements"]),
-                                    "new-value": " -> ".join(pending[NEW]["elements"])}],
-            "additional-text": f"rerouted make before break, avoiding {what}"}
+            "changed-attributes": changed,
+            "additional-text": (f"end point {end['name']} moved from {end['from']['sip']} to {end['to']['sip']}, "
+                                "make before break" if end is not None else
+                                f"rerouted make before break, avoiding {what}")}
 
 
 # -- workflow --------------------------------------------------------------------------------

@@ -300,6 +300,32 @@ class ResourceInventory:
                 _VLANS.c.element == element, _VLANS.c.port == port, _VLANS.c.vlan_id == vlan))
         self.vlans.released(session, [((element, port), vlan) for element, port, vlan in vlans])
 
+    def reserve_end(self, session: Session, service_uuid: str, end: ServiceEnd, mbps: int) -> None:
+        """Take an edge port (and its CE-VLAN) for a service that moves an end point there,
+        beside the one it holds (a reassignment); raises ResourceUnavailable as `reserve` does."""
+        self.begin(session)
+        if self.fresh(session) and end.vlan_id is not None:
+            self.vlans.refresh(session, [(end.element, end.port)])
+        self._take_port(session, service_uuid, end, mbps)
+
+    def release_end(self, session: Session, service_uuid: str, element: str, port: str) -> None:
+        """Give back what the service holds on one edge port, bandwidth and CE-VLANs: the end
+        point a reassignment left, or the new one of a reassignment undone."""
+        self.begin(session)
+        resource = f"{element}:{port}"
+        mine = (_HELD.c.service_uuid == service_uuid) & (_HELD.c.kind == "port") & (_HELD.c.resource == resource)
+        held = session.scalars(select(_HELD.c.mbps).where(mine)).all()
+        if held:
+            execute_plain(session, _GIVE_PORT, [{"domain": self.domain, "el": element, "pt": port, "delta": mbps}
+                                                for mbps in held])
+            session.execute(delete(_HELD).where(mine))
+        on_port = ((_VLANS.c.service_uuid == service_uuid) & (_VLANS.c.network_domain == self.domain)
+                   & (_VLANS.c.element == element) & (_VLANS.c.port == port))
+        vlans = session.scalars(select(_VLANS.c.vlan_id).where(on_port)).all()
+        if vlans:
+            session.execute(delete(_VLANS).where(on_port))
+            self.vlans.released(session, [((element, port), vlan) for vlan in vlans])
+
     def release(self, session: Session, service_uuid: str) -> None:
         """Give back everything the service holds: a statement per table, whatever its route."""
         self.begin(session)

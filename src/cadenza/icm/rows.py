@@ -113,6 +113,8 @@ class PublishedFaultsRow(Base):
     network_domain: Mapped[str] = mapped_column(String(100), primary_key=True)
     down_links: Mapped[list[str]] = mapped_column(JsonDocument)
     down_elements: Mapped[list[str]] = mapped_column(JsonDocument)
+    # the edge points whose port failed on its own; None in a row published before ports were told
+    down_ports: Mapped[list[str] | None] = mapped_column(JsonDocument)
     known: Mapped[bool] = mapped_column(Boolean)  # False: the element manager did not answer
     generation: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -27,12 +27,14 @@ from cadenza.icm.commands import (
     CreateConnectivityService,
     DeleteConnectivityService,
     EndPointRequest,
+    ReassignEndPoint,
     RerouteConnectivityService,
 )
 from cadenza.icm.design import Hop, ServiceEnd, design_hops, hops_to_json
 from cadenza.icm.feasibility import FeasibilityEnd, FeasibilityQuery, Feasible, check_feasibility
-from cadenza.icm.operational import ENABLED, FaultWatcher, NetworkFaults, access_port_faults, read_faults
+from cadenza.icm.operational import FaultWatcher, NetworkFaults, read_faults
 from cadenza.icm.pathing import NoPathError, PathRequest, compute_path
+from cadenza.icm.reassign import plan_reassign
 from cadenza.icm.reroute import plan_reroute, refuse_while_rerouting
 from cadenza.icm.resources import ResourceInventory, ResourceUnavailable
 from cadenza.icm.rows import ConnectivityServiceRow
@@ -93,13 +95,6 @@ class Icm:
     def faults_now(self) -> NetworkFaults:
         """What is down in this network domain now, as the ECM says (operational states)."""
         return read_faults(self.topology, self.adagio.faults)
-
-    def access_port_faults(self, row: ConnectivityServiceRow) -> list[str]:
-        """The service's UNI ports that are down, from their elements' alarms (one NETCONF read
-        of each UNI end's element); none asked of a service not installed, whose faults are not shown."""
-        if cs.tapi_states(row.state).operational != ENABLED:
-            return []
-        return access_port_faults(self.topology, row.request, self.adagio.alarms)
 
     # -- reads ----------------------------------------------------------------------------
     def get(self, session: Session, service: str, owner: str | None) -> ConnectivityServiceRow:
@@ -324,6 +319,11 @@ class Icm:
         """Decide a move of an installed service to a route that keeps off `command.avoid`, make
         before break (`cadenza.icm.reroute`); True when there is a move to make."""
         return plan_reroute(self, command)
+
+    def reassign(self, command: ReassignEndPoint) -> tuple[ConnectivityServiceRow, bool]:
+        """Decide a move of an installed service's end point to another edge port, with the
+        route from there, make before break (`cadenza.icm.reassign`); True when there is a move to make."""
+        return plan_reassign(self, command)
 
     def feasibility(self, ends: Sequence[tuple[str, str, int | None]], mbps: int, *,
                     max_delay_ms: float | None = None, for_service: str | None = None,

@@ -78,6 +78,9 @@ class EdgePointSettings(_Strict):
     site: str | None = None
     partner: str | None = None  # for an ENNI: the party on the other side
     name: str | None = None
+    # A spare UNI port pre-cabled to the customer equipment of UNI `spare_for`: where that UNI's
+    # port fails, its services can be moved here without a site visit (sof/trouble).
+    spare_for: str | None = None
     # For an Internet gateway's port (kind internet): the IPv4 prefixes it hands out, one
     # subnet of `ipv4_subnet_length` per Internet Access service (icm/ip_pool.py).
     ipv4_pool: str | None = None
@@ -113,7 +116,11 @@ class NetworkDomainSettings(_Strict):
                 element, _, port = end.partition(":")
                 if (element, port) not in ports:
                     raise ValueError(f"link end {end!r} is not a port of an element in {self.name}")
+        unis = {edge.id for edge in self.edge_points if edge.kind == "uni"}
         for edge in self.edge_points:
             if (edge.element, edge.port) not in ports:
                 raise ValueError(f"edge point {edge.id!r}: {edge.element}:{edge.port} is not a known port")
+            if edge.spare_for is not None and (edge.kind != "uni" or edge.spare_for not in unis - {edge.id}):
+                raise ValueError(f"edge point {edge.id!r}: only a UNI is a spare, and spare_for must name another "
+                                 f"UNI of {self.name} ({edge.spare_for!r} is none)")
         return self

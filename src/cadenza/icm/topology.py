@@ -74,6 +74,7 @@ class EdgePoint:
     port: str
     ipv4_pool: str | None = None  # an Internet gateway's port: the prefixes it hands out
     ipv4_subnet_length: int = 30
+    spare_for: str | None = None  # a spare UNI port, cabled to the customer equipment of this UNI
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,7 +114,8 @@ class Topology:
         for ec in config.edge_points:
             if ec.id in edges:
                 raise ValueError(f"edge point {ec.id!r} is declared twice in {config.name}")
-            edges[ec.id] = EdgePoint(ec.id, ec.kind, ec.element, ec.port, ec.ipv4_pool, ec.ipv4_subnet_length)
+            edges[ec.id] = EdgePoint(ec.id, ec.kind, ec.element, ec.port, ec.ipv4_pool, ec.ipv4_subnet_length,
+                                     ec.spare_for)
         return cls(
             domain=config.name,
             elements=MappingProxyType(elements),

@@ -105,7 +105,12 @@ def test_two_watchers_publish_each_operational_state_change_once(workers: list[I
     steps = [(lambda: twin.twin.fail_element("r2"), [(kind, name, DISABLED) for kind, name in r2_objects]),
              (lambda: twin.twin.restore_element("r2"), [(kind, name, ENABLED) for kind, name in r2_objects]),
              (lambda: twin.twin.fail_link(a, b), [(STATE_CHANGE_EVENT, beside.uuid, DISABLED)]),
-             (lambda: twin.twin.restore_link(a, b), [(STATE_CHANGE_EVENT, beside.uuid, ENABLED)])]
+             (lambda: twin.twin.restore_link(a, b), [(STATE_CHANGE_EVENT, beside.uuid, ENABLED)]),
+             # a port failed on its own: its edge point and the service ending there, not its element
+             (lambda: twin.twin.fail_port("r1", "u0"), [(SIP_STATE_CHANGE_EVENT, "uni-r1-0", DISABLED),
+                                                        (STATE_CHANGE_EVENT, through_r2.uuid, DISABLED)]),
+             (lambda: twin.twin.restore_port("r1", "u0"), [(SIP_STATE_CHANGE_EVENT, "uni-r1-0", ENABLED),
+                                                           (STATE_CHANGE_EVENT, through_r2.uuid, ENABLED)])]
     heard = 0
     for change, expected in steps:
         after(change, twin, workers)

@@ -204,15 +204,39 @@ def test_the_service_list_is_filtered_by_party_in_the_database_however_many_othe
     assert len(everything) == 131
 
 
-def test_a_failed_access_port_is_among_the_route_faults_from_its_elements_alarm(landscape: Landscape) -> None:
+def test_a_failed_access_port_disables_its_sip_and_the_services_on_it_once_and_its_repair_enables_them(
+        landscape: Landscape, heard: Listener) -> None:
     east = create(landscape, "uni-east-1-1", "uni-west-3-1", 121, 100)
     other = create(landscape, "uni-east-2-1", "uni-west-2-1", 122, 100)
     element, port = east["cadenza-activation"]["route"][0], "ge-0/0/1"  # uni-east-1-1's port on its PE
+    down = f"access port uni-east-1-1 ({element} {port}) is down"
 
     twin(landscape, "ports/fail", {"element": element, "port": port})
-    faults = landscape.service(east["uuid"])["cadenza-activation"]["route-faults"]
-    assert len(faults) == 1 and faults[0].startswith(f"access port uni-east-1-1 ({element} {port}) is down since ")
+    sip = heard.wait_for("uni-east-1-1", "DISABLED", "serviceInterfacePointStateChangeEvent")["event"]
+    assert sip["target-object-type"] == "SERVICE_INTERFACE_POINT" and sip["additional-text"] == down
+    event = heard.wait_for(east["uuid"], "DISABLED", "connectivityServiceStateChangeEvent")["event"]
+    assert event["additional-text"] == down and event["lifecycle-state"] == "INSTALLED"
+    now_east = landscape.service(east["uuid"])
+    assert now_east["operational-state"] == "DISABLED" and now_east["cadenza-activation"]["route-faults"] == [down]
+    listed = landscape.op("get-connectivity-service-list").json()["output"]["service"]
+    assert {s["uuid"]: s["operational-state"] for s in listed}[east["uuid"]] == "DISABLED"
+    sip_now = landscape.op("get-service-interface-point-details",
+                           {"input": {"sip-id-or-name": "uni-east-1-1"}}).json()["output"]["sip"]
+    assert sip_now["operational-state"] == "DISABLED"
+    # the node stays up, and so do the element's other edge points and the service not on the port
+    nodes = {n["uuid"]: n["operational-state"] for n in landscape.op(
+        "get-topology-details", {"input": {"topology-id-or-name": "metro"}}).json()["output"]["topology"]["node"]}
+    assert nodes[element] == "ENABLED" and heard.operational_news(element) == []
+    assert heard.operational_news("uni-east-1-2") == []
+    assert landscape.service(other["uuid"])["operational-state"] == "ENABLED"
     assert landscape.service(other["uuid"])["cadenza-activation"]["route-faults"] == []
 
     twin(landscape, "ports/restore", {"element": element, "port": port})
+    heard.wait_for("uni-east-1-1", "ENABLED", "serviceInterfacePointStateChangeEvent")
+    back = heard.wait_for(east["uuid"], "ENABLED", "connectivityServiceStateChangeEvent")["event"]
+    assert back["changed-attributes"][0]["old-value"] == "DISABLED"
     assert landscape.service(east["uuid"])["cadenza-activation"]["route-faults"] == []
+    # each change told once, however many times the watcher woke
+    assert [e["event"]["operational-state"] for e in heard.operational_news("uni-east-1-1")] == ["DISABLED", "ENABLED"]
+    assert [e["event"]["operational-state"] for e in heard.operational_news(east["uuid"])] == ["DISABLED", "ENABLED"]
+    assert heard.operational_news(other["uuid"]) == []

@@ -122,3 +122,20 @@ def test_evidence_with_a_drift_survives_its_journey_through_the_workflow_as_json
     evidence = Evidence("svc", (replace(_drifted("pe-e1 ge-0/0/1: ce-vlan 5 configured, 6 running"),
                                         configuration="the metro segment's running configuration differs"),))
     assert Evidence.from_json(evidence.to_json()) == evidence
+
+
+def test_an_access_port_down_with_a_free_spare_at_the_site_is_reassigned_there_not_visited() -> None:
+    down = "access port uni-east-1-1 (pe-e1 ge-0/0/1) is down"
+    spared = SegmentEvidence(network_domain="metro", uuid="seg-1", operational_state="DISABLED",
+                             route=("pe-e1", "agg-e1"), links=("agg-e1|pe-e1",), route_faults=(down,),
+                             spares={"uni-east-1-1": "uni-east-1-1-spare"})
+    plan = locate.locate(Evidence("svc", (spared,), alarm_since="10:42 UTC"))
+    assert plan.kind == locate.REASSIGN and plan.cause == "port pe-e1:ge-0/0/1"
+    assert plan.reassign == {"seg-1": ["uni-east-1-1", "uni-east-1-1-spare"]} and plan.segments == {"seg-1": "metro"}
+    assert plan.why == ("access port uni-east-1-1 (pe-e1 ge-0/0/1) down since 10:42 UTC: the customer's site is "
+                        "cabled to spare port uni-east-1-1-spare too; the service's end is moved there")
+    # a spare for another UNI is no help: the site is visited
+    other = SegmentEvidence(**{**spared.__dict__, "spares": {"uni-east-2-1": "uni-east-2-1-spare"}})
+    assert locate.locate(Evidence("svc", (other,))).kind == locate.SITE_VISIT
+    # what the diagnosis workflow records and reads back keeps the spares
+    assert locate.Evidence.from_json(Evidence("svc", (spared,)).to_json()).segments[0].spares == spared.spares

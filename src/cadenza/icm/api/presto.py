@@ -30,6 +30,7 @@ from cadenza.icm.commands import (
     CreateConnectivityService,
     DeleteConnectivityService,
     EndPointRequest,
+    ReassignEndPoint,
     RerouteConnectivityService,
 )
 from cadenza.icm.oam import read_counters, run_activation_test
@@ -43,6 +44,7 @@ from cadenza.interfaces.presto.models import (
     ComputeP2PPathInput,
     CreateConnectivityServiceInput,
     PmHistoryInput,
+    ReassignInput,
     RerouteInput,
     ServiceIdOrNameInput,
     SipIdOrNameInput,
@@ -64,7 +66,7 @@ def presto_router(icm: Icm) -> APIRouter:
     def service_details(name: str, principal: Principal) -> dict[str, Any]:
         with icm.database.read() as session:
             row = icm.get(session, name, principal.owner_filter)
-            return service_view(row, icm.faults_now(), port_faults=icm.access_port_faults(row))
+            return service_view(row, icm.faults_now(), icm.topology)
 
     @router.post(f"{OPERATIONS}/create-connectivity-service/")
     def create_connectivity_service(body: CreateConnectivityServiceInput, principal: Principal = caller) -> dict:
@@ -83,7 +85,7 @@ def presto_router(icm: Icm) -> APIRouter:
         row, _new = icm.create(CreateConnectivityService(
             owner=principal.party, a=a, z=z, mbps=mbps, max_delay_ms=constraint.max_delay_ms if constraint else None,
             name=request.service_name, uuid=request.uuid, profile=profile))
-        return {"output": {"service": service_view(row, icm.faults_now())}}
+        return {"output": {"service": service_view(row, icm.faults_now(), icm.topology)}}
 
     @router.post(f"{OPERATIONS}/update-connectivity-service/")
     def update_connectivity_service(body: UpdateConnectivityServiceInput, principal: Principal = caller) -> dict:
@@ -99,13 +101,13 @@ def presto_router(icm: Icm) -> APIRouter:
         row = icm.change(ChangeConnectivityService(principal.owner_filter, request.service_id_or_name, mbps, ends))
         if row.pending:
             activation.submit_change(icm, row)
-        return {"output": {"service": service_view(row, icm.faults_now())}}
+        return {"output": {"service": service_view(row, icm.faults_now(), icm.topology)}}
 
     @router.post(f"{OPERATIONS}/delete-connectivity-service/")
     def delete_connectivity_service(body: ServiceIdOrNameInput, principal: Principal = caller) -> dict:
         row = icm.delete(DeleteConnectivityService(principal.owner_filter, body.input.service_id_or_name))
         activation.submit_removal(icm, row)
-        return {"output": {"service": service_view(row, icm.faults_now())}}
+        return {"output": {"service": service_view(row, icm.faults_now(), icm.topology)}}
 
     @router.post(f"{OPERATIONS}/cadenza-reroute-connectivity-service/")
     def reroute_connectivity_service(body: RerouteInput, principal: Principal = caller) -> dict:
@@ -116,7 +118,21 @@ def presto_router(icm: Icm) -> APIRouter:
                                                             tuple(asked.avoid), asked.max_delay_ms))
         if moved:
             reroute_flow.submit_reroute(icm, row)
-        return {"output": reroute_view(row, moved, icm.faults_now())}
+        return {"output": reroute_view(row, moved, icm.faults_now(), icm.topology)}
+
+    @router.post(f"{OPERATIONS}/cadenza-reassign-end-point/")
+    def reassign_end_point(body: ReassignInput, principal: Principal = caller) -> dict:
+        """Move an installed service's end point to another edge point (a failed port's spare),
+        make before break: the port and the route from it are decided (and held) before this
+        answers; the elements follow."""
+        asked = body.input
+        row, moved = icm.reassign(ReassignEndPoint(principal.owner_filter, asked.service_id_or_name,
+                                                   asked.from_sip, asked.to_sip))
+        if moved:
+            reroute_flow.submit_reroute(icm, row)
+        view = reroute_view(row, moved, icm.faults_now(), icm.topology)
+        return {"output": {**view, "reassign": {"from-service-interface-point": asked.from_sip,
+                                                "to-service-interface-point": asked.to_sip}}}
 
     @router.post(f"{OPERATIONS}/cadenza-get-configuration-drift/")
     def configuration_drift(body: ServiceIdOrNameInput, principal: Principal = caller) -> dict:
@@ -154,7 +170,8 @@ def presto_router(icm: Icm) -> APIRouter:
     def get_connectivity_service_list(principal: Principal = caller) -> dict:
         faults = icm.faults_now()
         with icm.database.read() as session:
-            return {"output": {"service": [service_view(r, faults) for r in icm.list(session, principal.owner_filter)]}}
+            return {"output": {"service": [service_view(r, faults, icm.topology)
+                                           for r in icm.list(session, principal.owner_filter)]}}
 
     @router.get(DATA_CONTEXT + "/connectivity-service={uuid}/")
     def connectivity_service(uuid: str, principal: Principal = caller) -> dict:

@@ -9,7 +9,7 @@ from cadenza.core.ids import new_id
 from cadenza.icm.connectivity_service import tapi_states
 from cadenza.icm.feasibility import Feasible
 from cadenza.icm.oam import ActivationTestResult
-from cadenza.icm.operational import NetworkFaults, element_state, route_faults, service_state
+from cadenza.icm.operational import NetworkFaults, edge_state, element_state, route_faults, service_ends, service_state
 from cadenza.icm.reroute import REROUTE, rerouting
 from cadenza.icm.rows import ConnectivityServiceRow, PortUsageRow
 from cadenza.icm.topology import EdgePoint, Topology
@@ -57,18 +57,17 @@ def _end_point(local_id: str, end: dict[str, Any], hop: dict[str, Any] | None = 
     }
 
 
-def service_view(row: ConnectivityServiceRow, faults: NetworkFaults, *,
-                 port_faults: list[str] | None = None) -> dict[str, Any]:
-    """The service as TAPI shows it; its operational state is the network's now (`faults`);
-    `port_faults`: its access ports that are down (read for one service's details only, as it
-    asks the end elements for their alarms)."""
+def service_view(row: ConnectivityServiceRow, faults: NetworkFaults, topology: Topology) -> dict[str, Any]:
+    """The service as TAPI shows it; its operational state is the network's now (`faults`, on
+    its route and at the ports of its end points)."""
     states = tapi_states(row.state)
+    ends = service_ends(topology, row.request)
     names = [{"value-name": "name", "value": row.name}] if row.name else []
     view: dict[str, Any] = {
         "uuid": row.uuid,
         "name": names,
         "lifecycle-state": states.lifecycle,
-        "operational-state": service_state(row.state, row.plan, faults),
+        "operational-state": service_state(row.state, row.plan, faults, ends),
         "administrative-state": states.administrative,
         "layer-protocol-name": "ETH",
         "direction": "BIDIRECTIONAL",
@@ -85,8 +84,7 @@ def service_view(row: ConnectivityServiceRow, faults: NetworkFaults, *,
             "route": row.plan.get("elements", []),
             "route-delay-ms": row.plan.get("delay_ms"),
             "s-vlans": row.plan.get("s_vlans", {}),
-            "route-faults": [*route_faults(row.plan, faults), *(port_faults or ())]
-            if states.operational == ENABLED else [],
+            "route-faults": route_faults(row.plan, faults, ends) if states.operational == ENABLED else [],
             **({"reroute": _reroute_under_way(row.pending[REROUTE])} if rerouting(row) else {}),
             "created": iso(row.created_at),
             "updated": iso(row.updated_at),
@@ -109,18 +107,21 @@ def sip_view(edge: EdgePoint, usage: PortUsageRow | None, faults: NetworkFaults)
     free = (speed - usage.reserved_mbps) if usage and usage.mode != "port" else 0
     resource = {"uni": "nrp-carrier-eth-uni-n-resource", "enni": "nrp-carrier-eth-enni-n-resource",
                 "inni": "nrp-carrier-eth-inni-n-resource", "internet": "cadenza-internet-gateway-resource"}[edge.kind]
-    return {
+    view: dict[str, Any] = {
         "uuid": edge.id,
         "name": [{"value-name": "element", "value": edge.element}, {"value-name": "port", "value": edge.port},
                  {"value-name": "kind", "value": edge.kind.upper()}],
         "layer-protocol-name": ["ETH"],
         "administrative-state": "UNLOCKED",
-        "operational-state": element_state(edge.element, faults),
+        "operational-state": edge_state(edge, faults),
         "lifecycle-state": "INSTALLED",
         "total-potential-capacity": _capacity(speed),
         "available-capacity": _capacity(free),
         resource: {"max-frame-size": 9216},
     }
+    if edge.spare_for:  # Cadenza profile: the UNI whose customer equipment this spare port is cabled to
+        view["cadenza-spare-for"] = edge.spare_for
+    return view
 
 
 def topology_view(topology: Topology, links: dict[str, LinkState], free: dict[str, float],
@@ -185,11 +186,12 @@ def _reroute_under_way(pending: dict[str, Any]) -> dict[str, Any]:
             "switched": bool(pending.get("switched"))}
 
 
-def reroute_view(row: ConnectivityServiceRow, moved: bool, faults: NetworkFaults) -> dict[str, Any]:
+def reroute_view(row: ConnectivityServiceRow, moved: bool, faults: NetworkFaults,
+                 topology: Topology) -> dict[str, Any]:
     """A reroute's answer: the service, and the route it is moving to (`moving`), or the one it
     keeps because it already keeps off what was asked (`unchanged`)."""
     target = row.pending[REROUTE]["to"] if moved and rerouting(row) else row.plan
-    return {"service": service_view(row, faults),
+    return {"service": service_view(row, faults, topology),
             "reroute": {"result": "moving" if moved else "unchanged",
                         "from-route": row.plan.get("elements", []), "route": target.get("elements", []),
                         "links": target.get("links", []), "route-delay-ms": target.get("delay_ms")}}

@@ -140,6 +140,9 @@ class LinkState:
 class Faults:
     down_elements: frozenset[str]
     down_links: tuple[LinkState, ...]
+    # (element, port) of each port that failed on its own (its optics, a line card): its
+    # element may be up and its link too, yet no frame enters or leaves it
+    down_ports: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,7 +336,7 @@ class AdagioClient(Protocol):
     def links(self) -> list[LinkState]: ...
 
     def wait_for_fault_change(self, seen: int, timeout_s: float) -> int:
-        """Block until the network's count of fault changes (links or elements failed,
+        """Block until the network's count of fault changes (links, elements or ports failed,
         restored or degraded) is no longer `seen`, or `timeout_s` passed; return the count.
         An ICM watches its network with it instead of asking for the faults again and again."""
         ...

@@ -370,5 +370,17 @@ class PrestoClient:
                             {"input": {"service-id-or-name": uuid}})["reapply"]
         return Reapply(tuple(output["rewritten"]), _drift(output["before"]), _drift(output["after"]))
 
+    def reassign_end_point(self, network_domain: str, uuid: str, from_sip: str, to_sip: str) -> Reroute:
+        """Move a service's end point at `from_sip` to edge point `to_sip` (a failed access port's
+        spare), with the route from there, make before break. Raises PrestoRefused: 422 when the
+        port is down, taken or too small or no path leaves it, 409 while the service is not
+        installed or another move is under way. `moving` False: the end is at `to_sip` already."""
+        body = {"service-id-or-name": uuid, "from-service-interface-point": from_sip,
+                "to-service-interface-point": to_sip}
+        output = self._call(network_domain, "cadenza-reassign-end-point", {"input": body})
+        moved = output["reroute"]
+        return Reroute(_service(output["service"]), moved["result"] == "moving", tuple(moved["from-route"]),
+                       tuple(moved["route"]), tuple(moved["links"]), moved.get("route-delay-ms"))
+
     def list_service_interface_points(self, network_domain: str) -> list[dict[str, Any]]:
         return self._call(network_domain, "get-service-interface-point-list", {})["sip"]

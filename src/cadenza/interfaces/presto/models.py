@@ -17,6 +17,8 @@ __all__ = [
     "PmHistoryInput",
     "RerouteRequest",
     "RerouteInput",
+    "ReassignRequest",
+    "ReassignInput",
     "BwpFlow",
     "CosIdentifier",
     "Envelope",
@@ -304,3 +306,16 @@ class RerouteRequest(_Tapi):
 
 class RerouteInput(_Tapi):
     input: RerouteRequest
+
+
+class ReassignRequest(_Tapi):
+    """Cadenza profile: move an installed service's end point to another edge point (a failed
+    access port's spare), with the route from there."""
+
+    service_id_or_name: str = Field(alias="service-id-or-name", min_length=1, max_length=200)
+    from_sip: str = Field(alias="from-service-interface-point", min_length=1, max_length=200)
+    to_sip: str = Field(alias="to-service-interface-point", min_length=1, max_length=200)
+
+
+class ReassignInput(_Tapi):
+    input: ReassignRequest

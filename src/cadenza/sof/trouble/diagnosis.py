@@ -13,8 +13,10 @@ runs nothing twice).
                report in words a person can act on, and the report moves:
                remediating (software can fix it), needsSiteVisit, partnerTrouble or noTroubleFound
     remedy     step 9: each segment is moved off what is down or degraded by its ICM (PRESTO
-               reroute, make before break: the one the SLS loop uses); asking again is harmless,
-               the ICM answers `unchanged` for a service already keeping off it; or, where the
+               reroute, make before break: the one the SLS loop uses), or, where an access port
+               failed and the site is cabled to a free spare port, its end is moved there (PRESTO
+               reassign, make before break); asking again is harmless, the ICM answers
+               `unchanged` for a service already keeping off it or moved; or, where the
                configuration drifted, its design is re-applied (`reapply.py`)
     settle     step 10: the segments are read until they carry traffic again (resolved), or the
                wait gives up (needsSiteVisit, saying what is still down)
@@ -112,6 +114,7 @@ def gather(sof: Sof, service: ServiceRow) -> locate.Evidence:
             f"{link}: loss {h.get('loss-ratio', 0):.2%} (built for {h.get('design-loss-ratio', 0):.2%}), "
             f"delay {h.get('delay-ms', 0):.2f} ms (built for {h.get('design-delay-ms', 0):.2f} ms)"
             for link in links if link not in down and below_design(h := health[domain].get(link, {})))
+        spares = _spares(sof, segment, faults, service.bandwidth_mbps)
         try:
             test = sof.presto.run_activation_test(domain, uuid)
             outcome = (f"test of the {domain} segment passed: delay {test.delay_ms:.2f} ms, frame loss "
@@ -123,7 +126,7 @@ def gather(sof: Sof, service: ServiceRow) -> locate.Evidence:
         segments.append(locate.SegmentEvidence(
             network_domain=domain, uuid=uuid, operational_state=now_seen.operational_state,
             route=tuple(now_seen.route), links=links, route_faults=faults,
-            unhealthy=unhealthy, test=outcome, drift=drift, configuration=configuration))
+            unhealthy=unhealthy, test=outcome, drift=drift, configuration=configuration, spares=spares))
     partner_design = service.design.get("partner") or {}
     with sof.database.read() as session:
         alarms = list(session.scalars(select(AlarmRow).where(AlarmRow.service_id == service.id,
@@ -167,12 +170,30 @@ def _configuration(sof: Sof, domain: str, uuid: str) -> tuple[tuple[str, ...], s
     return (), f"the {domain} segment's elements run the configuration designed for it"
 
 
+def _spares(sof: Sof, segment: dict[str, Any], faults: tuple[str, ...], mbps: int) -> dict[str, str]:
+    """A free spare port for each failed access port of the segment (`cadenza-spare-for` on its
+    SIP over PRESTO): up, and with room for the service (wholly free for a port-based end)."""
+    failed = {edge for edge, *_ in locate.access_ports_down(faults)}
+    if not failed:
+        return {}
+    vlans = {segment[e]["edgePoint"]: segment[e]["vlan"] for e in ("a", "z")}
+    found: dict[str, str] = {}
+    for sip in sof.presto.list_service_interface_points(segment["networkDomain"]):
+        spare_for = sip.get("cadenza-spare-for")
+        if spare_for not in failed or spare_for in found or sip.get("operational-state") != presto.ENABLED:
+            continue
+        free = sip["available-capacity"]["total-size"]["value"]
+        whole = sip["total-potential-capacity"]["total-size"]["value"]
+        if free >= mbps and (vlans.get(spare_for) is not None or free == whole):
+            found[spare_for] = sip["uuid"]
+    return found
+
+
 def _findings(evidence: locate.Evidence) -> list[tuple[str, str]]:
     said = [("correlate", text) for text in (*evidence.alarms, *evidence.degradations)]
     if not said:
         said.append(("correlate", "no open alarm or SLS degradation on the service"))
     for segment in evidence.segments:
-        # a failed access port leaves the route ENABLED, yet nothing reaches the customer through it
         carries = segment.operational_state == presto.ENABLED and not segment.route_faults
         state = "carries traffic" if carries else "carries no traffic"
         faults = f" ({'; '.join(segment.route_faults)})" if segment.route_faults else ""
@@ -200,9 +221,13 @@ def sof_diagnose_trouble(sof_name: str, report_id: str) -> str:
         return "finished"
     if plan.kind == locate.REAPPLY:
         return _reapply(sof_name, report_id, service_id, plan)
-    if plan.kind != locate.REROUTE:
+    if plan.kind not in (locate.REROUTE, locate.REASSIGN):
         return plan.kind
-    refused = sof_trouble_reroute(sof_name, report_id, plan.avoid, plan.segments)
+    if plan.kind == locate.REROUTE:
+        refused, done = sof_trouble_reroute(sof_name, report_id, plan.avoid, plan.segments), "rerouted"
+    else:
+        refused = sof_trouble_reassign(sof_name, report_id, service_id, plan.reassign, plan.segments)
+        done = "moved to the spare port"
     if refused is not None:
         sof_trouble_finish(sof_name, report_id, contract.NEEDS_SITE_VISIT, f"{plan.why}; {refused}")
         return "siteVisit"
@@ -214,9 +239,9 @@ def sof_diagnose_trouble(sof_name: str, report_id: str) -> str:
         durable_sleep(SETTLE_PAUSE_S)
     if still:
         sof_trouble_finish(sof_name, report_id, contract.NEEDS_SITE_VISIT,
-                           f"{plan.why}; rerouted, yet {still}: needs a site visit")
+                           f"{plan.why}; {done}, yet {still}: needs a site visit")
         return "siteVisit"
-    sof_trouble_finish(sof_name, report_id, contract.RESOLVED, f"{plan.why}; the service is rerouted")
+    sof_trouble_finish(sof_name, report_id, contract.RESOLVED, f"{plan.why}; the service is {done}")
     return "resolved"
 
 
@@ -258,9 +283,9 @@ def sof_trouble_gather(sof_name: str, service_id: str) -> dict[str, Any]:
     return gather(sof, service).to_json()
 
 
-_OUTCOME = {locate.REROUTE: contract.REMEDIATING, locate.REAPPLY: contract.REMEDIATING,
-            locate.SITE_VISIT: contract.NEEDS_SITE_VISIT, locate.PARTNER: contract.PARTNER_TROUBLE,
-            locate.NOTHING: contract.NO_TROUBLE_FOUND}
+_OUTCOME = {locate.REROUTE: contract.REMEDIATING, locate.REASSIGN: contract.REMEDIATING,
+            locate.REAPPLY: contract.REMEDIATING, locate.SITE_VISIT: contract.NEEDS_SITE_VISIT,
+            locate.PARTNER: contract.PARTNER_TROUBLE, locate.NOTHING: contract.NO_TROUBLE_FOUND}
 
 
 @DBOS.step()
@@ -309,6 +334,44 @@ def sof_trouble_reroute(sof_name: str, report_id: str, avoid: dict[str, list[str
                 f["step"] == "remedy" for f in row.findings):
             report.add_finding(session, row, "remedy", "rerouted: " + "; ".join(moved), wake=sof.wake)
     return None
+
+
+@DBOS.step(**_RETRY)
+def sof_trouble_reassign(sof_name: str, report_id: str, service_id: str, reassign: dict[str, list[str]],
+                         segments: dict[str, str]) -> str | None:
+    """Step 9 where an access port failed: each segment's end moved to the spare port (its ICM
+    decides the port and route before answering); the service's design then names the spare.
+    None when every move was accepted, else why not."""
+    sof = registered(sof_name)
+    moved = []
+    for uuid, (failed, spare) in reassign.items():
+        domain = segments[uuid]
+        try:
+            answer = sof.presto.reassign_end_point(domain, uuid, failed, spare)
+        except PrestoRefused as exc:
+            if exc.status == 409:  # a move under way (ours, before a crash): asked again after it
+                raise
+            return f"the {domain} segment's end cannot move from {failed} to {spare}: {exc}"
+        moved.append(f"the {domain} segment's end {'moves' if answer.moving else 'is'} at spare port {spare} "
+                     f"instead of {failed}, route {' > '.join(answer.route)}")
+    with sof.database.transaction() as session:
+        service = session.get(ServiceRow, service_id)
+        if service is not None:  # asked again after a crash, the edge points are the spares already
+            service.design = _moved_ends(service.design, dict(reassign.values()))
+        row = session.get(TroubleReportRow, report_id)
+        if row is not None and row.state == contract.REMEDIATING and not any(
+                f["step"] == "remedy" for f in row.findings):
+            report.add_finding(session, row, "remedy", "reassigned: " + "; ".join(moved), wake=sof.wake)
+    return None
+
+
+def _moved_ends(design: dict[str, Any], spares: dict[str, str]) -> dict[str, Any]:
+    """The design with each failed edge point replaced by its spare, at the service's ends and its segments'."""
+    def end(point: dict[str, Any]) -> dict[str, Any]:
+        return {**point, "edgePoint": spares[point["edgePoint"]]} if point.get("edgePoint") in spares else point
+
+    return {**design, **{e: end(design[e]) for e in ("a", "z") if isinstance(design.get(e), dict)},
+            "segments": [{**s, "a": end(s["a"]), "z": end(s["z"])} for s in design.get("segments") or []]}
 
 
 @DBOS.step(**_RETRY)

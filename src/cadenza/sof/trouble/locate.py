@@ -1,8 +1,10 @@
 """Where the trouble is and what can be done about it (MEF 55.0.1 §10.5 steps 7-9), decided from
 what SOF gathered (`Evidence`): no I/O here, so every rule is tested on its own.
 
-In order: an element down at an end of an SP segment's route (the customer's access element), or
-an access port (UNI) down, is for a person on site, as nothing can route around it; a link or an
+In order: an access port (UNI) down whose customer equipment is cabled to a free spare port has
+the service's end moved there; an element down at an end of an SP segment's route (the
+customer's access element), or an access port down with no spare, is for a person on site, as
+nothing can route around it; a link or an
 inner element down on the route is routed around; a link of the route whose health is below what it was built for is
 routed around too (as the SLS loop does, sof/sls/assessor.py); a segment whose elements run
 something else than its design (configuration drift, as its ICM compares them) gets its design
@@ -20,10 +22,11 @@ from typing import Any
 
 from cadenza.interfaces.presto.paths import ENABLED  # the segment states SOF reads over PRESTO
 
-__all__ = ["SegmentEvidence", "PartnerEvidence", "Evidence", "Plan", "REROUTE", "REAPPLY", "SITE_VISIT", "PARTNER",
-           "NOTHING", "locate", "down_in", "access_ports_down"]
+__all__ = ["SegmentEvidence", "PartnerEvidence", "Evidence", "Plan", "REROUTE", "REASSIGN", "REAPPLY", "SITE_VISIT",
+           "PARTNER", "NOTHING", "locate", "down_in", "access_ports_down"]
 
 REROUTE = "reroute"
+REASSIGN = "reassign"  # a failed access port's service moved to the site's spare port
 REAPPLY = "reapply"  # the segment's designed configuration written to its elements again
 SITE_VISIT = "siteVisit"
 PARTNER = "partner"
@@ -45,6 +48,8 @@ class SegmentEvidence:
     # ("pe-e1 ge-0/0/1: s-vlan 731 configured, 732 running"); `configuration` says why it was not compared
     drift: tuple[str, ...] = ()
     configuration: str | None = None
+    # a failed access port's edge point -> a free spare port cabled to the same customer equipment
+    spares: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,12 +87,14 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Plan:
-    kind: str  # reroute | reapply | siteVisit | partner | nothing
+    kind: str  # reroute | reassign | reapply | siteVisit | partner | nothing
     cause: str | None  # "link a|b", "element pe-e1", "port pe-e1:ge-0/0/1", a partner's party
     why: str  # the diagnosis, in words a person can act on
     # on reroute: per network domain and segment, what to keep off
     avoid: dict[str, list[str]] = field(default_factory=dict)
     segments: dict[str, str] = field(default_factory=dict)  # segment uuid -> network domain (reroute, reapply)
+    # on reassign: per segment, the edge point of its failed port and the spare it moves to
+    reassign: dict[str, list[str]] = field(default_factory=dict)
 
 
 def down_in(faults: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -106,8 +113,8 @@ _ACCESS_PORT = re.compile(
 
 
 def access_ports_down(faults: tuple[str, ...]) -> list[tuple[str, str, str, str | None]]:
-    """(edge point, element, port, since HH:MM UTC) of each access port a segment's route-faults
-    say is down (the ICM reads them from its elements' alarms)."""
+    """(edge point, element, port, since HH:MM UTC if said) of each access port a segment's
+    route-faults say is down (the ICM reads them from the ECM's faults)."""
     return [(m["edge"], m["element"], m["port"], m["since"])
             for fault in faults if (m := _ACCESS_PORT.fullmatch(fault))]
 
@@ -129,6 +136,12 @@ def locate(evidence: Evidence) -> Plan:
         if ports and not at_end:
             edge, element, port, when = ports[0]
             when_said = f" since {when}" if when else since
+            spare = segment.spares.get(edge)
+            if spare is not None:
+                return Plan(REASSIGN, f"port {element}:{port}",
+                            f"access port {edge} ({element} {port}) down{when_said}: the customer's site is cabled to "
+                            f"spare port {spare} too; the service's end is moved there",
+                            segments={segment.uuid: segment.network_domain}, reassign={segment.uuid: [edge, spare]})
             return Plan(SITE_VISIT, f"port {element}:{port}",
                         f"access port {edge} ({element} {port}) down{when_said}: no other path reaches the "
                         "customer's site; needs a site visit to repair it")
