@@ -50,7 +50,10 @@ from cadenza.sof.trouble.rows import TroubleReportRow
 __all__ = ["report_trouble", "gather", "resume_all", "SETTLE_TRIES", "SETTLE_PAUSE_S"]
 
 log = logging.getLogger(__name__)
-_RETRY = {"retries_allowed": True, "max_attempts": 5, "interval_seconds": 1.0, "backoff_rate": 2.0,
+# Eight tries wait about two minutes in all: a workflow resumed as its domain restarts calls
+# PRESTO before the domain serves HTTP, and on a loaded machine that took longer than the 15 s
+# of five tries (the diagnosis then stopped for good, the report left remediating).
+_RETRY = {"retries_allowed": True, "max_attempts": 8, "interval_seconds": 1.0, "backoff_rate": 2.0,
           "should_retry": retry_unless_stopping}
 SETTLE_TRIES = 30  # the segments' moves take a second or two on the twin
 SETTLE_PAUSE_S = 1.0
