@@ -166,6 +166,10 @@ def record_activations(group: Group, failures: dict[str, str]) -> None:
 def configure_elements(job: Job, settings: dict[str, int | None] | None = None) -> list[str]:
     """Every element of the route holds the service's construct as planned, or as it is with
     `settings` ({"mbps", "a", "z"}: a change); the reasons of those that refuse."""
+    return _configure(job, settings)
+
+
+def _configure(job: Job, settings: dict[str, int | None] | None) -> list[str]:
     icm, row = _load(job)
     hops = _hops(row) if settings is None else _as_settled(row, settings)
     return [_refusal(result) for result in icm.adagio.apply_many([(hop.element, hop.fc) for hop in hops])
@@ -196,12 +200,28 @@ def record_outcome(job: Job, target: str, reason: str | None, release: bool) -> 
 
 
 @DBOS.step()
+def apply_change(job: Job, after: dict[str, int | None]) -> list[str]:
+    """`configure_elements` with the change and, when every element took it, `settle_change`
+    as asked, in one checkpoint: a change the elements take (nearly all) is one step. Run again
+    after a crash between the two, the elements are given what they already hold (no change)
+    and the settling sees where the row already is."""
+    problems = _configure(job, after)
+    if not problems:
+        _settle(job, after, None)
+    return problems
+
+
+@DBOS.step()
 def settle_change(job: Job, kept: dict[str, int | None], reason: str | None, hold_both: bool = False) -> None:
     """End a change with the service as `kept`: what was asked, or what it was when refused.
     The reservation follows `kept`, and of each end point's two CE-VLANs the one not kept is
     given back, in the transaction that records the outcome; unless `hold_both` (an element
     could not be put back and may still forward the other one): then the service holds both
     until it is removed, so no other service is given a VLAN an element still uses."""
+    _settle(job, kept, reason, hold_both)
+
+
+def _settle(job: Job, kept: dict[str, int | None], reason: str | None, hold_both: bool = False) -> None:
     icm = _ICMS[job.network_domain]
     with icm.database.transaction() as session:
         row = icm.get(session, job.service, None)
@@ -248,9 +268,8 @@ def activate_group(group: Group) -> dict[str, str]:
 def change_connectivity_service(job: Job, before: dict[str, int | None], after: dict[str, int | None]) -> str:
     """A change of bandwidth and/or end point CE-VLANs: every element takes it, or every
     element is given back what it held and the service stays as it was."""
-    problems = configure_elements(job, after)
+    problems = apply_change(job, after)
     if not problems:
-        settle_change(job, after, None)
         return cs.INSTALLED
     unrestored = configure_elements(job, before)  # put back what the elements held before
     changed = [key for key in ("mbps", "a", "z") if before[key] != after[key]]

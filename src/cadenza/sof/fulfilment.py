@@ -169,15 +169,18 @@ def _segment_ends(segment: dict[str, Any], vlans: dict[str, int | None]) -> list
             if segment[e]["edgePoint"] in vlans and (vlan := vlans[segment[e]["edgePoint"]]) is not None]
 
 
-def _modify(item: Item, change: dict[str, Any]) -> None:
+def _modify(item: Item, work: dict[str, Any]) -> None:
     """A bandwidth and/or CE-VLAN change (Sof.read_change), MEF 55.0.1 §10.3 steps 5-13. The
     partner's segment changes first: it is the one that may keep us waiting for hours or refuse,
     and our own segments change in seconds, so a VLAN they give up is not left free (for another
     order to take) while the partner decides. Then every segment changes in place, those ending
     at a UNI whose VLAN changes on it too, and the changed service is tested end to end (steps
     10-12). If a segment refuses or the test fails, what changed is put back, at the partner as
-    well, and a put-back that fails is said in the reason rather than passed over."""
-    current = steps.load_service(item.sof, item.service_id)
+    well, and a put-back that fails is said in the reason rather than passed over. `work`: what
+    `steps.load_change` gives (the change, the service as it is), or {"problem": ...}."""
+    if "problem" in work:
+        raise Failed(work["problem"])
+    change, current = work["change"], work["service"]
     design, before = current["design"], current["mbps"]
     mbps, vlans = change["mbps"], change.get("vlans") or {}
     was = {p["edgePoint"]: p["vlan"] for s in design["segments"] for p in (s["a"], s["z"])}
@@ -207,8 +210,7 @@ def _modify(item: Item, change: dict[str, Any]) -> None:
         if unrestored:
             raise Failed(f"{failure.reason}; putting the change back failed too: {'; '.join(unrestored)}") from None
         raise failure from None
-    steps.settle_service_change(item.sof, item.service_id, change)  # step 13: inventory, then assurance
-    steps.follow_rate(item.sof, item.service_id, item.order_id, before, mbps)
+    steps.settle_service_change(item.sof, item.service_id, item.order_id, before, change)  # step 13
     was_before = {"mbps": before, "vlans": {edge_point: was.get(edge_point) for edge_point in vlans},
                   "partnerCeVlan": (partner or {}).get("ceVlan")}
     try:  # step 14: the change is made; billing not hearing of it must not undo it, but is said
@@ -281,7 +283,8 @@ def fulfil(sof_name: str, order_id: str) -> str:
             if entry["action"] == "add":
                 _add(item)
             elif entry["action"] == "modify":
-                _modify(item, steps.ordered_change(sof_name, order_id, item.item_id, item.service_id))
+                _modify(item, entry["change"] if "change" in entry else steps.load_change(
+                    sof_name, order_id, item.item_id, item.service_id))
             else:
                 _delete(item)
             end = {"item": item.item_id, "target": orders.COMPLETED, "reason": None}

@@ -11,7 +11,7 @@ from typing import Any
 from dbos import DBOS
 
 from cadenza.core.clock import iso, iso_at, now
-from cadenza.core.errors import Conflict
+from cadenza.core.errors import Conflict, Unprocessable
 from cadenza.core.trace import record
 from cadenza.core.wakeups import WAKEUPS
 from cadenza.core.workflows import retry_unless_stopping
@@ -85,8 +85,9 @@ def _poll(sof: Sof, read, done, what: str, news: str | None = None):  # noqa: AN
 @DBOS.step()
 def start_order(sof_name: str, order_id: str) -> list[dict[str, Any]]:
     """The order `inProgress`, and its first unfinished item begun as `begin_item` would (that
-    entry's `began` says whether it went to work): one checkpoint, and one transaction, whose
-    two state change events reach the requester together, to be read once."""
+    entry's `began` says whether it went to work; a modify's `change` is what `load_change`
+    gives): one checkpoint, and one transaction, whose two state change events reach the
+    requester together, to be read once."""
     sof = _SOFS[sof_name]
     with sof.database.transaction() as session:
         order = sof.order(session, order_id, None)
@@ -98,6 +99,13 @@ def start_order(sof_name: str, order_id: str) -> list[dict[str, Any]]:
         first = next((e for e in entries if e["state"] not in orders.FINAL), None)
         if first is not None:
             first["began"] = _begin_item(session, sof, order, first["item"], first["action"], first["service"])
+            if first["began"] and first["action"] == "modify":
+                # what `load_change` would read, without a checkpoint of its own (an ALLEGRO
+                # change is one item); a change that cannot be read fails its item, not the order
+                try:
+                    first["change"] = _change_of(session, sof, order_id, first["item"], first["service"])
+                except Unprocessable as exc:
+                    first["change"] = {"problem": f"{type(exc).__name__}: {exc}"}
         return entries
 
 
@@ -201,6 +209,23 @@ def load_service(sof_name: str, service_id: str) -> dict[str, Any]:
 
 
 @DBOS.step()
+def load_change(sof_name: str, order_id: str, item_id: str, service_id: str) -> dict[str, Any]:
+    """What a modify item asks of the service (Sof.read_change), read against the service as
+    it is, and the service as `load_service` gives it: one checkpoint rather than two, and a
+    read, which on SQLite does not queue behind the writers of the concurrent changes."""
+    sof = _SOFS[sof_name]
+    with sof.database.read() as session:
+        return _change_of(session, sof, order_id, item_id, service_id)
+
+
+def _change_of(session: Any, sof: Sof, order_id: str, item_id: str, service_id: str) -> dict[str, Any]:
+    item = next(i for i in sof.items(session, order_id) if i.item_id == item_id)
+    row = sof.service(session, service_id, None)
+    change = Sof.read_change(row, item.service.get("serviceConfiguration", {}), "")
+    return {"change": change, "service": {"state": row.state, "design": row.design, "mbps": row.bandwidth_mbps}}
+
+
+@DBOS.step()
 def reserve_resources(sof_name: str, service_id: str, order_id: str) -> dict[str, Any]:
     """Choose the S-VLANs and lay out the segments; `{"problem": ...}` when none is free. The
     trace of `order_id` says what was designed (step 8), in the same transaction."""
@@ -246,33 +271,59 @@ def _settle(session: Any, sof: Sof, row: Any, target: str, reason: str | None) -
     operational.refresh(session, row, reporter=sof.alarm_reporter, announce=False)
 
 
-@DBOS.step()
-def settle_service_change(sof_name: str, service_id: str, change: dict[str, Any]) -> None:
-    """The service as a modify left it (`Sof.read_change`): its bandwidth, and each changed
-    CE-VLAN in the design (ends, segments, partner leg) and in the configuration it shows."""
+@DBOS.step(**_RETRY)
+def settle_service_change(sof_name: str, service_id: str, order_id: str, before_mbps: int,
+                          change: dict[str, Any]) -> float | None:
+    """Step 13 in one checkpoint: the service as a modify left it (`Sof.read_change`), and
+    assurance following its new rate. The bandwidth, and each changed CE-VLAN in the design
+    (ends, segments, partner leg) and in the configuration it shows; then, as utilisation (PM
+    reports, the §10.9 coordinator's input) is a share of the CIR, the design records from which
+    network time the service runs at the new rate (`rateChanges`), so each measurement interval
+    is judged against the CIR it ran at, not the one the service has when a report is made
+    (sof/performance/service_pm.py). The network time of the change, None when the rate did
+    not move. Run again after a crash it changes nothing twice."""
     sof = _SOFS[sof_name]
-    vlans: dict[str, int | None] = change.get("vlans") or {}
+    mbps = change["mbps"]
+    with sof.database.read() as session:
+        design = sof.service(session, service_id, None).design
+    known = next((c["atS"] for c in design.get("rateChanges") or [] if c.get("order") == order_id), None)
+    follows = known is None and before_mbps != mbps and bool(design.get("segments"))
+    at = float(sof.presto.get_network_time(design["segments"][0]["networkDomain"])["epoch-seconds"]) \
+        if follows else known
     with sof.database.transaction() as session:
         row = sof.service(session, service_id, None)
-        design = dict(row.design)
-        partner_vlan = change.get("partnerCeVlan")
-        if row.bandwidth_mbps == change["mbps"] and all(
-                design[e]["vlan"] == vlans[design[e]["edgePoint"]] for e in ("a", "z")
-                if design[e]["edgePoint"] in vlans) and (
-                "partnerCeVlan" not in change or (design.get("partner") or {}).get("ceVlan") == partner_vlan):
-            return  # this step already ran before a crash
-        row.bandwidth_mbps = change["mbps"]
-        design["mbps"] = change["mbps"]
-        for e in ("a", "z"):
-            if design[e]["edgePoint"] in vlans:
-                design[e] = {**design[e], "vlan": vlans[design[e]["edgePoint"]]}
-        design["segments"] = [{**s, **{e: {**s[e], "vlan": vlans[s[e]["edgePoint"]]} for e in ("a", "z")
-                                       if s[e]["edgePoint"] in vlans}} for s in design["segments"]]
-        if "partnerCeVlan" in change and design.get("partner"):
-            design["partner"] = {**design["partner"], "ceVlan": partner_vlan}
-        row.design = design
-        row.configuration = _configured_rate(_configured_vlans(row.configuration, vlans, change), change["mbps"])
-        inventory.announce_changed(session, row, wake=sof.wake)
+        _settle_change(session, sof, row, change)
+        if follows and at is not None:
+            changes = [*(row.design.get("rateChanges") or []),
+                       {"atS": at, "fromMbps": before_mbps, "toMbps": mbps, "order": order_id}]
+            row.design = {**row.design, "rateChanges": changes}
+            _note(session, sof, order_id, "13", "internal", f"SOF-{sof.name}",
+                  f"assurance follows {mbps} Mbit/s: utilisation is measured against it from network time "
+                  f"{iso_at(at)}")
+    return at
+
+
+def _settle_change(session: Any, sof: Sof, row: Any, change: dict[str, Any]) -> None:
+    vlans: dict[str, int | None] = change.get("vlans") or {}
+    design = dict(row.design)
+    partner_vlan = change.get("partnerCeVlan")
+    if row.bandwidth_mbps == change["mbps"] and all(
+            design[e]["vlan"] == vlans[design[e]["edgePoint"]] for e in ("a", "z")
+            if design[e]["edgePoint"] in vlans) and (
+            "partnerCeVlan" not in change or (design.get("partner") or {}).get("ceVlan") == partner_vlan):
+        return  # this step already ran before a crash
+    row.bandwidth_mbps = change["mbps"]
+    design["mbps"] = change["mbps"]
+    for e in ("a", "z"):
+        if design[e]["edgePoint"] in vlans:
+            design[e] = {**design[e], "vlan": vlans[design[e]["edgePoint"]]}
+    design["segments"] = [{**s, **{e: {**s[e], "vlan": vlans[s[e]["edgePoint"]]} for e in ("a", "z")
+                                   if s[e]["edgePoint"] in vlans}} for s in design["segments"]]
+    if "partnerCeVlan" in change and design.get("partner"):
+        design["partner"] = {**design["partner"], "ceVlan": partner_vlan}
+    row.design = design
+    row.configuration = _configured_rate(_configured_vlans(row.configuration, vlans, change), change["mbps"])
+    inventory.announce_changed(session, row, wake=sof.wake)
 
 
 def _configured_rate(configuration: dict[str, Any], mbps: int) -> dict[str, Any]:
@@ -550,41 +601,6 @@ def start_pm(sof_name: str, service_id: str, order_id: str) -> None:
                          "segments": segments, "partner": partner}
         job.last_counters, job.last_collected_at = counters, now()
         _note(session, sof, order_id, "12", "PRESTO", "ICMs", "proactive performance monitoring started")
-
-
-@DBOS.step()
-def ordered_change(sof_name: str, order_id: str, item_id: str, service_id: str) -> dict[str, Any]:
-    """What the modify item asks of the service (Sof.read_change), read against the service as it is."""
-    sof = _SOFS[sof_name]
-    with sof.database.transaction() as session:
-        item = next(i for i in sof.items(session, order_id) if i.item_id == item_id)
-        return Sof.read_change(sof.service(session, service_id, None), item.service.get("serviceConfiguration", {}),
-                               "")
-
-
-# -- assurance after a change (§10.3 step 13) -----------------------------------------------------
-@DBOS.step(**_RETRY)
-def follow_rate(sof_name: str, service_id: str, order_id: str, before_mbps: int, mbps: int) -> float | None:
-    """Assurance follows the new rate: utilisation (PM reports, the §10.9 coordinator's input) is
-    a share of the CIR, so the design records from which network time the service runs at
-    `mbps` (`rateChanges`), and each measurement interval is judged against the CIR it ran at,
-    not the one the service has when a report is made (sof/performance/service_pm.py). The
-    network time of the change, None when the rate did not move."""
-    sof = _SOFS[sof_name]
-    with sof.database.read() as session:
-        design = sof.service(session, service_id, None).design
-    known = next((c["atS"] for c in design.get("rateChanges") or [] if c.get("order") == order_id), None)
-    if known is not None or before_mbps == mbps or not design.get("segments"):
-        return known  # already recorded before a crash, or nothing to follow
-    at = float(sof.presto.get_network_time(design["segments"][0]["networkDomain"])["epoch-seconds"])
-    with sof.database.transaction() as session:
-        row = sof.service(session, service_id, None)
-        changes = [*(row.design.get("rateChanges") or []),
-                   {"atS": at, "fromMbps": before_mbps, "toMbps": mbps, "order": order_id}]
-        row.design = {**row.design, "rateChanges": changes}
-        _note(session, sof, order_id, "13", "internal", f"SOF-{sof.name}",
-              f"assurance follows {mbps} Mbit/s: utilisation is measured against it from network time {iso_at(at)}")
-    return at
 
 
 # -- the usage event (§10.3 step 14) ------------------------------------------------------------

@@ -163,7 +163,7 @@ def service_pm(row: ServiceRow, history: HistorySource, *, start_s: float, end_s
 
 def rate_at(current_mbps: int, changes: Sequence[Mapping[str, Any]], at_s: float) -> int:
     """The CIR the service ran at, at network time `at_s`: the rate before the first change
-    made after it (`rateChanges` of the design, sof/steps.follow_rate), else the current one."""
+    made after it (`rateChanges` of the design, sof/steps.settle_service_change), else the current one."""
     for change in sorted(changes, key=lambda c: c["atS"]):
         if at_s < change["atS"]:
             return int(change["fromMbps"])
