@@ -26,6 +26,7 @@ from cadenza.core.notifications.listener_credentials import NOTIFY_SCOPE, Listen
 from cadenza.core.notifications.store import HubStore
 from cadenza.core.openapi_validation import OperationTable
 from cadenza.core.request_guard import RequestLimits, guard_endpoints, install_request_guard
+from cadenza.core.route_index import index_routes
 from cadenza.core.signing_keys import ConfiguredKeyRefused, KeyStore, load_private_key
 from cadenza.core.workflows import launch_workflows, shutdown_workflows
 from cadenza.ecm.api.twin import twin_router
@@ -242,6 +243,7 @@ class ProviderDomain:
                     "network_domains": sorted(self.icms)}
 
         guard_endpoints(app)
+        index_routes(app)
         return app
 
     def stop(self) -> None:
