@@ -210,6 +210,43 @@ async def test_a_committed_event_reaches_the_listener_path_of_the_spec_over_http
     assert dispatcher.stats.delivered == 1
 
 
+class SlowBuyer(Buyer):
+    """A listener that takes `delay_s` to answer each event."""
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__()
+        self.delay_s = delay_s
+
+    async def on_event(self, event_type: str, event: dict[str, Any]) -> None:
+        await asyncio.sleep(self.delay_s)
+        await super().on_event(event_type, event)
+
+
+async def test_an_event_to_a_quick_listener_does_not_wait_for_a_slow_listener_of_an_earlier_event(
+        database: Database) -> None:
+    slow, quick = SlowBuyer(3.0), Buyer()
+    async with serving(slow.app) as slow_url, serving(quick.app) as quick_url:
+        subscribe(database, slow_url, party="globex")
+        subscribe(database, quick_url)
+        dispatcher = OutboxDispatcher(database, backoff=FAST, poll_interval_s=30.0)  # only wake() delivers
+        await dispatcher.start()
+        try:
+            await asyncio.sleep(0.1)
+            order_event(database, "po-slow", party="globex", wake=dispatcher.wake)
+            await eventually(lambda: len(slow.arrivals) == 1)  # its round is delivering it
+            started = time.monotonic()
+            order_event(database, "po-quick", wake=dispatcher.wake)
+            await eventually(lambda: len(quick.handled) == 1)
+            quick_took = time.monotonic() - started
+            assert not slow.handled  # the slow listener is still answering the first
+            await eventually(lambda: len(slow.handled) == 1)
+        finally:
+            await dispatcher.stop()
+    assert quick_took < 2.0
+    assert [e["event"]["id"] for e in slow.handled + quick.handled] == ["po-slow", "po-quick"]
+    assert all(row.delivered_at is not None and row.attempts == 1 for row in outbox(database))
+
+
 async def test_a_failing_listener_gets_the_event_on_the_third_attempt_after_backoff(database: Database) -> None:
     buyer = Buyer(fail_first=2)
     async with serving(buyer.app) as url:

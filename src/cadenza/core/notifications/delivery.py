@@ -29,6 +29,10 @@ __all__ = ["DispatcherStats", "OutboxDispatcher"]
 
 log = logging.getLogger(__name__)
 
+# Rounds delivering at once: enough that a slow listener holds up none of the events after its
+# own, few enough that a burst of wake-ups does not turn into as many claims of the outbox.
+ROUNDS_AT_ONCE = 4
+
 
 @dataclass(slots=True)
 class DispatcherStats:
@@ -71,6 +75,7 @@ class OutboxDispatcher:
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._nudged: asyncio.Event | None = None
+        self._missed = False  # woken while ROUNDS_AT_ONCE rounds were delivering
         self._stopping = False
 
     async def start(self) -> None:
@@ -119,20 +124,38 @@ class OutboxDispatcher:
         return len(claimed)
 
     async def _run(self) -> None:
+        """A round at each wake-up (and poll), beside the rounds still delivering: a round lasts
+        as long as its slowest listener (one of this domain's own runs its handler before it
+        answers), and an event published meanwhile waited for it, however quick its own
+        listener. The claims' leases keep two rounds from taking the same row."""
         nudged = self._nudged
         if nudged is None:
             raise RuntimeError("run the dispatcher with start()")
-        while not self._stopping:
-            nudged.clear()
-            try:
-                handled = await self.run_once()
-            except Exception:  # the database may be briefly away; the loop must survive it
-                log.exception("outbox dispatch round failed; retrying after the poll interval")
-                handled = 0
-            if handled >= self.batch:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(nudged.wait(), self.poll_interval_s)
+        rounds: set[asyncio.Task[None]] = set()
+        try:
+            while not self._stopping:
+                nudged.clear()
+                if len(rounds) < ROUNDS_AT_ONCE:
+                    task = asyncio.create_task(self._round(nudged), name="outbox-dispatch-round")
+                    rounds.add(task)
+                    task.add_done_callback(rounds.discard)
+                else:
+                    self._missed = True  # the next round to end starts another
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(nudged.wait(), self.poll_interval_s)
+        finally:
+            if rounds:
+                await asyncio.gather(*rounds, return_exceptions=True)
+
+    async def _round(self, nudged: asyncio.Event) -> None:
+        try:
+            handled = await self.run_once()
+        except Exception:  # the database may be briefly away; the loop must survive it
+            log.exception("outbox dispatch round failed; retrying after the poll interval")
+            handled = 0
+        if handled >= self.batch or self._missed:  # more may be due: the next round at once
+            self._missed = False
+            nudged.set()
 
     async def _deliver(self, row: Claimed) -> Outcome:
         if self._http is None:
