@@ -5,6 +5,7 @@ what is already gone, state changes check where the row already is)."""
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import asdict
 from typing import Any
 
@@ -13,7 +14,7 @@ from dbos import DBOS
 from cadenza.core.clock import iso, iso_at, now
 from cadenza.core.errors import Conflict, Unprocessable
 from cadenza.core.trace import record
-from cadenza.core.wakeups import WAKEUPS
+from cadenza.core.wakeups import WAKEUPS, News
 from cadenza.core.workflows import retry_unless_stopping
 from cadenza.interfaces.legato.paths import WAITING_NOTE_PREFIX
 from cadenza.interfaces.legato.placement import ACCESS_PLACEMENT, EVC_PLACEMENT, INTERNET_PLACEMENT
@@ -61,18 +62,23 @@ def segment_news(uuid: str) -> str:
     return f"presto:{uuid}"
 
 
-def _poll(sof: Sof, read, done, what: str, news: str | None = None):  # noqa: ANN001, ANN202 - small local helper
+def _poll(sof: Sof, read, done, what: str, news: str | None = None, *,  # noqa: ANN001, ANN202 - local helper
+          watching: News | None = None, answered: Any = None):
     """Read until `done(value)`. With `news` (a wake-up key its source notifies) each read waits
     for the next notification, or SAFETY_NET_S; without, it backs off from the SOF's poll interval.
     `read(since)` is to read the source at `since` or later (a `time.monotonic()` value): when
     the last notification arrived, which a reading begun since shows (sof/segment_readings.py),
-    or, with none (the first read, the safety net's), now."""
+    or, with none (the first read, the safety net's), now. `watching`: the watch of `news` the
+    caller began before asking for what it now waits for, and `answered` what the source
+    answered then: it stands for the first read unless news came since."""
     deadline, pause = time.monotonic() + sof.activation_timeout_s, sof.poll_interval_s
     limit = SAFETY_NET_S if news else UNNOTIFIED_MAX_PAUSE_S
-    with WAKEUPS.watch(news) as heard:
+    with nullcontext(watching) if watching is not None else WAKEUPS.watch(news) as heard:
         while True:
             heard_at = heard.clear_heard()
-            value = read(heard_at if heard_at is not None else time.monotonic())
+            value = answered if answered is not None and heard_at is None else read(
+                heard_at if heard_at is not None else time.monotonic())
+            answered = None
             if done(value):
                 return value
             if time.monotonic() > deadline:
@@ -464,12 +470,17 @@ def change_segment(sof_name: str, segment: dict[str, Any], mbps: int,
         (mbps if n == 0 else None, (edge_point, vlan)) for n, (edge_point, vlan) in enumerate(ends)]
     for asked_mbps, end in calls:
         what = f"{mbps} Mbit/s" if end is None else f"CE-VLAN {end[1]} at {end[0]}"
-        try:
-            sof.presto.update_connectivity_service(nd, uuid, asked_mbps, end_point=(tuple(end) if end else None))
-        except PrestoRefused as exc:
-            return f"the {nd} network refused {what} on segment {segment['index']}: {exc.body.get('reason', exc)}"
-        service = _poll(sof, lambda since: sof.readings.read(nd, uuid, since=since),
-                        lambda s: s.state != "modifying", f"change of {uuid} in {nd}", segment_news(uuid))
+        # watched before asking, so the answer (`modifying`) stands for a first reading: the news
+        # of a change the ICM makes at once is heard all the same
+        with WAKEUPS.watch(segment_news(uuid)) as heard:
+            try:
+                answer = sof.presto.update_connectivity_service(nd, uuid, asked_mbps,
+                                                                end_point=(tuple(end) if end else None))
+            except PrestoRefused as exc:
+                return f"the {nd} network refused {what} on segment {segment['index']}: {exc.body.get('reason', exc)}"
+            service = _poll(sof, lambda since: sof.readings.read(nd, uuid, since=since),
+                            lambda s: s.state != "modifying", f"change of {uuid} in {nd}", segment_news(uuid),
+                            watching=heard, answered=answer)
         if service.bandwidth_mbps != mbps:
             return (f"the {nd} network kept segment {segment['index']} at {service.bandwidth_mbps} Mbit/s: "
                     f"{service.reason}")

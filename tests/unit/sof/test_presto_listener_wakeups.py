@@ -1,5 +1,6 @@
 """An ICM's PRESTO event wakes the step waiting for that segment, unless it says the segment is
-`planned`: where every segment begins, which the wait's first read (after the create) shows."""
+`planned` (where every segment begins, which the wait's first read after the create shows) or
+`modifying` (which the ICM's answer to the update shows, and where no wait ends)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,10 @@ def test_a_planned_event_wakes_no_wait() -> None:
     assert not event_wakes("planned")
 
 
-def test_every_later_state_wakes_the_wait() -> None:
-    for state in ("installed", "failed", "modifying", "removing", "removed"):
+def test_a_modifying_event_wakes_no_wait() -> None:
+    assert not event_wakes("modifying")
+
+
+def test_every_state_a_wait_may_end_in_wakes_the_wait() -> None:
+    for state in ("installed", "failed", "removing", "removed"):
         assert event_wakes(state), state

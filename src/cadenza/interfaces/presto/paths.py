@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __all__ = ["icm_base", "events_api", "OPERATIONS", "DATA_CONTEXT", "SPEC_FILE", "LISTENER_BASE", "STATE_CHANGE_EVENT",
            "NODE_STATE_CHANGE_EVENT", "SIP_STATE_CHANGE_EVENT", "THRESHOLD_CROSSING_EVENT", "EVENT_TYPES", "ENABLED",
-           "DISABLED", "PLANNED"]
+           "DISABLED", "PLANNED", "MODIFYING"]
 
 SPEC_FILE = "presto/api/swagger/presto-nrp.yaml"
 
@@ -25,6 +25,8 @@ LISTENER_BASE = "/cadenza/presto/notification/v1"
 STATE_CHANGE_EVENT = "connectivityServiceStateChangeEvent"
 # The Cadenza `state` a connectivity service begins in, as its state change events carry it.
 PLANNED = "planned"
+# The state of a service whose change the ICM has decided and its elements are taking.
+MODIFYING = "modifying"
 # The operational state of the topology's nodes and edge points (TAPI object types NODE and
 # SERVICE_INTERFACE_POINT), published when the network's faults change it.
 NODE_STATE_CHANGE_EVENT = "nodeStateChangeEvent"

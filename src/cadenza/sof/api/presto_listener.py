@@ -8,7 +8,9 @@ they can (sof/segment_readings.py).
 
 An event saying a service is now `planned` wakes no wait: `planned` is where a service begins
 (icm/connectivity_service.py: no transition leads there), and every wait of the SOF on a
-segment begins after the ICM answered its create, so its first read already shows it.
+segment begins after the ICM answered its create, so its first read already shows it. Nor does
+one saying `modifying`: the SOF's wait for a change begins with the ICM's answer to the update,
+which shows it, no wait of the SOF ends there, and the service leaves it with an event of its own.
 
 A threshold crossing event raises or clears a TCA alarm as it says (sof/alarms/threshold.py),
 has the service's SLS assessed at once and makes the reports of the jobs that asked to be
@@ -27,7 +29,13 @@ from starlette.concurrency import run_in_threadpool
 
 from cadenza.core.notifications.listener import listener_router
 from cadenza.core.wakeups import WAKEUPS
-from cadenza.interfaces.presto.paths import LISTENER_BASE, PLANNED, STATE_CHANGE_EVENT, THRESHOLD_CROSSING_EVENT
+from cadenza.interfaces.presto.paths import (
+    LISTENER_BASE,
+    MODIFYING,
+    PLANNED,
+    STATE_CHANGE_EVENT,
+    THRESHOLD_CROSSING_EVENT,
+)
 from cadenza.sof import operational, partner_crossings
 from cadenza.sof.alarms import threshold
 from cadenza.sof.performance import triggered
@@ -56,7 +64,7 @@ def presto_listener_router(sof: Sof) -> APIRouter:
             return
         if isinstance(uuid, str):
             heard_at = time.monotonic()
-            if body.get("state") != PLANNED:
+            if body.get("state") not in (PLANNED, MODIFYING):
                 WAKEUPS.notify(segment_news(uuid))
             await run_in_threadpool(operational.follow_segment, sof, uuid, body.get("operational-state"), heard_at)
 
