@@ -16,7 +16,7 @@ decides as before (the 404, 405 and slash redirects are the router's own).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -32,16 +32,31 @@ def _literal(path: str) -> str:
     return path.split("{", 1)[0]
 
 
+def _paths(route: BaseRoute, prefix: str = "") -> Iterator[str | None]:
+    """The paths `route` serves (None for one that cannot be known). An included router's are
+    read from the routers it includes, with the prefixes they were included under, not from
+    FastAPI's effective routes, which would be built for every route at once (a second of a
+    domain's start on a busy machine, before it serves, while recovered workflows call it)."""
+    included = getattr(route, "original_router", None)
+    if included is None:
+        path = getattr(route, "path_format", None)
+        yield prefix + path if isinstance(path, str) else None
+        return
+    context = getattr(route, "include_context", None)
+    inner = getattr(context, "prefix", None)
+    if not isinstance(inner, str):
+        yield None
+        return
+    for child in included.routes:
+        yield from _paths(child, prefix + inner)
+
+
 def _prefixes(route: BaseRoute) -> tuple[str, ...] | None:
     """The literal parts of the paths `route` serves; None when they cannot be known (kept always)."""
-    contexts = getattr(route, "effective_route_contexts", None)
-    if contexts is not None:  # an included router: the paths of every route under it
-        paths = [getattr(context, "path_format", None) for context in contexts()]
-    else:
-        paths = [getattr(route, "path_format", None)]
-    if not paths or any(not isinstance(path, str) for path in paths):
+    paths = list(_paths(route))
+    if not paths or any(path is None for path in paths):
         return None
-    return tuple(sorted({_literal(path) for path in paths}))
+    return tuple(sorted({_literal(path) for path in paths if path is not None}))
 
 
 class _IndexedRouter:

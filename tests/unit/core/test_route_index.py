@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
-from cadenza.core.route_index import index_routes
+from cadenza.core.route_index import _paths, index_routes
 
 
 def _app() -> FastAPI:
@@ -71,3 +71,19 @@ def test_a_route_added_after_indexing_is_found() -> None:
         return {"route": "late"}
 
     assert TestClient(app).get("/late").json() == {"route": "late"}
+
+
+def test_the_paths_read_from_the_routers_are_fastapis_effective_paths() -> None:
+    app = FastAPI()
+    outer = APIRouter(prefix="/outer")
+    inner = APIRouter(prefix="/inner")
+
+    @inner.get("/{item}")
+    def item(item: str) -> dict:
+        return {"item": item}
+
+    outer.include_router(inner, prefix="/more")
+    app.include_router(outer, prefix="/top")
+    [included] = [route for route in app.router.routes if hasattr(route, "original_router")]
+    effective = sorted(context.path_format for context in included.effective_route_contexts())
+    assert sorted(path for path in _paths(included) if path) == effective == ["/top/outer/more/inner/{item}"]
