@@ -62,6 +62,12 @@ _turn_ended = 0.0  # time.monotonic() when this process last gave the turn back
 # while the periodic reading had already recorded what they would read.
 _recorded: OrderedDict[str, float] = OrderedDict()
 _RECORDED_KEPT = 100_000
+# Followers waiting for the turn in this process. When many wait (a link failure), the one
+# whose turn it is reads its network domain's whole list once, as the periodic reading does,
+# and the others then find their segments recorded: one list instead of a read each.
+_waiting: dict[str, int] = {}
+_WAITING = threading.Lock()
+MANY_WAITING = 32
 
 
 def _recorded_since(uuid: str, begun: float) -> None:
@@ -173,21 +179,59 @@ def follow_segment(sof: Sof, uuid: str, hint: Any, heard_at: float | None = None
     """A PRESTO event named segment `uuid`, saying `hint` of its state: read it again if that
     differs from what is kept. A failed read raises, so the ICM's outbox sends the event again.
     `heard_at` (`time.monotonic()`, now if not given): when the event arrived. A reading begun
-    since then by a step waiting for the segment serves here too (sof/segment_readings.py)."""
+    since then by a step waiting for the segment serves here too (sof/segment_readings.py), and
+    so does a reading recorded since (another event's, or a list of the whole network domain)."""
     heard_at = time.monotonic() if heard_at is None else heard_at
     with sof.database.read() as session:
         row = session.get(SegmentStateRow, uuid)
         if row is None or row.operational_state == hint:
             return
         network_domain = row.network_domain
-    with reading_turn(sof.database, sof.name) as quiet_since:
-        if _recorded.get(uuid, -1.0) >= heard_at:
-            return  # a reading begun since the event arrived is recorded: it shows what the event told
-        since = max(heard_at, quiet_since)
-        state, faults = _read(sof, network_domain, uuid, since)
-        with sof.database.transaction() as session:
-            record_segment(session, uuid, state, reporter=sof.alarm_reporter, faults=faults, wake=sof.wake)
-        _recorded_since(uuid, since)
+    with _WAITING:
+        _waiting[network_domain] = _waiting.get(network_domain, 0) + 1
+    counted = True
+    try:
+        with reading_turn(sof.database, sof.name) as quiet_since:
+            with _WAITING:
+                _waiting[network_domain] -= 1
+                counted = False
+                many = _waiting[network_domain] >= MANY_WAITING
+            if _recorded.get(uuid, -1.0) >= heard_at:
+                return  # a reading begun since the event arrived is recorded: it shows what the event told
+            if many and _record_domain(sof, network_domain) is not None and _recorded.get(uuid, -1.0) >= heard_at:
+                return
+            since = max(heard_at, quiet_since)
+            state, faults = _read(sof, network_domain, uuid, since)
+            with sof.database.transaction() as session:
+                record_segment(session, uuid, state, reporter=sof.alarm_reporter, faults=faults, wake=sof.wake)
+            _recorded_since(uuid, since)
+    finally:
+        if counted:  # the turn was never had
+            with _WAITING:
+                _waiting[network_domain] -= 1
+
+
+def _record_domain(sof: Sof, network_domain: str) -> int | None:
+    """In a reading turn: read every segment of `network_domain` in one list and record what
+    differs; how many changed, or None when the ICM did not answer."""
+    begun = time.monotonic()
+    try:
+        now = {s.uuid: (s.operational_state, route_faults(s))
+               for s in sof.presto.list_connectivity_services(network_domain)}
+    except PrestoError as exc:
+        log.info("%s: the operational state of %s's segments cannot be read now: %s", sof.name, network_domain, exc)
+        return None
+    changed = 0
+    with sof.database.transaction() as session:
+        for row in session.scalars(select(SegmentStateRow).where(
+                SegmentStateRow.network_domain == network_domain)).all():
+            state, faults = now.get(row.uuid, (presto.DISABLED, [
+                f"segment {row.uuid} is gone from the {network_domain} network"]))
+            if record_segment(session, row.uuid, state, reporter=sof.alarm_reporter, faults=faults, wake=sof.wake):
+                changed += 1
+    for uuid in now:  # recorded (committed): the events heard before the list need no reading
+        _recorded_since(uuid, begun)
+    return changed
 
 
 def reconcile(sof: Sof) -> int:
@@ -199,26 +243,9 @@ def reconcile(sof: Sof) -> int:
                          - set(sof.partner_access))
     changed = 0
     for network_domain in domains:
-        before = changed
         with reading_turn(sof.database, sof.name):
-            begun = time.monotonic()
-            try:
-                now = {s.uuid: (s.operational_state, route_faults(s))
-                       for s in sof.presto.list_connectivity_services(network_domain)}
-            except PrestoError as exc:
-                log.info("%s: the operational state of %s's segments cannot be read now: %s", sof.name,
-                         network_domain, exc)
-                continue
-            with sof.database.transaction() as session:
-                for row in session.scalars(select(SegmentStateRow).where(
-                        SegmentStateRow.network_domain == network_domain)).all():
-                    state, faults = now.get(row.uuid, (presto.DISABLED, [
-                        f"segment {row.uuid} is gone from the {network_domain} network"]))
-                    if record_segment(session, row.uuid, state, reporter=sof.alarm_reporter, faults=faults,
-                                      wake=sof.wake):
-                        changed += 1
-            for uuid in now:  # recorded (committed): the events heard before the list need no reading
-                _recorded_since(uuid, begun)
-        if changed > before:
-            log.info("%s: %d segment(s) in %s had changed unheard", sof.name, changed - before, network_domain)
+            found = _record_domain(sof, network_domain)
+        if found:
+            log.info("%s: %d segment(s) in %s had changed unheard", sof.name, found, network_domain)
+            changed += found
     return changed

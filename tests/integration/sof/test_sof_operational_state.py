@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import select
 
 from cadenza.interfaces.legato.builders import delete_item, service_order
@@ -73,6 +74,29 @@ def test_an_event_heard_before_a_recorded_reading_of_every_segment_is_not_read_a
     assert sof.readings.taken == taken  # what the event could tell, the reading showed
     operational.follow_segment(sof, uuid, "DISABLED")  # heard after it: read again
     assert sof.readings.taken == taken + 1
+    assert _operational(sof_landscape, service["id"]) == operational.ENABLED
+
+
+def test_with_many_events_waiting_one_list_of_the_network_domain_answers_them(
+        sof_landscape: SofLandscape, monkeypatch: pytest.MonkeyPatch) -> None:
+    service = _active_service(sof_landscape, "uni-east-3-1", "uni-west-2-1", 340)
+    uuid = service["serviceConfiguration"]["cadenzaDesign"]["segments"][0]["uuid"]
+    sof = sof_landscape.sof
+    monkeypatch.setattr(operational, "MANY_WAITING", 0)  # as if a failed link had told of many at once
+    taken = sof.readings.taken
+    link = sorted(sof_landscape.presto("metro", uuid)["cadenza-activation"]["s-vlans"])[0]
+    a, b = link.split("|")
+    twin = sof_landscape.domain.twin.twin
+    twin.fail_link(a, b)
+    try:
+        operational.follow_segment(sof, uuid, "DISABLED")
+        assert sof.readings.taken == taken  # listed with its domain, not read alone
+        assert _operational(sof_landscape, service["id"]) == operational.DISABLED
+        operational.follow_segment(sof, uuid, "DISABLED")  # the same news: nothing more to read
+        assert sof.readings.taken == taken
+    finally:
+        twin.restore_link(a, b)
+    operational.follow_segment(sof, uuid, "ENABLED")
     assert _operational(sof_landscape, service["id"]) == operational.ENABLED
 
 
