@@ -331,11 +331,7 @@ def sof_trouble_reroute(sof_name: str, report_id: str, avoid: dict[str, list[str
         moved.append(f"the {domain} segment {'moves' if answer.moving else 'keeps'} to "
                      f"{' > '.join(answer.route)}")
     with sof.database.transaction() as session:
-        row = session.get(TroubleReportRow, report_id)
-        # a step replayed after a crash asks again (the ICM keeps the route it moved to) but says it once
-        if row is not None and row.state == contract.REMEDIATING and not any(
-                f["step"] == "remedy" for f in row.findings):
-            report.add_finding(session, row, "remedy", "rerouted: " + "; ".join(moved), wake=sof.wake)
+        report.add_remedy_once(session, report_id, "rerouted: " + "; ".join(moved), wake=sof.wake)
     return None
 
 
@@ -361,10 +357,7 @@ def sof_trouble_reassign(sof_name: str, report_id: str, service_id: str, reassig
         service = session.get(ServiceRow, service_id)
         if service is not None:  # asked again after a crash, the edge points are the spares already
             service.design = _moved_ends(service.design, dict(reassign.values()))
-        row = session.get(TroubleReportRow, report_id)
-        if row is not None and row.state == contract.REMEDIATING and not any(
-                f["step"] == "remedy" for f in row.findings):
-            report.add_finding(session, row, "remedy", "reassigned: " + "; ".join(moved), wake=sof.wake)
+        report.add_remedy_once(session, report_id, "reassigned: " + "; ".join(moved), wake=sof.wake)
     return None
 
 

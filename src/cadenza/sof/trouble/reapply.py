@@ -14,12 +14,10 @@ from __future__ import annotations
 from dbos import DBOS
 
 from cadenza.core.workflows import retry_unless_stopping
-from cadenza.interfaces.legato import trouble_report as contract
 from cadenza.interfaces.presto.client import PrestoRefused
 from cadenza.sof.rows import ServiceRow
 from cadenza.sof.steps import registered
 from cadenza.sof.trouble import report
-from cadenza.sof.trouble.rows import TroubleReportRow
 
 __all__ = ["sof_trouble_reapply", "sof_trouble_confirm_design"]
 
@@ -40,11 +38,7 @@ def sof_trouble_reapply(sof_name: str, report_id: str, segments: dict[str, str])
         said.append(f"the {domain} segment's design is written again to {', '.join(done.rewritten)}"
                     if done.rewritten else f"the {domain} segment already runs its design again")
     with sof.database.transaction() as session:
-        row = session.get(TroubleReportRow, report_id)
-        # a step replayed after a crash asks again (the ICM rewrites nothing then) but says it once
-        if row is not None and row.state == contract.REMEDIATING and not any(
-                f["step"] == "remedy" for f in row.findings):
-            report.add_finding(session, row, "remedy", "re-applied: " + "; ".join(said), wake=sof.wake)
+        report.add_remedy_once(session, report_id, "re-applied: " + "; ".join(said), wake=sof.wake)
     return None
 
 

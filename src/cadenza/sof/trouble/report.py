@@ -68,6 +68,15 @@ def add_finding(session: Session, row: TroubleReportRow, step: str, text: str, *
         _announce(session, row, contract.TROUBLE_REPORT_FINDING_EVENT, wake)
 
 
+def add_remedy_once(session: Session, report_id: str, text: str, *, wake: Callable[[], None] | None = None) -> None:
+    """The remedy's finding on a report still remediating, unless it has one: a remedy step
+    replayed after a crash asks its ICM again (which then changes nothing) but says it once."""
+    row = session.get(TroubleReportRow, report_id)
+    if row is not None and row.state == contract.REMEDIATING and not any(
+            f["step"] == "remedy" for f in row.findings):
+        add_finding(session, row, "remedy", text, wake=wake)
+
+
 def transition_to(session: Session, row: TroubleReportRow, target: str, *, why: str,
                   changes: dict[str, Any] | None = None, wake: Callable[[], None] | None = None) -> None:
     if target not in contract.TRANSITIONS[row.state]:
