@@ -37,8 +37,13 @@ from cadenza.interfaces.allegro.fm_paths import (
 from cadenza.interfaces.allegro.pm_paths import PM_BASE, PM_LISTENER_BASE, SLS_RESULTS_TYPE
 from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
 from tests.e2e.conftest import Parties, evpl, item, site
-from tests.e2e.test_conformance import CHECKS, EXAMPLES, _finish, _schemathesis
 from tests.helpers.mef import MEF_LSO
+from tests.helpers.product_api_conformance import (
+    CHECKS,
+    EXAMPLES,
+    run_schemathesis_once_more_if_the_tool_fails,
+    start_schemathesis,
+)
 from tests.helpers.servers import serve, wait_until
 
 LANDSCAPE_OVERRIDES = {"sp": {"pm": {"collect_every_s": 5}}}
@@ -195,5 +200,5 @@ def test_the_fault_management_api_conforms_to_the_official_spec(parties: Parties
             "--url", f"{parties.acme.base_url}{FM_BASE}",
             "-H", f"Authorization: {parties.acme.headers['Authorization']}",
             "-c", CHECKS, "-n", EXAMPLES, "--phases", "examples,coverage,fuzzing", "-w", "2"]
-    code, output = _finish(args, _schemathesis(args))
+    code, output = run_schemathesis_once_more_if_the_tool_fails(args, start_schemathesis(args))
     assert code == 0, output[-8000:]

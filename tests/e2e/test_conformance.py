@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,25 +19,25 @@ from cadenza.landscape.domain import served_operations
 from tests.e2e.conftest import CONTACT, Parties
 from tests.helpers.mef import MEF_LSO
 from tests.helpers.openapi import assert_conforms
+from tests.helpers.product_api_conformance import (
+    CHECKS,
+    EXAMPLES,
+    assert_product_api_conforms,
+    run_schemathesis_once_more_if_the_tool_fails,
+    start_schemathesis,
+)
 
 pytestmark = pytest.mark.slow
 
+# the pre-order APIs (qualification, quote, address, site) run in test_conformance_pre_order.py, on
+# a landscape of their own, so that two workers share these runs
 APIS = [
     ("productApi/order/productOrderManagement.api.yaml", "productOrderingManagement", {"cantata": "v5",
                                                                                        "sonata": "v10"}),
     ("productApi/inventory/productInventoryManagement.api.yaml", "productInventory", {"cantata": "v1",
                                                                                      "sonata": "v7"}),
-    ("productApi/serviceability/offeringQualification/productOfferingQualificationManagement.api.yaml",
-     "productOfferingQualification", {"cantata": "v1", "sonata": "v7"}),
-    ("productApi/quote/quoteManagement.api.yaml", "quoteManagement", {"cantata": "v2", "sonata": "v8"}),
     ("productApi/catalog/productCatalog.api.yaml", "productCatalog", {"cantata": "v2", "sonata": "v2"}),
-    ("productApi/serviceability/address/geographicAddressManagement.api.yaml", "geographicAddressManagement",
-     {"cantata": "v1", "sonata": "v7"}),
-    ("productApi/serviceability/site/geographicSiteManagement.api.yaml", "geographicSiteManagement",
-     {"cantata": "v1", "sonata": "v7"}),
 ]
-CHECKS = ("not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance,"
-          "negative_data_rejection")
 # Routes under a spec's base path that the spec does not have: Cadenza's documented additions.
 ADDITIONS = {("POST", "/mefApi/cantata/productInventory/v1/product/{id}/acceptance"),
              ("POST", "/mefApi/sonata/productInventory/v7/product/{id}/acceptance"),
@@ -55,52 +52,13 @@ ADDITIONS = {("POST", "/mefApi/cantata/productInventory/v1/product/{id}/acceptan
                                                                "cantata/quoteManagement/v2",
                                                                "sonata/quoteManagement/v8"))}
 ORDERING = "/mefApi/cantata/productOrderingManagement/v5"
-EXAMPLES = "15"  # per operation and phase; the whole suite must stay within its time on 2 cores
-
-
-# CPython 3.11 can fail to parse a lambda's source while hypothesis, which moves the recursion
-# limit as it generates, describes a deeply nested strategy ("AST constructor recursion depth
-# mismatch"). The coverage phase is deterministic, so it would fail again: that run is made once
-# more with the fuzzing phase only (still positive and negative cases). A fault of the test
-# tool, not of the API; seen on the SONATA POQ spec.
-_TOOL_FAULT = "AST constructor recursion depth mismatch"
-
-
-def _schemathesis(args: list[str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([str(Path(sys.executable).parent / "st"), "run", *args, "--seed", "7", "--no-color",
-                             "--suppress-health-check", "too_slow"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def _finish(args: list[str], run: subprocess.Popen[str]) -> tuple[int, str]:
-    output, _ = run.communicate(timeout=1500)
-    if run.returncode != 0 and _TOOL_FAULT in output:
-        run = _schemathesis([*args[:args.index("--phases") + 1], "examples,fuzzing",
-                             *args[args.index("--phases") + 2:]])
-        output, _ = run.communicate(timeout=1500)
-    return run.returncode, output
 
 
 @pytest.mark.timeout(3000)
 @pytest.mark.parametrize(("spec", "api", "versions"), APIS, ids=[a[1] for a in APIS])
 def test_the_running_domains_conform_to_the_official_spec(parties: Parties, spec: str, api: str,
                                                           versions: dict[str, str]) -> None:
-    # CANTATA: a customer at the Service Provider; SONATA: the Service Provider buying at a
-    # partner. The two runs go to two domains (two processes), so they run side by side.
-    # The coverage phase sends each schema's edge cases (nulls in arrays, wrong types, missing
-    # and wrongly typed query parameters); fuzzing adds generated ones, positive and negative.
-    runs = {}
-    for family, client in (("cantata", parties.acme), ("sonata", parties.sp_at_partner_a)):
-        args = [str(MEF_LSO / family / spec), "--url", f"{client.base_url}/mefApi/{family}/{api}/{versions[family]}",
-                "-H", f"Authorization: {client.headers['Authorization']}", "-c", CHECKS, "-n", EXAMPLES,
-                "--phases", "examples,coverage,fuzzing", "-w", "2"]
-        runs[family] = (args, _schemathesis(args))
-    failed = {}
-    for family, (args, run) in runs.items():
-        code, output = _finish(args, run)
-        if code != 0:
-            failed[family] = output[-8000:]
-    assert not failed, "\n\n".join(f"{family}:\n{output}" for family, output in failed.items())
+    assert_product_api_conforms(parties, spec, api, versions)
 
 
 @pytest.mark.timeout(1500)
@@ -110,7 +68,7 @@ def test_the_buyers_product_order_listener_conforms_to_the_notification_spec(par
     base = f"{parties.sp.base_url}{PARTNER_LISTENER_PREFIX}/partner-a{PRODUCT_ORDER_LISTENER_BASE}"
     args = [str(MEF_LSO / "sonata/productApi/order/productOrderNotification.api.yaml"), "--url", base, "-c", CHECKS,
             "-n", EXAMPLES, "--phases", "examples,coverage,fuzzing"]
-    code, output = _finish(args, _schemathesis(args))
+    code, output = run_schemathesis_once_more_if_the_tool_fails(args, start_schemathesis(args))
     assert code == 0, output[-8000:]
 
 

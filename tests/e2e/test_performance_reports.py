@@ -27,9 +27,14 @@ from cadenza.core.notifications.listener import listener_router
 from cadenza.interfaces.allegro.pm_paths import CE_PM_RESULTS_TYPE, PM_BASE, PM_LISTENER_BASE, SLS_RESULTS_TYPE
 from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
 from tests.e2e.conftest import Parties, evpl, item, site
-from tests.e2e.test_conformance import CHECKS, EXAMPLES, _finish, _schemathesis
 from tests.e2e.test_service_operational_state import _link_on_route
 from tests.helpers.mef import MEF_LSO
+from tests.helpers.product_api_conformance import (
+    CHECKS,
+    EXAMPLES,
+    run_schemathesis_once_more_if_the_tool_fails,
+    start_schemathesis,
+)
 from tests.helpers.servers import serve, wait_until
 
 CE_RESULTS_SCHEMA = (Path(__file__).parents[3] / "shared/mef-lso/legato/serviceSchema/carrierEthernet/"
@@ -252,5 +257,5 @@ def test_the_performance_monitoring_api_conforms_to_the_official_spec(parties: P
             "-c", CHECKS, "-n", EXAMPLES, "--phases", "examples,coverage,fuzzing", "-w", "2",
             "--exclude-path-regex", "modifyPerformanceJob|ComplexQuery",
             "--exclude-method", "PATCH"]
-    code, output = _finish(args, _schemathesis(args))
+    code, output = run_schemathesis_once_more_if_the_tool_fails(args, start_schemathesis(args))
     assert code == 0, output[-8000:]
