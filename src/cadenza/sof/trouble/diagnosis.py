@@ -31,7 +31,7 @@ from dbos import DBOS
 from sqlalchemy import select
 
 from cadenza.core.errors import NotFound, Unprocessable
-from cadenza.core.workflows import durable_sleep, retry_unless_stopping, start_once
+from cadenza.core.workflows import durable_sleep, start_once
 from cadenza.interfaces.legato import trouble_report as contract
 from cadenza.interfaces.presto import paths as presto
 from cadenza.interfaces.presto.client import PrestoError, PrestoRefused
@@ -45,16 +45,13 @@ from cadenza.sof.sls.assessor import _unhealthy as below_design
 from cadenza.sof.sls.rows import SlsDegradationRow
 from cadenza.sof.steps import registered
 from cadenza.sof.trouble import locate, reapply, report
+from cadenza.sof.trouble.retry import STEP_RETRY
 from cadenza.sof.trouble.rows import TroubleReportRow
 
 __all__ = ["report_trouble", "gather", "resume_all", "SETTLE_TRIES", "SETTLE_PAUSE_S"]
 
 log = logging.getLogger(__name__)
-# Eight tries wait about two minutes in all: a workflow resumed as its domain restarts calls
-# PRESTO before the domain serves HTTP, and on a loaded machine that took longer than the 15 s
-# of five tries (the diagnosis then stopped for good, the report left remediating).
-_RETRY = {"retries_allowed": True, "max_attempts": 8, "interval_seconds": 1.0, "backoff_rate": 2.0,
-          "should_retry": retry_unless_stopping}
+_RETRY = STEP_RETRY
 SETTLE_TRIES = 30  # the segments' moves take a second or two on the twin
 SETTLE_PAUSE_S = 1.0
 

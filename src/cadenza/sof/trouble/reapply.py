@@ -13,16 +13,15 @@ from __future__ import annotations
 
 from dbos import DBOS
 
-from cadenza.core.workflows import retry_unless_stopping
 from cadenza.interfaces.presto.client import PrestoRefused
 from cadenza.sof.rows import ServiceRow
 from cadenza.sof.steps import registered
 from cadenza.sof.trouble import report
+from cadenza.sof.trouble.retry import STEP_RETRY
 
 __all__ = ["sof_trouble_reapply", "sof_trouble_confirm_design"]
 
-_RETRY = {"retries_allowed": True, "max_attempts": 5, "interval_seconds": 1.0, "backoff_rate": 2.0,
-          "should_retry": retry_unless_stopping}
+_RETRY = STEP_RETRY  # resumed after a restart like the diagnosis's own steps
 
 
 @DBOS.step(**_RETRY)
