@@ -20,6 +20,7 @@ from cadenza.ecm.datastore import ElementDatastore
 from cadenza.ecm.demand import Demand
 from cadenza.ecm.drift import Drift, drift
 from cadenza.ecm.element_state import AlarmBook, PmRequest, pm_intervals, pm_intervals_many
+from cadenza.ecm.fault_persist import LinkFault, link_key, load_faults, save_faults
 from cadenza.ecm.model import fc_to_raw
 from cadenza.ecm.settings import EcmSettings
 from cadenza.ecm.sim_clock import SimClock
@@ -87,6 +88,10 @@ class NetworkTwin:
                             lc.loss_ratio)
                 self.links.append(link)
                 self._by_port[(link.a, link.a_port)] = self._by_port[(link.b, link.b_port)] = link
+        self._faults_path = persist_dir / "faults.json" if persist_dir else None
+        self._designed_links = {link_key(link): LinkFault(link.up, link.capacity_mbps, link.delay_ms, link.loss_ratio)
+                                for link in self.links}
+        self._load_faults()
         self.traffic: TrafficEngine = TrafficEngine(self, TrafficSettings(**config.twin.traffic.model_dump()),
                                      demand_path=persist_dir / "demand.json" if persist_dir else None)
         self.alarm_book = AlarmBook(self)
@@ -179,8 +184,24 @@ class NetworkTwin:
         self._faults_changed()
         return self.element_state(name)
 
+    def _load_faults(self) -> None:
+        saved = load_faults(self._faults_path) if self._faults_path is not None else None
+        if saved is None:
+            return
+        for link in self.links:
+            fault = saved.links.get(link_key(link))
+            if fault is not None:
+                link.up, link.capacity_mbps = fault.up, fault.capacity_mbps
+                link.delay_ms, link.loss_ratio = fault.delay_ms, fault.loss_ratio
+        for name in saved.down_elements & self.elements.keys():
+            self.elements[name].up = False
+        self.down_ports = {(e, p) for e, p in saved.down_ports if e in self.elements}
+
     def _faults_changed(self) -> None:
         self._faults = None
+        if self._faults_path is not None:
+            save_faults(self._faults_path, self.links, self._designed_links,
+                        (name for name, ds in self.elements.items() if not ds.up), self.down_ports)
         self._configured(None)
         for listener in self.fault_listeners:
             listener()

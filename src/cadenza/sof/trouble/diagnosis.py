@@ -369,14 +369,23 @@ def _moved_ends(design: dict[str, Any], spares: dict[str, str]) -> dict[str, Any
 
 @DBOS.step(**_RETRY)
 def sof_trouble_still_down(sof_name: str, service_id: str) -> str:
-    """What of the service's SP segments cannot carry traffic now ('' when all can)."""
+    """What of the service's SP segments cannot carry traffic now, or is still moving to its
+    new route ('' when all carry traffic on the route they were moved to).
+
+    A segment whose move is under way may read ENABLED on its old route (the fault cleared, or
+    the network restarted with it healed): resolving then would close the ticket on a route
+    the remedy is still leaving."""
     sof = registered(sof_name)
     with sof.database.read() as session:
         service = session.get(ServiceRow, service_id)
     down = []
     for segment in (service.design.get("segments") or []) if service is not None else []:
         seen = sof.presto.get_connectivity_service(segment["networkDomain"], segment["uuid"])
-        if seen.operational_state != presto.ENABLED:
+        moving = (seen.raw.get("cadenza-activation") or {}).get("reroute")
+        if moving is not None:
+            down.append(f"the {segment['networkDomain']} segment is still moving to "
+                        f"{' > '.join(moving.get('to-route') or ())}")
+        elif seen.operational_state != presto.ENABLED:
             faults = "; ".join((seen.raw.get("cadenza-activation") or {}).get("route-faults") or ()) or seen.state
             down.append(f"the {segment['networkDomain']} segment carries no traffic ({faults})")
     return "; ".join(down)
