@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from cadenza.bus.product_schemas import EPL_EVC, EVPL_EVC, example_configuration
+from cadenza.interfaces.legato.paths import ORDERING_BASE
 from tests.helpers.landscape import Landscape, landscape
 from tests.helpers.servers import wait_until
 
@@ -57,6 +58,15 @@ def item(item_id: str, offering: str, configuration: dict[str, Any], *places: di
                                                         "productConfiguration": configuration, "place": list(places)}}
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """An order completed, and what it made of its first item: the customer's product and SOF's service."""
+
+    order: dict[str, Any]
+    product: str
+    service: str
+
+
 @dataclass
 class Parties:
     landscape: Landscape
@@ -82,6 +92,16 @@ class Parties:
             return order if order["state"] in FINAL else None
 
         return wait_until(final, timeout=timeout, interval=0.3, what=f"order {order_id} to finish")
+
+    def deliver(self, sof: httpx.Client, *items: dict[str, Any], customer: httpx.Client | None = None) -> Delivered:
+        """Order `items` and wait for the order to complete; `sof`: a client of SOF's LEGATO."""
+        http = customer or self.acme
+        done = self.wait(self.order(*items, customer=http)["id"], customer=http)
+        assert done["state"] == "completed", done["stateChange"]
+        [product] = http.get(f"{INVENTORY}/product", params={"productOrderId": done["id"]}).json()
+        first = items[0]["id"]
+        ordered = sof.get(f"{ORDERING_BASE}/serviceOrder", params={"externalId": f"{done['id']}/{first}"}).json()
+        return Delivered(done, product["id"], ordered[0]["serviceOrderItem"][0]["service"]["id"])
 
     def constructs(self, operator: httpx.Client) -> dict[str, set[str]]:
         status = operator.get("/cadenza/twin/v1/status").json()

@@ -30,8 +30,8 @@ from fastapi import FastAPI
 from cadenza.core.notifications.listener import listener_router
 from cadenza.interfaces.cantata.trouble_ticket import TROUBLE_TICKET_BASE, TROUBLE_TICKET_LISTENER_BASE
 from cadenza.interfaces.legato.degradation import DEGRADATION_BASE
-from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
-from tests.e2e.conftest import INVENTORY, Parties, evpl, item, site
+from cadenza.interfaces.legato.paths import INVENTORY_BASE
+from tests.e2e.conftest import Parties, evpl, item, site
 from tests.e2e.test_service_operational_state import _link_on_route
 from tests.helpers.mef import MEF_LSO
 from tests.helpers.servers import serve, wait_until
@@ -121,12 +121,8 @@ def _degradations(parties: Parties, service_id: str) -> list[dict[str, Any]]:
 @pytest.mark.timeout(1200)
 def test_a_lossy_sp_link_is_found_by_the_sls_assessment_and_the_service_rerouted_until_it_meets_the_sls(
         parties: Parties, sof: httpx.Client, heard: list[dict[str, Any]]) -> None:
-    done = parties.wait(parties.order(item("1", "evpl", evpl(401, 401), site("site-east-1-1"),
-                                           site("site-west-1-1")))["id"])
-    assert done["state"] == "completed", done["stateChange"]
-    [product] = parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": done["id"]}).json()
-    ordered = sof.get(f"{ORDERING_BASE}/serviceOrder", params={"externalId": f"{done['id']}/1"}).json()
-    service_id = ordered[0]["serviceOrderItem"][0]["service"]["id"]
+    done = parties.deliver(sof, item("1", "evpl", evpl(401, 401), site("site-east-1-1"), site("site-west-1-1")))
+    service_id = done.service
     assert parties.sp.post("/cadenza/twin/v1/clock", json={"scale": 0}).status_code == 200
     service = sof.get(f"{INVENTORY_BASE}/service/{service_id}").json()
     a, b = _link_on_route(parties, service)
@@ -155,13 +151,13 @@ def test_a_lossy_sp_link_is_found_by_the_sls_assessment_and_the_service_rerouted
             incident = wait_until(lambda i=incident_id: (found := parties.acme.get(
                 f"{TROUBLE_TICKET_BASE}/incident/{i}").json())["status"] == "inProgress" and found, timeout=60,
                 interval=0.3, what="the incident to be in progress (rerouted)")
-            assert [e["id"] for e in incident["relatedEntity"]] == [product["id"]]
+            assert [e["id"] for e in incident["relatedEntity"]] == [done.product]
             assert service_id not in str(incident)  # the customer's product, not the SOF's service
             assert (incident["impact"], incident["severity"], incident["incidentType"]) == (
                 "degraded", "significant", "repair")
             assert "frame loss ratio" in incident["note"][0]["text"] and lossy in incident["note"][1]["text"]
             assert "expectedClosedDate" in incident  # MEF 124 R70
-        assert sorted(i["id"] for i in _incidents(parties.acme, relatedEntityId=product["id"])) == sorted(created)
+        assert sorted(i["id"] for i in _incidents(parties.acme, relatedEntityId=done.product)) == sorted(created)
         assert _incidents(parties.globex) == []
         hidden = parties.globex.get(f"{TROUBLE_TICKET_BASE}/incident/{created[0]}")
         assert hidden.status_code == 404, hidden.text
@@ -173,7 +169,7 @@ def test_a_lossy_sp_link_is_found_by_the_sls_assessment_and_the_service_rerouted
         assert [h["state"] for h in resolved[0]["history"]] == ["detected", "rerouting", "resolved"]
         told = sof.get(f"{DEGRADATION_BASE}/degradation", params={"serviceId": service_id})  # what the BUS reads
         assert told.status_code == 200 and [d["state"] for d in told.json()] == ["resolved"] * directions, told.text
-        closed = wait_until(lambda: len(c := _incidents(parties.acme, status="closed", relatedEntityId=product["id"]))
+        closed = wait_until(lambda: len(c := _incidents(parties.acme, status="closed", relatedEntityId=done.product))
                             == len(created) and c, timeout=60, interval=0.3, what="the incidents to be closed")
         assert sorted(i["id"] for i in closed) == sorted(created) and all("closedDate" in i for i in closed)
         for incident_id in created:

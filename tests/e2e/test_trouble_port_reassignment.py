@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from cadenza.interfaces.allegro.alarm_paths import ALARM_BASE
-from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
-from tests.e2e.conftest import INVENTORY, Parties, evpl, item, site
+from cadenza.interfaces.legato.paths import INVENTORY_BASE
+from tests.e2e.conftest import Parties, evpl, item, site
 from tests.helpers.servers import wait_until
 
 TICKETS = "/mefApi/cantata/troubleTicket/v4/troubleTicket"
@@ -49,12 +49,8 @@ def _segment_now(operator: httpx.Client, uuid: str) -> dict[str, Any]:
 @pytest.mark.timeout(600)  # the module's landscape starts in this test, and the SP starts again in it
 def test_a_failed_uni_port_with_a_spare_at_the_site_is_reassigned_once_across_a_sigkill_and_resolves(
         parties: Parties, sof: httpx.Client) -> None:
-    done = parties.wait(parties.order(item("1", "evpl", evpl(741, 741), site("site-east-2-1"),
-                                           site("site-west-1-1")))["id"])
-    assert done["state"] == "completed", done["stateChange"]
-    [product] = parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": done["id"]}).json()
-    ordered = sof.get(f"{ORDERING_BASE}/serviceOrder", params={"externalId": f"{done['id']}/1"}).json()
-    service_id = ordered[0]["serviceOrderItem"][0]["service"]["id"]
+    done = parties.deliver(sof, item("1", "evpl", evpl(741, 741), site("site-east-2-1"), site("site-west-1-1")))
+    service_id = done.service
     [segment] = sof.get(f"{INVENTORY_BASE}/service/{service_id}").json()["serviceConfiguration"][
         "cadenzaDesign"]["segments"]
     assert segment["a"]["edgePoint"] == UNI and _sip(parties.sp, SPARE)["cadenza-spare-for"] == UNI
@@ -68,7 +64,7 @@ def test_a_failed_uni_port_with_a_spare_at_the_site_is_reassigned_once_across_a_
     opened = parties.acme.post(TICKETS, json={
         "description": "Building 2A is cut off", "issueStartDate": "2026-12-03T10:40:00Z", "priority": "high",
         "severity": "significant", "ticketType": "maintenance", "observedImpact": "down",
-        "relatedEntity": [{"@referredType": "Product", "id": product["id"], "role": "affectedProduct"}],
+        "relatedEntity": [{"@referredType": "Product", "id": done.product, "role": "affectedProduct"}],
         "relatedContactInformation": [{"role": "reporterContact", "name": "Ann Smith", "number": "+1-555-0101",
                                        "emailAddress": "ann@acme.example"}]})
     assert opened.status_code == 201, opened.text

@@ -51,12 +51,8 @@ def sof(parties: Parties) -> httpx.Client:
 @pytest.fixture(scope="module")
 def service(parties: Parties, sof: httpx.Client) -> dict[str, Any]:
     """acme's EVPL east-west, delivered: its product id and its SOF service id."""
-    done = parties.wait(parties.order(item("1", "evpl", evpl(731, 731), site("site-east-1-1"),
-                                           site("site-west-1-1")))["id"])
-    assert done["state"] == "completed", done["stateChange"]
-    [product] = parties.acme.get(f"{INVENTORY}/product", params={"productOrderId": done["id"]}).json()
-    ordered = sof.get(f"{ORDERING_BASE}/serviceOrder", params={"externalId": f"{done['id']}/1"}).json()
-    return {"product": product["id"], "service": ordered[0]["serviceOrderItem"][0]["service"]["id"]}
+    done = parties.deliver(sof, item("1", "evpl", evpl(731, 731), site("site-east-1-1"), site("site-west-1-1")))
+    return {"product": done.product, "service": done.service}
 
 
 def _segment(sof: httpx.Client, service_id: str) -> dict[str, Any]:

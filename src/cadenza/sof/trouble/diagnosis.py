@@ -45,6 +45,7 @@ from cadenza.sof.sls.assessor import _unhealthy as below_design
 from cadenza.sof.sls.rows import SlsDegradationRow
 from cadenza.sof.steps import registered
 from cadenza.sof.trouble import locate, reapply, report
+from cadenza.sof.trouble.ask_segments import ask_each_segment
 from cadenza.sof.trouble.retry import STEP_RETRY
 from cadenza.sof.trouble.rows import TroubleReportRow
 
@@ -316,19 +317,16 @@ def sof_trouble_reroute(sof_name: str, report_id: str, avoid: dict[str, list[str
                         segments: dict[str, str]) -> str | None:
     """Step 9: each segment moved off what is down; None when every move was accepted, else why not."""
     sof = registered(sof_name)
-    moved = []
-    for uuid, keep_off in avoid.items():
-        domain = segments[uuid]
-        try:
-            answer = sof.presto.reroute_connectivity_service(domain, uuid, keep_off)
-        except PrestoRefused as exc:
-            if exc.status == 409:  # a move under way (ours, before a crash): asked again after it
-                raise
-            return f"the {domain} segment cannot keep off {', '.join(keep_off)}: {exc}"
-        moved.append(f"the {domain} segment {'moves' if answer.moving else 'keeps'} to "
-                     f"{' > '.join(answer.route)}")
+    asked = ask_each_segment(
+        ((uuid, segments[uuid], keep_off) for uuid, keep_off in avoid.items()),
+        sof.presto.reroute_connectivity_service,
+        lambda domain, _, answer: f"the {domain} segment {'moves' if answer.moving else 'keeps'} to "
+                                  f"{' > '.join(answer.route)}",
+        lambda domain, keep_off, exc: f"the {domain} segment cannot keep off {', '.join(keep_off)}: {exc}")
+    if asked.refused is not None:
+        return asked.refused
     with sof.database.transaction() as session:
-        report.add_remedy_once(session, report_id, "rerouted: " + "; ".join(moved), wake=sof.wake)
+        report.add_remedy_once(session, report_id, "rerouted: " + "; ".join(asked.said), wake=sof.wake)
     return None
 
 
@@ -339,22 +337,19 @@ def sof_trouble_reassign(sof_name: str, report_id: str, service_id: str, reassig
     decides the port and route before answering); the service's design then names the spare.
     None when every move was accepted, else why not."""
     sof = registered(sof_name)
-    moved = []
-    for uuid, (failed, spare) in reassign.items():
-        domain = segments[uuid]
-        try:
-            answer = sof.presto.reassign_end_point(domain, uuid, failed, spare)
-        except PrestoRefused as exc:
-            if exc.status == 409:  # a move under way (ours, before a crash): asked again after it
-                raise
-            return f"the {domain} segment's end cannot move from {failed} to {spare}: {exc}"
-        moved.append(f"the {domain} segment's end {'moves' if answer.moving else 'is'} at spare port {spare} "
-                     f"instead of {failed}, route {' > '.join(answer.route)}")
+    asked = ask_each_segment(
+        ((uuid, segments[uuid], (failed, spare)) for uuid, (failed, spare) in reassign.items()),
+        lambda domain, uuid, ends: sof.presto.reassign_end_point(domain, uuid, *ends),
+        lambda domain, ends, answer: f"the {domain} segment's end {'moves' if answer.moving else 'is'} at spare "
+                                     f"port {ends[1]} instead of {ends[0]}, route {' > '.join(answer.route)}",
+        lambda domain, ends, exc: f"the {domain} segment's end cannot move from {ends[0]} to {ends[1]}: {exc}")
+    if asked.refused is not None:
+        return asked.refused
     with sof.database.transaction() as session:
         service = session.get(ServiceRow, service_id)
         if service is not None:  # asked again after a crash, the edge points are the spares already
             service.design = _moved_ends(service.design, dict(reassign.values()))
-        report.add_remedy_once(session, report_id, "reassigned: " + "; ".join(moved), wake=sof.wake)
+        report.add_remedy_once(session, report_id, "reassigned: " + "; ".join(asked.said), wake=sof.wake)
     return None
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dbos import DBOS
 
-from cadenza.interfaces.presto.client import PrestoRefused
 from cadenza.sof.rows import ServiceRow
 from cadenza.sof.steps import registered
 from cadenza.sof.trouble import report
+from cadenza.sof.trouble.ask_segments import ask_each_segment
 from cadenza.sof.trouble.retry import STEP_RETRY
 
 __all__ = ["sof_trouble_reapply", "sof_trouble_confirm_design"]
@@ -28,16 +28,16 @@ _RETRY = STEP_RETRY  # resumed after a restart like the diagnosis's own steps
 def sof_trouble_reapply(sof_name: str, report_id: str, segments: dict[str, str]) -> str | None:
     """Each drifted segment given its design again; None when every ICM did, else why not."""
     sof = registered(sof_name)
-    said = []
-    for uuid, domain in segments.items():
-        try:
-            done = sof.presto.reapply_connectivity_service(domain, uuid)
-        except PrestoRefused as exc:
-            return f"the {domain} segment's design could not be re-applied: {exc}"
-        said.append(f"the {domain} segment's design is written again to {', '.join(done.rewritten)}"
-                    if done.rewritten else f"the {domain} segment already runs its design again")
+    asked = ask_each_segment(
+        ((uuid, domain, None) for uuid, domain in segments.items()),
+        lambda domain, uuid, _: sof.presto.reapply_connectivity_service(domain, uuid),
+        lambda domain, _, done: f"the {domain} segment's design is written again to {', '.join(done.rewritten)}"
+        if done.rewritten else f"the {domain} segment already runs its design again",
+        lambda domain, _, exc: f"the {domain} segment's design could not be re-applied: {exc}")
+    if asked.refused is not None:
+        return asked.refused
     with sof.database.transaction() as session:
-        report.add_remedy_once(session, report_id, "re-applied: " + "; ".join(said), wake=sof.wake)
+        report.add_remedy_once(session, report_id, "re-applied: " + "; ".join(asked.said), wake=sof.wake)
     return None
 
 
