@@ -23,5 +23,7 @@ def test_bench_trouble_times_remediation_and_checks_a_link_failure_under_every_s
     assert mass["tickets_per_s"] > 0 and result["setup"]["services_bought_per_s"] > 0
     text = printed(cli._print_trouble, result)
     for figure in ("ticket to diagnosis p50 / p99 ms", "ticket to restoration p50 / p99 ms",
-                   "tickets handled/s", "check: every affected service has one ticket", "no targets named"):
+                   "tickets handled/s", "check: every affected service has one ticket",
+                   "check: at most one incident per affected service", "SLS incidents per affected service",
+                   "no targets named"):
         assert figure in text

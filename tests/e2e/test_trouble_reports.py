@@ -281,8 +281,10 @@ def _incidents(parties: Parties, product_id: str) -> list[dict[str, Any]]:
 def test_a_fault_found_before_any_report_is_an_incident_a_later_ticket_attaches_to(
         parties: Parties, sof: httpx.Client, service: dict[str, Any]) -> None:
     """The proactive alternative: the SLS assessment finds a lossy link (SOF reroutes it), the
-    customer hears of an incident first; its ticket then joins the incident, not a new diagnosis,
-    and is resolved when the incident closes."""
+    customer hears of an incident first, one for the service however many directions lose frames;
+    its ticket then joins the incident, not a new diagnosis, and is resolved when the incident
+    closes."""
+    before = {i["id"] for i in _incidents(parties, service["product"])}
     _twin(parties, "clock", {"scale": 0})
     segment = _segment(sof, service["service"])
     link = _inner_link(parties, segment)
@@ -293,10 +295,10 @@ def test_a_fault_found_before_any_report_is_an_incident_a_later_ticket_attaches_
         wait_until(lambda: [i for i in _incidents(parties, service["product"]) if i["status"] == "inProgress"],
                    timeout=120, interval=0.5, what="the incident the SLS assessment opens")
         opened = _open_ticket(parties.acme, service["product"], "We lose frames east-west")
-        # one incident per direction the SLS is not met in
-        found = {i["id"] for i in _incidents(parties, service["product"]) if i["status"] != "closed"}
+        # one open incident for the service, whichever directions the SLS is not met in
+        [incident] = [i["id"] for i in _incidents(parties, service["product"]) if i["status"] != "closed"]
         assert opened["status"] == "inProgress"
-        assert {i["id"] for i in opened["relatedIssue"] if i["@referredType"] == "Incident"} == found
+        assert [i["id"] for i in opened["relatedIssue"] if i["@referredType"] == "Incident"] == [incident]
         assert opened["note"][0]["text"].startswith("We already work on this: incident ")
         # the interval that closes the incident must be measured on the new route, not the lossy one
         wait_until(lambda: link not in _route_links(parties, segment), timeout=120, interval=0.5,
@@ -304,8 +306,10 @@ def test_a_fault_found_before_any_report_is_an_incident_a_later_ticket_attaches_
         _twin(parties, "clock", {"advanceSeconds": 1800})  # an interval on the new route
         resolved = wait_until(lambda: _in(parties.acme, opened["id"], "resolved"), timeout=120, interval=0.5,
                               what="the ticket resolved with its incident")
-        assert any(resolved["note"][-1]["text"].startswith(f"Resolved: incident {i} is closed") for i in found)
+        assert resolved["note"][-1]["text"].startswith(f"Resolved: incident {incident} is closed")
         assert not any(n["id"].startswith("diagnosis-") for n in resolved["note"])  # no second diagnosis
+        # nor a second incident since: the other direction joined the one incident
+        assert [i["id"] for i in _incidents(parties, service["product"]) if i["id"] not in before] == [incident]
     finally:
         parties.sp.post("/cadenza/twin/v1/links/degrade", json={"a": a, "b": b, "loss_ratio": 0.0})
 

@@ -303,6 +303,8 @@ def _mass(sp: str, headers: dict[str, dict[str, str]], sof: dict[str, str], oper
         "one trouble report per service (or its incident)": all(
             len(reports.get(r["ticket"], [])) == 1 or r.get("attached_to_incident") for r in results),
         "no service left on the failed link": all(link not in route for route in after),
+        # the SLS assessment's, if its interval ends inside the run: one per service, both directions in it
+        "at most one incident per affected service": set(Counter(incidents.values())) <= {0, 1},
     }
     return {"link": link, "services": len(services), "affected": len(affected),
             "elapsed_s": round(elapsed, 2), "all_opened_s": round(opened_s, 2),
@@ -310,8 +312,9 @@ def _mass(sp: str, headers: dict[str, dict[str, str]], sof: dict[str, str], oper
             "statuses": dict(Counter(r["status"] for r in results)),
             "attached_to_incident": sum(bool(r.get("attached_to_incident")) for r in results),
             "reports_per_ticket": {str(k): v for k, v in sorted(report_counts.items())},
-            # the SLS assessment's incidents on the affected products by the end (one per direction
-            # degraded, docs/bus-profile.md "Incidents"; opened on its own interval, not by the tickets)
+            # the SLS assessment's incidents on the affected products by the end (one per service,
+            # however many directions are degraded, docs/bus-profile.md "Incidents"; opened on the
+            # assessment's own interval, not by the tickets: none when no interval ends in the run)
             "incidents_per_service": {str(k): v for k, v in sorted(Counter(incidents.values()).items())},
             "report_states": dict(Counter(rep[0]["state"] for rep in reports.values() if rep)),
             "to_restoration_p50_ms": _pct(to_restore, 0.5), "to_restoration_p99_ms": _pct(to_restore, 0.99),

@@ -7,6 +7,7 @@ metadata; `core` itself knows no entity.
 from __future__ import annotations
 
 from cadenza.bus import rows as bus_rows  # noqa: F401
+from cadenza.bus.incident import rows as bus_incident_rows  # noqa: F401
 from cadenza.bus.usage import rows as bus_usage_rows  # noqa: F401
 from cadenza.core import audit_rows, auth_rows, trace, worker_rows  # noqa: F401
 from cadenza.core.db import Base

@@ -7,7 +7,7 @@ from __future__ import annotations
 import yaml
 
 from cadenza.bus.incident import states
-from cadenza.bus.incident.notes import ProductView, description, note_text
+from cadenza.bus.incident.notes import ProductView, description, description_of, note_text
 from cadenza.bus.incident.triage import priority_of, severity_of
 from cadenza.interfaces.legato.degradation import DEGRADATION_STATES, Degradation, HistoryEntry
 from cadenza.sof.sls import degradation as sof_degradation
@@ -60,3 +60,34 @@ def test_the_notes_name_the_product_by_its_sites_the_direction_the_breach_the_ca
     elsewhere = Degradation(**{**{f: getattr(degradation, f) for f in Degradation.__slots__}, "cause": "partner-a"})
     assert note_text(product, elsewhere, found, {"partner-a": "Alpha Access"}).endswith(
         "located in the access network of our partner Alpha Access")
+
+
+def test_an_incident_of_two_degradations_closes_when_both_are_resolved_and_moves_only_as_the_diagram_draws() -> None:
+    assert states.status_of(states.CREATED, ["detected", "detected"]) == states.CREATED
+    assert states.status_of(states.CREATED, ["detected", "resolved"]) == states.CREATED  # one back, one not handled
+    assert states.status_of(states.CREATED, ["detected", "rerouting"]) == states.IN_PROGRESS
+    assert states.status_of(states.IN_PROGRESS, ["resolved", "detected"]) == states.IN_PROGRESS  # never created again
+    assert states.status_of(states.IN_PROGRESS, ["resolved", "manualIntervention"]) == states.IN_PROGRESS
+    assert states.status_of(states.IN_PROGRESS, ["resolved", "resolved"]) == states.CLOSED
+    for current in (states.CREATED, states.IN_PROGRESS):
+        for one in DEGRADATION_STATES:
+            for other in DEGRADATION_STATES:
+                target = states.status_of(current, [one, other])
+                assert target == current or target in states.TRANSITIONS[current], (current, one, other)
+
+
+def test_a_direction_joining_an_incident_says_so_and_then_every_note_names_its_direction() -> None:
+    product = ProductView(id="p-1", offering="evpl", sites=("Springfield", "Shelbyville"))
+    found = HistoryEntry(at="2026-12-01T10:50:00.000Z", state="detected", why="CoS H: frame loss ratio 5 %")
+    back = HistoryEntry(at="2026-12-01T11:20:00.000Z", state="resolved", why="the interval meets the SLS again")
+    degradation = Degradation(id="d-2", service_id="s-1", direction="z-to-a", state="resolved", cause="metro",
+                              breaches=(found.why,), since="2026-12-01T10:45:00.000Z", last_breach=None,
+                              resolved_at="2026-12-01T11:15:00.000Z", history=(found, back))
+    assert note_text(product, degradation, found, {}, joins="either").startswith(
+        "Traffic from Shelbyville to Springfield does not meet the SLS either: CoS H: frame loss ratio 5 % (traffic "
+        "from Shelbyville to Springfield) since 10:45 UTC on 2026-12-01")
+    assert note_text(product, degradation, back, {}, shared=True, pending=["a-to-z"]) == (
+        "For traffic from Shelbyville to Springfield: resolved: the interval meets the SLS again from 11:15 UTC on "
+        "2026-12-01; traffic from Springfield to Shelbyville is still being handled")
+    assert description_of(product, ["z-to-a", "a-to-z"]) == (
+        "EVPL p-1 between Springfield and Shelbyville: traffic in both directions does not meet the SLS")

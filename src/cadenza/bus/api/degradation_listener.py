@@ -1,7 +1,9 @@
 """The BUS's listener for its SOF's SLS degradation events (MEF 55.0.1 §10.6 step 6, over
-LEGATO as Cadenza defines it: interfaces/legato/degradation.py): each one brings the incident
-of the customer's product up to date (bus/incident/follow.py), read from the SOF, never from
-the event; events of one degradation arriving while it is read are answered by one read begun
+LEGATO as Cadenza defines it: interfaces/legato/degradation.py): each one brings the one incident
+of the customer's product up to date (bus/incident/follow.py) with every degradation of its
+service, read from the SOF, never from the event. The events of the two directions of a service
+may be handled at once: they follow the incident one after the other (bus/incident/follow.py
+`_product_of`); events of one degradation arriving while it is read are answered by one read begun
 after them (core/notifications/latest.py). A handler that fails answers 500 and the SOF's outbox
 sends the event again."""
 

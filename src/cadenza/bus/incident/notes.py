@@ -1,16 +1,21 @@
 """What the incident says to the person who reads it: its description and one note per step the
 SOF took, naming the customer's product (by its sites, never the SOF's service or segment ids),
-the direction, what was breached and since when, where it was located and what was done."""
+the direction, what was breached and since when, where it was located and what was done.
+
+One incident follows every degradation of its product (both directions of a service): a
+degradation that joins an open incident says so in its first note ("... does not meet the SLS
+either"), and once an incident follows more than one, each note names the direction it is about
+and a direction resolved while another is not says which is still being handled."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from cadenza.core.clock import parse_iso
 from cadenza.interfaces.legato.degradation import Degradation, HistoryEntry
 
-__all__ = ["ProductView", "description", "note_text", "clock_time"]
+__all__ = ["ProductView", "description", "description_of", "note_text", "clock_time"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +60,43 @@ def _where(cause: str | None, partners: Mapping[str, str]) -> str:
 
 
 def description(product: ProductView, degradation: Degradation) -> str:
-    return f"{_product(product)}: {_direction(product, degradation.direction)} does not meet the SLS"
+    return description_of(product, [degradation.direction])
+
+
+def description_of(product: ProductView, directions: Collection[str]) -> str:
+    """What the incident is about, for the directions of the degradations it follows."""
+    if len(set(directions)) > 1:
+        return f"{_product(product)}: traffic in both directions does not meet the SLS"
+    return f"{_product(product)}: {_direction(product, next(iter(directions)))} does not meet the SLS"
+
+
+def _found(product: ProductView, degradation: Degradation, entry: HistoryEntry, partners: Mapping[str, str]) -> str:
+    return (f"{entry.why} ({_direction(product, degradation.direction)}) since "
+            f"{clock_time(degradation.since)}; {_where(degradation.cause, partners)}")
 
 
 def note_text(product: ProductView, degradation: Degradation, entry: HistoryEntry,
-              partners: Mapping[str, str]) -> str:
+              partners: Mapping[str, str], *, joins: str | None = None, shared: bool = False,
+              pending: Sequence[str] = ()) -> str:
+    """The note of one step. `joins`: the degradation's first step on an incident another opened,
+    "either" (another direction is degraded) or "again" (this direction was before); `shared`:
+    the incident follows another degradation too; `pending`: the directions of those still open."""
     if entry.state == "detected":
-        return (f"{entry.why} ({_direction(product, degradation.direction)}) since "
-                f"{clock_time(degradation.since)}; {_where(degradation.cause, partners)}")
+        if joins is not None:
+            said = _direction(product, degradation.direction)
+            found = _found(product, degradation, entry, partners)
+            return f"{said[0].upper()}{said[1:]} does not meet the SLS {joins}: {found}"
+        return _found(product, degradation, entry, partners)
     if entry.state == "rerouting":
-        return f"Rerouted by us, make before break: {entry.why}. We check the next 15-minute interval."
-    if entry.state == "manualIntervention":
-        return f"An engineer is on it: {entry.why}"
-    resolved = f" from {clock_time(degradation.resolved_at)}" if degradation.resolved_at else ""
-    return f"Resolved: {entry.why}{resolved}"
+        text = f"Rerouted by us, make before break: {entry.why}. We check the next 15-minute interval."
+    elif entry.state == "manualIntervention":
+        text = f"An engineer is on it: {entry.why}"
+    else:
+        resolved = f" from {clock_time(degradation.resolved_at)}" if degradation.resolved_at else ""
+        text = f"Resolved: {entry.why}{resolved}"
+        if pending:
+            still = " and ".join(dict.fromkeys(_direction(product, d) for d in pending))
+            text = f"{text}; {still} is still being handled"
+    if not shared:
+        return text
+    return f"For {_direction(product, degradation.direction)}: {text[0].lower()}{text[1:]}"

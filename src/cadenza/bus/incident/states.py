@@ -1,10 +1,12 @@
 """The incident's states, exactly as MEF 124 Figure 15 draws them (useCase16IncidentStates.puml),
-and how an SLS degradation's states (sof/sls/degradation.py) map onto them.
+and how the SLS degradations it follows (sof/sls/degradation.py) map onto them.
 
     [*] ──> created ──> inProgress ──> closed
                │           ▲    │
                │           └────┘        inProgress again: still handled, another way
                └──────────────────────> closed
+
+One degradation's own states map as:
 
 | degradation          | incident     | why |
 | -------------------- | ------------ | --- |
@@ -13,14 +15,18 @@ and how an SLS degradation's states (sof/sls/degradation.py) map onto them.
 | `manualIntervention` | `inProgress` | a person must act (from `rerouting`: the loop inProgress -> inProgress) |
 | `resolved`           | `closed`     | an interval meets the SLS again: normal operation is restored |
 
-A change of `status` publishes `incidentStatusChangeEvent` (MEF 124 R69); the loop, which keeps
-the status and changes the incident's other attributes (a note, its priority, the date it is
-expected closed), publishes `incidentAttributeValueChangeEvent` (R68).
+An incident follows every degradation of its product (both directions of a service), so its
+status is theirs together (`status_of`): `closed` once every one is resolved, `inProgress` once
+any is being handled (and from then on: the diagram has no way back to `created`), else
+`created`. A change of `status` publishes `incidentStatusChangeEvent` (MEF 124 R69); a step
+that keeps it (the loop of a degradation handled another way, a note of one direction resolved
+while the other is not, a direction joining) changes the incident's other attributes and
+publishes `incidentAttributeValueChangeEvent` (R68).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -36,8 +42,8 @@ from cadenza.interfaces.cantata.trouble_ticket import (
     TROUBLE_TICKET_LISTENER_BASE,
 )
 
-__all__ = ["CREATED", "IN_PROGRESS", "CLOSED", "TRANSITIONS", "STATUS_OF", "IllegalIncidentTransition",
-           "announce", "transition_to"]
+__all__ = ["CREATED", "IN_PROGRESS", "CLOSED", "TRANSITIONS", "STATUS_OF", "HANDLED", "IllegalIncidentTransition",
+           "announce", "status_of", "transition_to", "change"]
 
 # IncidentStatusType, verbatim
 CREATED = "created"
@@ -48,12 +54,23 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     IN_PROGRESS: frozenset({IN_PROGRESS, CLOSED}),
     CLOSED: frozenset(),
 }
+HANDLED = frozenset({"rerouting", "manualIntervention"})  # the degradation states being worked on
 STATUS_OF: dict[str, str] = {"detected": CREATED, "rerouting": IN_PROGRESS, "manualIntervention": IN_PROGRESS,
                              "resolved": CLOSED}
 
 
 class IllegalIncidentTransition(Conflict):
     pass
+
+
+def status_of(current: str, degradation_states: Collection[str]) -> str:
+    """The status of an incident now `current` following degradations in `degradation_states`."""
+    targets = {STATUS_OF[s] for s in degradation_states}
+    if targets == {CLOSED}:
+        return CLOSED
+    if current == IN_PROGRESS or IN_PROGRESS in targets:
+        return IN_PROGRESS
+    return CREATED
 
 
 def announce(session: Session, row: BusResourceRow, event_type: str, wake: Callable[[], None] | None) -> None:
@@ -76,3 +93,10 @@ def transition_to(session: Session, row: BusResourceRow, target: str, *, at: str
         document["closedDate"] = at
     incidents.save(row, document, state=target)
     announce(session, row, INCIDENT_ATTRIBUTE_VALUE_CHANGE_EVENT if same else INCIDENT_STATUS_CHANGE_EVENT, wake)
+
+
+def change(session: Session, row: BusResourceRow, changes: Mapping[str, Any],
+           wake: Callable[[], None] | None = None) -> None:
+    """Change the incident's attributes (`changes`) in its status, and tell the customer."""
+    incidents.save(row, {**row.document, **changes})
+    announce(session, row, INCIDENT_ATTRIBUTE_VALUE_CHANGE_EVENT, wake)

@@ -1,20 +1,22 @@
 """Where incidents are kept: the BUS's resource table (bus/rows.py), one row per incident, its
-document the MEF `Incident` as retrieved, owned by the customer whose product it affects, keyed
-by the SOF degradation it follows (the row's external key)."""
+document the MEF `Incident` as retrieved, owned by the customer whose product it affects. While
+open it is keyed by that product (the row's external key, unique per kind and owner): a product
+has one open incident at most, whatever two transactions do at once; closing it drops the key, so
+the product's next degradation opens a new one. The degradations it follows are in
+`bus_incident_degradation` (bus/incident/rows.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cadenza.bus.keys import moment, text
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.store import ResourceStore
 
-__all__ = ["incidents", "incident_keys", "of_degradation", "DATES", "EQUAL"]
+__all__ = ["incidents", "incident_keys", "open_incident", "DATES", "EQUAL"]
 
 DATES = ("creationDate", "situationStartDate", "expectedClosedDate", "closedDate")
 EQUAL = ("priority", "severity", "impact", "incidentType", "relatedEntityId", "relatedEntityType")
@@ -37,11 +39,6 @@ def incident_keys(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
 incidents = ResourceStore("incident", label="incident", keys=incident_keys)
 
 
-def of_degradation(session: Session, degradation_id: str) -> BusResourceRow | None:
-    """The incident following SOF degradation `degradation_id`, locked on PostgreSQL: two events
-    of one degradation handled at once apply its history one after the other."""
-    query = select(BusResourceRow).where(BusResourceRow.kind == incidents.kind,
-                                         BusResourceRow.external_key == degradation_id)
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
-    return session.scalars(query).first()
+def open_incident(session: Session, product: BusResourceRow) -> BusResourceRow | None:
+    """The incident open on `product` (not closed), if any."""
+    return incidents.find_by_key(session, product.owner, product.id)

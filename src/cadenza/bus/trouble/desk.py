@@ -4,9 +4,10 @@ open on the product, resolve it, ask for information, close it when the confirma
 passes). The routers (bus/api/trouble_ticket.py) call these; they raise the spec's errors.
 
 Proactive detection (MEF 55.0.1 §10.5, alternative flow): a ticket on a product with an open
-incident is attached to it (`relatedIssue`, `@referredType: Incident`, source seller) and taken
-up at once, and an incident that opens on a product with an unattended ticket attaches that
-ticket; the ticket is resolved when the incident closes. A ticket no incident explains goes to
+incident (one per product, whichever directions are degraded: bus/incident/follow.py) is
+attached to it (`relatedIssue`, `@referredType: Incident`, source seller) and taken up at once,
+and an incident that opens on a product with an unattended ticket attaches that ticket; the
+ticket is resolved when the incident closes. A ticket no incident explains goes to
 `TroubleDesk.diagnose` (bus/trouble/diagnosis.py: SOF diagnoses it over LEGATO); with no hook
 it waits `acknowledged` (or `reopened`).
 """
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from cadenza.bus.incident import states as incident_states
 from cadenza.bus.incident.store import incidents
+from cadenza.bus.incident.triage import PRIORITIES, SEVERITIES, worst
 from cadenza.bus.keys import text
 from cadenza.bus.product_inventory import products
 from cadenza.bus.rows import BusResourceKeyRow, BusResourceRow
@@ -40,12 +42,10 @@ __all__ = ["TroubleDesk", "open_ticket", "take_up", "patch_ticket", "cancel", "c
 PATCHABLE = ("externalId", "priority", "severity", "issueStartDate", "observedImpact", "attachment", "note",
              "relatedContactInformation", "relatedIssue")
 NEEDS_NOTE = ("priority", "severity", "issueStartDate", "relatedIssue")
-_SEVERITY = ("minor", "moderate", "significant", "extensive")
 # when the SP expects to resolve a ticket of each priority (its resolution target): the
 # `expectedResolutionDate` a new ticket gets, until an incident it attaches to promises sooner
 RESOLUTION_TARGET = {"critical": timedelta(hours=4), "high": timedelta(hours=8), "medium": timedelta(hours=24),
                      "low": timedelta(hours=72)}
-_PRIORITY = ("low", "medium", "high", "critical")
 
 
 @dataclass
@@ -149,10 +149,6 @@ def _open_incidents(session: Session, row: BusResourceRow) -> list[BusResourceRo
         .order_by(BusResourceRow.created_at, BusResourceRow.id)))
 
 
-def _worst(values: list[str], scale: tuple[str, ...]) -> str:
-    return max(values, key=scale.index)
-
-
 def _attach(session: Session, desk: TroubleDesk, row: BusResourceRow, found: list[BusResourceRow]) -> None:
     # the seller's own link (a buyer may have linked the incident too: that item stays the buyer's, R21)
     known = {i["id"] for i in row.document.get("relatedIssue") or []
@@ -170,10 +166,10 @@ def _attach(session: Session, desk: TroubleDesk, row: BusResourceRow, found: lis
     changes: dict[str, Any] = {
         "relatedIssue": [*(row.document.get("relatedIssue") or []), *issues],
         "note": [*(row.document.get("note") or []), ticket.seller_note(row, desk.author, " / ".join(lines), at=moment)],
-        "sellerSeverity": _worst([row.document["sellerSeverity"], *(i.document["severity"] for i in fresh)],
-                                 _SEVERITY),
-        "sellerPriority": _worst([row.document["sellerPriority"], *(i.document["priority"] for i in fresh)],
-                                 _PRIORITY)}
+        "sellerSeverity": worst([row.document["sellerSeverity"], *(i.document["severity"] for i in fresh)],
+                                SEVERITIES),
+        "sellerPriority": worst([row.document["sellerPriority"], *(i.document["priority"] for i in fresh)],
+                                PRIORITIES)}
     expected = [i.document["expectedClosedDate"] for i in fresh if i.document.get("expectedClosedDate")]
     if expected:  # R22: the note above goes with it
         changes["expectedResolutionDate"] = max(expected)

@@ -14,7 +14,12 @@ from typing import Any
 import httpx
 
 from cadenza.core.client_credentials import TokenUnavailable, send_with_token
-from cadenza.interfaces.legato.degradation import Degradation, degradation_from_json, degradation_href
+from cadenza.interfaces.legato.degradation import (
+    DEGRADATION_BASE,
+    Degradation,
+    degradation_from_json,
+    degradation_href,
+)
 from cadenza.interfaces.legato.feasibility import FEASIBILITY_BASE, Feasibility, feasibility_from_json
 from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
 from cadenza.interfaces.legato.trouble_report import (
@@ -118,6 +123,11 @@ class LegatoClient(ServiceOrderingClient):
     def get_degradation(self, degradation_id: str) -> Degradation:
         """An SLS degradation of one of our services (interfaces/legato/degradation.py)."""
         return degradation_from_json(self._send("GET", degradation_href(degradation_id)))
+
+    def list_degradations(self, *, service_id: str) -> list[Degradation]:
+        """The SLS degradations of one of our services, oldest first."""
+        return [degradation_from_json(body) for body in self._send(
+            "GET", f"{DEGRADATION_BASE}/degradation", params={"serviceId": service_id})]
 
     def create_trouble_report(self, service_id: str, ticket_id: str, *, attempt: int = 1,
                               description: str = "") -> TroubleReport:
