@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import CONTACT, FINAL, ORDERS, address, evpl, item, site
+from tests.e2e.conftest import CONTACT, ORDERS, address, evpl, final_orders, item, site
 from tests.e2e.test_crash_recovery import commits_match_constructs
 from tests.helpers.domains import WorkerProcess
 from tests.helpers.landscape import Landscape, landscape
@@ -89,17 +89,6 @@ def _evpl_order(n: int) -> dict:
     return {"relatedContactInformation": CONTACT, "productOrderItem": [item("1", "evpl", evpl(n, n, 10), *ends)]}
 
 
-def _await_final(customer: httpx.Client, order_ids: list[str], timeout: float) -> list[dict]:
-    def all_final() -> list[dict] | None:
-        try:
-            orders = [customer.get(f"{ORDERS}/productOrder/{i}").json() for i in order_ids]
-        except httpx.TimeoutException:  # the survivor is busy with the work it took over: ask again
-            return None
-        return orders if all(o["state"] in FINAL for o in orders) else None
-
-    return wait_until(all_final, timeout=timeout, interval=1.0, what=f"{len(order_ids)} orders to finish")
-
-
 def _states(orders: list[dict]) -> list[tuple[str, str | None]]:
     return [(o["state"], (o.get("stateChange") or [{}])[-1].get("changeReason")) for o in orders]
 
@@ -112,9 +101,9 @@ def test_orders_placed_at_either_worker_complete(workers: Workers) -> None:
         assert reply.status_code == 201, reply.text
         placed.append(reply.json()["id"])
     # what one worker accepted, the other shows: the domain is one, whichever process answers
-    orders = _await_final(at_second, placed, timeout=180)
+    orders = final_orders(at_second, placed, timeout=180)
     assert [o["state"] for o in orders] == ["completed"] * len(placed), _states(orders)
-    assert [o["state"] for o in _await_final(at_first, placed, timeout=10)] == ["completed"] * len(placed)
+    assert [o["state"] for o in final_orders(at_first, placed, timeout=10)] == ["completed"] * len(placed)
 
 
 @pytest.mark.timeout(900)
@@ -132,7 +121,7 @@ def test_a_killed_worker_leaves_its_orders_to_the_other(workers: Workers) -> Non
     workers.second.kill()
 
     at_first = workers.customer(workers.running.url("sp"))
-    orders = _await_final(at_first, order_ids, timeout=420)
+    orders = final_orders(at_first, order_ids, timeout=420)
     assert [o["state"] for o in orders] == ["completed"] * 50, _states(orders)
     assert workers.pending_of(pid) == 0
 
@@ -161,7 +150,7 @@ def test_a_worker_started_later_takes_its_share_of_the_queues(workers: Workers, 
             assert reply.status_code == 201, reply.text
             placed.append(reply.json()["id"])
             time.sleep(0.3)
-        orders = _await_final(at_first, placed, timeout=300)
+        orders = final_orders(at_first, placed, timeout=300)
         assert [o["state"] for o in orders] == ["completed"] * len(placed), _states(orders)
         assert joining.proc is not None
         assert workers.ran_by(joining.proc.pid, "fulfil_product_order") > 0
