@@ -39,6 +39,9 @@ from tests.helpers.servers import wait_until
 
 TICKETS = "/mefApi/cantata/troubleTicket/v4/troubleTicket"
 PARTNER_TICKETS = "/mefApi/sonata/troubleTicket/v4/troubleTicket"
+# acme's settings ask the SP for a ticket of its own with each incident on its products (§10.5 proactive detection)
+PROACTIVE_REPORTER = {"name": "Ann Smith", "email": "ann@acme.example", "number": "+1-555-0101"}
+LANDSCAPE_OVERRIDES = {"sp": {"proactive_tickets": {"acme-corp": PROACTIVE_REPORTER}}}
 
 
 @pytest.fixture(scope="module")
@@ -281,10 +284,11 @@ def _incidents(parties: Parties, product_id: str) -> list[dict[str, Any]]:
 def test_a_fault_found_before_any_report_is_an_incident_a_later_ticket_attaches_to(
         parties: Parties, sof: httpx.Client, service: dict[str, Any]) -> None:
     """The proactive alternative: the SLS assessment finds a lossy link (SOF reroutes it), the
-    customer hears of an incident first, one for the service however many directions lose frames;
-    its ticket then joins the incident, not a new diagnosis, and is resolved when the incident
-    closes."""
+    customer hears of an incident first, one for the service however many directions lose frames,
+    and finds a ticket opened in its name (its settings ask for one); its own ticket then joins
+    the incident, not a new diagnosis, and both are resolved when the incident closes."""
     before = {i["id"] for i in _incidents(parties, service["product"])}
+    tickets_before = {t["id"] for t in parties.acme.get(TICKETS, params={"limit": 1000}).json()}
     _twin(parties, "clock", {"scale": 0})
     segment = _segment(sof, service["service"])
     link = _inner_link(parties, segment)
@@ -294,9 +298,16 @@ def test_a_fault_found_before_any_report_is_an_incident_a_later_ticket_attaches_
         _twin(parties, "clock", {"advanceSeconds": 1800})  # a whole interval lossy
         wait_until(lambda: [i for i in _incidents(parties, service["product"]) if i["status"] == "inProgress"],
                    timeout=120, interval=0.5, what="the incident the SLS assessment opens")
-        opened = _open_ticket(parties.acme, service["product"], "We lose frames east-west")
         # one open incident for the service, whichever directions the SLS is not met in
         [incident] = [i["id"] for i in _incidents(parties, service["product"]) if i["status"] != "closed"]
+        [for_acme] = [t for t in parties.acme.get(TICKETS, params={"relatedEntityId": service["product"]}).json()
+                      if t["id"] not in tickets_before]
+        proactive = _ticket(parties.acme, for_acme["id"])
+        assert proactive["description"].startswith("Opened for you by Cadenza Networks (Service Provider) on "
+                                                   f"finding incident {incident}: ")
+        assert proactive["status"] == "inProgress"
+        assert [i["id"] for i in proactive["relatedIssue"] if i["@referredType"] == "Incident"] == [incident]
+        opened = _open_ticket(parties.acme, service["product"], "We lose frames east-west")
         assert opened["status"] == "inProgress"
         assert [i["id"] for i in opened["relatedIssue"] if i["@referredType"] == "Incident"] == [incident]
         assert opened["note"][0]["text"].startswith("We already work on this: incident ")
@@ -308,6 +319,7 @@ def test_a_fault_found_before_any_report_is_an_incident_a_later_ticket_attaches_
                               what="the ticket resolved with its incident")
         assert resolved["note"][-1]["text"].startswith(f"Resolved: incident {incident} is closed")
         assert not any(n["id"].startswith("diagnosis-") for n in resolved["note"])  # no second diagnosis
+        assert _ticket(parties.acme, proactive["id"])["status"] == "resolved"
         # nor a second incident since: the other direction joined the one incident
         assert [i["id"] for i in _incidents(parties, service["product"]) if i["id"] not in before] == [incident]
     finally:

