@@ -12,10 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from cadenza.bus.product_schemas import EPL_EVC, EVPL_EVC, example_configuration
 from cadenza.interfaces.legato.paths import ORDERING_BASE
-from tests.helpers.landscape import Landscape, landscape
+from tests.helpers.landscape import DEMO, Landscape, landscape
 from tests.helpers.servers import wait_until
 
 ORDERS = "/mefApi/cantata/productOrderingManagement/v5"
@@ -92,10 +93,27 @@ class Parties:
     acme: httpx.Client
     globex: httpx.Client
     sp: httpx.Client  # the SP operator
-    partner_a: httpx.Client  # the operators of the partners
-    partner_b: httpx.Client
-    sp_at_partner_a: httpx.Client  # the SP as a buyer at Alpha Access (SONATA)
+    # the operators of the partners ("partner_a", "partner_b") and the SP as a buyer at Alpha
+    # Access over SONATA ("sp_at_partner_a"), for the partners the module's landscape has
+    at_partners: dict[str, httpx.Client]
     clients: list[httpx.Client] = field(default_factory=list)
+
+    def _at(self, name: str) -> httpx.Client:
+        if name not in self.at_partners:
+            raise AssertionError(f"{name}: its partner is not in this module's landscape (LANDSCAPE_PARTNERS)")
+        return self.at_partners[name]
+
+    @property
+    def partner_a(self) -> httpx.Client:
+        return self._at("partner_a")
+
+    @property
+    def partner_b(self) -> httpx.Client:
+        return self._at("partner_b")
+
+    @property
+    def sp_at_partner_a(self) -> httpx.Client:
+        return self._at("sp_at_partner_a")
 
     def order(self, *items: dict[str, Any], customer: httpx.Client | None = None) -> dict[str, Any]:
         reply = (customer or self.acme).post(f"{ORDERS}/productOrder", json={
@@ -130,23 +148,41 @@ class Parties:
         return self.sp.get(f"/cadenza/trace/v1/order/{order_id}").json()["interactions"]
 
 
+PARTNERS = ("partner-a", "partner-b")
+
+
+def _partners_only(names: tuple[str, ...], overrides: dict[str, dict]) -> dict[str, dict]:
+    """`overrides` with the SP's agreements narrowed to the partners `names`: a partner the
+    landscape does not start is not one the SP knows (nor registers at, nor asks)."""
+    sp = overrides.get("sp", {})
+    if "partners" in sp or set(names) == set(PARTNERS):
+        return overrides
+    partners = [p for p in yaml.safe_load((DEMO / "sp.yaml").read_text())["partners"] if p["party"] in names]
+    return {**overrides, "sp": {**sp, "partners": partners}}
+
+
 @pytest.fixture(scope="module")
 def parties(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parties]:
     """The demo landscape of one module; a module's `LANDSCAPE_OVERRIDES` ({domain: {key: value}})
-    changes its domains' YAML."""
+    changes its domains' YAML, its `LANDSCAPE_PARTNERS` names the partner domains its tests use
+    (default both; each one left out is a domain fewer to start and keep running)."""
     tmp: Path = tmp_path_factory.mktemp("landscape")
-    urls = {name: f"sqlite:///{tmp / name}.db" for name in ("partner-a", "partner-b", "sp")}
-    with landscape(tmp, urls, overrides=getattr(request.module, "LANDSCAPE_OVERRIDES", None)) as running:
-        clients = {
-            "acme": running.client("sp", "acme", "acme-demo-secret"),
-            "globex": running.client("sp", "globex", "globex-demo-secret"),
-            "sp": running.client("sp", "sp-operator", "operator-demo-secret"),
-            "partner_a": running.client("partner-a", "partner-a-operator", "operator-demo-secret"),
-            "partner_b": running.client("partner-b", "partner-b-operator", "operator-demo-secret"),
-            "sp_at_partner_a": running.client("partner-a", "cadenza-sp", "sp-at-partner-a-secret"),
-        }
-        yield Parties(running, **clients, clients=list(clients.values()))
-        for client in clients.values():
+    partners = tuple(getattr(request.module, "LANDSCAPE_PARTNERS", PARTNERS))
+    urls = {name: f"sqlite:///{tmp / name}.db" for name in (*partners, "sp")}
+    overrides = _partners_only(partners, getattr(request.module, "LANDSCAPE_OVERRIDES", None) or {})
+    with landscape(tmp, urls, overrides=overrides) as running:
+        customers = {"acme": running.client("sp", "acme", "acme-demo-secret"),
+                     "globex": running.client("sp", "globex", "globex-demo-secret"),
+                     "sp": running.client("sp", "sp-operator", "operator-demo-secret")}
+        at_partners = {}
+        if "partner-a" in partners:
+            at_partners["partner_a"] = running.client("partner-a", "partner-a-operator", "operator-demo-secret")
+            at_partners["sp_at_partner_a"] = running.client("partner-a", "cadenza-sp", "sp-at-partner-a-secret")
+        if "partner-b" in partners:
+            at_partners["partner_b"] = running.client("partner-b", "partner-b-operator", "operator-demo-secret")
+        clients = [*customers.values(), *at_partners.values()]
+        yield Parties(running, **customers, at_partners=at_partners, clients=clients)
+        for client in clients:
             client.close()
 
 

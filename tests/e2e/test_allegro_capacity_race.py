@@ -22,6 +22,8 @@ from tests.e2e.conftest import Parties, evpl, item, site
 from tests.helpers.landscape import DEMO
 from tests.helpers.servers import wait_until
 
+LANDSCAPE_PARTNERS: tuple[str, ...] = ()  # on-net only: no partner domain to start
+
 LINK = ("pe-e1:xe-0/1/1", "pe-e2:xe-0/1/0")  # the direct link of the two PEs both EVPLs run between
 LINK_MBPS = 1000
 

@@ -15,6 +15,8 @@ from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
 from tests.e2e.conftest import Parties, evpl, item, site
 from tests.helpers.servers import wait_until
 
+LANDSCAPE_PARTNERS: tuple[str, ...] = ()  # on-net only: no partner domain to start
+
 
 @pytest.fixture(scope="module")
 def sof(parties: Parties) -> httpx.Client:

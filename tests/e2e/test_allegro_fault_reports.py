@@ -46,6 +46,8 @@ from tests.helpers.product_api_conformance import (
 )
 from tests.helpers.servers import serve, wait_until
 
+LANDSCAPE_PARTNERS: tuple[str, ...] = ()  # on-net only: no partner domain to start
+
 LANDSCAPE_OVERRIDES = {"sp": {"pm": {"collect_every_s": 5}}}
 
 

@@ -20,6 +20,8 @@ from cadenza.interfaces.allegro.reservation import RESERVATION_BASE
 from tests.e2e.conftest import Parties, evpl, item, site
 from tests.helpers.servers import wait_until
 
+LANDSCAPE_PARTNERS: tuple[str, ...] = ()  # on-net only: no partner domain to start
+
 FINISHED = ("completed", "failed")
 
 

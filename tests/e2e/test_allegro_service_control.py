@@ -22,6 +22,8 @@ from tests.helpers.hub_listener import Heard
 from tests.helpers.servers import wait_until
 from tests.integration.sof.test_allegro_service_inventory import inventory_listener
 
+LANDSCAPE_PARTNERS: tuple[str, ...] = ()  # on-net only: no partner domain to start
+
 
 class _AsCustomer:
     """The listener helper registers through a client with `register_listener`: acme's, over HTTP."""

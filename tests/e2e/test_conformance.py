@@ -27,6 +27,8 @@ from tests.helpers.product_api_conformance import (
     start_schemathesis,
 )
 
+LANDSCAPE_PARTNERS = ("partner-a",)  # Beta Fibre is not asked here
+
 pytestmark = pytest.mark.slow
 
 # the pre-order APIs (qualification, quote, address, site) run in test_conformance_pre_order.py, on

@@ -10,6 +10,8 @@ import pytest
 from tests.e2e.conftest import Parties
 from tests.helpers.product_api_conformance import assert_product_api_conforms
 
+LANDSCAPE_PARTNERS = ("partner-a",)  # Beta Fibre is not asked here
+
 pytestmark = pytest.mark.slow
 
 APIS = [

@@ -11,6 +11,8 @@ from typing import Any
 from cadenza.bus.product_schemas import BASIC_INTERNET_ACCESS, example_configuration, validate_product_configuration
 from tests.e2e.conftest import CONTACT, INVENTORY, Parties, item, site
 
+LANDSCAPE_PARTNERS: tuple[str, ...] = ()  # on-net only: no partner domain to start
+
 
 def internet_access(mbps: int) -> dict[str, Any]:
     config = copy.deepcopy(example_configuration(BASIC_INTERNET_ACCESS))

@@ -11,6 +11,8 @@ from tests.e2e.conftest import INVENTORY, ORDERS, SPRINGFIELD, Parties, evpl, si
 from tests.helpers.mef125 import epl_use_case_2a, mef125_items, uni_use_case_2a, with_rates
 from tests.helpers.openapi import assert_conforms
 
+LANDSCAPE_PARTNERS = ("partner-a",)  # Beta Fibre is not asked here
+
 CANTATA_INVENTORY_SPEC = "cantata/productApi/inventory/productInventoryManagement.api.yaml"
 RELATION = "productOrderItemRelationship"
 

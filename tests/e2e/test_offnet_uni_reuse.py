@@ -9,6 +9,8 @@ from typing import Any
 from tests.e2e.conftest import CONTACT, INVENTORY, ORDERS, Parties, address, evpl, site
 from tests.helpers.mef125 import mef125_items
 
+LANDSCAPE_PARTNERS = ("partner-a",)  # Beta Fibre is not asked here
+
 POQ = "/mefApi/cantata/productOfferingQualification/v1/productOfferingQualification"
 QUOTE = "/mefApi/cantata/quoteManagement/v2/quote"
 PARTNER_ORDERS = "/mefApi/sonata/productOrderingManagement/v10/productOrder"

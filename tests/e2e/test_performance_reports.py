@@ -37,6 +37,8 @@ from tests.helpers.product_api_conformance import (
 )
 from tests.helpers.servers import serve, wait_until
 
+LANDSCAPE_PARTNERS: tuple[str, ...] = ()  # on-net only: no partner domain to start
+
 CE_RESULTS_SCHEMA = (Path(__file__).parents[3] / "shared/mef-lso/legato/serviceSchema/carrierEthernet/"
                      "faultPerformanceManagement/carrierEthernetPerformanceMonitoringResults.yaml")
 

@@ -21,6 +21,8 @@ from cadenza.interfaces.legato.paths import INVENTORY_BASE, INVENTORY_LISTENER_B
 from tests.e2e.conftest import Parties, evpl, item, site
 from tests.helpers.servers import serve, wait_until
 
+LANDSCAPE_PARTNERS: tuple[str, ...] = ()  # on-net only: no partner domain to start
+
 # The SOF's periodic reading of every segment is put far off (it still runs at start-up), so a
 # change seen within EVENT_DRIVEN_S came with the ICM's event.
 LANDSCAPE_OVERRIDES = {"sp": {"operational_reconcile_s": 3600}}

@@ -37,6 +37,8 @@ from tests.e2e.test_service_operational_state import _link_on_route
 from tests.helpers.mef import MEF_LSO
 from tests.helpers.servers import serve, wait_until
 
+LANDSCAPE_PARTNERS: tuple[str, ...] = ()  # on-net only: no partner domain to start
+
 LANDSCAPE_OVERRIDES = {"sp": {"sls_assess_every_s": 2}}
 SLS = "/cadenza/sls/v1"
 

@@ -15,6 +15,8 @@ from tests.e2e.conftest import Parties, evpl, item, site
 from tests.e2e.test_service_operational_state import _link_on_route
 from tests.helpers.servers import wait_until
 
+LANDSCAPE_PARTNERS: tuple[str, ...] = ()  # on-net only: no partner domain to start
+
 LANDSCAPE_OVERRIDES = {"sp": {"sls_assess_every_s": 86400, "pm": {"collect_every_s": 5}}}
 
 

@@ -19,6 +19,8 @@ from cadenza.interfaces.legato.paths import INVENTORY_BASE
 from tests.e2e.conftest import Parties, evpl, item, site
 from tests.helpers.servers import wait_until
 
+LANDSCAPE_PARTNERS: tuple[str, ...] = ()  # on-net only: no partner domain to start
+
 TICKETS = "/mefApi/cantata/troubleTicket/v4/troubleTicket"
 REPORTS = "/cadenza/legato/troubleReport/v1/troubleReport"
 UNI, SPARE = "uni-east-2-1", "uni-east-2-1-spare"

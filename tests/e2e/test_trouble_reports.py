@@ -37,6 +37,8 @@ from cadenza.interfaces.legato.paths import INVENTORY_BASE, ORDERING_BASE
 from tests.e2e.conftest import INVENTORY, SPRINGFIELD, Parties, evpl, item, site
 from tests.helpers.servers import wait_until
 
+LANDSCAPE_PARTNERS = ("partner-a",)  # Beta Fibre is not asked here
+
 TICKETS = "/mefApi/cantata/troubleTicket/v4/troubleTicket"
 PARTNER_TICKETS = "/mefApi/sonata/troubleTicket/v4/troubleTicket"
 # acme's settings ask the SP for a ticket of its own with each incident on its products (§10.5 proactive detection)

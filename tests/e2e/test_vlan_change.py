@@ -11,6 +11,8 @@ from typing import Any
 from tests.e2e.conftest import INVENTORY, Parties, address, evpl, item, site
 from tests.e2e.test_serviceability_and_quote_contract import on_quote, qualify, quote
 
+LANDSCAPE_PARTNERS = ("partner-a",)  # Beta Fibre is not asked here
+
 SERVICE_ORDERS = "/mefApi/legato/serviceOrderingManagement/v5/serviceOrder"
 SERVICES = "/mefApi/legato/serviceInventory/v5/service"
 PARTNER_INVENTORY = "/mefApi/sonata/productInventory/v7"
