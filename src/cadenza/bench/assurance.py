@@ -15,7 +15,8 @@ Figures, never assertions, each through the code the running domains use:
    shape `core/pm/metrics.measure` gives), against each service's objectives.
 3. A 30-day report of one service: 2 x 30 x 96 bins of one service in a SQLite file, read with
    the MEF 10.4 metrics (`icm/pm_history.read_history`), rendered as PRESTO renders it and
-   composed as the SOF composes it (`sof/performance/service_pm.service_pm`); p50 / p99.
+   assembled as the SOF assembles it (`sof/performance/service_pm.service_pm`: the service is
+   one segment, so the ICM measures it with the SLS's parameters, `cadenza-measure`); p50 / p99.
 4. Fault to alarm: a NETCONF twin (three elements, each its own NETCONF/SSH server); a link
    failed, and the time until the element's alarms over NETCONF `<get>` show link-down.
 5. Storage per service-day: the SQLite file's growth over the 30 days of (3), per day.
@@ -36,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +57,7 @@ from cadenza.icm.api.presto_pm_views import pm_history_view
 from cadenza.icm.pm_bins import to_values_many
 from cadenza.icm.pm_collection import insert_bins
 from cadenza.icm.pm_history import Availability, read_history
+from cadenza.icm.pm_measure import SlsParameters
 from cadenza.icm.pm_rows import PmBinRow
 from cadenza.icm.rows import ConnectivityServiceRow
 from cadenza.interfaces.adagio.contract import (
@@ -66,6 +68,7 @@ from cadenza.interfaces.adagio.contract import (
     ForwardingConstruct,
     PmInterval,
 )
+from cadenza.interfaces.presto.models import MeasureParameters
 from cadenza.sof.performance.service_pm import service_pm
 from cadenza.sof.rows import ServiceRow
 from cadenza.sof.sls.assessment import breach_matrix, metric_columns, objective_columns
@@ -385,14 +388,17 @@ def report_and_storage(days: int, runs: int, progress: Progress) -> tuple[_Timed
     availability = Availability()
     connectivity, service = _service_rows(uuid)
 
-    def history(network_domain: str, cs_uuid: str, start: str, end: str) -> dict[str, Any]:
-        """The PRESTO pm-history answer, in-process: read from the store and rendered with the steps."""
+    def history(network_domain: str, cs_uuid: str, start: str, end: str, *, include_steps: bool,
+                measure: Mapping[str, Any] | None, fields: Sequence[str]) -> dict[str, Any]:
+        """The PRESTO pm-history answer, in-process: read from the store and rendered with the
+        steps, or (`cadenza-measure`, the SOF's request for a service of one segment) measured."""
         with Session(engine) as session:
             directions = read_history(session, network_domain, cs_uuid, start_s=datetime.fromisoformat(start)
                                       .timestamp(), end_s=datetime.fromisoformat(end).timestamp(),
                                       availability=availability)
+        asked = None if measure is None else SlsParameters.of(MeasureParameters.model_validate(measure))
         return pm_history_view(connectivity, directions, availability, start_s=start_s, end_s=end_s,
-                               include_steps=True)
+                               include_steps=include_steps, measure=asked, fields=fields)
 
     def icm_side() -> int:
         with Session(engine) as session:

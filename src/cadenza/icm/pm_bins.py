@@ -67,17 +67,36 @@ class BinSteps:
 class StepColumns:
     """The steps of many bins end to end, each a column over all of them: the bin each step is
     of (its position among the bins), its index in the interval, the frame counts [6, steps] in
-    the order of `_COUNTS` and the probe delays [steps, probes] in µs; and each bin's own steps.
-    What a history is computed and packed from: one array per field, not one per bin."""
+    the order of `_COUNTS` and the probe delays [steps, probes] in µs; and each bin's own steps
+    (`bin_steps`, `bins`). What a history is computed and packed from: one array per field, not
+    one per bin."""
 
     bin: np.ndarray
     index: np.ndarray
     counts: np.ndarray
     delays_us: np.ndarray
-    bins: list[BinSteps]
+    # each bin's steps: given as they are, or (bins of one layout) made when asked from the
+    # grouped arrays index [b, n], counts [b, 6, n], delays [b, n, m]; a BinSteps of each of the
+    # 5,760 bins of 30 days cost more than the SELECT's rows, and a history rarely wants them
+    joined: list[BinSteps] | None = None
+    grouped: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def column(self, name: str) -> np.ndarray:
         return self.counts[_COUNTS.index(name)]
+
+    def bin_steps(self, position: int) -> BinSteps:
+        if self.joined is not None:
+            return self.joined[position]
+        assert self.grouped is not None
+        index, counts, delays = self.grouped
+        return BinSteps(index[position], counts[position], delays[position])
+
+    @property
+    def bins(self) -> list[BinSteps]:
+        if self.joined is not None:
+            return self.joined
+        assert self.grouped is not None
+        return [self.bin_steps(row) for row in range(len(self.grouped[0]))]
 
     @classmethod
     def of(cls, bins: Sequence[BinSteps]) -> StepColumns:
@@ -85,7 +104,7 @@ class StepColumns:
         sizes = [len(steps.index) for steps in bins]
         return cls(np.repeat(np.arange(len(bins)), sizes), np.concatenate([steps.index for steps in bins]),
                    np.concatenate([steps.counts for steps in bins], axis=1),
-                   np.concatenate([steps.delays_us for steps in bins]), list(bins))
+                   np.concatenate([steps.delays_us for steps in bins]), joined=list(bins))
 
 
 def delays_ms_of(delays_us: np.ndarray) -> np.ndarray:
@@ -316,9 +335,9 @@ def decode_columns(blobs: Sequence[bytes]) -> StepColumns:
     cw, dw, n, m = _HEADER.unpack_from(blobs[0])[1:]
     index, counts, delays = _decode_group(blobs, range(len(blobs)), cw, dw, n, m)
     delays = delays.reshape(len(blobs), n, m)
-    bins = [BinSteps(index[row], counts[row], delays[row]) for row in range(len(blobs))]
     return StepColumns(np.repeat(np.arange(len(blobs)), n), index.reshape(-1),
-                       counts.transpose(1, 0, 2).reshape(len(_COUNTS), -1), delays.reshape(-1, m), bins)
+                       counts.transpose(1, 0, 2).reshape(len(_COUNTS), -1), delays.reshape(-1, m),
+                       grouped=(index, counts, delays))
 
 
 def _decode_group(blobs: Sequence[bytes], members: Sequence[int], cw: int, dw: int, n: int, m: int

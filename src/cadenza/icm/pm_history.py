@@ -17,6 +17,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from cadenza.core.errors import Unprocessable
+from cadenza.core.pm.compose import per_delta_t
 from cadenza.core.pm.metrics import (
     DeltaTSeries,
     MetricPlan,
@@ -51,7 +52,8 @@ _NAMES = tuple(column.key for column in _COLUMNS)
 @dataclass(frozen=True, slots=True)
 class IntervalPm:
     row: BinRecord
-    steps: BinSteps
+    columns: StepColumns  # the direction's steps, of which this interval's bin is
+    position: int  # among the direction's bins
     availability_percent: float
     flr_percent: float
     hli_count: int
@@ -64,6 +66,10 @@ class IntervalPm:
     ifdv_p99_ms: float
     delta_t_flr: np.ndarray  # per Δt of the interval
 
+    @property
+    def steps(self) -> BinSteps:
+        return self.columns.bin_steps(self.position)
+
 
 @dataclass
 class DirectionPm:
@@ -71,6 +77,7 @@ class DirectionPm:
     egress: str
     intervals: list[IntervalPm] = field(default_factory=list)
     steps: StepColumns | None = None  # the intervals' steps end to end (None: join the intervals' own)
+    numbers: list[int] = field(default_factory=list)  # of the intervals, in their order
 
 
 CHLI_P = 3
@@ -113,8 +120,8 @@ def _direction(bins: list[BinRecord], availability: Availability) -> DirectionPm
     rx[at] = steps.column("rx_green")
     measured[at] = True
     k = span * per_interval // per
-    tx_dt, rx_dt = tx.reshape(k, per).sum(axis=1), rx.reshape(k, per).sum(axis=1)
-    maintenance = ~measured.reshape(k, per).any(axis=1)
+    tx_dt, rx_dt = per_delta_t(tx, per), per_delta_t(rx, per)
+    maintenance = ~per_delta_t(measured, per)
     states = availability_states(high_loss(tx_dt, rx_dt, threshold_c=availability.threshold_c),
                                  consecutive_n=availability.consecutive_n)
     plan = MetricPlan(threshold_c=availability.threshold_c, consecutive_n=availability.consecutive_n,
@@ -144,13 +151,13 @@ def _direction(bins: list[BinRecord], availability: Availability) -> DirectionPm
     flr = frame_loss_ratio(series.tx_frames, series.rx_frames).reshape(span, -1)
     counted = ~series.maintenance.reshape(span, -1)
     available = states.available.reshape(span, -1) & counted
-    direction = DirectionPm(first.ingress, first.egress, steps=steps)
+    direction = DirectionPm(first.ingress, first.egress, steps=steps, numbers=list(by_name["number"]))
     # every figure as Python numbers at once: a numpy scalar per figure and interval cost more
     # than the figures
     columns = [np.asarray(values).tolist() for values in (
         metrics.availability_percent, metrics.flr_percent, metrics.hli_count, metrics.chli_count[CHLI_P],
         available.sum(axis=1), (counted & ~available).sum(axis=1), metrics.final, fd, fdr, ifdv)]
-    for row, own, i in zip(bins, steps.bins, slots.tolist(), strict=True):
+    for position, (row, i) in enumerate(zip(bins, slots.tolist(), strict=True)):
         figures = [column[i] for column in columns]
-        direction.intervals.append(IntervalPm(row, own, *figures, flr[i]))
+        direction.intervals.append(IntervalPm(row, steps, position, *figures, flr[i]))
     return direction

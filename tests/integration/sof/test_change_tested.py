@@ -80,8 +80,8 @@ def test_utilisation_follows_the_new_rate_from_the_moment_it_changed(sof_landsca
         row = sof_landscape.sof.service(session, service["id"], None)
     [change] = row.design["rateChanges"]
     assert (change["fromMbps"], change["toMbps"], change["atS"]) == (50, 100, changed_at)
-    pm = service_pm(row, lambda nd, uuid, a, b: sof_landscape.sof.presto.get_pm_history(
-        nd, uuid, start=a, end=b, include_steps=True), start_s=start, end_s=end)
+    pm = service_pm(row, lambda nd, uuid, a, b, **asked: sof_landscape.sof.presto.get_pm_history(
+        nd, uuid, start=a, end=b, **asked), start_s=start, end_s=end)
     direction = pm.directions[0]
     whole = [(n, u) for n, u in zip(direction.numbers, direction.utilisation_percent, strict=True)
              if start <= n * INTERVAL_S and (n + 1) * INTERVAL_S <= end]

@@ -1,5 +1,6 @@
 """A PM history read with the delay figures kept at collection shows what the probes show, and
-the packed steps a SOF unpacks are the stored ones, however narrow the ICM packed them."""
+the packed steps a SOF unpacks are the stored ones, however narrow the ICM packed them; a view of
+some figures has them as the whole view has them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import create_engine, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -21,6 +23,7 @@ from cadenza.icm.pm_history import Availability, DirectionPm, read_history
 from cadenza.icm.pm_rows import PmBinRow
 from cadenza.icm.rows import ConnectivityServiceRow
 from cadenza.interfaces.adagio.contract import LOST_PROBE, PmInterval
+from cadenza.interfaces.presto.models import INTERVAL_FIELDS, PmHistoryRequest
 from cadenza.sof.performance.service_pm import SegmentSteps
 from tests.helpers.pg import fresh_database, postgres_problem
 
@@ -189,3 +192,24 @@ def test_each_interval_of_the_view_shows_its_bins_counters_and_delays_in_whole_m
         assert shown["flr-1-fw-mean"] == round(pm.flr_percent, 6)
         assert shown["flr-1-fw-max"] == round(100 * float(pm.delta_t_flr.max()), 6)
     assert view[1]["suspect-interval-flag"] and not view[0]["suspect-interval-flag"]
+
+
+def test_a_view_of_some_figures_has_them_as_the_whole_view_has_them() -> None:
+    """`cadenza-interval-fields`: the figures asked for, the same as in the view of all (and
+    `interval-number` always); every figure of the whole view is one that can be asked for."""
+    rng = np.random.default_rng(8)
+    bins = [_bin(rng, element, far, _FIRST + i, lossy=i == 3, missing=5 if i == 6 else 0)
+            for element, far in (("pe1", "pe2:uni1"), ("pe2", "pe1:uni1")) for i in range(10)]
+    directions = _history(_store(bins))
+    whole = json.loads(_view(directions))
+    wanted = ["flr-1-fw-max", "suspect-interval-flag", "fd-1-fw-mean"]
+    asked = PmHistoryRequest.model_validate({"service-id-or-name": _UUID, "cadenza-interval-fields": wanted})
+    some = pm_history_view(_SERVICE, directions, Availability(), start_s=_SPAN[0], end_s=_SPAN[1],
+                           include_steps=False, fields=asked.interval_fields)
+    for all_of, part in zip(whole["direction"], some["direction"], strict=True):
+        assert [list(i) for i in all_of["interval"]] == [list(INTERVAL_FIELDS)] * 10
+        assert [list(i) for i in part["interval"]] == [
+            ["interval-number", "suspect-interval-flag", "fd-1-fw-mean", "flr-1-fw-max"]] * 10
+        assert part["interval"] == [{k: i[k] for k in part["interval"][0]} for i in all_of["interval"]]
+    with pytest.raises(ValidationError):
+        PmHistoryRequest.model_validate({"service-id-or-name": _UUID, "cadenza-interval-fields": ["fd-p42"]})

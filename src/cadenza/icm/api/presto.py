@@ -36,6 +36,7 @@ from cadenza.icm.commands import (
 from cadenza.icm.oam import read_counters, run_activation_test
 from cadenza.icm.pm_collection import collect_service
 from cadenza.icm.pm_history import Availability, read_history
+from cadenza.icm.pm_measure import SlsParameters
 from cadenza.icm.pm_schedule import settings_of
 from cadenza.icm.rows import PortUsageRow
 from cadenza.icm.service import Icm
@@ -205,7 +206,8 @@ def presto_router(icm: Icm) -> APIRouter:
             directions = read_history(session, icm.name, row.uuid, start_s=start_s, end_s=end_s,
                                       availability=availability)
         view = pm_history_view(row, directions, availability, start_s=start_s, end_s=end_s,
-                               include_steps=asked.include_steps)
+                               include_steps=asked.include_steps, fields=asked.interval_fields,
+                               measure=None if asked.measure is None else SlsParameters.of(asked.measure))
         view["network-time"] = iso(datetime.fromtimestamp(icm.adagio.pm_clock()[0], UTC))
         return {"output": {"pm-history": view}}
 

@@ -15,8 +15,10 @@ import numpy as np
 from cadenza.core.clock import iso_at
 from cadenza.icm.pm_bins import StepColumns
 from cadenza.icm.pm_history import Availability, DirectionPm
+from cadenza.icm.pm_measure import SlsParameters, direction_metrics
 from cadenza.icm.rows import ConnectivityServiceRow
 from cadenza.interfaces.adagio.contract import LOST_PROBE
+from cadenza.interfaces.presto.models import INTERVAL_FIELDS
 
 __all__ = ["pm_history_view"]
 
@@ -45,7 +47,10 @@ def _number(value: float) -> float:
 
 
 def pm_history_view(service: ConnectivityServiceRow, directions: list[DirectionPm], availability: Availability, *,
-                    start_s: float, end_s: float, include_steps: bool) -> dict[str, Any]:
+                    start_s: float, end_s: float, include_steps: bool, measure: SlsParameters | None = None,
+                    fields: Sequence[str] | None = None) -> dict[str, Any]:
+    """`measure`: each direction's metrics with a SLS's parameters too (`cadenza-metrics`);
+    `fields`: only those figures of each interval (`cadenza-interval-fields`; None: all)."""
     first = next((d.intervals[0].row for d in directions if d.intervals), None)
     iso = functools.cache(iso_at)  # an interval's end is the next one's start: each written once
     # Which edge point each direction enters by, so a SOF can tell a-to-z from z-to-a.
@@ -58,51 +63,74 @@ def pm_history_view(service: ConnectivityServiceRow, directions: list[DirectionP
             "direction": [{"ingress": d.ingress, "egress": d.egress,
                            "ingress-service-interface-point": sips.get(d.ingress),
                            "egress-service-interface-point": sips.get(d.egress),
-                           "interval": _intervals(d, iso),
-                           **({"cadenza-steps": _steps(d)} if include_steps and d.intervals else {})}
+                           "interval": _intervals(d, iso, fields), **_steps_or_metrics(d, include_steps, measure)}
                           for d in directions]}
 
 
-def _intervals(direction: DirectionPm, iso: Callable[[int], str]) -> list[dict[str, Any]]:
+def _steps_or_metrics(direction: DirectionPm, include_steps: bool, measure: SlsParameters | None) -> dict[str, Any]:
+    """The direction's `cadenza-steps` if asked for, its `cadenza-metrics` if asked for; its steps
+    where its metrics cannot be measured with the parameters asked (docs/presto-profile.md)."""
+    if not direction.intervals:
+        return {}
+    found: dict[str, Any] = {}
+    metrics = direction_metrics(direction, measure) if measure is not None else None
+    if metrics is not None:
+        found["cadenza-metrics"] = metrics
+    if include_steps or (measure is not None and metrics is None):
+        found["cadenza-steps"] = _steps(direction)
+    return found
+
+
+def _intervals(direction: DirectionPm, iso: Callable[[int], str], fields: Sequence[str] | None = None
+               ) -> list[dict[str, Any]]:
     """The direction's intervals, built from columns: each figure of every interval converted at
     once (a 30-day history is 2,880 intervals of 28 figures a direction); the least and greatest
-    Δt FLR of all at once (the Δt's of a direction's intervals are as many in each)."""
+    Δt FLR of all at once (the Δt's of a direction's intervals are as many in each). `fields`:
+    only those figures (with `interval-number`), in the order of INTERVAL_FIELDS; None: all."""
     intervals = direction.intervals
     if not intervals:
         return []
-    flr = [pm.delta_t_flr for pm in intervals]
-    if flr[0].size and all(f.size == flr[0].size for f in flr):
-        stacked = np.stack(flr)
-        lows, highs = stacked.min(axis=1).tolist(), stacked.max(axis=1).tolist()
-    else:
-        lows = [float(f.min()) if f.size else None for f in flr]
-        highs = [float(f.max()) if f.size else None for f in flr]
     row = dict(zip(intervals[0].row._fields, zip(*(pm.row for pm in intervals), strict=True), strict=True))
-    starts, lengths = row["start"], row["interval_s"]
-    green, yellow, rx_green, rx_yellow = row["green"], row["yellow"], row["rx_green"], row["rx_yellow"]
-    columns = {
-        "interval-number": row["number"], "start": [iso(t) for t in starts],
-        "end": [iso(t + length) for t, length in zip(starts, lengths, strict=True)],
-        "suspect-interval-flag": [not complete for complete in row["complete"]],
-        "all-frames-fw-tx": [g + y for g, y in zip(green, yellow, strict=True)],
-        "all-frames-fw-rx": [g + y for g, y in zip(rx_green, rx_yellow, strict=True)],
-        "green-frames-fw-tx": green, "green-frames-fw-rx": rx_green, "frames-dropped-at-ingress": row["red"],
-        "soam-pm-frames-tx": row["probes"],
-        "soam-pm-frames-rx": [sent - lost for sent, lost in zip(row["probes"], row["probes_lost"], strict=True)],
-        "fd-1-fw-min": _us_many(row["delay_min_ms"]), "fd-1-fw-mean": _us_many(row["delay_mean_ms"]),
-        "fd-1-fw-max": _us_many(row["delay_max_ms"]), "fd-1-fw-p99": _us_many([pm.fd_p99_ms for pm in intervals]),
-        "fdr-1-fw-p99": _us_many([pm.fdr_p99_ms for pm in intervals]),
-        "ifdv-1-fw-p99": _us_many([pm.ifdv_p99_ms for pm in intervals]),
-        "flr-1-fw-min": _percents(lows), "flr-1-fw-max": _percents(highs),
-        "flr-1-fw-mean": _numbers([pm.flr_percent for pm in intervals]),
-        "available-intervals-fw": [pm.available_delta_ts for pm in intervals],
-        "unavailable-intervals-fw": [pm.unavailable_delta_ts for pm in intervals],
-        "availability-percent": _numbers([pm.availability_percent for pm in intervals]),
-        "availability-final": [pm.final for pm in intervals],
-        "hli-count-fw": [pm.hli_count for pm in intervals], "chli-count-fw": [pm.chli_count for pm in intervals],
+
+    @functools.cache
+    def flr_range() -> tuple[list[float | None], list[float | None]]:
+        flr = [pm.delta_t_flr for pm in intervals]
+        if flr[0].size and all(f.size == flr[0].size for f in flr):
+            stacked = np.stack(flr)
+            return stacked.min(axis=1).tolist(), stacked.max(axis=1).tolist()
+        return ([float(f.min()) if f.size else None for f in flr], [float(f.max()) if f.size else None for f in flr])
+
+    def plus(a: str, b: str) -> list[int]:
+        return [x + y for x, y in zip(row[a], row[b], strict=True)]
+
+    # each column made only if it is wanted
+    columns: dict[str, Callable[[], Sequence[Any]]] = {
+        "interval-number": lambda: row["number"], "start": lambda: [iso(t) for t in row["start"]],
+        "end": lambda: [iso(t + length) for t, length in zip(row["start"], row["interval_s"], strict=True)],
+        "suspect-interval-flag": lambda: [not complete for complete in row["complete"]],
+        "all-frames-fw-tx": lambda: plus("green", "yellow"), "all-frames-fw-rx": lambda: plus("rx_green", "rx_yellow"),
+        "green-frames-fw-tx": lambda: row["green"], "green-frames-fw-rx": lambda: row["rx_green"],
+        "frames-dropped-at-ingress": lambda: row["red"], "soam-pm-frames-tx": lambda: row["probes"],
+        "soam-pm-frames-rx": lambda: [sent - lost for sent, lost in zip(row["probes"], row["probes_lost"],
+                                                                        strict=True)],
+        "fd-1-fw-min": lambda: _us_many(row["delay_min_ms"]), "fd-1-fw-mean": lambda: _us_many(row["delay_mean_ms"]),
+        "fd-1-fw-max": lambda: _us_many(row["delay_max_ms"]),
+        "fd-1-fw-p99": lambda: _us_many([pm.fd_p99_ms for pm in intervals]),
+        "fdr-1-fw-p99": lambda: _us_many([pm.fdr_p99_ms for pm in intervals]),
+        "ifdv-1-fw-p99": lambda: _us_many([pm.ifdv_p99_ms for pm in intervals]),
+        "flr-1-fw-min": lambda: _percents(flr_range()[0]), "flr-1-fw-max": lambda: _percents(flr_range()[1]),
+        "flr-1-fw-mean": lambda: _numbers([pm.flr_percent for pm in intervals]),
+        "available-intervals-fw": lambda: [pm.available_delta_ts for pm in intervals],
+        "unavailable-intervals-fw": lambda: [pm.unavailable_delta_ts for pm in intervals],
+        "availability-percent": lambda: _numbers([pm.availability_percent for pm in intervals]),
+        "availability-final": lambda: [pm.final for pm in intervals],
+        "hli-count-fw": lambda: [pm.hli_count for pm in intervals],
+        "chli-count-fw": lambda: [pm.chli_count for pm in intervals],
     }
-    names = list(columns)
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    wanted = set(fields or INTERVAL_FIELDS) | {"interval-number"}
+    names = [name for name in columns if name in wanted]
+    made = [columns[name]() for name in names]
+    return [dict(zip(names, values, strict=True)) for values in zip(*made, strict=True)]
 
 
 def _packed(values: np.ndarray, dtype: str) -> str:

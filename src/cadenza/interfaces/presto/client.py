@@ -11,6 +11,7 @@ RESTCONF tree is at `{base_url}/presto/{network-domain}`. Failures carry the MEF
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -301,9 +302,13 @@ class PrestoClient:
             "counters"]
 
     def get_pm_history(self, network_domain: str, uuid: str, *, start: str | None = None, end: str | None = None,
-                       include_steps: bool = True, availability: dict[str, Any] | None = None) -> dict[str, Any]:
+                       include_steps: bool = True, availability: dict[str, Any] | None = None,
+                       measure: Mapping[str, Any] | None = None, fields: Sequence[str] | None = None
+                       ) -> dict[str, Any]:
         """The service's PM per direction and interval (docs/presto-profile.md, cadenza-get-pm-history);
-        `start` and `end` are date-times of the network's (simulated) time."""
+        `start` and `end` are date-times of the network's (simulated) time; `measure`: a SLS's
+        parameters (`cadenza-measure`) each direction's metrics are computed with too; `fields`:
+        only those figures of each interval (`cadenza-interval-fields`)."""
         asked: dict[str, Any] = {"service-id-or-name": uuid, "include-steps": include_steps}
         if start is not None:
             asked["from"] = start
@@ -311,6 +316,10 @@ class PrestoClient:
             asked["to"] = end
         if availability is not None:
             asked["availability"] = availability
+        if measure is not None:
+            asked["cadenza-measure"] = dict(measure)
+        if fields is not None:
+            asked["cadenza-interval-fields"] = list(fields)
         return self._call(network_domain, "cadenza-get-pm-history", {"input": asked})["pm-history"]
 
     def get_link_health(self, network_domain: str) -> dict[str, dict[str, Any]]:

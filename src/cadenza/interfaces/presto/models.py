@@ -7,12 +7,15 @@ allows a server to support a subset); outputs are built as plain dicts in the sp
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "AvailabilityParameters",
+    "INTERVAL_FIELDS",
+    "IfdvParameter",
+    "MeasureParameters",
     "PmHistoryRequest",
     "PmHistoryInput",
     "RerouteRequest",
@@ -283,12 +286,53 @@ class AvailabilityParameters(_Tapi):
     consecutive_n: int = Field(10, alias="consecutive-n", ge=1, le=1000)
 
 
+# the figures of each interval of a PM history (docs/presto-profile.md), in the order written
+# (`cadenza-interval-fields` names some of them)
+INTERVAL_FIELDS = (
+    "interval-number", "start", "end", "suspect-interval-flag", "all-frames-fw-tx", "all-frames-fw-rx",
+    "green-frames-fw-tx", "green-frames-fw-rx", "frames-dropped-at-ingress", "soam-pm-frames-tx", "soam-pm-frames-rx",
+    "fd-1-fw-min", "fd-1-fw-mean", "fd-1-fw-max", "fd-1-fw-p99", "fdr-1-fw-p99", "ifdv-1-fw-p99", "flr-1-fw-min",
+    "flr-1-fw-max", "flr-1-fw-mean", "available-intervals-fw", "unavailable-intervals-fw", "availability-percent",
+    "availability-final", "hli-count-fw", "chli-count-fw")
+
+
+_Percentile = Annotated[float, Field(gt=0, le=100)]
+
+
+class IfdvParameter(_Tapi):
+    percentile: _Percentile
+    delta_tau_seconds: float = Field(alias="delta-tau-seconds", gt=0, le=3600)
+
+
+class MeasureParameters(_Tapi):
+    """Cadenza profile: a SLS's parameters (MEF 10.4 §8.8) the ICM measures its segment with, for
+    a SOF whose service is that one segment (docs/presto-profile.md, `cadenza-measure`)."""
+
+    delta_t_seconds: int = Field(alias="delta-t-seconds", ge=1, le=3600)
+    threshold_c: float = Field(alias="threshold-c", ge=0, le=1)
+    consecutive_n: int = Field(alias="consecutive-n", ge=1, le=1000)
+    fd_percentiles: list[_Percentile] = Field(default_factory=list, alias="fd-percentiles", max_length=20)
+    fdr_percentiles: list[_Percentile] = Field(default_factory=list, alias="fdr-percentiles", max_length=20)
+    ifdv: list[IfdvParameter] = Field(default_factory=list, max_length=20)
+    chli_p: list[Annotated[int, Field(ge=1, le=1000)]] = Field(default_factory=list, alias="chli-p", max_length=20)
+
+
 class PmHistoryRequest(_Tapi):
     service_id_or_name: str = Field(alias="service-id-or-name", min_length=1)
     start: datetime | None = Field(None, alias="from", description="simulated time; default: a day before `to`")
     end: datetime | None = Field(None, alias="to", description="simulated time; default: now")
     include_steps: bool = Field(False, alias="include-steps")
     availability: AvailabilityParameters = Field(default_factory=AvailabilityParameters)
+    measure: MeasureParameters | None = Field(None, alias="cadenza-measure")
+    interval_fields: list[str] | None = Field(None, alias="cadenza-interval-fields", max_length=len(INTERVAL_FIELDS))
+
+    @field_validator("interval_fields")
+    @classmethod
+    def _known_fields(cls, names: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(names or ()) - set(INTERVAL_FIELDS))
+        if unknown:
+            raise ValueError(f"not figures of an interval: {', '.join(unknown)}")
+        return names
 
 
 class PmHistoryInput(_Tapi):

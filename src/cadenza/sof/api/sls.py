@@ -61,8 +61,8 @@ def sls_router(sof: Sof) -> APIRouter:
         moment = float(sof.presto.get_network_time(segments[0]["networkDomain"])["epoch-seconds"])
         end = (int(moment) // 900) * 900
 
-        def history(domain: str, uuid: str, start: str, stop: str) -> dict[str, Any]:
-            return sof.presto.get_pm_history(domain, uuid, start=start, end=stop, include_steps=True)
+        def history(domain: str, uuid: str, start: str, stop: str, **asked: Any) -> dict[str, Any]:  # noqa: ANN401
+            return sof.presto.get_pm_history(domain, uuid, start=start, end=stop, **asked)
 
         pm = service_pm(row, history, start_s=end - hours * 3600, end_s=end)
         return {"serviceId": row.id, "cosName": pm.cos.cos_name, "networkTime": pm.network_time,

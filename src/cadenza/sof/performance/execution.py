@@ -396,8 +396,8 @@ def performance_report_tick(sof_name: str, report_id: str) -> float | None:
 
 def _gather(sof: Sof, service: ServiceRow, start_s: float, end_s: float) -> tuple[list[Any] | None, str | None]:
     """Assemble the report's content from the segments (steps 3-5): the content, or why not."""
-    def history(domain: str, uuid: str, start: str, end: str) -> dict[str, Any]:
-        return sof.presto.get_pm_history(domain, uuid, start=start, end=end, include_steps=True)
+    def history(domain: str, uuid: str, start: str, end: str, **asked: Any) -> dict[str, Any]:  # noqa: ANN401
+        return sof.presto.get_pm_history(domain, uuid, start=start, end=end, **asked)
 
     try:
         pm = service_pm(service, history, start_s=start_s, end_s=end_s)

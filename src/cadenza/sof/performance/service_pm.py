@@ -7,8 +7,12 @@ answers from its store and fetches only what it lacks from the elements), and co
 segments step by step in each direction: frames offered at the service's ingress, delivered
 with the product of each segment's delivery ratio, each delay probe the sum of the segments'
 probes of the same index (lost if lost in any). The MEF 10.4 metrics of each interval are then
-computed on the composed steps with the SLS's own Δt, C and n (core/pm/metrics.py), so
+computed on the composed steps with the SLS's own Δt, C and n (core/pm/compose.py), so
 availability is the service's, not any one segment's.
+
+A service of one segment is that segment's steps as they are: the SOF asks its ICM to measure
+them with the SLS's parameters (PRESTO `cadenza-measure`), by the same code, instead of having
+every step and probe sent to compose them here; several segments are composed here.
 """
 
 from __future__ import annotations
@@ -16,41 +20,41 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from cadenza.core.clock import iso_at
-from cadenza.core.pm.metrics import DeltaTSeries, IntervalMetrics, measure
+from cadenza.core.pm.compose import StepSeries, compose_steps
+from cadenza.core.pm.metrics import IntervalMetrics
 from cadenza.sof.rows import ServiceRow
 from cadenza.sof.sls.objectives import CosObjectives, SlsObjectives, offering_defaults, parse_sls
 
 __all__ = ["probe_spacing_s", "A_TO_Z", "Z_TO_A", "SegmentSteps", "SegmentHistory", "DirectionPm", "ServicePm",
-           "HistorySource", "service_pm", "service_objectives", "rate_at"]
+           "HistorySource", "service_pm", "service_objectives", "rate_at", "measure_request"]
 
 A_TO_Z, Z_TO_A = "a-to-z", "z-to-a"
 _LOST = {4: 0xFFFF_FFFF, 2: 0xFFFF}  # a lost probe in `probe-delay-us`, by `probe-delay-bytes`
 
-# (network domain, connectivity service uuid, from, to) -> the PRESTO pm-history output
-HistorySource = Callable[[str, str, str, str], Mapping[str, Any]]
+
+class HistorySource(Protocol):
+    """(network domain, connectivity service uuid, from, to) -> the PRESTO pm-history output, with
+    the request's other inputs as `PrestoClient.get_pm_history` takes them: `include_steps`,
+    `measure` (`cadenza-measure`) and `fields` (`cadenza-interval-fields`)."""
+
+    def __call__(self, network_domain: str, uuid: str, start: str, end: str, *, include_steps: bool,
+                 measure: Mapping[str, Any] | None, fields: Sequence[str]) -> Mapping[str, Any]: ...
+
+
+# what of each interval a service's performance is made of (utilisation, report content, where a
+# breach is): the other figures of the view are not asked for
+INTERVAL_FIELDS = ("interval-number", "suspect-interval-flag", "all-frames-fw-tx", "fd-1-fw-mean", "flr-1-fw-mean",
+                   "availability-percent")
 
 
 @dataclass(frozen=True)
-class SegmentSteps:
-    """A segment's steps in one direction (PRESTO `cadenza-steps`, unpacked): per step its
-    interval number and position in it, green frames sent and received, all frames sent, and
-    the probe delays in ms (NaN: lost) [steps, probes]."""
-
-    interval: np.ndarray
-    index: np.ndarray
-    green_tx: np.ndarray
-    all_tx: np.ndarray
-    green_rx: np.ndarray
-    delays_ms: np.ndarray
-
-    @property
-    def probes_per_step(self) -> int:
-        return int(self.delays_ms.shape[1])
+class SegmentSteps(StepSeries):
+    """A segment's steps in one direction, as PRESTO `cadenza-steps` carries them, unpacked."""
 
     @classmethod
     def of(cls, packed: Mapping[str, Any]) -> SegmentSteps:
@@ -82,6 +86,13 @@ class SegmentHistory:
     uuid: str
     intervals: Mapping[int, Mapping[str, Any]]  # interval number -> the PRESTO interval view
     steps: SegmentSteps | None = None  # what end-to-end composition needs, step by step
+    measured: Mapping[str, Any] | None = None  # `cadenza-metrics`: the ICM measured it with the SLS's parameters
+
+    @property
+    def probes_per_step(self) -> int | None:
+        if self.steps is not None:
+            return self.steps.probes_per_step
+        return int(self.measured["probes-per-step"]) if self.measured is not None else None
 
 
 @dataclass
@@ -126,6 +137,16 @@ def _find(document: Any, key: str) -> Any:  # noqa: ANN401 - a JSON document
     return None
 
 
+def measure_request(cos: CosObjectives) -> dict[str, Any]:
+    """PRESTO `cadenza-measure` of a CoS's SLS: the parameters `CosObjectives.plan` is made of."""
+    return {"delta-t-seconds": cos.delta_t_s, "threshold-c": cos.threshold_c, "consecutive-n": cos.consecutive_n,
+            "fd-percentiles": sorted({o.percentile for o in cos.frame_delay if o.percentile}),
+            "fdr-percentiles": sorted({o.percentile for o in cos.frame_delay_range if o.percentile}),
+            "ifdv": [{"percentile": p, "delta-tau-seconds": tau}
+                     for p, tau in sorted({(o.percentile, o.delta_tau_s) for o in cos.ifdv})],
+            "chli-p": sorted({o.p for o in cos.consecutive_high_loss_intervals if o.p})}
+
+
 def service_pm(row: ServiceRow, history: HistorySource, *, start_s: float, end_s: float,
                cos: CosObjectives | None = None) -> ServicePm:
     cos = cos or next(iter(service_objectives(row).by_cos.values()))
@@ -134,9 +155,14 @@ def service_pm(row: ServiceRow, history: HistorySource, *, start_s: float, end_s
     missing: list[str] = []
     interval_s = step_s = 0
     network_time = None
-    for segment in row.design.get("segments", []):
+    segments = row.design.get("segments", [])
+    # one segment is the service: its ICM measures it (the partner's, if any, is composed with
+    # the metrics afterwards, partner_compose.py); several are composed here from their steps
+    measure = measure_request(cos) if len(segments) == 1 else None
+    for segment in segments:
         try:
-            answer = history(segment["networkDomain"], segment["uuid"], start, end)
+            answer = history(segment["networkDomain"], segment["uuid"], start, end, include_steps=measure is None,
+                             measure=measure, fields=INTERVAL_FIELDS)
         except Exception as exc:  # noqa: BLE001 - any failure of one domain leaves the others' figures
             missing.append(f"{segment['networkDomain']}: {exc}")
             continue
@@ -148,7 +174,7 @@ def service_pm(row: ServiceRow, history: HistorySource, *, start_s: float, end_s
             by_direction[A_TO_Z if forward else Z_TO_A].append(SegmentHistory(
                 segment["networkDomain"], segment["uuid"],
                 {i["interval-number"]: i for i in direction.get("interval", [])},
-                SegmentSteps.of(packed) if packed else None))
+                SegmentSteps.of(packed) if packed else None, direction.get("cadenza-metrics")))
     changes = sorted(row.design.get("rateChanges") or [], key=lambda c: c["atS"])
 
     def cirs_of(numbers: list[int]) -> list[int]:
@@ -174,103 +200,62 @@ def _compose(name: str, segments: list[SegmentHistory], cos: CosObjectives, inte
              cirs_of: Callable[[list[int]], list[int]]) -> DirectionPm:
     numbers = sorted(set.intersection(*(set(s.intervals) for s in segments)))
     result = DirectionPm(name, numbers, segments=segments)
-    if not numbers or not step_s or any(s.steps is None for s in segments):
+    if not numbers or not step_s:
         return result
-    per_interval = interval_s // step_s
-    probes = segments[0].steps.probes_per_step or 1  # type: ignore[union-attr] - checked above
-    span = numbers[-1] - numbers[0] + 1
-    tx = np.zeros(span * per_interval)
-    kept = np.ones(span * per_interval)
-    only = segments[0].steps
-    assert only is not None
-    # a segment alone with every step of every interval, in order: its probes are the service's
-    # as they are (no copy of 2.6 million probes a direction for 30 days)
-    alone = (len(segments) == 1 and len(numbers) == span and only.probes_per_step == probes
-             and _every_step(only, numbers[0], span * per_interval, per_interval))
-    delays = only.delays_ms if alone else np.zeros((span * per_interval, probes))
-    measured = np.zeros(span * per_interval, dtype=bool)
-    wanted = np.asarray(numbers, dtype=np.int64)
-    present = np.zeros(span, dtype=bool)  # of the span's intervals, those every segment has
-    present[wanted - numbers[0]] = True
-    for position, segment in enumerate(segments):
-        steps = segment.steps
-        assert steps is not None
-        # intervals every segment has, looked up by slot: np.isin sorts the 259,200 steps of 30 days
-        slot = steps.interval - numbers[0]
-        inside = (slot >= 0) & (slot < span)
-        mine = inside & present[np.where(inside, slot, 0)]
-        every = bool(mine.all())  # the usual case: no copy of 2.6 million probes to select them
-
-        def selected(values: np.ndarray, mine: np.ndarray = mine, every: bool = every) -> np.ndarray:
-            return values if every else values[mine]
-
-        at = (selected(steps.interval) - numbers[0]) * per_interval + selected(steps.index)
-        sent, got = selected(steps.green_tx), selected(steps.green_rx)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            kept[at] *= np.where(sent > 0, got / np.maximum(sent, 1), 1.0)
-        if position == 0:
-            tx[at], measured[at] = sent, True
-        if alone:
-            continue  # the probes are the segment's own already
-        if steps.probes_per_step == probes and position == 0:
-            delays[at] = selected(steps.delays_ms)  # 0 + d is d: the first segment's probes as they are
-        elif steps.probes_per_step:
-            delays[at, :steps.probes_per_step] += selected(steps.delays_ms)
-    per = max(1, cos.delta_t_s // step_s)
-    k = span * per_interval // per
-    rx = np.floor(tx * kept)
-    series = DeltaTSeries(start=float(numbers[0] * interval_s), delta_t_s=float(per * step_s),
-                          tx_frames=tx.reshape(k, per).sum(axis=1).astype(np.int64),
-                          rx_frames=rx.reshape(k, per).sum(axis=1).astype(np.int64),
-                          delays_ms=delays.reshape(k, per * probes),
-                          maintenance=~measured.reshape(k, per).any(axis=1))
-    metrics = measure(series, cos.plan(probe_spacing_s=step_s / probes), interval_len=per_interval // per)
-    result.metrics = _select(metrics, present)
+    measured = segments[0].measured if len(segments) == 1 else None
+    if measured is not None and _measured_as_asked(measured, cos, len(numbers)):
+        metrics, steps_present, busiest = _metrics_of(measured)
+    elif any(s.steps is None for s in segments):
+        return result
+    else:
+        steps = [s.steps for s in segments]
+        probes = steps[0].probes_per_step or 1  # type: ignore[union-attr] - checked above
+        composed = compose_steps(numbers, steps, interval_s=interval_s, step_s=step_s,  # type: ignore[arg-type]
+                                 delta_t_s=cos.delta_t_s, plan=cos.plan(probe_spacing_s=step_s / probes))
+        metrics, steps_present, busiest = composed.metrics, composed.steps_present, composed.busiest_all_tx
+    result.metrics = metrics
     cirs = cirs_of(numbers)  # an interval is measured against the CIR it ran at (its midpoint's)
     if not any(cirs):
         result.utilisation_percent = result.peak_utilisation_percent = [0.0] * len(numbers)
         return result
-    first = segments[0].steps
-    assert first is not None
-    slot = first.interval - numbers[0]
-    inside = (slot >= 0) & (slot < span)
-    present_steps = np.bincount(slot[inside], minlength=span)[wanted - numbers[0]]
-    busiest = np.zeros(span)
-    np.maximum.at(busiest, slot[inside], first.all_tx[inside])
     views = segments[0].intervals
     # the interval's mean load over the steps the service existed in, as a share of its CIR
     result.utilisation_percent = [
         round(100 * float(views[n]["all-frames-fw-tx"]) / (125.0 * step_s * max(1, int(c))) / cir, 3) if cir else 0.0
-        for n, c, cir in zip(numbers, present_steps.tolist(), cirs, strict=True)]
+        for n, c, cir in zip(numbers, steps_present.tolist(), cirs, strict=True)]
     step_frames_per_mbit = 125.0 * step_s
     result.peak_utilisation_percent = [round(100 * b / step_frames_per_mbit / cir, 3) if cir else 0.0
-                                       for b, cir in zip(busiest[wanted - numbers[0]].tolist(), cirs, strict=True)]
+                                       for b, cir in zip(busiest.tolist(), cirs, strict=True)]
     return result
 
 
-def _every_step(steps: SegmentSteps | None, first: int, count: int, per_interval: int) -> bool:
-    """The steps are every one of `count` from interval `first` on, in order."""
-    if steps is None or len(steps.index) != count:
-        return False
-    at = (steps.interval - first) * per_interval + steps.index
-    return bool(at[0] == 0 and (np.diff(at) == 1).all())
+def _measured_as_asked(measured: Mapping[str, Any], cos: CosObjectives, intervals: int) -> bool:
+    """The ICM's metrics are of this CoS's Δt, C and n, one figure per interval of its view (in
+    the view's order: by interval number)."""
+    return len(measured.get("final", ())) == intervals and (
+        measured.get("delta-t-seconds"), measured.get("threshold-c"), measured.get("consecutive-n")) == (
+        cos.delta_t_s, cos.threshold_c, cos.consecutive_n)
+
+
+def _metrics_of(measured: Mapping[str, Any]) -> tuple[IntervalMetrics, np.ndarray, np.ndarray]:
+    """PRESTO `cadenza-metrics` as the arrays the composition makes (null: NaN, not measured)."""
+    def floats(values: Sequence[float | None]) -> np.ndarray:
+        return np.array(values, dtype=np.float64)
+
+    def ints(values: Sequence[int]) -> np.ndarray:
+        return np.array(values, dtype=np.int64)
+
+    metrics = IntervalMetrics(
+        availability_percent=floats(measured["availability-percent"]), flr_percent=floats(measured["flr-percent"]),
+        hli_count=ints(measured["hli-count"]), mean_fd_ms=floats(measured["mean-fd-ms"]),
+        fd_ms={float(e["percentile"]): floats(e["value"]) for e in measured["fd-ms"]},
+        fdr_ms={float(e["percentile"]): floats(e["value"]) for e in measured["fdr-ms"]},
+        ifdv_ms={(float(e["percentile"]), int(e["delta-tau-probes"])): floats(e["value"]) for e in measured["ifdv-ms"]},
+        chli_count={int(e["p"]): ints(e["value"]) for e in measured["chli-count"]},
+        final=np.array(measured["final"], dtype=bool), qualified_probes=ints(measured["qualified-probes"]))
+    return metrics, ints(measured["steps-present"]), floats(measured["busiest-step-all-frames"])
 
 
 def probe_spacing_s(pm: ServicePm, direction: DirectionPm, i: int) -> float:
     """Time between two delay probes of interval `i` (IFDV's Δτ is counted in these)."""
-    steps = direction.segments[0].steps
-    return pm.step_s / max(1, steps.probes_per_step if steps is not None else 1)
-
-
-def _select(metrics: IntervalMetrics, keep: np.ndarray) -> IntervalMetrics:
-    """The metrics of the intervals present (gaps between them were only there to keep time)."""
-    def pick(values: np.ndarray) -> np.ndarray:
-        return np.asarray(values)[keep]
-
-    return IntervalMetrics(
-        availability_percent=pick(metrics.availability_percent), flr_percent=pick(metrics.flr_percent),
-        hli_count=pick(metrics.hli_count), mean_fd_ms=pick(metrics.mean_fd_ms),
-        fd_ms={p: pick(v) for p, v in metrics.fd_ms.items()}, fdr_ms={p: pick(v) for p, v in metrics.fdr_ms.items()},
-        ifdv_ms={p: pick(v) for p, v in metrics.ifdv_ms.items()},
-        chli_count={p: pick(v) for p, v in metrics.chli_count.items()}, final=pick(metrics.final),
-        qualified_probes=pick(metrics.qualified_probes))
+    return pm.step_s / max(1, direction.segments[0].probes_per_step or 1)

@@ -92,8 +92,8 @@ def assess_service(sof: Sof, row: ServiceRow) -> Assessed:
     if first >= ended:
         return result
 
-    def history(domain: str, uuid: str, start: str, end: str) -> dict[str, Any]:
-        return sof.presto.get_pm_history(domain, uuid, start=start, end=end, include_steps=True)
+    def history(domain: str, uuid: str, start: str, end: str, **asked: Any) -> dict[str, Any]:  # noqa: ANN401
+        return sof.presto.get_pm_history(domain, uuid, start=start, end=end, **asked)
 
     pm = service_pm(row, history, start_s=first * INTERVAL_S, end_s=ended * INTERVAL_S)
     # the partner's segment, when it has one; what the partner has not given yet is assessed later
