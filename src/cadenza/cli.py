@@ -1067,6 +1067,8 @@ def _print_assurance(result: dict) -> None:
     table.add_row("  of which packing + insert into SQLite only", f"{pm['store_services_per_s']:,.1f} /s", "", "")
     table.add_row("  with the twin computing the interval's traffic first (the network's work)",
                   f"{pm['with_twin_traffic_services_per_s']:,.1f} /s", "", "")
+    table.add_row(f"  per CPU second of the collecting thread (wall minus this is waiting for a core; load average "
+                  f"{pm['load_average']})", f"{pm['services_per_cpu_s']:,.1f} /s", "", "")
     icm = result["icm_collection"]
     if "skipped" in icm:
         table.add_row("PM collection, the ICM's collect()", icm["skipped"], "", "")
@@ -1078,6 +1080,8 @@ def _print_assurance(result: dict) -> None:
                       ratio(icm["services_per_s"] / targets["collection_services_per_s"]))
         table.add_row("  with the twin computing the interval's traffic first (the network's work)",
                       f"{icm['with_twin_traffic_services_per_s']:,.1f} /s", "", "")
+        table.add_row(f"  per CPU second of the collecting thread (load average {icm['load_average']})",
+                      f"{icm['services_per_cpu_s']:,.1f} /s", "", "")
     table.add_row(f"SLS assessment, {sls['services']:,} services x {sls['intervals']} intervals x "
                   f"{sls['objectives']} objectives", f"{sls['seconds']:.3f} s", f"<= {targets['sls_s']:g} s",
                   ratio(ratios["sls"]))

@@ -49,13 +49,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from cadenza.bench.profile import SamplingProfile
+from cadenza.core.gc_tuning import settle_after_start
 from cadenza.core.pm.metrics import IntervalMetrics
 from cadenza.ecm.element_state import LINK_DOWN
 from cadenza.ecm.runtime import start_twin
 from cadenza.ecm.settings import EcmSettings
 from cadenza.icm.api.presto_pm_views import pm_history_view
 from cadenza.icm.pm_bins import to_values_many
-from cadenza.icm.pm_collection import insert_bins
+from cadenza.icm.pm_collection import store_bins
 from cadenza.icm.pm_history import Availability, read_history
 from cadenza.icm.pm_measure import SlsParameters
 from cadenza.icm.pm_rows import PmBinRow
@@ -150,15 +151,15 @@ def _bin_table(path: Path) -> Engine:
 
 def _store(engine: Engine, bins: list[PmInterval]) -> int:
     """The insert `icm/pm_collection` makes: each bin once (its primary key)."""
-    values = to_values_many("metro", bins, datetime.now(UTC))
     with Session(engine) as session, session.begin():
-        insert_bins(session, values)
-    return len(values)
+        store_bins(session, "metro", bins)
+    return len(bins)
 
 
 def pm_collection(services: int, progress: Progress) -> _Timed:
     workdir = Path(tempfile.mkdtemp(prefix="cadenza-bench-assurance-pm-"))
     runtime = start_twin(_chain_settings(services // _VLANS_PER_PORT + 1, "scale"), var_dir=workdir, driver="scale")
+    settle_after_start()  # as a twin's own process does
     twin, manager = runtime.twin, runtime.manager
     sessions: list[tuple[str, str, str]] = []
     progress(f"PM collection: configuring {services:,} services on the scale twin")
@@ -175,7 +176,7 @@ def pm_collection(services: int, progress: Progress) -> _Timed:
     install_s = time.perf_counter() - t0
     engine = _bin_table(workdir / "icm-pm.db")
 
-    def one_interval() -> tuple[float, float, float, int]:
+    def one_interval() -> tuple[float, float, float, float, float, int]:
         twin.set_clock(advance_s=_INTERVAL_S)
         ended = int(twin.clock() // _INTERVAL_S) - 1
         # The network computing the interval's traffic (as it would have while it ran) is timed
@@ -183,21 +184,22 @@ def pm_collection(services: int, progress: Progress) -> _Timed:
         t_traffic = time.perf_counter()
         twin.traffic.settle()
         traffic_s = time.perf_counter() - t_traffic
-        t_read = time.perf_counter()
+        t_read, cpu_read = time.perf_counter(), time.thread_time()
         read = manager.pm_intervals_many([(element, fc_id, port, [ended]) for fc_id, element, port in sessions])
         failed = [r for r in read if isinstance(r, AdagioError)]
         if failed:
             raise RuntimeError(f"{len(failed)} sessions not read: {failed[:2]}")
         bins = [b for found in read for b in found]  # type: ignore[union-attr] - errors raised above
-        read_s = time.perf_counter() - t_read
-        t_store = time.perf_counter()
+        read_s, read_cpu_s = time.perf_counter() - t_read, time.thread_time() - cpu_read
+        t_store, cpu_store = time.perf_counter(), time.thread_time()
         stored = _store(engine, bins)
-        return traffic_s, read_s, time.perf_counter() - t_store, stored
+        return (traffic_s, read_s, time.perf_counter() - t_store, read_cpu_s, time.thread_time() - cpu_store,
+                stored)
 
     progress(f"PM collection: the first interval of {services:,} services (traffic computed from the commit on)")
     one_interval()  # the interval the services were configured in: partial, and it settles the engine
     progress(f"PM collection: reading and storing one interval of {services:,} services")
-    traffic_s, read_s, store_s, stored = one_interval()
+    traffic_s, read_s, store_s, read_cpu_s, store_cpu_s, stored = one_interval()
 
     def again() -> None:
         one_interval()
@@ -207,7 +209,12 @@ def pm_collection(services: int, progress: Progress) -> _Timed:
                "read_services_per_s": round(services / read_s, 1),
                "store_services_per_s": round(services / store_s, 1),
                "services_per_s": round(services / (read_s + store_s), 1),
-               "with_twin_traffic_services_per_s": round(services / (traffic_s + read_s + store_s), 1)}
+               "with_twin_traffic_services_per_s": round(services / (traffic_s + read_s + store_s), 1),
+               # the collecting thread's CPU time beside the wall time: on a shared machine the
+               # difference is the wait for a core
+               "read_cpu_s": round(read_cpu_s, 3), "store_cpu_s": round(store_cpu_s, 3),
+               "services_per_cpu_s": round(services / max(read_cpu_s + store_cpu_s, 1e-9), 1),
+               "load_average": round(os.getloadavg()[0], 1)}
     return _Timed(figures, again, runtime.close)
 
 
@@ -233,6 +240,7 @@ def icm_collection(services: int, elements: int | None = None, *, profile: bool 
     domain = ProviderDomain(config, database_url=f"sqlite:///{workdir / 'domain.db'}", var_dir=workdir,
                             driver="scale", netconf_base_port=0)
     domain.start()
+    settle_after_start()  # as `cadenza domain up` does
     try:
         icm = domain.icms["metro"]
         twin = domain.twin.twin  # type: ignore[union-attr] - the twin lives in this process
@@ -262,9 +270,9 @@ def icm_collection(services: int, elements: int | None = None, *, profile: bool 
         t0 = time.perf_counter()
         twin.traffic.settle()  # the network's traffic of the interval: the twin's work, timed apart
         traffic_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.thread_time()
         collected = collect(icm, settings)
-        seconds = time.perf_counter() - t0
+        seconds, cpu_s = time.perf_counter() - t0, time.thread_time() - cpu0
         profiled = None
         if profile and services / seconds < TARGETS["collection_services_per_s"]:
             twin.set_clock(advance_s=_INTERVAL_S)
@@ -276,7 +284,9 @@ def icm_collection(services: int, elements: int | None = None, *, profile: bool 
             "sessions": collected.sessions, "bins": collected.bins, "unreachable": len(collected.unreachable),
             "twin_traffic_s": round(traffic_s, 3), "seconds": round(seconds, 3),
             "services_per_s": round(services / seconds, 1),
-            "with_twin_traffic_services_per_s": round(services / (traffic_s + seconds), 1), "profile": profiled}
+            "with_twin_traffic_services_per_s": round(services / (traffic_s + seconds), 1),
+            "cpu_s": round(cpu_s, 3), "services_per_cpu_s": round(services / max(cpu_s, 1e-9), 1),
+            "load_average": round(os.getloadavg()[0], 1), "profile": profiled}
 
 
 def _icm_collection_in_subprocess(services: int, profile: bool) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from cadenza.core.gc_tuning import collector_paused
 from cadenza.ecm.counters import PmCollector
 from cadenza.ecm.driver import Driver, ElementSession
 from cadenza.ecm.measure import measure
@@ -162,12 +163,15 @@ class ElementManager:
             for n, i in enumerate(members):
                 results[i] = found if isinstance(found, AdagioError) else found[n]
 
-        if self.driver.waits_on_io:
-            for wait in [self._pool.submit(read, element, members) for element, members in by_element.items()]:
-                wait.result()
-        else:
-            for element, members in by_element.items():
-                read(element, members)
+        # a bin is a few objects that reference counting frees: no cyclic collection over the
+        # process's heap meanwhile (`collector_paused`)
+        with collector_paused():
+            if self.driver.waits_on_io:
+                for wait in [self._pool.submit(read, element, members) for element, members in by_element.items()]:
+                    wait.result()
+            else:
+                for element, members in by_element.items():
+                    read(element, members)
         return results
 
     def alarms(self, element: str) -> list[Alarm]:

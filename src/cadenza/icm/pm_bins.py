@@ -185,11 +185,16 @@ def to_values_many(network_domain: str, intervals: Sequence[PmInterval], collect
         delays = np.frombuffer(b"".join([intervals[i].delay_bytes for i in members]), dtype="<u4")
         delays = delays.reshape(len(members), n, m)
         blobs = _pack(index, counts, delays)
-        figures = delay_summaries(index, delays, per_interval)
+        # the probes in ms once, for the delay figures and the summaries both (each computed
+        # them: two float32 copies of every probe, a tenth of the packing)
+        ms = delays_ms_of(delays)
+        figures = delay_summaries(index, delays, per_interval, ms)
         sums = counts.sum(axis=2).tolist()
         flat = delays.reshape(len(members), -1)
         lossless = ~(flat == LOST_PROBE).any(axis=1) if flat.shape[1] else np.zeros(len(members), dtype=bool)
-        whole = delays_ms_of(flat[lossless])  # bins that lost no probe: their figures row by row at once
+        flat_ms = ms.reshape(len(members), -1)
+        # bins that lost no probe (usually all): their figures row by row at once
+        whole = flat_ms if lossless.all() else flat_ms[lossless]
         lows, means, highs = (whole.min(axis=1).tolist(), whole.mean(axis=1).tolist(),
                               whole.max(axis=1).tolist()) if whole.size else ([], [], [])
         at = 0
@@ -211,13 +216,14 @@ def to_values_many(network_domain: str, intervals: Sequence[PmInterval], collect
     return values
 
 
-def delay_summaries(index: np.ndarray, delays_us: np.ndarray, per_interval: int
+def delay_summaries(index: np.ndarray, delays_us: np.ndarray, per_interval: int, delays_ms: np.ndarray | None = None
                     ) -> list[tuple[float | None, float | None, float | None]]:
     """(FD p99, FD range p99, IFDV p99) in ms of bins of one shape (index [b, n], delays [b, n, m]),
     every probe qualified; None where not measured. Each bin's probes are placed in its interval's
     steps (NaN where a step is missing), in the order `icm/pm_history` gives `measure`. A bin
     with every step and every probe (the usual one) has its figures picked by partition, as
-    `measure` would pick them from its sorted probes (`_whole_summaries`)."""
+    `measure` would pick them from its sorted probes (`_whole_summaries`). `delays_ms`: the
+    delays as `delays_ms_of` gives them, when the caller has them already."""
     b, n, m = delays_us.shape
     if m == 0 or n == 0:  # bins without a probe measured no delay
         return [(None, None, None)] * b
@@ -225,13 +231,17 @@ def delay_summaries(index: np.ndarray, delays_us: np.ndarray, per_interval: int
     if n == per_interval:
         whole = (index == np.arange(n)).all(axis=1) & (delays_us.reshape(b, -1).max(axis=1) != LOST_PROBE)
     found: list[tuple[float | None, float | None, float | None]] = [(None, None, None)] * b
-    for rows, figures in ((np.flatnonzero(whole), _whole_summaries),
-                          (np.flatnonzero(~whole), lambda d, i: _measured_summaries(d, i, per_interval))):
+    ms = delays_ms_of(delays_us) if delays_ms is None else delays_ms
+    for rows, figures in ((np.flatnonzero(whole), lambda d, m, _i: _whole_summaries(m)),
+                          (np.flatnonzero(~whole), lambda d, _m, i: _measured_summaries(d, i, per_interval))):
         if not rows.size:
             continue
         every = rows.size == b
-        for row, summary in zip(rows.tolist(), figures(delays_us if every else delays_us[rows],
-                                                       index if every else index[rows]), strict=True):
+
+        def of(values: np.ndarray, every: bool = every, rows: np.ndarray = rows) -> np.ndarray:
+            return values if every else values[rows]
+
+        for row, summary in zip(rows.tolist(), figures(of(delays_us), of(ms), of(index)), strict=True):
             found[row] = summary
     return found
 
@@ -242,22 +252,24 @@ def _rank(count: int, percentile: float) -> int:
     return min(max(rank - 1, 0), max(count - 1, 0))
 
 
-def _whole_summaries(delays_us: np.ndarray, _index: np.ndarray
-                     ) -> list[tuple[float | None, float | None, float | None]]:
-    """The figures of bins with every step and no probe lost: the P-th value of the probes (and of
-    the gaps Δτ apart) by `np.partition`, which places it where a sort would, in linear time; the
-    gaps and the range in float64, as `measure` takes them."""
-    b = delays_us.shape[0]
+def _whole_summaries(delays_ms: np.ndarray) -> list[tuple[float | None, float | None, float | None]]:
+    """The figures of bins with every step and no probe lost (their delays as `delays_ms_of`
+    gives them): the P-th value of the probes (and of the gaps Δτ apart) by `np.partition`,
+    which places it where a sort would, in linear time; the gaps and the range in float64, as
+    `measure` takes them."""
+    b = delays_ms.shape[0]
     found: list[tuple[float | None, float | None, float | None]] = []
     for at in range(0, b, _SUMMARY_CHUNK):
-        values = delays_ms_of(delays_us[at:at + _SUMMARY_CHUNK]).reshape(min(b - at, _SUMMARY_CHUNK), -1)
+        values = delays_ms[at:at + _SUMMARY_CHUNK].reshape(min(b - at, _SUMMARY_CHUNK), -1)
         count = values.shape[1]
         pick = _rank(count, DELAY_PERCENTILE)
         fd = np.partition(values, pick, axis=1)[:, pick].astype(np.float64)
         fdr = fd - values.min(axis=1).astype(np.float64)
         if count > IFDV_LAG:
-            wide = values.astype(np.float64)
-            gaps = np.abs(wide[:, IFDV_LAG:] - wide[:, :-IFDV_LAG])
+            # each float32 taken to float64 before the subtraction, as `astype` then `-` did,
+            # without a float64 copy of every probe
+            gaps = np.subtract(values[:, IFDV_LAG:], values[:, :-IFDV_LAG], dtype=np.float64)
+            np.abs(gaps, out=gaps)
             gap = _rank(gaps.shape[1], DELAY_PERCENTILE)
             ifdv = np.partition(gaps, gap, axis=1)[:, gap].tolist()
         else:

@@ -13,6 +13,9 @@ retention are deleted.
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cadenza.core.clock import iso, now
+from cadenza.core.gc_tuning import collector_paused
 from cadenza.core.notifications.outbox import publish
 from cadenza.icm import connectivity_service as cs
 from cadenza.icm.pm_bins import to_values_many
@@ -33,7 +37,7 @@ from cadenza.icm.settings import PmSettings
 from cadenza.interfaces.adagio.contract import LOST_PROBE, AdagioError, PmInterval
 from cadenza.interfaces.presto.paths import LISTENER_BASE, THRESHOLD_CROSSING_EVENT, events_api, icm_base
 
-__all__ = ["Collected", "collect", "collect_service", "insert_bins", "FRAME_LOSS", "MEAN_DELAY"]
+__all__ = ["Collected", "collect", "collect_service", "insert_bins", "store_bins", "FRAME_LOSS", "MEAN_DELAY"]
 
 log = logging.getLogger(__name__)
 
@@ -66,15 +70,17 @@ def collect(icm: Icm, settings: PmSettings) -> Collected:
             ConnectivityServiceRow.uuid, ConnectivityServiceRow.request, ConnectivityServiceRow.owner,
             ConnectivityServiceRow.max_delay_ms).where(
             ConnectivityServiceRow.network_domain == icm.name, ConnectivityServiceRow.state.in_(_WATCHED)))]
-        last = dict(((uuid, ingress), number) for uuid, ingress, number in session.execute(
-            select(PmBinRow.service_uuid, PmBinRow.ingress, func.max(PmBinRow.number))
-            .where(PmBinRow.network_domain == icm.name).group_by(PmBinRow.service_uuid, PmBinRow.ingress)))
+        last = _last_stored(icm).of(session, icm.name, services, prune=True)
     for first in range(0, len(services), _BATCH):
         _collect_services(icm, services[first:first + _BATCH], settings, ended, last, result)
     horizon = int(sim_now - settings.retention_days * 86_400)
     with icm.database.transaction() as session:
+        # `network_domain || ''` keeps SQLite off the primary key for this term: by it, SQLite
+        # read every bin of the domain (a scan growing with the retention, a tenth to a fifth of
+        # a collection already at a few intervals kept); by `start`'s index it reads only the
+        # bins that expire
         result.expired = session.execute(delete(PmBinRow).where(
-            PmBinRow.network_domain == icm.name, PmBinRow.start < horizon)).rowcount or 0
+            PmBinRow.network_domain.concat("") == icm.name, PmBinRow.start < horizon)).rowcount or 0
     if result.unreachable:
         log.info("%s: PM of %d sessions not collected, asked again next time: %s", icm.name,
                  len(result.unreachable), "; ".join(result.unreachable[:3]))
@@ -86,15 +92,70 @@ def collect_service(icm: Icm, row: ConnectivityServiceRow, settings: PmSettings)
     a report asks for what the cache lacks, not for everything)."""
     sim_now, interval_s, *_ = icm.adagio.pm_clock()
     ended = int(sim_now // interval_s)
+    watched = _Watched(row.uuid, row.request, row.owner, row.max_delay_ms)
     with icm.database.read() as session:
-        last = dict(((uuid, ingress), number) for uuid, ingress, number in session.execute(
-            select(PmBinRow.service_uuid, PmBinRow.ingress, func.max(PmBinRow.number))
-            .where(PmBinRow.network_domain == icm.name, PmBinRow.service_uuid == row.uuid)
-            .group_by(PmBinRow.service_uuid, PmBinRow.ingress)))
+        last = _last_stored(icm).of(session, icm.name, [watched])
     result = Collected()
-    _collect_services(icm, [_Watched(row.uuid, row.request, row.owner, row.max_delay_ms)], settings, ended, last,
-                      result)
+    _collect_services(icm, [watched], settings, ended, last, result)
     return result
+
+
+class _LastStored:
+    """The number of the last bin stored of each session (service, ingress), kept by the ICM
+    instead of derived from `icm_pm_bin` at every collection: `max(number)` per session scanned
+    the primary key's index over every bin kept, which grows with the retention. A session this
+    process has not stored nor read yet (after a start, or a new service) is read from the table
+    once. What is kept is never ahead of the table (kept after the commit, of bins stored or
+    found stored), so a collection never skips a bin; behind it (another worker stored more),
+    a collection asks for bins already stored, which their primary key keeps once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._numbers: dict[tuple[str, str], int] = {}
+
+    def of(self, session: Session, network_domain: str, services: Sequence[_Watched], *, prune: bool = False
+           ) -> dict[tuple[str, str], int]:
+        """The last stored bin of each session of `services` that has one; `prune`: forget the
+        sessions of other services (`services` are all the ICM watches)."""
+        keys = [(row.uuid, _ingress(end)) for row in services for end in (row.request["a"], row.request["z"])]
+        with self._lock:
+            if prune:
+                self._numbers = {key: self._numbers[key] for key in keys if key in self._numbers}
+            missing = sorted({uuid for uuid, ingress in keys if (uuid, ingress) not in self._numbers})
+        found: dict[tuple[str, str], int] = {}
+        for at in range(0, len(missing), _LOOKUP_CHUNK):
+            found.update(((uuid, ingress), number) for uuid, ingress, number in session.execute(
+                select(PmBinRow.service_uuid, PmBinRow.ingress, func.max(PmBinRow.number))
+                .where(PmBinRow.network_domain == network_domain,
+                       PmBinRow.service_uuid.in_(missing[at:at + _LOOKUP_CHUNK]))
+                .group_by(PmBinRow.service_uuid, PmBinRow.ingress)))
+        self.stored(found)
+        with self._lock:
+            return {key: self._numbers[key] for key in keys if key in self._numbers}
+
+    def stored(self, numbers: dict[tuple[str, str], int]) -> None:
+        """Sessions' bins up to these numbers are in the table (committed)."""
+        with self._lock:
+            for key, number in numbers.items():
+                if number > self._numbers.get(key, -1):
+                    self._numbers[key] = number
+
+
+_LOOKUP_CHUNK = 500  # services per `max(number)` lookup: well within a statement's bound parameters
+_LAST_STORED: weakref.WeakKeyDictionary[Icm, _LastStored] = weakref.WeakKeyDictionary()
+_LAST_STORED_LOCK = threading.Lock()
+
+
+def _last_stored(icm: Icm) -> _LastStored:
+    with _LAST_STORED_LOCK:
+        kept = _LAST_STORED.get(icm)
+        if kept is None:
+            kept = _LAST_STORED[icm] = _LastStored()
+        return kept
+
+
+def _ingress(end: dict[str, Any]) -> str:
+    return f"{end['element']}:{end['port']}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +171,20 @@ class _Watched:
 def _collect_services(icm: Icm, rows: list[_Watched], settings: PmSettings, ended: int,
                       last: dict[tuple[str, str], int], result: Collected) -> None:
     """Read the new bins of each direction of `rows`, then store them and tell their crossings in
-    one transaction: a statement per bin and a transaction per session were most of the time."""
+    one transaction: a statement per bin and a transaction per session were most of the time.
+    No cyclic collection meanwhile: the bins, rows and tuples are freed by reference counting,
+    and a full collection walking the domain's heap cost up to a third of an interval's work."""
+    with collector_paused():
+        _read_and_store(icm, rows, settings, ended, last, result)
+
+
+def _read_and_store(icm: Icm, rows: list[_Watched], settings: PmSettings, ended: int,
+                    last: dict[tuple[str, str], int], result: Collected) -> None:
     asked: list[tuple[_Watched, str]] = []
     items: list[tuple[str, str, str, list[int]]] = []
     for row in rows:
         for end in (row.request["a"], row.request["z"]):
-            ingress = f"{end['element']}:{end['port']}"
+            ingress = _ingress(end)
             first = max(last.get((row.uuid, ingress), -1) + 1, ended - settings.catch_up_bins)
             if first >= ended:
                 continue
@@ -133,17 +202,21 @@ def _collect_services(icm: Icm, rows: list[_Watched], settings: PmSettings, ende
     if not read:
         return
     with icm.database.transaction() as session:
-        result.bins += _store(session, icm.name, [b for _, _, bins in read for b in bins])
+        result.bins += store_bins(session, icm.name, [b for _, _, bins in read for b in bins])
         states = {(t.service_uuid, t.ingress, t.parameter): t for t in session.scalars(select(PmThresholdRow).where(
             PmThresholdRow.network_domain == icm.name,
             PmThresholdRow.service_uuid.in_(sorted({row.uuid for row, _, _ in read}))))}
         figures = _figures([b for _, _, bins in read for b in bins])
         for row, ingress, bins in read:
             result.crossings += _crossings(session, icm, row, ingress, bins, settings, states, figures)
+    # committed: these bins are stored (or were, by another collection: their key kept them once)
+    _last_stored(icm).stored({(row.uuid, ingress): max(b.number for b in bins) for row, ingress, bins in read})
 
 
-def _store(session: Session, network_domain: str, bins: list[PmInterval]) -> int:
-    return insert_bins(session, to_values_many(network_domain, bins, now()))
+def store_bins(session: Session, network_domain: str, bins: Sequence[PmInterval]) -> int:
+    """Store bins read over ADAGIO as `icm_pm_bin` rows, each once; how many were new."""
+    with collector_paused():
+        return insert_bins(session, to_values_many(network_domain, bins, now()))
 
 
 def insert_bins(session: Session, values: list[dict[str, Any]]) -> int:

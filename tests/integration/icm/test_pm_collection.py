@@ -120,3 +120,21 @@ def test_a_pm_history_with_an_impossible_delta_t_is_refused_with_its_path(landsc
     reply = landscape.op("cadenza-get-pm-history", {"input": {"service-id-or-name": service["uuid"],
                                                               "availability": {"delta-t-seconds": 7}}})
     assert reply.status_code == 422 and "delta-t-seconds" in reply.json()["reason"]
+
+
+def test_a_collection_deletes_the_bins_older_than_the_retention_and_keeps_the_rest(landscape: Landscape) -> None:
+    service = create(landscape, "uni-east-1-1", "uni-west-3-1", 122, 100)
+    icm = landscape.domain.icms["metro"]
+    _advance(landscape, 2800)  # three interval ends at least
+    collect(icm, SETTINGS)
+    stored = _bins(landscape, service["uuid"])
+    assert len({row.number for row in stored}) >= 3
+    sim_now = icm.adagio.pm_clock()[0]
+    newest = max(row.start for row in stored)
+    # a retention that reaches back to just after the newest bin's start but one: the older ones go
+    horizon = newest - 1
+    settings = PmSettings(catch_up_bins=4, retention_days=(sim_now - horizon) / 86_400)
+    expired = collect(icm, settings).expired
+    kept = _bins(landscape, service["uuid"])
+    assert expired == sum(1 for row in stored if row.start < horizon) >= 4, "both directions' older bins"
+    assert {row.start for row in kept} == {newest} and len(kept) == 2
