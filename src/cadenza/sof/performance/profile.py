@@ -156,8 +156,8 @@ def _check(values: dict[str, Any], pointer: str) -> None:
 
 
 def _assigned(session: Session, profile_id: str) -> bool:
-    jobs = session.scalars(select(PerformanceJobRow.profile)).all()
-    return any(p.get("profileId") == profile_id for p in jobs)
+    return session.scalar(select(PerformanceJobRow.id).where(PerformanceJobRow.profile_id == profile_id)
+                          .limit(1)) is not None
 
 
 def render(row: PerformanceProfileRow, session: Session) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Float, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from cadenza.core.db import Base, JsonDocument
 
@@ -36,6 +36,9 @@ class PerformanceJobRow(Base):
     state: Mapped[str] = mapped_column(String(30), index=True)
     service_id: Mapped[str] = mapped_column(String(64), index=True)
     profile: Mapped[dict[str, Any]] = mapped_column(JsonDocument)  # the profile's values the job runs with
+    # the profile those values came from, if any: whether a profile is assigned is then one indexed
+    # lookup, not a read of every job's values (set with `profile`, below)
+    profile_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     start_s: Mapped[float] = mapped_column(Float)  # network time the first reporting period begins
     end_s: Mapped[float | None] = mapped_column(Float)  # network time it stops (None: until cancelled)
     next_report_s: Mapped[float] = mapped_column(Float)  # the start of the next period to report on
@@ -44,6 +47,12 @@ class PerformanceJobRow(Base):
     termination: Mapped[list[Any] | None] = mapped_column(JsonDocument)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+    @validates("profile")
+    def _keep_profile_id(self, _key: str, values: dict[str, Any]) -> dict[str, Any]:
+        self.profile_id = (values or {}).get("profileId")
+        return values
 
 
 class PerformanceReportRow(Base):
