@@ -31,14 +31,16 @@ TARGETS = ("running", "candidate")
 class ElementDatastore:
     def __init__(self, name: str, ports: Mapping[str, int], *, commit_delay_ms: int = 0,
                  persist_path: Path | None = None, clock: Callable[[], float] = time.time,
-                 before_commit: Callable[[], None] | None = None,
+                 before_commit: Callable[[ElementData, ElementData, set[str]], None] | None = None,
                  after_commit: Callable[[frozenset[str]], None] | None = None) -> None:
         self.name = name
         self.commit_delay_ms = commit_delay_ms
         self.up = True
         self._persist_path = persist_path
         self._clock = clock
-        # The twin's traffic is computed up to the moment of a change with what ran before it.
+        # The twin's traffic is computed up to the moment of a change with what ran before it:
+        # told the running configuration, the one to come and the constructs that differ.
+        # Each before has its after: with what changed, nothing when the commit failed.
         self._before_commit = before_commit or _nothing
         self._after_commit = after_commit or _nothing_changed
         self._mutex = threading.RLock()
@@ -124,22 +126,29 @@ class ElementDatastore:
             validate(candidate, changed)  # a failed commit keeps the candidate, as RFC 6241 §8.3.4.1 says
             if self.commit_delay_ms:
                 time.sleep(self.commit_delay_ms / 1000)
-            self._before_commit()
-            configured, moment = dict(self.configured_at), self._clock()
-            for key in changed:
-                if key in candidate.fcs:
-                    configured[key] = moment
-                else:
-                    configured.pop(key, None)
-            if self._persist_path:  # disk first: if it fails, nothing has changed
-                persist.save(self._persist_path, persist.Saved(candidate, self.commits + 1, configured,
-                                                               self.writes + len(changed)))
-            settle(candidate)
-            self._running, self._candidate, self.configured_at = candidate, None, configured
-            self.commits += 1
-            self.writes += len(changed)
+            self._before_commit(self._running, candidate, changed)
+            try:
+                self._make_running(candidate, changed)
+            except BaseException:
+                self._after_commit(frozenset())  # whoever was told before is told it is over
+                raise
         self._after_commit(frozenset(changed))
         return True
+
+    def _make_running(self, candidate: ElementData, changed: set[str]) -> None:
+        configured, moment = dict(self.configured_at), self._clock()
+        for key in changed:
+            if key in candidate.fcs:
+                configured[key] = moment
+            else:
+                configured.pop(key, None)
+        if self._persist_path:  # disk first: if it fails, nothing has changed
+            persist.save(self._persist_path, persist.Saved(candidate, self.commits + 1, configured,
+                                                           self.writes + len(changed)))
+        settle(candidate)
+        self._running, self._candidate, self.configured_at = candidate, None, configured
+        self.commits += 1
+        self.writes += len(changed)
 
     def discard(self, owner: str) -> None:
         self._answering()
@@ -159,7 +168,7 @@ class ElementDatastore:
             raise ElementDown(self.name)
 
 
-def _nothing() -> None:
+def _nothing(running: ElementData, candidate: ElementData, changed: set[str]) -> None:
     return None
 
 

@@ -16,6 +16,7 @@ arrives, a frame coming back - makes the path unreachable, and says where.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ from cadenza.interfaces.adagio.contract import ForwardingConstruct, Measurement
 if TYPE_CHECKING:  # the twin builds its traffic engine, which walks paths with this module
     from cadenza.ecm.twin import Link, NetworkTwin
 
-__all__ = ["HOP_DELAY_MS", "Trace", "trace", "measure"]
+__all__ = ["HOP_DELAY_MS", "Trace", "carry_port_load", "fits", "load_free", "measure", "measured", "port_load", "trace"]
 
 HOP_DELAY_MS = 0.02  # forwarding latency of one element
 _MAX_HOPS = 64
@@ -41,6 +42,10 @@ class Trace:
     broken: str = ""
     # The links crossed, each with True when the frame left by the link's `a` end.
     crossed: list[tuple[Link, bool]] = field(default_factory=list)
+    # Everything the walk read, the element or link that broke it included: what the result
+    # depends on (the PM counters settle a construct only when one of these changes).
+    elements: list[str] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
 
 
 def trace(twin: NetworkTwin, fc_id: str, ingress: str, ingress_port: str) -> Trace:
@@ -52,6 +57,7 @@ def trace(twin: NetworkTwin, fc_id: str, ingress: str, ingress_port: str) -> Tra
             result.broken = f"the frame comes back to {element}:{port}"
             return result
         seen.add((element, port))
+        result.elements.append(element)
         ds = twin.elements.get(element)
         if ds is None or not ds.up:
             result.broken = f"element {element} is {'down' if ds else 'unknown'}"
@@ -76,6 +82,7 @@ def trace(twin: NetworkTwin, fc_id: str, ingress: str, ingress_port: str) -> Tra
         link = twin.link_at(element, out.port)
         if link is None:
             return result  # left the network at an edge port
+        result.links.append(link)
         if not link.up:
             result.broken = f"link {link.a}:{link.a_port}-{link.b}:{link.b_port} is down"
             return result
@@ -97,6 +104,17 @@ def _share_mbps(capacity_mbps: float, data: ElementData, port: str, fc: Forwardi
     """What `fc` gets of a link: its CIR while the CIRs offered there fit the link's capacity now
     (else its proportional part of that capacity), plus its part of what green traffic leaves,
     shared among the EIRs offered there."""
+    green_kbps, yellow_kbps = port_load(data).get(port, (0, 0))
+    cir_mbps, eir_mbps = fc.bandwidth.cir_kbps / 1000, fc.bandwidth.eir_kbps / 1000
+    if not fits(capacity_mbps, green_kbps):
+        return capacity_mbps * cir_mbps / (green_kbps / 1000) if green_kbps else 0.0
+    spare_mbps = capacity_mbps - green_kbps / 1000
+    excess_mbps = min(eir_mbps, spare_mbps * eir_mbps / (yellow_kbps / 1000)) if yellow_kbps else 0.0
+    return cir_mbps + excess_mbps
+
+
+def port_load(data: ElementData) -> dict[str, tuple[int, int]]:
+    """(green, yellow) kbit/s offered on each port of an element by the constructs there."""
     load = data.derived.get(_PORT_LOAD)
     if load is None:  # once per configuration: the content is immutable, a commit makes a new one
         load = {}
@@ -105,13 +123,33 @@ def _share_mbps(capacity_mbps: float, data: ElementData, port: str, fc: Forwardi
                 green, yellow = load.get(ep_port, (0, 0))
                 load[ep_port] = (green + each.bandwidth.cir_kbps, yellow + each.bandwidth.eir_kbps)
         data.derived[_PORT_LOAD] = load
-    green_kbps, yellow_kbps = load.get(port, (0, 0))
-    cir_mbps, eir_mbps = fc.bandwidth.cir_kbps / 1000, fc.bandwidth.eir_kbps / 1000
-    if green_kbps / 1000 >= capacity_mbps:
-        return capacity_mbps * cir_mbps / (green_kbps / 1000) if green_kbps else 0.0
-    spare_mbps = capacity_mbps - green_kbps / 1000
-    excess_mbps = min(eir_mbps, spare_mbps * eir_mbps / (yellow_kbps / 1000)) if yellow_kbps else 0.0
-    return cir_mbps + excess_mbps
+    return load
+
+
+def carry_port_load(running: ElementData, candidate: ElementData, changed: Iterable[str]) -> None:
+    """Give `candidate` its port load from `running`'s and the constructs that differ, rather
+    than summing every construct of the element again: a commit changes a few of thousands."""
+    if _PORT_LOAD in candidate.derived:
+        return
+    load = dict(port_load(running))
+    for fc_id in changed:
+        for data, sign in ((running, -1), (candidate, 1)):
+            fc = data.fcs.get(fc_id)
+            for ep_port in {ep.port for ep in fc.end_points} if fc else ():
+                green, yellow = load.get(ep_port, (0, 0))
+                load[ep_port] = (green + sign * fc.bandwidth.cir_kbps, yellow + sign * fc.bandwidth.eir_kbps)
+    candidate.derived[_PORT_LOAD] = load
+
+
+def fits(capacity_mbps: float, green_kbps: int) -> bool:
+    """Whether the committed traffic offered onto a link fits its capacity (`_share_mbps`)."""
+    return green_kbps / 1000 < capacity_mbps
+
+
+def load_free(capacity_mbps: float, green_kbps: int, fc: ForwardingConstruct) -> bool:
+    """Whether what `fc` gets of a link is its CIR whatever else is offered there, for as long
+    as the committed traffic fits: no excess rate to share, no committed rate cut."""
+    return fc.bandwidth.eir_kbps == 0 and fits(capacity_mbps, green_kbps)
 
 
 def _takes(end_point_vlan: int | None, frame_vlan: int | None) -> bool:
@@ -119,7 +157,11 @@ def _takes(end_point_vlan: int | None, frame_vlan: int | None) -> bool:
 
 
 def measure(twin: NetworkTwin, fc_id: str, ingress: str, ingress_port: str) -> Measurement:
-    walked = trace(twin, fc_id, ingress, ingress_port)
+    return measured(trace(twin, fc_id, ingress, ingress_port))
+
+
+def measured(walked: Trace) -> Measurement:
+    """What a walk measures."""
     path = tuple(walked.path)
     if walked.broken:
         return Measurement(False, 0.0, 1.0, 0.0, path, walked.broken)

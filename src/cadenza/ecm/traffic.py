@@ -173,7 +173,7 @@ class TrafficEngine:
         # Start a history back, so a twin (re)started now already has its recent steps,
         # computed from the state it starts with.
         self._next_step = self._step_of(self._clock()) - settings.history_steps
-        twin.listeners.append(self.settle)
+        twin.listeners.append(lambda _touch: self.settle())  # whatever it touches: steps are of every flow
         twin.change_listeners.append(self.changed)
 
     # -- the twin tells --------------------------------------------------------------------

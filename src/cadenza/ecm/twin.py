@@ -8,9 +8,11 @@ configuration, never invented.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +23,14 @@ from cadenza.ecm.demand import Demand
 from cadenza.ecm.drift import Drift, drift
 from cadenza.ecm.element_state import AlarmBook, PmRequest, pm_intervals, pm_intervals_many
 from cadenza.ecm.fault_persist import LinkFault, link_key, load_faults, save_faults
-from cadenza.ecm.model import fc_to_raw
+from cadenza.ecm.measure import carry_port_load
+from cadenza.ecm.model import ElementData, fc_to_raw
 from cadenza.ecm.settings import EcmSettings
 from cadenza.ecm.sim_clock import SimClock
 from cadenza.ecm.traffic import TrafficEngine, TrafficSettings, summarise
 from cadenza.interfaces.adagio.contract import Alarm, ElementState, Faults, LinkState, PmInterval
 
-__all__ = ["Link", "NetworkTwin"]
+__all__ = ["Link", "NetworkTwin", "Touch"]
 
 
 @dataclass
@@ -49,6 +52,22 @@ class Link:
         return (self.b, self.b_port) if (element, port) == (self.a, self.a_port) else (self.a, self.a_port)
 
 
+@dataclass(frozen=True)
+class Touch:
+    """What one change of the twin changes: elements and links. What is measured of a construct
+    depends only on the elements and links its path meets (`measure.Trace`), so a listener need
+    only revisit those. A commit says more: only `constructs` of its one element change, and
+    the load offered on `ports`, to what `configuration` (the element's next running
+    configuration) offers there; `constructs` None: anything about the elements may change
+    (up or down, a port failed)."""
+
+    elements: frozenset[str] = frozenset()
+    links: tuple[Link, ...] = field(default=(), compare=False)
+    constructs: frozenset[str] | None = None
+    ports: frozenset[str] = frozenset()
+    configuration: ElementData | None = field(default=None, compare=False)
+
+
 class NetworkTwin:
     def __init__(self, config: EcmSettings, *, var_dir: Path | None = None,
                  clock: Callable[[], float] | None = None) -> None:
@@ -65,7 +84,11 @@ class NetworkTwin:
         # ports that failed on their own (optics, a line card), the element still up: no frame
         # enters or leaves them until a technician repairs them (bus/workforce/, ecm/field_force.py)
         self.down_ports: set[tuple[str, str]] = set()
-        self.listeners: list[Callable[[], None]] = []  # told before any state change (PM settles)
+        # Told before any state change, with what it touches (traffic and PM settle up to now
+        # with what held until then), and after it, whether it went through or failed (each
+        # before has its after; changes of different elements may overlap).
+        self.listeners: list[Callable[[Touch], None]] = []
+        self.done_listeners: list[Callable[[Touch], None]] = []
         # Told after any change of what is configured or up: the constructs whose configuration
         # changed, or None when a fault may have changed any path.
         self.change_listeners: list[Callable[[frozenset[str] | None], None]] = []
@@ -82,7 +105,8 @@ class NetworkTwin:
                 self.elements[element.name] = ElementDatastore(
                     element.name, {p.name: p.speed_mbps for p in element.ports},
                     commit_delay_ms=element.commit_delay_ms, persist_path=path, clock=clock,
-                    before_commit=self._notify, after_commit=self._configured)
+                    before_commit=partial(self._committing, element.name),
+                    after_commit=partial(self._committed, Touch(elements=frozenset({element.name}))))
             for lc in nd.links:
                 link = Link(lc.a_element, lc.a_port, lc.b_element, lc.b_port, lc.capacity_mbps, lc.delay_ms,
                             lc.loss_ratio)
@@ -152,11 +176,11 @@ class NetworkTwin:
     def _change_port(self, element: str, port: str, *, up: bool) -> dict[str, Any]:
         if port not in self.element(element).running.ports:
             raise NotFound(f"No port {port!r} on network element {element!r}")
-        self._notify()
-        if up:
-            self.down_ports.discard((element, port))
-        else:
-            self.down_ports.add((element, port))
+        with self._changing(Touch(elements=frozenset({element}))):
+            if up:
+                self.down_ports.discard((element, port))
+            else:
+                self.down_ports.add((element, port))
         self._faults_changed()
         return {"element": element, "port": port, "up": up}
 
@@ -170,17 +194,17 @@ class NetworkTwin:
 
     def _change_link(self, a: str, b: str, **changes: Any) -> LinkState:
         link = self.link(a, b)
-        self._notify()
-        for key, value in changes.items():
-            if value is not None:
-                setattr(link, key, value)
+        with self._changing(Touch(links=(link,))):
+            for key, value in changes.items():
+                if value is not None:
+                    setattr(link, key, value)
         self._faults_changed()
         return link.state()
 
     def _change_element(self, name: str, *, up: bool) -> ElementState:
         element = self.element(name)
-        self._notify()
-        element.up = up
+        with self._changing(Touch(elements=frozenset({name}))):
+            element.up = up
         self._faults_changed()
         return self.element_state(name)
 
@@ -210,9 +234,32 @@ class NetworkTwin:
         for listener in self.change_listeners:
             listener(fc_ids)
 
-    def _notify(self) -> None:
+    def _committing(self, name: str, running: ElementData, candidate: ElementData, changed: set[str]) -> None:
+        ports = {ep.port for fc_id in changed for data in (running, candidate) if fc_id in data.fcs
+                 for ep in data.fcs[fc_id].end_points}
+        carry_port_load(running, candidate, changed)  # what the listeners weigh the change with
+        self._notify(Touch(elements=frozenset({name}), constructs=frozenset(changed), ports=frozenset(ports),
+                           configuration=candidate))
+
+    def _committed(self, touch: Touch, fc_ids: frozenset[str]) -> None:
+        self._done(touch)
+        self._configured(fc_ids)
+
+    @contextmanager
+    def _changing(self, touch: Touch) -> Iterator[None]:
+        self._notify(touch)
+        try:
+            yield
+        finally:
+            self._done(touch)
+
+    def _notify(self, touch: Touch) -> None:
         for listener in self.listeners:
-            listener()
+            listener(touch)
+
+    def _done(self, touch: Touch) -> None:
+        for listener in self.done_listeners:
+            listener(touch)
 
     # -- time and traffic -------------------------------------------------------------------
     def clock_state(self) -> dict[str, Any]:
