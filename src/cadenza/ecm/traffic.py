@@ -142,6 +142,7 @@ class _History:
     frames: np.ndarray = field(init=False)  # [size, 6]: offered, green, yellow, red, rx_green, rx_yellow
     delays: np.ndarray = field(init=False)
     totals: FlowTotals = field(default_factory=FlowTotals)
+    last: int = -1  # the latest step held (steps are computed in order)
 
     def __post_init__(self) -> None:
         # An element keeps hours of steps for every flow: single-precision frames and
@@ -361,8 +362,7 @@ class TrafficEngine:
         yellow = np.minimum(offered - green, eir)
         red = offered - green - yellow
 
-        entry_flow = np.concatenate([np.full(len(f.link_dirs), i) for i, f in enumerate(flows)] or [np.zeros(0)])
-        entry_flow = entry_flow.astype(np.int64)
+        entry_flow = np.repeat(np.arange(n_flows, dtype=np.int64), [len(f.link_dirs) for f in flows])
         entry_dir = np.concatenate([f.link_dirs for f in flows] or [np.zeros(0)]).astype(np.int64)
         green_load = np.zeros((n_dirs, n_steps))
         yellow_load = np.zeros((n_dirs, n_steps))
@@ -393,28 +393,32 @@ class TrafficEngine:
         keep_yellow[:, broken] = 0.0
 
         delays = self._probe_delays(steps, flows, entry_flow, entry_dir, prop_ms, wait_ms, keep_green)
-        frames = _FRAMES_PER_MBIT_S * s.step_s
+        # [steps, flows, 6] in `_History.frames` order, all flows at once: a step is often
+        # computed alone (the twin settles before every change), and per flow it cost the most
+        blocks = np.stack([offered, green, yellow, red, green * keep_green, yellow * keep_yellow],
+                          axis=2) * (_FRAMES_PER_MBIT_S * s.step_s)
+        sums = blocks.sum(axis=0).tolist()
+        slots = steps % s.history_steps
+        last = int(steps[-1])
         for f, flow in enumerate(flows):
             history = self._history.get(flow.key)
             if history is None:
                 history = self._history[flow.key] = _History(flow.egress, s.history_steps, s.probes_per_step)
             history.egress = flow.egress
-            block = np.stack([offered[:, f], green[:, f], yellow[:, f], red[:, f],
-                              green[:, f] * keep_green[:, f], yellow[:, f] * keep_yellow[:, f]], axis=1) * frames
-            slots = steps % history.size
             history.steps[slots] = steps
-            history.frames[slots] = block
+            history.frames[slots] = blocks[:, f, :]
             history.delays[slots] = delays[:, f, :]
-            sums = block.sum(axis=0)
+            history.last = last
+            offered_f, green_f, yellow_f, red_f, rx_green_f, rx_yellow_f = sums[f]
             t = history.totals
-            t.offered += sums[0]
-            t.green += sums[1]
-            t.yellow += sums[2]
-            t.red += sums[3]
-            t.rx_green += sums[4]
-            t.rx_yellow += sums[5]
-        oldest = int(steps[-1]) - s.history_steps
-        for key in [k for k, h in self._history.items() if h.steps.max() <= oldest]:
+            t.offered += offered_f
+            t.green += green_f
+            t.yellow += yellow_f
+            t.red += red_f
+            t.rx_green += rx_green_f
+            t.rx_yellow += rx_yellow_f
+        oldest = last - s.history_steps
+        for key in [k for k, h in self._history.items() if h.last <= oldest]:
             del self._history[key]  # a service gone for longer than the history
 
     def _probe_delays(self, steps: np.ndarray, flows: list[_Flow], entry_flow: np.ndarray, entry_dir: np.ndarray,
