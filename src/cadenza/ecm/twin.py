@@ -22,7 +22,7 @@ from cadenza.ecm.datastore import ElementDatastore
 from cadenza.ecm.demand import Demand
 from cadenza.ecm.drift import Drift, drift
 from cadenza.ecm.element_state import AlarmBook, PmRequest, pm_intervals, pm_intervals_many
-from cadenza.ecm.fault_persist import LinkFault, link_key, load_faults, save_faults
+from cadenza.ecm.fault_persist import link_key, load_faults, save_faults
 from cadenza.ecm.measure import carry_port_load
 from cadenza.ecm.model import ElementData, fc_to_raw
 from cadenza.ecm.settings import EcmSettings
@@ -113,8 +113,7 @@ class NetworkTwin:
                 self.links.append(link)
                 self._by_port[(link.a, link.a_port)] = self._by_port[(link.b, link.b_port)] = link
         self._faults_path = persist_dir / "faults.json" if persist_dir else None
-        self._designed_links = {link_key(link): LinkFault(link.up, link.capacity_mbps, link.delay_ms, link.loss_ratio)
-                                for link in self.links}
+        self._designed_links = {link_key(state): state for state in (link.state() for link in self.links)}
         self._load_faults()
         self.traffic: TrafficEngine = TrafficEngine(self, TrafficSettings(**config.twin.traffic.model_dump()),
                                      demand_path=persist_dir / "demand.json" if persist_dir else None)
@@ -209,11 +208,11 @@ class NetworkTwin:
         return self.element_state(name)
 
     def _load_faults(self) -> None:
-        saved = load_faults(self._faults_path) if self._faults_path is not None else None
+        saved = load_faults(self._faults_path, self._designed_links) if self._faults_path is not None else None
         if saved is None:
             return
         for link in self.links:
-            fault = saved.links.get(link_key(link))
+            fault = saved.links.get(link_key(link.state()))
             if fault is not None:
                 link.up, link.capacity_mbps = fault.up, fault.capacity_mbps
                 link.delay_ms, link.loss_ratio = fault.delay_ms, fault.loss_ratio
@@ -224,7 +223,7 @@ class NetworkTwin:
     def _faults_changed(self) -> None:
         self._faults = None
         if self._faults_path is not None:
-            save_faults(self._faults_path, self.links, self._designed_links,
+            save_faults(self._faults_path, (link.state() for link in self.links), self._designed_links,
                         (name for name, ds in self.elements.items() if not ds.up), self.down_ports)
         self._configured(None)
         for listener in self.fault_listeners:
