@@ -2,20 +2,48 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
 
 
 def free_port() -> int:
+    """A port free now, taken from below the kernel's ephemeral range: a domain restarted
+    after SIGKILL binds its port again, and a port from the ephemeral range can meanwhile
+    have become the local end of any outgoing connection on the machine (seen in CI as
+    "Address already in use")."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return _bind_below_ephemeral(sock)
+
+
+def _bind_below_ephemeral(sock: socket.socket) -> int:
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12000), low)
+        try:
+            # a probe without SO_REUSEADDR conflicts with any socket bound there, even one
+            # bound with it and not listening (which a `sock` with it would share the port with)
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", port))
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError(f"no free port found below {low}")
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def reserve() -> socket.socket:
@@ -23,7 +51,7 @@ def reserve() -> socket.socket:
     cannot take it (a port merely found free can be)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    _bind_below_ephemeral(sock)  # the domain holding it may be killed and restarted on it
     return sock
 
 
