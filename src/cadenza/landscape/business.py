@@ -23,6 +23,7 @@ from cadenza.bus.api.incident import incident_router
 from cadenza.bus.api.legato_listener import LISTENER_PREFIX, WAKING_EVENT_TYPES, legato_listener_router
 from cadenza.bus.api.legato_partner_access import partner_access_router
 from cadenza.bus.api.legato_usage import usage_router
+from cadenza.bus.api.outage_listener import OUTAGE_EVENT_TYPES, outage_listener_router
 from cadenza.bus.api.poq import poq_router
 from cadenza.bus.api.product_inventory import product_inventory_router
 from cadenza.bus.api.product_order import product_order_router
@@ -64,6 +65,7 @@ from cadenza.core.db import Database
 from cadenza.core.notifications.listener import listener_router
 from cadenza.core.notifications.listener_credentials import NOTIFY_SCOPE
 from cadenza.core.notifications.store import HubStore
+from cadenza.interfaces.legato.alarm import LEGATO_ALARM_API
 from cadenza.interfaces.legato.client import LegatoClient
 from cadenza.interfaces.legato.degradation import DEGRADATION_API, DEGRADATION_EVENT_TYPES
 from cadenza.interfaces.legato.partner_access import LegatoPartnerAccess
@@ -76,7 +78,7 @@ from cadenza.interfaces.sonata.trouble_ticket import SONATA_TROUBLE_TICKET_LISTE
 from cadenza.landscape import partner_hubs
 from cadenza.landscape.config import DomainConfig, bus_settings, sof_settings
 from cadenza.sof import operational_reading
-from cadenza.sof.api.allegro_alarm import alarm_router
+from cadenza.sof.api.allegro_alarm import alarm_router, legato_alarm_router
 from cadenza.sof.api.allegro_control import allegro_control_router
 from cadenza.sof.api.allegro_fm import allegro_fm_router
 from cadenza.sof.api.allegro_inventory import allegro_inventory_router
@@ -275,6 +277,9 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
         hubs.subscribe(api=DEGRADATION_API, party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",
                        query=f"eventType={','.join(DEGRADATION_EVENT_TYPES)}",
                        event_types=list(DEGRADATION_EVENT_TYPES))
+    if not hubs.subscriptions(api=LEGATO_ALARM_API, party=config.party.id):  # §10.5 proactive: outages
+        hubs.subscribe(api=LEGATO_ALARM_API, party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",
+                       query=f"eventType={','.join(OUTAGE_EVENT_TYPES)}", event_types=list(OUTAGE_EVENT_TYPES))
     if not hubs.subscriptions(api=TROUBLE_REPORT_API, party=config.party.id):  # §10.5 step 11: diagnoses
         hubs.subscribe(api=TROUBLE_REPORT_API, party=config.party.id, callback=f"{public_url}{LISTENER_PREFIX}",
                        query=f"eventType={','.join(TROUBLE_REPORT_EVENT_TYPES)}",
@@ -310,7 +315,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
     routers: list[APIRouter] = [legato_router(sof, hub_store=hubs), degradation_router(sof, hub_store=hubs),
                                 trouble_report_router(sof, hub_store=hubs),
                                 allegro_pm_router(sof, hub_store=hubs, public_url=public_url), sls_router(sof),
-                                alarm_router(sof, hub_store=hubs), allegro_fm_router(sof, hub_store=hubs),
+                                alarm_router(sof, hub_store=hubs), legato_alarm_router(sof, hub_store=hubs),
+                                allegro_fm_router(sof, hub_store=hubs),
                                 allegro_sft_router(sof, hub_store=hubs),
                                 allegro_control_router(sof), allegro_inventory_router(sof, hub_store=hubs),
                                 allegro_ordering_router(sof, hub_store=hubs), allegro_reservation_router(sof),
@@ -321,7 +327,8 @@ def build_business(config: DomainConfig, database: Database, *, public_url: str,
                                   for api in (performance_apis.INTERLUDE, performance_apis.LEGATO)),
                                 _heard_from(legato_listener_router(bus), own),
                                 _heard_from(service_listener_router(bus), own),
-                                _heard_from(degradation_listener_router(bus, desk), own), incident_router(bus, hubs),
+                                _heard_from(degradation_listener_router(bus, desk), own),
+                                _heard_from(outage_listener_router(bus, desk), own), incident_router(bus, hubs),
                                 _heard_from(trouble_report_listener_router(bus, trouble_desk), own),
                                 trouble_ticket_router(bus, trouble_desk, CANTATA_TICKETS),
                                 trouble_ticket_router(bus, trouble_desk, SONATA_TICKETS, hubs),

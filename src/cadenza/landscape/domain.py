@@ -44,6 +44,7 @@ from cadenza.interfaces.allegro.sft_openapi import sft_served_specs
 from cadenza.interfaces.cantata import openapi as cantata_openapi
 from cadenza.interfaces.interlude import openapi as interlude_openapi
 from cadenza.interfaces.legato import openapi as legato_openapi
+from cadenza.interfaces.legato.alarm import legato_alarm_served_specs
 from cadenza.interfaces.presto import openapi as presto_openapi
 from cadenza.interfaces.presto.paths import EVENT_TYPES, events_api, icm_base
 from cadenza.interfaces.sonata import openapi as sonata_openapi
@@ -65,7 +66,8 @@ def served_operations() -> OperationTable:
     return OperationTable([*cantata_openapi.served_specs(), *sonata_openapi.served_specs(),
                            *legato_openapi.served_specs(), *interlude_openapi.served_specs(),
                            *presto_openapi.served_specs(), *allegro_openapi.served_specs(),
-                           *alarm_served_specs(), *fm_served_specs(), *sft_served_specs()])
+                           *alarm_served_specs(), *legato_alarm_served_specs(), *fm_served_specs(),
+                           *sft_served_specs()])
 
 
 class ProviderDomain:

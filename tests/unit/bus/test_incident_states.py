@@ -10,6 +10,7 @@ from cadenza.bus.incident import states
 from cadenza.bus.incident.notes import ProductView, description, description_of, note_text
 from cadenza.bus.incident.triage import priority_of, severity_of
 from cadenza.interfaces.legato.degradation import DEGRADATION_STATES, Degradation, HistoryEntry
+from cadenza.sof.alarms import alarm as sof_alarm
 from cadenza.sof.sls import degradation as sof_degradation
 from tests.helpers.mef import MEF_LSO
 from tests.unit.bus.test_order_state_diagrams import declared, diagram_edges
@@ -31,6 +32,16 @@ def test_every_degradation_state_and_move_is_an_incident_state_and_an_allowed_mo
         for target in targets:
             assert states.STATUS_OF[target] in states.TRANSITIONS[states.STATUS_OF[source]], (source, target)
     assert states.TRANSITIONS[states.STATUS_OF[sof_degradation.RESOLVED]] == frozenset()  # both end there
+
+
+def test_every_outage_alarm_state_and_move_is_an_incident_state_and_an_allowed_move() -> None:
+    assert set(states.OUTAGE_STATUS_OF) == set(sof_alarm.STATES)
+    assert states.OUTAGE_STATUS_OF[sof_alarm.UNACKNOWLEDGED] == states.CREATED  # as the SOF raises it
+    for source, targets in sof_alarm.TRANSITIONS.items():
+        for target in targets:
+            assert states.OUTAGE_STATUS_OF[target] in states.TRANSITIONS[states.OUTAGE_STATUS_OF[source]]
+    assert states.status_of(states.CREATED, ["cleared", "rerouting"]) == states.IN_PROGRESS
+    assert states.status_of(states.CREATED, ["cleared", "resolved"]) == states.CLOSED
 
 
 def test_lost_frames_are_significant_and_late_frames_moderate_and_a_person_raises_the_priority() -> None:

@@ -4,8 +4,9 @@ incident of the customer's product up to date, one step of their history at a ti
 incident heard of late (the BUS was down, events came out of order or twice) still passes through
 every state and note, and a step already applied is never applied again.
 
-A product has one open incident: the first degradation opens it, a degradation of the product
-while it is open (the other direction of a lossy link) joins it with a note, and it closes when
+A product has one open incident: the first degradation opens it (or an outage,
+bus/incident/outage.py), a degradation of the product while it is open (the other direction of a
+lossy link) joins it with a note, and it closes when
 every degradation it follows is resolved (bus/incident/states.py `status_of`). How many steps of
 each degradation are applied is kept per degradation (bus/incident/rows.py). The steps of the
 degradations read together are applied in the order the SOF took them, so which event is heard
@@ -40,7 +41,7 @@ from cadenza.interfaces.cantata.trouble_ticket import INCIDENT_CREATE_EVENT, inc
 from cadenza.interfaces.legato.client import LegatoClient, LegatoRejected
 from cadenza.interfaces.legato.degradation import Degradation, HistoryEntry
 
-__all__ = ["Desk", "REPAIR_TARGET", "follow", "hear"]
+__all__ = ["Desk", "REPAIR_TARGET", "follow", "hear", "product_of", "product_view", "note", "changed"]
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,12 @@ class Desk:
     # product attach to it and are resolved with it (bus/trouble/desk.py incident_changed)
     on_change: Callable[[Session, BusResourceRow], None] | None = None
 
+    def absolute(self, href: str) -> str:
+        # the BUS stores its products' hrefs absolute (bus/fulfilment.py); a relative one is the desk's
+        return href if href.startswith(("http://", "https://")) else f"{self.base_url}{href}"
 
-def _product_of(session: Session, service_id: str) -> BusResourceRow | None:
+
+def product_of(session: Session, service_id: str) -> BusResourceRow | None:
     """The customer's product the service realises; only CANTATA products have incidents here.
     Locked on PostgreSQL: the events of both directions of a service, handled at once, follow
     its incident one after the other, the second seeing what the first opened (SQLite has one
@@ -78,15 +83,20 @@ def _product_of(session: Session, service_id: str) -> BusResourceRow | None:
     return session.scalars(query).first()
 
 
-def _view(desk: Desk, product: BusResourceRow) -> ProductView:
+def product_view(desk: Desk, product: BusResourceRow) -> ProductView:
     sites = tuple(desk.sites.get(s["id"], s["id"]) for s in product.document.get("relatedSite") or [])
     return ProductView(id=product.id, offering=(product.document.get("productOffering") or {}).get("id") or "",
                        sites=sites)
 
 
-def _note(desk: Desk, index: int, entry: HistoryEntry, text: str) -> dict[str, Any]:
-    return {"id": str(index + 1), "author": f"{desk.organization} service assurance", "date": entry.at,
+def note(desk: Desk, index: int, at: str, text: str) -> dict[str, Any]:
+    """The incident's note number `index + 1`, written by the desk's service assurance."""
+    return {"id": str(index + 1), "author": f"{desk.organization} service assurance", "date": at,
             "source": "seller", "text": text[:4000]}
+
+
+def _note(desk: Desk, index: int, entry: HistoryEntry, text: str) -> dict[str, Any]:
+    return note(desk, index, entry.at, text)
 
 
 def _expected_closed(entry: HistoryEntry) -> str | None:
@@ -98,9 +108,6 @@ def _expected_closed(entry: HistoryEntry) -> str | None:
     return None
 
 
-def _absolute(desk: Desk, href: str) -> str:
-    # the BUS stores its products' hrefs absolute (bus/fulfilment.py); a relative one is the desk's
-    return href if href.startswith(("http://", "https://")) else f"{desk.base_url}{href}"
 
 
 def _open(session: Session, desk: Desk, product: BusResourceRow, degradation: Degradation,
@@ -112,7 +119,7 @@ def _open(session: Session, desk: Desk, product: BusResourceRow, degradation: De
         "incidentType": "repair", "priority": priority_of(severity, first.state), "severity": severity,
         "relatedContactInformation": [dict(desk.contact)],
         "relatedEntity": [{"@referredType": "Product", "id": product.id, "role": "affectedProduct",
-                           "href": _absolute(desk, product.document.get("href", ""))}],
+                           "href": desk.absolute(product.document.get("href", ""))}],
         "situationStartDate": degradation.since or first.at, "status": states.CREATED,
         "statusChange": [{"status": states.CREATED, "changeDate": first.at, "changeReason": first.why[:4000]}],
         "note": [_note(desk, 0, first, note_text(view, degradation, first, desk.partners))]}
@@ -123,7 +130,7 @@ def _open(session: Session, desk: Desk, product: BusResourceRow, degradation: De
     return row
 
 
-def _changed(session: Session, desk: Desk, row: BusResourceRow) -> None:
+def changed(session: Session, desk: Desk, row: BusResourceRow) -> None:
     if desk.on_change is not None:
         desk.on_change(session, row)
 
@@ -156,7 +163,7 @@ def _join(session: Session, at: _Following, degradation: Degradation) -> tuple[B
                                       direction=degradation.direction, applied=1, state=first.state)
         session.add(link)
         at.links[degradation.id] = link
-        _changed(session, at.desk, row)
+        changed(session, at.desk, row)
         return None, link
     link = IncidentDegradationRow(degradation_id=degradation.id, incident_id=row.id, direction=degradation.direction,
                                   applied=0, state=first.state)
@@ -186,7 +193,7 @@ def _apply(session: Session, at: _Following, degradation: Degradation, index: in
             return
     link.applied, link.state, link.expected_closed = index + 1, entry.state, _expected_closed(entry)
     every = [link, *others]
-    still = [o for o in every if states.STATUS_OF[o.state] != states.CLOSED]
+    still = [o for o in every if states.FOLLOWED_STATUS_OF[o.state] != states.CLOSED]
     severity = row.document["severity"]
     if entry.metrics:  # a direction joining may lose frames where the first was only late
         severity = worst([severity, severity_of(entry.metrics)], SEVERITIES)
@@ -211,7 +218,7 @@ def _apply(session: Session, at: _Following, degradation: Degradation, index: in
     if row.state == states.CLOSED:
         row.external_key = None  # the product's next degradation opens a new incident
         session.flush()
-    _changed(session, at.desk, row)
+    changed(session, at.desk, row)
 
 
 def _pending(degradation: Degradation, applied: int) -> Iterator[tuple[datetime, int, Degradation]]:
@@ -225,13 +232,13 @@ def follow(session: Session, desk: Desk, degradation: Degradation, *also: Degrad
     customer's product."""
     if not degradation.history:
         return None
-    product = _product_of(session, degradation.service_id)
+    product = product_of(session, degradation.service_id)
     if product is None:
         log.info("SLS degradation %s of service %s: no CANTATA product of it, no incident", degradation.id,
                  degradation.service_id)
         return None
     together = {d.id: d for d in (degradation, *also) if d.service_id == degradation.service_id and d.history}
-    at = _Following(desk=desk, product=product, view=_view(desk, product),
+    at = _Following(desk=desk, product=product, view=product_view(desk, product),
                     links={i: session.get(IncidentDegradationRow, i) for i in together})
     steps = [_pending(d, link.applied if (link := at.links[d.id]) is not None else 0) for d in together.values()]
     for _, index, step_of in heapq.merge(*steps, key=lambda step: step[0]):

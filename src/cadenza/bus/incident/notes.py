@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from cadenza.core.clock import parse_iso
 from cadenza.interfaces.legato.degradation import Degradation, HistoryEntry
 
-__all__ = ["ProductView", "description", "description_of", "note_text", "clock_time"]
+__all__ = ["ProductView", "description", "description_of", "note_text", "clock_time", "product_name",
+           "direction_name"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,8 @@ def _product(product: ProductView) -> str:
 
 def _direction(product: ProductView, direction: str) -> str:
     ends = list(product.sites) if len(product.sites) == 2 else ["its A end", "its Z end"]
+    if direction == "both":  # an outage
+        return f"traffic between {ends[0]} and {ends[1]}"
     if direction == "z-to-a":
         ends.reverse()
     return f"traffic from {ends[0]} to {ends[1]}"
@@ -64,8 +67,10 @@ def description(product: ProductView, degradation: Degradation) -> str:
 
 
 def description_of(product: ProductView, directions: Collection[str]) -> str:
-    """What the incident is about, for the directions of the degradations it follows."""
-    if len(set(directions)) > 1:
+    """What the incident is about, for the directions of the degradations (and outages: `both`) it follows."""
+    if set(directions) == {"both"}:
+        return f"{_product(product)}: no traffic passes"
+    if len(set(directions)) > 1 or "both" in directions:
         return f"{_product(product)}: traffic in both directions does not meet the SLS"
     return f"{_product(product)}: {_direction(product, next(iter(directions)))} does not meet the SLS"
 
@@ -100,3 +105,13 @@ def note_text(product: ProductView, degradation: Degradation, entry: HistoryEntr
     if not shared:
         return text
     return f"For {_direction(product, degradation.direction)}: {text[0].lower()}{text[1:]}"
+
+
+def product_name(product: ProductView) -> str:
+    """e.g. `EVPL p-1 between Metropolis East and Metropolis West`."""
+    return _product(product)
+
+
+def direction_name(product: ProductView, direction: str) -> str:
+    """e.g. `traffic from Metropolis East to Metropolis West`, or `traffic between ...` for `both`."""
+    return _direction(product, direction)

@@ -15,8 +15,15 @@ One degradation's own states map as:
 | `manualIntervention` | `inProgress` | a person must act (from `rerouting`: the loop inProgress -> inProgress) |
 | `resolved`           | `closed`     | an interval meets the SLS again: normal operation is restored |
 
-An incident follows every degradation of its product (both directions of a service), so its
-status is theirs together (`status_of`): `closed` once every one is resolved, `inProgress` once
+and an outage alarm's (AlarmState, bus/incident/outage.py):
+
+| alarm                | incident     | why |
+| -------------------- | ------------ | --- |
+| `unAcknowledged`     | `created`    | the service carries no traffic; what is down is named |
+| `cleared`            | `closed`     | its segments carry traffic again |
+
+An incident follows every degradation and outage of its product (both directions of a service),
+so its status is theirs together (`status_of`): `closed` once every one is resolved, `inProgress` once
 any is being handled (and from then on: the diagram has no way back to `created`), else
 `created`. A change of `status` publishes `incidentStatusChangeEvent` (MEF 124 R69); a step
 that keeps it (the loop of a degradation handled another way, a note of one direction resolved
@@ -42,8 +49,8 @@ from cadenza.interfaces.cantata.trouble_ticket import (
     TROUBLE_TICKET_LISTENER_BASE,
 )
 
-__all__ = ["CREATED", "IN_PROGRESS", "CLOSED", "TRANSITIONS", "STATUS_OF", "HANDLED", "IllegalIncidentTransition",
-           "announce", "status_of", "transition_to", "change"]
+__all__ = ["CREATED", "IN_PROGRESS", "CLOSED", "TRANSITIONS", "STATUS_OF", "HANDLED", "OUTAGE_STATUS_OF",
+           "FOLLOWED_STATUS_OF", "IllegalIncidentTransition", "announce", "status_of", "transition_to", "change"]
 
 # IncidentStatusType, verbatim
 CREATED = "created"
@@ -57,6 +64,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 HANDLED = frozenset({"rerouting", "manualIntervention"})  # the degradation states being worked on
 STATUS_OF: dict[str, str] = {"detected": CREATED, "rerouting": IN_PROGRESS, "manualIntervention": IN_PROGRESS,
                              "resolved": CLOSED}
+# AlarmState: `acknowledged` is the spec's, which no operation reaches (sof/alarms/alarm.py)
+OUTAGE_STATUS_OF: dict[str, str] = {"unAcknowledged": CREATED, "acknowledged": CREATED, "cleared": CLOSED}
+FOLLOWED_STATUS_OF: dict[str, str] = {**STATUS_OF, **OUTAGE_STATUS_OF}  # what an incident's followed rows can be
 
 
 class IllegalIncidentTransition(Conflict):
@@ -64,8 +74,8 @@ class IllegalIncidentTransition(Conflict):
 
 
 def status_of(current: str, degradation_states: Collection[str]) -> str:
-    """The status of an incident now `current` following degradations in `degradation_states`."""
-    targets = {STATUS_OF[s] for s in degradation_states}
+    """The status of an incident now `current` following degradations (and outages) in `degradation_states`."""
+    targets = {FOLLOWED_STATUS_OF[s] for s in degradation_states}
     if targets == {CLOSED}:
         return CLOSED
     if current == IN_PROGRESS or IN_PROGRESS in targets:

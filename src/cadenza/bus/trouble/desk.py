@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cadenza.bus.incident import states as incident_states
+from cadenza.bus.incident.outage import open_outages
 from cadenza.bus.incident.store import incidents
 from cadenza.bus.incident.triage import PRIORITIES, SEVERITIES, worst
 from cadenza.bus.keys import text
@@ -30,7 +31,7 @@ from cadenza.bus.product_inventory import products
 from cadenza.bus.rows import BusResourceKeyRow, BusResourceRow
 from cadenza.bus.trouble import ticket
 from cadenza.bus.trouble.rules import SELLER_CONTACT_ROLES, check_buyer_items, check_contacts, check_kept
-from cadenza.bus.trouble.store import linked_to_incident, tickets
+from cadenza.bus.trouble.store import CAUSED_BY, RELATED_TO, linked_to_incident, tickets
 from cadenza.bus.trouble.ticket import TicketApi
 from cadenza.core.clock import iso, now
 from cadenza.core.errors import Unprocessable
@@ -152,7 +153,10 @@ def _open_incidents(session: Session, row: BusResourceRow) -> list[BusResourceRo
         .order_by(BusResourceRow.created_at, BusResourceRow.id)))
 
 
-def _attach(session: Session, desk: TroubleDesk, row: BusResourceRow, found: list[BusResourceRow]) -> None:
+def _attach(session: Session, desk: TroubleDesk, row: BusResourceRow, found: list[BusResourceRow], *,
+            relationship: str = CAUSED_BY) -> None:
+    """The ticket linked to the incidents `found`: `caused by` (it follows them and is resolved
+    when they close) or `related to` (it is diagnosed on its own; they tell what was seen)."""
     # the seller's own link (a buyer may have linked the incident too: that item stays the buyer's, R21)
     known = {i["id"] for i in row.document.get("relatedIssue") or []
              if i.get("@referredType") == "Incident" and i.get("source") == "seller"}
@@ -161,9 +165,10 @@ def _attach(session: Session, desk: TroubleDesk, row: BusResourceRow, found: lis
         return
     moment = iso()
     issues = [{"@referredType": "Incident", "id": i.id, "href": i.document["href"], "creationDate": moment,
-               "description": i.document["description"][:4000], "relationshipType": "caused by",
+               "description": i.document["description"][:4000], "relationshipType": relationship,
                "source": "seller"} for i in fresh]
-    lines = [f"We already work on this: incident {i.id} ({i.document['description']}), found "
+    said = "We already work on this" if relationship == CAUSED_BY else "We know of this outage"
+    lines = [f"{said}: incident {i.id} ({i.document['description']}), found "
              f"{i.document['creationDate']}; its latest note: {(i.document.get('note') or [{}])[-1].get('text', '-')}"
              for i in fresh]
     changes: dict[str, Any] = {
@@ -179,12 +184,39 @@ def _attach(session: Session, desk: TroubleDesk, row: BusResourceRow, found: lis
     ticket.update(session, row, changes, wake=desk.wake)
 
 
+def _worked_on(session: Session, row: BusResourceRow, found: list[BusResourceRow]) -> bool:
+    """Whether another open ticket on the products of `row` is being diagnosed (or its field work
+    or partner's ticket followed): one that is not caused by, and so waiting on, the incidents `found`."""
+    product_ids = [e["id"] for e in row.document.get("relatedEntity") or []
+                   if (e.get("@referredType") or "Product") == "Product"]
+    keyed = select(BusResourceKeyRow.resource_id).where(BusResourceKeyRow.name == "relatedEntityId",
+                                                        BusResourceKeyRow.value.in_([text(p) for p in product_ids]))
+    others = session.scalars(select(BusResourceRow).where(
+        BusResourceRow.kind == tickets.kind, BusResourceRow.owner == row.owner, BusResourceRow.id != row.id,
+        BusResourceRow.family == row.family, BusResourceRow.state.in_([ticket.IN_PROGRESS, ticket.PENDING]),
+        BusResourceRow.id.in_(keyed)))
+    incident_ids = {i.id for i in found}
+    return any(not any(i.get("@referredType") == "Incident" and i.get("source") == "seller"
+                       and i.get("relationshipType") == CAUSED_BY and i["id"] in incident_ids
+                       for i in other.document.get("relatedIssue") or [])
+               for other in others)
+
+
 def take_up(session: Session, desk: TroubleDesk, row: BusResourceRow) -> None:
     """The seller starts on a ticket (new, or reopened): an open incident on its product
-    explains it; otherwise it is diagnosis's (the ticket waits when the desk has none)."""
+    explains it; otherwise it is diagnosis's (the ticket waits when the desk has none).
+
+    An outage is the exception: its incident tells the customer what is down, but nothing
+    remedies it until a ticket is diagnosed. The first ticket on the product is diagnosed (and
+    related to the incident); one more, while that one is worked on, follows the incident."""
     if row.state not in (ticket.ACKNOWLEDGED, ticket.REOPENED):
         return
     found = _open_incidents(session, row)
+    if (found and desk.diagnose is not None and open_outages(session, [i.id for i in found])
+            and not _worked_on(session, row, found)):
+        _attach(session, desk, row, found, relationship=RELATED_TO)
+        desk.diagnose(session, row)
+        return
     if found:
         _attach(session, desk, row, found)
         ticket.transition_to(session, row, ticket.IN_PROGRESS, wake=desk.wake,
@@ -321,7 +353,7 @@ def _open_for_customer(session: Session, desk: TroubleDesk, incident: BusResourc
     reporter = desk.proactive.get(incident.owner)
     if reporter is None or incident.family != "cantata":
         return
-    if linked_to_incident(session, incident.id, tuple(ticket.TRANSITIONS)):
+    if linked_to_incident(session, incident.id, tuple(ticket.TRANSITIONS), related_too=True):
         return
     document = incident.document
     impact = document.get("impact") if document.get("impact") in ("degraded", "intermittent", "down") else "degraded"

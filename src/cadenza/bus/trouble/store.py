@@ -14,7 +14,12 @@ from cadenza.bus.keys import moment, text
 from cadenza.bus.rows import BusResourceKeyRow, BusResourceRow
 from cadenza.bus.store import ResourceStore
 
-__all__ = ["tickets", "ticket_keys", "linked_to_incident", "DATES", "EQUAL"]
+__all__ = ["tickets", "ticket_keys", "linked_to_incident", "DATES", "EQUAL", "CAUSED_BY", "RELATED_TO"]
+
+# how the seller relates a ticket to an incident: it follows the incident (and is resolved when
+# it closes), or it is diagnosed on its own and the incident (an outage) tells what was seen
+CAUSED_BY = "caused by"
+RELATED_TO = "related to"
 
 DATES = ("creationDate", "expectedResolutionDate", "resolutionDate")
 EQUAL = ("externalId", "priority", "sellerPriority", "severity", "sellerSeverity", "ticketType", "observedImpact",
@@ -32,7 +37,8 @@ def ticket_keys(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield "relatedEntityType", text(entity.get("@referredType") or "Product")
     for issue in document.get("relatedIssue") or []:
         if issue.get("@referredType") == "Incident" and issue.get("source") == "seller":
-            yield "incidentId", text(issue["id"])
+            yield ("relatedIncidentId" if issue.get("relationshipType") == RELATED_TO else "incidentId"), \
+                text(issue["id"])
     for name in DATES:
         key = moment(document.get(name))
         if key is not None:
@@ -42,9 +48,12 @@ def ticket_keys(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
 tickets = ResourceStore("troubleTicket", label="trouble ticket", keys=ticket_keys)
 
 
-def linked_to_incident(session: Session, incident_id: str, states: Sequence[str]) -> list[BusResourceRow]:
-    """The tickets the seller attached to incident `incident_id`, in one of `states`."""
-    keyed = select(BusResourceKeyRow.resource_id).where(BusResourceKeyRow.name == "incidentId",
+def linked_to_incident(session: Session, incident_id: str, states: Sequence[str], *,
+                       related_too: bool = False) -> list[BusResourceRow]:
+    """The tickets the seller attached to incident `incident_id` (caused by it; `related_too`:
+    also those diagnosed on their own that it is related to), in one of `states`."""
+    names = ["incidentId", "relatedIncidentId"] if related_too else ["incidentId"]
+    keyed = select(BusResourceKeyRow.resource_id).where(BusResourceKeyRow.name.in_(names),
                                                         BusResourceKeyRow.value == text(incident_id))
     return list(session.scalars(select(BusResourceRow).where(
         BusResourceRow.kind == tickets.kind, BusResourceRow.id.in_(keyed), BusResourceRow.state.in_(states))

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from cadenza.core.client_credentials import TokenUnavailable, send_with_token
+from cadenza.interfaces.legato.alarm import Alarm, alarm_from_json, legato_alarm_href
 from cadenza.interfaces.legato.degradation import (
     DEGRADATION_BASE,
     Degradation,
@@ -128,6 +129,10 @@ class LegatoClient(ServiceOrderingClient):
         """The SLS degradations of one of our services, oldest first."""
         return [degradation_from_json(body) for body in self._send(
             "GET", f"{DEGRADATION_BASE}/degradation", params={"serviceId": service_id})]
+
+    def get_alarm(self, alarm_id: str) -> Alarm:
+        """An alarm on one of our services (Alarm Management v3 at the LEGATO base, interfaces/legato/alarm.py)."""
+        return alarm_from_json(self._send("GET", legato_alarm_href(alarm_id)))
 
     def create_trouble_report(self, service_id: str, ticket_id: str, *, attempt: int = 1,
                               description: str = "") -> TroubleReport:

@@ -35,6 +35,7 @@ from cadenza.interfaces.allegro.alarm_paths import (
     ALARM_LISTENER_BASE,
     ALARM_STATE_CHANGE_EVENT,
 )
+from cadenza.interfaces.legato.alarm import LEGATO_ALARM_API, LEGATO_ALARM_LISTENER_BASE
 from cadenza.interfaces.presto import paths as presto
 from cadenza.sof import service_inventory as inventory
 from cadenza.sof.alarms.rows import AlarmRow
@@ -75,9 +76,15 @@ class Reporter:
 
 def announce(session: Session, row: AlarmRow, event_type: str, reporter: Reporter,
               wake: Callable[[], None] | None) -> None:
-    # A customer hears only of the alarms on its own services.
-    publish(session, api=ALARM_API, event_type=event_type, resource=alarm_event_payload(row, reporter.base_url),
+    # A customer hears only of the alarms on its own services (ALLEGRO), the BUS of those on the
+    # services it ordered (LEGATO: it tells the customer with an incident, bus/incident/outage.py).
+    payload = alarm_event_payload(row, reporter.base_url)
+    publish(session, api=ALARM_API, event_type=event_type, resource=payload,
             listener_base_path=ALARM_LISTENER_BASE, party=row.customer, wake=wake)
+    service = session.get(ServiceRow, row.service_id)
+    if service is not None:
+        publish(session, api=LEGATO_ALARM_API, event_type=event_type, resource=payload,
+                listener_base_path=LEGATO_ALARM_LISTENER_BASE, party=service.party, wake=wake)
 
 
 def transition_to(session: Session, row: AlarmRow, target: str, *, details: str, reporter: Reporter,

@@ -14,8 +14,14 @@ from cadenza.core.errors import NotFound
 from cadenza.core.paging import Windows
 from cadenza.sof.alarms.rows import AlarmRow
 from cadenza.sof.alarms.views import ALARMED_OBJECT_TYPE
+from cadenza.sof.rows import ServiceRow
 
-__all__ = ["alarms", "alarm"]
+__all__ = ["alarms", "alarm", "CUSTOMER", "BUYER"]
+
+# whose alarms a caller sees: a customer over ALLEGRO those on its services (the alarm's
+# customer), the BUS over LEGATO those on the services it ordered (the service's party)
+CUSTOMER = "customer"
+BUYER = "buyer"
 
 _EQUAL = {"id": AlarmRow.id, "alarmType": AlarmRow.alarm_type, "perceivedSeverity": AlarmRow.perceived_severity,
           "reportingSystemId": AlarmRow.reporting_system, "serviceAffecting": AlarmRow.service_affecting,
@@ -24,11 +30,14 @@ _DATES = {"alarmChangedTime": AlarmRow.changed_at, "alarmClearedTime": AlarmRow.
           "alarmReportingTime": AlarmRow.reported_at}
 
 
-def alarms(customer: str | None, filters: Mapping[str, Any], windows: Windows) -> Select[tuple[AlarmRow]]:
-    """The alarms matching every given filter, newest first; `customer` None: everyone's."""
+def alarms(owner: str | None, filters: Mapping[str, Any], windows: Windows, *,
+           seen_by: str = CUSTOMER) -> Select[tuple[AlarmRow]]:
+    """The alarms matching every given filter, newest first; `owner` None: everyone's."""
     query = select(AlarmRow)
-    if customer is not None:
-        query = query.where(AlarmRow.customer == customer)
+    if owner is not None and seen_by == BUYER:
+        query = query.join(ServiceRow, ServiceRow.id == AlarmRow.service_id).where(ServiceRow.party == owner)
+    elif owner is not None:
+        query = query.where(AlarmRow.customer == owner)
     for name, column in _EQUAL.items():
         if filters.get(name) is not None:
             query = query.where(column == filters[name])
@@ -51,8 +60,15 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
 
 
-def alarm(session: Session, alarm_id: str, customer: str | None) -> AlarmRow:
+def alarm(session: Session, alarm_id: str, owner: str | None, *, seen_by: str = CUSTOMER) -> AlarmRow:
     row = session.get(AlarmRow, alarm_id)
-    if row is None or (customer is not None and row.customer != customer):
+    if row is not None and owner is not None:
+        if seen_by == BUYER:
+            service = session.get(ServiceRow, row.service_id)
+            mine = service is not None and service.party == owner
+        else:
+            mine = row.customer == owner
+        row = row if mine else None
+    if row is None:
         raise NotFound(f"No alarm with id '{alarm_id}'")
     return row

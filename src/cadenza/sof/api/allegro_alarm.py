@@ -1,6 +1,7 @@
-"""ALLEGRO Alarm Management v3 as the SOF serves it to customers: the alarms on their own
-services, listed with the spec's filters or retrieved by id, and the hub for Alarm
-Notifications (docs/allegro-profile.md). Thin: parse, authorise, query, render."""
+"""Alarm Management v3 as the SOF serves it: over ALLEGRO to customers, the alarms on their own
+services (docs/allegro-profile.md), and over LEGATO to the BUS, the alarms on the services it
+ordered (interfaces/legato/alarm.py); listed with the spec's filters or retrieved by id, and the
+hub for Alarm Notifications. Thin: parse, authorise, query, render."""
 
 from __future__ import annotations
 
@@ -11,21 +12,33 @@ from cadenza.core.notifications.hub import hub_router
 from cadenza.core.notifications.store import HubStore
 from cadenza.core.paging import Page, Windows, date_windows, page_params, paginate_query
 from cadenza.interfaces.allegro.alarm_paths import ALARM_API, ALARM_BASE, ALARM_EVENT_TYPES
+from cadenza.interfaces.legato.alarm import LEGATO_ALARM_API, LEGATO_ALARM_BASE
 from cadenza.sof.alarms import store
 from cadenza.sof.alarms.views import alarm_common_view, alarm_view
 from cadenza.sof.service import Sof
 
-__all__ = ["alarm_router", "ALLEGRO_SCOPE"]
+__all__ = ["alarm_router", "legato_alarm_router", "ALLEGRO_SCOPE"]
 
 ALLEGRO_SCOPE = "allegro"
 ALARM_DATES = date_windows("alarmChangedTime", "alarmClearedTime", "alarmReportingTime")
 
 
 def alarm_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
-    router = APIRouter(prefix=ALARM_BASE, tags=["ALLEGRO alarm"])
-    caller = Depends(require(ALLEGRO_SCOPE))
+    """ALLEGRO: a customer's alarms."""
+    return _alarm_router(sof, hub_store, base=ALARM_BASE, api=ALARM_API, scope=ALLEGRO_SCOPE, seen_by=store.CUSTOMER)
 
-    @router.get("/alarm", operation_id="allegro.listAlarms", summary="List or find Alarm objects")
+
+def legato_alarm_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
+    """LEGATO: the alarms on the services the calling BUS ordered."""
+    return _alarm_router(sof, hub_store, base=LEGATO_ALARM_BASE, api=LEGATO_ALARM_API, scope="legato",
+                         seen_by=store.BUYER)
+
+
+def _alarm_router(sof: Sof, hub_store: HubStore, *, base: str, api: str, scope: str, seen_by: str) -> APIRouter:
+    router = APIRouter(prefix=base, tags=[f"{scope.upper()} alarm"])
+    caller = Depends(require(scope))
+
+    @router.get("/alarm", operation_id=f"{scope}.listAlarms", summary="List or find Alarm objects")
     def list_alarms(response: Response, page: Page = Depends(page_params), dates: Windows = Depends(ALARM_DATES),
                     id: str | None = None,  # noqa: A002
                     alarm_type: str | None = Query(None, alias="alarmType"),
@@ -42,15 +55,15 @@ def alarm_router(sof: Sof, *, hub_store: HubStore) -> APIRouter:
             "id": id, "alarmType": alarm_type, "alarmedObjectType": alarmed_object_type,
             "perceivedSeverity": perceived_severity, "plannedOutageIndicator": planned_outage,
             "reportingSystemId": reporting_system, "serviceAffecting": service_affecting, "state": state,
-            "affectedServiceId": affected_service, "correlatedAlarmId": correlated_alarm}, dates)
+            "affectedServiceId": affected_service, "correlatedAlarmId": correlated_alarm}, dates, seen_by=seen_by)
         with sof.database.read() as session:
             return [alarm_common_view(row, sof.public_url) for row in paginate_query(session, query, page, response)]
 
-    @router.get("/alarm/{id}", operation_id="allegro.retrieveAlarm", summary="Retrieves an Alarm by ID")
+    @router.get("/alarm/{id}", operation_id=f"{scope}.retrieveAlarm", summary="Retrieves an Alarm by ID")
     def retrieve_alarm(id: str, principal: Principal = caller) -> dict:  # noqa: A002
         with sof.database.read() as session:
-            return alarm_view(store.alarm(session, id, principal.owner_filter), sof.public_url)
+            return alarm_view(store.alarm(session, id, principal.owner_filter, seen_by=seen_by), sof.public_url)
 
-    router.include_router(hub_router(api=ALARM_API, base_path="", scope=ALLEGRO_SCOPE,
+    router.include_router(hub_router(api=api, base_path="", scope=scope,
                                      event_types=ALARM_EVENT_TYPES, hub_store=hub_store))
     return router
