@@ -17,8 +17,11 @@
      the design over PRESTO; SOF has the ICM re-apply the design and the ticket resolves.
 A ticket whose cause is in the partner's segment opens a linked ticket there over SONATA (the
 partner diagnoses and reroutes its own part) and resolves when the partner's does. Proactive
-detection: a lossy link found by the SLS assessment before any report is an incident; a later
-ticket attaches to it and resolves with it. Another customer neither sees nor touches the ticket.
+detection: the link's outage is an incident on the customer's product the moment the SOF raises
+its alarm, before the ticket, which is related to it and diagnosed (nothing else remedies an
+outage); the incident closes when traffic passes again. A lossy link found by the SLS assessment
+before any report is an incident; a later ticket attaches to it and resolves with it. Another
+customer neither sees nor touches the ticket.
 The SP killed (SIGKILL) while SOF remediates: after the restart the ticket carries on, the reroute
 is neither lost nor done twice.
 """
@@ -41,9 +44,10 @@ LANDSCAPE_PARTNERS = ("partner-a",)  # Beta Fibre is not asked here
 
 TICKETS = "/mefApi/cantata/troubleTicket/v4/troubleTicket"
 PARTNER_TICKETS = "/mefApi/sonata/troubleTicket/v4/troubleTicket"
-# acme's settings ask the SP for a ticket of its own with each incident on its products (§10.5 proactive detection)
-PROACTIVE_REPORTER = {"name": "Ann Smith", "email": "ann@acme.example", "number": "+1-555-0101"}
-LANDSCAPE_OVERRIDES = {"sp": {"proactive_tickets": {"acme-corp": PROACTIVE_REPORTER}}}
+# globex's settings ask the SP for a ticket of its own with each incident on its products (§10.5
+# proactive detection); acme's do not, so acme's own tickets are the ones diagnosed here
+PROACTIVE_REPORTER = {"name": "Hank Scorpio", "email": "hank@globex.example", "number": "+1-555-0177"}
+LANDSCAPE_OVERRIDES = {"sp": {"proactive_tickets": {"globex": PROACTIVE_REPORTER}}}
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +61,14 @@ def sof(parties: Parties) -> httpx.Client:
 def service(parties: Parties, sof: httpx.Client) -> dict[str, Any]:
     """acme's EVPL east-west, delivered: its product id and its SOF service id."""
     done = parties.deliver(sof, item("1", "evpl", evpl(731, 731), site("site-east-1-1"), site("site-west-1-1")))
+    return {"product": done.product, "service": done.service}
+
+
+@pytest.fixture(scope="module")
+def globex_service(parties: Parties, sof: httpx.Client) -> dict[str, Any]:
+    """globex's EVPL east-west, delivered, beside acme's."""
+    done = parties.deliver(sof, item("1", "evpl", evpl(733, 733), site("site-east-1-2"), site("site-west-1-2")),
+                           customer=parties.globex)
     return {"product": done.product, "service": done.service}
 
 
@@ -95,7 +107,7 @@ def _open_ticket(customer: httpx.Client, product_id: str, text: str) -> dict[str
         "ticketType": "maintenance", "observedImpact": "down",
         "relatedEntity": [{"@referredType": "Product", "id": product_id, "role": "affectedProduct"}],
         "relatedContactInformation": [{"role": "reporterContact", "name": "Ann Smith", "number": "+1-555-0101",
-                                       "emailAddress": "ann@acme.example"}]})
+                                       "emailAddress": "ann@customer.example"}]})
     assert reply.status_code == 201, reply.text
     return reply.json()
 
@@ -125,8 +137,11 @@ def _repair_by_diagnosis(parties: Parties, sof: httpx.Client, service: dict[str,
     _fail(parties, link)
     try:
         _alarm_raised(parties, service["service"])
+        # proactive detection: the outage is an incident on the customer's product before any report
+        wait_until(lambda: _outage_incident(parties.acme, service["product"]), timeout=60,
+                   what="the outage's incident")
         opened = _open_ticket(parties.acme, service["product"], text)
-        # acknowledged, and taken up at once: diagnosis starts
+        # acknowledged, and taken up at once: diagnosis starts (nothing else remedies an outage)
         assert [c["status"] for c in opened["statusChange"]] == ["acknowledged", "inProgress"]
         resolved = wait_until(lambda: _in(parties.acme, opened["id"], "resolved"), timeout=90,
                               what="the ticket resolved by diagnosis and reroute")
@@ -136,12 +151,27 @@ def _repair_by_diagnosis(parties: Parties, sof: httpx.Client, service: dict[str,
     return resolved, link
 
 
+def _outage_incident(customer: httpx.Client, product_id: str) -> dict[str, Any] | None:
+    """The open incident of an outage on the product, if there is one."""
+    return next((i for i in _incidents(customer, product_id) if i["status"] != "closed" and i["impact"] == "down"),
+                None)
+
+
 def test_a_failed_link_is_diagnosed_the_service_rerouted_and_the_ticket_closed_on_confirmation(
         parties: Parties, sof: httpx.Client, service: dict[str, Any]) -> None:
     resolved, link = _repair_by_diagnosis(parties, sof, service, "EVPL east-west carries no traffic")
     moves = [c["status"] for c in resolved["statusChange"]]
     assert moves == ["acknowledged", "inProgress", "resolved"]
     notes = [n["text"] for n in resolved["note"]]
+    # the outage's incident, there before the ticket: related to it, the ticket diagnosed on its own
+    [outage] = [i for i in resolved["relatedIssue"] if i["@referredType"] == "Incident"]
+    assert outage["relationshipType"] == "related to" and notes[0].startswith("We know of this outage: incident ")
+    incident = wait_until(lambda: (i := _incident(parties.acme, outage["id"]))["status"] == "closed" and i,
+                          timeout=60, what="the outage's incident to close with the reroute")
+    assert [c["status"] for c in incident["statusChange"]] == ["created", "closed"]
+    assert incident["description"].endswith(": no traffic passes") and link in incident["note"][0]["text"]
+    assert incident["note"][-1]["text"].startswith("Traffic passes again on ")
+    assert parties.globex.get(f"/mefApi/cantata/troubleTicket/v4/incident/{outage['id']}").status_code == 404
     assert any(n.startswith("We are diagnosing") for n in notes)
     assert any(n.startswith("alarm since") and link in n for n in notes)  # step 5: the alarm correlated
     assert any("test of the" in n for n in notes)  # step 6: the segment tested on the twin
@@ -277,20 +307,27 @@ def test_a_failed_access_port_gets_a_technician_at_the_booked_time_and_the_ticke
     assert visit["status"] == "completed"
 
 
-def _incidents(parties: Parties, product_id: str) -> list[dict[str, Any]]:
-    reply = parties.acme.get("/mefApi/cantata/troubleTicket/v4/incident", params={"relatedEntityId": product_id})
+def _incidents(customer: httpx.Client, product_id: str) -> list[dict[str, Any]]:
+    reply = customer.get("/mefApi/cantata/troubleTicket/v4/incident", params={"relatedEntityId": product_id})
     assert reply.status_code == 200, reply.text
     return list(reply.json())
 
 
+def _incident(customer: httpx.Client, incident_id: str) -> dict[str, Any]:
+    reply = customer.get(f"/mefApi/cantata/troubleTicket/v4/incident/{incident_id}")
+    assert reply.status_code == 200, reply.text
+    return dict(reply.json())
+
+
 def test_a_fault_found_before_any_report_is_an_incident_a_later_ticket_attaches_to(
-        parties: Parties, sof: httpx.Client, service: dict[str, Any]) -> None:
+        parties: Parties, sof: httpx.Client, globex_service: dict[str, Any]) -> None:
     """The proactive alternative: the SLS assessment finds a lossy link (SOF reroutes it), the
-    customer hears of an incident first, one for the service however many directions lose frames,
+    customer (globex) hears of an incident first, one for the service however many directions lose frames,
     and finds a ticket opened in its name (its settings ask for one); its own ticket then joins
     the incident, not a new diagnosis, and both are resolved when the incident closes."""
-    before = {i["id"] for i in _incidents(parties, service["product"])}
-    tickets_before = {t["id"] for t in parties.acme.get(TICKETS, params={"limit": 1000}).json()}
+    service, customer = globex_service, parties.globex
+    before = {i["id"] for i in _incidents(customer, service["product"])}
+    tickets_before = {t["id"] for t in customer.get(TICKETS, params={"limit": 1000}).json()}
     _twin(parties, "clock", {"scale": 0})
     segment = _segment(sof, service["service"])
     link = _inner_link(parties, segment)
@@ -298,18 +335,18 @@ def test_a_fault_found_before_any_report_is_an_incident_a_later_ticket_attaches_
     assert parties.sp.post("/cadenza/twin/v1/links/degrade", json={"a": a, "b": b, "loss_ratio": 0.05}).is_success
     try:
         _twin(parties, "clock", {"advanceSeconds": 1800})  # a whole interval lossy
-        wait_until(lambda: [i for i in _incidents(parties, service["product"]) if i["status"] == "inProgress"],
+        wait_until(lambda: [i for i in _incidents(customer, service["product"]) if i["status"] == "inProgress"],
                    timeout=120, interval=0.5, what="the incident the SLS assessment opens")
         # one open incident for the service, whichever directions the SLS is not met in
-        [incident] = [i["id"] for i in _incidents(parties, service["product"]) if i["status"] != "closed"]
-        [for_acme] = [t for t in parties.acme.get(TICKETS, params={"relatedEntityId": service["product"]}).json()
+        [incident] = [i["id"] for i in _incidents(customer, service["product"]) if i["status"] != "closed"]
+        [for_acme] = [t for t in customer.get(TICKETS, params={"relatedEntityId": service["product"]}).json()
                       if t["id"] not in tickets_before]
-        proactive = _ticket(parties.acme, for_acme["id"])
+        proactive = _ticket(customer, for_acme["id"])
         assert proactive["description"].startswith("Opened for you by Cadenza Networks (Service Provider) on "
                                                    f"finding incident {incident}: ")
         assert proactive["status"] == "inProgress"
         assert [i["id"] for i in proactive["relatedIssue"] if i["@referredType"] == "Incident"] == [incident]
-        opened = _open_ticket(parties.acme, service["product"], "We lose frames east-west")
+        opened = _open_ticket(customer, service["product"], "We lose frames east-west")
         assert opened["status"] == "inProgress"
         assert [i["id"] for i in opened["relatedIssue"] if i["@referredType"] == "Incident"] == [incident]
         assert opened["note"][0]["text"].startswith("We already work on this: incident ")
@@ -317,13 +354,13 @@ def test_a_fault_found_before_any_report_is_an_incident_a_later_ticket_attaches_
         wait_until(lambda: link not in _route_links(parties, segment), timeout=120, interval=0.5,
                    what="SOF to reroute the service off the lossy link")
         _twin(parties, "clock", {"advanceSeconds": 1800})  # an interval on the new route
-        resolved = wait_until(lambda: _in(parties.acme, opened["id"], "resolved"), timeout=120, interval=0.5,
+        resolved = wait_until(lambda: _in(customer, opened["id"], "resolved"), timeout=120, interval=0.5,
                               what="the ticket resolved with its incident")
         assert resolved["note"][-1]["text"].startswith(f"Resolved: incident {incident} is closed")
         assert not any(n["id"].startswith("diagnosis-") for n in resolved["note"])  # no second diagnosis
-        assert _ticket(parties.acme, proactive["id"])["status"] == "resolved"
+        assert _ticket(customer, proactive["id"])["status"] == "resolved"
         # nor a second incident since: the other direction joined the one incident
-        assert [i["id"] for i in _incidents(parties, service["product"]) if i["id"] not in before] == [incident]
+        assert [i["id"] for i in _incidents(customer, service["product"]) if i["id"] not in before] == [incident]
     finally:
         parties.sp.post("/cadenza/twin/v1/links/degrade", json={"a": a, "b": b, "loss_ratio": 0.0})
 
