@@ -909,7 +909,8 @@ def _print_trouble(result: dict) -> None:
                   f"{mass['to_restoration_p50_ms']} / {mass['to_restoration_p99_ms']}")
     table.add_row("  ticket statuses; SOF report states", f"{mass['statuses']}; {mass['report_states']}")
     table.add_row("  trouble reports per ticket (count: tickets)", str(mass["reports_per_ticket"]))
-    table.add_row("  SLS incidents per affected service (count: services)", str(mass["incidents_per_service"]))
+    table.add_row("  incidents per affected service (count: services); outage incidents closed",
+                  f"{mass['incidents_per_service']}; {mass['outage_incidents_closed']} of {mass['affected']}")
     table.add_row("setup: services bought/s over CANTATA; routes read s",
                   f"{setup['services_bought_per_s']} ({setup['buy_s']} s); {setup['read_routes_s']} s")
     console.print(table)

@@ -20,10 +20,11 @@ def test_bench_trouble_times_remediation_and_checks_a_link_failure_under_every_s
     assert mass["affected"] == mass["services"] == 4 and mass["link"] in remedy["links"]
     assert mass["statuses"] == {"resolved": 4} and mass["reports_per_ticket"] == {"1": 4}, mass
     assert mass["all_checks_pass"] and all(mass["checks"].values()), mass["checks"]
+    assert mass["outage_incidents_closed"] == 4  # each closed when its service carried traffic again
     assert mass["tickets_per_s"] > 0 and result["setup"]["services_bought_per_s"] > 0
     text = printed(cli._print_trouble, result)
     for figure in ("ticket to diagnosis p50 / p99 ms", "ticket to restoration p50 / p99 ms",
                    "tickets handled/s", "check: every affected service has one ticket",
-                   "check: at most one incident per affected service", "SLS incidents per affected service",
+                   "check: one outage incident per affected service", "incidents per affected service",
                    "no targets named"):
         assert figure in text

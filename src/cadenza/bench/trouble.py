@@ -50,6 +50,7 @@ PRODUCTS = "/mefApi/cantata/productInventory/v1/product"
 _EAST, _WEST = SP_SITES[:8], SP_SITES[8:]
 _DONE = ("resolved", "closed", "pending", "cancelled")  # a ticket the SP has finished with, for now
 _TICKET_WAIT_S = 600.0
+_INCIDENTS_CLOSE_S = 60.0  # how long the run waits for the outage incidents to close once the tickets are resolved
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,14 +215,21 @@ def _reports(sp: str, sof: dict[str, str], results: list[dict[str, Any]], *, con
 
 
 def _incidents(sp: str, headers: dict[str, dict[str, str]], services: list[Service], *, concurrency: int
-               ) -> dict[str, int]:
+               ) -> dict[str, list[dict[str, Any]]]:
     """The incidents each customer sees on each service's product (CANTATA), by service."""
-    def one(service: Service) -> tuple[str, int]:
+    def one(service: Service) -> tuple[str, list[dict[str, Any]]]:
         with httpx.Client(base_url=sp, headers=headers[service.customer], timeout=60) as http:
-            return service.id, len(http.get(INCIDENTS, params={"relatedEntityId": service.product}).json())
+            found = http.get(INCIDENTS, params={"relatedEntityId": service.product}).json()
+            return service.id, [http.get(f"{INCIDENTS}/{i['id']}").json() for i in found]
 
     with ThreadPoolExecutor(max(1, min(concurrency, len(services) or 1))) as pool:
         return dict(pool.map(one, services))
+
+
+def _of_outage(incidents: list[dict[str, Any]], link: str) -> list[dict[str, Any]]:
+    """Those of a product's incidents its outage on `link` opened (their first move says so)."""
+    return [i for i in incidents if (i.get("statusChange") or [{}])[0].get("changeReason", "").startswith("outage:")
+            and link in i["statusChange"][0]["changeReason"]]
 
 
 def _diagnosed_at(report: dict[str, Any]) -> float | None:
@@ -289,7 +297,13 @@ def _mass(sp: str, headers: dict[str, dict[str, str]], sof: dict[str, str], oper
         elapsed = time.perf_counter() - started
         reports = _reports(sp, sof, results, concurrency=concurrency)
         after = _links(sp, operator, affected, sof)
+        # the BUS closes each outage incident when it hears its alarm cleared, a LEGATO hop after the reroute
         incidents = _incidents(sp, headers, affected, concurrency=concurrency)
+        waited_until = time.monotonic() + _INCIDENTS_CLOSE_S
+        while time.monotonic() < waited_until and any(
+                i["status"] != "closed" for found in incidents.values() for i in _of_outage(found, link)):
+            time.sleep(1.0)
+            incidents = _incidents(sp, headers, affected, concurrency=concurrency)
     finally:
         _twin(sp, operator, "restore", link)
     per_service = Counter(r["service"] for r in results if r["ticket"])
@@ -303,8 +317,12 @@ def _mass(sp: str, headers: dict[str, dict[str, str]], sof: dict[str, str], oper
         "one trouble report per service (or its incident)": all(
             len(reports.get(r["ticket"], [])) == 1 or r.get("attached_to_incident") for r in results),
         "no service left on the failed link": all(link not in route for route in after),
-        # the SLS assessment's, if its interval ends inside the run: one per service, both directions in it
-        "at most one incident per affected service": set(Counter(incidents.values())) <= {0, 1},
+        # opened the moment the SOF raised the service's outage alarm (bus/incident/outage.py)
+        "one outage incident per affected service": all(
+            len(_of_outage(incidents.get(s.id, []), link)) == 1 for s in affected),
+        # the SLS assessment's, if an interval ends inside the run, joins the open one or comes after it
+        "never two open incidents on a product": all(
+            sum(i["status"] != "closed" for i in found) <= 1 for found in incidents.values()),
     }
     return {"link": link, "services": len(services), "affected": len(affected),
             "elapsed_s": round(elapsed, 2), "all_opened_s": round(opened_s, 2),
@@ -312,10 +330,12 @@ def _mass(sp: str, headers: dict[str, dict[str, str]], sof: dict[str, str], oper
             "statuses": dict(Counter(r["status"] for r in results)),
             "attached_to_incident": sum(bool(r.get("attached_to_incident")) for r in results),
             "reports_per_ticket": {str(k): v for k, v in sorted(report_counts.items())},
-            # the SLS assessment's incidents on the affected products by the end (one per service,
-            # however many directions are degraded, docs/bus-profile.md "Incidents"; opened on the
-            # assessment's own interval, not by the tickets: none when no interval ends in the run)
-            "incidents_per_service": {str(k): v for k, v in sorted(Counter(incidents.values()).items())},
+            # the incidents on the affected products by the end: the outage's, and the SLS assessment's
+            # if an interval ended inside the run (docs/bus-profile.md "Incidents")
+            "incidents_per_service": {str(k): v for k, v in sorted(Counter(
+                len(found) for found in incidents.values()).items())},
+            "outage_incidents_closed": sum(i["status"] == "closed" for found in incidents.values()
+                                           for i in _of_outage(found, link)),
             "report_states": dict(Counter(rep[0]["state"] for rep in reports.values() if rep)),
             "to_restoration_p50_ms": _pct(to_restore, 0.5), "to_restoration_p99_ms": _pct(to_restore, 0.99),
             "checks": checks, "all_checks_pass": all(checks.values())}

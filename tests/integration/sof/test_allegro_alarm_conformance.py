@@ -9,6 +9,7 @@ import pytest
 from cadenza.core.client_credentials import ClientCredentials
 from cadenza.interfaces.allegro.alarm_client import AlarmClient
 from cadenza.interfaces.allegro.alarm_paths import ALARM_BASE
+from cadenza.interfaces.legato.alarm import LEGATO_ALARM_BASE
 from tests.helpers.mef import MEF_LSO
 from tests.helpers.schemathesis import run_schemathesis
 from tests.helpers.servers import wait_until
@@ -37,5 +38,23 @@ def test_alarm_management_spec_finds_no_server_error_and_no_schema_violation(sof
     finally:
         twin.restore_link(*link.split("|"))
         alarms.close()
+    assert run.returncode == 0, run.stdout[-6000:]
+    assert "passed" in run.stdout
+
+
+def test_alarm_management_spec_at_the_legato_base_finds_no_server_error_and_no_schema_violation(
+        sof_landscape: SofLandscape) -> None:
+    """The same file served to the BUS (interfaces/legato/alarm.py), with an alarm of its own in the list."""
+    service = _active_service(sof_landscape, "uni-east-1-1", "uni-west-3-1", 421, "acme-corp")
+    token = ClientCredentials(sof_landscape.base_url, "sp-bus", "bus-demo-secret")
+    link = sorted(_links(sof_landscape, service))[0]
+    twin = sof_landscape.domain.twin.twin
+    twin.fail_link(*link.split("|"))
+    try:
+        with sof_landscape.client("sp-bus", "bus-demo-secret") as bus:
+            wait_until(lambda: bus.get(f"{LEGATO_ALARM_BASE}/alarm").json(), timeout=60, what="an alarm to read")
+        run = run_schemathesis(ALARM_SPEC, f"{sof_landscape.base_url}{LEGATO_ALARM_BASE}", f"Bearer {token()}")
+    finally:
+        twin.restore_link(*link.split("|"))
     assert run.returncode == 0, run.stdout[-6000:]
     assert "passed" in run.stdout

@@ -13,6 +13,7 @@ import pytest
 from cadenza.core.client_credentials import ClientCredentials
 from cadenza.interfaces.allegro.alarm_client import AlarmClient, AlarmError
 from cadenza.interfaces.allegro.alarm_paths import ALARM_EVENT_TYPES, ALARM_LISTENER_BASE
+from cadenza.interfaces.legato.alarm import LEGATO_ALARM_BASE
 from cadenza.interfaces.legato.builders import add_evc_item, evc_configuration, on_net, service_order
 from tests.helpers.hub_listener import Heard, hub_listener
 from tests.helpers.servers import wait_until
@@ -127,3 +128,42 @@ def test_a_customer_without_the_allegro_scope_is_refused(sof_landscape: SofLands
     with pytest.raises(AlarmError) as refused:
         legato_only.list_alarms()
     assert refused.value.status == 403
+
+
+def test_the_bus_reads_the_alarms_of_the_services_it_ordered_over_legato_a_customer_cannot(
+        sof_landscape: SofLandscape, customers: tuple[AlarmClient, AlarmClient]) -> None:
+    """Alarm Management v3 at the LEGATO base (interfaces/legato/alarm.py): the BUS hears of an
+    outage the moment it is raised, to tell the customer with an incident (bus/incident/outage.py)."""
+    acme, _ = customers
+    service = _active_service(sof_landscape, "uni-east-1-1", "uni-west-3-1", 430, "acme-corp")
+    link = sorted(_links(sof_landscape, service))[0]
+    twin = sof_landscape.domain.twin.twin
+    bus = sof_landscape.client("sp-bus", "bus-demo-secret")
+    customer = sof_landscape.client("acme", "acme-demo-secret")
+    try:
+        twin.fail_link(*link.split("|"))
+        try:
+            [summary] = wait_until(lambda: acme.list_alarms(affectedServiceId=service["id"]), timeout=60,
+                                   what="the outage alarm")
+            listed = bus.get(f"{LEGATO_ALARM_BASE}/alarm", params={"affectedServiceId": service["id"]})
+            assert listed.status_code == 200, listed.text
+            assert_valid(MANAGEMENT, "Alarm_Common", listed.json(), many=True)
+            assert [a["id"] for a in listed.json()] == [summary["id"]]
+            read = sof_landscape.legato.get_alarm(summary["id"])
+            assert (read.service_id, read.state, read.outage) == (service["id"], "unAcknowledged", True)
+            assert read.specific_problem == f"link {link} is down"
+            refused = customer.get(f"{LEGATO_ALARM_BASE}/alarm")  # a customer has no LEGATO scope
+            assert refused.status_code == 403, refused.text
+        finally:
+            twin.restore_link(*link.split("|"))
+        wait_until(lambda: sof_landscape.legato.get_alarm(summary["id"]).state == "cleared", timeout=60,
+                   what="the alarm cleared, as the BUS reads it")
+    finally:
+        bus.close()
+        customer.close()
+    # another BUS (another buyer of this SOF) neither lists nor reads it
+    other = sof_landscape.client("sp-bus-2", "bus-demo-secret-2")
+    with other:
+        assert other.get(f"{LEGATO_ALARM_BASE}/alarm").json() == []
+        hidden = other.get(f"{LEGATO_ALARM_BASE}/alarm/{summary['id']}")
+        assert hidden.status_code == 404 and hidden.json()["code"] == "notFound"
