@@ -196,6 +196,18 @@ def test_the_first_ticket_in_an_outage_is_diagnosed_a_second_follows_the_inciden
         assert incidents.get(session, incident_id, None).state == "closed"
 
 
+def test_a_ticket_left_waiting_for_the_buyers_answer_does_not_keep_the_next_from_diagnosis(
+        database: Database, desks: tuple[trouble.TroubleDesk, Desk, Diagnoses], product_id: str) -> None:
+    tickets_desk, desk, diagnoses = desks
+    with database.transaction() as session:
+        earlier = trouble.open_ticket(session, tickets_desk, CANTATA_TICKETS, "acme-corp", _create(product_id))
+        trouble.require_information(session, tickets_desk, earlier, "we found no fault; tell us what you see")
+    _outage(database, desk, RAISED)
+    with database.transaction() as session:
+        later = trouble.open_ticket(session, tickets_desk, CANTATA_TICKETS, "acme-corp", _create(product_id)).id
+    assert diagnoses.asked == [earlier.id, later]
+
+
 def test_once_the_outage_is_over_a_ticket_on_the_product_is_diagnosed_as_ever(
         database: Database, desks: tuple[trouble.TroubleDesk, Desk, Diagnoses], product_id: str) -> None:
     tickets_desk, desk, diagnoses = desks

@@ -186,7 +186,8 @@ def _attach(session: Session, desk: TroubleDesk, row: BusResourceRow, found: lis
 
 def _worked_on(session: Session, row: BusResourceRow, found: list[BusResourceRow]) -> bool:
     """Whether another open ticket on the products of `row` is being diagnosed (or its field work
-    or partner's ticket followed): one that is not caused by, and so waiting on, the incidents `found`."""
+    or partner's ticket followed): `inProgress`, or `pending` on a work order, and not caused by
+    (so waiting on) the incidents `found`. One `pending` on the buyer's answer is worked on by no one."""
     product_ids = [e["id"] for e in row.document.get("relatedEntity") or []
                    if (e.get("@referredType") or "Product") == "Product"]
     keyed = select(BusResourceKeyRow.resource_id).where(BusResourceKeyRow.name == "relatedEntityId",
@@ -196,9 +197,10 @@ def _worked_on(session: Session, row: BusResourceRow, found: list[BusResourceRow
         BusResourceRow.family == row.family, BusResourceRow.state.in_([ticket.IN_PROGRESS, ticket.PENDING]),
         BusResourceRow.id.in_(keyed)))
     incident_ids = {i.id for i in found}
-    return any(not any(i.get("@referredType") == "Incident" and i.get("source") == "seller"
-                       and i.get("relationshipType") == CAUSED_BY and i["id"] in incident_ids
-                       for i in other.document.get("relatedIssue") or [])
+    return any((other.state == ticket.IN_PROGRESS or bool(other.document.get("workOrder")))
+               and not any(i.get("@referredType") == "Incident" and i.get("source") == "seller"
+                           and i.get("relationshipType") == CAUSED_BY and i["id"] in incident_ids
+                           for i in other.document.get("relatedIssue") or [])
                for other in others)
 
 
