@@ -28,11 +28,10 @@ from cadenza.bus.rows import BusResourceRow
 from cadenza.core.db import Base, Database
 from cadenza.core.errors import NotFound
 from cadenza.core.notifications.rows import EventSubscriptionRow, OutboxEventRow
-from cadenza.core.notifications.store import HubStore
-from cadenza.interfaces.cantata.trouble_ticket import TROUBLE_TICKET_API
 from cadenza.interfaces.legato.degradation import Degradation, HistoryEntry
 from cadenza.landscape import models  # noqa: F401 - every table mapped
 from cadenza.landscape.database import alembic_config, migrate
+from tests.integration.bus.incident_product import acme_evpl
 from tests.integration.sof.openapi import assert_valid
 
 SPEC = "cantata/productApi/troubleTicket/troubleTicketManagement.api.yaml"
@@ -58,17 +57,7 @@ def _degradation(*history: HistoryEntry, degradation_id: str = "d-1") -> Degrada
 
 @pytest.fixture
 def product_id(database: Database) -> str:
-    hubs = HubStore(database)
-    for party in ("acme-corp", "globex"):
-        hubs.subscribe(api=TROUBLE_TICKET_API, party=party, callback=f"https://{party}.example", query=None,
-                       event_types=[])
-    item = {"id": "1", "product": {"productOffering": {"id": "evpl"}, "productConfiguration": {}, "place": [
-        {"@type": "GeographicSiteRef", "id": "site-east-1-1"}, {"@type": "GeographicSiteRef", "id": "site-west-1-1"}]}}
-    with database.transaction() as session:
-        row = new_product(session, family="cantata", owner="acme-corp", base="/mefApi/cantata/productInventory/v1",
-                          order_id="o-1", item=item)
-        row.external_key = "svc-1"
-        return row.id
+    return acme_evpl(database)
 
 
 def _heard(database: Database, party: str) -> list[tuple[str, str]]:

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from cadenza.bus.incident.follow import Desk, follow
 from cadenza.bus.incident.outage import follow_outage
 from cadenza.bus.incident.store import incidents
-from cadenza.bus.product_inventory import new_product
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.trouble import desk as trouble
 from cadenza.bus.trouble import ticket
@@ -26,10 +25,9 @@ from cadenza.bus.trouble.store import tickets
 from cadenza.bus.trouble.ticket import CANTATA_TICKETS
 from cadenza.core.db import Database
 from cadenza.core.notifications.rows import EventSubscriptionRow, OutboxEventRow
-from cadenza.core.notifications.store import HubStore
-from cadenza.interfaces.cantata.trouble_ticket import TROUBLE_TICKET_API
 from cadenza.interfaces.legato.alarm import Alarm
 from cadenza.interfaces.legato.degradation import Degradation, HistoryEntry
+from tests.integration.bus.incident_product import acme_evpl
 from tests.integration.sof.openapi import assert_valid
 
 SPEC = "cantata/productApi/troubleTicket/troubleTicketManagement.api.yaml"
@@ -80,17 +78,7 @@ def desks() -> tuple[trouble.TroubleDesk, Desk, Diagnoses]:
 
 @pytest.fixture
 def product_id(database: Database) -> str:
-    hubs = HubStore(database)
-    for party in ("acme-corp", "globex"):
-        hubs.subscribe(api=TROUBLE_TICKET_API, party=party, callback=f"https://{party}.example", query=None,
-                       event_types=[])
-    item = {"id": "1", "product": {"productOffering": {"id": "evpl"}, "productConfiguration": {}, "place": [
-        {"@type": "GeographicSiteRef", "id": "site-east-1-1"}, {"@type": "GeographicSiteRef", "id": "site-west-1-1"}]}}
-    with database.transaction() as session:
-        row = new_product(session, family="cantata", owner="acme-corp", base="/mefApi/cantata/productInventory/v1",
-                          order_id="o-1", item=item)
-        row.external_key = "svc-1"
-        return row.id
+    return acme_evpl(database)
 
 
 def _outage(database: Database, desk: Desk, alarm: Alarm) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from cadenza.bus.incident.follow import Desk, follow
-from cadenza.bus.product_inventory import new_product
 from cadenza.bus.rows import BusResourceRow
 from cadenza.bus.trouble import desk as trouble
 from cadenza.bus.trouble import ticket
@@ -22,9 +21,8 @@ from cadenza.bus.trouble.views import ticket_find_view
 from cadenza.core.db import Database
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.notifications.rows import EventSubscriptionRow, OutboxEventRow
-from cadenza.core.notifications.store import HubStore
-from cadenza.interfaces.cantata.trouble_ticket import TROUBLE_TICKET_API
 from cadenza.interfaces.legato.degradation import Degradation, HistoryEntry
+from tests.integration.bus.incident_product import acme_evpl
 from tests.integration.sof.openapi import assert_valid
 
 SPEC = "cantata/productApi/troubleTicket/troubleTicketManagement.api.yaml"
@@ -63,16 +61,7 @@ def incident_desk(desk: trouble.TroubleDesk) -> Desk:
 
 @pytest.fixture
 def product_id(database: Database) -> str:
-    hubs = HubStore(database)
-    for party in ("acme-corp", "globex"):
-        hubs.subscribe(api=TROUBLE_TICKET_API, party=party, callback=f"https://{party}.example", query=None,
-                       event_types=[])
-    item = {"id": "1", "product": {"productOffering": {"id": "evpl"}, "productConfiguration": {}, "place": []}}
-    with database.transaction() as session:
-        row = new_product(session, family="cantata", owner="acme-corp", base="/mefApi/cantata/productInventory/v1",
-                          order_id="o-1", item=item)
-        row.external_key = "svc-1"
-        return row.id
+    return acme_evpl(database, ())
 
 
 def _create(product_id: str, **more: Any) -> dict[str, Any]:

@@ -1,0 +1,26 @@
+"""acme's CANTATA EVPL between two sites, realised by the SOF's service `svc-1`, with acme and
+globex listening at the trouble ticket hub: what the incident and trouble desk tests work on."""
+
+from __future__ import annotations
+
+from cadenza.bus.product_inventory import new_product
+from cadenza.core.db import Database
+from cadenza.core.notifications.store import HubStore
+from cadenza.interfaces.cantata.trouble_ticket import TROUBLE_TICKET_API
+
+__all__ = ["acme_evpl"]
+
+
+def acme_evpl(database: Database, sites: tuple[str, ...] = ("site-east-1-1", "site-west-1-1")) -> str:
+    """The product's id."""
+    hubs = HubStore(database)
+    for party in ("acme-corp", "globex"):
+        hubs.subscribe(api=TROUBLE_TICKET_API, party=party, callback=f"https://{party}.example", query=None,
+                       event_types=[])
+    item = {"id": "1", "product": {"productOffering": {"id": "evpl"}, "productConfiguration": {}, "place": [
+        {"@type": "GeographicSiteRef", "id": site} for site in sites]}}
+    with database.transaction() as session:
+        row = new_product(session, family="cantata", owner="acme-corp", base="/mefApi/cantata/productInventory/v1",
+                          order_id="o-1", item=item)
+        row.external_key = "svc-1"
+        return row.id
