@@ -205,3 +205,25 @@ def test_once_the_outage_is_over_a_ticket_on_the_product_is_diagnosed_as_ever(
     assert diagnoses.asked == [only]
     with database.read() as session:
         assert "relatedIssue" not in tickets.get(session, only, None).document
+
+
+def test_a_customer_asking_for_proactive_tickets_has_its_outage_diagnosed_before_it_reports_anything(
+        database: Database, desks: tuple[trouble.TroubleDesk, Desk, Diagnoses], product_id: str) -> None:
+    tickets_desk, desk, diagnoses = desks
+    tickets_desk.proactive = {"acme-corp": {"name": "Wile E.", "number": "+1-555-0101",
+                                            "emailAddress": "wile@acme.example"}}
+    incident_id = _outage(database, desk, RAISED)["id"]
+    [opened] = diagnoses.asked  # the outage is remedied through the ticket opened in acme's name
+    with database.read() as session:
+        proactive = tickets.get(session, opened, None).document
+    assert_valid(SPEC, "TroubleTicket", proactive)
+    assert proactive["description"].startswith(f"Opened for you by Cadenza SP on finding incident {incident_id}: ")
+    assert (proactive["observedImpact"], proactive["status"]) == ("down", "inProgress")
+    assert [(i["id"], i["relationshipType"]) for i in proactive["relatedIssue"]] == [(incident_id, "related to")]
+    _outage(database, desk, RAISED)  # heard again: no second ticket
+    with database.transaction() as session:
+        later = trouble.open_ticket(session, tickets_desk, CANTATA_TICKETS, "acme-corp", _create(product_id)).id
+    assert diagnoses.asked == [opened]  # acme's own ticket follows the incident while its first is worked on
+    with database.read() as session:
+        assert [(i["id"], i["relationshipType"]) for i in tickets.get(session, later, None).document[
+            "relatedIssue"]] == [(incident_id, "caused by")]
