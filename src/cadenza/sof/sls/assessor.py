@@ -6,7 +6,9 @@ each interval of the service that has ended since it last did (at most `CATCH_UP
 gathers the segments' PM over PRESTO (service_pm.py), computes the MEF 10.4 metrics end to end
 against the SLS, and per direction opens a degradation on a breach, locating the segment whose
 own figures break the objective, or resolves the open one when an interval meets the SLS again.
-Each interval is assessed once: the service's `last_number` moves in the same transaction.
+Each interval is assessed once, once its ICMs have collected it: the service's `last_number`
+moves in the same transaction, up to the latest interval its PM holds (`collected_end`), so an
+assessment that runs between an interval's end and its collection leaves it to the next one.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from cadenza.sof.sls.rows import SlsAssessmentRow, SlsDegradationRow
 from cadenza.sof.steps import registered
 
 __all__ = ["Assessed", "assess_service", "assess_all", "assess_on_crossing", "schedule_assessment", "schedule_name",
-           "CATCH_UP"]
+           "CATCH_UP", "collected_end"]
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +103,9 @@ def assess_service(sof: Sof, row: ServiceRow) -> Assessed:
                                       contiguous=True)
     if pending is not None and pending <= first:
         return result
-    ended = ended if pending is None else pending
+    ended = collected_end(pm, first, ended if pending is None else pending)
+    if ended <= first:
+        return result  # the ICMs have not collected an interval since: the next assessment takes them
     with sof.database.transaction() as session:
         state = session.get(SlsAssessmentRow, row.id)
         if state is not None and state.last_number >= ended - 1:
@@ -130,6 +134,15 @@ def assess_service(sof: Sof, row: ServiceRow) -> Assessed:
         if _remedy(sof, row, degradation_id, ended):
             result.rerouted += 1
     return result
+
+
+def collected_end(pm: ServicePm, first: int, ended: int) -> int:
+    """Where this assessment may stop (exclusive): after the latest interval the service's PM
+    holds in every direction that has any. An interval that has ended by the network's clock but
+    whose bins its ICM has not collected yet is left to a later assessment, not passed over as
+    assessed; one missing before a later one is a gap (maintenance: nothing was measured)."""
+    latest = [max(direction.numbers) for direction in pm.directions if direction.numbers]
+    return min(ended, min(latest) + 1) if latest else first
 
 
 def _remedy(sof: Sof, row: ServiceRow, degradation_id: str, current: int) -> bool:
