@@ -27,11 +27,10 @@ from cadenza.bus.product_inventory import new_product
 from cadenza.bus.rows import BusResourceRow
 from cadenza.core.db import Base, Database
 from cadenza.core.errors import NotFound
-from cadenza.core.notifications.rows import EventSubscriptionRow, OutboxEventRow
 from cadenza.interfaces.legato.degradation import Degradation, HistoryEntry
 from cadenza.landscape import models  # noqa: F401 - every table mapped
 from cadenza.landscape.database import alembic_config, migrate
-from tests.integration.bus.incident_product import acme_evpl
+from tests.integration.bus.incident_product import acme_evpl, queued
 from tests.integration.sof.openapi import assert_valid
 
 SPEC = "cantata/productApi/troubleTicket/troubleTicketManagement.api.yaml"
@@ -62,15 +61,7 @@ def product_id(database: Database) -> str:
 
 def _heard(database: Database, party: str) -> list[tuple[str, str]]:
     """(eventType, incident id) of every event queued for `party`'s listener, in order."""
-    with database.read() as session:
-        rows = session.execute(select(OutboxEventRow.event_type, OutboxEventRow.body).join(
-            EventSubscriptionRow, EventSubscriptionRow.id == OutboxEventRow.subscription_id).where(
-            EventSubscriptionRow.party == party).order_by(OutboxEventRow.created_at, OutboxEventRow.id))
-        found = []
-        for event_type, body in rows:
-            assert_valid(NOTIFICATION, "IncidentEvent", body)
-            found.append((event_type, body["event"]["id"]))
-        return found
+    return [(event_type, body["event"]["id"]) for event_type, body in queued(database, party, "IncidentEvent")]
 
 
 def _follow(database: Database, degradation: Degradation) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import dataclasses
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cadenza.bus.incident.follow import Desk, follow
@@ -24,10 +23,9 @@ from cadenza.bus.trouble import ticket
 from cadenza.bus.trouble.store import tickets
 from cadenza.bus.trouble.ticket import CANTATA_TICKETS
 from cadenza.core.db import Database
-from cadenza.core.notifications.rows import EventSubscriptionRow, OutboxEventRow
 from cadenza.interfaces.legato.alarm import Alarm
 from cadenza.interfaces.legato.degradation import Degradation, HistoryEntry
-from tests.integration.bus.incident_product import acme_evpl
+from tests.integration.bus.incident_product import acme_evpl, queued
 from tests.integration.sof.openapi import assert_valid
 
 SPEC = "cantata/productApi/troubleTicket/troubleTicketManagement.api.yaml"
@@ -89,16 +87,7 @@ def _outage(database: Database, desk: Desk, alarm: Alarm) -> dict[str, Any]:
 
 
 def _incident_events(database: Database, party: str) -> list[str]:
-    with database.read() as session:
-        rows = session.execute(select(OutboxEventRow.event_type, OutboxEventRow.body).join(
-            EventSubscriptionRow, EventSubscriptionRow.id == OutboxEventRow.subscription_id).where(
-            EventSubscriptionRow.party == party, OutboxEventRow.event_type.like("incident%")).order_by(
-            OutboxEventRow.created_at, OutboxEventRow.id))
-        found = []
-        for event_type, body in rows:
-            assert_valid(NOTIFICATION, "IncidentEvent", body)
-            found.append(event_type)
-        return found
+    return [event_type for event_type, _ in queued(database, party, "IncidentEvent", "incident")]
 
 
 def test_an_outage_is_an_incident_from_the_moment_it_is_raised_until_it_clears(

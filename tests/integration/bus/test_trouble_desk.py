@@ -20,9 +20,8 @@ from cadenza.bus.trouble.ticket import CANTATA_TICKETS
 from cadenza.bus.trouble.views import ticket_find_view
 from cadenza.core.db import Database
 from cadenza.core.errors import NotFound, Unprocessable
-from cadenza.core.notifications.rows import EventSubscriptionRow, OutboxEventRow
 from cadenza.interfaces.legato.degradation import Degradation, HistoryEntry
-from tests.integration.bus.incident_product import acme_evpl
+from tests.integration.bus.incident_product import acme_evpl, queued
 from tests.integration.sof.openapi import assert_valid
 
 SPEC = "cantata/productApi/troubleTicket/troubleTicketManagement.api.yaml"
@@ -97,16 +96,7 @@ def _act(database: Database, action: Any, ticket_id: str, *args: Any) -> None:
 
 def _heard(database: Database, party: str) -> list[str]:
     """The ticket event types queued for `party`'s listener, in order; each the spec's body."""
-    with database.read() as session:
-        rows = session.execute(select(OutboxEventRow.event_type, OutboxEventRow.body).join(
-            EventSubscriptionRow, EventSubscriptionRow.id == OutboxEventRow.subscription_id).where(
-            EventSubscriptionRow.party == party, OutboxEventRow.event_type.like("troubleTicket%")).order_by(
-            OutboxEventRow.created_at, OutboxEventRow.id))
-        found = []
-        for event_type, body in rows:
-            assert_valid(NOTIFICATION, "TroubleTicketEvent", body)
-            found.append(event_type)
-        return found
+    return [event_type for event_type, _ in queued(database, party, "TroubleTicketEvent", "troubleTicket")]
 
 
 def _degradation(*history: HistoryEntry, service_id: str = "svc-1") -> Degradation:

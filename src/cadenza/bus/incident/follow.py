@@ -38,7 +38,7 @@ from cadenza.core.clock import iso, parse_iso
 from cadenza.core.db import Database
 from cadenza.core.pm.interval import INTERVAL_S
 from cadenza.interfaces.cantata.trouble_ticket import INCIDENT_CREATE_EVENT, incident_path
-from cadenza.interfaces.legato.client import LegatoClient, LegatoRejected
+from cadenza.interfaces.legato.client import LegatoClient, read_if_shown
 from cadenza.interfaces.legato.degradation import Degradation, HistoryEntry
 
 __all__ = ["Desk", "REPAIR_TARGET", "follow", "hear", "product_of", "product_view", "note", "changed"]
@@ -252,14 +252,14 @@ def hear(legato: LegatoClient, desk: Desk, database: Database, degradation_id: s
     then follow them in one transaction.
     A degradation the SOF does not show us (not ours, or gone) is nothing to follow; an SOF that
     cannot answer now raises, so the event is sent again."""
-    try:
+    def read() -> tuple[Degradation, list[Degradation]]:
         degradation = legato.get_degradation(degradation_id)
         # the other direction's steps may be older than this one's: applied first, it joins the incident
-        others = legato.list_degradations(service_id=degradation.service_id)
-    except LegatoRejected as exc:
-        if exc.status in (400, 404):
-            log.info("SLS degradation %s is not one the SOF shows us: %s", degradation_id, exc.reason)
-            return
-        raise
+        return degradation, legato.list_degradations(service_id=degradation.service_id)
+
+    found = read_if_shown(read, f"SLS degradation {degradation_id}")
+    if found is None:
+        return
+    degradation, others = found
     with database.transaction() as session:
         follow(session, desk, degradation, *others)

@@ -32,7 +32,7 @@ from cadenza.core.clock import iso
 from cadenza.core.db import Database
 from cadenza.interfaces.cantata.trouble_ticket import INCIDENT_CREATE_EVENT, incident_path
 from cadenza.interfaces.legato.alarm import CLEARED, RAISED, Alarm
-from cadenza.interfaces.legato.client import LegatoClient, LegatoRejected
+from cadenza.interfaces.legato.client import LegatoClient, read_if_shown
 
 __all__ = ["follow_outage", "hear", "open_outages"]
 
@@ -152,14 +152,8 @@ def hear(legato: LegatoClient, desk: Desk, database: Database, alarm_id: str) ->
     """The SOF said alarm `alarm_id` was raised or changed state: read it and, if it is an outage,
     follow it. One the SOF does not show us is nothing to follow; an SOF that cannot answer now
     raises, so the event is sent again."""
-    try:
-        alarm = legato.get_alarm(alarm_id)
-    except LegatoRejected as exc:
-        if exc.status in (400, 404):
-            log.info("alarm %s is not one the SOF shows us: %s", alarm_id, exc.reason)
-            return
-        raise
-    if not alarm.outage:  # a threshold crossing: the SLS assessment judges what it costs the customer
+    alarm = read_if_shown(lambda: legato.get_alarm(alarm_id), f"alarm {alarm_id}")
+    if alarm is None or not alarm.outage:  # a threshold crossing: the SLS assessment judges what it costs the customer
         return
     with database.transaction() as session:
         follow_outage(session, desk, alarm)

@@ -41,7 +41,7 @@ from cadenza.core.db import Database
 from cadenza.core.errors import NotFound, Unprocessable
 from cadenza.core.workflows import retry_unless_stopping, start_once
 from cadenza.interfaces.legato import trouble_report as contract
-from cadenza.interfaces.legato.client import LegatoClient, LegatoRejected
+from cadenza.interfaces.legato.client import LegatoClient, LegatoRejected, read_if_shown
 
 __all__ = ["ask_sof", "take_up_count", "hear", "apply_report"]
 
@@ -191,12 +191,8 @@ def apply_report(session: Session, desk: TroubleDesk, report: contract.TroubleRe
 def hear(legato: LegatoClient, desk: TroubleDesk, database: Database, report_id: str, *,
          domain: str | None = None) -> None:
     """SOF said report `report_id` changed: read it, then apply it in one transaction."""
-    try:
-        report = legato.get_trouble_report(report_id)
-    except LegatoRejected as exc:
-        if exc.status in (400, 404):
-            log.info("trouble report %s is not one SOF shows us: %s", report_id, exc.reason)
-            return
-        raise
+    report = read_if_shown(lambda: legato.get_trouble_report(report_id), f"trouble report {report_id}")
+    if report is None:
+        return
     with database.transaction() as session:
         apply_report(session, desk, report, domain=domain)

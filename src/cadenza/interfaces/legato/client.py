@@ -8,8 +8,9 @@ for the BUS, and (with other base paths) INTERLUDE for a peer SOF.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -30,7 +31,11 @@ from cadenza.interfaces.legato.trouble_report import (
     trouble_report_href,
 )
 
-__all__ = ["LegatoError", "LegatoRejected", "LegatoUnavailable", "ServiceOrderingClient", "LegatoClient"]
+__all__ = ["LegatoError", "LegatoRejected", "LegatoUnavailable", "ServiceOrderingClient", "LegatoClient",
+           "read_if_shown"]
+
+log = logging.getLogger(__name__)
+_Read = TypeVar("_Read")
 
 
 class LegatoError(Exception):
@@ -47,6 +52,19 @@ class LegatoRejected(LegatoError):
 
 class LegatoUnavailable(LegatoError):
     pass
+
+
+def read_if_shown(read: Callable[[], _Read], what: str) -> _Read | None:
+    """What `read` reads from the SOF on hearing of `what`; None when the SOF does not show it to
+    us (400 or 404: not ours, or gone), which is nothing to follow. An SOF that cannot answer
+    now raises, so the event that told of it is sent again."""
+    try:
+        return read()
+    except LegatoRejected as exc:
+        if exc.status in (400, 404):
+            log.info("%s is not one the SOF shows us: %s", what, exc.reason)
+            return None
+        raise
 
 
 def _reason(body: Any) -> str:
