@@ -26,6 +26,8 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
@@ -199,6 +201,17 @@ def install_error_handlers(app: FastAPI) -> None:
             reason = f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}"
             headers = {**(headers or {}), "Allow": ", ".join(allowed)}
         return JSONResponse(error_body(code, reason), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # the database refused or dropped a connection, or none was free in time (PostgreSQL's
+        # "too many clients", a restart, SQLite's lock): nothing the caller did, and nothing that
+        # lasts, so not a 500; the transaction it broke is rolled back
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                    str(exc).splitlines()[0][:300])
+        reason = "The domain's database cannot be reached now (too busy or restarting); try again shortly"
+        return JSONResponse(error_body("serviceUnavailable", reason), status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
